@@ -1,0 +1,102 @@
+/* config: loads the JSON config (comments allowed), checks it strictly and
+ * reports every problem as FILE:LINE:COL: message. Sources read their own keys
+ * through the config_get_* helpers so that type errors carry positions and
+ * unread keys are reported as unknown. */
+#ifndef SITREP_CONFIG_H
+#define SITREP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sitrep/jsonc.h"
+
+struct source_ops;
+
+struct config_error {
+	char file[512];
+	int line, col;
+	char msg[512];
+};
+
+/* Passed to every reader so errors know their file. */
+struct config_ctx {
+	const char *file;
+	struct config_error *err;
+};
+
+struct pane_config {
+	char *id;
+	char *kind;
+	char *source;
+	char *title;            /* optional; defaults to id */
+	double refresh_seconds; /* 0: the global value */
+	struct jnode *node;     /* the pane's object, owned by config.root */
+	const struct source_ops *ops;
+};
+
+struct config_key {
+	char *name;   /* action name, e.g. "quit" */
+	char *key;    /* key spec, e.g. "q", "Tab", "F5" */
+};
+
+struct config {
+	char *path; /* file read, or "<built-in>" */
+	double refresh_seconds;
+	char *theme;
+	bool read_only;
+	bool mouse;
+	char *state_dir; /* never NULL after load */
+	struct pane_config *panes;
+	size_t npanes;
+	struct config_key *keys; /* rebinding from "keys": { "quit": "Q" } */
+	size_t nkeys;
+	struct jnode *root;
+	char *text;
+};
+
+/* Where the config comes from: -c FILE, else $SITREP_CONFIG, else
+ * $XDG_CONFIG_HOME/sitrep/config.json (~/.config/...) if it exists, else NULL
+ * (built-in default). Returns a new string or NULL. */
+char *config_find_path(const char *cli_path);
+
+/* Loads and checks a file. 0, or -1 with err filled. cfg must be freed with
+ * config_free either way. */
+int config_load_file(struct config *cfg, const char *path, struct config_error *err);
+/* Loads a config from text (used for the built-in default and tests). */
+int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
+		     struct config_error *err);
+/* The built-in default for this machine, as config text. Caller frees. */
+char *config_default_text(void);
+/* The complete commented example printed by --example-config. */
+extern const char config_example_text[];
+void config_free(struct config *cfg);
+/* "FILE:LINE:COL: message" into buf. */
+void config_error_format(const struct config_error *err, char *buf, size_t cap);
+
+/* Readers for source options. Each returns 0 on success (including "absent,
+ * default used") and -1 with ctx->err set at the offending node. Strings are
+ * newly allocated; the caller owns them. */
+int config_fail(struct config_ctx *ctx, const struct jnode *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int config_get_string(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
+		      const char *def, char **out);
+int config_get_number(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
+		      double def, double min, double max, double *out);
+int config_get_bool(struct config_ctx *ctx, struct jnode *obj, const char *key, bool def, bool *out);
+/* An array of strings (argv): NULL-terminated, newly allocated; *out NULL when absent. */
+int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
+		    char ***out);
+/* The node of an array or object member, type-checked; *out NULL when absent. */
+int config_get_node(struct config_ctx *ctx, struct jnode *obj, const char *key,
+		    enum jnode_type type, bool required, struct jnode **out);
+/* Reports the first member of obj that no reader looked at. what names the
+ * object in the message ("procfs pane"). */
+int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *what);
+void config_free_argv(char **argv);
+
+/* A secret from "token_env" / "token_file" keys of obj: *out NULL when neither is set.
+ * The value is never placed in an error message. */
+int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key,
+		      const char *file_key, char **out);
+
+#endif

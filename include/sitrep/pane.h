@@ -1,0 +1,51 @@
+/* pane: the interface every pane kind implements on screen. A pane draws only
+ * from its source's snapshot and its own view state (selection, scroll,
+ * filter), with theme roles. Adding a pane kind is one file tui/pane-KIND.c
+ * plus one line in tui/pane.c. */
+#ifndef SITREP_PANE_H
+#define SITREP_PANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curses.h>
+
+struct source;
+struct pane;
+
+struct pane_ops {
+	const char *kind;
+	/* Draws the inside of the pane (the frame and title are drawn for it) into
+	 * win, whose size is h x w. Must draw every cell it owns (no erase). */
+	void (*draw)(struct pane *pane, WINDOW *win, int h, int w);
+	/* Optional: a key while focused. Returns true when used (and marks dirty). */
+	bool (*key)(struct pane *pane, int ch);
+	/* Optional: a line of detail for Enter, allocated; NULL when nothing selected. */
+	char *(*detail)(struct pane *pane);
+	/* Optional: frees pane->view. */
+	void (*free)(struct pane *pane);
+};
+
+struct pane {
+	const struct pane_ops *ops;
+	struct source *src;
+	int index;
+	WINDOW *win;    /* inner window (inside the border) */
+	WINDOW *frame;  /* outer window with border and title */
+	int y, x, h, w; /* outer geometry */
+	bool dirty;
+	bool focused;
+	int scroll;     /* first row shown */
+	int selected;   /* selected row, -1 none */
+	void *view;     /* kind-specific view state */
+	uint64_t drawn_generation;
+};
+
+const struct pane_ops *pane_ops_find(const char *kind);
+/* Marks the pane for redraw on this loop pass. */
+void pane_mark_dirty(struct pane *pane);
+
+extern const struct pane_ops pane_metrics;
+extern const struct pane_ops pane_generic; /* kinds without a pane yet */
+
+#endif

@@ -1,0 +1,21 @@
+/* sanitize: every string that came from outside passes through here before it
+ * enters a snapshot. The result is valid UTF-8 with no byte that a terminal
+ * would act on: C0/C1 controls, DEL, ESC sequences, CR, BS, invalid UTF-8 and
+ * bidi overrides become visible, inert text (^[, \x9b, U+FFFD, <U+202E>). */
+#ifndef SITREP_SANITIZE_H
+#define SITREP_SANITIZE_H
+
+#include <stddef.h>
+
+/* Cut marker appended when a string is longer than its limit. */
+#define SANITIZE_CUT_MARK "…[cut]"
+
+/* Returns a newly allocated sanitized copy of in[0..len), at most max_out bytes
+ * before the cut marker (0: no limit). Caller frees. Never returns NULL (aborts on OOM). */
+char *sanitize(const char *in, size_t len, size_t max_out);
+/* sanitize() of a NUL-terminated string; NULL gives NULL. */
+char *sanitize_str(const char *in);
+/* Sanitizes into a caller buffer of size cap (always NUL-terminated); returns length. */
+size_t sanitize_into(char *out, size_t cap, const char *in, size_t len);
+
+#endif

@@ -1,0 +1,73 @@
+/* source: the interface every backend implements. A source parses its config,
+ * fetches asynchronously on the app's libuv loop, and publishes plain C data
+ * (never a cJSON tree) into its snapshot. It never touches the screen.
+ *
+ * Adding a source is one file in backends/ plus one line in core/source.c. */
+#ifndef SITREP_SOURCE_H
+#define SITREP_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "sitrep/config.h"
+#include "sitrep/snapshot.h"
+
+struct source;
+struct app;
+struct action;
+
+struct source_ops {
+	const char *name; /* "procfs", "prometheus", ... as in the config's "source" */
+	const char *kind; /* pane kind it feeds; NULL: any kind (the note source) */
+	/* Reads the pane's options from node and allocates src->data. No I/O: also
+	 * run by --check-config. Returns 0, or -1 with ctx->err set. */
+	int (*init)(struct source *src, struct config_ctx *ctx, struct jnode *node);
+	/* Optional: begins long-running work (followed files, child processes). */
+	int (*start)(struct source *src);
+	/* Optional: one poll. Must end in source_publish or source_fail, now or
+	 * later; the core never calls it again while src->in_flight. */
+	void (*refresh)(struct source *src);
+	/* Optional: runs an action for this source (after the action gate). */
+	int (*act)(struct source *src, const struct action *action);
+	/* Optional: begins closing libuv handles; the app runs the loop until
+	 * they are closed, then calls destroy. */
+	void (*stop)(struct source *src);
+	/* Frees src->data. */
+	void (*destroy)(struct source *src);
+};
+
+struct source {
+	const struct source_ops *ops;
+	struct pane_config *cfg;
+	struct app *app;      /* NULL under --check-config */
+	uv_loop_t *loop;      /* NULL under --check-config */
+	struct snapshot snap;
+	void *data;           /* the source's private state */
+	uint64_t refresh_ms;  /* interval for refresh */
+	uv_timer_t timer;     /* drives refresh; data = this source */
+	bool in_flight;
+	bool visible;         /* its pane is on screen; expensive reads may skip when false */
+	bool done_once;       /* published or failed at least once (for --once) */
+	int index;
+};
+
+/* The table of every source. */
+const struct source_ops *source_find(const char *name);
+const char *source_names(void);
+
+/* Publish new data: takes ownership of data (frees the previous data unless it is
+ * the same pointer, for sources that update in place), clears the error, marks
+ * the pane dirty. */
+void source_publish(struct source *src, void *data);
+/* Record a failure: the message is sanitized; the last good data stays (STALE). */
+void source_fail(struct source *src, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set an informational note, or NULL to clear it. */
+void source_note(struct source *src, const char *text);
+/* Set a warning badge, or NULL to clear it. */
+void source_warning(struct source *src, const char *text);
+/* Ask for a refresh now (R key, or after an action); ignored while in flight. */
+void source_refresh_now(struct source *src);
+
+#endif

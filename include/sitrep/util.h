@@ -1,0 +1,33 @@
+/* util: allocation that aborts on OOM, time formatting and small string helpers
+ * shared by every folder. */
+#ifndef SITREP_UTIL_H
+#define SITREP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Allocated printf; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Monotonic milliseconds (for intervals and ages, never for display). */
+uint64_t util_mono_ms(void);
+/* Writes RFC 3339 UTC ("2026-11-22T01:02:03Z") into buf (>= 21 bytes). */
+void util_rfc3339(time_t t, char *buf, size_t cap);
+/* Compact age: "now", "12s", "4m", "3h", "2d". buf >= 8 bytes. */
+void util_age(uint64_t ms, char *buf, size_t cap);
+/* Human bytes with binary units: "512B", "1.5K", "12M", "3.2G". */
+void util_bytes(double bytes, char *buf, size_t cap);
+/* Reads a whole small file into a new NUL-terminated buffer; NULL with errno on failure. */
+char *util_read_file(const char *path, size_t max, size_t *len);
+
+#endif

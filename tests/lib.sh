@@ -1,0 +1,77 @@
+# tests/lib.sh: shared helpers for the shell test suites (screen and integration).
+# Each check prints a TAP line, "ok N - name" or "not ok N - name"; scripts/run-tests
+# counts them. Processes a test starts are tracked by pid and stopped on exit;
+# nothing else is ever killed.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SITREP=${SITREP:-$TOP/build/sitrep}
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sitrep-$TEST_NAME.XXXXXX")
+TAP_N=0
+TAP_FAILED=0
+PIDS=()
+TMUX_SOCKETS=()
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+# check NAME COMMAND...: ok when the command succeeds.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+diag() { sed 's/^/# /'; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# Remember a pid to stop at exit.
+track_pid() { PIDS+=("$1"); }
+
+cleanup() {
+	local s p
+	for s in "${TMUX_SOCKETS[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+	local limit=$1; shift
+	local end=$((SECONDS + limit))
+	while ((SECONDS < end)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	"$@" >/dev/null 2>&1
+}
+
+# tmux helpers: each test has its own server socket.
+TSOCK="sitrep-$TEST_NAME-$$"
+tm() { tmux -L "$TSOCK" -f /dev/null "$@"; }
+# tm_start W H COMMAND: a detached session "t" running COMMAND.
+tm_start() {
+	local w=$1 h=$2; shift 2
+	TMUX_SOCKETS+=("$TSOCK")
+	tm new-session -d -s t -x "$w" -y "$h" "$@"
+	tm set-option -g remain-on-exit on >/dev/null
+}
+tm_capture() { tm capture-pane -p -t t "$@"; }
+# tm_wait_text SECONDS TEXT: until TEXT is on screen.
+tm_wait_text() { wait_for "$1" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qF -- \"\$0\"" "$2"; }
+tm_pane_dead() { [ "$(tm display-message -p -t t '#{pane_dead}')" = 1 ]; }
+
+# Prints the closing plan line; exit status is the number of failures (capped).
+finish() {
+	echo "1..$TAP_N"
+	((TAP_FAILED > 0)) && exit 1
+	exit 0
+}
