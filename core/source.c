@@ -1,0 +1,124 @@
+/* source: the table of sources and the publish/fail path every source takes
+ * into its snapshot. Publishing only updates the snapshot and marks the pane
+ * dirty; drawing happens later, once per loop pass. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/app.h"
+#include "sitrep/kind.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/source.h"
+#include "sitrep/sources.h"
+#include "sitrep/util.h"
+
+static const struct source_ops *const source_table[] = {
+	&source_note,
+	&source_procfs,
+};
+
+const struct source_ops *source_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(source_table); i++)
+		if (strcmp(source_table[i]->name, name) == 0)
+			return source_table[i];
+	return NULL;
+}
+
+const char *source_names(void)
+{
+	static char names[512];
+	if (names[0] == '\0') {
+		for (size_t i = 0; i < ARRAY_LEN(source_table); i++) {
+			if (strcmp(source_table[i]->name, "note") == 0)
+				continue;
+			if (names[0] != '\0')
+				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+			strncat(names, source_table[i]->name, sizeof(names) - strlen(names) - 1);
+		}
+	}
+	return names;
+}
+
+static uint64_t source_now(const struct source *src)
+{
+	return src->loop != NULL ? uv_now(src->loop) : util_mono_ms();
+}
+
+static void source_changed(struct source *src)
+{
+	src->snap.generation++;
+	if (src->app != NULL)
+		app_source_changed(src->app, src);
+}
+
+void source_publish(struct source *src, void *data)
+{
+	struct snapshot *snap = &src->snap;
+	if (snap->data != NULL && snap->data != data && snap->kind != NULL)
+		snap->kind->free(snap->data);
+	snap->data = data;
+	free(snap->error);
+	snap->error = NULL;
+	snap->error_ms = 0;
+	snap->updated_ms = source_now(src);
+	if (snap->updated_ms == 0)
+		snap->updated_ms = 1;
+	snap->updated_wall = time(NULL);
+	src->in_flight = false;
+	src->done_once = true;
+	source_changed(src);
+}
+
+void source_fail(struct source *src, const char *fmt, ...)
+{
+	struct snapshot *snap = &src->snap;
+	va_list ap;
+	va_start(ap, fmt);
+	char *raw = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *msg = sanitize(raw, strlen(raw), 400);
+	free(raw);
+	/* An unchanged error keeps its start time: the age shows how long it lasts. */
+	if (snap->error == NULL || strcmp(snap->error, msg) != 0) {
+		if (snap->error == NULL)
+			snap->error_ms = source_now(src);
+		free(snap->error);
+		snap->error = msg;
+	} else {
+		free(msg);
+	}
+	src->in_flight = false;
+	src->done_once = true;
+	source_changed(src);
+}
+
+static void source_set_text(struct source *src, char **slot, const char *text)
+{
+	if (text == NULL && *slot == NULL)
+		return;
+	if (text != NULL && *slot != NULL && strcmp(text, *slot) == 0)
+		return;
+	free(*slot);
+	*slot = sanitize_str(text);
+	source_changed(src);
+}
+
+void source_note(struct source *src, const char *text)
+{
+	source_set_text(src, &src->snap.note, text);
+}
+
+void source_warning(struct source *src, const char *text)
+{
+	source_set_text(src, &src->snap.warning, text);
+}
+
+void source_refresh_now(struct source *src)
+{
+	if (src->ops->refresh == NULL || src->in_flight)
+		return;
+	src->in_flight = true;
+	src->ops->refresh(src);
+}
