@@ -1,0 +1,295 @@
+/* logclass: decides whether a log line is an error, a warning or neither.
+ *
+ * The error and warning patterns are joined into one JIT-compiled PCRE2
+ * expression "(E)|(W)" so an ordinary line costs a single scan; only a line
+ * whose first hit is a warning is scanned again for a later error, because an
+ * error anywhere in a line outranks a warning. Lines that are JSON objects
+ * carrying a level field are judged by that field alone: "level":"info" with
+ * the word "error" in its message is not an error. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sitrep/logs.h"
+#include "sitrep/util.h"
+
+/* Words of failure; "exception" may end a longer name (NullPointerException);
+ * an access-log line whose status is 5xx; nginx's [alert]/[emerg]/[crit]. */
+const char logclass_default_error[] =
+	"\\b(?:error|fatal|panic|critical|crit|emerg|traceback|segfault|segmentation fault|"
+	"core dumped|oom-killer|out of memory)\\b|exception\\b|\\[alert\\]|"
+	"HTTP/[0-9.]+\" 5[0-9][0-9] ";
+const char logclass_default_warn[] = "\\bwarn(?:ing)?s?\\b";
+
+struct logclass {
+	pcre2_code *both;  /* (E)|(W) */
+	pcre2_code *error; /* E alone, for the rescan after a warning hit */
+	pcre2_match_data *md;
+	uint32_t warn_group; /* capture number of the W group in both */
+};
+
+const char *log_sev_name(enum log_sev sev)
+{
+	switch (sev) {
+	case LOG_SEV_ERROR:
+		return "error";
+	case LOG_SEV_WARN:
+		return "warn";
+	default:
+		return "info";
+	}
+}
+
+/* "(?:p1)|(?:p2)|..." of a list, or def when the list is empty. */
+static char *logclass_join(const char *const *pats, size_t n, const char *def)
+{
+	if (pats == NULL || n == 0)
+		return xasprintf("%s", def);
+	size_t cap = 1;
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(pats[i]) + 6;
+	char *out = xmalloc(cap);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(out, "|");
+		strcat(out, "(?:");
+		strcat(out, pats[i]);
+		strcat(out, ")");
+	}
+	return out;
+}
+
+static pcre2_code *logclass_compile(const char *pat, char *err, size_t errcap, const char *what)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &code,
+				       &off, NULL);
+	if (re == NULL) {
+		char msg[160];
+		pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
+		snprintf(err, errcap, "%s pattern: %s at offset %zu", what, msg, (size_t)off);
+		return NULL;
+	}
+	/* Without JIT (no support on this CPU) the interpreter still works. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+/* Compiles each user pattern alone first so an error names the right one. */
+static int logclass_check_list(const char *const *pats, size_t n, const char *what, char *err,
+			       size_t errcap)
+{
+	for (size_t i = 0; i < n; i++) {
+		char label[64];
+		snprintf(label, sizeof(label), "%s %zu", what, i + 1);
+		pcre2_code *re = logclass_compile(pats[i], err, errcap, label);
+		if (re == NULL)
+			return -1;
+		pcre2_code_free(re);
+	}
+	return 0;
+}
+
+struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
+			      const char *const *warn_patterns, size_t nwarn, char *err,
+			      size_t errcap)
+{
+	if (logclass_check_list(error_patterns, nerror, "error", err, errcap) < 0 ||
+	    logclass_check_list(warn_patterns, nwarn, "warn", err, errcap) < 0)
+		return NULL;
+	char *e = logclass_join(error_patterns, nerror, logclass_default_error);
+	char *w = logclass_join(warn_patterns, nwarn, logclass_default_warn);
+	char *both = xasprintf("(%s)|(%s)", e, w);
+	struct logclass *lc = xcalloc(1, sizeof(*lc));
+	lc->error = logclass_compile(e, err, errcap, "error");
+	lc->both = logclass_compile(both, err, errcap, "combined");
+	free(both);
+	free(w);
+	free(e);
+	if (lc->error == NULL || lc->both == NULL) {
+		logclass_free(lc);
+		return NULL;
+	}
+	uint32_t ecaps = 0;
+	pcre2_pattern_info(lc->error, PCRE2_INFO_CAPTURECOUNT, &ecaps);
+	lc->warn_group = ecaps + 2;
+	lc->md = pcre2_match_data_create_from_pattern(lc->both, NULL);
+	return lc;
+}
+
+void logclass_free(struct logclass *lc)
+{
+	if (lc == NULL)
+		return;
+	pcre2_match_data_free(lc->md);
+	pcre2_code_free(lc->both);
+	pcre2_code_free(lc->error);
+	free(lc);
+}
+
+static int logclass_match(pcre2_code *re, const char *s, size_t len, size_t start,
+			  pcre2_match_data *md)
+{
+	/* pcre2_jit_match skips the checks pcre2_match makes; fall back when the
+	 * pattern could not be JIT-compiled. */
+	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, start, 0, md, NULL);
+	if (rc == PCRE2_ERROR_JIT_BADOPTION)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, start, 0, md, NULL);
+	return rc;
+}
+
+enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len)
+{
+	enum log_sev sev;
+	if (logclass_json_level(line, len, &sev))
+		return sev;
+	int rc = logclass_match(lc->both, line, len, 0, lc->md);
+	if (rc <= 0)
+		return LOG_SEV_INFO;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(lc->md);
+	if ((uint32_t)rc <= lc->warn_group || ov[2 * lc->warn_group] == PCRE2_UNSET)
+		return LOG_SEV_ERROR;
+	/* The first hit was a warning: an error later on the line wins. */
+	size_t from = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+	if (from < len && logclass_match(lc->error, line, len, from, lc->md) > 0)
+		return LOG_SEV_ERROR;
+	return LOG_SEV_WARN;
+}
+
+/* ---- JSON level field ---- */
+
+static const char *logclass_skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Skips a JSON string starting at its opening quote; returns the byte after
+ * the closing quote, or NULL. */
+static const char *logclass_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Skips any JSON value (nested objects and arrays by depth counting). */
+static const char *logclass_skip_value(const char *p, const char *end)
+{
+	if (p < end && *p == '"')
+		return logclass_skip_string(p, end);
+	int depth = 0;
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			p = logclass_skip_string(p, end);
+			if (p == NULL)
+				return NULL;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (depth == 0 && c == ',')
+			return p;
+		p++;
+	}
+	return depth == 0 ? p : NULL;
+}
+
+static bool logclass_level_word(const char *s, size_t n, enum log_sev *sev)
+{
+	static const char *const errors[] = {"error", "err",	 "fatal", "panic", "critical",
+					     "crit",  "alert", "emerg", "emergency"};
+	static const char *const warns[] = {"warn", "warning"};
+	for (size_t i = 0; i < ARRAY_LEN(errors); i++)
+		if (strlen(errors[i]) == n && strncasecmp(s, errors[i], n) == 0) {
+			*sev = LOG_SEV_ERROR;
+			return true;
+		}
+	for (size_t i = 0; i < ARRAY_LEN(warns); i++)
+		if (strlen(warns[i]) == n && strncasecmp(s, warns[i], n) == 0) {
+			*sev = LOG_SEV_WARN;
+			return true;
+		}
+	*sev = LOG_SEV_INFO;
+	return true;
+}
+
+static bool logclass_level_number(double v, enum log_sev *sev)
+{
+	if (v >= 10) { /* bunyan / pino: 40 warn, 50 error, 60 fatal */
+		*sev = v >= 50 ? LOG_SEV_ERROR : v >= 40 ? LOG_SEV_WARN : LOG_SEV_INFO;
+	} else { /* syslog priority: 0..3 error, 4 warning */
+		*sev = v <= 3 ? LOG_SEV_ERROR : v <= 4 ? LOG_SEV_WARN : LOG_SEV_INFO;
+	}
+	return true;
+}
+
+bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
+{
+	const char *end = line + len;
+	const char *p = logclass_skip_ws(line, end);
+	if (p == end || *p != '{')
+		return false;
+	p++;
+	/* Only top-level members are looked at. */
+	while (p < end) {
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != '"')
+			return false;
+		const char *key = p + 1;
+		p = logclass_skip_string(p, end);
+		if (p == NULL)
+			return false;
+		size_t klen = (size_t)(p - 1 - key);
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != ':')
+			return false;
+		p = logclass_skip_ws(p + 1, end);
+		bool is_level = (klen == 5 && strncasecmp(key, "level", 5) == 0) ||
+				(klen == 3 && strncasecmp(key, "lvl", 3) == 0) ||
+				(klen == 8 && strncasecmp(key, "severity", 8) == 0);
+		if (is_level && p < end) {
+			if (*p == '"') {
+				const char *v = p + 1;
+				const char *q = logclass_skip_string(p, end);
+				if (q != NULL)
+					return logclass_level_word(v, (size_t)(q - 1 - v), sev);
+			} else if ((*p >= '0' && *p <= '9') || *p == '-') {
+				char num[32];
+				size_t n = 0;
+				while (p + n < end && n < sizeof(num) - 1 &&
+				       strchr("0123456789.-+eE", p[n]) != NULL) {
+					num[n] = p[n];
+					n++;
+				}
+				num[n] = '\0';
+				return logclass_level_number(strtod(num, NULL), sev);
+			}
+		}
+		p = logclass_skip_value(p, end);
+		if (p == NULL)
+			return false;
+		p = logclass_skip_ws(p, end);
+		if (p < end && *p == ',')
+			p++;
+		else
+			return false;
+	}
+	return false;
+}

@@ -1,0 +1,399 @@
+/* logstore: the memory of a logs pane, bounded whatever the volume.
+ *
+ * Lines live in a fixed ring (max_lines, each text capped at max_line_bytes);
+ * the oldest is dropped when it is full. Warnings and errors are also counted
+ * into fingerprint groups: a fixed pool of max_groups kept in a hash table and
+ * a recency list, the least recently seen group giving way when the pool is
+ * full. A group's count is a plain counter, so evicting lines never changes it.
+ * Per-second and per-minute error counters feed the rate and the sparkline.
+ *
+ * Views ask for lines in time order and groups by last-seen time; both orders
+ * are computed lazily, once per change, because several sources may deliver
+ * lines out of order (a tail read at start, a journal batch, a Loki poll). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sitrep/logs.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/util.h"
+
+#define LS_BUCKETS 60
+
+struct logstore {
+	int refs;
+	size_t max_lines, max_groups, max_line_bytes;
+	struct log_line *ring;
+	size_t head, n; /* ring[head] is the oldest of n */
+	uint64_t seq;
+	uint64_t generation;
+
+	size_t *order; /* ring slots in time order */
+	uint64_t order_gen;
+	bool order_valid;
+
+	struct log_group *pool;
+	size_t ngroups;
+	struct log_group **buckets;
+	size_t nbuckets;
+	struct log_group *newest, *oldest; /* recency list */
+	struct log_group **gorder;
+	uint64_t gorder_gen;
+	bool gorder_valid;
+
+	char **sources;
+	size_t nsources;
+
+	struct logstore_stats stats;
+	int64_t sec_key[LS_BUCKETS], min_key[LS_BUCKETS];
+	uint32_t sec_count[LS_BUCKETS], min_count[LS_BUCKETS];
+};
+
+static int64_t logs_deploy_ms;
+
+void logs_set_deploy_time(int64_t wall_ms)
+{
+	logs_deploy_ms = wall_ms;
+}
+
+int64_t logs_deploy_time(void)
+{
+	return logs_deploy_ms;
+}
+
+bool logstore_group_is_new(const struct log_group *g)
+{
+	return logs_deploy_ms > 0 && g->first_ms >= logs_deploy_ms;
+}
+
+static int64_t logstore_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct logstore *logstore_new(size_t max_lines, size_t max_groups, size_t max_line_bytes)
+{
+	struct logstore *st = xcalloc(1, sizeof(*st));
+	st->refs = 1;
+	st->max_lines = max_lines > 0 ? max_lines : LOGSTORE_DEFAULT_LINES;
+	st->max_groups = max_groups > 0 ? max_groups : LOGSTORE_DEFAULT_GROUPS;
+	st->max_line_bytes = max_line_bytes > 0 ? max_line_bytes : LOGSTORE_DEFAULT_LINE_BYTES;
+	st->ring = xcalloc(st->max_lines, sizeof(*st->ring));
+	st->order = xcalloc(st->max_lines, sizeof(*st->order));
+	st->pool = xcalloc(st->max_groups, sizeof(*st->pool));
+	st->gorder = xcalloc(st->max_groups, sizeof(*st->gorder));
+	st->nbuckets = 1;
+	while (st->nbuckets < st->max_groups * 2)
+		st->nbuckets <<= 1;
+	st->buckets = xcalloc(st->nbuckets, sizeof(*st->buckets));
+	for (size_t i = 0; i < LS_BUCKETS; i++)
+		st->sec_key[i] = st->min_key[i] = -1;
+	return st;
+}
+
+struct logstore *logstore_ref(struct logstore *st)
+{
+	st->refs++;
+	return st;
+}
+
+void logstore_unref(void *p)
+{
+	struct logstore *st = p;
+	if (st == NULL || --st->refs > 0)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		free(st->ring[(st->head + i) % st->max_lines].text);
+	for (size_t i = 0; i < st->ngroups; i++) {
+		free(st->pool[i].fingerprint);
+		free(st->pool[i].sample);
+	}
+	for (size_t i = 0; i < st->nsources; i++)
+		free(st->sources[i]);
+	free(st->sources);
+	free(st->ring);
+	free(st->order);
+	free(st->pool);
+	free(st->gorder);
+	free(st->buckets);
+	free(st);
+}
+
+unsigned logstore_add_source(struct logstore *st, const char *name)
+{
+	st->sources = xrealloc(st->sources, (st->nsources + 1) * sizeof(*st->sources));
+	st->sources[st->nsources] = sanitize_str(name != NULL ? name : "?");
+	return (unsigned)st->nsources++;
+}
+
+const char *logstore_source_name(const struct logstore *st, unsigned index)
+{
+	return index < st->nsources ? st->sources[index] : "?";
+}
+
+/* ---- groups ---- */
+
+static void logstore_unlink(struct logstore *st, struct log_group *g)
+{
+	if (g->newer != NULL)
+		g->newer->older = g->older;
+	else
+		st->newest = g->older;
+	if (g->older != NULL)
+		g->older->newer = g->newer;
+	else
+		st->oldest = g->newer;
+	g->newer = g->older = NULL;
+}
+
+static void logstore_push_newest(struct logstore *st, struct log_group *g)
+{
+	g->older = st->newest;
+	g->newer = NULL;
+	if (st->newest != NULL)
+		st->newest->newer = g;
+	st->newest = g;
+	if (st->oldest == NULL)
+		st->oldest = g;
+}
+
+static void logstore_unchain(struct logstore *st, struct log_group *g)
+{
+	struct log_group **pp = &st->buckets[g->hash & (st->nbuckets - 1)];
+	while (*pp != NULL && *pp != g)
+		pp = &(*pp)->chain;
+	if (*pp == g)
+		*pp = g->chain;
+	g->chain = NULL;
+}
+
+/* A slot for a new group: a free one, or the least recently seen one. */
+static struct log_group *logstore_group_slot(struct logstore *st)
+{
+	if (st->ngroups < st->max_groups)
+		return &st->pool[st->ngroups++];
+	struct log_group *g = st->oldest;
+	logstore_unlink(st, g);
+	logstore_unchain(st, g);
+	free(g->fingerprint);
+	free(g->sample);
+	memset(g, 0, sizeof(*g));
+	st->stats.groups_evicted++;
+	return g;
+}
+
+static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, enum log_sev sev,
+			       const char *raw, size_t len, const char *text)
+{
+	char fp[512];
+	size_t fplen;
+	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
+	struct log_group *g = st->buckets[h & (st->nbuckets - 1)];
+	while (g != NULL && g->hash != h)
+		g = g->chain;
+	if (g == NULL) {
+		g = logstore_group_slot(st);
+		g->hash = h;
+		g->fingerprint = sanitize(fp, fplen, 0);
+		g->first_ms = g->last_ms = t;
+		g->chain = st->buckets[h & (st->nbuckets - 1)];
+		st->buckets[h & (st->nbuckets - 1)] = g;
+	} else {
+		logstore_unlink(st, g);
+	}
+	logstore_push_newest(st, g);
+	g->count++;
+	if (t < g->first_ms)
+		g->first_ms = t;
+	if (t >= g->last_ms || g->sample == NULL) {
+		g->last_ms = t > g->last_ms ? t : g->last_ms;
+		free(g->sample);
+		g->sample = xstrdup(text);
+		g->source = (uint16_t)source;
+	}
+	if (sev > g->sev)
+		g->sev = (uint8_t)sev;
+}
+
+/* ---- error rate ---- */
+
+static void logstore_count_error(struct logstore *st, int64_t t)
+{
+	int64_t sec = t / 1000, min = t / 60000;
+	size_t si = (size_t)(sec % LS_BUCKETS), mi = (size_t)(min % LS_BUCKETS);
+	if (st->sec_key[si] < sec) {
+		st->sec_key[si] = sec;
+		st->sec_count[si] = 0;
+	}
+	if (st->sec_key[si] == sec)
+		st->sec_count[si]++;
+	if (st->min_key[mi] < min) {
+		st->min_key[mi] = min;
+		st->min_count[mi] = 0;
+	}
+	if (st->min_key[mi] == min)
+		st->min_count[mi]++;
+}
+
+double logstore_errors_per_minute(const struct logstore *st, int64_t now_ms)
+{
+	int64_t now = now_ms / 1000;
+	double sum = 0;
+	for (size_t i = 0; i < LS_BUCKETS; i++)
+		if (st->sec_key[i] > now - LS_BUCKETS && st->sec_key[i] <= now)
+			sum += st->sec_count[i];
+	return sum;
+}
+
+void logstore_errors_history(const struct logstore *st, int64_t now_ms, double *out, size_t n)
+{
+	if (n > LS_BUCKETS)
+		n = LS_BUCKETS;
+	int64_t now = now_ms / 60000;
+	for (size_t k = 0; k < n; k++) {
+		int64_t min = now - (int64_t)(n - 1 - k);
+		size_t i = (size_t)(min % LS_BUCKETS);
+		out[k] = st->min_key[i] == min ? st->min_count[i] : 0;
+	}
+}
+
+/* ---- lines ---- */
+
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms,
+		     int sev, const char *raw, size_t len, bool cut)
+{
+	int64_t now = logstore_wall_ms();
+	if (time_ms <= 0) {
+		time_ms = logtime_parse(raw, len, now);
+		/* A clock in the line far ahead of ours is not believed. */
+		if (time_ms <= 0 || time_ms > now + 86400000)
+			time_ms = now;
+	}
+	if (sev < 0)
+		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
+
+	char *text;
+	if (cut && len <= st->max_line_bytes) {
+		char *s = sanitize(raw, len, st->max_line_bytes);
+		text = xasprintf("%s%s", s, SANITIZE_CUT_MARK);
+		free(s);
+	} else {
+		text = sanitize(raw, len, st->max_line_bytes);
+	}
+	cut = cut || len > st->max_line_bytes;
+
+	st->stats.lines++;
+	if (cut)
+		st->stats.cut++;
+	if (sev == LOG_SEV_ERROR) {
+		st->stats.errors++;
+		logstore_count_error(st, time_ms);
+	} else if (sev == LOG_SEV_WARN) {
+		st->stats.warnings++;
+	}
+	if (sev >= LOG_SEV_WARN)
+		logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
+
+	struct log_line *l;
+	if (st->n == st->max_lines) {
+		l = &st->ring[st->head];
+		free(l->text);
+		st->head = (st->head + 1) % st->max_lines;
+		st->n--;
+		st->stats.lines_evicted++;
+	}
+	l = &st->ring[(st->head + st->n) % st->max_lines];
+	st->n++;
+	l->time_ms = time_ms;
+	l->seq = st->seq++;
+	l->text = text;
+	l->len = (uint32_t)strlen(text);
+	l->source = (uint16_t)source;
+	l->sev = (uint8_t)sev;
+	l->cut = cut;
+	st->generation++;
+}
+
+size_t logstore_nlines(const struct logstore *st)
+{
+	return st->n;
+}
+
+static const struct logstore *logstore_sorting;
+
+static int logstore_cmp_line(const void *a, const void *b)
+{
+	const struct log_line *x = &logstore_sorting->ring[*(const size_t *)a];
+	const struct log_line *y = &logstore_sorting->ring[*(const size_t *)b];
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void logstore_sort_lines(struct logstore *st)
+{
+	bool sorted = true;
+	for (size_t i = 0; i < st->n; i++) {
+		st->order[i] = (st->head + i) % st->max_lines;
+		if (i > 0 && st->ring[st->order[i]].time_ms < st->ring[st->order[i - 1]].time_ms)
+			sorted = false;
+	}
+	if (!sorted) {
+		logstore_sorting = st;
+		qsort(st->order, st->n, sizeof(*st->order), logstore_cmp_line);
+		logstore_sorting = NULL;
+	}
+	st->order_gen = st->generation;
+	st->order_valid = true;
+}
+
+const struct log_line *logstore_line(struct logstore *st, size_t i)
+{
+	if (i >= st->n)
+		return NULL;
+	if (!st->order_valid || st->order_gen != st->generation)
+		logstore_sort_lines(st);
+	return &st->ring[st->order[i]];
+}
+
+size_t logstore_ngroups(const struct logstore *st)
+{
+	return st->ngroups;
+}
+
+static int logstore_cmp_group(const void *a, const void *b)
+{
+	const struct log_group *x = *(struct log_group *const *)a;
+	const struct log_group *y = *(struct log_group *const *)b;
+	if (x->last_ms != y->last_ms)
+		return x->last_ms > y->last_ms ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+const struct log_group *logstore_group(struct logstore *st, size_t i)
+{
+	if (i >= st->ngroups)
+		return NULL;
+	if (!st->gorder_valid || st->gorder_gen != st->generation) {
+		for (size_t k = 0; k < st->ngroups; k++)
+			st->gorder[k] = &st->pool[k];
+		qsort(st->gorder, st->ngroups, sizeof(*st->gorder), logstore_cmp_group);
+		st->gorder_gen = st->generation;
+		st->gorder_valid = true;
+	}
+	return st->gorder[i];
+}
+
+const struct logstore_stats *logstore_stats(const struct logstore *st)
+{
+	return &st->stats;
+}
+
+uint64_t logstore_generation(const struct logstore *st)
+{
+	return st->generation;
+}

@@ -1,0 +1,149 @@
+/* logs: the data model of a logs pane and the pieces that build it.
+ *
+ * A line read by an input (a followed file, journalctl, a command, Loki) is
+ * classified (logclass: PCRE2 patterns, or the level field of a JSON line),
+ * fingerprinted (fingerprint: volatile parts masked, then hashed) and added to
+ * a logstore: a ring of the most recent lines plus a bounded table of
+ * fingerprint groups whose counts stay exact when lines are evicted.
+ *
+ * The logs source publishes its logstore in place as the pane's snapshot data;
+ * the store is reference counted so the snapshot and the source can be freed in
+ * either order. */
+#ifndef SITREP_LOGS_H
+#define SITREP_LOGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum log_sev { LOG_SEV_INFO, LOG_SEV_WARN, LOG_SEV_ERROR };
+
+/* "info", "warn", "error". */
+const char *log_sev_name(enum log_sev sev);
+
+/* ---- logclass: severity of a line (core/logclass.c) ---- */
+
+struct logclass;
+
+/* The default patterns, case-insensitive PCRE2. */
+extern const char logclass_default_error[];
+extern const char logclass_default_warn[];
+
+/* Compiles (and JIT-compiles) the patterns; each list NULL or empty means the
+ * default. Patterns are matched caseless on raw bytes. Returns NULL with a
+ * message in err ("pattern 2: missing ) at offset 5") when one does not compile.
+ * Free with logclass_free. */
+struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
+			      const char *const *warn_patterns, size_t nwarn, char *err,
+			      size_t errcap);
+void logclass_free(struct logclass *lc);
+/* Severity of one line (no newline): the JSON level field when the line is a
+ * JSON object that has one, else the patterns. */
+enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len);
+/* When line is a JSON object with a "level", "lvl" or "severity" member, stores
+ * its severity and returns true. Strings (error, warning, ...) and numbers
+ * (syslog 0..7, bunyan/pino 10..60) are understood. */
+bool logclass_json_level(const char *line, size_t len, enum log_sev *sev);
+
+/* ---- fingerprint: masked message and its hash (core/fingerprint.c) ---- */
+
+/* At most this many bytes of a line take part in its fingerprint. */
+#define FINGERPRINT_INPUT_MAX 1024
+
+/* Writes line with volatile parts masked into out (NUL-terminated, cut to
+ * cap - 1 bytes) and returns a 64-bit hash of the whole masked text. Masks:
+ * timestamps <ts>, UUIDs <uuid>, IPs <ip>, hex ids <hex>, numbers <n>, quoted
+ * strings "<str>", path segments holding ids <id>. *outlen gets the length. */
+uint64_t fingerprint_mask(const char *line, size_t len, char *out, size_t cap, size_t *outlen);
+
+/* ---- logtime: a timestamp at the start of a line (core/logtime.c) ---- */
+
+/* Wall-clock milliseconds of a timestamp near the start of line (ISO 8601 /
+ * RFC 3339, nginx "2024/05/01 10:00:00", syslog "May  1 10:00:00", access log
+ * "[01/May/2024:10:00:00 +0000]"), or 0 when there is none. Times without a
+ * zone are local; syslog times take the year that puts them closest to now_ms. */
+int64_t logtime_parse(const char *line, size_t len, int64_t now_ms);
+
+/* ---- logstore: ring of lines and fingerprint groups (core/logstore.c) ---- */
+
+struct log_line {
+	int64_t time_ms; /* wall clock */
+	uint64_t seq;    /* arrival order */
+	char *text;      /* sanitized, owned */
+	uint32_t len;
+	uint16_t source; /* index into the store's source names */
+	uint8_t sev;     /* enum log_sev */
+	bool cut;        /* the original line was longer and was cut */
+};
+
+struct log_group {
+	uint64_t hash;
+	char *fingerprint; /* masked text, sanitized, owned */
+	char *sample;      /* the most recent line of the group, sanitized, owned */
+	uint64_t count;    /* exact, whatever was evicted from the ring */
+	int64_t first_ms, last_ms;
+	uint16_t source;   /* source of the most recent line */
+	uint8_t sev;       /* the highest severity seen */
+	/* private: hash chain and recency list */
+	struct log_group *chain, *newer, *older;
+};
+
+struct logstore_stats {
+	uint64_t lines, errors, warnings; /* every line ever added */
+	uint64_t lines_evicted;           /* dropped from the ring (still counted) */
+	uint64_t groups_evicted;          /* groups dropped when max_groups was reached */
+	uint64_t cut;                     /* lines cut at the length limit */
+};
+
+struct logstore;
+
+#define LOGSTORE_DEFAULT_LINES 10000
+#define LOGSTORE_DEFAULT_GROUPS 1000
+#define LOGSTORE_DEFAULT_LINE_BYTES 8192
+
+/* A new store with one reference. max_line_bytes caps the stored text of a line
+ * (the sanitizer's cut mark is appended beyond it). */
+struct logstore *logstore_new(size_t max_lines, size_t max_groups, size_t max_line_bytes);
+struct logstore *logstore_ref(struct logstore *st);
+/* Drops a reference; frees the store with the last one. Takes void * so it can
+ * be a kind's free function. */
+void logstore_unref(void *st);
+
+/* Registers a source label ("error.log", "journald", ...); returns its index. */
+unsigned logstore_add_source(struct logstore *st, const char *name);
+const char *logstore_source_name(const struct logstore *st, unsigned index);
+
+/* Adds a line: raw bytes, sanitized here. time_ms 0 means "the time in the line,
+ * else now". sev < 0 means classify with lc; lc may be NULL when sev >= 0. Lines
+ * of severity warn or error are fingerprinted into groups. */
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms,
+		     int sev, const char *raw, size_t len, bool cut);
+
+/* Lines in time order (ties: arrival order); index 0 is the oldest. */
+size_t logstore_nlines(const struct logstore *st);
+const struct log_line *logstore_line(struct logstore *st, size_t i);
+/* Groups, most recently seen first. */
+size_t logstore_ngroups(const struct logstore *st);
+const struct log_group *logstore_group(struct logstore *st, size_t i);
+const struct logstore_stats *logstore_stats(const struct logstore *st);
+/* Changes on every ingest: views redraw when it differs from what they drew. */
+uint64_t logstore_generation(const struct logstore *st);
+
+/* Error lines in the last 60 seconds before now_ms. */
+double logstore_errors_per_minute(const struct logstore *st, int64_t now_ms);
+/* Errors per minute for the n minutes ending at now_ms, oldest first (n <= 60). */
+void logstore_errors_history(const struct logstore *st, int64_t now_ms, double *out, size_t n);
+
+/* The deploy hook: the time of the most recent deploy, set by whoever knows it
+ * (a deploys pane). 0: unknown. A group first seen after it is "new". */
+void logs_set_deploy_time(int64_t wall_ms);
+int64_t logs_deploy_time(void);
+bool logstore_group_is_new(const struct log_group *g);
+
+/* ---- environment probes for the built-in default config ---- */
+
+/* True when journalctl is on PATH and a systemd journal directory exists
+ * (/run/systemd/journal or /var/log/journal). Does not spawn anything. */
+bool journald_available(void);
+
+#endif
