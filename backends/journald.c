@@ -1,0 +1,307 @@
+/* journald: the "journald" log input. Runs `journalctl -f -o json -n N` with
+ * optional unit and priority filters and turns each JSON entry into a line
+ * "IDENT[PID]: MESSAGE" stamped with the entry's own time. The severity is the
+ * higher of the entry's PRIORITY and the pane's patterns: services that log to
+ * stdout reach the journal at priority 6 whatever they say. The first batch
+ * (the last N entries) counts as the initial read once output pauses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "sitrep/loginput.h"
+#include "sitrep/logs.h"
+#include "sitrep/spawn.h"
+#include "sitrep/util.h"
+
+/* The first batch is over when output pauses this long, or at the limit. */
+#define JOURNALD_QUIET_MS 300
+#define JOURNALD_READY_MAX_MS 3000
+
+struct journald {
+	struct log_input *in;
+	char *unit, *priority, *journalctl;
+	double lines;
+	struct spawn *sp;
+	uv_timer_t ready_timer;
+	bool timer_open;
+	uint64_t started_ms;
+	int open_closes;
+	bool stderr_error; /* the current error came from journalctl's stderr */
+};
+
+bool journald_available(void)
+{
+	struct stat st;
+	if (stat("/run/systemd/journal", &st) != 0 && stat("/var/log/journal", &st) != 0)
+		return false;
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	char *copy = xstrdup(path), *save = NULL;
+	bool found = false;
+	for (char *dir = strtok_r(copy, ":", &save); dir != NULL && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/journalctl", dir);
+		found = access(full, X_OK) == 0;
+		free(full);
+	}
+	free(copy);
+	return found;
+}
+
+int journald_priority_sev(int priority)
+{
+	if (priority < 0)
+		return -1;
+	return priority <= 3 ? LOG_SEV_ERROR : priority == 4 ? LOG_SEV_WARN : LOG_SEV_INFO;
+}
+
+char **journald_argv(const char *journalctl, const char *unit, const char *priority,
+		     unsigned lines)
+{
+	char **argv = xcalloc(12, sizeof(*argv));
+	size_t n = 0;
+	argv[n++] = xstrdup(journalctl != NULL ? journalctl : "journalctl");
+	argv[n++] = xstrdup("-f");
+	argv[n++] = xstrdup("-o");
+	argv[n++] = xstrdup("json");
+	argv[n++] = xstrdup("-n");
+	argv[n++] = xasprintf("%u", lines);
+	argv[n++] = xstrdup("--no-pager");
+	if (unit != NULL) {
+		argv[n++] = xstrdup("-u");
+		argv[n++] = xstrdup(unit);
+	}
+	if (priority != NULL) {
+		argv[n++] = xstrdup("-p");
+		argv[n++] = xstrdup(priority);
+	}
+	return argv;
+}
+
+/* A field as bytes: journald writes binary-unsafe values as arrays of numbers. */
+static char *journald_field(const cJSON *obj, const char *name, size_t *len)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (cJSON_IsString(f) && f->valuestring != NULL) {
+		*len = strlen(f->valuestring);
+		return xstrdup(f->valuestring);
+	}
+	if (cJSON_IsArray(f)) {
+		size_t n = (size_t)cJSON_GetArraySize(f), k = 0;
+		char *out = xmalloc(n + 1);
+		const cJSON *b;
+		cJSON_ArrayForEach(b, f)
+		{
+			if (cJSON_IsNumber(b) && b->valuedouble >= 0 && b->valuedouble <= 255)
+				out[k++] = (char)(int)b->valuedouble;
+		}
+		out[k] = '\0';
+		*len = k;
+		return out;
+	}
+	return NULL;
+}
+
+int journald_parse_line(const char *line, size_t len, struct journald_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->priority = -1;
+	cJSON *root = cJSON_ParseWithLength(line, len);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	size_t mlen = 0, ilen = 0, plen = 0;
+	char *msg = journald_field(root, "MESSAGE", &mlen);
+	if (msg == NULL) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	char *ident = journald_field(root, "SYSLOG_IDENTIFIER", &ilen);
+	if (ident == NULL)
+		ident = journald_field(root, "_COMM", &ilen);
+	char *pid = journald_field(root, "_PID", &plen);
+	if (ident != NULL && pid != NULL)
+		e->text = xasprintf("%s[%s]: ", ident, pid);
+	else if (ident != NULL)
+		e->text = xasprintf("%s: ", ident);
+	else
+		e->text = xstrdup("");
+	size_t head = strlen(e->text);
+	e->text = xrealloc(e->text, head + mlen + 1);
+	memcpy(e->text + head, msg, mlen);
+	e->text[head + mlen] = '\0';
+	e->len = head + mlen;
+	free(msg);
+	free(ident);
+	free(pid);
+
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "PRIORITY");
+	if (cJSON_IsString(p) && p->valuestring != NULL && p->valuestring[0] >= '0' &&
+	    p->valuestring[0] <= '7' && p->valuestring[1] == '\0')
+		e->priority = p->valuestring[0] - '0';
+	else if (cJSON_IsNumber(p) && p->valuedouble >= 0 && p->valuedouble <= 7)
+		e->priority = (int)p->valuedouble;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "__REALTIME_TIMESTAMP");
+	if (cJSON_IsString(t) && t->valuestring != NULL)
+		e->time_ms = strtoll(t->valuestring, NULL, 10) / 1000;
+	cJSON_Delete(root);
+	return 0;
+}
+
+static void journald_ready_cb(uv_timer_t *h)
+{
+	struct journald *j = h->data;
+	loginput_ready(j->in);
+}
+
+static void journald_on_line(void *ctx, int stream, const char *line, size_t len, bool cut)
+{
+	struct journald *j = ctx;
+	if (stream == 2) {
+		/* journalctl explains itself on stderr ("No journal files were found."). */
+		char *msg = xasprintf("journalctl: %.*s", (int)(len > 300 ? 300 : len), line);
+		loginput_error(j->in, msg);
+		free(msg);
+		j->stderr_error = true;
+		return;
+	}
+	/* Entries flowing again: what journalctl said (often a hint) is past. */
+	if (j->stderr_error) {
+		loginput_error(j->in, NULL);
+		j->stderr_error = false;
+	}
+	struct journald_entry e;
+	if (cut || journald_parse_line(line, len, &e) < 0) {
+		/* Not an entry (or cut, so not parseable): keep the raw text visible. */
+		loginput_line(j->in, j->in->label, 0, -1, line, len, cut);
+	} else {
+		int sev = loginput_classify(j->in, e.text, e.len);
+		int psev = journald_priority_sev(e.priority);
+		if (psev > sev)
+			sev = psev;
+		loginput_line(j->in, j->in->label, e.time_ms, sev, e.text, e.len, false);
+		free(e.text);
+	}
+	if (!j->in->ready && j->timer_open) {
+		uint64_t waited = uv_now(j->in->loop) - j->started_ms;
+		if (waited < JOURNALD_READY_MAX_MS)
+			uv_timer_start(&j->ready_timer, journald_ready_cb, JOURNALD_QUIET_MS, 0);
+	}
+}
+
+static void journald_on_state(void *ctx, const char *error)
+{
+	struct journald *j = ctx;
+	loginput_error(j->in, error);
+	j->stderr_error = false;
+	/* A failed or ended run completes the initial read too. */
+	if (error != NULL)
+		loginput_ready(j->in);
+}
+
+static const struct spawn_callbacks journald_callbacks = {
+	.line = journald_on_line,
+	.state = journald_on_state,
+};
+
+static int journald_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)
+{
+	struct journald *j = xcalloc(1, sizeof(*j));
+	in->data = j;
+	j->in = in;
+	if (config_get_string(ctx, node, "unit", false, NULL, &j->unit) < 0 ||
+	    config_get_string(ctx, node, "journalctl", false, "journalctl", &j->journalctl) < 0 ||
+	    config_get_number(ctx, node, "lines", false, 200, 0, 100000, &j->lines) < 0)
+		return -1;
+	struct jnode *p = jsonc_get(node, "priority");
+	if (p != NULL) {
+		if (p->type == JNODE_NUMBER && p->number >= 0 && p->number <= 7)
+			j->priority = xasprintf("%d", (int)p->number);
+		else if (p->type == JNODE_STRING && p->len > 0 && p->len < 32 &&
+			 strspn(p->string, "abcdefghijklmnopqrstuvwxyz0123456789.") == p->len)
+			j->priority = xstrdup(p->string);
+		else
+			return config_fail(ctx, p,
+					   "expected a priority 0..7 or a name such as \"err\" or "
+					   "\"warning\" (or a range \"0..4\")");
+	}
+	if (in->name == NULL)
+		in->name = xstrdup(j->unit != NULL ? j->unit : "journald");
+	return 0;
+}
+
+static int journald_start(struct log_input *in)
+{
+	struct journald *j = in->data;
+	char **argv = journald_argv(j->journalctl, j->unit, j->priority, (unsigned)j->lines);
+	struct spawn_options o = {.argv = argv};
+	j->sp = spawn_new(in->loop, &o, &journald_callbacks, j);
+	config_free_argv(argv);
+	uv_timer_init(in->loop, &j->ready_timer);
+	j->ready_timer.data = j;
+	j->timer_open = true;
+	j->started_ms = uv_now(in->loop);
+	uv_timer_start(&j->ready_timer, journald_ready_cb, JOURNALD_READY_MAX_MS, 0);
+	spawn_start(j->sp);
+	return 0;
+}
+
+static void journald_one_closed(struct journald *j)
+{
+	if (--j->open_closes == 0)
+		loginput_closed(j->in);
+}
+
+static void journald_spawn_closed(void *ctx)
+{
+	struct journald *j = ctx;
+	j->sp = NULL;
+	journald_one_closed(j);
+}
+
+static void journald_timer_closed(uv_handle_t *h)
+{
+	journald_one_closed(h->data);
+}
+
+static void journald_stop(struct log_input *in)
+{
+	struct journald *j = in->data;
+	j->open_closes = 1;
+	if (j->timer_open) {
+		j->timer_open = false;
+		j->open_closes++;
+		uv_close((uv_handle_t *)&j->ready_timer, journald_timer_closed);
+	}
+	if (j->sp != NULL) {
+		j->open_closes++;
+		spawn_close(j->sp, journald_spawn_closed);
+	}
+	journald_one_closed(j);
+}
+
+static void journald_destroy(struct log_input *in)
+{
+	struct journald *j = in->data;
+	if (j == NULL)
+		return;
+	free(j->unit);
+	free(j->priority);
+	free(j->journalctl);
+	free(j);
+	in->data = NULL;
+}
+
+const struct log_input_ops loginput_journald = {
+	.type = "journald",
+	.init = journald_init,
+	.start = journald_start,
+	.stop = journald_stop,
+	.destroy = journald_destroy,
+};

@@ -1,0 +1,320 @@
+/* logs: the "logs" source. It reads the pane's "sources" array, runs one
+ * log_input per element (file, journald, command, loki) and feeds every line
+ * they deliver into one logstore, which it publishes in place as the pane's
+ * snapshot data.
+ *
+ * Inputs may deliver thousands of lines per loop pass, so publishing is
+ * decoupled from ingest: a 100 ms timer publishes when the store changed. The
+ * first publish waits until every input finished its initial read, so
+ * `--once` shows the groups of the current tails. An input's trouble becomes
+ * the source's error (all inputs' messages joined), which keeps the age of an
+ * unchanged error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/kind.h"
+#include "sitrep/loginput.h"
+#include "sitrep/logs.h"
+#include "sitrep/source.h"
+#include "sitrep/util.h"
+
+#define LOGS_TICK_MS 100
+
+static const struct log_input_ops *const logs_input_table[] = {
+	&loginput_file,
+	&loginput_journald,
+	&loginput_command,
+	&loginput_loki,
+};
+
+struct logs_source {
+	struct source *src;
+	struct logstore *store;
+	struct logclass *lc;
+	struct log_input *inputs;
+	size_t ninputs;
+	uv_timer_t tick;
+	bool tick_open;
+	bool started;
+	bool all_ready;
+	bool published;
+	bool refresh_pending;
+	bool errors_changed;
+	uint64_t published_gen;
+	size_t open_inputs; /* inputs whose handles are not closed yet */
+};
+
+static const struct log_input_ops *logs_input_find(const char *type)
+{
+	for (size_t i = 0; i < ARRAY_LEN(logs_input_table); i++)
+		if (strcmp(logs_input_table[i]->type, type) == 0)
+			return logs_input_table[i];
+	return NULL;
+}
+
+/* ---- what inputs call ---- */
+
+void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev,
+		   const char *raw, size_t len, bool cut)
+{
+	struct logs_source *ls = in->owner;
+	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
+}
+
+unsigned loginput_label(struct log_input *in, const char *name)
+{
+	return logstore_add_source(in->owner->store, name);
+}
+
+int loginput_classify(struct log_input *in, const char *raw, size_t len)
+{
+	return (int)logclass_classify(in->owner->lc, raw, len);
+}
+
+void loginput_error(struct log_input *in, const char *msg)
+{
+	if ((msg == NULL && in->error == NULL) ||
+	    (msg != NULL && in->error != NULL && strcmp(msg, in->error) == 0))
+		return;
+	free(in->error);
+	in->error = msg != NULL ? xstrdup(msg) : NULL;
+	in->owner->errors_changed = true;
+}
+
+static void logs_publish(struct logs_source *ls);
+
+void loginput_ready(struct log_input *in)
+{
+	struct logs_source *ls = in->owner;
+	if (in->ready)
+		return;
+	in->ready = true;
+	for (size_t i = 0; i < ls->ninputs; i++)
+		if (!ls->inputs[i].ready)
+			return;
+	ls->all_ready = true;
+	logs_publish(ls);
+}
+
+static void logs_tick_closed(uv_handle_t *h);
+
+void loginput_closed(struct log_input *in)
+{
+	struct logs_source *ls = in->owner;
+	if (in->closed)
+		return;
+	in->closed = true;
+	ls->open_inputs--;
+}
+
+/* ---- publishing ---- */
+
+/* The inputs' errors joined, or NULL. */
+static char *logs_errors(struct logs_source *ls)
+{
+	char *out = NULL;
+	for (size_t i = 0; i < ls->ninputs; i++) {
+		const char *e = ls->inputs[i].error;
+		if (e == NULL)
+			continue;
+		char *next = out == NULL ? xstrdup(e) : xasprintf("%s; %s", out, e);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void logs_publish(struct logs_source *ls)
+{
+	struct source *src = ls->src;
+	if (!ls->all_ready)
+		return;
+	char *err = logs_errors(ls);
+	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed;
+	if (!changed && !ls->refresh_pending && ls->published) {
+		free(err);
+		return;
+	}
+	ls->published_gen = logstore_generation(ls->store);
+	ls->errors_changed = false;
+	if (!ls->published) {
+		/* The snapshot holds its own reference to the live store. */
+		source_publish(src, logstore_ref(ls->store));
+		ls->published = true;
+	} else if (err == NULL) {
+		source_publish(src, ls->store);
+	}
+	if (err != NULL)
+		source_fail(src, "%s", err);
+	ls->refresh_pending = false;
+	free(err);
+}
+
+static void logs_tick_cb(uv_timer_t *h)
+{
+	logs_publish(h->data);
+}
+
+/* ---- source ops ---- */
+
+static int logs_read_patterns(struct logs_source *ls, struct config_ctx *ctx, struct jnode *node)
+{
+	struct jnode *pats = NULL;
+	char **err_pats = NULL, **warn_pats = NULL;
+	int rc = -1;
+	if (config_get_node(ctx, node, "patterns", JNODE_OBJECT, false, &pats) < 0)
+		return -1;
+	if (pats != NULL) {
+		if (config_get_argv(ctx, pats, "error", false, &err_pats) < 0 ||
+		    config_get_argv(ctx, pats, "warn", false, &warn_pats) < 0 ||
+		    config_check_unknown(ctx, pats, "patterns") < 0)
+			goto out;
+	}
+	size_t ne = 0, nw = 0;
+	while (err_pats != NULL && err_pats[ne] != NULL)
+		ne++;
+	while (warn_pats != NULL && warn_pats[nw] != NULL)
+		nw++;
+	char msg[300];
+	ls->lc = logclass_new((const char *const *)err_pats, ne, (const char *const *)warn_pats, nw,
+			      msg, sizeof(msg));
+	if (ls->lc == NULL) {
+		config_fail(ctx, pats != NULL ? pats : node, "%s", msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	config_free_argv(err_pats);
+	config_free_argv(warn_pats);
+	return rc;
+}
+
+static int logs_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
+{
+	struct logs_source *ls = xcalloc(1, sizeof(*ls));
+	src->data = ls;
+	ls->src = src;
+	double max_lines, max_groups, max_line_bytes;
+	if (config_get_number(ctx, node, "max_lines", false, LOGSTORE_DEFAULT_LINES, 10, 10000000,
+			      &max_lines) < 0 ||
+	    config_get_number(ctx, node, "max_groups", false, LOGSTORE_DEFAULT_GROUPS, 1, 1000000,
+			      &max_groups) < 0 ||
+	    config_get_number(ctx, node, "max_line_bytes", false, LOGSTORE_DEFAULT_LINE_BYTES, 80,
+			      1024 * 1024, &max_line_bytes) < 0)
+		return -1;
+	if (logs_read_patterns(ls, ctx, node) < 0)
+		return -1;
+	ls->store = logstore_new((size_t)max_lines, (size_t)max_groups, (size_t)max_line_bytes);
+
+	struct jnode *arr;
+	if (config_get_node(ctx, node, "sources", JNODE_ARRAY, true, &arr) < 0)
+		return -1;
+	if (arr->count == 0)
+		return config_fail(ctx, arr, "expected at least one log source");
+	ls->inputs = xcalloc(arr->count, sizeof(*ls->inputs));
+	for (struct jnode *el = arr->child; el != NULL; el = el->next) {
+		if (el->type != JNODE_OBJECT)
+			return config_fail(ctx, el, "expected an object with a \"type\"");
+		char *type = NULL;
+		if (config_get_string(ctx, el, "type", true, NULL, &type) < 0)
+			return -1;
+		const struct log_input_ops *ops = logs_input_find(type);
+		free(type);
+		if (ops == NULL) {
+			struct jnode *t = jsonc_get(el, "type");
+			return config_fail(ctx, t != NULL ? t : el,
+					   "unknown log source type (expected file, journald, "
+					   "command or loki)");
+		}
+		struct log_input *in = &ls->inputs[ls->ninputs++];
+		in->ops = ops;
+		in->owner = ls;
+		in->loop = src->loop;
+		if (config_get_string(ctx, el, "name", false, NULL, &in->name) < 0 ||
+		    ops->init(in, ctx, el) < 0 ||
+		    config_check_unknown(ctx, el, "log source") < 0)
+			return -1;
+		if (in->name == NULL)
+			in->name = xstrdup(ops->type);
+		in->label = logstore_add_source(ls->store, in->name);
+	}
+	return 0;
+}
+
+static int logs_start(struct source *src)
+{
+	struct logs_source *ls = src->data;
+	uv_timer_init(src->loop, &ls->tick);
+	ls->tick.data = ls;
+	ls->tick_open = true;
+	uv_timer_start(&ls->tick, logs_tick_cb, LOGS_TICK_MS, LOGS_TICK_MS);
+	ls->started = true;
+	ls->open_inputs = ls->ninputs;
+	for (size_t i = 0; i < ls->ninputs; i++) {
+		struct log_input *in = &ls->inputs[i];
+		in->loop = src->loop;
+		if (in->ops->start(in) < 0) {
+			loginput_ready(in);
+		}
+	}
+	return 0;
+}
+
+/* The core asks for a refresh on its interval: publishing keeps the data from
+ * counting as stale while the logs are quiet. */
+static void logs_refresh(struct source *src)
+{
+	struct logs_source *ls = src->data;
+	ls->refresh_pending = true;
+	logs_publish(ls);
+}
+
+static void logs_tick_closed(uv_handle_t *h)
+{
+	struct logs_source *ls = h->data;
+	ls->tick_open = false;
+}
+
+static void logs_stop(struct source *src)
+{
+	struct logs_source *ls = src->data;
+	if (ls == NULL || !ls->started)
+		return;
+	ls->started = false;
+	uv_close((uv_handle_t *)&ls->tick, logs_tick_closed);
+	for (size_t i = 0; i < ls->ninputs; i++)
+		if (ls->inputs[i].ops->stop != NULL)
+			ls->inputs[i].ops->stop(&ls->inputs[i]);
+		else
+			loginput_closed(&ls->inputs[i]);
+}
+
+static void logs_destroy(struct source *src)
+{
+	struct logs_source *ls = src->data;
+	if (ls == NULL)
+		return;
+	for (size_t i = 0; i < ls->ninputs; i++) {
+		struct log_input *in = &ls->inputs[i];
+		if (in->ops->destroy != NULL)
+			in->ops->destroy(in);
+		free(in->name);
+		free(in->error);
+	}
+	free(ls->inputs);
+	logclass_free(ls->lc);
+	logstore_unref(ls->store);
+	free(ls);
+	src->data = NULL;
+}
+
+const struct source_ops source_logs = {
+	.name = "logs",
+	.kind = "logs",
+	.init = logs_init,
+	.start = logs_start,
+	.refresh = logs_refresh,
+	.stop = logs_stop,
+	.destroy = logs_destroy,
+};

@@ -1,0 +1,267 @@
+/* spawn: a followed child process (see spawn.h).
+ *
+ * Handles: the process, one pipe per output stream and a restart timer, all
+ * embedded here with data pointing back. A run ends when the process has
+ * exited AND both pipes reached EOF, so the last lines are never lost to the
+ * order of the exit and read callbacks. The next run waits a backoff: it starts
+ * at backoff_min and doubles for every run shorter than 10 s, and falls back to
+ * the minimum after a run that lasted. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/linebuf.h"
+#include "sitrep/spawn.h"
+#include "sitrep/util.h"
+
+#define SPAWN_STABLE_MS 10000
+
+struct spawn_pipe {
+	uv_pipe_t pipe;
+	struct spawn *sp;
+	struct linebuf lb;
+	int stream;
+	bool open;
+};
+
+struct spawn {
+	uv_loop_t *loop;
+	char **argv;
+	struct spawn_options opt;
+	struct spawn_callbacks cb;
+	void *ctx;
+	uv_process_t proc;
+	struct spawn_pipe out[2];
+	uv_timer_t restart;
+	bool running;     /* process handle initialised and not yet closed */
+	bool exited;
+	int64_t status;
+	int term_signal;
+	uint64_t started_ms;
+	unsigned backoff_ms;
+	unsigned restarts;
+	bool closing;
+	int pending_closes;
+	void (*closed)(void *ctx);
+};
+
+static void spawn_run(struct spawn *sp);
+
+unsigned spawn_restarts(const struct spawn *sp)
+{
+	return sp->restarts;
+}
+
+void spawn_describe_exit(int64_t status, int signal, char *buf, size_t cap)
+{
+	if (signal != 0)
+		snprintf(buf, cap, "killed by signal %d (%s)", signal, strsignal(signal));
+	else
+		snprintf(buf, cap, "exited with status %lld", (long long)status);
+}
+
+static void spawn_state(struct spawn *sp, const char *msg)
+{
+	if (sp->cb.state != NULL)
+		sp->cb.state(sp->ctx, msg);
+}
+
+static void spawn_on_line(void *ctx, const char *line, size_t len, bool cut)
+{
+	struct spawn_pipe *p = ctx;
+	p->sp->cb.line(p->sp->ctx, p->stream, line, len, cut);
+}
+
+static void spawn_free(struct spawn *sp)
+{
+	if (sp->closed != NULL)
+		sp->closed(sp->ctx);
+	for (int i = 0; i < 2; i++)
+		linebuf_free(&sp->out[i].lb);
+	for (char **a = sp->argv; *a != NULL; a++)
+		free(*a);
+	free(sp->argv);
+	free(sp);
+}
+
+static void spawn_closed_cb(uv_handle_t *h)
+{
+	struct spawn *sp = h->data;
+	if (--sp->pending_closes == 0 && sp->closing)
+		spawn_free(sp);
+}
+
+static void spawn_close_handle(struct spawn *sp, uv_handle_t *h)
+{
+	if (uv_is_closing(h))
+		return;
+	sp->pending_closes++;
+	uv_close(h, spawn_closed_cb);
+}
+
+static void spawn_restart_cb(uv_timer_t *h)
+{
+	spawn_run(h->data);
+}
+
+/* Both pipes done and the process reaped: report and schedule the next run. */
+static void spawn_maybe_finished(struct spawn *sp)
+{
+	if (!sp->exited || sp->out[0].open || sp->out[1].open || sp->closing)
+		return;
+	sp->running = false;
+	spawn_close_handle(sp, (uv_handle_t *)&sp->proc);
+	if (sp->cb.exited != NULL)
+		sp->cb.exited(sp->ctx, sp->status, sp->term_signal);
+	uint64_t lived = uv_now(sp->loop) - sp->started_ms;
+	unsigned min = sp->opt.backoff_min_ms, max = sp->opt.backoff_max_ms;
+	if (lived >= SPAWN_STABLE_MS || sp->backoff_ms == 0)
+		sp->backoff_ms = min;
+	else
+		sp->backoff_ms = sp->backoff_ms * 2 > max ? max : sp->backoff_ms * 2;
+	char how[128], msg[300];
+	spawn_describe_exit(sp->status, sp->term_signal, how, sizeof(how));
+	snprintf(msg, sizeof(msg), "%s %s, restarting in %us", sp->argv[0], how,
+		 (sp->backoff_ms + 999) / 1000);
+	spawn_state(sp, msg);
+	sp->exited = false;
+	uv_timer_start(&sp->restart, spawn_restart_cb, sp->backoff_ms, 0);
+}
+
+static void spawn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char chunk[256 * 1024];
+	buf->base = chunk;
+	buf->len = sizeof(chunk);
+}
+
+static void spawn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct spawn_pipe *p = s->data;
+	if (n > 0) {
+		linebuf_feed(&p->lb, buf->base, (size_t)n, spawn_on_line, p);
+		return;
+	}
+	if (n == 0)
+		return;
+	/* EOF or a read error: this stream is over. */
+	linebuf_flush(&p->lb, spawn_on_line, p);
+	p->open = false;
+	spawn_close_handle(p->sp, (uv_handle_t *)&p->pipe);
+	spawn_maybe_finished(p->sp);
+}
+
+static void spawn_exit_cb(uv_process_t *proc, int64_t status, int signal)
+{
+	struct spawn *sp = proc->data;
+	sp->exited = true;
+	sp->status = status;
+	sp->term_signal = signal;
+	spawn_maybe_finished(sp);
+}
+
+static void spawn_run(struct spawn *sp)
+{
+	if (sp->closing)
+		return;
+	if (sp->started_ms != 0)
+		sp->restarts++;
+	sp->started_ms = uv_now(sp->loop);
+	uv_stdio_container_t stdio[3];
+	stdio[0].flags = UV_IGNORE;
+	for (int i = 0; i < 2; i++) {
+		struct spawn_pipe *p = &sp->out[i];
+		uv_pipe_init(sp->loop, &p->pipe, 0);
+		p->pipe.data = p;
+		p->sp = sp;
+		p->stream = i + 1;
+		p->open = true;
+		linebuf_reset(&p->lb);
+		stdio[i + 1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+		stdio[i + 1].data.stream = (uv_stream_t *)&p->pipe;
+	}
+	uv_process_options_t o = {0};
+	o.file = sp->argv[0];
+	o.args = sp->argv;
+	o.exit_cb = spawn_exit_cb;
+	o.stdio = stdio;
+	o.stdio_count = 3;
+	sp->proc.data = sp;
+	int rc = uv_spawn(sp->loop, &sp->proc, &o);
+	if (rc != 0) {
+		/* uv_spawn initialised the handle even on failure: close it. */
+		spawn_close_handle(sp, (uv_handle_t *)&sp->proc);
+		for (int i = 0; i < 2; i++) {
+			sp->out[i].open = false;
+			spawn_close_handle(sp, (uv_handle_t *)&sp->out[i].pipe);
+		}
+		unsigned max = sp->opt.backoff_max_ms;
+		sp->backoff_ms = sp->backoff_ms == 0 ? sp->opt.backoff_min_ms
+				 : sp->backoff_ms * 2 > max ? max : sp->backoff_ms * 2;
+		char msg[300];
+		snprintf(msg, sizeof(msg), "%s: %s", sp->argv[0],
+			 rc == UV_ENOENT ? "command not found" : uv_strerror(rc));
+		spawn_state(sp, msg);
+		uv_timer_start(&sp->restart, spawn_restart_cb, sp->backoff_ms, 0);
+		return;
+	}
+	sp->running = true;
+	sp->exited = false;
+	for (int i = 0; i < 2; i++)
+		uv_read_start((uv_stream_t *)&sp->out[i].pipe, spawn_alloc_cb, spawn_read_cb);
+	spawn_state(sp, NULL);
+}
+
+struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt,
+			const struct spawn_callbacks *cb, void *ctx)
+{
+	struct spawn *sp = xcalloc(1, sizeof(*sp));
+	sp->loop = loop;
+	sp->opt = *opt;
+	if (sp->opt.backoff_min_ms == 0)
+		sp->opt.backoff_min_ms = 1000;
+	if (sp->opt.backoff_max_ms == 0)
+		sp->opt.backoff_max_ms = 60000;
+	size_t n = 0;
+	while (opt->argv[n] != NULL)
+		n++;
+	sp->argv = xcalloc(n + 1, sizeof(*sp->argv));
+	for (size_t i = 0; i < n; i++)
+		sp->argv[i] = xstrdup(opt->argv[i]);
+	sp->opt.argv = sp->argv;
+	sp->cb = *cb;
+	sp->ctx = ctx;
+	for (int i = 0; i < 2; i++)
+		linebuf_init(&sp->out[i].lb, opt->max_line);
+	uv_timer_init(loop, &sp->restart);
+	sp->restart.data = sp;
+	return sp;
+}
+
+void spawn_start(struct spawn *sp)
+{
+	spawn_run(sp);
+}
+
+void spawn_close(struct spawn *sp, void (*closed)(void *ctx))
+{
+	if (sp->closing)
+		return;
+	sp->closing = true;
+	sp->closed = closed;
+	/* A count of one held while closing so spawn_free runs exactly once. */
+	sp->pending_closes++;
+	if (sp->running && !uv_is_closing((uv_handle_t *)&sp->proc)) {
+		uv_process_kill(&sp->proc, SIGTERM);
+		spawn_close_handle(sp, (uv_handle_t *)&sp->proc);
+	}
+	for (int i = 0; i < 2; i++)
+		if (sp->out[i].open) {
+			sp->out[i].open = false;
+			spawn_close_handle(sp, (uv_handle_t *)&sp->out[i].pipe);
+		}
+	spawn_close_handle(sp, (uv_handle_t *)&sp->restart);
+	if (--sp->pending_closes == 0)
+		spawn_free(sp);
+}

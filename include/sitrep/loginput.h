@@ -1,0 +1,86 @@
+/* loginput: the implementer's side of the logs source. Each input type
+ * ("file", "journald", "command", "loki") is one file in backends/ holding a
+ * const struct log_input_ops; backends/logs.c reads the pane's "sources" array
+ * and runs one log_input per element. An input hands raw lines to
+ * loginput_line (sanitizing, classifying and counting happen there) and reports
+ * its trouble with loginput_error, which the pane shows as the source's error. */
+#ifndef SITREP_LOGINPUT_H
+#define SITREP_LOGINPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "sitrep/config.h"
+
+struct log_input;
+struct logs_source;
+
+struct log_input_ops {
+	const char *type; /* the "type" key */
+	/* Reads the element's keys (every accepted key must be read) and sets
+	 * in->data. No I/O: also run by --check-config. 0, or -1 with ctx->err. */
+	int (*init)(struct log_input *in, struct config_ctx *ctx, struct jnode *node);
+	/* Begins following. Must call loginput_ready once the initial read is done
+	 * (or failed). */
+	int (*start)(struct log_input *in);
+	/* Begins closing handles; calls loginput_closed when the last one closed. */
+	void (*stop)(struct log_input *in);
+	/* Frees in->data (after stop completed, or when never started). */
+	void (*destroy)(struct log_input *in);
+};
+
+struct log_input {
+	const struct log_input_ops *ops;
+	struct logs_source *owner;
+	uv_loop_t *loop;
+	char *name;      /* label shown as the line's source; the "name" key or a default */
+	unsigned label;  /* the name's index in the store */
+	char *error;     /* current trouble, NULL when fine */
+	bool ready;
+	bool closed;
+	void *data;
+};
+
+/* A raw line. label: from loginput_label, or in->label. time_ms 0: from the
+ * line or now. sev < 0: classify by the pane's patterns. */
+void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev,
+		   const char *raw, size_t len, bool cut);
+/* Registers another label (a file matched by a glob); returns its index. */
+unsigned loginput_label(struct log_input *in, const char *name);
+/* Sets (or with NULL clears) the input's trouble. */
+void loginput_error(struct log_input *in, const char *msg);
+/* The initial read is done. */
+void loginput_ready(struct log_input *in);
+/* Every handle of the input is closed. */
+void loginput_closed(struct log_input *in);
+/* The pane's severity for a line, by its patterns (for inputs that merge a
+ * backend's own level with the patterns). */
+int loginput_classify(struct log_input *in, const char *raw, size_t len);
+
+/* Input types, listed in backends/logs.c. */
+extern const struct log_input_ops loginput_file;
+extern const struct log_input_ops loginput_journald;
+extern const struct log_input_ops loginput_command;
+extern const struct log_input_ops loginput_loki;
+
+/* ---- parsers exposed for the unit tests ---- */
+
+/* One line of `journalctl -o json`. */
+struct journald_entry {
+	char *text;       /* "IDENT[PID]: MESSAGE", raw bytes (not yet sanitized), owned */
+	size_t len;
+	int64_t time_ms;  /* __REALTIME_TIMESTAMP, 0 when absent */
+	int priority;     /* PRIORITY 0..7, -1 when absent */
+};
+/* 0, or -1 when the line is not a journal entry. Free text with free(). */
+int journald_parse_line(const char *line, size_t len, struct journald_entry *e);
+/* Severity of a syslog priority: 0..3 error, 4 warn, else info; -1 unknown. */
+int journald_priority_sev(int priority);
+/* The journalctl argv for the options; NULL-terminated, free with config_free_argv. */
+char **journald_argv(const char *journalctl, const char *unit, const char *priority,
+		     unsigned lines);
+
+#endif

@@ -1,0 +1,47 @@
+/* spawn: a long-running child process whose output is read line by line
+ * (journalctl -f, kubectl logs -f, docker logs -f). The child is started with
+ * uv_spawn from an argv array (never a shell), stdout and stderr are read as
+ * lines, and when it exits it is restarted after a backoff that doubles while
+ * it keeps dying quickly. */
+#ifndef SITREP_SPAWN_H
+#define SITREP_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+struct spawn;
+
+struct spawn_options {
+	char *const *argv;        /* copied; argv[0] is looked up on PATH */
+	size_t max_line;          /* lines longer are cut (0: 1 MiB) */
+	unsigned backoff_min_ms;  /* first restart delay (0: 1 s) */
+	unsigned backoff_max_ms;  /* longest delay (0: 60 s) */
+};
+
+struct spawn_callbacks {
+	/* A line from stdout (stream 1) or stderr (stream 2). */
+	void (*line)(void *ctx, int stream, const char *line, size_t len, bool cut);
+	/* The child's trouble ("exited with status 1, restarting in 2s",
+	 * "journalctl: command not found"), or NULL once it runs again. */
+	void (*state)(void *ctx, const char *error);
+	/* Optional: the child ended (after its output was delivered). */
+	void (*exited)(void *ctx, int64_t status, int signal);
+};
+
+/* Allocates; nothing runs until spawn_start. Owns itself until spawn_close's
+ * callback has run. */
+struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt,
+			const struct spawn_callbacks *cb, void *ctx);
+/* Starts the child now (restarts are automatic). */
+void spawn_start(struct spawn *sp);
+/* Stops the child (SIGTERM), closes the handles and frees; closed may be NULL. */
+void spawn_close(struct spawn *sp, void (*closed)(void *ctx));
+/* Restarts so far. */
+unsigned spawn_restarts(const struct spawn *sp);
+/* "exited with status 3", "killed by signal 9" into buf. */
+void spawn_describe_exit(int64_t status, int signal, char *buf, size_t cap);
+
+#endif
