@@ -1,5 +1,5 @@
 /* logfile: the "file" log input. Follows one path, or every file matching a
- * glob pattern (/var/log/app/*.log), with core/tail.c. Files matching at start
+ * glob pattern (such as /var/log/app/ followed by *.log), with core/tail.c. Files matching at start
  * are read from their tail; files that appear later are read from their start,
  * since everything in them is new. The glob is re-expanded once a second. */
 #include <glob.h>

@@ -25,7 +25,6 @@ static const struct log_input_ops *const logs_input_table[] = {
 	&loginput_file,
 	&loginput_journald,
 	&loginput_command,
-	&loginput_loki,
 };
 
 struct logs_source {

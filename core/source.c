@@ -16,6 +16,7 @@
 static const struct source_ops *const source_table[] = {
 	&source_note,
 	&source_procfs,
+	&source_logs,
 };
 
 const struct source_ops *source_find(const char *name)
@@ -105,12 +106,12 @@ static void source_set_text(struct source *src, char **slot, const char *text)
 	source_changed(src);
 }
 
-void source_note(struct source *src, const char *text)
+void source_set_note(struct source *src, const char *text)
 {
 	source_set_text(src, &src->snap.note, text);
 }
 
-void source_warning(struct source *src, const char *text)
+void source_set_warning(struct source *src, const char *text)
 {
 	source_set_text(src, &src->snap.warning, text);
 }

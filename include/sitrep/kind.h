@@ -22,6 +22,7 @@ const struct kind_ops *kind_find(const char *name);
 const char *kind_names(void);
 
 extern const struct kind_ops kind_metrics;
+extern const struct kind_ops kind_logs;
 extern const struct kind_ops kind_empty; /* kinds with no data model yet */
 
 #endif
