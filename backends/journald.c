@@ -19,7 +19,7 @@
 
 /* The first batch is over when output pauses this long, or at the limit. */
 #define JOURNALD_QUIET_MS 300
-#define JOURNALD_READY_MAX_MS 3000
+#define JOURNALD_READY_MAX_MS 2000
 
 struct journald {
 	struct log_input *in;
@@ -205,9 +205,16 @@ static void journald_on_state(void *ctx, const char *error)
 		loginput_ready(j->in);
 }
 
+static void journald_on_exit(void *ctx, int64_t status, int signal)
+{
+	struct journald *j = ctx;
+	loginput_child_exited(j->in, j->journalctl, status, signal);
+}
+
 static const struct spawn_callbacks journald_callbacks = {
 	.line = journald_on_line,
 	.state = journald_on_state,
+	.exited = journald_on_exit,
 };
 
 static int journald_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)

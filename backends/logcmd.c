@@ -10,7 +10,7 @@
 #include "sitrep/util.h"
 
 #define LOGCMD_QUIET_MS 300
-#define LOGCMD_READY_MAX_MS 3000
+#define LOGCMD_READY_MAX_MS 2000
 
 struct logcmd {
 	struct log_input *in;
@@ -45,9 +45,16 @@ static void logcmd_on_state(void *ctx, const char *error)
 		loginput_ready(c->in);
 }
 
+static void logcmd_on_exit(void *ctx, int64_t status, int signal)
+{
+	struct logcmd *c = ctx;
+	loginput_child_exited(c->in, c->argv[0], status, signal);
+}
+
 static const struct spawn_callbacks logcmd_callbacks = {
 	.line = logcmd_on_line,
 	.state = logcmd_on_state,
+	.exited = logcmd_on_exit,
 };
 
 static int logcmd_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)

@@ -17,6 +17,7 @@
 #include "sitrep/loginput.h"
 #include "sitrep/logs.h"
 #include "sitrep/source.h"
+#include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
 #define LOGS_TICK_MS 100
@@ -79,6 +80,15 @@ void loginput_error(struct log_input *in, const char *msg)
 	free(in->error);
 	in->error = msg != NULL ? xstrdup(msg) : NULL;
 	in->owner->errors_changed = true;
+}
+
+void loginput_child_exited(struct log_input *in, const char *argv0, int64_t status, int signal)
+{
+	char how[128];
+	spawn_describe_exit(status, signal, how, sizeof(how));
+	char *line = xasprintf("sitrep: %s %s", argv0, how);
+	loginput_line(in, in->label, 0, LOG_SEV_WARN, line, strlen(line), false);
+	free(line);
 }
 
 static void logs_publish(struct logs_source *ls);

@@ -42,6 +42,7 @@ struct spawn {
 	unsigned backoff_ms;
 	unsigned restarts;
 	bool closing;
+	bool troubled; /* an error was reported; the next output clears it */
 	int pending_closes;
 	void (*closed)(void *ctx);
 };
@@ -63,6 +64,7 @@ void spawn_describe_exit(int64_t status, int signal, char *buf, size_t cap)
 
 static void spawn_state(struct spawn *sp, const char *msg)
 {
+	sp->troubled = msg != NULL;
 	if (sp->cb.state != NULL)
 		sp->cb.state(sp->ctx, msg);
 }
@@ -70,6 +72,10 @@ static void spawn_state(struct spawn *sp, const char *msg)
 static void spawn_on_line(void *ctx, const char *line, size_t len, bool cut)
 {
 	struct spawn_pipe *p = ctx;
+	/* Output again after an exit or a failed start: the trouble is over.
+	 * Until then the last exit status stays visible. */
+	if (p->sp->troubled)
+		spawn_state(p->sp, NULL);
 	p->sp->cb.line(p->sp->ctx, p->stream, line, len, cut);
 }
 
@@ -210,7 +216,6 @@ static void spawn_run(struct spawn *sp)
 	sp->exited = false;
 	for (int i = 0; i < 2; i++)
 		uv_read_start((uv_stream_t *)&sp->out[i].pipe, spawn_alloc_cb, spawn_read_cb);
-	spawn_state(sp, NULL);
 }
 
 struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt,

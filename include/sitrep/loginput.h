@@ -54,6 +54,9 @@ unsigned loginput_label(struct log_input *in, const char *name);
 void loginput_error(struct log_input *in, const char *msg);
 /* The initial read is done. */
 void loginput_ready(struct log_input *in);
+/* Records a child's exit as a warning line from sitrep itself, so deaths are
+ * counted and visible in the raw lines next to what the child printed. */
+void loginput_child_exited(struct log_input *in, const char *argv0, int64_t status, int signal);
 /* Every handle of the input is closed. */
 void loginput_closed(struct log_input *in);
 /* The pane's severity for a line, by its patterns (for inputs that merge a
