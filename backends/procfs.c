@@ -22,6 +22,7 @@
 #include "sitrep/procfs.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
+#include "sitrep/sources.h"
 #include "sitrep/util.h"
 
 #define PROCFS_SETTLE_MS 250
