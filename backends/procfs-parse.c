@@ -236,13 +236,11 @@ double procfs_mem_used_percent(uint64_t total, uint64_t avail)
 /* ---- /proc/self/mounts ---- */
 
 static const char *const procfs_pseudo_types[] = {
-	"proc",	      "sysfs",	     "tmpfs",	  "devtmpfs", "devpts",	  "securityfs",
-	"debugfs",    "tracefs",     "pstore",	  "bpf",      "configfs", "fusectl",
-	"mqueue",     "hugetlbfs",   "autofs",	  "binfmt_misc", "rpc_pipefs", "nsfs",
-	"efivarfs",   "squashfs",    "ramfs",	  "selinuxfs", "nfsd",	  "devfs",
-	"rootfs",     "fuse",	     "nfs",	  "nfs4",     "cifs",	  "smb3",
-	"smbfs",      "9p",	     "ceph",	  "glusterfs", "afs",	  "sshfs",
-	"virtiofs",   "erofs",	     "iso9660",	  "udf",
+    "proc",       "sysfs",     "tmpfs",    "devtmpfs", "devpts",   "securityfs", "debugfs", "tracefs",
+    "pstore",     "bpf",       "configfs", "fusectl",  "mqueue",   "hugetlbfs",  "autofs",  "binfmt_misc",
+    "rpc_pipefs", "nsfs",      "efivarfs", "squashfs", "ramfs",    "selinuxfs",  "nfsd",    "devfs",
+    "rootfs",     "fuse",      "nfs",      "nfs4",     "cifs",     "smb3",       "smbfs",   "9p",
+    "ceph",       "glusterfs", "afs",      "sshfs",    "virtiofs", "erofs",      "iso9660", "udf",
 };
 
 bool procfs_mount_skip(const char *type, const char *dir)
@@ -270,8 +268,8 @@ static void procfs_unescape(char *s)
 {
 	char *w = s;
 	for (const char *r = s; *r != '\0';) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
 			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
 			r += 4;
 		} else {
@@ -386,8 +384,8 @@ bool procfs_disk_is_partition_of(const char *part, const char *disk)
 /* Device-mapper and md devices stack on disks already counted. */
 static bool procfs_disk_stacked(const char *name)
 {
-	return strncmp(name, "dm-", 3) == 0 || (strncmp(name, "md", 2) == 0 && name[2] >= '0' &&
-						 name[2] <= '9');
+	return strncmp(name, "dm-", 3) == 0 ||
+	       (strncmp(name, "md", 2) == 0 && name[2] >= '0' && name[2] <= '9');
 }
 
 struct procfs_disk {
@@ -456,7 +454,7 @@ int procfs_parse_diskstats(const char *buf, size_t len, struct procfs_io *out)
 		bool partition = false;
 		for (size_t j = 0; j < n && !partition; j++)
 			partition = j != i && !procfs_disk_skip(d[j].name) &&
-				    procfs_disk_is_partition_of(d[i].name, d[j].name);
+			            procfs_disk_is_partition_of(d[i].name, d[j].name);
 		if (partition)
 			continue;
 		out->read_bytes += d[i].rd * 512;
@@ -474,8 +472,8 @@ bool procfs_net_skip(const char *name)
 {
 	if (strcmp(name, "lo") == 0)
 		return true;
-	static const char *const prefixes[] = {"veth", "ifb", "docker", "br-", "virbr", "cni",
-					       "flannel", "cali", "vxlan", "tunl", "dummy"};
+	static const char *const prefixes[] = {"veth",    "ifb",  "docker", "br-",  "virbr", "cni",
+	                                       "flannel", "cali", "vxlan",  "tunl", "dummy"};
 	for (size_t i = 0; i < ARRAY_LEN(prefixes); i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
@@ -559,20 +557,11 @@ int procfs_parse_pid_stat(const char *buf, size_t len, struct procfs_pid_stat *o
 		if (!procfs_i64(&s, &v))
 			return -1;
 		switch (field) {
-		case 14:
-			out->utime = (uint64_t)(v < 0 ? 0 : v);
-			break;
-		case 15:
-			out->stime = (uint64_t)(v < 0 ? 0 : v);
-			break;
-		case 22:
-			out->starttime = (uint64_t)(v < 0 ? 0 : v);
-			break;
-		case 24:
-			out->rss_pages = v;
-			break;
-		default:
-			break;
+		case 14: out->utime = (uint64_t)(v < 0 ? 0 : v); break;
+		case 15: out->stime = (uint64_t)(v < 0 ? 0 : v); break;
+		case 22: out->starttime = (uint64_t)(v < 0 ? 0 : v); break;
+		case 24: out->rss_pages = v; break;
+		default: break;
 		}
 	}
 	return 0;
@@ -584,8 +573,7 @@ void procfs_top_insert(struct procfs_top *top, size_t *n, size_t cap, const stru
 		return;
 	size_t i = *n;
 	/* Find where e goes: after every entry that is busier (or as busy and larger). */
-	while (i > 0 && (top[i - 1].cpu < e->cpu ||
-			 (top[i - 1].cpu == e->cpu && top[i - 1].rss < e->rss)))
+	while (i > 0 && (top[i - 1].cpu < e->cpu || (top[i - 1].cpu == e->cpu && top[i - 1].rss < e->rss)))
 		i--;
 	if (i >= cap)
 		return;

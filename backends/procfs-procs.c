@@ -99,8 +99,7 @@ static void procfs_table_put(struct procfs_table *t, const struct procfs_slot *s
 	t->slots[i] = *s;
 }
 
-double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st,
-			    double seconds)
+double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st, double seconds)
 {
 	struct procfs_slot s = {st->pid, st->starttime, st->utime + st->stime};
 	procfs_table_put(&p->cur, &s);
@@ -152,8 +151,8 @@ static ssize_t procfs_read_at(int dirfd, const char *path, char *buf, size_t cap
 	return n;
 }
 
-long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
-		       struct procfs_top *top, size_t *n, size_t cap)
+long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds, struct procfs_top *top,
+                       size_t *n, size_t cap)
 {
 	*n = 0;
 	DIR *dir = opendir(root);

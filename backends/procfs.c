@@ -4,7 +4,7 @@
  * memory, swap, one series per filesystem, disk and network rates, per-core
  * CPU and the top processes. Rates need two samples: when a refresh has no
  * previous sample (the first one, or the process list just became visible) it
- * takes a baseline and samples again a quarter second later on a timer of its
+ * takes a baseline and samples again half a second later on a timer of its
  * own, so even `sitrep --once` shows current numbers without blocking the loop.
  * Every series keeps a history ring here, copied into each snapshot. The
  * parsers live in procfs-parse.c, the process scan in procfs-procs.c. */
@@ -25,10 +25,10 @@
 #include "sitrep/sources.h"
 #include "sitrep/util.h"
 
-#define PROCFS_SETTLE_MS 250
-#define PROCFS_MAX_FS 16
-#define PROCFS_TOP_MAX 50
-#define PROCFS_READ_MAX (16u << 20)
+#define PROCFS_SETTLE_MS 500
+#define PROCFS_MAX_FS    16
+#define PROCFS_TOP_MAX   50
+#define PROCFS_READ_MAX  (16u << 20)
 
 /* The recent values of one series, by name, oldest overwritten first. */
 struct procfs_ring {
@@ -160,7 +160,7 @@ struct procfs_names {
 };
 
 static struct metric_series *procfs_series(struct metrics_data *m, struct procfs_names *names,
-					   const char *name, const char *unit)
+                                           const char *name, const char *unit)
 {
 	if (names->n < ARRAY_LEN(names->v))
 		names->v[names->n++] = xstrdup(name);
@@ -175,8 +175,8 @@ static void procfs_thresholds(struct metric_series *s, double warn, double crit)
 }
 
 /* "cannot read ROOT/REL: reason" as the series' error. */
-static void procfs_series_error(const struct procfs_state *st, struct metric_series *s,
-				const char *rel, int e)
+static void procfs_series_error(const struct procfs_state *st, struct metric_series *s, const char *rel,
+                                int e)
 {
 	char *raw = xasprintf("cannot read %s/%s: %s", st->root, rel, strerror(e));
 	free(s->error);
@@ -201,8 +201,8 @@ static void procfs_detail_text(struct metric_series *s, const char *text)
 	s->detail = sanitize(text, strlen(text), 120);
 }
 
-static void procfs_add_cpu(struct procfs_state *st, struct metrics_data *m,
-			   struct procfs_names *names, bool *baseline)
+static void procfs_add_cpu(struct procfs_state *st, struct metrics_data *m, struct procfs_names *names,
+                           bool *baseline)
 {
 	struct procfs_stat *cur = &st->stat_cur, *prev = &st->stat_prev;
 	bool have_prev = st->have_stat && prev->ncores == cur->ncores;
@@ -231,8 +231,7 @@ static void procfs_add_cpu(struct procfs_state *st, struct metrics_data *m,
 	}
 }
 
-static void procfs_add_load(struct procfs_state *st, struct metrics_data *m,
-			    struct procfs_names *names)
+static void procfs_add_load(struct procfs_state *st, struct metrics_data *m, struct procfs_names *names)
 {
 	static const char *const load_names[3] = {"Load 1", "Load 5", "Load 15"};
 	double load[3];
@@ -259,8 +258,7 @@ static void procfs_add_load(struct procfs_state *st, struct metrics_data *m,
 	}
 }
 
-static void procfs_add_memory(struct procfs_state *st, struct metrics_data *m,
-			      struct procfs_names *names)
+static void procfs_add_memory(struct procfs_state *st, struct metrics_data *m, struct procfs_names *names)
 {
 	struct procfs_mem mem;
 	size_t len;
@@ -288,15 +286,14 @@ static void procfs_add_memory(struct procfs_state *st, struct metrics_data *m,
 		procfs_detail_text(s, "no swap");
 	} else if (ok) {
 		metrics_set_value(s, procfs_mem_used_percent(mem.swap_total, mem.swap_free));
-		procfs_detail_bytes(s, (double)(mem.swap_total - mem.swap_free),
-				    (double)mem.swap_total);
+		procfs_detail_bytes(s, (double)(mem.swap_total - mem.swap_free), (double)mem.swap_total);
 	} else if (e != 0) {
 		procfs_series_error(st, s, "meminfo", e);
 	}
 }
 
 static void procfs_add_filesystems(struct procfs_state *st, struct metrics_data *m,
-				   struct procfs_names *names)
+                                   struct procfs_names *names)
 {
 	size_t len;
 	if (procfs_read(st, "self/mounts", &len) < 0) {
@@ -334,9 +331,8 @@ static void procfs_add_filesystems(struct procfs_state *st, struct metrics_data 
 }
 
 /* Disk or network: two rate series from byte counters. */
-static void procfs_add_io(struct procfs_state *st, struct metrics_data *m,
-			  struct procfs_names *names, const char *rel, bool disk, double seconds,
-			  bool *baseline)
+static void procfs_add_io(struct procfs_state *st, struct metrics_data *m, struct procfs_names *names,
+                          const char *rel, bool disk, double seconds, bool *baseline)
 {
 	const char *rname = disk ? "Disk read" : "Net rx";
 	const char *wname = disk ? "Disk write" : "Net tx";
@@ -383,8 +379,8 @@ static void procfs_add_io(struct procfs_state *st, struct metrics_data *m,
 	}
 }
 
-static void procfs_add_procs(struct procfs_state *st, struct metrics_data *m, bool visible,
-			     uint64_t now, bool *baseline)
+static void procfs_add_procs(struct procfs_state *st, struct metrics_data *m, bool visible, uint64_t now,
+                             bool *baseline)
 {
 	if (!visible || st->top_cap == 0) {
 		st->procs_fresh = false;
@@ -412,9 +408,8 @@ static void procfs_add_procs(struct procfs_state *st, struct metrics_data *m, bo
 /* One pass over every file. NULL with *fatal set when /proc/stat is not there:
  * without it nothing else is worth showing. *baseline tells that some rate had
  * no previous sample. */
-static struct metrics_data *procfs_collect(struct procfs_state *st, bool visible,
-					   struct procfs_names *names, bool *baseline,
-					   char **fatal)
+static struct metrics_data *procfs_collect(struct procfs_state *st, bool visible, struct procfs_names *names,
+                                           bool *baseline, char **fatal)
 {
 	size_t len;
 	if (procfs_read(st, "stat", &len) < 0) {
@@ -493,8 +488,8 @@ static void procfs_settle_cb(uv_timer_t *timer)
 
 /* ---- source_ops ---- */
 
-static int procfs_pair(struct config_ctx *ctx, struct jnode *node, const char *prefix,
-		       double def_warn, double def_crit, double max, double *warn, double *crit)
+static int procfs_pair(struct config_ctx *ctx, struct jnode *node, const char *prefix, double def_warn,
+                       double def_crit, double max, double *warn, double *crit)
 {
 	char wkey[32], ckey[32];
 	snprintf(wkey, sizeof(wkey), "%s_warn", prefix);
@@ -504,14 +499,14 @@ static int procfs_pair(struct config_ctx *ctx, struct jnode *node, const char *p
 		return -1;
 	if (*warn > *crit) {
 		struct jnode *at = jsonc_get(node, wkey);
-		return config_fail(ctx, at != NULL ? at : node, "%s (%g) must not be above %s (%g)",
-				   wkey, *warn, ckey, *crit);
+		return config_fail(ctx, at != NULL ? at : node, "%s (%g) must not be above %s (%g)", wkey,
+		                   *warn, ckey, *crit);
 	}
 	return 0;
 }
 
 static int procfs_optional(struct config_ctx *ctx, struct jnode *node, const char *key, bool *set,
-			   double *out)
+                           double *out)
 {
 	struct jnode *n;
 	if (config_get_node(ctx, node, key, JNODE_NUMBER, false, &n) < 0)
@@ -551,8 +546,7 @@ static int procfs_init(struct source *src, struct config_ctx *ctx, struct jnode 
 		goto fail;
 	if (st->load_warn_set && st->load_crit_set && st->load_warn > st->load_crit) {
 		config_fail(ctx, jsonc_get(node, "load_warn"),
-			    "load_warn (%g) must not be above load_crit (%g)", st->load_warn,
-			    st->load_crit);
+		            "load_warn (%g) must not be above load_crit (%g)", st->load_warn, st->load_crit);
 		goto fail;
 	}
 	if (st->root[0] == '\0') {
@@ -592,10 +586,10 @@ static void procfs_destroy(struct source *src)
 }
 
 const struct source_ops source_procfs = {
-	.name = "procfs",
-	.kind = "metrics",
-	.init = procfs_init,
-	.refresh = procfs_refresh,
-	.stop = procfs_stop,
-	.destroy = procfs_destroy,
+    .name = "procfs",
+    .kind = "metrics",
+    .init = procfs_init,
+    .refresh = procfs_refresh,
+    .stop = procfs_stop,
+    .destroy = procfs_destroy,
 };

@@ -123,8 +123,7 @@ void procfs_procs_free(struct procfs_procs *p);
 /* Accounts one process of the current scan: returns its CPU percent of one
  * core over `seconds` since the previous scan, or NaN when it was not seen
  * then (new process, first scan, or pid reused). */
-double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st,
-			    double seconds);
+double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st, double seconds);
 /* Ends a scan: the processes accounted since the last call become the previous ones. */
 void procfs_procs_end_scan(struct procfs_procs *p);
 /* Scans root (a /proc) once: opens the directory once and reads each
@@ -132,8 +131,8 @@ void procfs_procs_end_scan(struct procfs_procs *p);
  * busiest processes; processes without a previous sample count as 0 %.
  * Returns the number of processes read, or -1 with errno when root cannot be
  * opened. */
-long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
-		       struct procfs_top *top, size_t *n, size_t cap);
+long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds, struct procfs_top *top,
+                       size_t *n, size_t cap);
 /* Whether the previous scan exists (CPU percents of the next one mean something). */
 bool procfs_procs_have_baseline(const struct procfs_procs *p);
 

@@ -19,11 +19,10 @@
 #include "sitrep/metrics.h"
 #include "sitrep/procfs.h"
 #include "sitrep/source.h"
+#include "sitrep/sources.h"
 #include "sitrep/util.h"
 
 #define PROC TEST_DATA "/proc"
-
-extern const struct source_ops source_procfs;
 
 static char *load(const char *rel, size_t *len)
 {
@@ -70,11 +69,9 @@ static void test_stat_cpu_percent(void **state)
 	/* all: busy 4192 -> 4326, total 57867 -> 58130: 134 / 263 */
 	assert_float_equal(procfs_cpu_percent(&a.all, &b.all), 134.0 / 263.0 * 100.0, 1e-9);
 	/* cpu0 ran the busy loop: busy 1559 -> 1690, total 28934 -> 29066 */
-	assert_float_equal(procfs_cpu_percent(&a.cores[0], &b.cores[0]), 131.0 / 132.0 * 100.0,
-			   1e-9);
+	assert_float_equal(procfs_cpu_percent(&a.cores[0], &b.cores[0]), 131.0 / 132.0 * 100.0, 1e-9);
 	/* cpu1 was idle: busy 2631 -> 2633, total 28930 -> 29061 */
-	assert_float_equal(procfs_cpu_percent(&a.cores[1], &b.cores[1]), 2.0 / 131.0 * 100.0,
-			   1e-9);
+	assert_float_equal(procfs_cpu_percent(&a.cores[1], &b.cores[1]), 2.0 / 131.0 * 100.0, 1e-9);
 	/* Since boot, and no time passed. */
 	assert_float_equal(procfs_cpu_percent(NULL, &a.all), 4192.0 / 57867.0 * 100.0, 1e-9);
 	assert_true(isnan(procfs_cpu_percent(&a.all, &a.all)));
@@ -113,7 +110,7 @@ static void test_meminfo(void **state)
 	assert_int_equal(m.available, 24368476ull * 1024);
 	assert_int_equal(m.swap_total, 0);
 	assert_float_equal(procfs_mem_used_percent(m.total, m.available),
-			   (24684084.0 - 24368476.0) / 24684084.0 * 100.0, 1e-9);
+	                   (24684084.0 - 24368476.0) / 24684084.0 * 100.0, 1e-9);
 	free(buf);
 
 	/* No MemAvailable: MemFree + Buffers + Cached = 2000000 kB of 8000000. */
@@ -290,7 +287,7 @@ static void test_pid_stat(void **state)
 	const char *noparen = "77 x S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21";
 	assert_int_equal(procfs_parse_pid_stat(noparen, strlen(noparen), &p), -1);
 	const char *sdpam = "901 ((sd-pam)) S 900 900 900 0 -1 1077936448 64 0 0 0 3 4 0 0 20 0 "
-			    "1 0 1200 170000000 -5 18446744073709551615";
+	                    "1 0 1200 170000000 -5 18446744073709551615";
 	assert_int_equal(procfs_parse_pid_stat(sdpam, strlen(sdpam), &p), 0);
 	assert_string_equal(p.comm, "(sd-pam)");
 	assert_int_equal(p.utime + p.stime, 7);
@@ -429,8 +426,8 @@ static void test_source_missing_root(void **state)
 	assert_true(f->src.done_once);
 	assert_null(f->src.snap.data);
 	assert_non_null(f->src.snap.error);
-	assert_string_equal(f->src.snap.error, "cannot read " TEST_DATA
-				     "/no-such-proc/stat: No such file or directory");
+	assert_string_equal(f->src.snap.error,
+	                    "cannot read " TEST_DATA "/no-such-proc/stat: No such file or directory");
 	source_done(f);
 }
 
@@ -438,7 +435,7 @@ static void test_source_captured_root(void **state)
 {
 	(void)state;
 	struct fixture *f = source_with("{\"proc_root\": \"" PROC "\", \"top\": 3, \"cpu_warn\": 5,"
-					" \"cpu_crit\": 50, \"load_warn\": 0.02, \"history\": 10}");
+	                                " \"cpu_crit\": 50, \"load_warn\": 0.02, \"history\": 10}");
 	assert_non_null(f);
 	/* No loop: the first refresh publishes at once with CPU since boot. */
 	source_procfs.refresh(&f->src);
@@ -511,23 +508,23 @@ static void test_source_config_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stat_parse),
-		cmocka_unit_test(test_stat_cpu_percent),
-		cmocka_unit_test(test_loadavg),
-		cmocka_unit_test(test_meminfo),
-		cmocka_unit_test(test_mounts_captured),
-		cmocka_unit_test(test_mounts_filtering),
-		cmocka_unit_test(test_disk_partition_names),
-		cmocka_unit_test(test_diskstats_captured),
-		cmocka_unit_test(test_diskstats_partitions),
-		cmocka_unit_test(test_netdev),
-		cmocka_unit_test(test_pid_stat),
-		cmocka_unit_test(test_top_insert),
-		cmocka_unit_test(test_procs_account),
-		cmocka_unit_test(test_procs_scan),
-		cmocka_unit_test(test_source_missing_root),
-		cmocka_unit_test(test_source_captured_root),
-		cmocka_unit_test(test_source_config_errors),
+	    cmocka_unit_test(test_stat_parse),
+	    cmocka_unit_test(test_stat_cpu_percent),
+	    cmocka_unit_test(test_loadavg),
+	    cmocka_unit_test(test_meminfo),
+	    cmocka_unit_test(test_mounts_captured),
+	    cmocka_unit_test(test_mounts_filtering),
+	    cmocka_unit_test(test_disk_partition_names),
+	    cmocka_unit_test(test_diskstats_captured),
+	    cmocka_unit_test(test_diskstats_partitions),
+	    cmocka_unit_test(test_netdev),
+	    cmocka_unit_test(test_pid_stat),
+	    cmocka_unit_test(test_top_insert),
+	    cmocka_unit_test(test_procs_account),
+	    cmocka_unit_test(test_procs_scan),
+	    cmocka_unit_test(test_source_missing_root),
+	    cmocka_unit_test(test_source_captured_root),
+	    cmocka_unit_test(test_source_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
