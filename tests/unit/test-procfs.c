@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "sitrep/config.h"
 #include "sitrep/jsonc.h"
@@ -493,6 +494,44 @@ static void test_source_captured_root(void **state)
 	source_done(f);
 }
 
+/* On a loop, a refresh without previous samples takes a baseline and
+ * publishes after the settle timer, with every rate known; stop closes the
+ * timer so the loop can end. */
+static void test_source_settle_on_loop(void **state)
+{
+	(void)state;
+	struct fixture *f = source_with("{\"proc_root\": \"" PROC "\"}");
+	assert_non_null(f);
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	f->src.loop = &loop;
+	f->src.in_flight = true;
+	uint64_t t0 = uv_hrtime();
+	source_procfs.refresh(&f->src);
+	assert_false(f->src.done_once); /* waiting for the second sample */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_true(f->src.done_once);
+	assert_false(f->src.in_flight);
+	assert_true(uv_hrtime() - t0 >= 400u * 1000 * 1000);
+	const struct metrics_data *m = f->src.snap.data;
+	assert_non_null(m);
+	const struct metric_series *s = find_series(m, "Disk read");
+	assert_true(s->has_value); /* the baseline pass gave it a previous sample */
+	assert_int_equal(s->nhistory, 1);
+	assert_true(find_series(m, "CPU")->has_value);
+	assert_int_equal(m->nprocs, 4);
+	/* The next refresh has everything: it publishes at once. */
+	f->src.in_flight = true;
+	source_procfs.refresh(&f->src);
+	assert_false(f->src.in_flight);
+	assert_int_equal(find_series(f->src.snap.data, "CPU")->nhistory, 2);
+	source_procfs.stop(&f->src);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	f->src.loop = NULL;
+	source_done(f);
+}
+
 static void test_source_config_errors(void **state)
 {
 	(void)state;
@@ -524,6 +563,7 @@ int main(void)
 	    cmocka_unit_test(test_procs_scan),
 	    cmocka_unit_test(test_source_missing_root),
 	    cmocka_unit_test(test_source_captured_root),
+	    cmocka_unit_test(test_source_settle_on_loop),
 	    cmocka_unit_test(test_source_config_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
