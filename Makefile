@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON_OPTS ?=
 
-.PHONY: all deps test-deps build run test bench clean
+.PHONY: all deps test-deps build run test test-build bench clean
 
 all: build
 
@@ -25,10 +25,12 @@ run: build
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug $(MESON_OPTS)
 
-test: test-deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+test-build: test-deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	ninja -C $(BUILD)
 	ninja -C $(ASAN_BUILD)
-	scripts/run-tests $(BUILD) $(ASAN_BUILD)
+
+test: test-build
+	@scripts/run-tests $(BUILD) $(ASAN_BUILD)
 
 bench: test-deps build
 	bench/run-all $(BUILD)
