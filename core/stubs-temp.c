@@ -16,6 +16,3 @@ static void stub_refresh(struct source *src)
 	source_publish(src, m);
 }
 const struct source_ops source_procfs = {.name = "procfs", .kind = "metrics", .init = stub_init, .refresh = stub_refresh};
-struct tui *tui_start(struct app *app) { fprintf(stderr, "no tui yet\n"); return NULL; }
-void tui_mark_dirty(struct tui *tui, int i) {}
-void tui_stop(struct tui *tui) {}

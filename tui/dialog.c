@@ -153,29 +153,29 @@ void dialog_draw(struct dialog *dlg, bool force)
 	dlg->dirty = false;
 }
 
-bool dialog_key(struct dialog *dlg, enum action action, int key)
+bool dialog_key(struct dialog *dlg, enum keymap_action action, int key)
 {
 	int page = dlg->body_h > 1 ? dlg->body_h - 1 : 1;
 	int before = dlg->scroll;
-	if (key == 27 || action == ACTION_QUIT || action == ACTION_DETAIL || action == ACTION_HELP)
+	if (key == 27 || action == KEYMAP_QUIT || action == KEYMAP_DETAIL || action == KEYMAP_HELP)
 		return true;
 	switch (action) {
-	case ACTION_UP:
+	case KEYMAP_UP:
 		dlg->scroll--;
 		break;
-	case ACTION_DOWN:
+	case KEYMAP_DOWN:
 		dlg->scroll++;
 		break;
-	case ACTION_PAGE_UP:
+	case KEYMAP_PAGE_UP:
 		dlg->scroll -= page;
 		break;
-	case ACTION_PAGE_DOWN:
+	case KEYMAP_PAGE_DOWN:
 		dlg->scroll += page;
 		break;
-	case ACTION_TOP:
+	case KEYMAP_TOP:
 		dlg->scroll = 0;
 		break;
-	case ACTION_BOTTOM:
+	case KEYMAP_BOTTOM:
 		dlg->scroll = dlg->rows;
 		break;
 	default:

@@ -15,15 +15,15 @@ static void help_add(char **text, const char *keys, const char *what)
 	*text = more;
 }
 
-static const enum action help_order[] = {
-	ACTION_NEXT_PANE, ACTION_PREV_PANE, ACTION_ZOOM,       ACTION_UP,          ACTION_DOWN,
-	ACTION_PAGE_UP,   ACTION_PAGE_DOWN, ACTION_TOP,        ACTION_BOTTOM,      ACTION_DETAIL,
-	ACTION_FILTER,    ACTION_NEXT_MATCH, ACTION_PREV_MATCH, ACTION_TOGGLE_VIEW, ACTION_TIMELINE,
-	ACTION_REFRESH,   ACTION_HELP,      ACTION_QUIT,
+static const enum keymap_action help_order[] = {
+	KEYMAP_NEXT_PANE, KEYMAP_PREV_PANE, KEYMAP_ZOOM,       KEYMAP_UP,          KEYMAP_DOWN,
+	KEYMAP_PAGE_UP,   KEYMAP_PAGE_DOWN, KEYMAP_TOP,        KEYMAP_BOTTOM,      KEYMAP_DETAIL,
+	KEYMAP_FILTER,    KEYMAP_NEXT_MATCH, KEYMAP_PREV_MATCH, KEYMAP_TOGGLE_VIEW, KEYMAP_TIMELINE,
+	KEYMAP_REFRESH,   KEYMAP_HELP,      KEYMAP_QUIT,
 };
 
-static const enum action help_actions[] = {
-	ACTION_PURGE, ACTION_PURGE_ALL, ACTION_RESTART, ACTION_ROLLBACK, ACTION_SILENCE, ACTION_EXPORT,
+static const enum keymap_action help_actions[] = {
+	KEYMAP_PURGE, KEYMAP_PURGE_ALL, KEYMAP_RESTART, KEYMAP_ROLLBACK, KEYMAP_SILENCE, KEYMAP_EXPORT,
 };
 
 char *help_text(const struct keymap *km, bool read_only)

@@ -15,66 +15,66 @@
 static const struct {
 	const char *name;
 	const char *help;
-} keymap_actions[ACTION_COUNT] = {
-	[ACTION_NONE] = { "none", "" },
-	[ACTION_QUIT] = { "quit", "quit sitrep" },
-	[ACTION_HELP] = { "help", "this help" },
-	[ACTION_ZOOM] = { "zoom", "zoom the focused pane to the whole screen, or back" },
-	[ACTION_NEXT_PANE] = { "next_pane", "focus the next pane" },
-	[ACTION_PREV_PANE] = { "prev_pane", "focus the previous pane" },
-	[ACTION_REFRESH] = { "refresh", "refresh the focused pane now (all panes without focus)" },
-	[ACTION_UP] = { "up", "move up / scroll up" },
-	[ACTION_DOWN] = { "down", "move down / scroll down" },
-	[ACTION_PAGE_UP] = { "page_up", "one page up" },
-	[ACTION_PAGE_DOWN] = { "page_down", "one page down" },
-	[ACTION_TOP] = { "top", "to the top" },
-	[ACTION_BOTTOM] = { "bottom", "to the bottom" },
-	[ACTION_DETAIL] = { "detail", "details of the selected row" },
-	[ACTION_FILTER] = { "filter", "filter the focused pane" },
-	[ACTION_NEXT_MATCH] = { "next_match", "next match" },
-	[ACTION_PREV_MATCH] = { "prev_match", "previous match" },
-	[ACTION_TIMELINE] = { "timeline", "show the incident timeline" },
-	[ACTION_TOGGLE_VIEW] = { "toggle_view", "switch the focused pane's view" },
-	[ACTION_PURGE] = { "purge", "purge stale or selected CDN assets" },
-	[ACTION_PURGE_ALL] = { "purge_all", "purge everything from the CDN" },
-	[ACTION_RESTART] = { "restart", "restart the service" },
-	[ACTION_ROLLBACK] = { "rollback", "roll back the deploy" },
-	[ACTION_SILENCE] = { "silence", "silence the selected alert" },
-	[ACTION_EXPORT] = { "export", "export the timeline as Markdown" },
+} keymap_actions[KEYMAP_COUNT] = {
+	[KEYMAP_NONE] = { "none", "" },
+	[KEYMAP_QUIT] = { "quit", "quit sitrep" },
+	[KEYMAP_HELP] = { "help", "this help" },
+	[KEYMAP_ZOOM] = { "zoom", "zoom the focused pane to the whole screen, or back" },
+	[KEYMAP_NEXT_PANE] = { "next_pane", "focus the next pane" },
+	[KEYMAP_PREV_PANE] = { "prev_pane", "focus the previous pane" },
+	[KEYMAP_REFRESH] = { "refresh", "refresh the focused pane now (all panes without focus)" },
+	[KEYMAP_UP] = { "up", "move up / scroll up" },
+	[KEYMAP_DOWN] = { "down", "move down / scroll down" },
+	[KEYMAP_PAGE_UP] = { "page_up", "one page up" },
+	[KEYMAP_PAGE_DOWN] = { "page_down", "one page down" },
+	[KEYMAP_TOP] = { "top", "to the top" },
+	[KEYMAP_BOTTOM] = { "bottom", "to the bottom" },
+	[KEYMAP_DETAIL] = { "detail", "details of the selected row" },
+	[KEYMAP_FILTER] = { "filter", "filter the focused pane" },
+	[KEYMAP_NEXT_MATCH] = { "next_match", "next match" },
+	[KEYMAP_PREV_MATCH] = { "prev_match", "previous match" },
+	[KEYMAP_TIMELINE] = { "timeline", "show the incident timeline" },
+	[KEYMAP_TOGGLE_VIEW] = { "toggle_view", "switch the focused pane's view" },
+	[KEYMAP_PURGE] = { "purge", "purge stale or selected CDN assets" },
+	[KEYMAP_PURGE_ALL] = { "purge_all", "purge everything from the CDN" },
+	[KEYMAP_RESTART] = { "restart", "restart the service" },
+	[KEYMAP_ROLLBACK] = { "rollback", "roll back the deploy" },
+	[KEYMAP_SILENCE] = { "silence", "silence the selected alert" },
+	[KEYMAP_EXPORT] = { "export", "export the timeline as Markdown" },
 };
 
 static const struct {
-	enum action action;
+	enum keymap_action action;
 	int key;
 } keymap_defaults[] = {
-	{ ACTION_QUIT, 'q' },
-	{ ACTION_HELP, '?' },
-	{ ACTION_ZOOM, 'z' },
-	{ ACTION_NEXT_PANE, '\t' },
-	{ ACTION_PREV_PANE, KEY_BTAB },
-	{ ACTION_REFRESH, 'R' },
-	{ ACTION_UP, KEY_UP },
-	{ ACTION_UP, 'k' },
-	{ ACTION_DOWN, KEY_DOWN },
-	{ ACTION_DOWN, 'j' },
-	{ ACTION_PAGE_UP, KEY_PPAGE },
-	{ ACTION_PAGE_DOWN, KEY_NPAGE },
-	{ ACTION_TOP, KEY_HOME },
-	{ ACTION_TOP, 'g' },
-	{ ACTION_BOTTOM, KEY_END },
-	{ ACTION_BOTTOM, 'G' },
-	{ ACTION_DETAIL, '\n' },
-	{ ACTION_FILTER, '/' },
-	{ ACTION_NEXT_MATCH, 'n' },
-	{ ACTION_PREV_MATCH, 'N' },
-	{ ACTION_TIMELINE, 't' },
-	{ ACTION_TOGGLE_VIEW, 'v' },
-	{ ACTION_PURGE, 'p' },
-	{ ACTION_PURGE_ALL, 'P' },
-	{ ACTION_RESTART, 'r' },
-	{ ACTION_ROLLBACK, 'b' },
-	{ ACTION_SILENCE, 's' },
-	{ ACTION_EXPORT, 'e' },
+	{ KEYMAP_QUIT, 'q' },
+	{ KEYMAP_HELP, '?' },
+	{ KEYMAP_ZOOM, 'z' },
+	{ KEYMAP_NEXT_PANE, '\t' },
+	{ KEYMAP_PREV_PANE, KEY_BTAB },
+	{ KEYMAP_REFRESH, 'R' },
+	{ KEYMAP_UP, KEY_UP },
+	{ KEYMAP_UP, 'k' },
+	{ KEYMAP_DOWN, KEY_DOWN },
+	{ KEYMAP_DOWN, 'j' },
+	{ KEYMAP_PAGE_UP, KEY_PPAGE },
+	{ KEYMAP_PAGE_DOWN, KEY_NPAGE },
+	{ KEYMAP_TOP, KEY_HOME },
+	{ KEYMAP_TOP, 'g' },
+	{ KEYMAP_BOTTOM, KEY_END },
+	{ KEYMAP_BOTTOM, 'G' },
+	{ KEYMAP_DETAIL, '\n' },
+	{ KEYMAP_FILTER, '/' },
+	{ KEYMAP_NEXT_MATCH, 'n' },
+	{ KEYMAP_PREV_MATCH, 'N' },
+	{ KEYMAP_TIMELINE, 't' },
+	{ KEYMAP_TOGGLE_VIEW, 'v' },
+	{ KEYMAP_PURGE, 'p' },
+	{ KEYMAP_PURGE_ALL, 'P' },
+	{ KEYMAP_RESTART, 'r' },
+	{ KEYMAP_ROLLBACK, 'b' },
+	{ KEYMAP_SILENCE, 's' },
+	{ KEYMAP_EXPORT, 'e' },
 };
 
 static const struct {
@@ -154,7 +154,7 @@ const char *keymap_key_name(int key, char *buf, size_t cap)
 	return buf;
 }
 
-static void keymap_bind(struct keymap *km, int key, enum action action)
+static void keymap_bind(struct keymap *km, int key, enum keymap_action action)
 {
 	/* One action per key: a new binding takes the key from any other action. */
 	for (int i = 0; i < km->n; i++)
@@ -169,7 +169,7 @@ static void keymap_bind(struct keymap *km, int key, enum action action)
 	}
 }
 
-static void keymap_unbind_action(struct keymap *km, enum action action)
+static void keymap_unbind_action(struct keymap *km, enum keymap_action action)
 {
 	int out = 0;
 	for (int i = 0; i < km->n; i++)
@@ -185,21 +185,21 @@ void keymap_init(struct keymap *km)
 		keymap_bind(km, keymap_defaults[i].key, keymap_defaults[i].action);
 }
 
-static enum action keymap_find_action(const char *name)
+static enum keymap_action keymap_find_action(const char *name)
 {
-	for (int a = ACTION_NONE + 1; a < ACTION_COUNT; a++)
+	for (int a = KEYMAP_NONE + 1; a < KEYMAP_COUNT; a++)
 		if (strcmp(keymap_actions[a].name, name) == 0)
-			return (enum action)a;
-	return ACTION_NONE;
+			return (enum keymap_action)a;
+	return KEYMAP_NONE;
 }
 
 void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n)
 {
-	bool cleared[ACTION_COUNT] = { false };
+	bool cleared[KEYMAP_COUNT] = { false };
 	for (size_t i = 0; i < n; i++) {
-		enum action a = keymap_find_action(keys[i].name);
+		enum keymap_action a = keymap_find_action(keys[i].name);
 		int key = keymap_parse(keys[i].key);
-		if (a == ACTION_NONE || key < 0)
+		if (a == KEYMAP_NONE || key < 0)
 			continue;
 		if (!cleared[a]) {
 			keymap_unbind_action(km, a);
@@ -209,16 +209,16 @@ void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n)
 	}
 }
 
-enum action keymap_lookup(const struct keymap *km, int key)
+enum keymap_action keymap_lookup(const struct keymap *km, int key)
 {
 	key = keymap_normalize(key);
 	for (int i = 0; i < km->n; i++)
 		if (km->bind[i].key == key)
 			return km->bind[i].action;
-	return ACTION_NONE;
+	return KEYMAP_NONE;
 }
 
-int keymap_canonical(enum action action)
+int keymap_canonical(enum keymap_action action)
 {
 	for (size_t i = 0; i < ARRAY_LEN(keymap_defaults); i++)
 		if (keymap_defaults[i].action == action)
@@ -226,21 +226,21 @@ int keymap_canonical(enum action action)
 	return -1;
 }
 
-const char *keymap_action_name(enum action action)
+const char *keymap_action_name(enum keymap_action action)
 {
-	if ((int)action < 0 || action >= ACTION_COUNT)
+	if ((int)action < 0 || action >= KEYMAP_COUNT)
 		return "?";
 	return keymap_actions[action].name;
 }
 
-const char *keymap_action_help(enum action action)
+const char *keymap_action_help(enum keymap_action action)
 {
-	if ((int)action < 0 || action >= ACTION_COUNT)
+	if ((int)action < 0 || action >= KEYMAP_COUNT)
 		return "";
 	return keymap_actions[action].help;
 }
 
-const char *keymap_keys_of(const struct keymap *km, enum action action, char *buf, size_t cap)
+const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap)
 {
 	size_t used = 0;
 	buf[0] = '\0';

@@ -202,7 +202,7 @@ static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metr
 			x++;
 		}
 		if (fit < n) {
-			char more[16];
+			char more[32];
 			snprintf(more, sizeof(more), " +%zu", n - fit);
 			x += widgets_text_nopad(win, y, x, w - x, more, ROLE_DIM);
 		}

@@ -65,6 +65,16 @@ enum pane_state pane_state_now(const struct pane *pane, uint64_t now_ms)
 	return snapshot_state(&src->snap, now_ms, stale_after);
 }
 
+const char *pane_state_label(const struct pane *pane, enum pane_state state)
+{
+	const struct source *src = pane->src;
+	/* A pane that only carries a note never gets data: "init" would promise some. */
+	if (state == PANE_INIT && src->snap.note != NULL && src->ops != NULL &&
+	    src->ops->refresh == NULL)
+		return "note";
+	return snapshot_state_name(state);
+}
+
 enum role pane_state_role(enum pane_state state)
 {
 	switch (state) {
@@ -163,7 +173,7 @@ static void pane_draw_frame(struct pane *pane, uint64_t now_ms)
 	char state[48], age[16] = "";
 	if (snap->updated_ms != 0)
 		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
-	snprintf(state, sizeof(state), " %s%s%s ", snapshot_state_name(st), age[0] ? " " : "", age);
+	snprintf(state, sizeof(state), " %s%s%s ", pane_state_label(pane, st), age[0] ? " " : "", age);
 	if (room > 2) {
 		x += 1, room -= 1; /* one border cell between title and state */
 		used = widgets_text_nopad(f, 0, x, room, state, pane_state_role(st));

@@ -182,7 +182,8 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 			scr->colors = 0;
 	}
 
-	scr->input = newwin(1, 1, 0, 0);
+	/* A pad: wgetch never refreshes a pad, so input cannot paint over a pane. */
+	scr->input = newpad(1, 1);
 	keypad(scr->input, TRUE);
 	nodelay(scr->input, TRUE);
 	leaveok(scr->input, TRUE);

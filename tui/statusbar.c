@@ -23,11 +23,11 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, bool ages
 		const struct snapshot *snap = &p->src->snap;
 		enum pane_state st = pane_state_now(p, now_ms);
 		char name[96], state[32], age[16] = "";
-		snprintf(name, sizeof(name), " %d:%s ", i + 1, p->src->cfg->id);
+		snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
 		if (ages && snap->updated_ms != 0)
 			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age,
 				 sizeof(age));
-		snprintf(state, sizeof(state), "%s%s%s", snapshot_state_name(st), age[0] ? " " : "", age);
+		snprintf(state, sizeof(state), "%s%s%s", pane_state_label(p, st), age[0] ? " " : "", age);
 		int nw = widgets_width(name), sw = widgets_width(state);
 		if (draw && used < w) {
 			attr_t na = widgets_status_attr(ROLE_STATUS);
@@ -59,7 +59,7 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
 
 	char hint[48], keys[32];
-	keymap_keys_of(&tui->keymap, ACTION_HELP, keys, sizeof(keys));
+	keymap_keys_of(&tui->keymap, KEYMAP_HELP, keys, sizeof(keys));
 	snprintf(hint, sizeof(hint), " %s help ", keys[0] ? keys : "?");
 	int hw = widgets_width(hint);
 	int left = w - hw > 0 ? w - hw : 0;

@@ -373,14 +373,14 @@ int theme_load(struct theme *theme, const char *name, char *err, size_t errcap)
 		size_t ndirs = theme_dirs(dirs, 4);
 		bool found = false;
 		for (size_t i = 0; i < ndirs && !found; i++) {
-			char path[1200];
-			snprintf(path, sizeof(path), "%s/%s.json", dirs[i], name);
+			char *path = xasprintf("%s/%s.json", dirs[i], name);
 			FILE *f = fopen(path, "r");
-			if (f == NULL)
-				continue;
-			fclose(f);
-			found = true;
-			rc = theme_load_path(theme, name, path, err, errcap);
+			if (f != NULL) {
+				fclose(f);
+				found = true;
+				rc = theme_load_path(theme, name, path, err, errcap);
+			}
+			free(path);
 		}
 		if (!found) {
 			theme_builtin(theme);

@@ -22,7 +22,7 @@ struct config_key;
 /* screen.c: the terminal itself. */
 struct screen {
 	SCREEN *sp;
-	WINDOW *input; /* 1x1 window never drawn: getch on it never refreshes anything */
+	WINDOW *input; /* 1x1 pad never drawn: getch on it never refreshes anything */
 	char term[64]; /* the terminal type in use after fallback */
 	bool utf8;
 	int colors;    /* 0 under NO_COLOR or on a terminal without colour */
@@ -37,33 +37,33 @@ void screen_close(struct screen *scr);
 int screen_query_size(int *rows, int *cols);
 
 /* keymap.c: key specs to actions. */
-enum action {
-	ACTION_NONE,
-	ACTION_QUIT,
-	ACTION_HELP,
-	ACTION_ZOOM,
-	ACTION_NEXT_PANE,
-	ACTION_PREV_PANE,
-	ACTION_REFRESH,
-	ACTION_UP,
-	ACTION_DOWN,
-	ACTION_PAGE_UP,
-	ACTION_PAGE_DOWN,
-	ACTION_TOP,
-	ACTION_BOTTOM,
-	ACTION_DETAIL,
-	ACTION_FILTER,
-	ACTION_NEXT_MATCH,
-	ACTION_PREV_MATCH,
-	ACTION_TIMELINE,
-	ACTION_TOGGLE_VIEW,
-	ACTION_PURGE,
-	ACTION_PURGE_ALL,
-	ACTION_RESTART,
-	ACTION_ROLLBACK,
-	ACTION_SILENCE,
-	ACTION_EXPORT,
-	ACTION_COUNT
+enum keymap_action {
+	KEYMAP_NONE,
+	KEYMAP_QUIT,
+	KEYMAP_HELP,
+	KEYMAP_ZOOM,
+	KEYMAP_NEXT_PANE,
+	KEYMAP_PREV_PANE,
+	KEYMAP_REFRESH,
+	KEYMAP_UP,
+	KEYMAP_DOWN,
+	KEYMAP_PAGE_UP,
+	KEYMAP_PAGE_DOWN,
+	KEYMAP_TOP,
+	KEYMAP_BOTTOM,
+	KEYMAP_DETAIL,
+	KEYMAP_FILTER,
+	KEYMAP_NEXT_MATCH,
+	KEYMAP_PREV_MATCH,
+	KEYMAP_TIMELINE,
+	KEYMAP_TOGGLE_VIEW,
+	KEYMAP_PURGE,
+	KEYMAP_PURGE_ALL,
+	KEYMAP_RESTART,
+	KEYMAP_ROLLBACK,
+	KEYMAP_SILENCE,
+	KEYMAP_EXPORT,
+	KEYMAP_COUNT
 };
 
 #define KEYMAP_MAX 96
@@ -71,7 +71,7 @@ enum action {
 struct keymap {
 	struct {
 		int key;
-		enum action action;
+		enum keymap_action action;
 	} bind[KEYMAP_MAX];
 	int n;
 };
@@ -81,8 +81,8 @@ void keymap_init(struct keymap *km);
 /* Applies config rebinding: an action named there loses its default keys.
  * Unknown action names and key specs are skipped (the config loader reports them). */
 void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n);
-/* The action of a key (after keymap_normalize), ACTION_NONE if unbound. */
-enum action keymap_lookup(const struct keymap *km, int key);
+/* The action of a key (after keymap_normalize), KEYMAP_NONE if unbound. */
+enum keymap_action keymap_lookup(const struct keymap *km, int key);
 /* Folds equivalent codes together (CR and KEY_ENTER are Enter, DEL is Backspace). */
 int keymap_normalize(int key);
 /* "q", "Tab", "F5", ... to a key code; -1 when not a key spec. */
@@ -90,11 +90,11 @@ int keymap_parse(const char *spec);
 /* A key code's name as written in the config ("S-Tab", "PgDn", "q"). */
 const char *keymap_key_name(int key, char *buf, size_t cap);
 /* The default key of an action, as passed to pane key hooks. */
-int keymap_canonical(enum action action);
-const char *keymap_action_name(enum action action);
-const char *keymap_action_help(enum action action);
+int keymap_canonical(enum keymap_action action);
+const char *keymap_action_name(enum keymap_action action);
+const char *keymap_action_help(enum keymap_action action);
 /* "j, Down" into buf: every key bound to action; "" when none. */
-const char *keymap_keys_of(const struct keymap *km, enum action action, char *buf, size_t cap);
+const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap);
 
 /* dialog.c: a centred popup over the panes (details and help). */
 struct dialog {
@@ -113,7 +113,7 @@ struct dialog *dialog_open(const char *title, char *text);
  * it after panes below were drawn. */
 void dialog_draw(struct dialog *dlg, bool force);
 /* A key while open: true when the dialog should close. */
-bool dialog_key(struct dialog *dlg, enum action action, int key);
+bool dialog_key(struct dialog *dlg, enum keymap_action action, int key);
 void dialog_close(struct dialog *dlg);
 
 /* help.c: the text of the help overlay, built from the live keymap. Caller frees. */
@@ -131,6 +131,8 @@ const char *pane_title(const struct pane *pane);
 /* The state now, with staleness from the source's refresh interval. */
 enum pane_state pane_state_now(const struct pane *pane, uint64_t now_ms);
 enum role pane_state_role(enum pane_state state);
+/* The state word shown: snapshot_state_name, or "note" for note-only panes. */
+const char *pane_state_label(const struct pane *pane, enum pane_state state);
 /* Text for Enter when the pane has no detail hook or nothing selected. Caller frees. */
 char *pane_summary(const struct pane *pane, uint64_t now_ms);
 /* Generic scrolling for panes without a key hook; true when the key was a move. */
@@ -165,7 +167,6 @@ struct tui {
 	enum layout_mode mode;
 	int focus; /* -1: none */
 	int zoom;  /* -1: none */
-	int lines, cols;
 
 	WINDOW *status;
 	bool status_dirty;

@@ -77,8 +77,6 @@ static void tui_relayout(struct tui *tui, bool force)
 {
 	struct layout_rect status;
 	struct layout_rect *nr = xcalloc((size_t)tui->npanes + 1, sizeof(*nr));
-	tui->lines = LINES;
-	tui->cols = COLS;
 	tui->mode = layout_compute(COLS, LINES, tui->npanes, tui->zoom, tui->focus, nr, &status);
 	for (int i = 0; i < tui->npanes; i++) {
 		struct pane *p = &tui->panes[i];
@@ -232,17 +230,17 @@ static int tui_find_kind(const struct tui *tui, const char *kind)
 	return -1;
 }
 
-static bool tui_is_move(enum action a)
+static bool tui_is_move(enum keymap_action a)
 {
-	return a == ACTION_UP || a == ACTION_DOWN || a == ACTION_PAGE_UP || a == ACTION_PAGE_DOWN ||
-	       a == ACTION_TOP || a == ACTION_BOTTOM;
+	return a == KEYMAP_UP || a == KEYMAP_DOWN || a == KEYMAP_PAGE_UP || a == KEYMAP_PAGE_DOWN ||
+	       a == KEYMAP_TOP || a == KEYMAP_BOTTOM;
 }
 
 /* An action for the focused pane: its hook first, then what tui can do. */
-static void tui_pane_action(struct tui *tui, enum action a)
+static void tui_pane_action(struct tui *tui, enum keymap_action a)
 {
 	if (tui->focus < 0) {
-		if (a == ACTION_TIMELINE) {
+		if (a == KEYMAP_TIMELINE) {
 			int t = tui_find_kind(tui, "timeline");
 			if (t >= 0)
 				tui_set_focus(tui, t);
@@ -264,10 +262,10 @@ static void tui_pane_action(struct tui *tui, enum action a)
 		return;
 	}
 	switch (a) {
-	case ACTION_DETAIL:
+	case KEYMAP_DETAIL:
 		tui_detail(tui, p);
 		return;
-	case ACTION_TIMELINE: {
+	case KEYMAP_TIMELINE: {
 		int t = tui_find_kind(tui, "timeline");
 		if (t >= 0)
 			tui_set_focus(tui, t);
@@ -275,11 +273,11 @@ static void tui_pane_action(struct tui *tui, enum action a)
 			tui_message(tui, "no timeline pane configured");
 		return;
 	}
-	case ACTION_PURGE:
-	case ACTION_PURGE_ALL:
-	case ACTION_RESTART:
-	case ACTION_ROLLBACK:
-	case ACTION_SILENCE:
+	case KEYMAP_PURGE:
+	case KEYMAP_PURGE_ALL:
+	case KEYMAP_RESTART:
+	case KEYMAP_ROLLBACK:
+	case KEYMAP_SILENCE:
 		if (tui->app->read_only) {
 			tui_message(tui, "read-only: %s refused", keymap_action_name(a));
 			return;
@@ -315,7 +313,7 @@ static void tui_mouse(struct tui *tui)
 	if (tui->dialog != NULL) {
 		if (up || down) {
 			for (int i = 0; i < 3; i++)
-				dialog_key(tui->dialog, up ? ACTION_UP : ACTION_DOWN, 0);
+				dialog_key(tui->dialog, up ? KEYMAP_UP : KEYMAP_DOWN, 0);
 		}
 		return;
 	}
@@ -352,7 +350,7 @@ static void tui_key(struct tui *tui, int ch)
 		return;
 	}
 	int key = keymap_normalize(ch);
-	enum action a = keymap_lookup(&tui->keymap, key);
+	enum keymap_action a = keymap_lookup(&tui->keymap, key);
 
 	if (tui->dialog != NULL) {
 		if (dialog_key(tui->dialog, a, key))
@@ -365,17 +363,17 @@ static void tui_key(struct tui *tui, int ch)
 		focused->dirty = true;
 		return;
 	}
-	if (tui->mode == LAYOUT_TOO_SMALL && a != ACTION_QUIT)
+	if (tui->mode == LAYOUT_TOO_SMALL && a != KEYMAP_QUIT)
 		return;
 
 	switch (a) {
-	case ACTION_QUIT:
+	case KEYMAP_QUIT:
 		app_quit(tui->app, 0);
 		return;
-	case ACTION_HELP:
+	case KEYMAP_HELP:
 		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only), true);
 		return;
-	case ACTION_ZOOM:
+	case KEYMAP_ZOOM:
 		if (tui->npanes == 0)
 			return;
 		if (tui->focus < 0)
@@ -384,20 +382,20 @@ static void tui_key(struct tui *tui, int ch)
 		tui_relayout(tui, false);
 		tui_mark_all(tui);
 		return;
-	case ACTION_NEXT_PANE:
-	case ACTION_PREV_PANE:
+	case KEYMAP_NEXT_PANE:
+	case KEYMAP_PREV_PANE:
 		if (tui->npanes == 0)
 			return;
 		if (tui->focus < 0)
-			tui_set_focus(tui, a == ACTION_NEXT_PANE ? 0 : tui->npanes - 1);
+			tui_set_focus(tui, a == KEYMAP_NEXT_PANE ? 0 : tui->npanes - 1);
 		else
-			tui_set_focus(tui, (tui->focus + (a == ACTION_NEXT_PANE ? 1 : tui->npanes - 1)) %
+			tui_set_focus(tui, (tui->focus + (a == KEYMAP_NEXT_PANE ? 1 : tui->npanes - 1)) %
 						   tui->npanes);
 		return;
-	case ACTION_REFRESH:
+	case KEYMAP_REFRESH:
 		tui_refresh(tui);
 		return;
-	case ACTION_NONE:
+	case KEYMAP_NONE:
 		break;
 	default:
 		tui_pane_action(tui, a);
