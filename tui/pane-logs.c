@@ -156,7 +156,11 @@ static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct
 	if (spark > 0) {
 		double hist[60];
 		logstore_errors_history(st, now, hist, (size_t)spark);
-		widgets_sparkline(win, 0, w - spark, spark, hist, (size_t)spark, 0, 0, ROLE_SPARK);
+		/* From zero, so a quiet hour draws flat rather than auto-scaled. */
+		double hi = 1;
+		for (int i = 0; i < spark; i++)
+			hi = hist[i] > hi ? hist[i] : hi;
+		widgets_sparkline(win, 0, w - spark, spark, hist, (size_t)spark, 0, hi, ROLE_SPARK);
 	}
 }
 
