@@ -17,10 +17,12 @@
 #include "sitrep/util.h"
 
 /* Words of failure; "exception" may end a longer name (NullPointerException);
- * an access-log line whose status is 5xx; nginx's [alert]/[emerg]/[crit]. */
+ * an access-log line whose status is 5xx; nginx's [alert]/[emerg]/[crit].
+ * Alternatives sharing a first letter are factored: PCRE2's JIT scans about
+ * 25 % faster that way (bench/logscan). */
 const char logclass_default_error[] =
-	"\\b(?:error|fatal|panic|critical|crit|emerg|traceback|segfault|segmentation fault|"
-	"core dumped|oom-killer|out of memory)\\b|exception\\b|\\[alert\\]|"
+	"\\b(?:e(?:rror|merg)|fatal|panic|crit(?:ical)?|traceback|seg(?:fault|mentation fault)|"
+	"core dumped|o(?:om-killer|ut of memory))\\b|exception\\b|\\[alert\\]|"
 	"HTTP/[0-9.]+\" 5[0-9][0-9] ";
 const char logclass_default_warn[] = "\\bwarn(?:ing)?s?\\b";
 

@@ -19,7 +19,7 @@
 #include "sitrep/util.h"
 
 /* Bytes read per loop pass before yielding to other events. */
-#define TAIL_SLICE (4u * 1024 * 1024)
+#define TAIL_SLICE (1u * 1024 * 1024)
 #define TAIL_CHUNK (256u * 1024)
 /* Scanning backwards for tail_lines stops after this much. */
 #define TAIL_LINES_SCAN_MAX (64u * 1024 * 1024)
@@ -42,7 +42,10 @@ struct tail {
 	struct linebuf lb;
 	char *buf;
 	uv_timer_t poll;    /* stat check */
-	uv_timer_t more;    /* continues a read that hit the slice */
+	/* Continues a read that hit the slice on the next loop pass. An idle
+	 * handle, not a 0 ms timer: libuv 1.44 runs a timer re-armed from its own
+	 * callback again in the same pass, which starved key input. */
+	uv_idle_t more;
 	uv_fs_event_t event;
 	int open_handles;
 	void (*closed)(void *ctx);
@@ -104,7 +107,7 @@ static bool tail_read(struct tail *t, size_t budget)
 	return false;
 }
 
-static void tail_more_cb(uv_timer_t *h);
+static void tail_more_cb(uv_idle_t *h);
 
 /* Reads what is there now, a slice per loop pass. */
 static void tail_pump(struct tail *t)
@@ -112,14 +115,16 @@ static void tail_pump(struct tail *t)
 	if (t->fd < 0 || t->closing)
 		return;
 	if (tail_read(t, TAIL_SLICE)) {
+		uv_idle_stop(&t->more);
 		tail_ready(t);
 	} else if (!uv_is_active((uv_handle_t *)&t->more)) {
-		uv_timer_start(&t->more, tail_more_cb, 0, 0);
+		uv_idle_start(&t->more, tail_more_cb);
 	}
 }
 
-static void tail_more_cb(uv_timer_t *h)
+static void tail_more_cb(uv_idle_t *h)
 {
+	uv_idle_stop(h);
 	tail_pump(h->data);
 }
 
@@ -289,7 +294,7 @@ struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt,
 	t->buf = xmalloc(TAIL_CHUNK);
 	linebuf_init(&t->lb, opt->max_line);
 	uv_timer_init(loop, &t->poll);
-	uv_timer_init(loop, &t->more);
+	uv_idle_init(loop, &t->more);
 	uv_fs_event_init(loop, &t->event);
 	t->poll.data = t->more.data = t->event.data = t;
 	t->open_handles = 3;
