@@ -105,12 +105,12 @@ static void source_set_text(struct source *src, char **slot, const char *text)
 	source_changed(src);
 }
 
-void source_note(struct source *src, const char *text)
+void source_set_note(struct source *src, const char *text)
 {
 	source_set_text(src, &src->snap.note, text);
 }
 
-void source_warning(struct source *src, const char *text)
+void source_set_warning(struct source *src, const char *text)
 {
 	source_set_text(src, &src->snap.warning, text);
 }

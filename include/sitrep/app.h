@@ -34,6 +34,7 @@ struct app {
 	struct http *http;       /* the one HTTP client (core/http.c) */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_timer_t once_timer;
+	uint64_t once_deadline;  /* --once gives up on sources still silent then */
 	bool quitting;
 	int exit_code;
 };

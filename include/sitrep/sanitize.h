@@ -1,7 +1,9 @@
 /* sanitize: every string that came from outside passes through here before it
  * enters a snapshot. The result is valid UTF-8 with no byte that a terminal
  * would act on: C0/C1 controls, DEL, ESC sequences, CR, BS, invalid UTF-8 and
- * bidi overrides become visible, inert text (^[, \x9b, U+FFFD, <U+202E>). */
+ * bidi overrides become visible, inert text: ^[ for ESC, <U+009B> for C1
+ * controls and bidi overrides, \xNN for bytes that are not UTF-8. TAB becomes
+ * a space. */
 #ifndef SITREP_SANITIZE_H
 #define SITREP_SANITIZE_H
 

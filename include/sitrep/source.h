@@ -64,9 +64,9 @@ void source_publish(struct source *src, void *data);
 /* Record a failure: the message is sanitized; the last good data stays (STALE). */
 void source_fail(struct source *src, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Set an informational note, or NULL to clear it. */
-void source_note(struct source *src, const char *text);
+void source_set_note(struct source *src, const char *text);
 /* Set a warning badge, or NULL to clear it. */
-void source_warning(struct source *src, const char *text);
+void source_set_warning(struct source *src, const char *text);
 /* Ask for a refresh now (R key, or after an action); ignored while in flight. */
 void source_refresh_now(struct source *src);
 

@@ -1,0 +1,303 @@
+/* app: the wiring of sources, timers, signals and the TUI on one libuv loop.
+ * Each source has its own refresh timer with a little jitter so refreshes do
+ * not all land on one tick, and a refresh never starts while the previous one
+ * of the same source is still in flight. Shutdown closes every handle and runs
+ * the loop until the close callbacks have fired, then frees. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/app.h"
+#include "sitrep/kind.h"
+#include "sitrep/tui.h"
+#include "sitrep/util.h"
+
+#define APP_ONCE_POLL_MS 20
+
+static const struct kind_ops *app_kind_of(const struct pane_config *pc)
+{
+	const struct kind_ops *k = kind_find(pc->kind);
+	return k != NULL ? k : &kind_empty;
+}
+
+int app_create_sources(struct app *app, struct config_error *err)
+{
+	struct config *cfg = &app->cfg;
+	struct config_ctx ctx = {.file = cfg->path, .err = err};
+	app->sources = xcalloc(cfg->npanes, sizeof(struct source));
+	for (size_t i = 0; i < cfg->npanes; i++) {
+		struct pane_config *pc = &cfg->panes[i];
+		struct source *src = &app->sources[i];
+		src->ops = pc->ops;
+		src->cfg = pc;
+		src->index = (int)i;
+		src->visible = true;
+		src->snap.kind = app_kind_of(pc);
+		double seconds = pc->refresh_seconds > 0 ? pc->refresh_seconds
+				 : app->opt.refresh_seconds > 0 ? app->opt.refresh_seconds
+								: cfg->refresh_seconds;
+		src->refresh_ms = (uint64_t)(seconds * 1000.0);
+		app->nsources++;
+		if (src->ops->init(src, &ctx, pc->node) < 0)
+			return -1;
+		char what[96];
+		snprintf(what, sizeof(what), "a %s pane with source \"%s\"", pc->kind, pc->source);
+		if (config_check_unknown(&ctx, pc->node, what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void app_refresh_timer(uv_timer_t *timer)
+{
+	struct source *src = timer->data;
+	if (src->in_flight || src->app->quitting)
+		return;
+	src->in_flight = true;
+	src->ops->refresh(src);
+}
+
+/* Starts every source; first refreshes are spread over the first few ms so
+ * the first frame has data without all sources firing on one tick. */
+static int app_start_sources(struct app *app)
+{
+	for (size_t i = 0; i < app->nsources; i++) {
+		struct source *src = &app->sources[i];
+		src->app = app;
+		src->loop = app->loop;
+		uv_timer_init(app->loop, &src->timer);
+		src->timer.data = src;
+		if (src->ops->start != NULL && src->ops->start(src) < 0)
+			return -1;
+		if (src->ops->refresh != NULL) {
+			uint64_t jitter = src->refresh_ms / 20 > 0 ? (uint64_t)rand() % (src->refresh_ms / 20) : 0;
+			uv_timer_start(&src->timer, app_refresh_timer, i, src->refresh_ms + jitter);
+		}
+	}
+	return 0;
+}
+
+void app_source_changed(struct app *app, struct source *src)
+{
+	if (app->tui != NULL)
+		tui_mark_dirty(app->tui, src->index);
+}
+
+static void app_signal(uv_signal_t *sig, int signum)
+{
+	struct app *app = sig->data;
+	app_quit(app, 128 + signum);
+}
+
+static void app_signals_start(struct app *app)
+{
+	uv_signal_t *sigs[] = {&app->sig_int, &app->sig_term, &app->sig_hup};
+	int nums[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++) {
+		uv_signal_init(app->loop, sigs[i]);
+		sigs[i]->data = app;
+		uv_signal_start(sigs[i], app_signal, nums[i]);
+		/* signals alone must not keep the loop alive during shutdown */
+		uv_unref((uv_handle_t *)sigs[i]);
+	}
+}
+
+static void app_close_handle(uv_handle_t *h)
+{
+	if (h->loop != NULL && !uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void app_quit(struct app *app, int code)
+{
+	if (app->quitting)
+		return;
+	app->quitting = true;
+	app->exit_code = code;
+	if (app->tui != NULL) {
+		tui_stop(app->tui);
+		app->tui = NULL;
+	}
+	for (size_t i = 0; i < app->nsources; i++) {
+		struct source *src = &app->sources[i];
+		if (src->loop == NULL)
+			continue;
+		app_close_handle((uv_handle_t *)&src->timer);
+		if (src->ops->stop != NULL)
+			src->ops->stop(src);
+	}
+	app_close_handle((uv_handle_t *)&app->sig_int);
+	app_close_handle((uv_handle_t *)&app->sig_term);
+	app_close_handle((uv_handle_t *)&app->sig_hup);
+	app_close_handle((uv_handle_t *)&app->once_timer);
+}
+
+/* Runs the loop until every handle has closed, so close callbacks free memory. */
+static void app_drain(struct app *app)
+{
+	uv_run(app->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(app->loop) == UV_EBUSY) {
+		uv_run(app->loop, UV_RUN_DEFAULT);
+		uv_loop_close(app->loop);
+	}
+}
+
+int app_run_dashboard(struct app *app)
+{
+	signal(SIGPIPE, SIG_IGN);
+	app_signals_start(app);
+	app->tui = tui_start(app);
+	if (app->tui == NULL) {
+		app_quit(app, 1);
+		app_drain(app);
+		return 1;
+	}
+	if (app_start_sources(app) < 0)
+		app_quit(app, 1);
+	app_drain(app);
+	return app->exit_code;
+}
+
+/* --- --once ------------------------------------------------------------ */
+
+static uint64_t app_once_deadline_ms(void)
+{
+	const char *env = getenv("SITREP_ONCE_TIMEOUT");
+	double s = env != NULL ? atof(env) : 0;
+	return s > 0 ? (uint64_t)(s * 1000) : 15000;
+}
+
+static void app_once_tick(uv_timer_t *timer)
+{
+	struct app *app = timer->data;
+	bool all = true;
+	for (size_t i = 0; i < app->nsources; i++)
+		all = all && app->sources[i].done_once;
+	if (!all && uv_now(app->loop) < app->once_deadline)
+		return;
+	for (size_t i = 0; i < app->nsources; i++) {
+		struct source *src = &app->sources[i];
+		if (!src->done_once)
+			source_fail(src, "no answer within %.0f s", (double)app_once_deadline_ms() / 1000.0);
+	}
+	app_quit(app, 0);
+}
+
+static cJSON *app_once_pane_json(const struct app *app, const struct source *src)
+{
+	const struct snapshot *snap = &src->snap;
+	cJSON *o = cJSON_CreateObject();
+	enum pane_state st = snapshot_state(snap, uv_now(app->loop), 0);
+	char when[32];
+	cJSON_AddStringToObject(o, "id", src->cfg->id);
+	cJSON_AddStringToObject(o, "kind", src->cfg->kind);
+	cJSON_AddStringToObject(o, "source", src->cfg->source);
+	cJSON_AddStringToObject(o, "state", snapshot_state_name(st));
+	if (snap->error != NULL)
+		cJSON_AddStringToObject(o, "error", snap->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	if (snap->updated_ms != 0) {
+		util_rfc3339(snap->updated_wall, when, sizeof(when));
+		cJSON_AddStringToObject(o, "updated_at", when);
+	} else {
+		cJSON_AddNullToObject(o, "updated_at");
+	}
+	if (snap->note != NULL)
+		cJSON_AddStringToObject(o, "note", snap->note);
+	if (snap->warning != NULL)
+		cJSON_AddStringToObject(o, "warning", snap->warning);
+	cJSON *data = snap->data != NULL ? snap->kind->to_json(snap->data) : cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "data", data);
+	return o;
+}
+
+static void app_once_print_json(struct app *app, FILE *out)
+{
+	char now[32];
+	util_rfc3339(time(NULL), now, sizeof(now));
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "version", 1);
+	cJSON_AddStringToObject(root, "generated_at", now);
+	cJSON_AddBoolToObject(root, "read_only", app->read_only);
+	cJSON *panes = cJSON_AddArrayToObject(root, "panes");
+	for (size_t i = 0; i < app->nsources; i++)
+		cJSON_AddItemToArray(panes, app_once_pane_json(app, &app->sources[i]));
+	char *text = cJSON_Print(root);
+	fputs(text, out);
+	fputc('\n', out);
+	free(text);
+	cJSON_Delete(root);
+}
+
+static void app_once_print_text(struct app *app, FILE *out)
+{
+	for (size_t i = 0; i < app->nsources; i++) {
+		const struct source *src = &app->sources[i];
+		const struct snapshot *snap = &src->snap;
+		enum pane_state st = snapshot_state(snap, uv_now(app->loop), 0);
+		fprintf(out, "%s (%s/%s): %s", src->cfg->id, src->cfg->kind, src->cfg->source,
+			snapshot_state_name(st));
+		if (snap->error != NULL)
+			fprintf(out, ": %s", snap->error);
+		fputc('\n', out);
+		if (snap->note != NULL)
+			fprintf(out, "  %s\n", snap->note);
+		if (snap->warning != NULL)
+			fprintf(out, "  warning: %s\n", snap->warning);
+		if (snap->data != NULL)
+			snap->kind->print(snap->data, out);
+	}
+	if (app->read_only)
+		fprintf(out, "(read-only)\n");
+}
+
+int app_run_once(struct app *app)
+{
+	signal(SIGPIPE, SIG_IGN);
+	app_signals_start(app);
+	if (app_start_sources(app) < 0) {
+		app_quit(app, 1);
+		app_drain(app);
+		return 1;
+	}
+	/* --once does not wait for the timers' first tick: refresh everything now */
+	for (size_t i = 0; i < app->nsources; i++) {
+		struct source *src = &app->sources[i];
+		if (src->ops->refresh != NULL)
+			source_refresh_now(src);
+		else if (src->ops->start == NULL)
+			src->done_once = true;
+	}
+	uv_timer_init(app->loop, &app->once_timer);
+	app->once_timer.data = app;
+	app->once_deadline = uv_now(app->loop) + app_once_deadline_ms();
+	uv_timer_start(&app->once_timer, app_once_tick, 0, APP_ONCE_POLL_MS);
+	uv_run(app->loop, UV_RUN_DEFAULT);
+	if (app->opt.json)
+		app_once_print_json(app, stdout);
+	else
+		app_once_print_text(app, stdout);
+	fflush(stdout);
+	int rc = 0;
+	for (size_t i = 0; i < app->nsources; i++)
+		if (snapshot_state(&app->sources[i].snap, uv_now(app->loop), 0) == PANE_ERROR)
+			rc = 1;
+	app_drain(app);
+	return rc;
+}
+
+void app_free(struct app *app)
+{
+	for (size_t i = 0; i < app->nsources; i++) {
+		struct source *src = &app->sources[i];
+		if (src->ops->destroy != NULL)
+			src->ops->destroy(src);
+		snapshot_clear(&src->snap);
+	}
+	free(app->sources);
+	app->sources = NULL;
+	app->nsources = 0;
+	config_free(&app->cfg);
+}

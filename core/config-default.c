@@ -1,0 +1,154 @@
+/* config-default: the built-in config used when no file is found. It shows
+ * this machine: host metrics from procfs, the first system log that works,
+ * and panes that say how to configure what cannot be guessed. It is built as
+ * config text so it goes through exactly the same loader as a user's file. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sitrep/config.h"
+#include "sitrep/util.h"
+
+/* A JSON string literal of s (quotes included). Caller frees. */
+static char *config_default_quote(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(n * 6 + 3), *o = out;
+	*o++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p < 0x20) {
+			o += sprintf(o, "\\u%04x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+static bool config_default_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	char *copy = xstrdup(path), *save = NULL;
+	bool found = false;
+	for (char *dir = strtok_r(copy, ":", &save); dir != NULL && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", dir, prog);
+		found = access(full, X_OK) == 0;
+		free(full);
+	}
+	free(copy);
+	return found;
+}
+
+/* journald "works" when journalctl exists and there is a journal to read: the
+ * daemon's socket, or journal files on disk. Checked without spawning anything. */
+static bool config_default_journald_works(void)
+{
+	if (!config_default_in_path("journalctl"))
+		return false;
+	if (access("/run/systemd/journal/socket", F_OK) == 0)
+		return true;
+	static const char *const dirs[] = {"/var/log/journal", "/run/log/journal"};
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
+		DIR *d = opendir(dirs[i]);
+		if (d == NULL)
+			continue;
+		struct dirent *e;
+		bool any = false;
+		while (!any && (e = readdir(d)) != NULL)
+			any = e->d_name[0] != '.';
+		closedir(d);
+		if (any)
+			return true;
+	}
+	return false;
+}
+
+static bool config_default_git_repo(char *top, size_t cap)
+{
+	char cwd[4096];
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return false;
+	for (;;) {
+		char *git = xasprintf("%s/.git", cwd);
+		struct stat st;
+		bool found = stat(git, &st) == 0;
+		free(git);
+		if (found) {
+			snprintf(top, cap, "%s", cwd);
+			return true;
+		}
+		char *slash = strrchr(cwd, '/');
+		if (slash == NULL || slash == cwd)
+			return false;
+		*slash = '\0';
+	}
+}
+
+char *config_default_text(void)
+{
+	char *logs, *deploys;
+	static const char *const files[] = {"/var/log/syslog", "/var/log/messages"};
+
+	if (config_default_journald_works()) {
+		logs = xstrdup("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"journald\" } ] }");
+	} else {
+		logs = NULL;
+		for (size_t i = 0; i < ARRAY_LEN(files) && logs == NULL; i++) {
+			if (access(files[i], R_OK) == 0)
+				logs = xasprintf("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"file\", \"path\": \"%s\" } ] }",
+						 files[i]);
+		}
+		if (logs == NULL) {
+			char *q = config_default_quote(
+				"No readable system log: journald has no journal here and /var/log/syslog and "
+				"/var/log/messages cannot be read. Configure a logs pane with a file, journald, "
+				"command or loki source (sitrep --example-config).");
+			logs = xasprintf("{ \"id\": \"logs\", \"kind\": \"logs\", \"source\": \"note\", \"text\": %s }", q);
+			free(q);
+		}
+	}
+
+	char top[4096];
+	char *msg;
+	if (config_default_git_repo(top, sizeof(top)))
+		msg = xasprintf("Git repository found at %s. Deploy history from git, release directories "
+				"and helm is not available in this version of sitrep yet.",
+				top);
+	else
+		msg = xstrdup("Not configured: no git repository in the current directory, and deploy "
+			      "history sources are not available in this version of sitrep yet.");
+	char *q = config_default_quote(msg);
+	deploys = xasprintf("{ \"id\": \"deploys\", \"kind\": \"deploys\", \"source\": \"note\", \"text\": %s }", q);
+	free(q);
+	free(msg);
+
+	char *text = xasprintf(
+		"// built-in default: this machine\n"
+		"{\n"
+		"  \"refresh_seconds\": 2,\n"
+		"  \"panes\": [\n"
+		"    { \"id\": \"host\", \"kind\": \"metrics\", \"source\": \"procfs\" },\n"
+		"    %s,\n"
+		"    %s,\n"
+		"    { \"id\": \"cdn\", \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"No CDN configured. "
+		"Add a pane of kind \\\"cdn\\\" (varnish, nginx, Cloudflare or Fastly) to "
+		"~/.config/sitrep/config.json; sitrep --example-config shows how. CDN sources are not "
+		"available in this version of sitrep yet.\" }\n"
+		"  ]\n"
+		"}\n",
+		logs, deploys);
+	free(logs);
+	free(deploys);
+	return text;
+}

@@ -1,0 +1,200 @@
+/* main: the command line. Global options are accepted before or after the
+ * `do` and `timeline` subcommands; bad usage and bad config exit 2. */
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sitrep-build.h"
+#include "sitrep/app.h"
+#include "sitrep/config.h"
+#include "sitrep/util.h"
+
+enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE };
+
+static const char main_usage[] =
+	"usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
+	"       sitrep --once [--json] [-c FILE]\n"
+	"       sitrep --check-config [-c FILE]\n"
+	"       sitrep --example-config\n"
+	"       sitrep do silence ALERTNAME [--for DURATION] [--yes]\n"
+	"       sitrep timeline [--markdown]\n"
+	"       sitrep --version | --help\n"
+	"\n"
+	"The terminal dashboard for incident response: host metrics, log errors, alerts\n"
+	"and what changed, on one screen.\n"
+	"\n"
+	"  -c, --config FILE   config file (default: $SITREP_CONFIG, then\n"
+	"                      $XDG_CONFIG_HOME/sitrep/config.json, then a built-in\n"
+	"                      default that shows this machine)\n"
+	"  --read-only         observer mode: every action is refused (also\n"
+	"                      SITREP_READ_ONLY=1 or \"read_only\": true)\n"
+	"  --theme NAME        default, mono, high-contrast, solarized-dark,\n"
+	"                      solarized-light, or a themes/NAME.json of your own\n"
+	"  --refresh SECONDS   refresh interval for every pane (default 2)\n"
+	"  --once              fetch every pane once, print, exit (0: all OK, 1: a pane\n"
+	"                      failed)\n"
+	"  --json              with --once: JSON output (schema version 1)\n"
+	"  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
+	"  --example-config    print a complete, commented example config\n"
+	"  --version           print the version\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"In the dashboard, press ? for every key.\n";
+
+static int main_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int main_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "sitrep: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(see sitrep --help)\n");
+	va_end(ap);
+	return 2;
+}
+
+static bool main_env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
+}
+
+/* Loads the config the options point at, or the built-in default. 0, or 2 after
+ * printing FILE:LINE:COL: message. */
+static int main_load_config(struct app *app)
+{
+	struct config_error err;
+	char msg[1200];
+	char *path = config_find_path(app->opt.config_path);
+	int rc;
+	if (path != NULL) {
+		rc = config_load_file(&app->cfg, path, &err);
+	} else {
+		char *text = config_default_text();
+		rc = config_load_text(&app->cfg, "<built-in>", text, strlen(text), &err);
+		free(text);
+	}
+	free(path);
+	if (rc == 0)
+		rc = app_create_sources(app, &err);
+	if (rc < 0) {
+		config_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = {0};
+	enum main_mode mode = MODE_DASHBOARD;
+	char **sub = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nsub = 0;
+
+	setlocale(LC_ALL, "");
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (++i >= argc)
+				return main_usage_error("%s needs a FILE", a);
+			app.opt.config_path = argv[i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			app.opt.config_path = a + 9;
+		} else if (strcmp(a, "--read-only") == 0) {
+			app.opt.read_only = true;
+		} else if (strcmp(a, "--theme") == 0) {
+			if (++i >= argc)
+				return main_usage_error("%s needs a NAME", a);
+			app.opt.theme = argv[i];
+		} else if (strcmp(a, "--refresh") == 0) {
+			if (++i >= argc)
+				return main_usage_error("%s needs SECONDS", a);
+			char *end;
+			errno = 0;
+			app.opt.refresh_seconds = strtod(argv[i], &end);
+			if (errno != 0 || *end != '\0' || !(app.opt.refresh_seconds >= 0.1) ||
+			    app.opt.refresh_seconds > 86400)
+				return main_usage_error("--refresh takes seconds between 0.1 and 86400, not \"%s\"", argv[i]);
+		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "--once") == 0) {
+			mode = MODE_ONCE;
+		} else if (strcmp(a, "--json") == 0 && nsub == 0) {
+			app.opt.json = true;
+		} else if (nsub == 0 && strcmp(a, "--check-config") == 0) {
+			mode = MODE_CHECK;
+		} else if (nsub == 0 && strcmp(a, "--example-config") == 0) {
+			mode = MODE_EXAMPLE;
+		} else if (nsub == 0 && strcmp(a, "--version") == 0) {
+			printf("sitrep %s\n", SITREP_VERSION);
+			return 0;
+		} else if (nsub == 0 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			fputs(main_usage, stdout);
+			return 0;
+		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "do") == 0) {
+			mode = MODE_DO;
+			sub[nsub++] = argv[i];
+		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "timeline") == 0) {
+			mode = MODE_TIMELINE;
+			sub[nsub++] = argv[i];
+		} else if (nsub > 0) {
+			sub[nsub++] = argv[i];
+		} else {
+			if (a[0] == '-')
+				return main_usage_error("unknown option %s", a);
+			return main_usage_error("unexpected argument \"%s\"", a);
+		}
+	}
+	if (app.opt.json && mode != MODE_ONCE)
+		return main_usage_error("%s only goes with --once", "--json");
+
+	if (mode == MODE_EXAMPLE) {
+		fputs(config_example_text, stdout);
+		return 0;
+	}
+	int rc = main_load_config(&app);
+	if (rc != 0) {
+		app_free(&app);
+		free(sub);
+		return rc;
+	}
+	app.read_only = app.opt.read_only || main_env_true("SITREP_READ_ONLY") || app.cfg.read_only;
+
+	switch (mode) {
+	case MODE_CHECK:
+		printf("%s: ok (%zu pane%s)\n", app.cfg.path, app.cfg.npanes, app.cfg.npanes == 1 ? "" : "s");
+		rc = 0;
+		break;
+	case MODE_DO:
+		fprintf(stderr, "sitrep do: this build has no actions yet\n");
+		rc = 2;
+		break;
+	case MODE_TIMELINE:
+		fprintf(stderr, "sitrep timeline: no timeline is recorded by this build yet\n");
+		rc = 2;
+		break;
+	case MODE_ONCE:
+		app.loop = uv_default_loop();
+		rc = app_run_once(&app);
+		break;
+	default:
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "sitrep: the dashboard needs a terminal (use --once for plain output)\n");
+			rc = 2;
+			break;
+		}
+		app.loop = uv_default_loop();
+		rc = app_run_dashboard(&app);
+		break;
+	}
+	app_free(&app);
+	free(sub);
+	return rc;
+}
