@@ -135,7 +135,7 @@ static int prom_start(struct source *src)
 {
 	struct prom_source *ps = src->data;
 	if (ps->insecure)
-		source_warning(src, "TLS verify off");
+		source_set_warning(src, "TLS verify off");
 	return 0;
 }
 

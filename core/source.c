@@ -16,6 +16,7 @@
 static const struct source_ops *const source_table[] = {
 	&source_note,
 	&source_procfs,
+	&source_prometheus,
 };
 
 const struct source_ops *source_find(const char *name)

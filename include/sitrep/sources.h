@@ -6,5 +6,6 @@
 
 extern const struct source_ops source_note;
 extern const struct source_ops source_procfs;
+extern const struct source_ops source_prometheus;
 
 #endif
