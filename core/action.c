@@ -388,6 +388,11 @@ int action_cli(struct app *app, int argc, char **argv)
 			return ACTION_REFUSED;
 		}
 	}
+	/* `sitrep do` runs no dashboard: the source is wired to the loop here. */
+	if (app->loop == NULL)
+		app->loop = uv_default_loop();
+	src->app = app;
+	src->loop = app->loop;
 	bool own_http = false;
 	if (app->http == NULL) {
 		app->http = http_new(app->loop);
@@ -402,6 +407,9 @@ int action_cli(struct app *app, int argc, char **argv)
 	} else {
 		fprintf(stderr, "sitrep: %s: %s\n", verb, msg);
 	}
+	/* Anything the source started afterwards (a refresh) ends here. */
+	if (src->ops->stop != NULL)
+		src->ops->stop(src);
 	if (own_http) {
 		http_close(app->http);
 		app->http = NULL;
