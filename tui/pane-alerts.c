@@ -103,7 +103,8 @@ static void pane_alerts_draw_confirm(struct pane_alerts_view *v, WINDOW *win, in
 		char *nl = strchr(line, '\n');
 		if (nl != NULL)
 			*nl = '\0';
-		widgets_text(win, y++, 0, w, line, y == 2 ? ROLE_VALUE : ROLE_NORMAL);
+		widgets_text(win, y, 0, w, line, y == 1 ? ROLE_VALUE : ROLE_NORMAL);
+		y++;
 		line = nl != NULL ? nl + 1 : NULL;
 	}
 	free(what);
