@@ -67,7 +67,7 @@ static int prom_fail(struct prom_result *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	out->error = sanitize(raw, strlen(raw), 300);
+	out->error = sanitize(raw, strlen(raw), 1000);
 	free(raw);
 	return -1;
 }

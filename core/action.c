@@ -186,6 +186,8 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	action_audit(app, a, "started", NULL);
 	/* act() returns 0 once it has started (or finished) the action, and
 	 * non-zero, without calling action_finish, when it could not begin. */
+	char verb[32];
+	snprintf(verb, sizeof(verb), "%s", a->verb); /* act() may finish and free a */
 	if (src->ops->act(src, a) != 0) {
 		snprintf(msg, cap, "%s could not start", a->verb);
 		action_audit(app, a, "failed", msg);
@@ -193,7 +195,7 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 		return ACTION_FAILED;
 	}
 	if (msg != NULL && cap > 0)
-		snprintf(msg, cap, "%s started", a->verb);
+		snprintf(msg, cap, "%s started", verb);
 	return ACTION_PENDING;
 }
 
