@@ -123,7 +123,7 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 		return;
 	}
 	int rows = h;
-	const char *msg = v->message != NULL ? v->message : pane->src->snap.note;
+	const char *msg = v->message; /* the source's note is drawn by the frame */
 	if (msg != NULL && rows > 1)
 		rows--;
 	pane_alerts_follow(pane, v, d);
@@ -184,11 +184,11 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 		free(rest);
 	}
 	if (msg != NULL && rows < h)
-		widgets_text(win, h - 1, 0, w, msg, v->message != NULL ? v->message_role : ROLE_OK);
+		widgets_text(win, h - 1, 0, w, msg, v->message_role);
 }
 
 /* The outcome of a silence arrives later; the source outlives the pane, so
- * the message travels as the source's note. */
+ * the message travels as the source's note (drawn by the frame). */
 static void pane_alerts_done(struct action *a, enum action_result result, const char *msg,
 			     void *arg)
 {
@@ -227,6 +227,7 @@ static void pane_alerts_begin_silence(struct pane *pane, struct pane_alerts_view
 	action_free(v->pending);
 	v->pending = a;
 	v->confirming = true;
+	pane->grab_keys = true; /* y or anything else must reach this pane */
 }
 
 static bool pane_alerts_key(struct pane *pane, int ch)
@@ -237,6 +238,7 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 		struct action *a = v->pending;
 		v->pending = NULL;
 		v->confirming = false;
+		pane->grab_keys = false;
 		if (ch == 'y' && a != NULL) {
 			char msg[300];
 			/* The raw labels are taken by the source from the fingerprint;

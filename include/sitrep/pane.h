@@ -18,7 +18,11 @@ struct pane_ops {
 	/* Draws the inside of the pane (the frame and title are drawn for it) into
 	 * win, whose size is h x w. Must draw every cell it owns (no erase). */
 	void (*draw)(struct pane *pane, WINDOW *win, int h, int w);
-	/* Optional: a key while focused. Returns true when used (and marks dirty). */
+	/* Optional: a key while focused. Returns true when used (and marks dirty).
+	 * For keys bound to an action, ch is the action's default key (KEY_DOWN
+	 * for "down", '/' for "filter", 'p' for "purge", ...) whatever the user
+	 * rebound it to, so panes test default keys only. While grab_keys is set
+	 * (text entry) the pane gets every raw key first. */
 	bool (*key)(struct pane *pane, int ch);
 	/* Optional: a line of detail for Enter, allocated; NULL when nothing selected. */
 	char *(*detail)(struct pane *pane);
@@ -39,11 +43,18 @@ struct pane {
 	int selected;   /* selected row, -1 none */
 	void *view;     /* kind-specific view state */
 	uint64_t drawn_generation;
+	bool grab_keys;    /* text entry in progress: raw keys go to ops->key first */
+	/* Owned by tui/pane.c: */
+	bool frame_dirty;  /* only the frame's clock text (ages) changed */
+	int reserved;      /* rows above win used for the error and note lines */
+	char clock[96];    /* state and age texts as last drawn */
 };
 
 const struct pane_ops *pane_ops_find(const char *kind);
 /* Marks the pane for redraw on this loop pass. */
 void pane_mark_dirty(struct pane *pane);
+/* Rows of body the pane had when last drawn (for page keys); >= 1. */
+int pane_body_rows(const struct pane *pane);
 
 extern const struct pane_ops pane_metrics;
 extern const struct pane_ops pane_generic; /* kinds without a pane yet */

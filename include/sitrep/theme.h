@@ -1,4 +1,4 @@
-/* theme: colours by role. Drawing code names roles only; themes/*.json map
+/* theme: colours by role. Drawing code names roles only; themes/NAME.json map
  * each role to a foreground, background and attributes, reduced to what the
  * terminal can do (256, 16, 8 colours, or none under NO_COLOR). */
 #ifndef SITREP_THEME_H

@@ -23,6 +23,17 @@ int widgets_width(const char *text);
 int widgets_text(WINDOW *win, int y, int x, int w, const char *text, enum role role);
 /* Same without padding; returns columns used. */
 int widgets_text_nopad(WINDOW *win, int y, int x, int w, const char *text, enum role role);
+/* widgets_text_nopad with an explicit attribute (see widgets_status_attr). */
+int widgets_text_attr(WINDOW *win, int y, int x, int w, const char *text, attr_t attr);
+/* A role's foreground on the status bar's background, for marks in the status bar. */
+attr_t widgets_status_attr(enum role role);
+/* Bytes of the longest prefix of text that fits in w columns, stopping at a
+ * newline; its width in *cols (may be NULL). */
+size_t widgets_fit(const char *text, int w, int *cols);
+/* Word wrap: the length in bytes of the next line of at most w columns
+ * (breaking at a space when it can); returns where the line after it starts,
+ * or NULL at the end of the text. */
+const char *widgets_wrap(const char *text, int w, size_t *len);
 /* A sparkline of the last w values (NaN: gap), scaled to [lo, hi]; lo == hi:
  * auto-scale over the values shown. */
 void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n,
@@ -31,5 +42,15 @@ void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, s
 void widgets_bar(WINDOW *win, int y, int x, int w, double pct, enum role role);
 /* Role for a metrics level. */
 enum role widgets_level_role(int level);
+
+/* Blanks w cells from (y, x) in the role's colours. */
+void widgets_fill(WINDOW *win, int y, int x, int w, enum role role);
+/* A border around the whole window (line drawing, or +-| without UTF-8). */
+void widgets_box(WINDOW *win, enum role role);
+/* Horizontal line of w cells (a border piece). */
+void widgets_hline(WINDOW *win, int y, int x, int w, enum role role);
+/* Formats a value with its unit for display: "12.3%", "1.5G", "3.2kB/s"-like
+ * bytes for "B" units, "NaN", "+Inf". Returns buf. */
+char *widgets_format_value(char *buf, size_t cap, double value, const char *unit);
 
 #endif

@@ -1,0 +1,463 @@
+/* pane-metrics: draws a struct metrics_data. The body is one list of rows
+ * that scrolls as a whole: one row per series (name, value coloured by its
+ * level, labels or detail or error, sparkline of its history), then, from
+ * procfs, a row of per-core bars and a "top" table of processes. Columns are
+ * dropped right to left as the pane narrows, so a small pane still shows
+ * every name and value. Up/down move a selection; Enter shows its details. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sitrep/metrics.h"
+#include "sitrep/source.h"
+#include "sitrep/util.h"
+#include "sitrep/widgets.h"
+#include "tui-internal.h"
+
+enum metrics_row_kind { ROW_SERIES, ROW_CORES, ROW_PROC_HEADER, ROW_PROC };
+
+struct metrics_row {
+	enum metrics_row_kind kind;
+	size_t i;
+};
+
+static const struct metrics_data *pane_metrics_data(const struct pane *pane)
+{
+	return pane->src->snap.data;
+}
+
+static size_t pane_metrics_nrows(const struct metrics_data *m)
+{
+	return m->nseries + (m->ncores > 0 ? 1 : 0) + (m->nprocs > 0 ? 1 + m->nprocs : 0);
+}
+
+static struct metrics_row pane_metrics_row(const struct metrics_data *m, size_t r)
+{
+	if (r < m->nseries)
+		return (struct metrics_row){ ROW_SERIES, r };
+	r -= m->nseries;
+	if (m->ncores > 0) {
+		if (r == 0)
+			return (struct metrics_row){ ROW_CORES, 0 };
+		r--;
+	}
+	if (r == 0)
+		return (struct metrics_row){ ROW_PROC_HEADER, 0 };
+	return (struct metrics_row){ ROW_PROC, r - 1 };
+}
+
+/* Thresholds for per-core and per-process CPU: those of a "CPU" series when
+ * there is one, else 80 / 95 %. */
+static void pane_metrics_cpu_levels(const struct metrics_data *m, double *warn, double *crit)
+{
+	*warn = 80, *crit = 95;
+	for (size_t i = 0; i < m->nseries; i++) {
+		const struct metric_series *s = &m->series[i];
+		if (strncasecmp(s->name, "cpu", 3) != 0)
+			continue;
+		if (s->has_warn)
+			*warn = s->warn;
+		if (s->has_crit)
+			*crit = s->crit;
+		return;
+	}
+}
+
+static enum role pane_metrics_cpu_role(double v, double warn, double crit)
+{
+	return widgets_level_role(metrics_level(v, true, warn, true, crit));
+}
+
+/* "{mode="idle", cpu="0"}" style, without the braces to save room. */
+static void pane_metrics_labels(const struct metric_series *s, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->nlabels; i++) {
+		int n = snprintf(buf + used, cap - used, "%s%s=%s", i > 0 ? " " : "", s->labels[i].name,
+				 s->labels[i].value);
+		if (n < 0 || (size_t)n >= cap - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static int pane_metrics_name_width(const struct metrics_data *m, int w)
+{
+	int nw = 4;
+	for (size_t i = 0; i < m->nseries; i++) {
+		int sw = widgets_width(m->series[i].name);
+		if (sw > nw)
+			nw = sw;
+	}
+	int max = w / 3 > 24 ? 24 : w / 3;
+	if (max < 4)
+		max = 4;
+	return nw > max ? max : nw;
+}
+
+static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int w,
+				     const struct metric_series *s, int nw, bool selected)
+{
+	int x = 0;
+	const int vw = 9;
+	if (nw > w)
+		nw = w;
+	widgets_text(win, y, x, nw, s->name, selected ? ROLE_SELECTION : ROLE_LABEL);
+	x += nw;
+	if (x < w) {
+		widgets_fill(win, y, x, 1, ROLE_NORMAL);
+		x++;
+	}
+
+	/* The value, right-aligned in its column. */
+	char value[40];
+	enum role vrole;
+	if (s->error != NULL && !s->has_value) {
+		snprintf(value, sizeof(value), "error");
+		vrole = ROLE_ERROR;
+	} else if (!s->has_value) {
+		snprintf(value, sizeof(value), "-");
+		vrole = ROLE_DIM;
+	} else {
+		widgets_format_value(value, sizeof(value), s->value, s->unit);
+		vrole = widgets_level_role(s->status);
+	}
+	int col = vw < w - x ? vw : w - x;
+	if (col > 0) {
+		int tw = widgets_width(value);
+		int pad = col - tw > 0 ? col - tw : 0;
+		widgets_fill(win, y, x, pad, ROLE_NORMAL);
+		widgets_text(win, y, x + pad, col - pad, value, vrole);
+		x += col;
+	}
+	if (x >= w)
+		return;
+
+	/* The rest: middle text and, when there is room, a sparkline. */
+	int rest = w - x;
+	int sw = 0;
+	if (s->nhistory > 0 && rest >= 20)
+		sw = rest >= 60 ? 30 : rest / 2;
+	int mw = rest - sw;
+	char middle[400];
+	enum role mrole = ROLE_DIM;
+	middle[0] = '\0';
+	if (s->error != NULL) {
+		snprintf(middle, sizeof(middle), " %s", s->error);
+		mrole = ROLE_ERROR;
+	} else {
+		char labels[300];
+		pane_metrics_labels(s, labels, sizeof(labels));
+		snprintf(middle, sizeof(middle), "%s%s%s%s", s->detail != NULL ? " " : "",
+			 s->detail != NULL ? s->detail : "", labels[0] ? " " : "", labels);
+	}
+	widgets_text(win, y, x, mw, middle, mrole);
+	x += mw;
+	if (sw > 1) {
+		widgets_fill(win, y, x, 1, ROLE_NORMAL);
+		bool pct = strcmp(s->unit, "%") == 0;
+		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, 0, pct ? 100 : 0,
+				  ROLE_SPARK);
+	} else if (sw == 1) {
+		widgets_fill(win, y, x, 1, ROLE_NORMAL);
+	}
+}
+
+static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metrics_data *m)
+{
+	double warn, crit;
+	pane_metrics_cpu_levels(m, &warn, &crit);
+	int x = widgets_text(win, y, 0, w < 6 ? w : 6, "cores", ROLE_LABEL);
+	if (w < 6) /* the label took the whole row */
+		return;
+	x = 6;
+	int avail = w - x;
+	size_t n = m->ncores;
+	if (n > 0 && (int)n * 4 <= avail) {
+		/* Mini bars, as wide as the room allows (up to 8). */
+		int bw = avail / (int)n - 1;
+		if (bw > 8)
+			bw = 8;
+		for (size_t i = 0; i < n; i++) {
+			widgets_bar(win, y, x, bw, m->cores[i], pane_metrics_cpu_role(m->cores[i], warn, crit));
+			widgets_fill(win, y, x + bw, 1, ROLE_NORMAL);
+			x += bw + 1;
+		}
+	} else {
+		/* One glyph per core; what does not fit is counted. */
+		size_t fit = (size_t)avail;
+		if (fit < n && fit >= 4)
+			fit -= 4;
+		else if (fit < n)
+			fit = 0;
+		if (fit > n)
+			fit = n;
+		for (size_t i = 0; i < fit; i++) {
+			widgets_sparkline(win, y, x, 1, &m->cores[i], 1, 0, 100,
+					  pane_metrics_cpu_role(m->cores[i], warn, crit));
+			x++;
+		}
+		if (fit < n) {
+			char more[32];
+			snprintf(more, sizeof(more), " +%zu", n - fit);
+			x += widgets_text_nopad(win, y, x, w - x, more, ROLE_DIM);
+		}
+	}
+	widgets_fill(win, y, x, w - x, ROLE_NORMAL);
+}
+
+/* Columns of the process table for a width: PID and RSS go first when narrow. */
+struct proc_cols {
+	int pid, name, cpu, rss;
+};
+
+static struct proc_cols pane_metrics_proc_cols(int w)
+{
+	struct proc_cols c = { 7, 0, 7, 7 };
+	if (w < 32)
+		c.rss = 0;
+	if (w < 22)
+		c.pid = 0;
+	if (w < 12)
+		c.cpu = 0;
+	c.name = w - c.pid - c.cpu - c.rss;
+	if (c.name < 0)
+		c.name = 0;
+	return c;
+}
+
+/* Right-aligns text in [x, x+cw). */
+static void pane_metrics_right(WINDOW *win, int y, int x, int cw, const char *text, enum role role)
+{
+	if (cw <= 0)
+		return;
+	int tw = widgets_width(text);
+	int pad = cw - tw > 0 ? cw - tw : 0;
+	widgets_fill(win, y, x, pad, ROLE_NORMAL);
+	widgets_text(win, y, x + pad, cw - pad, text, role);
+}
+
+static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metrics_data *m,
+				   const struct metric_proc *p, bool selected)
+{
+	struct proc_cols c = pane_metrics_proc_cols(w);
+	int x = 0;
+	enum role base = selected ? ROLE_SELECTION : ROLE_NORMAL;
+	if (p == NULL) {
+		pane_metrics_right(win, y, x, c.pid - 1, "PID", ROLE_LABEL);
+		if (c.pid > 0)
+			widgets_fill(win, y, x + c.pid - 1, 1, ROLE_NORMAL);
+		x += c.pid;
+		widgets_text(win, y, x, c.name, "NAME", ROLE_LABEL);
+		x += c.name;
+		pane_metrics_right(win, y, x, c.cpu, "CPU%", ROLE_LABEL);
+		x += c.cpu;
+		pane_metrics_right(win, y, x, c.rss, "RSS", ROLE_LABEL);
+		return;
+	}
+	double warn, crit;
+	pane_metrics_cpu_levels(m, &warn, &crit);
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", p->pid);
+	pane_metrics_right(win, y, x, c.pid - 1, buf, base);
+	if (c.pid > 0)
+		widgets_fill(win, y, x + c.pid - 1, 1, base);
+	x += c.pid;
+	widgets_text(win, y, x, c.name, p->name != NULL ? p->name : "?", base);
+	x += c.name;
+	snprintf(buf, sizeof(buf), "%.1f", p->cpu);
+	pane_metrics_right(win, y, x, c.cpu, buf, pane_metrics_cpu_role(p->cpu, warn, crit));
+	x += c.cpu;
+	util_bytes((double)p->rss, buf, sizeof(buf));
+	pane_metrics_right(win, y, x, c.rss, buf, ROLE_NORMAL);
+}
+
+/* Keeps selection and scroll inside the list and the selection on screen. */
+static void pane_metrics_clamp(struct pane *pane, size_t nrows, int h)
+{
+	int n = (int)nrows;
+	if (pane->selected >= n)
+		pane->selected = n - 1;
+	if (pane->selected >= 0) {
+		if (pane->selected < pane->scroll)
+			pane->scroll = pane->selected;
+		if (pane->selected >= pane->scroll + h)
+			pane->scroll = pane->selected - h + 1;
+	}
+	if (pane->scroll > n - h)
+		pane->scroll = n - h;
+	if (pane->scroll < 0)
+		pane->scroll = 0;
+}
+
+static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	size_t nrows = pane_metrics_nrows(m);
+	pane_metrics_clamp(pane, nrows, h);
+	int nw = pane_metrics_name_width(m, w);
+	int y = 0;
+	for (size_t r = (size_t)pane->scroll; r < nrows && y < h; r++, y++) {
+		struct metrics_row row = pane_metrics_row(m, r);
+		bool sel = pane->focused && pane->selected == (int)r;
+		switch (row.kind) {
+		case ROW_SERIES:
+			pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], nw, sel);
+			break;
+		case ROW_CORES:
+			pane_metrics_draw_cores(win, y, w, m);
+			break;
+		case ROW_PROC_HEADER:
+			pane_metrics_draw_proc(win, y, w, m, NULL, false);
+			break;
+		case ROW_PROC:
+			pane_metrics_draw_proc(win, y, w, m, &m->procs[row.i], sel);
+			break;
+		}
+	}
+	if (nrows == 0 && y < h)
+		widgets_text(win, y++, 0, w, "no series", ROLE_DIM);
+	for (; y < h; y++)
+		widgets_fill(win, y, 0, w, ROLE_NORMAL);
+}
+
+static bool pane_metrics_key(struct pane *pane, int ch)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	if (m == NULL)
+		return false;
+	int n = (int)pane_metrics_nrows(m);
+	int page = pane_body_rows(pane) - 1;
+	if (page < 1)
+		page = 1;
+	int sel = pane->selected;
+	switch (ch) {
+	case KEY_UP:
+		sel = sel < 0 ? n - 1 : sel - 1;
+		break;
+	case KEY_DOWN:
+		sel = sel + 1;
+		break;
+	case KEY_PPAGE:
+		sel = (sel < 0 ? 0 : sel) - page;
+		break;
+	case KEY_NPAGE:
+		sel = (sel < 0 ? 0 : sel) + page;
+		break;
+	case KEY_HOME:
+		sel = 0;
+		break;
+	case KEY_END:
+		sel = n - 1;
+		break;
+	default:
+		return false;
+	}
+	if (sel >= n)
+		sel = n - 1;
+	if (sel < 0)
+		sel = n > 0 ? 0 : -1;
+	pane->selected = sel;
+	pane_mark_dirty(pane);
+	return true;
+}
+
+static char *pane_metrics_series_detail(const struct metric_series *s)
+{
+	char value[40] = "-";
+	if (s->has_value)
+		widgets_format_value(value, sizeof(value), s->value, s->unit);
+	char *text = xasprintf("%s\nvalue: %s (%s)", s->name, value, metrics_level_name(s->status));
+	char *more;
+	if (s->has_warn || s->has_crit) {
+		char wv[40] = "-", cv[40] = "-";
+		if (s->has_warn)
+			widgets_format_value(wv, sizeof(wv), s->warn, s->unit);
+		if (s->has_crit)
+			widgets_format_value(cv, sizeof(cv), s->crit, s->unit);
+		more = xasprintf("%s\nthresholds: warn >= %s, crit >= %s", text, wv, cv);
+		free(text);
+		text = more;
+	}
+	if (s->detail != NULL) {
+		more = xasprintf("%s\n%s", text, s->detail);
+		free(text);
+		text = more;
+	}
+	for (size_t i = 0; i < s->nlabels; i++) {
+		more = xasprintf("%s\n%s%s=\"%s\"", text, i == 0 ? "labels: " : "        ",
+				 s->labels[i].name, s->labels[i].value);
+		free(text);
+		text = more;
+	}
+	if (s->nhistory > 0) {
+		double lo = NAN, hi = NAN, sum = 0;
+		size_t n = 0;
+		for (size_t i = 0; i < s->nhistory; i++) {
+			double v = s->history[i];
+			if (!isfinite(v))
+				continue;
+			lo = n == 0 || v < lo ? v : lo;
+			hi = n == 0 || v > hi ? v : hi;
+			sum += v;
+			n++;
+		}
+		if (n > 0) {
+			char a[40], b[40], c[40];
+			widgets_format_value(a, sizeof(a), lo, s->unit);
+			widgets_format_value(b, sizeof(b), sum / (double)n, s->unit);
+			widgets_format_value(c, sizeof(c), hi, s->unit);
+			more = xasprintf("%s\nhistory (%zu samples): min %s, avg %s, max %s", text, n, a,
+					 b, c);
+			free(text);
+			text = more;
+		}
+	}
+	if (s->error != NULL) {
+		more = xasprintf("%s\nerror: %s", text, s->error);
+		free(text);
+		text = more;
+	}
+	return text;
+}
+
+static char *pane_metrics_detail(struct pane *pane)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	if (m == NULL || pane->selected < 0 || (size_t)pane->selected >= pane_metrics_nrows(m))
+		return NULL;
+	struct metrics_row row = pane_metrics_row(m, (size_t)pane->selected);
+	switch (row.kind) {
+	case ROW_SERIES:
+		return pane_metrics_series_detail(&m->series[row.i]);
+	case ROW_PROC: {
+		const struct metric_proc *p = &m->procs[row.i];
+		char rss[32];
+		util_bytes((double)p->rss, rss, sizeof(rss));
+		return xasprintf("process %d\nname: %s\nCPU: %.1f %% of one core\nRSS: %s", p->pid,
+				 p->name != NULL ? p->name : "?", p->cpu, rss);
+	}
+	case ROW_CORES: {
+		char *text = xasprintf("%zu cores, busy percent:", m->ncores);
+		for (size_t i = 0; i < m->ncores; i++) {
+			char *more = xasprintf("%s\ncpu%zu %5.1f %%", text, i, m->cores[i]);
+			free(text);
+			text = more;
+		}
+		return text;
+	}
+	default:
+		return NULL;
+	}
+}
+
+const struct pane_ops pane_metrics = {
+	.kind = "metrics",
+	.draw = pane_metrics_draw,
+	.key = pane_metrics_key,
+	.detail = pane_metrics_detail,
+};

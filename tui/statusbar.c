@@ -1,0 +1,93 @@
+/* statusbar: the bottom row. From left to right: the time in UTC and local
+ * time (incident notes need both), a READ-ONLY badge, one mark per pane
+ * ("1:host ok 2s", the state in its colour, the age of the data), a passing
+ * message, and the help hint at the right edge. When the marks do not fit
+ * they lose their ages, then get clipped. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sitrep/app.h"
+#include "sitrep/source.h"
+#include "sitrep/util.h"
+#include "sitrep/widgets.h"
+#include "tui-internal.h"
+
+/* The marks with or without ages; returns their total width. */
+static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, bool ages, bool draw,
+			   uint64_t now_ms)
+{
+	int used = 0;
+	for (int i = 0; i < tui->npanes; i++) {
+		const struct pane *p = &tui->panes[i];
+		const struct snapshot *snap = &p->src->snap;
+		enum pane_state st = pane_state_now(p, now_ms);
+		char name[96], state[32], age[16] = "";
+		snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
+		if (ages && snap->updated_ms != 0)
+			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age,
+				 sizeof(age));
+		snprintf(state, sizeof(state), "%s%s%s", pane_state_label(p, st), age[0] ? " " : "", age);
+		int nw = widgets_width(name), sw = widgets_width(state);
+		if (draw && used < w) {
+			attr_t na = widgets_status_attr(ROLE_STATUS);
+			if (p->focused)
+				na = widgets_status_attr(ROLE_TITLE) | A_BOLD;
+			widgets_text_attr(win, 0, x + used, w - used, name, na);
+			if (used + nw < w)
+				widgets_text_attr(win, 0, x + used + nw, w - used - nw, state,
+						  widgets_status_attr(pane_state_role(st)));
+		}
+		used += nw + sw;
+	}
+	return used;
+}
+
+void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
+{
+	int w = getmaxx(win);
+	attr_t base = widgets_status_attr(ROLE_STATUS);
+	int x = 0;
+
+	time_t t = time(NULL);
+	struct tm utc, local;
+	gmtime_r(&t, &utc);
+	localtime_r(&t, &local);
+	char clock[64], lt[32];
+	strftime(clock, sizeof(clock), " %H:%M:%SZ", &utc);
+	strftime(lt, sizeof(lt), " %H:%M:%S %Z ", &local);
+	strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
+
+	char hint[48], keys[32];
+	keymap_keys_of(&tui->keymap, KEYMAP_HELP, keys, sizeof(keys));
+	snprintf(hint, sizeof(hint), " %s help ", keys[0] ? keys : "?");
+	int hw = widgets_width(hint);
+	int left = w - hw > 0 ? w - hw : 0;
+
+	x += widgets_text_attr(win, 0, x, left - x, clock, base);
+	if (tui->app->read_only && x < left) {
+		x += widgets_text_attr(win, 0, x, left - x, " ", base);
+		x += widgets_text_nopad(win, 0, x, left - x, " READ-ONLY ", ROLE_BADGE);
+	}
+	if (x < left)
+		x += widgets_text_attr(win, 0, x, left - x, " ", base);
+
+	bool ages = statusbar_marks(tui, win, x, left - x, true, false, now_ms) <= left - x;
+	x += statusbar_marks(tui, win, x, left - x, ages, true, now_ms);
+	if (x > left)
+		x = left;
+
+	if (tui->message[0] != '\0' && now_ms < tui->message_until && x < left) {
+		x += widgets_text_attr(win, 0, x, left - x, "  ", base);
+		if (x < left)
+			x += widgets_text_attr(win, 0, x, left - x, tui->message,
+					       widgets_status_attr(ROLE_WARN));
+	}
+	if (x < left) {
+		wattrset(win, base);
+		mvwhline(win, 0, x, ' ', left - x);
+		wattrset(win, A_NORMAL);
+	}
+	if (hw <= w)
+		widgets_text_attr(win, 0, left, hw, hint, base);
+}

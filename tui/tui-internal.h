@@ -1,0 +1,185 @@
+/* tui-internal: what the files of tui/ share among themselves and no one
+ * else sees: the tui object, the screen, the keymap, the overlays, and the
+ * pane frame functions. include/sitrep/tui.h is the app's view of all this. */
+#ifndef SITREP_TUI_INTERNAL_H
+#define SITREP_TUI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curses.h>
+#include <uv.h>
+
+#include "sitrep/layout.h"
+#include "sitrep/pane.h"
+#include "sitrep/snapshot.h"
+#include "sitrep/theme.h"
+
+struct app;
+struct config_key;
+
+/* screen.c: the terminal itself. */
+struct screen {
+	SCREEN *sp;
+	WINDOW *input; /* 1x1 pad never drawn: getch on it never refreshes anything */
+	char term[64]; /* the terminal type in use after fallback */
+	bool utf8;
+	int colors;    /* 0 under NO_COLOR or on a terminal without colour */
+	bool mouse;
+};
+
+/* Opens the terminal on stdin/stdout. 0, or -1 with a message in err. */
+int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap);
+/* Restores the terminal (endwin, handlers back to default). */
+void screen_close(struct screen *scr);
+/* The terminal size from the tty (TIOCGWINSZ); 0 when known. */
+int screen_query_size(int *rows, int *cols);
+
+/* keymap.c: key specs to actions. */
+enum keymap_action {
+	KEYMAP_NONE,
+	KEYMAP_QUIT,
+	KEYMAP_HELP,
+	KEYMAP_ZOOM,
+	KEYMAP_NEXT_PANE,
+	KEYMAP_PREV_PANE,
+	KEYMAP_REFRESH,
+	KEYMAP_UP,
+	KEYMAP_DOWN,
+	KEYMAP_PAGE_UP,
+	KEYMAP_PAGE_DOWN,
+	KEYMAP_TOP,
+	KEYMAP_BOTTOM,
+	KEYMAP_DETAIL,
+	KEYMAP_FILTER,
+	KEYMAP_NEXT_MATCH,
+	KEYMAP_PREV_MATCH,
+	KEYMAP_TIMELINE,
+	KEYMAP_TOGGLE_VIEW,
+	KEYMAP_PURGE,
+	KEYMAP_PURGE_ALL,
+	KEYMAP_RESTART,
+	KEYMAP_ROLLBACK,
+	KEYMAP_SILENCE,
+	KEYMAP_EXPORT,
+	KEYMAP_COUNT
+};
+
+#define KEYMAP_MAX 96
+
+struct keymap {
+	struct {
+		int key;
+		enum keymap_action action;
+	} bind[KEYMAP_MAX];
+	int n;
+};
+
+/* The defaults of DESIGN.md. */
+void keymap_init(struct keymap *km);
+/* Applies config rebinding: an action named there loses its default keys.
+ * Unknown action names and key specs are skipped (the config loader reports them). */
+void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n);
+/* The action of a key (after keymap_normalize), KEYMAP_NONE if unbound. */
+enum keymap_action keymap_lookup(const struct keymap *km, int key);
+/* Folds equivalent codes together (CR and KEY_ENTER are Enter, DEL is Backspace). */
+int keymap_normalize(int key);
+/* "q", "Tab", "F5", ... to a key code; -1 when not a key spec. */
+int keymap_parse(const char *spec);
+/* A key code's name as written in the config ("S-Tab", "PgDn", "q"). */
+const char *keymap_key_name(int key, char *buf, size_t cap);
+/* The default key of an action, as passed to pane key hooks. */
+int keymap_canonical(enum keymap_action action);
+const char *keymap_action_name(enum keymap_action action);
+const char *keymap_action_help(enum keymap_action action);
+/* "j, Down" into buf: every key bound to action; "" when none. */
+const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap);
+
+/* dialog.c: a centred popup over the panes (details and help). */
+struct dialog {
+	char *title;
+	char *text; /* owned; lines separated by '\n', wrapped at draw time */
+	int scroll;
+	int rows;   /* wrapped rows at the last draw */
+	int body_h;
+	WINDOW *win;
+	bool dirty;
+};
+
+/* Takes ownership of text. */
+struct dialog *dialog_open(const char *title, char *text);
+/* Draws (when dirty) and queues the popup with wnoutrefresh; force re-queues
+ * it after panes below were drawn. */
+void dialog_draw(struct dialog *dlg, bool force);
+/* A key while open: true when the dialog should close. */
+bool dialog_key(struct dialog *dlg, enum keymap_action action, int key);
+void dialog_close(struct dialog *dlg);
+
+/* help.c: the text of the help overlay, built from the live keymap. Caller frees. */
+char *help_text(const struct keymap *km, bool read_only);
+
+/* pane.c: frames, geometry and drawing of one pane. */
+/* Moves the pane to r (h == 0 hides it); windows are recreated. */
+void pane_place(struct pane *pane, const struct layout_rect *r);
+/* Draws the pane (frame and body, or the frame alone) and queues it with wnoutrefresh. */
+void pane_draw(struct pane *pane, uint64_t now_ms, bool frame_only);
+/* Recomputes the frame's clock text; true when it differs from what is on screen. */
+bool pane_clock_changed(struct pane *pane, uint64_t now_ms);
+/* The title shown: the config's title or the pane id. */
+const char *pane_title(const struct pane *pane);
+/* The state now, with staleness from the source's refresh interval. */
+enum pane_state pane_state_now(const struct pane *pane, uint64_t now_ms);
+enum role pane_state_role(enum pane_state state);
+/* The state word shown: snapshot_state_name, or "note" for note-only panes. */
+const char *pane_state_label(const struct pane *pane, enum pane_state state);
+/* Text for Enter when the pane has no detail hook or nothing selected. Caller frees. */
+char *pane_summary(const struct pane *pane, uint64_t now_ms);
+/* Generic scrolling for panes without a key hook; true when the key was a move. */
+bool pane_scroll_key(struct pane *pane, int key);
+void pane_destroy(struct pane *pane);
+
+/* statusbar.c */
+struct tui;
+void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms);
+
+/* The TUI object (tui.c). */
+struct tui {
+	struct app *app;
+	uv_loop_t *loop;
+	uv_poll_t input;
+	uv_signal_t winch;
+	uv_timer_t resize_timer;
+	uv_timer_t clock_timer;
+	uv_prepare_t prepare;
+	int open_handles; /* freed when the last close callback ran */
+	bool input_open;
+	bool stopping;
+
+	struct screen screen;
+	bool screen_open;
+	struct theme theme;
+	struct keymap keymap;
+
+	struct pane *panes;
+	int npanes;
+	struct layout_rect *rects;
+	enum layout_mode mode;
+	int focus; /* -1: none */
+	int zoom;  /* -1: none */
+
+	WINDOW *status;
+	bool status_dirty;
+	bool full_redraw;
+	struct dialog *dialog;
+	bool dialog_is_help;
+
+	char message[256];
+	uint64_t message_until;
+	int idle_wakeups;
+};
+
+/* A line for the status bar for a few seconds. */
+void tui_message(struct tui *tui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,619 @@
+/* tui: the dashboard on the app's libuv loop. Handles, all owned by struct
+ * tui and closed by tui_stop (the struct is freed by the last close callback):
+ *  - a uv_poll_t on stdin: each wake-up drains getch() until ERR;
+ *  - a uv_signal_t for SIGWINCH, coalesced by a short timer, then the new size
+ *    from the tty, resizeterm, relayout and one full redraw;
+ *  - a uv_prepare_t, the one place that draws: once per loop pass it redraws
+ *    the dirty panes (wnoutrefresh) and calls doupdate once, and does nothing
+ *    when nothing changed;
+ *  - a 1 s timer on the wall-clock second for the status bar clock, which
+ *    also flags frames whose age text changed.
+ * Callbacks elsewhere (sources, keys) only set dirty flags. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sitrep/app.h"
+#include "sitrep/source.h"
+#include "sitrep/tui.h"
+#include "sitrep/util.h"
+#include "sitrep/widgets.h"
+#include "tui-internal.h"
+
+#define TUI_RESIZE_DELAY_MS 30
+#define TUI_MESSAGE_MS 8000
+#define TUI_KEY_ESC 27
+
+static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
+{
+	vsnprintf(tui->message, sizeof(tui->message), fmt, ap);
+	tui->message_until = uv_now(tui->loop) + ms;
+	tui->status_dirty = true;
+}
+
+void tui_message(struct tui *tui, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tui_vmessage(tui, TUI_MESSAGE_MS, fmt, ap);
+	va_end(ap);
+}
+
+static void tui_message_long(struct tui *tui, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void tui_message_long(struct tui *tui, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tui_vmessage(tui, 60000, fmt, ap);
+	va_end(ap);
+}
+
+/* --- layout ------------------------------------------------------------ */
+
+static void tui_drop_windows(struct tui *tui)
+{
+	for (int i = 0; i < tui->npanes; i++) {
+		struct pane *p = &tui->panes[i];
+		struct layout_rect none = { 0, 0, 0, 0 };
+		pane_place(p, &none);
+		tui->rects[i] = none;
+	}
+	if (tui->status != NULL)
+		delwin(tui->status);
+	tui->status = NULL;
+	if (tui->dialog != NULL && tui->dialog->win != NULL) {
+		delwin(tui->dialog->win);
+		tui->dialog->win = NULL;
+	}
+}
+
+/* Recomputes rectangles; panes whose rectangle changed get new windows.
+ * force re-places everything (after a resize). */
+static void tui_relayout(struct tui *tui, bool force)
+{
+	struct layout_rect status;
+	struct layout_rect *nr = xcalloc((size_t)tui->npanes + 1, sizeof(*nr));
+	tui->mode = layout_compute(COLS, LINES, tui->npanes, tui->zoom, tui->focus, nr, &status);
+	for (int i = 0; i < tui->npanes; i++) {
+		struct pane *p = &tui->panes[i];
+		if (force || memcmp(&nr[i], &tui->rects[i], sizeof(nr[i])) != 0) {
+			pane_place(p, &nr[i]);
+			tui->rects[i] = nr[i];
+		}
+		p->src->visible = nr[i].h > 0;
+	}
+	free(nr);
+	if (force || tui->status == NULL || getbegy(tui->status) != status.y ||
+	    getmaxx(tui->status) != status.w) {
+		if (tui->status != NULL)
+			delwin(tui->status);
+		tui->status = NULL;
+		if (status.h > 0) {
+			tui->status = newwin(1, status.w, status.y, status.x);
+			if (tui->status != NULL)
+				leaveok(tui->status, TRUE);
+		}
+	}
+	tui->status_dirty = true;
+	if (tui->dialog != NULL)
+		tui->dialog->dirty = true;
+}
+
+static void tui_mark_all(struct tui *tui)
+{
+	for (int i = 0; i < tui->npanes; i++)
+		tui->panes[i].dirty = true;
+	tui->status_dirty = true;
+}
+
+/* --- drawing ------------------------------------------------------------ */
+
+/* A message centred on an otherwise blank screen (too small, no panes). */
+static void tui_draw_message_screen(struct tui *tui, const char *text)
+{
+	werase(stdscr);
+	int w = widgets_width(text);
+	int y = LINES / 2, x = (COLS - w) / 2;
+	if (x < 0)
+		x = 0;
+	widgets_text_nopad(stdscr, y, x, COLS - x, text, ROLE_WARN);
+	wnoutrefresh(stdscr);
+}
+
+static void tui_on_prepare(uv_prepare_t *h)
+{
+	struct tui *tui = h->data;
+	if (tui->stopping)
+		return;
+	uint64_t now = uv_now(tui->loop);
+	bool drew = false;
+	bool panes_shown = tui->mode != LAYOUT_TOO_SMALL && tui->mode != LAYOUT_EMPTY;
+
+	if (tui->full_redraw) {
+		tui->full_redraw = false;
+		/* The terminal may hold anything after a resize: repaint it all. */
+		clearok(curscr, TRUE);
+		if (tui->mode == LAYOUT_TOO_SMALL) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "terminal too small: %dx%d, need at least %dx%d", COLS,
+				 LINES, LAYOUT_MIN_W, LAYOUT_MIN_H);
+			tui_draw_message_screen(tui, msg);
+		} else if (tui->mode == LAYOUT_EMPTY) {
+			tui_draw_message_screen(tui, "no panes configured (sitrep --example-config)");
+		}
+		tui_mark_all(tui);
+		drew = true;
+	}
+	if (panes_shown) {
+		for (int i = 0; i < tui->npanes; i++) {
+			struct pane *p = &tui->panes[i];
+			if (p->frame == NULL)
+				continue;
+			if (p->dirty) {
+				pane_draw(p, now, false);
+				drew = true;
+			} else if (p->frame_dirty) {
+				pane_draw(p, now, true);
+				drew = true;
+			}
+		}
+	}
+	if (tui->status_dirty && tui->status != NULL) {
+		statusbar_draw(tui, tui->status, now);
+		wnoutrefresh(tui->status);
+		drew = true;
+	}
+	tui->status_dirty = false;
+	if (tui->dialog != NULL && panes_shown && (tui->dialog->dirty || drew)) {
+		dialog_draw(tui->dialog, drew);
+		drew = true;
+	}
+	if (drew)
+		doupdate();
+}
+
+/* --- focus, overlays, keys ---------------------------------------------- */
+
+static void tui_set_focus(struct tui *tui, int i)
+{
+	if (i >= tui->npanes)
+		return;
+	if (tui->focus >= 0) {
+		tui->panes[tui->focus].focused = false;
+		tui->panes[tui->focus].dirty = true;
+	}
+	tui->focus = i;
+	if (i >= 0) {
+		tui->panes[i].focused = true;
+		tui->panes[i].dirty = true;
+		if (tui->zoom >= 0)
+			tui->zoom = i;
+	} else {
+		tui->zoom = -1;
+	}
+	tui->status_dirty = true;
+	tui_relayout(tui, false);
+}
+
+static void tui_open_dialog(struct tui *tui, const char *title, char *text, bool help)
+{
+	dialog_close(tui->dialog);
+	tui->dialog = dialog_open(title, text);
+	tui->dialog_is_help = help;
+}
+
+static void tui_close_dialog(struct tui *tui)
+{
+	dialog_close(tui->dialog);
+	tui->dialog = NULL;
+	/* What was under the popup comes back with the next frame. */
+	tui_mark_all(tui);
+}
+
+static void tui_detail(struct tui *tui, struct pane *p)
+{
+	char *text = p->ops->detail != NULL ? p->ops->detail(p) : NULL;
+	if (text == NULL)
+		text = pane_summary(p, uv_now(tui->loop));
+	tui_open_dialog(tui, pane_title(p), text, false);
+}
+
+static int tui_find_kind(const struct tui *tui, const char *kind)
+{
+	for (int i = 0; i < tui->npanes; i++)
+		if (strcmp(tui->panes[i].src->cfg->kind, kind) == 0)
+			return i;
+	return -1;
+}
+
+static bool tui_is_move(enum keymap_action a)
+{
+	return a == KEYMAP_UP || a == KEYMAP_DOWN || a == KEYMAP_PAGE_UP || a == KEYMAP_PAGE_DOWN ||
+	       a == KEYMAP_TOP || a == KEYMAP_BOTTOM;
+}
+
+/* An action for the focused pane: its hook first, then what tui can do. */
+static void tui_pane_action(struct tui *tui, enum keymap_action a)
+{
+	if (tui->focus < 0) {
+		if (a == KEYMAP_TIMELINE) {
+			int t = tui_find_kind(tui, "timeline");
+			if (t >= 0)
+				tui_set_focus(tui, t);
+			else
+				tui_message(tui, "no timeline pane configured");
+			return;
+		}
+		tui_message(tui, "focus a pane first (Tab or 1-9)");
+		return;
+	}
+	struct pane *p = &tui->panes[tui->focus];
+	int key = keymap_canonical(a);
+	if (p->ops->key != NULL && p->ops->key(p, key)) {
+		p->dirty = true;
+		return;
+	}
+	if (tui_is_move(a)) {
+		pane_scroll_key(p, key);
+		return;
+	}
+	switch (a) {
+	case KEYMAP_DETAIL:
+		tui_detail(tui, p);
+		return;
+	case KEYMAP_TIMELINE: {
+		int t = tui_find_kind(tui, "timeline");
+		if (t >= 0)
+			tui_set_focus(tui, t);
+		else
+			tui_message(tui, "no timeline pane configured");
+		return;
+	}
+	case KEYMAP_PURGE:
+	case KEYMAP_PURGE_ALL:
+	case KEYMAP_RESTART:
+	case KEYMAP_ROLLBACK:
+	case KEYMAP_SILENCE:
+		if (tui->app->read_only) {
+			tui_message(tui, "read-only: %s refused", keymap_action_name(a));
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	tui_message(tui, "%s: nothing to do in pane %s", keymap_action_name(a), pane_title(p));
+}
+
+static void tui_refresh(struct tui *tui)
+{
+	if (tui->focus >= 0) {
+		source_refresh_now(tui->panes[tui->focus].src);
+		tui_message(tui, "refreshing %s", pane_title(&tui->panes[tui->focus]));
+		return;
+	}
+	for (int i = 0; i < tui->npanes; i++)
+		source_refresh_now(tui->panes[i].src);
+	tui_message(tui, "refreshing every pane");
+}
+
+static void tui_key(struct tui *tui, int ch);
+
+static void tui_mouse(struct tui *tui)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return;
+	bool up = (ev.bstate & BUTTON4_PRESSED) != 0;
+	bool down = (ev.bstate & BUTTON5_PRESSED) != 0;
+	if (tui->dialog != NULL) {
+		if (up || down) {
+			for (int i = 0; i < 3; i++)
+				dialog_key(tui->dialog, up ? KEYMAP_UP : KEYMAP_DOWN, 0);
+		}
+		return;
+	}
+	for (int i = 0; i < tui->npanes; i++) {
+		const struct layout_rect *r = &tui->rects[i];
+		if (r->h == 0 || ev.y < r->y || ev.y >= r->y + r->h || ev.x < r->x || ev.x >= r->x + r->w)
+			continue;
+		if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) {
+			if (tui->focus != i)
+				tui_set_focus(tui, i);
+		}
+		if (up || down) {
+			struct pane *p = &tui->panes[i];
+			int key = up ? KEY_UP : KEY_DOWN;
+			for (int n = 0; n < 3; n++)
+				if (p->ops->key == NULL || !p->ops->key(p, key))
+					pane_scroll_key(p, key);
+			p->dirty = true;
+		}
+		return;
+	}
+}
+
+static void tui_schedule_resize(struct tui *tui);
+
+static void tui_key(struct tui *tui, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		tui_schedule_resize(tui);
+		return;
+	}
+	if (ch == KEY_MOUSE) {
+		tui_mouse(tui);
+		return;
+	}
+	int key = keymap_normalize(ch);
+	enum keymap_action a = keymap_lookup(&tui->keymap, key);
+
+	if (tui->dialog != NULL) {
+		if (dialog_key(tui->dialog, a, key))
+			tui_close_dialog(tui);
+		return;
+	}
+	struct pane *focused = tui->focus >= 0 ? &tui->panes[tui->focus] : NULL;
+	if (focused != NULL && focused->grab_keys && focused->ops->key != NULL &&
+	    focused->ops->key(focused, key)) {
+		focused->dirty = true;
+		return;
+	}
+	if (tui->mode == LAYOUT_TOO_SMALL && a != KEYMAP_QUIT)
+		return;
+
+	switch (a) {
+	case KEYMAP_QUIT:
+		app_quit(tui->app, 0);
+		return;
+	case KEYMAP_HELP:
+		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only), true);
+		return;
+	case KEYMAP_ZOOM:
+		if (tui->npanes == 0)
+			return;
+		if (tui->focus < 0)
+			tui_set_focus(tui, 0);
+		tui->zoom = tui->zoom >= 0 ? -1 : tui->focus;
+		tui_relayout(tui, false);
+		tui_mark_all(tui);
+		return;
+	case KEYMAP_NEXT_PANE:
+	case KEYMAP_PREV_PANE:
+		if (tui->npanes == 0)
+			return;
+		if (tui->focus < 0)
+			tui_set_focus(tui, a == KEYMAP_NEXT_PANE ? 0 : tui->npanes - 1);
+		else
+			tui_set_focus(tui, (tui->focus + (a == KEYMAP_NEXT_PANE ? 1 : tui->npanes - 1)) %
+						   tui->npanes);
+		return;
+	case KEYMAP_REFRESH:
+		tui_refresh(tui);
+		return;
+	case KEYMAP_NONE:
+		break;
+	default:
+		tui_pane_action(tui, a);
+		return;
+	}
+
+	if (key >= '1' && key <= '9') {
+		if (key - '1' < tui->npanes)
+			tui_set_focus(tui, key - '1');
+		return;
+	}
+	if (key == TUI_KEY_ESC) {
+		if (tui->zoom >= 0) {
+			tui->zoom = -1;
+			tui_relayout(tui, false);
+			tui_mark_all(tui);
+		} else {
+			tui_set_focus(tui, -1);
+		}
+		return;
+	}
+	/* Unbound keys may still mean something to the focused pane. */
+	if (focused != NULL && focused->ops->key != NULL && focused->ops->key(focused, key))
+		focused->dirty = true;
+}
+
+/* --- handles ------------------------------------------------------------- */
+
+static void tui_on_input(uv_poll_t *h, int status, int events)
+{
+	struct tui *tui = h->data;
+	if (tui->stopping)
+		return;
+	if (status < 0) {
+		uv_poll_stop(h);
+		return;
+	}
+	int got = 0, ch;
+	while (!tui->stopping && (ch = wgetch(tui->screen.input)) != ERR) {
+		got++;
+		tui_key(tui, ch);
+	}
+	if (tui->stopping)
+		return;
+	/* Readable but nothing to read, again and again: the terminal is gone. */
+	if (got == 0 && ++tui->idle_wakeups > 100) {
+		uv_poll_stop(h);
+		app_quit(tui->app, 1);
+	} else if (got > 0) {
+		tui->idle_wakeups = 0;
+	}
+}
+
+static void tui_on_resize(uv_timer_t *t)
+{
+	struct tui *tui = t->data;
+	if (tui->stopping)
+		return;
+	int rows, cols;
+	/* Windows are rebuilt from scratch rather than resized by ncurses. */
+	tui_drop_windows(tui);
+	if (screen_query_size(&rows, &cols) == 0)
+		resizeterm(rows, cols);
+	tui_relayout(tui, true);
+	tui->full_redraw = true;
+}
+
+static void tui_schedule_resize(struct tui *tui)
+{
+	/* Restarting the timer coalesces a burst into one relayout. */
+	uv_timer_start(&tui->resize_timer, tui_on_resize, TUI_RESIZE_DELAY_MS, 0);
+}
+
+static void tui_on_winch(uv_signal_t *s, int signum)
+{
+	struct tui *tui = s->data;
+	if (!tui->stopping)
+		tui_schedule_resize(tui);
+}
+
+static uint64_t tui_ms_to_next_second(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* A few ms past the boundary, so the displayed second has turned. */
+	return 1000 - (uint64_t)(ts.tv_nsec / 1000000) + 5;
+}
+
+static void tui_on_clock(uv_timer_t *t)
+{
+	struct tui *tui = t->data;
+	if (tui->stopping)
+		return;
+	uint64_t now = uv_now(tui->loop);
+	tui->status_dirty = true;
+	for (int i = 0; i < tui->npanes; i++) {
+		struct pane *p = &tui->panes[i];
+		if (p->frame != NULL && !p->dirty && pane_clock_changed(p, now))
+			p->frame_dirty = true;
+	}
+	if (tui->message[0] != '\0' && now >= tui->message_until)
+		tui->message[0] = '\0';
+	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);
+}
+
+static void tui_free(struct tui *tui)
+{
+	free(tui->panes);
+	free(tui->rects);
+	free(tui);
+}
+
+static void tui_on_close(uv_handle_t *h)
+{
+	struct tui *tui = h->data;
+	if (--tui->open_handles == 0)
+		tui_free(tui);
+}
+
+static void tui_close(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, tui_on_close);
+}
+
+struct tui *tui_start(struct app *app)
+{
+	struct tui *tui = xcalloc(1, sizeof(*tui));
+	tui->app = app;
+	tui->loop = app->loop;
+	tui->focus = -1;
+	tui->zoom = -1;
+
+	char err[700];
+	const char *theme = app->opt.theme != NULL ? app->opt.theme : app->cfg.theme;
+	bool theme_failed = theme_load(&tui->theme, theme, err, sizeof(err)) < 0;
+	keymap_init(&tui->keymap);
+	keymap_apply(&tui->keymap, app->cfg.keys, app->cfg.nkeys);
+
+	/* Every handle is initialised before anything can fail, so one path
+	 * (tui_stop) closes them all. SIGWINCH is ours before newterm, so
+	 * ncurses does not install a handler of its own. */
+	uv_signal_init(tui->loop, &tui->winch);
+	uv_timer_init(tui->loop, &tui->resize_timer);
+	uv_timer_init(tui->loop, &tui->clock_timer);
+	uv_prepare_init(tui->loop, &tui->prepare);
+	tui->winch.data = tui->resize_timer.data = tui->clock_timer.data = tui->prepare.data = tui;
+	tui->open_handles = 4;
+	uv_signal_start(&tui->winch, tui_on_winch, SIGWINCH);
+
+	char serr[300];
+	if (screen_open(&tui->screen, app->cfg.mouse, serr, sizeof(serr)) < 0) {
+		fprintf(stderr, "sitrep: %s\n", serr);
+		tui_stop(tui);
+		return NULL;
+	}
+	tui->screen_open = true;
+	if (uv_poll_init(tui->loop, &tui->input, 0) < 0) {
+		fprintf(stderr, "sitrep: cannot watch the terminal for input\n");
+		tui_stop(tui);
+		return NULL;
+	}
+	tui->input.data = tui;
+	tui->input_open = true;
+	tui->open_handles++;
+
+	widgets_setup(tui->screen.utf8, &tui->theme, tui->screen.colors);
+	bkgdset(widgets_attr(ROLE_NORMAL) | ' ');
+
+	tui->npanes = (int)app->nsources;
+	tui->panes = xcalloc((size_t)tui->npanes + 1, sizeof(*tui->panes));
+	tui->rects = xcalloc((size_t)tui->npanes + 1, sizeof(*tui->rects));
+	for (int i = 0; i < tui->npanes; i++) {
+		struct pane *p = &tui->panes[i];
+		p->src = &app->sources[i];
+		p->ops = pane_ops_find(p->src->cfg->kind);
+		p->index = i;
+		p->selected = -1;
+	}
+	tui_relayout(tui, true);
+	tui->full_redraw = true;
+	if (theme_failed)
+		tui_message_long(tui, "%s", err);
+
+	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
+	uv_prepare_start(&tui->prepare, tui_on_prepare);
+	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);
+	return tui;
+}
+
+void tui_mark_dirty(struct tui *tui, int pane_index)
+{
+	if (tui == NULL || tui->stopping || pane_index < 0 || pane_index >= tui->npanes)
+		return;
+	tui->panes[pane_index].dirty = true;
+	tui->status_dirty = true;
+}
+
+void tui_stop(struct tui *tui)
+{
+	if (tui == NULL || tui->stopping)
+		return;
+	tui->stopping = true;
+	if (tui->screen_open) {
+		dialog_close(tui->dialog);
+		tui->dialog = NULL;
+		for (int i = 0; i < tui->npanes; i++)
+			pane_destroy(&tui->panes[i]);
+		if (tui->status != NULL)
+			delwin(tui->status);
+		tui->status = NULL;
+		screen_close(&tui->screen);
+		tui->screen_open = false;
+	}
+	if (tui->input_open)
+		tui_close((uv_handle_t *)&tui->input);
+	tui_close((uv_handle_t *)&tui->winch);
+	tui_close((uv_handle_t *)&tui->resize_timer);
+	tui_close((uv_handle_t *)&tui->clock_timer);
+	tui_close((uv_handle_t *)&tui->prepare);
+}
