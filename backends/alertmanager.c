@@ -110,6 +110,7 @@ static void am_done(const struct http_resp *resp, void *arg)
 	am_raw_free(as->raw, as->nraw);
 	as->raw = raw;
 	as->nraw = nraw;
+	d->silence_seconds = as->silence_s;
 	source_publish(src, d);
 }
 

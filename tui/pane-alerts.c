@@ -223,7 +223,7 @@ static void pane_alerts_begin_silence(struct pane *pane, struct pane_alerts_view
 	/* The confirmation lists the labels that become the matchers. */
 	for (size_t i = 0; i < al->nlabels; i++)
 		action_add_param(a, al->labels[i].name, al->labels[i].value);
-	a->duration_s = 0; /* the source's silence_duration */
+	a->duration_s = d->silence_seconds; /* the pane's "silence_duration" */
 	action_free(v->pending);
 	v->pending = a;
 	v->confirming = true;

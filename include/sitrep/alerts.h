@@ -28,6 +28,7 @@ struct alert {
 struct alerts_data {
 	struct alert *alerts;
 	size_t nalerts;
+	double silence_seconds; /* how long the `s` key silences (the pane's config) */
 };
 
 /* Allocates an empty model; free with alerts_data_free. */
