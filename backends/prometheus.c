@@ -200,13 +200,13 @@ static void prom_finish(struct prom_source *ps)
 	struct source *src = ps->src;
 	struct metrics_data *m = metrics_data_new();
 	size_t answered = 0;
-	const char *first_fail = NULL;
+	char *first_fail = NULL; /* copied: the query's own text is cleared below */
 	for (size_t i = 0; i < ps->nqueries; i++) {
 		struct prom_query *q = &ps->queries[i];
 		if (q->answered)
 			answered++;
-		else if (first_fail == NULL)
-			first_fail = q->fail;
+		else if (first_fail == NULL && q->fail != NULL)
+			first_fail = xstrdup(q->fail);
 		const char *err = q->fail != NULL ? q->fail : q->now.error != NULL ? q->now.error
 											: q->range.error;
 		if (err == NULL) {
@@ -235,8 +235,10 @@ static void prom_finish(struct prom_source *ps)
 		else
 			source_fail(src, "%s (all %zu queries failed)",
 				    first_fail != NULL ? first_fail : "no answer", ps->nqueries);
+		free(first_fail);
 		return;
 	}
+	free(first_fail);
 	source_publish(src, m);
 }
 
@@ -311,7 +313,7 @@ static void prom_refresh(struct source *src)
 	ps->npoints = (size_t)(ps->window_s / ps->step) + 1;
 	double now = (double)time(NULL);
 	/* Aligned to the step, so successive refreshes draw the same buckets. */
-	double end = floor(now / ps->step) * ps->step;
+	double end = ceil(now / ps->step) * ps->step;
 	ps->start = end - (double)(ps->npoints - 1) * ps->step;
 	char range[160];
 	snprintf(range, sizeof(range), "&start=%.0f&end=%.0f&step=%.0f", ps->start, end, ps->step);
