@@ -136,6 +136,7 @@ static const cJSON *prom_envelope(const cJSON *root, const char *body, size_t le
 		prom_fail(out, "response without a status");
 		return NULL;
 	}
+	out->api_answer = true;
 	if (strcmp(status->valuestring, "success") != 0) {
 		const cJSON *etype = cJSON_GetObjectItemCaseSensitive(root, "errorType");
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");

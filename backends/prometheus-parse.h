@@ -26,6 +26,7 @@ struct prom_result {
 	struct prom_series *series;
 	size_t nseries;
 	char *error; /* NULL on success, else "bad_data: ..." (sanitized) */
+	bool api_answer; /* the body was a Prometheus API envelope (even an error) */
 };
 
 /* Parses an instant query answer. http_status is the HTTP status (200, 400,

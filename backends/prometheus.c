@@ -257,12 +257,18 @@ static void prom_done(const struct http_resp *resp, void *arg)
 						      : xstrdup(tmp.error != NULL ? tmp.error : "HTTP error");
 		prom_result_free(&tmp);
 	} else {
-		q->answered = true;
+		struct prom_result *r = f->range ? &q->range : &q->now;
 		if (f->range)
 			prom_parse_range(resp->body, resp->len, resp->status, ps->start, ps->step,
-					 ps->npoints, &q->range);
+					 ps->npoints, r);
 		else
-			prom_parse_query(resp->body, resp->len, resp->status, &q->now);
+			prom_parse_query(resp->body, resp->len, resp->status, r);
+		/* Prometheus's own errors belong to the query; anything else
+		 * (malformed JSON, a proxy's HTML page) means the backend failed. */
+		if (r->api_answer)
+			q->answered = true;
+		else if (q->fail == NULL)
+			q->fail = xstrdup(r->error != NULL ? r->error : "unexpected answer");
 	}
 	if (f->range)
 		q->range_done = true;

@@ -124,7 +124,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        value = ARGS.value
+        # "clock" makes the value change every second, to see refreshes land.
+        value = str(int(time.time()) % 1000) if ARGS.value == "clock" else ARGS.value
         if path == "/api/v1/query":
             return self.send(200, json.dumps(prom_vector(value)))
         if path == "/api/v1/query_range":
@@ -149,7 +150,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
     ap.add_argument("--mode-file", default="/nonexistent")
-    ap.add_argument("--value", default="42")
+    ap.add_argument("--value", default="42", help='sample value, or "clock"')
     ARGS = ap.parse_args()
     ThreadingHTTPServer.daemon_threads = True
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
