@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sitrep/app.h"
+#include "sitrep/http.h"
 #include "sitrep/kind.h"
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
@@ -62,6 +63,8 @@ static void app_refresh_timer(uv_timer_t *timer)
  * the first frame has data without all sources firing on one tick. */
 static int app_start_sources(struct app *app)
 {
+	if (app->http == NULL)
+		app->http = http_new(app->loop);
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *src = &app->sources[i];
 		src->app = app;
@@ -127,6 +130,8 @@ void app_quit(struct app *app, int code)
 		if (src->ops->stop != NULL)
 			src->ops->stop(src);
 	}
+	http_close(app->http);
+	app->http = NULL;
 	app_close_handle((uv_handle_t *)&app->sig_int);
 	app_close_handle((uv_handle_t *)&app->sig_term);
 	app_close_handle((uv_handle_t *)&app->sig_hup);

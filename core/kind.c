@@ -2,6 +2,7 @@
  * yet (cdn, deploys until their sources exist) use kind_empty. */
 #include <string.h>
 
+#include "sitrep/alerts.h"
 #include "sitrep/kind.h"
 #include "sitrep/util.h"
 
@@ -24,8 +25,6 @@ static void kind_empty_print(const void *data, FILE *out)
 
 static const struct kind_ops kind_cdn = {
 	.name = "cdn", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
-static const struct kind_ops kind_alerts_placeholder = {
-	.name = "alerts", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
 static const struct kind_ops kind_deploys = {
 	.name = "deploys", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
 const struct kind_ops kind_empty = {
@@ -36,7 +35,7 @@ static const struct kind_ops *const kind_table[] = {
 	&kind_cdn,
 	&kind_deploys,
 	&kind_logs,
-	&kind_alerts_placeholder,
+	&kind_alerts,
 };
 
 const struct kind_ops *kind_find(const char *name)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sitrep-build.h"
+#include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/util.h"
@@ -173,8 +174,8 @@ int main(int argc, char **argv)
 		rc = 0;
 		break;
 	case MODE_DO:
-		fprintf(stderr, "sitrep do: this build has no actions yet\n");
-		rc = 2;
+		app.loop = uv_default_loop();
+		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_TIMELINE:
 		fprintf(stderr, "sitrep timeline: no timeline is recorded by this build yet\n");

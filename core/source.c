@@ -17,6 +17,8 @@ static const struct source_ops *const source_table[] = {
 	&source_note,
 	&source_procfs,
 	&source_logs,
+	&source_prometheus,
+	&source_alertmanager,
 };
 
 const struct source_ops *source_find(const char *name)

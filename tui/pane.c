@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sitrep/alerts.h"
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
@@ -22,6 +23,7 @@
 static const struct pane_ops *const pane_table[] = {
 	&pane_metrics,
 	&pane_logs,
+	&pane_alerts,
 };
 
 const struct pane_ops *pane_ops_find(const char *kind)

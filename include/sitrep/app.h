@@ -13,6 +13,7 @@
 #include "sitrep/source.h"
 
 struct tui;
+struct http;
 
 struct app_options {
 	const char *config_path; /* -c */
@@ -30,6 +31,7 @@ struct app {
 	struct source *sources;  /* one per pane, same order as cfg.panes */
 	size_t nsources;
 	struct tui *tui;         /* NULL under --once */
+	struct http *http;       /* the one HTTP client (core/http.c) */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_timer_t once_timer;
 	uint64_t once_deadline;  /* --once gives up on sources still silent then */

@@ -7,5 +7,7 @@
 extern const struct source_ops source_note;
 extern const struct source_ops source_procfs;
 extern const struct source_ops source_logs;
+extern const struct source_ops source_prometheus;
+extern const struct source_ops source_alertmanager;
 
 #endif

@@ -1,0 +1,251 @@
+/* alertmanager: the "alerts" pane fed by Alertmanager's API v2. A refresh is
+ * one GET /api/v2/alerts through the shared HTTP client; the answer becomes a
+ * sorted, sanitized alerts snapshot. The raw labels of the last answer stay
+ * here, by fingerprint, so a silence made from the pane matches exactly what
+ * Alertmanager holds. The silence action (POST /api/v2/silences) arrives
+ * through the action gate (core/action.c) and never by any other road. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backends/alertmanager-parse.h"
+#include "sitrep/action.h"
+#include "sitrep/alerts.h"
+#include "sitrep/app.h"
+#include "sitrep/config.h"
+#include "sitrep/http.h"
+#include "sitrep/source.h"
+#include "sitrep/sources.h"
+#include "sitrep/util.h"
+
+struct am_source {
+	struct source *src;
+	char *url;
+	char *secret;
+	char *user;
+	bool insecure;
+	long timeout_ms;
+	double silence_s; /* default silence duration */
+	struct http_call *call;
+	struct am_raw *raw; /* labels of the last good answer */
+	size_t nraw;
+	struct am_silence *silences; /* silences in flight */
+};
+
+struct am_silence {
+	struct am_source *as;
+	struct action *action;
+	struct http_call *call;
+	struct am_silence *next;
+};
+
+static int am_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
+{
+	struct am_source *as = xcalloc(1, sizeof(*as));
+	src->data = as;
+	as->src = src;
+	double timeout = 10;
+	char *dur = NULL;
+	if (config_get_string(ctx, node, "url", true, NULL, &as->url) != 0 ||
+	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout) != 0 ||
+	    config_get_bool(ctx, node, "insecure", false, &as->insecure) != 0 ||
+	    config_get_string(ctx, node, "username", false, NULL, &as->user) != 0 ||
+	    config_get_string(ctx, node, "silence_duration", false, "2h", &dur) != 0 ||
+	    config_get_secret(ctx, node, "token_env", "token_file", &as->secret) != 0) {
+		free(dur);
+		return -1;
+	}
+	as->silence_s = action_parse_duration(dur);
+	free(dur);
+	if (as->silence_s <= 0)
+		return config_fail(ctx, jsonc_get(node, "silence_duration"),
+				   "expected a duration such as \"30m\", \"2h\" or \"1d\"");
+	if (strncmp(as->url, "http://", 7) != 0 && strncmp(as->url, "https://", 8) != 0)
+		return config_fail(ctx, jsonc_get(node, "url"), "expected an http:// or https:// URL");
+	size_t n = strlen(as->url);
+	while (n > 0 && as->url[n - 1] == '/')
+		as->url[--n] = '\0';
+	as->timeout_ms = (long)(timeout * 1000);
+	return 0;
+}
+
+static int am_start(struct source *src)
+{
+	struct am_source *as = src->data;
+	if (as->insecure)
+		source_set_warning(src, "TLS verify off");
+	return 0;
+}
+
+static void am_fill_req(const struct am_source *as, struct http_req *req)
+{
+	req->timeout_ms = as->timeout_ms;
+	req->connect_timeout_ms = as->timeout_ms < 3000 ? as->timeout_ms : 3000;
+	req->insecure = as->insecure;
+	req->secret = as->secret;
+	req->user = as->user;
+	req->auth = as->secret == NULL ? HTTP_AUTH_NONE
+		    : as->user != NULL ? HTTP_AUTH_BASIC : HTTP_AUTH_BEARER;
+}
+
+static void am_done(const struct http_resp *resp, void *arg)
+{
+	struct am_source *as = arg;
+	struct source *src = as->src;
+	as->call = NULL;
+	if (resp->error != NULL) {
+		source_fail(src, "%s", resp->error);
+		return;
+	}
+	struct alerts_data *d;
+	struct am_raw *raw;
+	size_t nraw;
+	char *err;
+	if (am_parse_alerts(resp->body, resp->len, resp->status, &d, &raw, &nraw, &err) != 0) {
+		source_fail(src, "%s", err);
+		free(err);
+		return;
+	}
+	am_raw_free(as->raw, as->nraw);
+	as->raw = raw;
+	as->nraw = nraw;
+	d->silence_seconds = as->silence_s;
+	source_publish(src, d);
+}
+
+static void am_refresh(struct source *src)
+{
+	struct am_source *as = src->data;
+	if (src->app == NULL || src->app->http == NULL) {
+		source_fail(src, "no HTTP client");
+		return;
+	}
+	struct http_req req = { 0 };
+	am_fill_req(as, &req);
+	char *url = xasprintf("%s/api/v2/alerts?active=true&silenced=true&inhibited=true", as->url);
+	req.url = url;
+	as->call = http_request(src->app->http, &req, am_done, as);
+	free(url);
+}
+
+static void am_silence_remove(struct am_silence *s)
+{
+	struct am_silence **pp = &s->as->silences;
+	while (*pp != NULL && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp == s)
+		*pp = s->next;
+	free(s);
+}
+
+static void am_silence_done(const struct http_resp *resp, void *arg)
+{
+	struct am_silence *s = arg;
+	struct am_source *as = s->as;
+	struct action *a = s->action;
+	am_silence_remove(s);
+	if (resp->error != NULL) {
+		action_finish(a, ACTION_FAILED, "silence not created: %s", resp->error);
+		return;
+	}
+	char *id, *err;
+	if (am_parse_silence_reply(resp->body, resp->len, resp->status, &id, &err) != 0) {
+		action_finish(a, ACTION_FAILED, "silence not created: %s", err);
+		free(err);
+		return;
+	}
+	action_finish(a, ACTION_OK, "silence %s created", id);
+	free(id);
+	/* Show the alert as silenced without waiting for the next tick. */
+	source_refresh_now(as->src);
+}
+
+static int am_act(struct source *src, const struct action *action)
+{
+	struct am_source *as = src->data;
+	struct action *a = (struct action *)action; /* the gate hands over ownership */
+	if (strcmp(a->verb, "silence") != 0 || src->app == NULL || src->app->http == NULL)
+		return -1;
+	if (a->nparams == 0 && a->key != NULL) {
+		/* From the pane: the exact labels of the selected alert. */
+		for (size_t i = 0; i < as->nraw; i++) {
+			if (strcmp(as->raw[i].fingerprint, a->key) != 0)
+				continue;
+			for (size_t j = 0; j < as->raw[i].nlabels; j++)
+				action_add_param(a, as->raw[i].labels[j].name,
+						 as->raw[i].labels[j].value);
+			break;
+		}
+	}
+	if (a->nparams == 0) {
+		action_finish(a, ACTION_FAILED, "the alert is no longer firing; nothing silenced");
+		return 0;
+	}
+	if (a->duration_s <= 0)
+		a->duration_s = as->silence_s;
+	time_t now = time(NULL);
+	char *body = am_silence_body(a->params, a->nparams, now, now + (time_t)a->duration_s,
+				     a->user, a->comment != NULL ? a->comment : "silenced from sitrep");
+	struct http_req req = { 0 };
+	am_fill_req(as, &req);
+	char *url = xasprintf("%s/api/v2/silences", as->url);
+	req.url = url;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.content_type = "application/json";
+	struct am_silence *s = xcalloc(1, sizeof(*s));
+	s->as = as;
+	s->action = a;
+	s->next = as->silences;
+	as->silences = s;
+	s->call = http_request(src->app->http, &req, am_silence_done, s);
+	free(url);
+	free(body);
+	return 0;
+}
+
+static void am_stop(struct source *src)
+{
+	struct am_source *as = src->data;
+	if (as == NULL)
+		return;
+	if (as->call != NULL) {
+		http_cancel(as->call);
+		as->call = NULL;
+	}
+	while (as->silences != NULL) {
+		struct am_silence *s = as->silences;
+		http_cancel(s->call);
+		action_finish(s->action, ACTION_FAILED, "cancelled: sitrep is quitting");
+		am_silence_remove(s);
+	}
+}
+
+static void am_destroy(struct source *src)
+{
+	struct am_source *as = src->data;
+	if (as == NULL)
+		return;
+	am_stop(src);
+	am_raw_free(as->raw, as->nraw);
+	free(as->url);
+	if (as->secret != NULL) {
+		memset(as->secret, 0, strlen(as->secret));
+		free(as->secret);
+	}
+	free(as->user);
+	free(as);
+	src->data = NULL;
+}
+
+const struct source_ops source_alertmanager = {
+	.name = "alertmanager",
+	.kind = "alerts",
+	.init = am_init,
+	.start = am_start,
+	.refresh = am_refresh,
+	.act = am_act,
+	.stop = am_stop,
+	.destroy = am_destroy,
+};

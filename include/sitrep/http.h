@@ -1,0 +1,77 @@
+/* http: every HTTP request sitrep makes goes through one curl multi handle
+ * driven by the app's libuv loop (curl's multi_socket interface). Requests are
+ * asynchronous and bounded: a connect timeout, a total timeout, a low-speed
+ * limit and a body cap, so a hung, dripping or huge response only ever costs
+ * its own source a failed refresh. Secrets passed in a request are never
+ * copied into an error message. */
+#ifndef SITREP_HTTP_H
+#define SITREP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+struct http;
+struct http_call;
+
+#define HTTP_DEFAULT_MAX_BODY (8u << 20)
+#define HTTP_DEFAULT_CONNECT_MS 3000
+#define HTTP_DEFAULT_TIMEOUT_MS 10000
+
+enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_BEARER, HTTP_AUTH_BASIC };
+
+/* A request. Every pointer is copied by http_request, so the caller may free
+ * its strings as soon as it returns. */
+struct http_req {
+	const char *method; /* NULL: GET, or POST when body is set */
+	const char *url;    /* http:// or https:// only */
+	const char *body;   /* NULL: none */
+	size_t body_len;
+	const char *content_type;   /* for body; NULL: application/x-www-form-urlencoded */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may hold API keys */
+	enum http_auth auth;
+	const char *user;   /* basic auth user */
+	const char *secret; /* bearer token or basic password; never logged */
+	long connect_timeout_ms; /* 0: HTTP_DEFAULT_CONNECT_MS */
+	long timeout_ms;         /* 0: HTTP_DEFAULT_TIMEOUT_MS */
+	size_t max_body;         /* 0: HTTP_DEFAULT_MAX_BODY */
+	bool insecure;           /* skip TLS verification (config "insecure": true) */
+};
+
+/* What the callback receives; valid only during the callback. */
+struct http_resp {
+	long status;      /* HTTP status, 0 when no response arrived */
+	const char *body; /* NUL-terminated (the NUL is not counted in len) */
+	size_t len;
+	const char *error; /* NULL when an HTTP response arrived; else why not (raw,
+			      sanitize before showing); never contains a secret */
+	double seconds;    /* total time of the transfer */
+};
+
+/* Called exactly once per request unless it was cancelled first. The call handle
+ * is freed after the callback returns. */
+typedef void (*http_done_cb)(const struct http_resp *resp, void *arg);
+
+/* Creates the client on loop. Free with http_close. */
+struct http *http_new(uv_loop_t *loop);
+/* Cancels every request (their callbacks are not called) and closes the libuv
+ * handles; memory is freed in the close callbacks, so run the loop afterwards. */
+void http_close(struct http *h);
+
+/* Starts a request. Returns a handle for http_cancel, valid until cb has run. */
+struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb,
+			       void *arg);
+/* Stops a request; its callback is not called. Not from inside its own callback. */
+void http_cancel(struct http_call *call);
+
+/* Connections opened so far (new TCP connections; reuse keeps this low). */
+unsigned long http_connections_opened(const struct http *h);
+/* Requests in flight. */
+size_t http_active(const struct http *h);
+
+/* Appends the URL encoding of s (RFC 3986 unreserved kept) to a new string
+ * "prefix" + encoded. Caller frees. */
+char *http_urlencode(const char *prefix, const char *s);
+
+#endif
