@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sitrep/app.h"
 #include "sitrep/kind.h"
 #include "sitrep/loginput.h"
 #include "sitrep/logs.h"
@@ -26,6 +27,7 @@ static const struct log_input_ops *const logs_input_table[] = {
 	&loginput_file,
 	&loginput_journald,
 	&loginput_command,
+	&loginput_loki,
 };
 
 struct logs_source {
@@ -89,6 +91,12 @@ void loginput_child_exited(struct log_input *in, const char *argv0, int64_t stat
 	char *line = xasprintf("sitrep: %s %s", argv0, how);
 	loginput_line(in, in->label, 0, LOG_SEV_WARN, line, strlen(line), false);
 	free(line);
+}
+
+struct http *loginput_http(struct log_input *in)
+{
+	struct source *src = in->owner->src;
+	return src->app != NULL ? src->app->http : NULL;
 }
 
 static void logs_publish(struct logs_source *ls);

@@ -57,6 +57,8 @@ void loginput_ready(struct log_input *in);
 /* Records a child's exit as a warning line from sitrep itself, so deaths are
  * counted and visible in the raw lines next to what the child printed. */
 void loginput_child_exited(struct log_input *in, const char *argv0, int64_t status, int signal);
+/* The app's HTTP client, NULL under --check-config or before start. */
+struct http *loginput_http(struct log_input *in);
 /* Every handle of the input is closed. */
 void loginput_closed(struct log_input *in);
 /* The pane's severity for a line, by its patterns (for inputs that merge a
@@ -85,5 +87,19 @@ int journald_priority_sev(int priority);
 /* The journalctl argv for the options; NULL-terminated, free with config_free_argv. */
 char **journald_argv(const char *journalctl, const char *unit, const char *priority,
 		     unsigned lines);
+
+/* One line of a Loki query_range answer. */
+struct loki_entry {
+	int64_t ns;  /* Loki's nanosecond timestamp */
+	char *line;  /* raw, owned */
+	size_t len;
+};
+/* Parses a query_range body ("streams" result): every stream's values, merged
+ * in time order. 0, or -1 with a new message in *err. */
+int loki_parse(const char *body, size_t len, struct loki_entry **out, size_t *n, char **err);
+void loki_entries_free(struct loki_entry *e, size_t n);
+/* BASE/loki/api/v1/query_range?query=..&start=..&end=..&limit=..&direction=forward. */
+char *loki_query_url(const char *base, const char *query, int64_t start_ns, int64_t end_ns,
+		     unsigned limit);
 
 #endif
