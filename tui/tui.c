@@ -112,15 +112,26 @@ static void tui_mark_all(struct tui *tui)
 
 /* --- drawing ------------------------------------------------------------ */
 
-/* A message centred on an otherwise blank screen (too small, no panes). */
+/* A message centred on an otherwise blank screen (too small, no panes),
+ * wrapped when the screen is narrower than the message. */
 static void tui_draw_message_screen(struct tui *tui, const char *text)
 {
 	werase(stdscr);
-	int w = widgets_width(text);
-	int y = LINES / 2, x = (COLS - w) / 2;
-	if (x < 0)
-		x = 0;
-	widgets_text_nopad(stdscr, y, x, COLS - x, text, ROLE_WARN);
+	int rows = 0;
+	for (const char *p = text; p != NULL; rows++) {
+		size_t len;
+		p = widgets_wrap(p, COLS, &len);
+	}
+	int y = (LINES - rows) / 2;
+	for (const char *p = text; p != NULL && y < LINES; y++) {
+		size_t len;
+		const char *next = widgets_wrap(p, COLS, &len);
+		char *line = xstrndup(p, len);
+		int x = (COLS - widgets_width(line)) / 2;
+		widgets_text_nopad(stdscr, y < 0 ? 0 : y, x < 0 ? 0 : x, COLS, line, ROLE_WARN);
+		free(line);
+		p = next;
+	}
 	wnoutrefresh(stdscr);
 }
 
