@@ -32,8 +32,8 @@ tt_start() {
 	cfg=$(tt_config)
 	cat >"$TMP/run.sh" <<SH
 #!/bin/bash
-echo \$\$ >"$TMP/pid"
-env HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" XDG_STATE_HOME="$TMP/home/.state" ${envs[*]} "$SITREP" -c "$cfg" ${args[*]} 2>"$TMP/stderr"
+env HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" XDG_STATE_HOME="$TMP/home/.state" ${envs[*]} \\
+	bash -c 'echo \$\$ >"\$0"; exec "\$@"' "$TMP/pid" "$SITREP" -c "$cfg" ${args[*]} 2>"$TMP/stderr"
 echo "EXIT=\$?"
 stty -a | tr ';' '\n' | tr ' ' '\n' | grep -E '^-?(icanon|echo)$' | tr '\n' ' '
 echo "STTY-DONE"
@@ -48,8 +48,7 @@ SH
 }
 
 tt_pid() { cat "$TMP/pid"; }
-# The sitrep process is gone (the wrapper runs exec'd, so its pid is sitrep's
-# parent shell; sitrep's exit shows as EXIT= on screen).
+# sitrep has exited: the wrapper printed its status.
 tt_exited() { tm_capture | grep -q '^EXIT='; }
 tt_exit_code() { tm_capture | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | head -1; }
 # After exit: canonical mode and echo are back on.
