@@ -2,6 +2,7 @@
  * version 1; "detail", "value_text", "cores" and "top" are compatible additions
  * (documented in docs/json-output.md). */
 #include <math.h>
+#include <string.h>
 
 #include "sitrep/kind.h"
 #include "sitrep/metrics.h"
@@ -79,7 +80,11 @@ static void kind_metrics_print(const void *data, FILE *out)
 			fprintf(out, "%-12s", "-");
 		else if (!isfinite(s->value))
 			fprintf(out, "%-12s", kind_metrics_nonfinite(s->value));
-		else
+		else if (strcmp(s->unit, "B/s") == 0 || strcmp(s->unit, "B") == 0) {
+			char human[16];
+			util_bytes(s->value, human, sizeof(human));
+			fprintf(out, "%10s%-2s", human, s->unit[1] == '/' ? "/s" : "");
+		} else
 			fprintf(out, "%10.2f%-2s", s->value, s->unit);
 		fprintf(out, " %-7s", metrics_level_name(s->status));
 		for (size_t l = 0; l < s->nlabels; l++)

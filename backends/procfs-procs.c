@@ -1,0 +1,190 @@
+/* procfs-procs: the top-processes scan, the expensive part of the host
+ * metrics. One opendir of /proc per scan, one open/read/close of each
+ * PID/stat into a reused buffer (no stdio), and two open-addressing tables of
+ * the previous and current ticks per pid, swapped after each scan so that dead
+ * pids drop out without tombstones. Only the few busiest processes are kept;
+ * nothing else is copied or sanitized. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sitrep/procfs.h"
+#include "sitrep/util.h"
+
+struct procfs_slot {
+	int pid; /* 0: empty */
+	uint64_t starttime;
+	uint64_t ticks; /* utime + stime */
+};
+
+struct procfs_table {
+	struct procfs_slot *slots;
+	size_t cap; /* a power of two, or 0 */
+	size_t n;
+};
+
+struct procfs_procs {
+	long clk_tck, page_size;
+	struct procfs_table prev, cur;
+	bool have_prev;
+	char buf[2048]; /* one /proc/PID/stat; real ones are under 400 bytes */
+};
+
+struct procfs_procs *procfs_procs_new(long clk_tck, long page_size)
+{
+	struct procfs_procs *p = xcalloc(1, sizeof(*p));
+	p->clk_tck = clk_tck > 0 ? clk_tck : 100;
+	p->page_size = page_size > 0 ? page_size : 4096;
+	return p;
+}
+
+void procfs_procs_free(struct procfs_procs *p)
+{
+	if (p == NULL)
+		return;
+	free(p->prev.slots);
+	free(p->cur.slots);
+	free(p);
+}
+
+static size_t procfs_table_hash(int pid, size_t cap)
+{
+	return ((uint32_t)pid * 2654435761u) & (cap - 1);
+}
+
+static struct procfs_slot *procfs_table_find(const struct procfs_table *t, int pid)
+{
+	if (t->cap == 0)
+		return NULL;
+	for (size_t i = procfs_table_hash(pid, t->cap);; i = (i + 1) & (t->cap - 1)) {
+		if (t->slots[i].pid == pid)
+			return &t->slots[i];
+		if (t->slots[i].pid == 0)
+			return NULL;
+	}
+}
+
+static void procfs_table_put(struct procfs_table *t, const struct procfs_slot *s);
+
+/* Keeps the load factor under one half so probes stay short. */
+static void procfs_table_reserve(struct procfs_table *t, size_t n)
+{
+	if (n * 2 <= t->cap)
+		return;
+	struct procfs_table old = *t;
+	size_t cap = old.cap != 0 ? old.cap : 256;
+	while (n * 2 > cap)
+		cap *= 2;
+	t->slots = xcalloc(cap, sizeof(*t->slots));
+	t->cap = cap;
+	t->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i].pid != 0)
+			procfs_table_put(t, &old.slots[i]);
+	free(old.slots);
+}
+
+static void procfs_table_put(struct procfs_table *t, const struct procfs_slot *s)
+{
+	procfs_table_reserve(t, t->n + 1);
+	size_t i = procfs_table_hash(s->pid, t->cap);
+	while (t->slots[i].pid != 0 && t->slots[i].pid != s->pid)
+		i = (i + 1) & (t->cap - 1);
+	if (t->slots[i].pid == 0)
+		t->n++;
+	t->slots[i] = *s;
+}
+
+double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st, double seconds)
+{
+	struct procfs_slot s = {st->pid, st->starttime, st->utime + st->stime};
+	procfs_table_put(&p->cur, &s);
+	if (!p->have_prev || !(seconds > 0))
+		return NAN;
+	const struct procfs_slot *old = procfs_table_find(&p->prev, st->pid);
+	if (old == NULL || old->starttime != s.starttime || s.ticks < old->ticks)
+		return NAN;
+	return (double)(s.ticks - old->ticks) / ((double)p->clk_tck * seconds) * 100.0;
+}
+
+void procfs_procs_end_scan(struct procfs_procs *p)
+{
+	struct procfs_table t = p->prev;
+	p->prev = p->cur;
+	p->cur = t;
+	if (p->cur.slots != NULL)
+		memset(p->cur.slots, 0, p->cur.cap * sizeof(*p->cur.slots));
+	p->cur.n = 0;
+	p->have_prev = true;
+}
+
+bool procfs_procs_have_baseline(const struct procfs_procs *p)
+{
+	return p->have_prev;
+}
+
+static bool procfs_is_pid_name(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (; *name != '\0'; name++)
+		if (*name < '0' || *name > '9')
+			return false;
+	return true;
+}
+
+/* One read of a whole small /proc file; the kernel builds PID/stat in one go. */
+static ssize_t procfs_read_at(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	ssize_t n;
+	do
+		n = read(fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n;
+}
+
+long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds, struct procfs_top *top,
+                       size_t *n, size_t cap)
+{
+	*n = 0;
+	DIR *dir = opendir(root);
+	if (dir == NULL)
+		return -1;
+	int dfd = dirfd(dir);
+	long count = 0;
+	char path[64];
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		size_t nlen = strlen(de->d_name);
+		if (nlen > 20 || !procfs_is_pid_name(de->d_name))
+			continue;
+		memcpy(path, de->d_name, nlen);
+		memcpy(path + nlen, "/stat", sizeof("/stat"));
+		/* A process may exit between readdir and open: just skip it. */
+		ssize_t len = procfs_read_at(dfd, path, p->buf, sizeof(p->buf));
+		if (len <= 0)
+			continue;
+		struct procfs_pid_stat st;
+		if (procfs_parse_pid_stat(p->buf, (size_t)len, &st) < 0)
+			continue;
+		count++;
+		double cpu = procfs_procs_account(p, &st, seconds);
+		struct procfs_top e;
+		e.pid = st.pid;
+		memcpy(e.comm, st.comm, sizeof(e.comm));
+		e.cpu = isnan(cpu) ? 0.0 : cpu;
+		e.rss = st.rss_pages > 0 ? (uint64_t)st.rss_pages * (uint64_t)p->page_size : 0;
+		procfs_top_insert(top, n, cap, &e);
+	}
+	closedir(dir);
+	procfs_procs_end_scan(p);
+	return count;
+}
