@@ -159,9 +159,24 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 	x += mw;
 	if (sw > 1) {
 		widgets_fill(win, y, x, 1, ROLE_NORMAL);
-		bool pct = strcmp(s->unit, "%") == 0;
-		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, 0, pct ? 100 : 0,
-				  ROLE_SPARK);
+		/* Percentages on their full scale; other series from zero when
+		 * they never go negative, so small wobbles do not look like spikes. */
+		double lo = 0, hi = 0;
+		if (strcmp(s->unit, "%") == 0) {
+			hi = 100;
+		} else {
+			for (size_t i = 0; i < s->nhistory; i++) {
+				if (!isfinite(s->history[i]))
+					continue;
+				if (s->history[i] < lo)
+					lo = s->history[i];
+				if (s->history[i] > hi)
+					hi = s->history[i];
+			}
+			if (lo < 0)
+				lo = hi = 0; /* auto-scale */
+		}
+		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, lo, hi, ROLE_SPARK);
 	} else if (sw == 1) {
 		widgets_fill(win, y, x, 1, ROLE_NORMAL);
 	}
