@@ -77,14 +77,17 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	if (x < left)
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 
+	/* A passing message matters more than the marks' detail: make room for it. */
+	bool msg = tui->message[0] != '\0' && now_ms < tui->message_until;
+	int room = left - x - (msg ? widgets_width(tui->message) + 2 : 0);
 	int detail = 2;
-	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > left - x)
+	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > room)
 		detail--;
 	x += statusbar_marks(tui, win, x, left - x, detail, true, now_ms);
 	if (x > left)
 		x = left;
 
-	if (tui->message[0] != '\0' && now_ms < tui->message_until && x < left) {
+	if (msg && x < left) {
 		x += widgets_text_attr(win, 0, x, left - x, "  ", base);
 		if (x < left)
 			x += widgets_text_attr(win, 0, x, left - x, tui->message,

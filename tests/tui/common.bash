@@ -4,9 +4,11 @@
 # it exits, the terminal modes (stty -a), so tests can check what it left.
 
 # A config with four panes of known titles: a procfs metrics pane and notes.
+# TT_EXTRA adds top-level members (with a trailing comma).
 tt_config() {
-	cat >"$TMP/config.json" <<'JSON'
+	cat >"$TMP/config.json" <<JSON
 {
+  ${TT_EXTRA:-}
   "refresh_seconds": 1,
   "panes": [
     { "id": "host", "kind": "metrics", "source": "procfs" },
