@@ -3,19 +3,20 @@
 # private tmux server; a wrapper records its pid, its exit status and, after
 # it exits, the terminal modes (stty -a), so tests can check what it left.
 
+TT_DEFAULT_PANES='
+    { "id": "host", "kind": "metrics", "source": "procfs" },
+    { "id": "notes", "kind": "logs", "source": "note", "text": "runbook at https://wiki.example/runbook" },
+    { "id": "deploys", "title": "Deploy history", "kind": "deploys", "source": "note", "text": "no deploys yet" },
+    { "id": "cdn", "kind": "cdn", "source": "note", "text": "no cdn configured" }'
+
 # A config with four panes of known titles: a procfs metrics pane and notes.
-# TT_EXTRA adds top-level members (with a trailing comma).
+# TT_EXTRA adds top-level members (with a trailing comma); TT_PANES replaces the panes.
 tt_config() {
 	cat >"$TMP/config.json" <<JSON
 {
   ${TT_EXTRA:-}
   "refresh_seconds": 1,
-  "panes": [
-    { "id": "host", "kind": "metrics", "source": "procfs" },
-    { "id": "notes", "kind": "logs", "source": "note", "text": "runbook at https://wiki.example/runbook" },
-    { "id": "deploys", "title": "Deploy history", "kind": "deploys", "source": "note", "text": "no deploys yet" },
-    { "id": "cdn", "kind": "cdn", "source": "note", "text": "no cdn configured" }
-  ]
+  "panes": [ ${TT_PANES:-$TT_DEFAULT_PANES} ]
 }
 JSON
 	echo "$TMP/config.json"
