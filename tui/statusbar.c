@@ -15,8 +15,7 @@
 
 /* The marks at a level of detail (2: id and age, 1: id, 0: number and
  * state only); returns their total width. */
-static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detail, bool draw,
-			   uint64_t now_ms)
+static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detail, bool draw, uint64_t now_ms)
 {
 	int used = 0;
 	for (int i = 0; i < tui->npanes; i++) {
@@ -25,13 +24,11 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detai
 		enum pane_state st = pane_state_now(p, now_ms);
 		char name[96], state[32], age[16] = "";
 		if (detail > 0)
-			snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1,
-				 p->src->cfg->id);
+			snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
 		else
 			snprintf(name, sizeof(name), " %d:", i + 1);
 		if (detail > 1 && snap->updated_ms != 0)
-			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age,
-				 sizeof(age));
+			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
 		snprintf(state, sizeof(state), "%s%s%s", pane_state_label(p, st), age[0] ? " " : "", age);
 		int nw = widgets_width(name), sw = widgets_width(state);
 		if (draw && used < w) {
@@ -41,7 +38,7 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detai
 			widgets_text_attr(win, 0, x + used, w - used, name, na);
 			if (used + nw < w)
 				widgets_text_attr(win, 0, x + used + nw, w - used - nw, state,
-						  widgets_status_attr(pane_state_role(st)));
+				                  widgets_status_attr(pane_state_role(st)));
 		}
 		used += nw + sw;
 	}
@@ -91,7 +88,7 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 		x += widgets_text_attr(win, 0, x, left - x, "  ", base);
 		if (x < left)
 			x += widgets_text_attr(win, 0, x, left - x, tui->message,
-					       widgets_status_attr(ROLE_WARN));
+			                       widgets_status_attr(ROLE_WARN));
 	}
 	if (x < left) {
 		wattrset(win, base);

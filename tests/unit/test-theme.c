@@ -79,10 +79,10 @@ static void test_default_matches_builtin(void **state)
 	theme_builtin(&builtin);
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		const struct role_style *a = &file.roles[r], *b = &builtin.roles[r];
-		if (a->fg != b->fg || a->bg != b->bg || a->bold != b->bold ||
-		    a->underline != b->underline || a->reverse != b->reverse || a->dim != b->dim)
+		if (a->fg != b->fg || a->bg != b->bg || a->bold != b->bold || a->underline != b->underline ||
+		    a->reverse != b->reverse || a->dim != b->dim)
 			fail_msg("role %s differs between default.json and the built-in",
-				 theme_role_name((enum role)r));
+			         theme_role_name((enum role)r));
 	}
 	free(text);
 }
@@ -91,12 +91,13 @@ static void test_colour_forms(void **state)
 {
 	struct theme t;
 	char err[300];
-	assert_int_equal(parse_text(&t,
-				    "{ \"roles\": { \"title\": { \"fg\": \"bright-red\", \"bg\": 17 },\n"
-				    "  \"warn\": { \"fg\": \"#ff0000\", \"bg\": \"default\", \"underline\": true },\n"
-				    "  \"dim\": { \"fg\": \"grey\", \"dim\": true } } }",
-				    err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse_text(&t,
+	               "{ \"roles\": { \"title\": { \"fg\": \"bright-red\", \"bg\": 17 },\n"
+	               "  \"warn\": { \"fg\": \"#ff0000\", \"bg\": \"default\", \"underline\": true },\n"
+	               "  \"dim\": { \"fg\": \"grey\", \"dim\": true } } }",
+	               err, sizeof(err)),
+	    0);
 	assert_int_equal(t.roles[ROLE_TITLE].fg, 9);
 	assert_int_equal(t.roles[ROLE_TITLE].bg, 17);
 	assert_int_equal(t.roles[ROLE_WARN].fg, 196);
@@ -111,9 +112,8 @@ static void test_colour_forms(void **state)
 	assert_int_equal(t.roles[ROLE_OK].fg, b.roles[ROLE_OK].fg);
 	assert_string_equal(t.name, "test");
 	/* A grey in hex lands on the grey ramp. */
-	assert_int_equal(parse_text(&t, "{\"roles\":{\"normal\":{\"bg\":\"#1c1c1c\"}}}", err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(parse_text(&t, "{\"roles\":{\"normal\":{\"bg\":\"#1c1c1c\"}}}", err, sizeof(err)),
+	                 0);
 	assert_int_equal(t.roles[ROLE_NORMAL].bg, 234);
 }
 
@@ -130,17 +130,17 @@ static void test_error_positions(void **state)
 {
 	/* Unknown role: at its name, line 5 column 5. */
 	expect_error("{\n"
-		     "  \"name\": \"x\",\n"
-		     "  \"roles\": {\n"
-		     "    \"title\": { \"fg\": \"cyan\" },\n"
-		     "    \"bogus\": { \"fg\": 1 }\n"
-		     "  }\n"
-		     "}\n",
-		     "5:5: unknown role \"bogus\"");
+	             "  \"name\": \"x\",\n"
+	             "  \"roles\": {\n"
+	             "    \"title\": { \"fg\": \"cyan\" },\n"
+	             "    \"bogus\": { \"fg\": 1 }\n"
+	             "  }\n"
+	             "}\n",
+	             "5:5: unknown role \"bogus\"");
 	/* Bad colour name: at the member, line 2 column 25. */
 	expect_error("{ \"roles\": {\n"
-		     "  \"ok\": { \"bold\": true, \"fg\": \"chartreuse\" } } }",
-		     "2:25: unknown colour \"chartreuse\"");
+	             "  \"ok\": { \"bold\": true, \"fg\": \"chartreuse\" } } }",
+	             "2:25: unknown colour \"chartreuse\"");
 	/* Out-of-range number and a bad hex digit. */
 	expect_error("{ \"roles\": { \"ok\": { \"fg\": 300 } } }", "1:22: colour number");
 	expect_error("{ \"roles\": { \"ok\": { \"fg\": \"#12345g\" } } }", "1:22: expected \"#rrggbb\"");
@@ -249,13 +249,13 @@ static void test_role_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_shipped_theme),
-		cmocka_unit_test(test_default_matches_builtin),
-		cmocka_unit_test(test_colour_forms),
-		cmocka_unit_test(test_error_positions),
-		cmocka_unit_test(test_reduce),
-		cmocka_unit_test(test_load_search_and_fallback),
-		cmocka_unit_test(test_role_names),
+	    cmocka_unit_test(test_every_shipped_theme),
+	    cmocka_unit_test(test_default_matches_builtin),
+	    cmocka_unit_test(test_colour_forms),
+	    cmocka_unit_test(test_error_positions),
+	    cmocka_unit_test(test_reduce),
+	    cmocka_unit_test(test_load_search_and_fallback),
+	    cmocka_unit_test(test_role_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
