@@ -18,7 +18,7 @@
 #include "sitrep/util.h"
 
 /* The first batch is over when output pauses this long, or at the limit. */
-#define JOURNALD_QUIET_MS 300
+#define JOURNALD_QUIET_MS     300
 #define JOURNALD_READY_MAX_MS 2000
 
 struct journald {
@@ -60,8 +60,7 @@ int journald_priority_sev(int priority)
 	return priority <= 3 ? LOG_SEV_ERROR : priority == 4 ? LOG_SEV_WARN : LOG_SEV_INFO;
 }
 
-char **journald_argv(const char *journalctl, const char *unit, const char *priority,
-		     unsigned lines)
+char **journald_argv(const char *journalctl, const char *unit, const char *priority, unsigned lines)
 {
 	char **argv = xcalloc(12, sizeof(*argv));
 	size_t n = 0;
@@ -212,9 +211,9 @@ static void journald_on_exit(void *ctx, int64_t status, int signal)
 }
 
 static const struct spawn_callbacks journald_callbacks = {
-	.line = journald_on_line,
-	.state = journald_on_state,
-	.exited = journald_on_exit,
+    .line = journald_on_line,
+    .state = journald_on_state,
+    .exited = journald_on_exit,
 };
 
 static int journald_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)
@@ -231,12 +230,12 @@ static int journald_init(struct log_input *in, struct config_ctx *ctx, struct jn
 		if (p->type == JNODE_NUMBER && p->number >= 0 && p->number <= 7)
 			j->priority = xasprintf("%d", (int)p->number);
 		else if (p->type == JNODE_STRING && p->len > 0 && p->len < 32 &&
-			 strspn(p->string, "abcdefghijklmnopqrstuvwxyz0123456789.") == p->len)
+		         strspn(p->string, "abcdefghijklmnopqrstuvwxyz0123456789.") == p->len)
 			j->priority = xstrdup(p->string);
 		else
 			return config_fail(ctx, p,
-					   "expected a priority 0..7 or a name such as \"err\" or "
-					   "\"warning\" (or a range \"0..4\")");
+			                   "expected a priority 0..7 or a name such as \"err\" or "
+			                   "\"warning\" (or a range \"0..4\")");
 	}
 	if (in->name == NULL)
 		in->name = xstrdup(j->unit != NULL ? j->unit : "journald");
@@ -306,9 +305,9 @@ static void journald_destroy(struct log_input *in)
 }
 
 const struct log_input_ops loginput_journald = {
-	.type = "journald",
-	.init = journald_init,
-	.start = journald_start,
-	.stop = journald_stop,
-	.destroy = journald_destroy,
+    .type = "journald",
+    .init = journald_init,
+    .start = journald_start,
+    .stop = journald_stop,
+    .destroy = journald_destroy,
 };

@@ -9,7 +9,7 @@
 #include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
-#define LOGCMD_QUIET_MS 300
+#define LOGCMD_QUIET_MS     300
 #define LOGCMD_READY_MAX_MS 2000
 
 struct logcmd {
@@ -32,8 +32,7 @@ static void logcmd_on_line(void *ctx, int stream, const char *line, size_t len, 
 {
 	struct logcmd *c = ctx;
 	loginput_line(c->in, c->in->label, 0, -1, line, len, cut);
-	if (!c->in->ready && c->timer_open &&
-	    uv_now(c->in->loop) - c->started_ms < LOGCMD_READY_MAX_MS)
+	if (!c->in->ready && c->timer_open && uv_now(c->in->loop) - c->started_ms < LOGCMD_READY_MAX_MS)
 		uv_timer_start(&c->ready_timer, logcmd_ready_cb, LOGCMD_QUIET_MS, 0);
 }
 
@@ -52,9 +51,9 @@ static void logcmd_on_exit(void *ctx, int64_t status, int signal)
 }
 
 static const struct spawn_callbacks logcmd_callbacks = {
-	.line = logcmd_on_line,
-	.state = logcmd_on_state,
-	.exited = logcmd_on_exit,
+    .line = logcmd_on_line,
+    .state = logcmd_on_state,
+    .exited = logcmd_on_exit,
 };
 
 static int logcmd_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)
@@ -132,9 +131,9 @@ static void logcmd_destroy(struct log_input *in)
 }
 
 const struct log_input_ops loginput_command = {
-	.type = "command",
-	.init = logcmd_init,
-	.start = logcmd_start,
-	.stop = logcmd_stop,
-	.destroy = logcmd_destroy,
+    .type = "command",
+    .init = logcmd_init,
+    .start = logcmd_start,
+    .stop = logcmd_stop,
+    .destroy = logcmd_destroy,
 };

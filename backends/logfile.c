@@ -12,7 +12,7 @@
 #include "sitrep/util.h"
 
 #define LOGFILE_MAX_FILES 64
-#define LOGFILE_GLOB_MS 1000
+#define LOGFILE_GLOB_MS   1000
 
 struct logfile;
 
@@ -86,9 +86,9 @@ static void logfile_on_ready(void *ctx)
 }
 
 static const struct tail_callbacks logfile_callbacks = {
-	.line = logfile_on_line,
-	.state = logfile_on_state,
-	.ready = logfile_on_ready,
+    .line = logfile_on_line,
+    .state = logfile_on_state,
+    .ready = logfile_on_ready,
 };
 
 static void logfile_add(struct logfile *lf, const char *path, bool from_start)
@@ -104,11 +104,11 @@ static void logfile_add(struct logfile *lf, const char *path, bool from_start)
 		ft->label = lf->in->label;
 	}
 	struct tail_options o = {
-		.path = path,
-		.from_start = from_start,
-		.tail_bytes = (size_t)lf->tail_bytes,
-		.tail_lines = (size_t)lf->tail_lines,
-		.poll_ms = (unsigned)lf->poll_ms,
+	    .path = path,
+	    .from_start = from_start,
+	    .tail_bytes = (size_t)lf->tail_bytes,
+	    .tail_lines = (size_t)lf->tail_lines,
+	    .poll_ms = (unsigned)lf->poll_ms,
 	};
 	lf->tails[lf->ntails++] = ft;
 	ft->tail = tail_new(lf->in->loop, &o, &logfile_callbacks, ft);
@@ -233,9 +233,9 @@ static void logfile_destroy(struct log_input *in)
 }
 
 const struct log_input_ops loginput_file = {
-	.type = "file",
-	.init = logfile_init,
-	.start = logfile_start,
-	.stop = logfile_stop,
-	.destroy = logfile_destroy,
+    .type = "file",
+    .init = logfile_init,
+    .start = logfile_start,
+    .stop = logfile_stop,
+    .destroy = logfile_destroy,
 };

@@ -24,10 +24,10 @@
 #define LOGS_TICK_MS 100
 
 static const struct log_input_ops *const logs_input_table[] = {
-	&loginput_file,
-	&loginput_journald,
-	&loginput_command,
-	&loginput_loki,
+    &loginput_file,
+    &loginput_journald,
+    &loginput_command,
+    &loginput_loki,
 };
 
 struct logs_source {
@@ -57,8 +57,8 @@ static const struct log_input_ops *logs_input_find(const char *type)
 
 /* ---- what inputs call ---- */
 
-void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev,
-		   const char *raw, size_t len, bool cut)
+void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                   size_t len, bool cut)
 {
 	struct logs_source *ls = in->owner;
 	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
@@ -194,8 +194,8 @@ static int logs_read_patterns(struct logs_source *ls, struct config_ctx *ctx, st
 	while (warn_pats != NULL && warn_pats[nw] != NULL)
 		nw++;
 	char msg[300];
-	ls->lc = logclass_new((const char *const *)err_pats, ne, (const char *const *)warn_pats, nw,
-			      msg, sizeof(msg));
+	ls->lc = logclass_new((const char *const *)err_pats, ne, (const char *const *)warn_pats, nw, msg,
+	                      sizeof(msg));
 	if (ls->lc == NULL) {
 		config_fail(ctx, pats != NULL ? pats : node, "%s", msg);
 		goto out;
@@ -214,11 +214,11 @@ static int logs_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 	ls->src = src;
 	double max_lines, max_groups, max_line_bytes;
 	if (config_get_number(ctx, node, "max_lines", false, LOGSTORE_DEFAULT_LINES, 10, 10000000,
-			      &max_lines) < 0 ||
+	                      &max_lines) < 0 ||
 	    config_get_number(ctx, node, "max_groups", false, LOGSTORE_DEFAULT_GROUPS, 1, 1000000,
-			      &max_groups) < 0 ||
+	                      &max_groups) < 0 ||
 	    config_get_number(ctx, node, "max_line_bytes", false, LOGSTORE_DEFAULT_LINE_BYTES, 80,
-			      1024 * 1024, &max_line_bytes) < 0)
+	                      1024 * 1024, &max_line_bytes) < 0)
 		return -1;
 	if (logs_read_patterns(ls, ctx, node) < 0)
 		return -1;
@@ -241,16 +241,15 @@ static int logs_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 		if (ops == NULL) {
 			struct jnode *t = jsonc_get(el, "type");
 			return config_fail(ctx, t != NULL ? t : el,
-					   "unknown log source type (expected file, journald, "
-					   "command or loki)");
+			                   "unknown log source type (expected file, journald, "
+			                   "command or loki)");
 		}
 		struct log_input *in = &ls->inputs[ls->ninputs++];
 		in->ops = ops;
 		in->owner = ls;
 		in->loop = src->loop;
 		if (config_get_string(ctx, el, "name", false, NULL, &in->name) < 0 ||
-		    ops->init(in, ctx, el) < 0 ||
-		    config_check_unknown(ctx, el, "log source") < 0)
+		    ops->init(in, ctx, el) < 0 || config_check_unknown(ctx, el, "log source") < 0)
 			return -1;
 		if (in->name == NULL)
 			in->name = xstrdup(ops->type);
@@ -327,11 +326,11 @@ static void logs_destroy(struct source *src)
 }
 
 const struct source_ops source_logs = {
-	.name = "logs",
-	.kind = "logs",
-	.init = logs_init,
-	.start = logs_start,
-	.refresh = logs_refresh,
-	.stop = logs_stop,
-	.destroy = logs_destroy,
+    .name = "logs",
+    .kind = "logs",
+    .init = logs_init,
+    .start = logs_start,
+    .refresh = logs_refresh,
+    .stop = logs_stop,
+    .destroy = logs_destroy,
 };

@@ -33,16 +33,15 @@ static int64_t loki_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-char *loki_query_url(const char *base, const char *query, int64_t start_ns, int64_t end_ns,
-		     unsigned limit)
+char *loki_query_url(const char *base, const char *query, int64_t start_ns, int64_t end_ns, unsigned limit)
 {
 	size_t bl = strlen(base);
 	while (bl > 0 && base[bl - 1] == '/')
 		bl--;
 	char *q = http_urlencode("", query);
 	char *url = xasprintf("%.*s/loki/api/v1/query_range?query=%s&start=%lld&end=%lld&limit=%u"
-			      "&direction=forward",
-			      (int)bl, base, q, (long long)start_ns, (long long)end_ns, limit);
+	                      "&direction=forward",
+	                      (int)bl, base, q, (long long)start_ns, (long long)end_ns, limit);
 	free(q);
 	return url;
 }
@@ -77,14 +76,13 @@ int loki_parse(const char *body, size_t len, struct loki_entry **out, size_t *n,
 	if (!cJSON_IsString(status) || status->valuestring == NULL ||
 	    strcmp(status->valuestring, "success") != 0 || !cJSON_IsArray(result)) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-		*err = xasprintf("Loki: %s", cJSON_IsString(e) && e->valuestring != NULL
-							 ? e->valuestring
-							 : "unexpected answer");
+		*err =
+		    xasprintf("Loki: %s", cJSON_IsString(e) && e->valuestring != NULL ? e->valuestring
+		                                                                      : "unexpected answer");
 		cJSON_Delete(root);
 		return -1;
 	}
-	if (cJSON_IsString(type) && type->valuestring != NULL &&
-	    strcmp(type->valuestring, "streams") != 0) {
+	if (cJSON_IsString(type) && type->valuestring != NULL && strcmp(type->valuestring, "streams") != 0) {
 		*err = xasprintf("Loki: the query returns %s, not log lines", type->valuestring);
 		cJSON_Delete(root);
 		return -1;
@@ -141,8 +139,8 @@ static void loki_done(const struct http_resp *resp, void *arg)
 			/* start is inclusive: a line at exactly newest_ns was seen. */
 			if (e[i].ns <= lk->newest_ns)
 				continue;
-			loginput_line(lk->in, lk->in->label, e[i].ns / 1000000, -1, e[i].line,
-				      e[i].len, false);
+			loginput_line(lk->in, lk->in->label, e[i].ns / 1000000, -1, e[i].line, e[i].len,
+			              false);
 			lk->newest_ns = e[i].ns;
 		}
 	}
@@ -170,10 +168,10 @@ static void loki_poll(struct loki *lk)
 	char *org = lk->org_id != NULL ? xasprintf("X-Scope-OrgID: %s", lk->org_id) : NULL;
 	const char *headers[] = {org, NULL};
 	struct http_req req = {
-		.url = url,
-		.headers = org != NULL ? headers : NULL,
-		.auth = lk->token != NULL ? HTTP_AUTH_BEARER : HTTP_AUTH_NONE,
-		.secret = lk->token,
+	    .url = url,
+	    .headers = org != NULL ? headers : NULL,
+	    .auth = lk->token != NULL ? HTTP_AUTH_BEARER : HTTP_AUTH_NONE,
+	    .secret = lk->token,
 	};
 	lk->call = http_request(http, &req, loki_done, lk);
 	free(url);
@@ -191,8 +189,7 @@ static int loki_init(struct log_input *in, struct config_ctx *ctx, struct jnode 
 	    config_get_secret(ctx, node, "token_env", "token_file", &lk->token) < 0 ||
 	    config_get_number(ctx, node, "poll_seconds", false, 2, 0.2, 3600, &lk->poll_s) < 0 ||
 	    config_get_number(ctx, node, "limit", false, 1000, 1, 5000, &lk->limit) < 0 ||
-	    config_get_number(ctx, node, "since_seconds", false, 300, 0, 30 * 86400, &lk->since_s) <
-		    0)
+	    config_get_number(ctx, node, "since_seconds", false, 300, 0, 30 * 86400, &lk->since_s) < 0)
 		return -1;
 	if (strncmp(lk->url, "http://", 7) != 0 && strncmp(lk->url, "https://", 8) != 0)
 		return config_fail(ctx, jsonc_get(node, "url"), "expected an http:// or https:// URL");
@@ -246,9 +243,9 @@ static void loki_destroy(struct log_input *in)
 }
 
 const struct log_input_ops loginput_loki = {
-	.type = "loki",
-	.init = loki_init,
-	.start = loki_start,
-	.stop = loki_stop,
-	.destroy = loki_destroy,
+    .type = "loki",
+    .init = loki_init,
+    .start = loki_start,
+    .stop = loki_stop,
+    .destroy = loki_destroy,
 };

@@ -73,8 +73,8 @@ static void kind_logs_print(const void *data, FILE *out)
 	struct logstore *st = (struct logstore *)data;
 	const struct logstore_stats *s = logstore_stats(st);
 	fprintf(out, "  %llu lines, %llu errors, %llu warnings, %.0f errors/min\n",
-		(unsigned long long)s->lines, (unsigned long long)s->errors,
-		(unsigned long long)s->warnings, logstore_errors_per_minute(st, kind_logs_now()));
+	        (unsigned long long)s->lines, (unsigned long long)s->errors, (unsigned long long)s->warnings,
+	        logstore_errors_per_minute(st, kind_logs_now()));
 	size_t n = logstore_ngroups(st);
 	for (size_t i = 0; i < n && i < 20; i++) {
 		const struct log_group *g = logstore_group(st, i);
@@ -82,17 +82,16 @@ static void kind_logs_print(const void *data, FILE *out)
 		util_rfc3339((time_t)(g->first_ms / 1000), first, sizeof(first));
 		util_rfc3339((time_t)(g->last_ms / 1000), last, sizeof(last));
 		fprintf(out, "  %-5s %6llu  %s .. %s  %s%s: %s\n", log_sev_name(g->sev),
-			(unsigned long long)g->count, first, last,
-			logstore_group_is_new(g) ? "NEW " : "", logstore_source_name(st, g->source),
-			g->sample);
+		        (unsigned long long)g->count, first, last, logstore_group_is_new(g) ? "NEW " : "",
+		        logstore_source_name(st, g->source), g->sample);
 	}
 	if (n > 20)
 		fprintf(out, "  ... %zu more groups\n", n - 20);
 }
 
 const struct kind_ops kind_logs = {
-	.name = "logs",
-	.free = logstore_unref,
-	.to_json = kind_logs_json,
-	.print = kind_logs_print,
+    .name = "logs",
+    .free = logstore_unref,
+    .to_json = kind_logs_json,
+    .print = kind_logs_print,
 };

@@ -21,8 +21,7 @@ static void linebuf_emit(const char *line, size_t len, bool cut, linebuf_fn fn, 
 }
 
 /* Appends to the pending line; emits it cut when it reaches the limit. */
-static void linebuf_append(struct linebuf *lb, const char *data, size_t n, linebuf_fn fn,
-			   void *ctx)
+static void linebuf_append(struct linebuf *lb, const char *data, size_t n, linebuf_fn fn, void *ctx)
 {
 	if (lb->discarding)
 		return;

@@ -21,9 +21,9 @@
  * Alternatives sharing a first letter are factored: PCRE2's JIT scans about
  * 25 % faster that way (bench/logscan). */
 const char logclass_default_error[] =
-	"\\b(?:e(?:rror|merg)|fatal|panic|crit(?:ical)?|traceback|seg(?:fault|mentation fault)|"
-	"core dumped|o(?:om-killer|ut of memory))\\b|exception\\b|\\[alert\\]|"
-	"HTTP/[0-9.]+\" 5[0-9][0-9] ";
+    "\\b(?:e(?:rror|merg)|fatal|panic|crit(?:ical)?|traceback|seg(?:fault|mentation fault)|"
+    "core dumped|o(?:om-killer|ut of memory))\\b|exception\\b|\\[alert\\]|"
+    "HTTP/[0-9.]+\" 5[0-9][0-9] ";
 const char logclass_default_warn[] = "\\bwarn(?:ing)?s?\\b";
 
 struct logclass {
@@ -36,12 +36,9 @@ struct logclass {
 const char *log_sev_name(enum log_sev sev)
 {
 	switch (sev) {
-	case LOG_SEV_ERROR:
-		return "error";
-	case LOG_SEV_WARN:
-		return "warn";
-	default:
-		return "info";
+	case LOG_SEV_ERROR: return "error";
+	case LOG_SEV_WARN: return "warn";
+	default: return "info";
 	}
 }
 
@@ -69,8 +66,8 @@ static pcre2_code *logclass_compile(const char *pat, char *err, size_t errcap, c
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &code,
-				       &off, NULL);
+	pcre2_code *re =
+	    pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &code, &off, NULL);
 	if (re == NULL) {
 		char msg[160];
 		pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof(msg));
@@ -83,8 +80,7 @@ static pcre2_code *logclass_compile(const char *pat, char *err, size_t errcap, c
 }
 
 /* Compiles each user pattern alone first so an error names the right one. */
-static int logclass_check_list(const char *const *pats, size_t n, const char *what, char *err,
-			       size_t errcap)
+static int logclass_check_list(const char *const *pats, size_t n, const char *what, char *err, size_t errcap)
 {
 	for (size_t i = 0; i < n; i++) {
 		char label[64];
@@ -98,8 +94,7 @@ static int logclass_check_list(const char *const *pats, size_t n, const char *wh
 }
 
 struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
-			      const char *const *warn_patterns, size_t nwarn, char *err,
-			      size_t errcap)
+                              const char *const *warn_patterns, size_t nwarn, char *err, size_t errcap)
 {
 	if (logclass_check_list(error_patterns, nerror, "error", err, errcap) < 0 ||
 	    logclass_check_list(warn_patterns, nwarn, "warn", err, errcap) < 0)
@@ -134,8 +129,7 @@ void logclass_free(struct logclass *lc)
 	free(lc);
 }
 
-static int logclass_match(pcre2_code *re, const char *s, size_t len, size_t start,
-			  pcre2_match_data *md)
+static int logclass_match(pcre2_code *re, const char *s, size_t len, size_t start, pcre2_match_data *md)
 {
 	/* pcre2_jit_match skips the checks pcre2_match makes; fall back when the
 	 * pattern could not be JIT-compiled. */
@@ -215,8 +209,8 @@ static const char *logclass_skip_value(const char *p, const char *end)
 
 static bool logclass_level_word(const char *s, size_t n, enum log_sev *sev)
 {
-	static const char *const errors[] = {"error", "err",	 "fatal", "panic", "critical",
-					     "crit",  "alert", "emerg", "emergency"};
+	static const char *const errors[] = {"error", "err",   "fatal", "panic",    "critical",
+	                                     "crit",  "alert", "emerg", "emergency"};
 	static const char *const warns[] = {"warn", "warning"};
 	for (size_t i = 0; i < ARRAY_LEN(errors); i++)
 		if (strlen(errors[i]) == n && strncasecmp(s, errors[i], n) == 0) {
@@ -264,8 +258,8 @@ bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
 			return false;
 		p = logclass_skip_ws(p + 1, end);
 		bool is_level = (klen == 5 && strncasecmp(key, "level", 5) == 0) ||
-				(klen == 3 && strncasecmp(key, "lvl", 3) == 0) ||
-				(klen == 8 && strncasecmp(key, "severity", 8) == 0);
+		                (klen == 3 && strncasecmp(key, "lvl", 3) == 0) ||
+		                (klen == 8 && strncasecmp(key, "severity", 8) == 0);
 		if (is_level && p < end) {
 			if (*p == '"') {
 				const char *v = p + 1;

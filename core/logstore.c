@@ -185,7 +185,7 @@ static struct log_group *logstore_group_slot(struct logstore *st)
 }
 
 static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, enum log_sev sev,
-			       const char *raw, size_t len, const char *text)
+                               const char *raw, size_t len, const char *text)
 {
 	char fp[512];
 	size_t fplen;
@@ -261,8 +261,8 @@ void logstore_errors_history(const struct logstore *st, int64_t now_ms, double *
 
 /* ---- lines ---- */
 
-void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms,
-		     int sev, const char *raw, size_t len, bool cut)
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
+                     const char *raw, size_t len, bool cut)
 {
 	int64_t now = logstore_wall_ms();
 	if (time_ms <= 0) {

@@ -41,8 +41,8 @@ static int64_t lt_local(int year, int mon, int day, int hour, int min, int sec)
 	static int c_year = -1, c_mon, c_day, c_hour;
 	static int64_t c_base;
 	if (year != c_year || mon != c_mon || day != c_day || hour != c_hour) {
-		struct tm tm = {.tm_year = year - 1900, .tm_mon = mon, .tm_mday = day,
-				.tm_hour = hour, .tm_isdst = -1};
+		struct tm tm = {
+		    .tm_year = year - 1900, .tm_mon = mon, .tm_mday = day, .tm_hour = hour, .tm_isdst = -1};
 		time_t t = mktime(&tm);
 		if (t == (time_t)-1)
 			return -1;
@@ -57,8 +57,12 @@ static int64_t lt_local(int year, int mon, int day, int hour, int min, int sec)
 
 static int64_t lt_utc(int year, int mon, int day, int hour, int min, int sec)
 {
-	struct tm tm = {.tm_year = year - 1900, .tm_mon = mon, .tm_mday = day,
-			.tm_hour = hour, .tm_min = min, .tm_sec = sec};
+	struct tm tm = {.tm_year = year - 1900,
+	                .tm_mon = mon,
+	                .tm_mday = day,
+	                .tm_hour = hour,
+	                .tm_min = min,
+	                .tm_sec = sec};
 	return (int64_t)timegm(&tm);
 }
 

@@ -34,7 +34,7 @@ struct spawn {
 	uv_process_t proc;
 	struct spawn_pipe out[2];
 	uv_timer_t restart;
-	bool running;     /* process handle initialised and not yet closed */
+	bool running; /* process handle initialised and not yet closed */
 	bool exited;
 	int64_t status;
 	int term_signal;
@@ -129,7 +129,7 @@ static void spawn_maybe_finished(struct spawn *sp)
 	char how[128], msg[300];
 	spawn_describe_exit(sp->status, sp->term_signal, how, sizeof(how));
 	snprintf(msg, sizeof(msg), "%s %s, restarting in %us", sp->argv[0], how,
-		 (sp->backoff_ms + 999) / 1000);
+	         (sp->backoff_ms + 999) / 1000);
 	spawn_state(sp, msg);
 	sp->exited = false;
 	uv_timer_start(&sp->restart, spawn_restart_cb, sp->backoff_ms, 0);
@@ -203,11 +203,12 @@ static void spawn_run(struct spawn *sp)
 			spawn_close_handle(sp, (uv_handle_t *)&sp->out[i].pipe);
 		}
 		unsigned max = sp->opt.backoff_max_ms;
-		sp->backoff_ms = sp->backoff_ms == 0 ? sp->opt.backoff_min_ms
-				 : sp->backoff_ms * 2 > max ? max : sp->backoff_ms * 2;
+		sp->backoff_ms = sp->backoff_ms == 0        ? sp->opt.backoff_min_ms
+		                 : sp->backoff_ms * 2 > max ? max
+		                                            : sp->backoff_ms * 2;
 		char msg[300];
 		snprintf(msg, sizeof(msg), "%s: %s", sp->argv[0],
-			 rc == UV_ENOENT ? "command not found" : uv_strerror(rc));
+		         rc == UV_ENOENT ? "command not found" : uv_strerror(rc));
 		spawn_state(sp, msg);
 		uv_timer_start(&sp->restart, spawn_restart_cb, sp->backoff_ms, 0);
 		return;
@@ -218,8 +219,8 @@ static void spawn_run(struct spawn *sp)
 		uv_read_start((uv_stream_t *)&sp->out[i].pipe, spawn_alloc_cb, spawn_read_cb);
 }
 
-struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt,
-			const struct spawn_callbacks *cb, void *ctx)
+struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt, const struct spawn_callbacks *cb,
+                        void *ctx)
 {
 	struct spawn *sp = xcalloc(1, sizeof(*sp));
 	sp->loop = loop;

@@ -41,7 +41,7 @@ struct tail {
 	char *error;
 	struct linebuf lb;
 	char *buf;
-	uv_timer_t poll;    /* stat check */
+	uv_timer_t poll; /* stat check */
 	/* Continues a read that hit the slice on the next loop pass. An idle
 	 * handle, not a 0 ms timer: libuv 1.44 runs a timer re-armed from its own
 	 * callback again in the same pass, which starved key input. */
@@ -279,8 +279,8 @@ static void tail_poll_cb(uv_timer_t *h)
 	tail_check(h->data);
 }
 
-struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt,
-		      const struct tail_callbacks *cb, void *ctx)
+struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt, const struct tail_callbacks *cb,
+                      void *ctx)
 {
 	struct tail *t = xcalloc(1, sizeof(*t));
 	t->loop = loop;

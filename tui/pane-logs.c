@@ -23,7 +23,7 @@
 #include "sitrep/widgets.h"
 
 #define PANE_LOGS_EDIT_MAX 200
-#define PANE_LOGS_KEY_ESC 27
+#define PANE_LOGS_KEY_ESC  27
 
 struct pane_logs_view {
 	bool raw;
@@ -112,8 +112,8 @@ static void pane_logs_set_filter(struct pane_logs_view *v, const char *text)
 		return;
 	int code;
 	PCRE2_SIZE off;
-	v->re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_UTF,
-			      &code, &off, NULL);
+	v->re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_UTF, &code,
+	                      &off, NULL);
 	if (v->re == NULL) {
 		char err[120];
 		pcre2_get_error_message(code, (PCRE2_UCHAR *)err, sizeof(err));
@@ -131,8 +131,8 @@ static enum role pane_logs_sev_role(int sev)
 }
 
 /* Header: counts, rate, filter state, and the sparkline at the right. */
-static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct logstore *st,
-			     WINDOW *win, int w, int64_t now)
+static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct logstore *st, WINDOW *win,
+                             int w, int64_t now)
 {
 	char left[256];
 	if (v->editing) {
@@ -142,9 +142,9 @@ static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct
 	}
 	const struct logstore_stats *s = logstore_stats(st);
 	int n = snprintf(left, sizeof(left), "%s  %llu err %llu warn %llu lines  %.0f err/min",
-			 v->raw ? "lines" : "groups", (unsigned long long)s->errors,
-			 (unsigned long long)s->warnings, (unsigned long long)s->lines,
-			 logstore_errors_per_minute(st, now));
+	                 v->raw ? "lines" : "groups", (unsigned long long)s->errors,
+	                 (unsigned long long)s->warnings, (unsigned long long)s->lines,
+	                 logstore_errors_per_minute(st, now));
 	if (v->msg[0] != '\0')
 		snprintf(left + n, sizeof(left) - (size_t)n, "  %s", v->msg);
 	else if (v->filter[0] != '\0')
@@ -164,23 +164,22 @@ static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct
 	}
 }
 
-static void pane_logs_group_row(struct logstore *st, const struct log_group *g, WINDOW *win,
-				int y, int w, int64_t now, bool sel)
+static void pane_logs_group_row(struct logstore *st, const struct log_group *g, WINDOW *win, int y, int w,
+                                int64_t now, bool sel)
 {
 	char last[16], first[16], head[96];
 	util_age(now > g->last_ms ? (uint64_t)(now - g->last_ms) : 0, last, sizeof(last));
 	util_age(now > g->first_ms ? (uint64_t)(now - g->first_ms) : 0, first, sizeof(first));
 	snprintf(head, sizeof(head), "%c %7llu %4s %4s%s ", g->sev == LOG_SEV_ERROR ? 'E' : 'W',
-		 (unsigned long long)g->count, last, first,
-		 logstore_group_is_new(g) ? " NEW" : "");
+	         (unsigned long long)g->count, last, first, logstore_group_is_new(g) ? " NEW" : "");
 	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : pane_logs_sev_role(g->sev));
 	char *rest = xasprintf("%s: %s", logstore_source_name(st, g->source), g->sample);
 	widgets_text(win, y, x, w - x, rest, sel ? ROLE_SELECTION : ROLE_NORMAL);
 	free(rest);
 }
 
-static void pane_logs_line_row(struct logstore *st, const struct log_line *l, WINDOW *win, int y,
-			       int w, bool sel)
+static void pane_logs_line_row(struct logstore *st, const struct log_line *l, WINDOW *win, int y, int w,
+                               bool sel)
 {
 	char head[64];
 	time_t t = (time_t)(l->time_ms / 1000);
@@ -232,8 +231,8 @@ static void pane_logs_draw(struct pane *pane, WINDOW *win, int h, int w)
 	}
 	if (n == 0 && y < h) {
 		const char *empty = v->filter[0] != '\0' ? "(nothing matches the filter)"
-				    : v->raw		 ? "(no lines yet)"
-							 : "(no errors or warnings; g: raw lines)";
+		                    : v->raw             ? "(no lines yet)"
+		                                         : "(no errors or warnings; g: raw lines)";
 		widgets_text(win, y++, 0, w, empty, ROLE_DIM);
 	}
 	for (; y < h; y++)
@@ -313,29 +312,18 @@ static bool pane_logs_key(struct pane *pane, int ch)
 		pane->selected = sel;
 		pane_mark_dirty(pane);
 		return true;
-	case KEY_UP:
-		sel = sel < 0 ? (v->raw ? n - 1 : 0) : sel - 1;
-		break;
-	case KEY_DOWN:
-		sel = sel < 0 ? 0 : sel + 1;
-		break;
-	case KEY_PPAGE:
-		sel = (sel < 0 ? (v->raw ? n - 1 : 0) : sel) - page;
-		break;
-	case KEY_NPAGE:
-		sel = (sel < 0 ? 0 : sel) + page;
-		break;
-	case KEY_HOME:
-		sel = 0;
-		break;
+	case KEY_UP: sel = sel < 0 ? (v->raw ? n - 1 : 0) : sel - 1; break;
+	case KEY_DOWN: sel = sel < 0 ? 0 : sel + 1; break;
+	case KEY_PPAGE: sel = (sel < 0 ? (v->raw ? n - 1 : 0) : sel) - page; break;
+	case KEY_NPAGE: sel = (sel < 0 ? 0 : sel) + page; break;
+	case KEY_HOME: sel = 0; break;
 	case KEY_END:
 		/* In the raw view, the end means following again. */
 		sel = v->raw ? -1 : n - 1;
 		pane->selected = sel;
 		pane_mark_dirty(pane);
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 	if (sel >= n)
 		sel = n - 1;
@@ -361,16 +349,16 @@ static char *pane_logs_detail(struct pane *pane)
 		const struct log_line *l = logstore_line(st, i);
 		util_rfc3339((time_t)(l->time_ms / 1000), t1, sizeof(t1));
 		return xasprintf("%s  %s  %s%s\n\n%s", t1, logstore_source_name(st, l->source),
-				 log_sev_name(l->sev), l->cut ? "  (line was cut)" : "", l->text);
+		                 log_sev_name(l->sev), l->cut ? "  (line was cut)" : "", l->text);
 	}
 	const struct log_group *g = logstore_group(st, i);
 	util_rfc3339((time_t)(g->first_ms / 1000), t1, sizeof(t1));
 	util_rfc3339((time_t)(g->last_ms / 1000), t2, sizeof(t2));
 	return xasprintf("%s, %llu times%s\nfirst seen %s\nlast seen  %s\nsource %s\n\n"
-			 "fingerprint:\n%s\n\nlatest line:\n%s",
-			 log_sev_name(g->sev), (unsigned long long)g->count,
-			 logstore_group_is_new(g) ? ", NEW since the last deploy" : "", t1, t2,
-			 logstore_source_name(st, g->source), g->fingerprint, g->sample);
+	                 "fingerprint:\n%s\n\nlatest line:\n%s",
+	                 log_sev_name(g->sev), (unsigned long long)g->count,
+	                 logstore_group_is_new(g) ? ", NEW since the last deploy" : "", t1, t2,
+	                 logstore_source_name(st, g->source), g->fingerprint, g->sample);
 }
 
 static void pane_logs_free(struct pane *pane)
@@ -386,9 +374,9 @@ static void pane_logs_free(struct pane *pane)
 }
 
 const struct pane_ops pane_logs = {
-	.kind = "logs",
-	.draw = pane_logs_draw,
-	.key = pane_logs_key,
-	.detail = pane_logs_detail,
-	.free = pane_logs_free,
+    .kind = "logs",
+    .draw = pane_logs_draw,
+    .key = pane_logs_key,
+    .detail = pane_logs_detail,
+    .free = pane_logs_free,
 };

@@ -36,9 +36,9 @@ struct log_input {
 	const struct log_input_ops *ops;
 	struct logs_source *owner;
 	uv_loop_t *loop;
-	char *name;      /* label shown as the line's source; the "name" key or a default */
-	unsigned label;  /* the name's index in the store */
-	char *error;     /* current trouble, NULL when fine */
+	char *name;     /* label shown as the line's source; the "name" key or a default */
+	unsigned label; /* the name's index in the store */
+	char *error;    /* current trouble, NULL when fine */
 	bool ready;
 	bool closed;
 	void *data;
@@ -46,8 +46,8 @@ struct log_input {
 
 /* A raw line. label: from loginput_label, or in->label. time_ms 0: from the
  * line or now. sev < 0: classify by the pane's patterns. */
-void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev,
-		   const char *raw, size_t len, bool cut);
+void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                   size_t len, bool cut);
 /* Registers another label (a file matched by a glob); returns its index. */
 unsigned loginput_label(struct log_input *in, const char *name);
 /* Sets (or with NULL clears) the input's trouble. */
@@ -75,23 +75,22 @@ extern const struct log_input_ops loginput_loki;
 
 /* One line of `journalctl -o json`. */
 struct journald_entry {
-	char *text;       /* "IDENT[PID]: MESSAGE", raw bytes (not yet sanitized), owned */
+	char *text; /* "IDENT[PID]: MESSAGE", raw bytes (not yet sanitized), owned */
 	size_t len;
-	int64_t time_ms;  /* __REALTIME_TIMESTAMP, 0 when absent */
-	int priority;     /* PRIORITY 0..7, -1 when absent */
+	int64_t time_ms; /* __REALTIME_TIMESTAMP, 0 when absent */
+	int priority;    /* PRIORITY 0..7, -1 when absent */
 };
 /* 0, or -1 when the line is not a journal entry. Free text with free(). */
 int journald_parse_line(const char *line, size_t len, struct journald_entry *e);
 /* Severity of a syslog priority: 0..3 error, 4 warn, else info; -1 unknown. */
 int journald_priority_sev(int priority);
 /* The journalctl argv for the options; NULL-terminated, free with config_free_argv. */
-char **journald_argv(const char *journalctl, const char *unit, const char *priority,
-		     unsigned lines);
+char **journald_argv(const char *journalctl, const char *unit, const char *priority, unsigned lines);
 
 /* One line of a Loki query_range answer. */
 struct loki_entry {
-	int64_t ns;  /* Loki's nanosecond timestamp */
-	char *line;  /* raw, owned */
+	int64_t ns; /* Loki's nanosecond timestamp */
+	char *line; /* raw, owned */
 	size_t len;
 };
 /* Parses a query_range body ("streams" result): every stream's values, merged
@@ -99,7 +98,6 @@ struct loki_entry {
 int loki_parse(const char *body, size_t len, struct loki_entry **out, size_t *n, char **err);
 void loki_entries_free(struct loki_entry *e, size_t n);
 /* BASE/loki/api/v1/query_range?query=..&start=..&end=..&limit=..&direction=forward. */
-char *loki_query_url(const char *base, const char *query, int64_t start_ns, int64_t end_ns,
-		     unsigned limit);
+char *loki_query_url(const char *base, const char *query, int64_t start_ns, int64_t end_ns, unsigned limit);
 
 #endif

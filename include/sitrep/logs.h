@@ -34,8 +34,7 @@ extern const char logclass_default_warn[];
  * message in err ("pattern 2: missing ) at offset 5") when one does not compile.
  * Free with logclass_free. */
 struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
-			      const char *const *warn_patterns, size_t nwarn, char *err,
-			      size_t errcap);
+                              const char *const *warn_patterns, size_t nwarn, char *err, size_t errcap);
 void logclass_free(struct logclass *lc);
 /* Severity of one line (no newline): the JSON level field when the line is a
  * JSON object that has one, else the patterns. */
@@ -82,8 +81,8 @@ struct log_group {
 	char *sample;      /* the most recent line of the group, sanitized, owned */
 	uint64_t count;    /* exact, whatever was evicted from the ring */
 	int64_t first_ms, last_ms;
-	uint16_t source;   /* source of the most recent line */
-	uint8_t sev;       /* the highest severity seen */
+	uint16_t source; /* source of the most recent line */
+	uint8_t sev;     /* the highest severity seen */
 	/* private: hash chain and recency list */
 	struct log_group *chain, *newer, *older;
 };
@@ -97,8 +96,8 @@ struct logstore_stats {
 
 struct logstore;
 
-#define LOGSTORE_DEFAULT_LINES 10000
-#define LOGSTORE_DEFAULT_GROUPS 1000
+#define LOGSTORE_DEFAULT_LINES      10000
+#define LOGSTORE_DEFAULT_GROUPS     1000
 #define LOGSTORE_DEFAULT_LINE_BYTES 8192
 
 /* A new store with one reference. max_line_bytes caps the stored text of a line
@@ -116,8 +115,8 @@ const char *logstore_source_name(const struct logstore *st, unsigned index);
 /* Adds a line: raw bytes, sanitized here. time_ms 0 means "the time in the line,
  * else now". sev < 0 means classify with lc; lc may be NULL when sev >= 0. Lines
  * of severity warn or error are fingerprinted into groups. */
-void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms,
-		     int sev, const char *raw, size_t len, bool cut);
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
+                     const char *raw, size_t len, bool cut);
 
 /* Lines in time order (ties: arrival order); index 0 is the oldest. */
 size_t logstore_nlines(const struct logstore *st);

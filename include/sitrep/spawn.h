@@ -15,10 +15,10 @@
 struct spawn;
 
 struct spawn_options {
-	char *const *argv;        /* copied; argv[0] is looked up on PATH */
-	size_t max_line;          /* lines longer are cut (0: 1 MiB) */
-	unsigned backoff_min_ms;  /* first restart delay (0: 1 s) */
-	unsigned backoff_max_ms;  /* longest delay (0: 60 s) */
+	char *const *argv;       /* copied; argv[0] is looked up on PATH */
+	size_t max_line;         /* lines longer are cut (0: 1 MiB) */
+	unsigned backoff_min_ms; /* first restart delay (0: 1 s) */
+	unsigned backoff_max_ms; /* longest delay (0: 60 s) */
 };
 
 struct spawn_callbacks {
@@ -33,8 +33,8 @@ struct spawn_callbacks {
 
 /* Allocates; nothing runs until spawn_start. Owns itself until spawn_close's
  * callback has run. */
-struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt,
-			const struct spawn_callbacks *cb, void *ctx);
+struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt, const struct spawn_callbacks *cb,
+                        void *ctx);
 /* Starts the child now (restarts are automatic). */
 void spawn_start(struct spawn *sp);
 /* Stops the child (SIGTERM), closes the handles and frees; closed may be NULL. */

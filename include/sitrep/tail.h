@@ -17,12 +17,12 @@
 struct tail;
 
 struct tail_options {
-	const char *path;     /* copied */
-	bool from_start;      /* read the whole existing file first */
-	size_t tail_bytes;    /* at start, at most this much of the end (0: 64 KiB) */
-	size_t tail_lines;    /* at start, the last N lines instead (0: use tail_bytes) */
-	unsigned poll_ms;     /* stat interval (0: 250 ms) */
-	size_t max_line;      /* lines longer are cut (0: 1 MiB) */
+	const char *path;  /* copied */
+	bool from_start;   /* read the whole existing file first */
+	size_t tail_bytes; /* at start, at most this much of the end (0: 64 KiB) */
+	size_t tail_lines; /* at start, the last N lines instead (0: use tail_bytes) */
+	unsigned poll_ms;  /* stat interval (0: 250 ms) */
+	size_t max_line;   /* lines longer are cut (0: 1 MiB) */
 };
 
 struct tail_callbacks {
@@ -39,8 +39,8 @@ struct tail_callbacks {
 
 /* Allocates a follower; nothing happens until tail_start. The tail owns itself
  * until tail_close's callback has run. */
-struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt,
-		      const struct tail_callbacks *cb, void *ctx);
+struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt, const struct tail_callbacks *cb,
+                      void *ctx);
 int tail_start(struct tail *t);
 /* Closes the handles and frees the tail; closed (may be NULL) runs after. */
 void tail_close(struct tail *t, void (*closed)(void *ctx));

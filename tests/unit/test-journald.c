@@ -44,8 +44,8 @@ static void test_fixture(void **state)
 	for (int i = 0; i < n; i++) {
 		int sev = (int)logclass_classify(lc, e[i].text, e[i].len);
 		int psev = journald_priority_sev(e[i].priority);
-		logstore_ingest(st, NULL, 0, e[i].time_ms, psev > sev ? psev : sev, e[i].text,
-				e[i].len, false);
+		logstore_ingest(st, NULL, 0, e[i].time_ms, psev > sev ? psev : sev, e[i].text, e[i].len,
+		                false);
 		free(e[i].text);
 	}
 	assert_int_equal(logstore_stats(st)->errors, 3);
@@ -74,8 +74,8 @@ static void test_not_entries(void **state)
 static void test_argv(void **state)
 {
 	char **argv = journald_argv("journalctl", "app.service", "err", 50);
-	const char *want[] = {"journalctl", "-f", "-o", "json", "-n", "50", "--no-pager",
-			      "-u", "app.service", "-p", "err", NULL};
+	const char *want[] = {"journalctl", "-f", "-o",          "json", "-n",  "50",
+	                      "--no-pager", "-u", "app.service", "-p",   "err", NULL};
 	for (size_t i = 0; want[i] != NULL; i++)
 		assert_string_equal(argv[i], want[i]);
 	assert_null(argv[11]);
@@ -89,9 +89,9 @@ static void test_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture),
-		cmocka_unit_test(test_not_entries),
-		cmocka_unit_test(test_argv),
+	    cmocka_unit_test(test_fixture),
+	    cmocka_unit_test(test_not_entries),
+	    cmocka_unit_test(test_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,7 @@ static void test_defaults(void **state)
 	char err[200];
 	struct logclass *lc = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
 	assert_non_null(lc);
-	assert_int_equal(classify(lc, "2024/05/01 10:00:00 [error] 12#12: *1 open() failed"),
-			 LOG_SEV_ERROR);
+	assert_int_equal(classify(lc, "2024/05/01 10:00:00 [error] 12#12: *1 open() failed"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "FATAL: database is gone"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "panic: runtime error: index out of range"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "java.lang.NullPointerException at Foo.bar"), LOG_SEV_ERROR);
@@ -31,7 +30,7 @@ static void test_defaults(void **state)
 	assert_int_equal(classify(lc, "kernel: app[123]: segfault at 0 ip 000"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "CRITICAL disk full"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "2024/05/01 10:00:00 [warn] 1#1: conflicting server name"),
-			 LOG_SEV_WARN);
+	                 LOG_SEV_WARN);
 	assert_int_equal(classify(lc, "Warning: deprecated option"), LOG_SEV_WARN);
 	assert_int_equal(classify(lc, "GET / 200 ok"), LOG_SEV_INFO);
 	assert_int_equal(classify(lc, "error_log set to /tmp/x"), LOG_SEV_INFO); /* not a word */
@@ -47,14 +46,14 @@ static void test_access_log_5xx(void **state)
 	char err[200];
 	struct logclass *lc = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
 	assert_int_equal(classify(lc, "127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /x HTTP/1.1\" "
-				      "502 157 \"-\" \"curl/7.88.1\""),
-			 LOG_SEV_ERROR);
+	                              "502 157 \"-\" \"curl/7.88.1\""),
+	                 LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /x HTTP/1.1\" "
-				      "404 157 \"-\" \"curl/7.88.1\""),
-			 LOG_SEV_INFO);
+	                              "404 157 \"-\" \"curl/7.88.1\""),
+	                 LOG_SEV_INFO);
 	assert_int_equal(classify(lc, "127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /502 "
-				      "HTTP/1.1\" 200 502 \"-\" \"-\""),
-			 LOG_SEV_INFO);
+	                              "HTTP/1.1\" 200 502 \"-\" \"-\""),
+	                 LOG_SEV_INFO);
 	logclass_free(lc);
 }
 
@@ -97,10 +96,10 @@ static void test_json_level(void **state)
 	assert_int_equal(sev, LOG_SEV_ERROR);
 	/* The level field wins over words in the message. */
 	assert_int_equal(classify(lc, "{\"ts\":1,\"level\":\"info\",\"msg\":\"0 errors, fatal none\"}"),
-			 LOG_SEV_INFO);
+	                 LOG_SEV_INFO);
 	assert_int_equal(classify(lc, "{\"msg\":\"disk\",\"lvl\":\"WARN\"}"), LOG_SEV_WARN);
 	assert_int_equal(classify(lc, " {\"nested\":{\"level\":\"error\"},\"severity\":\"warning\"}"),
-			 LOG_SEV_WARN);
+	                 LOG_SEV_WARN);
 	assert_int_equal(classify(lc, "{\"level\":50,\"msg\":\"bunyan\"}"), LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "{\"level\":40}"), LOG_SEV_WARN);
 	assert_int_equal(classify(lc, "{\"level\":30,\"msg\":\"error words\"}"), LOG_SEV_INFO);
@@ -135,9 +134,9 @@ static void test_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_access_log_5xx),
-		cmocka_unit_test(test_custom),	   cmocka_unit_test(test_bad_pattern),
-		cmocka_unit_test(test_json_level), cmocka_unit_test(test_fixture),
+	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_access_log_5xx),
+	    cmocka_unit_test(test_custom),     cmocka_unit_test(test_bad_pattern),
+	    cmocka_unit_test(test_json_level), cmocka_unit_test(test_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,13 +71,13 @@ static void test_group_eviction(void **state)
 {
 	struct logstore *st = logstore_new(10, 4, 0);
 	int64_t t0 = now_ms() - 100000;
-	const char *kinds[] = {"alpha failed", "beta failed", "gamma failed", "delta failed",
-			       "epsilon failed", "zeta failed"};
+	const char *kinds[] = {"alpha failed", "beta failed",    "gamma failed",
+	                       "delta failed", "epsilon failed", "zeta failed"};
 	/* alpha is seen often and stays recent; the rest come once each. */
 	for (int i = 0; i < 6; i++) {
 		logstore_ingest(st, NULL, 0, t0 + 2 * i, LOG_SEV_ERROR, "alpha failed", 12, false);
-		logstore_ingest(st, NULL, 0, t0 + 2 * i + 1, LOG_SEV_ERROR, kinds[i],
-				strlen(kinds[i]), false);
+		logstore_ingest(st, NULL, 0, t0 + 2 * i + 1, LOG_SEV_ERROR, kinds[i], strlen(kinds[i]),
+		                false);
 	}
 	assert_int_equal(logstore_ngroups(st), 4);
 	assert_int_equal(logstore_stats(st)->groups_evicted, 2);
@@ -189,7 +189,7 @@ static void test_logtime(void **state)
 	assert_int_equal(logtime_parse("2024-05-01T10:00:12.345Z x", 26, now), 1714557612345LL);
 	assert_int_equal(logtime_parse("2024-05-01T12:00:12+02:00 x", 27, now), 1714557612000LL);
 	assert_int_equal(logtime_parse("127.0.0.1 - - [01/May/2024:10:00:12 +0000] \"GET", 48, now),
-			 1714557612000LL);
+	                 1714557612000LL);
 	assert_true(logtime_parse("2024/05/01 10:00:12 [error]", 27, now) > 0);
 	assert_true(logtime_parse("May  1 10:00:12 host app:", 25, now) > 0);
 	assert_int_equal(logtime_parse("hello world", 11, now), 0);
@@ -200,10 +200,13 @@ static void test_logtime(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_counts),	       cmocka_unit_test(test_group_eviction),
-		cmocka_unit_test(test_time_order_and_sources), cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_rate_and_deploy),	       cmocka_unit_test(test_refcount),
-		cmocka_unit_test(test_logtime),
+	    cmocka_unit_test(test_ring_counts),
+	    cmocka_unit_test(test_group_eviction),
+	    cmocka_unit_test(test_time_order_and_sources),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_rate_and_deploy),
+	    cmocka_unit_test(test_refcount),
+	    cmocka_unit_test(test_logtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

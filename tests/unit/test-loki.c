@@ -64,19 +64,19 @@ static void test_errors(void **state)
 static void test_url(void **state)
 {
 	char *u = loki_query_url("http://127.0.0.1:3100/", "{app=\"web\"} |= \"error\"",
-				 1714557600000000001LL, 1714557660000000000LL, 500);
+	                         1714557600000000001LL, 1714557660000000000LL, 500);
 	assert_string_equal(u, "http://127.0.0.1:3100/loki/api/v1/query_range?query=%7Bapp%3D%22web"
-			       "%22%7D%20%7C%3D%20%22error%22&start=1714557600000000001&end="
-			       "1714557660000000000&limit=500&direction=forward");
+	                       "%22%7D%20%7C%3D%20%22error%22&start=1714557600000000001&end="
+	                       "1714557660000000000&limit=500&direction=forward");
 	free(u);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_streams),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_streams),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
