@@ -155,6 +155,13 @@ static void logs_publish(struct logs_source *ls)
 	}
 	ls->published_gen = logstore_generation(ls->store);
 	ls->errors_changed = false;
+	if (!ls->published && err != NULL && logstore_stats(ls->store)->lines == 0) {
+		/* Nothing read and something wrong: an error, not an empty "stale" pane. */
+		source_fail(src, "%s", err);
+		ls->refresh_pending = false;
+		free(err);
+		return;
+	}
 	if (!ls->published) {
 		/* The snapshot holds its own reference to the live store. */
 		source_publish(src, logstore_ref(ls->store));
