@@ -465,7 +465,11 @@ static void procfs_run(struct procfs_state *st, bool may_settle)
 		return;
 	}
 	if (baseline && may_settle && src->loop != NULL) {
-		metrics_data_free(m);
+		/* the very first frame should not wait for the second sample */
+		if (src->snap.data == NULL)
+			source_publish_preview(src, m);
+		else
+			metrics_data_free(m);
 		procfs_names_free(&names);
 		if (!st->settle_init) {
 			uv_timer_init(src->loop, &st->settle);

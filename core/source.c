@@ -73,6 +73,14 @@ void source_publish(struct source *src, void *data)
 	source_changed(src);
 }
 
+void source_publish_preview(struct source *src, void *data)
+{
+	bool in_flight = src->in_flight, done = src->done_once;
+	source_publish(src, data);
+	src->in_flight = in_flight;
+	src->done_once = done;
+}
+
 void source_fail(struct source *src, const char *fmt, ...)
 {
 	struct snapshot *snap = &src->snap;

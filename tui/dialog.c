@@ -35,7 +35,7 @@ void dialog_close(struct dialog *dlg)
 
 /* Calls out(line, len) for each wrapped row; returns the number of rows. */
 static int dialog_wrap(const char *text, int w, void (*out)(void *ctx, int row, const char *line, size_t len),
-		       void *ctx)
+                       void *ctx)
 {
 	int rows = 0;
 	const char *p = text;
@@ -103,8 +103,8 @@ void dialog_draw(struct dialog *dlg, bool force)
 	if (h < 3)
 		return;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2;
-	if (dlg->win == NULL || getmaxy(dlg->win) != h || getmaxx(dlg->win) != w ||
-	    getbegy(dlg->win) != y || getbegx(dlg->win) != x) {
+	if (dlg->win == NULL || getmaxy(dlg->win) != h || getmaxx(dlg->win) != w || getbegy(dlg->win) != y ||
+	    getbegx(dlg->win) != x) {
 		if (dlg->win != NULL)
 			delwin(dlg->win);
 		dlg->win = newwin(h, w, y, x);
@@ -135,14 +135,14 @@ void dialog_draw(struct dialog *dlg, bool force)
 	char title[200];
 	snprintf(title, sizeof(title), " %s ", dlg->title);
 	widgets_text_nopad(dlg->win, 0, 2, w - 4, title, ROLE_TITLE_FOCUS);
-	struct dialog_draw_ctx ctx = { dlg, iw };
+	struct dialog_draw_ctx ctx = {dlg, iw};
 	dialog_wrap(dlg->text, iw, dialog_draw_row, &ctx);
 	for (int r = rows - dlg->scroll; r < dlg->body_h; r++)
 		widgets_fill(dlg->win, 1 + r, 2, iw, ROLE_HELP);
 	char hint[64];
 	if (rows > dlg->body_h)
-		snprintf(hint, sizeof(hint), " Esc close  j/k scroll %d/%d ",
-			 dlg->scroll + dlg->body_h, rows);
+		snprintf(hint, sizeof(hint), " Esc close  j/k scroll %d/%d ", dlg->scroll + dlg->body_h,
+		         rows);
 	else
 		snprintf(hint, sizeof(hint), " Esc close ");
 	int hw = widgets_width(hint);
@@ -160,26 +160,13 @@ bool dialog_key(struct dialog *dlg, enum keymap_action action, int key)
 	if (key == 27 || action == KEYMAP_QUIT || action == KEYMAP_DETAIL || action == KEYMAP_HELP)
 		return true;
 	switch (action) {
-	case KEYMAP_UP:
-		dlg->scroll--;
-		break;
-	case KEYMAP_DOWN:
-		dlg->scroll++;
-		break;
-	case KEYMAP_PAGE_UP:
-		dlg->scroll -= page;
-		break;
-	case KEYMAP_PAGE_DOWN:
-		dlg->scroll += page;
-		break;
-	case KEYMAP_TOP:
-		dlg->scroll = 0;
-		break;
-	case KEYMAP_BOTTOM:
-		dlg->scroll = dlg->rows;
-		break;
-	default:
-		break;
+	case KEYMAP_UP: dlg->scroll--; break;
+	case KEYMAP_DOWN: dlg->scroll++; break;
+	case KEYMAP_PAGE_UP: dlg->scroll -= page; break;
+	case KEYMAP_PAGE_DOWN: dlg->scroll += page; break;
+	case KEYMAP_TOP: dlg->scroll = 0; break;
+	case KEYMAP_BOTTOM: dlg->scroll = dlg->rows; break;
+	default: break;
 	}
 	if (dlg->scroll > dlg->rows - dlg->body_h)
 		dlg->scroll = dlg->rows - dlg->body_h;

@@ -16,14 +16,13 @@ static void help_add(char **text, const char *keys, const char *what)
 }
 
 static const enum keymap_action help_order[] = {
-	KEYMAP_NEXT_PANE, KEYMAP_PREV_PANE, KEYMAP_ZOOM,       KEYMAP_UP,          KEYMAP_DOWN,
-	KEYMAP_PAGE_UP,   KEYMAP_PAGE_DOWN, KEYMAP_TOP,        KEYMAP_BOTTOM,      KEYMAP_DETAIL,
-	KEYMAP_FILTER,    KEYMAP_NEXT_MATCH, KEYMAP_PREV_MATCH, KEYMAP_TOGGLE_VIEW, KEYMAP_TIMELINE,
-	KEYMAP_REFRESH,   KEYMAP_HELP,      KEYMAP_QUIT,
+    KEYMAP_NEXT_PANE,  KEYMAP_PREV_PANE,   KEYMAP_ZOOM,     KEYMAP_UP,      KEYMAP_DOWN,   KEYMAP_PAGE_UP,
+    KEYMAP_PAGE_DOWN,  KEYMAP_TOP,         KEYMAP_BOTTOM,   KEYMAP_DETAIL,  KEYMAP_FILTER, KEYMAP_NEXT_MATCH,
+    KEYMAP_PREV_MATCH, KEYMAP_TOGGLE_VIEW, KEYMAP_TIMELINE, KEYMAP_REFRESH, KEYMAP_HELP,   KEYMAP_QUIT,
 };
 
 static const enum keymap_action help_actions[] = {
-	KEYMAP_PURGE, KEYMAP_PURGE_ALL, KEYMAP_RESTART, KEYMAP_ROLLBACK, KEYMAP_SILENCE, KEYMAP_EXPORT,
+    KEYMAP_PURGE, KEYMAP_PURGE_ALL, KEYMAP_RESTART, KEYMAP_ROLLBACK, KEYMAP_SILENCE, KEYMAP_EXPORT,
 };
 
 char *help_text(const struct keymap *km, bool read_only)
@@ -39,7 +38,7 @@ char *help_text(const struct keymap *km, bool read_only)
 	help_add(&text, "mouse", "click focuses a pane, the wheel scrolls it");
 
 	char *more = xasprintf("%s\nActions (the focused pane's; each asks to confirm)%s\n\n", text,
-			       read_only ? " - READ-ONLY: all refused" : "");
+	                       read_only ? " - READ-ONLY: all refused" : "");
 	free(text);
 	text = more;
 	for (size_t i = 0; i < ARRAY_LEN(help_actions); i++) {

@@ -16,100 +16,75 @@ static const struct {
 	const char *name;
 	const char *help;
 } keymap_actions[KEYMAP_COUNT] = {
-	[KEYMAP_NONE] = { "none", "" },
-	[KEYMAP_QUIT] = { "quit", "quit sitrep" },
-	[KEYMAP_HELP] = { "help", "this help" },
-	[KEYMAP_ZOOM] = { "zoom", "zoom the focused pane to the whole screen, or back" },
-	[KEYMAP_NEXT_PANE] = { "next_pane", "focus the next pane" },
-	[KEYMAP_PREV_PANE] = { "prev_pane", "focus the previous pane" },
-	[KEYMAP_REFRESH] = { "refresh", "refresh the focused pane now (all panes without focus)" },
-	[KEYMAP_UP] = { "up", "move up / scroll up" },
-	[KEYMAP_DOWN] = { "down", "move down / scroll down" },
-	[KEYMAP_PAGE_UP] = { "page_up", "one page up" },
-	[KEYMAP_PAGE_DOWN] = { "page_down", "one page down" },
-	[KEYMAP_TOP] = { "top", "to the top" },
-	[KEYMAP_BOTTOM] = { "bottom", "to the bottom" },
-	[KEYMAP_DETAIL] = { "detail", "details of the selected row" },
-	[KEYMAP_FILTER] = { "filter", "filter the focused pane" },
-	[KEYMAP_NEXT_MATCH] = { "next_match", "next match" },
-	[KEYMAP_PREV_MATCH] = { "prev_match", "previous match" },
-	[KEYMAP_TIMELINE] = { "timeline", "show the incident timeline" },
-	[KEYMAP_TOGGLE_VIEW] = { "toggle_view", "switch the focused pane's view" },
-	[KEYMAP_PURGE] = { "purge", "purge stale or selected CDN assets" },
-	[KEYMAP_PURGE_ALL] = { "purge_all", "purge everything from the CDN" },
-	[KEYMAP_RESTART] = { "restart", "restart the service" },
-	[KEYMAP_ROLLBACK] = { "rollback", "roll back the deploy" },
-	[KEYMAP_SILENCE] = { "silence", "silence the selected alert" },
-	[KEYMAP_EXPORT] = { "export", "export the timeline as Markdown" },
+    [KEYMAP_NONE] = {"none", ""},
+    [KEYMAP_QUIT] = {"quit", "quit sitrep"},
+    [KEYMAP_HELP] = {"help", "this help"},
+    [KEYMAP_ZOOM] = {"zoom", "zoom the focused pane to the whole screen, or back"},
+    [KEYMAP_NEXT_PANE] = {"next_pane", "focus the next pane"},
+    [KEYMAP_PREV_PANE] = {"prev_pane", "focus the previous pane"},
+    [KEYMAP_REFRESH] = {"refresh", "refresh the focused pane now (all panes without focus)"},
+    [KEYMAP_UP] = {"up", "move up / scroll up"},
+    [KEYMAP_DOWN] = {"down", "move down / scroll down"},
+    [KEYMAP_PAGE_UP] = {"page_up", "one page up"},
+    [KEYMAP_PAGE_DOWN] = {"page_down", "one page down"},
+    [KEYMAP_TOP] = {"top", "to the top"},
+    [KEYMAP_BOTTOM] = {"bottom", "to the bottom"},
+    [KEYMAP_DETAIL] = {"detail", "details of the selected row"},
+    [KEYMAP_FILTER] = {"filter", "filter the focused pane"},
+    [KEYMAP_NEXT_MATCH] = {"next_match", "next match"},
+    [KEYMAP_PREV_MATCH] = {"prev_match", "previous match"},
+    [KEYMAP_TIMELINE] = {"timeline", "show the incident timeline"},
+    [KEYMAP_TOGGLE_VIEW] = {"toggle_view", "switch the focused pane's view"},
+    [KEYMAP_PURGE] = {"purge", "purge stale or selected CDN assets"},
+    [KEYMAP_PURGE_ALL] = {"purge_all", "purge everything from the CDN"},
+    [KEYMAP_RESTART] = {"restart", "restart the service"},
+    [KEYMAP_ROLLBACK] = {"rollback", "roll back the deploy"},
+    [KEYMAP_SILENCE] = {"silence", "silence the selected alert"},
+    [KEYMAP_EXPORT] = {"export", "export the timeline as Markdown"},
 };
 
 static const struct {
 	enum keymap_action action;
 	int key;
 } keymap_defaults[] = {
-	{ KEYMAP_QUIT, 'q' },
-	{ KEYMAP_HELP, '?' },
-	{ KEYMAP_ZOOM, 'z' },
-	{ KEYMAP_NEXT_PANE, '\t' },
-	{ KEYMAP_PREV_PANE, KEY_BTAB },
-	{ KEYMAP_REFRESH, 'R' },
-	{ KEYMAP_UP, KEY_UP },
-	{ KEYMAP_UP, 'k' },
-	{ KEYMAP_DOWN, KEY_DOWN },
-	{ KEYMAP_DOWN, 'j' },
-	{ KEYMAP_PAGE_UP, KEY_PPAGE },
-	{ KEYMAP_PAGE_DOWN, KEY_NPAGE },
-	{ KEYMAP_TOP, KEY_HOME },
-	{ KEYMAP_TOP, 'g' },
-	{ KEYMAP_BOTTOM, KEY_END },
-	{ KEYMAP_BOTTOM, 'G' },
-	{ KEYMAP_DETAIL, '\n' },
-	{ KEYMAP_FILTER, '/' },
-	{ KEYMAP_NEXT_MATCH, 'n' },
-	{ KEYMAP_PREV_MATCH, 'N' },
-	{ KEYMAP_TIMELINE, 't' },
-	{ KEYMAP_TOGGLE_VIEW, 'v' },
-	{ KEYMAP_PURGE, 'p' },
-	{ KEYMAP_PURGE_ALL, 'P' },
-	{ KEYMAP_RESTART, 'r' },
-	{ KEYMAP_ROLLBACK, 'b' },
-	{ KEYMAP_SILENCE, 's' },
-	{ KEYMAP_EXPORT, 'e' },
+    {KEYMAP_QUIT, 'q'},           {KEYMAP_HELP, '?'},
+    {KEYMAP_ZOOM, 'z'},           {KEYMAP_NEXT_PANE, '\t'},
+    {KEYMAP_PREV_PANE, KEY_BTAB}, {KEYMAP_REFRESH, 'R'},
+    {KEYMAP_UP, KEY_UP},          {KEYMAP_UP, 'k'},
+    {KEYMAP_DOWN, KEY_DOWN},      {KEYMAP_DOWN, 'j'},
+    {KEYMAP_PAGE_UP, KEY_PPAGE},  {KEYMAP_PAGE_DOWN, KEY_NPAGE},
+    {KEYMAP_TOP, KEY_HOME},       {KEYMAP_TOP, 'g'},
+    {KEYMAP_BOTTOM, KEY_END},     {KEYMAP_BOTTOM, 'G'},
+    {KEYMAP_DETAIL, '\n'},        {KEYMAP_FILTER, '/'},
+    {KEYMAP_NEXT_MATCH, 'n'},     {KEYMAP_PREV_MATCH, 'N'},
+    {KEYMAP_TIMELINE, 't'},       {KEYMAP_TOGGLE_VIEW, 'v'},
+    {KEYMAP_PURGE, 'p'},          {KEYMAP_PURGE_ALL, 'P'},
+    {KEYMAP_RESTART, 'r'},        {KEYMAP_ROLLBACK, 'b'},
+    {KEYMAP_SILENCE, 's'},        {KEYMAP_EXPORT, 'e'},
 };
 
 static const struct {
 	const char *name;
 	int key;
 } keymap_names[] = {
-	{ "Tab", '\t' },
-	{ "S-Tab", KEY_BTAB },
-	{ "Enter", '\n' },
-	{ "Esc", KEY_ESC },
-	{ "Space", ' ' },
-	{ "Up", KEY_UP },
-	{ "Down", KEY_DOWN },
-	{ "Left", KEY_LEFT },
-	{ "Right", KEY_RIGHT },
-	{ "PgUp", KEY_PPAGE },
-	{ "PgDn", KEY_NPAGE },
-	{ "Home", KEY_HOME },
-	{ "End", KEY_END },
-	{ "Backspace", KEY_BACKSPACE },
-	{ "Delete", KEY_DC },
-	{ "Insert", KEY_IC },
+    {"Tab", '\t'},        {"S-Tab", KEY_BTAB},
+    {"Enter", '\n'},      {"Esc", KEY_ESC},
+    {"Space", ' '},       {"Up", KEY_UP},
+    {"Down", KEY_DOWN},   {"Left", KEY_LEFT},
+    {"Right", KEY_RIGHT}, {"PgUp", KEY_PPAGE},
+    {"PgDn", KEY_NPAGE},  {"Home", KEY_HOME},
+    {"End", KEY_END},     {"Backspace", KEY_BACKSPACE},
+    {"Delete", KEY_DC},   {"Insert", KEY_IC},
 };
 
 int keymap_normalize(int key)
 {
 	switch (key) {
 	case '\r':
-	case KEY_ENTER:
-		return '\n';
+	case KEY_ENTER: return '\n';
 	case 127:
-	case 8:
-		return KEY_BACKSPACE;
-	default:
-		return key;
+	case 8: return KEY_BACKSPACE;
+	default: return key;
 	}
 }
 
@@ -195,7 +170,7 @@ static enum keymap_action keymap_find_action(const char *name)
 
 void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n)
 {
-	bool cleared[KEYMAP_COUNT] = { false };
+	bool cleared[KEYMAP_COUNT] = {false};
 	for (size_t i = 0; i < n; i++) {
 		enum keymap_action a = keymap_find_action(keys[i].name);
 		int key = keymap_parse(keys[i].key);

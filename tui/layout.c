@@ -7,10 +7,10 @@
 
 #include "sitrep/layout.h"
 
-static const struct layout_rect layout_none = { 0, 0, 0, 0 };
+static const struct layout_rect layout_none = {0, 0, 0, 0};
 
-enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus,
-				struct layout_rect *panes, struct layout_rect *status)
+enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus, struct layout_rect *panes,
+                                struct layout_rect *status)
 {
 	for (int i = 0; i < n; i++)
 		panes[i] = layout_none;
@@ -18,13 +18,13 @@ enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus,
 	if (w < LAYOUT_MIN_W || h < LAYOUT_MIN_H)
 		return LAYOUT_TOO_SMALL;
 
-	*status = (struct layout_rect){ h - 1, 0, 1, w };
+	*status = (struct layout_rect){h - 1, 0, 1, w};
 	if (n <= 0)
 		return LAYOUT_EMPTY;
 
 	int area = h - 1;
 	if (zoom >= 0 && zoom < n) {
-		panes[zoom] = (struct layout_rect){ 0, 0, area, w };
+		panes[zoom] = (struct layout_rect){0, 0, area, w};
 		return LAYOUT_ZOOM;
 	}
 
@@ -48,11 +48,11 @@ enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus,
 		int rh = base + (r - first < extra ? 1 : 0);
 		int i = r * cols;
 		if (cols == 1 || i + 1 >= n) {
-			panes[i] = (struct layout_rect){ y, 0, rh, w };
+			panes[i] = (struct layout_rect){y, 0, rh, w};
 		} else {
 			int left = w / 2;
-			panes[i] = (struct layout_rect){ y, 0, rh, left };
-			panes[i + 1] = (struct layout_rect){ y, left, rh, w - left };
+			panes[i] = (struct layout_rect){y, 0, rh, left};
+			panes[i + 1] = (struct layout_rect){y, left, rh, w - left};
 		}
 		y += rh;
 	}

@@ -53,6 +53,6 @@ static void pane_generic_draw(struct pane *pane, WINDOW *win, int h, int w)
 }
 
 const struct pane_ops pane_generic = {
-	.kind = "generic",
-	.draw = pane_generic_draw,
+    .kind = "generic",
+    .draw = pane_generic_draw,
 };

@@ -37,16 +37,16 @@ static size_t pane_metrics_nrows(const struct metrics_data *m)
 static struct metrics_row pane_metrics_row(const struct metrics_data *m, size_t r)
 {
 	if (r < m->nseries)
-		return (struct metrics_row){ ROW_SERIES, r };
+		return (struct metrics_row){ROW_SERIES, r};
 	r -= m->nseries;
 	if (m->ncores > 0) {
 		if (r == 0)
-			return (struct metrics_row){ ROW_CORES, 0 };
+			return (struct metrics_row){ROW_CORES, 0};
 		r--;
 	}
 	if (r == 0)
-		return (struct metrics_row){ ROW_PROC_HEADER, 0 };
-	return (struct metrics_row){ ROW_PROC, r - 1 };
+		return (struct metrics_row){ROW_PROC_HEADER, 0};
+	return (struct metrics_row){ROW_PROC, r - 1};
 }
 
 /* Thresholds for per-core and per-process CPU: those of a "CPU" series when
@@ -78,7 +78,7 @@ static void pane_metrics_labels(const struct metric_series *s, char *buf, size_t
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->nlabels; i++) {
 		int n = snprintf(buf + used, cap - used, "%s%s=%s", i > 0 ? " " : "", s->labels[i].name,
-				 s->labels[i].value);
+		                 s->labels[i].value);
 		if (n < 0 || (size_t)n >= cap - used)
 			break;
 		used += (size_t)n;
@@ -100,7 +100,7 @@ static int pane_metrics_name_width(const struct metrics_data *m, int w)
 }
 
 static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int w,
-				     const struct metric_series *s, int nw, bool selected)
+                                     const struct metric_series *s, int nw, bool selected)
 {
 	int x = 0;
 	const int vw = 9;
@@ -153,15 +153,30 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 		char labels[300];
 		pane_metrics_labels(s, labels, sizeof(labels));
 		snprintf(middle, sizeof(middle), "%s%s%s%s", s->detail != NULL ? " " : "",
-			 s->detail != NULL ? s->detail : "", labels[0] ? " " : "", labels);
+		         s->detail != NULL ? s->detail : "", labels[0] ? " " : "", labels);
 	}
 	widgets_text(win, y, x, mw, middle, mrole);
 	x += mw;
 	if (sw > 1) {
 		widgets_fill(win, y, x, 1, ROLE_NORMAL);
-		bool pct = strcmp(s->unit, "%") == 0;
-		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, 0, pct ? 100 : 0,
-				  ROLE_SPARK);
+		/* Percentages on their full scale; other series from zero when
+		 * they never go negative, so small wobbles do not look like spikes. */
+		double lo = 0, hi = 0;
+		if (strcmp(s->unit, "%") == 0) {
+			hi = 100;
+		} else {
+			for (size_t i = 0; i < s->nhistory; i++) {
+				if (!isfinite(s->history[i]))
+					continue;
+				if (s->history[i] < lo)
+					lo = s->history[i];
+				if (s->history[i] > hi)
+					hi = s->history[i];
+			}
+			if (lo < 0)
+				lo = hi = 0; /* auto-scale */
+		}
+		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, lo, hi, ROLE_SPARK);
 	} else if (sw == 1) {
 		widgets_fill(win, y, x, 1, ROLE_NORMAL);
 	}
@@ -183,7 +198,8 @@ static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metr
 		if (bw > 8)
 			bw = 8;
 		for (size_t i = 0; i < n; i++) {
-			widgets_bar(win, y, x, bw, m->cores[i], pane_metrics_cpu_role(m->cores[i], warn, crit));
+			widgets_bar(win, y, x, bw, m->cores[i],
+			            pane_metrics_cpu_role(m->cores[i], warn, crit));
 			widgets_fill(win, y, x + bw, 1, ROLE_NORMAL);
 			x += bw + 1;
 		}
@@ -198,7 +214,7 @@ static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metr
 			fit = n;
 		for (size_t i = 0; i < fit; i++) {
 			widgets_sparkline(win, y, x, 1, &m->cores[i], 1, 0, 100,
-					  pane_metrics_cpu_role(m->cores[i], warn, crit));
+			                  pane_metrics_cpu_role(m->cores[i], warn, crit));
 			x++;
 		}
 		if (fit < n) {
@@ -217,7 +233,7 @@ struct proc_cols {
 
 static struct proc_cols pane_metrics_proc_cols(int w)
 {
-	struct proc_cols c = { 7, 0, 7, 7 };
+	struct proc_cols c = {7, 0, 7, 7};
 	if (w < 32)
 		c.rss = 0;
 	if (w < 22)
@@ -242,7 +258,7 @@ static void pane_metrics_right(WINDOW *win, int y, int x, int cw, const char *te
 }
 
 static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metrics_data *m,
-				   const struct metric_proc *p, bool selected)
+                                   const struct metric_proc *p, bool selected)
 {
 	struct proc_cols c = pane_metrics_proc_cols(w);
 	int x = 0;
@@ -305,18 +321,10 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 		struct metrics_row row = pane_metrics_row(m, r);
 		bool sel = pane->focused && pane->selected == (int)r;
 		switch (row.kind) {
-		case ROW_SERIES:
-			pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], nw, sel);
-			break;
-		case ROW_CORES:
-			pane_metrics_draw_cores(win, y, w, m);
-			break;
-		case ROW_PROC_HEADER:
-			pane_metrics_draw_proc(win, y, w, m, NULL, false);
-			break;
-		case ROW_PROC:
-			pane_metrics_draw_proc(win, y, w, m, &m->procs[row.i], sel);
-			break;
+		case ROW_SERIES: pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], nw, sel); break;
+		case ROW_CORES: pane_metrics_draw_cores(win, y, w, m); break;
+		case ROW_PROC_HEADER: pane_metrics_draw_proc(win, y, w, m, NULL, false); break;
+		case ROW_PROC: pane_metrics_draw_proc(win, y, w, m, &m->procs[row.i], sel); break;
 		}
 	}
 	if (nrows == 0 && y < h)
@@ -336,26 +344,13 @@ static bool pane_metrics_key(struct pane *pane, int ch)
 		page = 1;
 	int sel = pane->selected;
 	switch (ch) {
-	case KEY_UP:
-		sel = sel < 0 ? n - 1 : sel - 1;
-		break;
-	case KEY_DOWN:
-		sel = sel + 1;
-		break;
-	case KEY_PPAGE:
-		sel = (sel < 0 ? 0 : sel) - page;
-		break;
-	case KEY_NPAGE:
-		sel = (sel < 0 ? 0 : sel) + page;
-		break;
-	case KEY_HOME:
-		sel = 0;
-		break;
-	case KEY_END:
-		sel = n - 1;
-		break;
-	default:
-		return false;
+	case KEY_UP: sel = sel < 0 ? n - 1 : sel - 1; break;
+	case KEY_DOWN: sel = sel + 1; break;
+	case KEY_PPAGE: sel = (sel < 0 ? 0 : sel) - page; break;
+	case KEY_NPAGE: sel = (sel < 0 ? 0 : sel) + page; break;
+	case KEY_HOME: sel = 0; break;
+	case KEY_END: sel = n - 1; break;
+	default: return false;
 	}
 	if (sel >= n)
 		sel = n - 1;
@@ -389,8 +384,8 @@ static char *pane_metrics_series_detail(const struct metric_series *s)
 		text = more;
 	}
 	for (size_t i = 0; i < s->nlabels; i++) {
-		more = xasprintf("%s\n%s%s=\"%s\"", text, i == 0 ? "labels: " : "        ",
-				 s->labels[i].name, s->labels[i].value);
+		more = xasprintf("%s\n%s%s=\"%s\"", text, i == 0 ? "labels: " : "        ", s->labels[i].name,
+		                 s->labels[i].value);
 		free(text);
 		text = more;
 	}
@@ -411,8 +406,8 @@ static char *pane_metrics_series_detail(const struct metric_series *s)
 			widgets_format_value(a, sizeof(a), lo, s->unit);
 			widgets_format_value(b, sizeof(b), sum / (double)n, s->unit);
 			widgets_format_value(c, sizeof(c), hi, s->unit);
-			more = xasprintf("%s\nhistory (%zu samples): min %s, avg %s, max %s", text, n, a,
-					 b, c);
+			more =
+			    xasprintf("%s\nhistory (%zu samples): min %s, avg %s, max %s", text, n, a, b, c);
 			free(text);
 			text = more;
 		}
@@ -432,14 +427,13 @@ static char *pane_metrics_detail(struct pane *pane)
 		return NULL;
 	struct metrics_row row = pane_metrics_row(m, (size_t)pane->selected);
 	switch (row.kind) {
-	case ROW_SERIES:
-		return pane_metrics_series_detail(&m->series[row.i]);
+	case ROW_SERIES: return pane_metrics_series_detail(&m->series[row.i]);
 	case ROW_PROC: {
 		const struct metric_proc *p = &m->procs[row.i];
 		char rss[32];
 		util_bytes((double)p->rss, rss, sizeof(rss));
 		return xasprintf("process %d\nname: %s\nCPU: %.1f %% of one core\nRSS: %s", p->pid,
-				 p->name != NULL ? p->name : "?", p->cpu, rss);
+		                 p->name != NULL ? p->name : "?", p->cpu, rss);
 	}
 	case ROW_CORES: {
 		char *text = xasprintf("%zu cores, busy percent:", m->ncores);
@@ -450,14 +444,13 @@ static char *pane_metrics_detail(struct pane *pane)
 		}
 		return text;
 	}
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
 const struct pane_ops pane_metrics = {
-	.kind = "metrics",
-	.draw = pane_metrics_draw,
-	.key = pane_metrics_key,
-	.detail = pane_metrics_detail,
+    .kind = "metrics",
+    .draw = pane_metrics_draw,
+    .key = pane_metrics_key,
+    .detail = pane_metrics_detail,
 };

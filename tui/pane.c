@@ -21,8 +21,8 @@
 #include "tui-internal.h"
 
 static const struct pane_ops *const pane_table[] = {
-	&pane_metrics,
-	&pane_alerts,
+    &pane_metrics,
+    &pane_alerts,
 };
 
 const struct pane_ops *pane_ops_find(const char *kind)
@@ -71,8 +71,7 @@ const char *pane_state_label(const struct pane *pane, enum pane_state state)
 {
 	const struct source *src = pane->src;
 	/* A pane that only carries a note never gets data: "init" would promise some. */
-	if (state == PANE_INIT && src->snap.note != NULL && src->ops != NULL &&
-	    src->ops->refresh == NULL)
+	if (state == PANE_INIT && src->snap.note != NULL && src->ops != NULL && src->ops->refresh == NULL)
 		return "note";
 	return snapshot_state_name(state);
 }
@@ -80,14 +79,10 @@ const char *pane_state_label(const struct pane *pane, enum pane_state state)
 enum role pane_state_role(enum pane_state state)
 {
 	switch (state) {
-	case PANE_OK:
-		return ROLE_OK;
-	case PANE_STALE:
-		return ROLE_STALE;
-	case PANE_ERROR:
-		return ROLE_ERROR;
-	default:
-		return ROLE_DIM;
+	case PANE_OK: return ROLE_OK;
+	case PANE_STALE: return ROLE_STALE;
+	case PANE_ERROR: return ROLE_ERROR;
+	default: return ROLE_DIM;
 	}
 }
 
@@ -144,8 +139,7 @@ static void pane_clock_text(const struct pane *pane, uint64_t now_ms, char *buf,
 	if (snap->updated_ms != 0)
 		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
 	if (snap->error != NULL && snap->error_ms != 0)
-		util_age(now_ms > snap->error_ms ? now_ms - snap->error_ms : 0, err_age,
-			 sizeof(err_age));
+		util_age(now_ms > snap->error_ms ? now_ms - snap->error_ms : 0, err_age, sizeof(err_age));
 	snprintf(buf, cap, "%s|%s|%s", snapshot_state_name(st), age, err_age);
 }
 
@@ -197,7 +191,7 @@ static void pane_draw_frame(struct pane *pane, uint64_t now_ms)
 		char err_age[16] = "";
 		char line[600];
 		util_age(snap->error_ms != 0 && now_ms > snap->error_ms ? now_ms - snap->error_ms : 0,
-			 err_age, sizeof(err_age));
+		         err_age, sizeof(err_age));
 		snprintf(line, sizeof(line), "error %s: %s", err_age, snap->error);
 		widgets_text(f, row++, 1, w - 2, line, ROLE_ERROR);
 	}
@@ -267,27 +261,16 @@ bool pane_scroll_key(struct pane *pane, int key)
 	if (page < 1)
 		page = 1;
 	switch (key) {
-	case KEY_UP:
-		pane->scroll--;
-		break;
-	case KEY_DOWN:
-		pane->scroll++;
-		break;
-	case KEY_PPAGE:
-		pane->scroll -= page;
-		break;
-	case KEY_NPAGE:
-		pane->scroll += page;
-		break;
-	case KEY_HOME:
-		pane->scroll = 0;
-		break;
+	case KEY_UP: pane->scroll--; break;
+	case KEY_DOWN: pane->scroll++; break;
+	case KEY_PPAGE: pane->scroll -= page; break;
+	case KEY_NPAGE: pane->scroll += page; break;
+	case KEY_HOME: pane->scroll = 0; break;
 	case KEY_END:
 		/* The draw hook clamps to the last full page. */
 		pane->scroll = INT_MAX / 2;
 		break;
-	default:
-		return false;
+	default: return false;
 	}
 	if (pane->scroll < 0)
 		pane->scroll = 0;
@@ -305,13 +288,10 @@ char *pane_summary(const struct pane *pane, uint64_t now_ms)
 		util_rfc3339(snap->updated_wall, updated, sizeof(updated));
 		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
 	}
-	char *text = xasprintf("pane %s (kind %s, source %s)\nstate: %s\nlast data: %s%s%s%s\n",
-			       cfg->id, cfg->kind, cfg->source != NULL ? cfg->source : "-",
-			       snapshot_state_name(st), updated, age[0] ? " (" : "", age,
-			       age[0] ? " ago)" : "");
-	const char *extra[3][2] = { { "error: ", snap->error },
-				    { "warning: ", snap->warning },
-				    { "", snap->note } };
+	char *text = xasprintf("pane %s (kind %s, source %s)\nstate: %s\nlast data: %s%s%s%s\n", cfg->id,
+	                       cfg->kind, cfg->source != NULL ? cfg->source : "-", snapshot_state_name(st),
+	                       updated, age[0] ? " (" : "", age, age[0] ? " ago)" : "");
+	const char *extra[3][2] = {{"error: ", snap->error}, {"warning: ", snap->warning}, {"", snap->note}};
 	for (int i = 0; i < 3; i++) {
 		if (extra[i][1] == NULL)
 			continue;

@@ -34,7 +34,7 @@ static char screen_restore[512];
 static size_t screen_restore_len;
 static struct termios screen_saved_tio;
 static bool screen_have_tio;
-static const int screen_fatal[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL };
+static const int screen_fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
 static struct sigaction screen_old_fatal[ARRAY_LEN(screen_fatal)];
 static bool screen_handlers;
 
@@ -142,15 +142,16 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 	scr->utf8 = screen_locale_utf8();
 
 	const char *env_term = getenv("TERM");
-	const char *candidates[] = { env_term, "xterm-256color", "xterm", "vt100", "ansi", "dumb" };
+	const char *candidates[] = {env_term, "xterm-256color", "xterm", "vt100", "ansi", "dumb"};
 	const char *chosen = NULL;
 	for (size_t i = 0; i < ARRAY_LEN(candidates) && chosen == NULL; i++)
 		if (screen_term_usable(candidates[i]))
 			chosen = candidates[i];
 	if (chosen == NULL) {
-		snprintf(err, errcap, "no usable terminal description for TERM=%s (tried xterm-256color, "
-				      "xterm, vt100)",
-			 env_term != NULL ? env_term : "(unset)");
+		snprintf(err, errcap,
+		         "no usable terminal description for TERM=%s (tried xterm-256color, "
+		         "xterm, vt100)",
+		         env_term != NULL ? env_term : "(unset)");
 		return -1;
 	}
 	snprintf(scr->term, sizeof(scr->term), "%s", chosen);
@@ -189,9 +190,8 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 	leaveok(scr->input, TRUE);
 
 	if (mouse) {
-		mmask_t got = mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
-						BUTTON5_PRESSED,
-					NULL);
+		mmask_t got =
+		    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 		scr->mouse = got != 0;
 		mouseinterval(0);
 	}

@@ -13,9 +13,9 @@
 #include "sitrep/widgets.h"
 #include "tui-internal.h"
 
-/* The marks with or without ages; returns their total width. */
-static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, bool ages, bool draw,
-			   uint64_t now_ms)
+/* The marks at a level of detail (2: id and age, 1: id, 0: number and
+ * state only); returns their total width. */
+static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detail, bool draw, uint64_t now_ms)
 {
 	int used = 0;
 	for (int i = 0; i < tui->npanes; i++) {
@@ -23,10 +23,12 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, bool ages
 		const struct snapshot *snap = &p->src->snap;
 		enum pane_state st = pane_state_now(p, now_ms);
 		char name[96], state[32], age[16] = "";
-		snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
-		if (ages && snap->updated_ms != 0)
-			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age,
-				 sizeof(age));
+		if (detail > 0)
+			snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
+		else
+			snprintf(name, sizeof(name), " %d:", i + 1);
+		if (detail > 1 && snap->updated_ms != 0)
+			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
 		snprintf(state, sizeof(state), "%s%s%s", pane_state_label(p, st), age[0] ? " " : "", age);
 		int nw = widgets_width(name), sw = widgets_width(state);
 		if (draw && used < w) {
@@ -36,7 +38,7 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, bool ages
 			widgets_text_attr(win, 0, x + used, w - used, name, na);
 			if (used + nw < w)
 				widgets_text_attr(win, 0, x + used + nw, w - used - nw, state,
-						  widgets_status_attr(pane_state_role(st)));
+				                  widgets_status_attr(pane_state_role(st)));
 		}
 		used += nw + sw;
 	}
@@ -72,16 +74,21 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	if (x < left)
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 
-	bool ages = statusbar_marks(tui, win, x, left - x, true, false, now_ms) <= left - x;
-	x += statusbar_marks(tui, win, x, left - x, ages, true, now_ms);
+	/* A passing message matters more than the marks' detail: make room for it. */
+	bool msg = tui->message[0] != '\0' && now_ms < tui->message_until;
+	int room = left - x - (msg ? widgets_width(tui->message) + 2 : 0);
+	int detail = 2;
+	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > room)
+		detail--;
+	x += statusbar_marks(tui, win, x, left - x, detail, true, now_ms);
 	if (x > left)
 		x = left;
 
-	if (tui->message[0] != '\0' && now_ms < tui->message_until && x < left) {
+	if (msg && x < left) {
 		x += widgets_text_attr(win, 0, x, left - x, "  ", base);
 		if (x < left)
 			x += widgets_text_attr(win, 0, x, left - x, tui->message,
-					       widgets_status_attr(ROLE_WARN));
+			                       widgets_status_attr(ROLE_WARN));
 	}
 	if (x < left) {
 		wattrset(win, base);

@@ -19,24 +19,24 @@
 #define THEME_MAX_FILE (256 * 1024)
 
 static const char *const theme_role_names[ROLE_COUNT] = {
-	[ROLE_NORMAL] = "normal",
-	[ROLE_TITLE] = "title",
-	[ROLE_TITLE_FOCUS] = "title_focus",
-	[ROLE_BORDER] = "border",
-	[ROLE_BORDER_FOCUS] = "border_focus",
-	[ROLE_LABEL] = "label",
-	[ROLE_VALUE] = "value",
-	[ROLE_OK] = "ok",
-	[ROLE_WARN] = "warn",
-	[ROLE_CRIT] = "crit",
-	[ROLE_STALE] = "stale",
-	[ROLE_ERROR] = "error",
-	[ROLE_SELECTION] = "selection",
-	[ROLE_DIM] = "dim",
-	[ROLE_STATUS] = "status",
-	[ROLE_BADGE] = "badge",
-	[ROLE_SPARK] = "spark",
-	[ROLE_HELP] = "help",
+    [ROLE_NORMAL] = "normal",
+    [ROLE_TITLE] = "title",
+    [ROLE_TITLE_FOCUS] = "title_focus",
+    [ROLE_BORDER] = "border",
+    [ROLE_BORDER_FOCUS] = "border_focus",
+    [ROLE_LABEL] = "label",
+    [ROLE_VALUE] = "value",
+    [ROLE_OK] = "ok",
+    [ROLE_WARN] = "warn",
+    [ROLE_CRIT] = "crit",
+    [ROLE_STALE] = "stale",
+    [ROLE_ERROR] = "error",
+    [ROLE_SELECTION] = "selection",
+    [ROLE_DIM] = "dim",
+    [ROLE_STATUS] = "status",
+    [ROLE_BADGE] = "badge",
+    [ROLE_SPARK] = "spark",
+    [ROLE_HELP] = "help",
 };
 
 const char *theme_role_name(enum role role)
@@ -52,37 +52,36 @@ void theme_builtin(struct theme *theme)
 	memset(theme, 0, sizeof(*theme));
 	snprintf(theme->name, sizeof(theme->name), "default");
 	for (int r = 0; r < ROLE_COUNT; r++)
-		theme->roles[r] = (struct role_style){ .fg = -1, .bg = -1 };
+		theme->roles[r] = (struct role_style){.fg = -1, .bg = -1};
 	struct role_style *s = theme->roles;
-	s[ROLE_TITLE] = (struct role_style){ .fg = 6, .bg = -1, .bold = true };
-	s[ROLE_TITLE_FOCUS] = (struct role_style){ .fg = 0, .bg = 6, .bold = true };
-	s[ROLE_BORDER] = (struct role_style){ .fg = 240, .bg = -1 };
-	s[ROLE_BORDER_FOCUS] = (struct role_style){ .fg = 6, .bg = -1, .bold = true };
-	s[ROLE_LABEL] = (struct role_style){ .fg = 250, .bg = -1 };
-	s[ROLE_VALUE] = (struct role_style){ .fg = -1, .bg = -1, .bold = true };
-	s[ROLE_OK] = (struct role_style){ .fg = 2, .bg = -1 };
-	s[ROLE_WARN] = (struct role_style){ .fg = 3, .bg = -1, .bold = true };
-	s[ROLE_CRIT] = (struct role_style){ .fg = 9, .bg = -1, .bold = true };
-	s[ROLE_STALE] = (struct role_style){ .fg = 5, .bg = -1 };
-	s[ROLE_ERROR] = (struct role_style){ .fg = 9, .bg = -1, .bold = true };
-	s[ROLE_SELECTION] = (struct role_style){ .fg = -1, .bg = -1, .reverse = true };
-	s[ROLE_DIM] = (struct role_style){ .fg = 244, .bg = -1 };
-	s[ROLE_STATUS] = (struct role_style){ .fg = 252, .bg = 236 };
-	s[ROLE_BADGE] = (struct role_style){ .fg = 0, .bg = 3, .bold = true };
-	s[ROLE_SPARK] = (struct role_style){ .fg = 6, .bg = -1 };
-	s[ROLE_HELP] = (struct role_style){ .fg = 255, .bg = 238 };
+	s[ROLE_TITLE] = (struct role_style){.fg = 6, .bg = -1, .bold = true};
+	s[ROLE_TITLE_FOCUS] = (struct role_style){.fg = 0, .bg = 6, .bold = true};
+	s[ROLE_BORDER] = (struct role_style){.fg = 240, .bg = -1};
+	s[ROLE_BORDER_FOCUS] = (struct role_style){.fg = 6, .bg = -1, .bold = true};
+	s[ROLE_LABEL] = (struct role_style){.fg = 250, .bg = -1};
+	s[ROLE_VALUE] = (struct role_style){.fg = -1, .bg = -1, .bold = true};
+	s[ROLE_OK] = (struct role_style){.fg = 2, .bg = -1};
+	s[ROLE_WARN] = (struct role_style){.fg = 3, .bg = -1, .bold = true};
+	s[ROLE_CRIT] = (struct role_style){.fg = 9, .bg = -1, .bold = true};
+	s[ROLE_STALE] = (struct role_style){.fg = 5, .bg = -1};
+	s[ROLE_ERROR] = (struct role_style){.fg = 9, .bg = -1, .bold = true};
+	s[ROLE_SELECTION] = (struct role_style){.fg = -1, .bg = -1, .reverse = true};
+	s[ROLE_DIM] = (struct role_style){.fg = 244, .bg = -1};
+	s[ROLE_STATUS] = (struct role_style){.fg = 252, .bg = 236};
+	s[ROLE_BADGE] = (struct role_style){.fg = 0, .bg = 3, .bold = true};
+	s[ROLE_SPARK] = (struct role_style){.fg = 6, .bg = -1};
+	s[ROLE_HELP] = (struct role_style){.fg = 255, .bg = 238};
 }
 
 /* The xterm default palette: 16 system colours, a 6x6x6 cube, 24 greys. */
 static void theme_rgb(int c, int *r, int *g, int *b)
 {
 	static const unsigned char sys[16][3] = {
-		{ 0, 0, 0 },       { 205, 0, 0 },     { 0, 205, 0 },     { 205, 205, 0 },
-		{ 0, 0, 238 },     { 205, 0, 205 },   { 0, 205, 205 },   { 229, 229, 229 },
-		{ 127, 127, 127 }, { 255, 0, 0 },     { 0, 255, 0 },     { 255, 255, 0 },
-		{ 92, 92, 255 },   { 255, 0, 255 },   { 0, 255, 255 },   { 255, 255, 255 },
+	    {0, 0, 0},     {205, 0, 0},     {0, 205, 0},     {205, 205, 0},   {0, 0, 238}, {205, 0, 205},
+	    {0, 205, 205}, {229, 229, 229}, {127, 127, 127}, {255, 0, 0},     {0, 255, 0}, {255, 255, 0},
+	    {92, 92, 255}, {255, 0, 255},   {0, 255, 255},   {255, 255, 255},
 	};
-	static const unsigned char level[6] = { 0, 95, 135, 175, 215, 255 };
+	static const unsigned char level[6] = {0, 95, 135, 175, 215, 255};
 	if (c < 16) {
 		*r = sys[c][0], *g = sys[c][1], *b = sys[c][2];
 	} else if (c < 232) {
@@ -100,8 +99,7 @@ static int theme_nearest(int r, int g, int b, int from, int to)
 	for (int c = from; c < to; c++) {
 		int cr, cg, cb;
 		theme_rgb(c, &cr, &cg, &cb);
-		long d = (long)(r - cr) * (r - cr) + (long)(g - cg) * (g - cg) +
-			 (long)(b - cb) * (b - cb);
+		long d = (long)(r - cr) * (r - cr) + (long)(g - cg) * (g - cg) + (long)(b - cb) * (b - cb);
 		if (best_d < 0 || d < best_d) {
 			best_d = d;
 			best = c;
@@ -144,7 +142,7 @@ struct theme_parser {
 };
 
 static int theme_fail(struct theme_parser *p, const struct jnode *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int theme_fail(struct theme_parser *p, const struct jnode *at, const char *fmt, ...)
 {
@@ -173,8 +171,8 @@ static int theme_hex(char c)
 
 static int theme_parse_color(struct theme_parser *p, const struct jnode *v, short *out)
 {
-	static const char *const names[8] = { "black", "red",     "green", "yellow",
-					      "blue",  "magenta", "cyan",  "white" };
+	static const char *const names[8] = {"black", "red",     "green", "yellow",
+	                                     "blue",  "magenta", "cyan",  "white"};
 	if (v->type == JNODE_NUMBER) {
 		if (v->number < 0 || v->number > 255 || v->number != (int)v->number)
 			return theme_fail(p, v, "colour number must be an integer 0..255");
@@ -183,7 +181,7 @@ static int theme_parse_color(struct theme_parser *p, const struct jnode *v, shor
 	}
 	if (v->type != JNODE_STRING)
 		return theme_fail(p, v, "expected a colour: a name, 0..255 or \"#rrggbb\", not %s",
-				  jsonc_type_name(v->type));
+		                  jsonc_type_name(v->type));
 	const char *s = v->string;
 	if (strcmp(s, "default") == 0) {
 		*out = -1;
@@ -201,8 +199,7 @@ static int theme_parse_color(struct theme_parser *p, const struct jnode *v, shor
 			if ((d[i] = theme_hex(s[i + 1])) < 0)
 				return theme_fail(p, v, "expected \"#rrggbb\"");
 		/* Only the cube and the greys: the 16 system colours vary by terminal. */
-		*out = (short)theme_nearest(d[0] * 16 + d[1], d[2] * 16 + d[3], d[4] * 16 + d[5],
-					    16, 256);
+		*out = (short)theme_nearest(d[0] * 16 + d[1], d[2] * 16 + d[3], d[4] * 16 + d[5], 16, 256);
 		return 0;
 	}
 	int base = 0;
@@ -215,18 +212,20 @@ static int theme_parse_color(struct theme_parser *p, const struct jnode *v, shor
 			*out = (short)(base + i);
 			return 0;
 		}
-	return theme_fail(p, v, "unknown colour \"%s\" (black, red, green, yellow, blue, "
-				"magenta, cyan, white, bright-NAME, grey, default, 0..255, #rrggbb)",
-			  v->string);
+	return theme_fail(p, v,
+	                  "unknown colour \"%s\" (black, red, green, yellow, blue, "
+	                  "magenta, cyan, white, bright-NAME, grey, default, 0..255, #rrggbb)",
+	                  v->string);
 }
 
 static int theme_parse_style(struct theme_parser *p, const struct jnode *obj, struct role_style *st)
 {
 	if (obj->type != JNODE_OBJECT)
-		return theme_fail(p, obj, "expected an object with fg, bg, bold, underline, "
-					  "reverse, dim");
+		return theme_fail(p, obj,
+		                  "expected an object with fg, bg, bold, underline, "
+		                  "reverse, dim");
 	/* Members listed explicitly: the style is replaced, not merged. */
-	*st = (struct role_style){ .fg = -1, .bg = -1 };
+	*st = (struct role_style){.fg = -1, .bg = -1};
 	for (const struct jnode *m = obj->child; m != NULL; m = m->next) {
 		bool *flag = NULL;
 		if (strcmp(m->key, "fg") == 0) {
@@ -248,9 +247,10 @@ static int theme_parse_style(struct theme_parser *p, const struct jnode *obj, st
 		else if (strcmp(m->key, "dim") == 0)
 			flag = &st->dim;
 		else
-			return theme_fail(p, m, "unknown style key \"%s\" (fg, bg, bold, underline, "
-						"reverse, dim)",
-					  m->key);
+			return theme_fail(p, m,
+			                  "unknown style key \"%s\" (fg, bg, bold, underline, "
+			                  "reverse, dim)",
+			                  m->key);
 		if (m->type != JNODE_BOOL)
 			return theme_fail(p, m, "\"%s\" must be true or false", m->key);
 		*flag = m->boolean;
@@ -284,8 +284,7 @@ static int theme_parse_tree(struct theme *theme, struct theme_parser *p, const s
 				return theme_fail(p, m, "\"roles\" must be an object");
 			roles = m;
 		} else {
-			return theme_fail(p, m, "unknown key \"%s\" (name, description, roles)",
-					  m->key);
+			return theme_fail(p, m, "unknown key \"%s\" (name, description, roles)", m->key);
 		}
 	}
 	if (roles == NULL)
@@ -300,10 +299,9 @@ static int theme_parse_tree(struct theme *theme, struct theme_parser *p, const s
 	return 0;
 }
 
-int theme_parse(struct theme *theme, const char *name, const char *text, size_t len, char *err,
-		size_t errcap)
+int theme_parse(struct theme *theme, const char *name, const char *text, size_t len, char *err, size_t errcap)
 {
-	struct theme_parser p = { .err = err, .errcap = errcap };
+	struct theme_parser p = {.err = err, .errcap = errcap};
 	struct jsonc_error jerr;
 	struct theme t;
 	theme_builtin(&t);
@@ -341,8 +339,7 @@ static size_t theme_dirs(char dirs[][1024], size_t max)
 	return n;
 }
 
-static int theme_load_path(struct theme *theme, const char *name, const char *path, char *err,
-			   size_t errcap)
+static int theme_load_path(struct theme *theme, const char *name, const char *path, char *err, size_t errcap)
 {
 	size_t len;
 	char *text = util_read_file(path, THEME_MAX_FILE, &len);
@@ -387,8 +384,7 @@ int theme_load(struct theme *theme, const char *name, char *err, size_t errcap)
 			/* The built-in default is the default theme: nothing to report. */
 			if (strcmp(name, "default") == 0)
 				return 0;
-			snprintf(err, errcap, "theme \"%s\" not found, using the built-in default",
-				 name);
+			snprintf(err, errcap, "theme \"%s\" not found, using the built-in default", name);
 			return -1;
 		}
 	}

@@ -25,7 +25,7 @@ struct screen {
 	WINDOW *input; /* 1x1 pad never drawn: getch on it never refreshes anything */
 	char term[64]; /* the terminal type in use after fallback */
 	bool utf8;
-	int colors;    /* 0 under NO_COLOR or on a terminal without colour */
+	int colors; /* 0 under NO_COLOR or on a terminal without colour */
 	bool mouse;
 };
 
@@ -101,7 +101,7 @@ struct dialog {
 	char *title;
 	char *text; /* owned; lines separated by '\n', wrapped at draw time */
 	int scroll;
-	int rows;   /* wrapped rows at the last draw */
+	int rows; /* wrapped rows at the last draw */
 	int body_h;
 	WINDOW *win;
 	bool dirty;

@@ -23,8 +23,8 @@
 #include "tui-internal.h"
 
 #define TUI_RESIZE_DELAY_MS 30
-#define TUI_MESSAGE_MS 8000
-#define TUI_KEY_ESC 27
+#define TUI_MESSAGE_MS      8000
+#define TUI_KEY_ESC         27
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
 {
@@ -41,8 +41,7 @@ void tui_message(struct tui *tui, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void tui_message_long(struct tui *tui, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void tui_message_long(struct tui *tui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void tui_message_long(struct tui *tui, const char *fmt, ...)
 {
@@ -58,7 +57,7 @@ static void tui_drop_windows(struct tui *tui)
 {
 	for (int i = 0; i < tui->npanes; i++) {
 		struct pane *p = &tui->panes[i];
-		struct layout_rect none = { 0, 0, 0, 0 };
+		struct layout_rect none = {0, 0, 0, 0};
 		pane_place(p, &none);
 		tui->rects[i] = none;
 	}
@@ -112,15 +111,26 @@ static void tui_mark_all(struct tui *tui)
 
 /* --- drawing ------------------------------------------------------------ */
 
-/* A message centred on an otherwise blank screen (too small, no panes). */
+/* A message centred on an otherwise blank screen (too small, no panes),
+ * wrapped when the screen is narrower than the message. */
 static void tui_draw_message_screen(struct tui *tui, const char *text)
 {
 	werase(stdscr);
-	int w = widgets_width(text);
-	int y = LINES / 2, x = (COLS - w) / 2;
-	if (x < 0)
-		x = 0;
-	widgets_text_nopad(stdscr, y, x, COLS - x, text, ROLE_WARN);
+	int rows = 0;
+	for (const char *p = text; p != NULL; rows++) {
+		size_t len;
+		p = widgets_wrap(p, COLS, &len);
+	}
+	int y = (LINES - rows) / 2;
+	for (const char *p = text; p != NULL && y < LINES; y++) {
+		size_t len;
+		const char *next = widgets_wrap(p, COLS, &len);
+		char *line = xstrndup(p, len);
+		int x = (COLS - widgets_width(line)) / 2;
+		widgets_text_nopad(stdscr, y < 0 ? 0 : y, x < 0 ? 0 : x, COLS, line, ROLE_WARN);
+		free(line);
+		p = next;
+	}
 	wnoutrefresh(stdscr);
 }
 
@@ -140,7 +150,7 @@ static void tui_on_prepare(uv_prepare_t *h)
 		if (tui->mode == LAYOUT_TOO_SMALL) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "terminal too small: %dx%d, need at least %dx%d", COLS,
-				 LINES, LAYOUT_MIN_W, LAYOUT_MIN_H);
+			         LINES, LAYOUT_MIN_W, LAYOUT_MIN_H);
 			tui_draw_message_screen(tui, msg);
 		} else if (tui->mode == LAYOUT_EMPTY) {
 			tui_draw_message_screen(tui, "no panes configured (sitrep --example-config)");
@@ -262,9 +272,7 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a)
 		return;
 	}
 	switch (a) {
-	case KEYMAP_DETAIL:
-		tui_detail(tui, p);
-		return;
+	case KEYMAP_DETAIL: tui_detail(tui, p); return;
 	case KEYMAP_TIMELINE: {
 		int t = tui_find_kind(tui, "timeline");
 		if (t >= 0)
@@ -283,8 +291,7 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a)
 			return;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	tui_message(tui, "%s: nothing to do in pane %s", keymap_action_name(a), pane_title(p));
 }
@@ -367,9 +374,7 @@ static void tui_key(struct tui *tui, int ch)
 		return;
 
 	switch (a) {
-	case KEYMAP_QUIT:
-		app_quit(tui->app, 0);
-		return;
+	case KEYMAP_QUIT: app_quit(tui->app, 0); return;
 	case KEYMAP_HELP:
 		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only), true);
 		return;
@@ -390,16 +395,11 @@ static void tui_key(struct tui *tui, int ch)
 			tui_set_focus(tui, a == KEYMAP_NEXT_PANE ? 0 : tui->npanes - 1);
 		else
 			tui_set_focus(tui, (tui->focus + (a == KEYMAP_NEXT_PANE ? 1 : tui->npanes - 1)) %
-						   tui->npanes);
+			                       tui->npanes);
 		return;
-	case KEYMAP_REFRESH:
-		tui_refresh(tui);
-		return;
-	case KEYMAP_NONE:
-		break;
-	default:
-		tui_pane_action(tui, a);
-		return;
+	case KEYMAP_REFRESH: tui_refresh(tui); return;
+	case KEYMAP_NONE: break;
+	default: tui_pane_action(tui, a); return;
 	}
 
 	if (key >= '1' && key <= '9') {

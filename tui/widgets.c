@@ -21,20 +21,20 @@ static attr_t widgets_status_attrs[ROLE_COUNT];
 /* Without colours, meaning is carried by attributes; these are added to the
  * theme's own so that warn/crit/error stay distinct under NO_COLOR. */
 static const attr_t widgets_mono[ROLE_COUNT] = {
-	[ROLE_TITLE] = A_BOLD,
-	[ROLE_TITLE_FOCUS] = A_BOLD | A_REVERSE,
-	[ROLE_BORDER] = A_DIM,
-	[ROLE_BORDER_FOCUS] = A_BOLD,
-	[ROLE_VALUE] = A_BOLD,
-	[ROLE_WARN] = A_BOLD | A_UNDERLINE,
-	[ROLE_CRIT] = A_BOLD | A_REVERSE,
-	[ROLE_STALE] = A_DIM | A_UNDERLINE,
-	[ROLE_ERROR] = A_BOLD | A_REVERSE,
-	[ROLE_SELECTION] = A_REVERSE,
-	[ROLE_DIM] = A_DIM,
-	[ROLE_STATUS] = A_REVERSE,
-	[ROLE_BADGE] = A_BOLD | A_REVERSE,
-	[ROLE_HELP] = A_REVERSE,
+    [ROLE_TITLE] = A_BOLD,
+    [ROLE_TITLE_FOCUS] = A_BOLD | A_REVERSE,
+    [ROLE_BORDER] = A_DIM,
+    [ROLE_BORDER_FOCUS] = A_BOLD,
+    [ROLE_VALUE] = A_BOLD,
+    [ROLE_WARN] = A_BOLD | A_UNDERLINE,
+    [ROLE_CRIT] = A_BOLD | A_REVERSE,
+    [ROLE_STALE] = A_DIM | A_UNDERLINE,
+    [ROLE_ERROR] = A_BOLD | A_REVERSE,
+    [ROLE_SELECTION] = A_REVERSE,
+    [ROLE_DIM] = A_DIM,
+    [ROLE_STATUS] = A_REVERSE,
+    [ROLE_BADGE] = A_BOLD | A_REVERSE,
+    [ROLE_HELP] = A_REVERSE,
 };
 
 static attr_t widgets_style_flags(const struct role_style *st)
@@ -65,8 +65,7 @@ void widgets_setup(bool utf8, const struct theme *theme, int colors)
 		}
 		short fg = theme_reduce_color(st->fg, colors);
 		/* A role without a background sits on the theme's normal background. */
-		short bg = theme_reduce_color(st->bg >= 0 ? st->bg : theme->roles[ROLE_NORMAL].bg,
-					      colors);
+		short bg = theme_reduce_color(st->bg >= 0 ? st->bg : theme->roles[ROLE_NORMAL].bg, colors);
 		if (fg < 0 && r != ROLE_NORMAL)
 			fg = theme_reduce_color(theme->roles[ROLE_NORMAL].fg, colors);
 		/* Reduction can fold two colours into one: keep text readable. */
@@ -77,14 +76,13 @@ void widgets_setup(bool utf8, const struct theme *theme, int colors)
 
 		/* The same foreground on the status bar's background. */
 		const struct role_style *sb = &theme->roles[ROLE_STATUS];
-		short sbg = theme_reduce_color(sb->bg >= 0 ? sb->bg : theme->roles[ROLE_NORMAL].bg,
-					       colors);
+		short sbg = theme_reduce_color(sb->bg >= 0 ? sb->bg : theme->roles[ROLE_NORMAL].bg, colors);
 		short sfg = fg >= 0 ? fg : theme_reduce_color(sb->fg, colors);
 		if (sfg >= 0 && sfg == sbg)
 			sfg = (sbg == 0) ? 7 : 0;
 		init_pair((short)(ROLE_COUNT + r + 1), sfg, sbg);
-		widgets_status_attrs[r] = (a & ~A_REVERSE) | widgets_style_flags(sb) |
-					  COLOR_PAIR(ROLE_COUNT + r + 1);
+		widgets_status_attrs[r] =
+		    (a & ~A_REVERSE) | widgets_style_flags(sb) | COLOR_PAIR(ROLE_COUNT + r + 1);
 	}
 }
 
@@ -110,14 +108,10 @@ attr_t widgets_attr(enum role role)
 enum role widgets_level_role(int level)
 {
 	switch (level) {
-	case LEVEL_OK:
-		return ROLE_OK;
-	case LEVEL_WARN:
-		return ROLE_WARN;
-	case LEVEL_CRIT:
-		return ROLE_CRIT;
-	default:
-		return ROLE_DIM;
+	case LEVEL_OK: return ROLE_OK;
+	case LEVEL_WARN: return ROLE_WARN;
+	case LEVEL_CRIT: return ROLE_CRIT;
+	default: return ROLE_DIM;
 	}
 }
 
@@ -296,11 +290,11 @@ static void widgets_put(WINDOW *win, int y, int x, const wchar_t *glyph, attr_t 
 	mvwadd_wch(win, y, x, &cc);
 }
 
-void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n,
-		       double lo, double hi, enum role role)
+void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n, double lo, double hi,
+                       enum role role)
 {
-	static const wchar_t *const blocks[8] = { L"\u2581", L"\u2582", L"\u2583", L"\u2584",
-						  L"\u2585", L"\u2586", L"\u2587", L"\u2588" };
+	static const wchar_t *const blocks[8] = {L"\u2581", L"\u2582", L"\u2583", L"\u2584",
+	                                         L"\u2585", L"\u2586", L"\u2587", L"\u2588"};
 	static const char ascii[] = " .:-=+*#";
 	if (w <= 0)
 		return;
@@ -346,8 +340,8 @@ void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, s
 
 void widgets_bar(WINDOW *win, int y, int x, int w, double pct, enum role role)
 {
-	static const wchar_t *const eighths[8] = { L" ",      L"\u258f", L"\u258e", L"\u258d",
-						   L"\u258c", L"\u258b", L"\u258a", L"\u2589" };
+	static const wchar_t *const eighths[8] = {L" ",      L"\u258f", L"\u258e", L"\u258d",
+	                                          L"\u258c", L"\u258b", L"\u258a", L"\u2589"};
 	if (w <= 0)
 		return;
 	if (!isfinite(pct) || pct < 0)
@@ -441,7 +435,7 @@ char *widgets_format_value(char *buf, size_t cap, double value, const char *unit
 	double a = fabs(value);
 	const char *si = "";
 	if (strcmp(unit, "%") != 0 && a >= 10000) {
-		static const char *const sfx[] = { "k", "M", "G", "T", "P" };
+		static const char *const sfx[] = {"k", "M", "G", "T", "P"};
 		int i = -1;
 		while (a >= 1000 && i < 4) {
 			a /= 1000;

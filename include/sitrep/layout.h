@@ -26,7 +26,7 @@ enum layout_mode { LAYOUT_TOO_SMALL, LAYOUT_EMPTY, LAYOUT_GRID, LAYOUT_STACKED, 
  * focus (or -1) is kept visible when not every pane fits. Returns the mode;
  * under LAYOUT_TOO_SMALL every pane rectangle is empty and only the status
  * row may be used. */
-enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus,
-				struct layout_rect *panes, struct layout_rect *status);
+enum layout_mode layout_compute(int w, int h, int n, int zoom, int focus, struct layout_rect *panes,
+                                struct layout_rect *status);
 
 #endif

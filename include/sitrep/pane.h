@@ -39,15 +39,15 @@ struct pane {
 	int y, x, h, w; /* outer geometry */
 	bool dirty;
 	bool focused;
-	int scroll;     /* first row shown */
-	int selected;   /* selected row, -1 none */
-	void *view;     /* kind-specific view state */
+	int scroll;   /* first row shown */
+	int selected; /* selected row, -1 none */
+	void *view;   /* kind-specific view state */
 	uint64_t drawn_generation;
-	bool grab_keys;    /* text entry in progress: raw keys go to ops->key first */
+	bool grab_keys; /* text entry in progress: raw keys go to ops->key first */
 	/* Owned by tui/pane.c: */
-	bool frame_dirty;  /* only the frame's clock text (ages) changed */
-	int reserved;      /* rows above win used for the error and note lines */
-	char clock[96];    /* state and age texts as last drawn */
+	bool frame_dirty; /* only the frame's clock text (ages) changed */
+	int reserved;     /* rows above win used for the error and note lines */
+	char clock[96];   /* state and age texts as last drawn */
 };
 
 const struct pane_ops *pane_ops_find(const char *kind);

@@ -61,6 +61,10 @@ const char *source_names(void);
  * the same pointer, for sources that update in place), clears the error, marks
  * the pane dirty. */
 void source_publish(struct source *src, void *data);
+/* Publish a first look while the refresh goes on (rates that need a second
+ * sample are still missing): the pane draws it at once, but the refresh stays
+ * in flight and --once keeps waiting for the real publish. Takes ownership. */
+void source_publish_preview(struct source *src, void *data);
 /* Record a failure: the message is sanitized; the last good data stays (STALE). */
 void source_fail(struct source *src, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Set an informational note, or NULL to clear it. */

@@ -43,7 +43,7 @@ struct theme {
 const char *theme_role_name(enum role role);
 /* Parses theme JSON text; 0, or -1 with "LINE:COL: message" in err. */
 int theme_parse(struct theme *theme, const char *name, const char *text, size_t len, char *err,
-		size_t errcap);
+                size_t errcap);
 /* Loads themes/NAME.json from the theme search path; falls back to the built-in
  * default with a message in err when it cannot. Returns 0 when NAME was loaded. */
 int theme_load(struct theme *theme, const char *name, char *err, size_t errcap);

@@ -36,8 +36,8 @@ size_t widgets_fit(const char *text, int w, int *cols);
 const char *widgets_wrap(const char *text, int w, size_t *len);
 /* A sparkline of the last w values (NaN: gap), scaled to [lo, hi]; lo == hi:
  * auto-scale over the values shown. */
-void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n,
-		       double lo, double hi, enum role role);
+void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n, double lo, double hi,
+                       enum role role);
 /* A horizontal bar filled to pct (0..100). */
 void widgets_bar(WINDOW *win, int y, int x, int w, double pct, enum role role);
 /* Role for a metrics level. */

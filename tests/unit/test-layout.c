@@ -165,14 +165,14 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grid_four),
-		cmocka_unit_test(test_grid_odd_spans),
-		cmocka_unit_test(test_stacked_narrow),
-		cmocka_unit_test(test_single_pane),
-		cmocka_unit_test(test_too_small),
-		cmocka_unit_test(test_zoom),
-		cmocka_unit_test(test_hidden_rows_follow_focus),
-		cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_grid_four),
+	    cmocka_unit_test(test_grid_odd_spans),
+	    cmocka_unit_test(test_stacked_narrow),
+	    cmocka_unit_test(test_single_pane),
+	    cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_zoom),
+	    cmocka_unit_test(test_hidden_rows_follow_focus),
+	    cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Screen test: what the config and command line change on screen. Rebound
+# keys replace the defaults (and the help says so), --read-only shows its
+# badge, a missing theme falls back with a message, shipped themes load.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.bash"
+command -v tmux >/dev/null || skip_all "tmux not installed"
+[ -x "$SITREP" ] || skip_all "no binary at $SITREP"
+
+fresh() {
+	tm kill-server 2>/dev/null
+	TSOCK="sitrep-$TEST_NAME-$$-$1"
+}
+running() { ! tt_exited; }
+
+# Rebinding: quit on Q, help on F1, next pane on Right.
+TT_EXTRA='"keys": { "quit": "Q", "help": "F1", "next_pane": "Right" },'
+fresh keys
+tt_start 120 40
+check "rebound: dashboard up" wait_for 5 tt_all_titles
+tm send-keys -t t q
+sleep 0.5
+check "rebound: q no longer quits" running
+tm send-keys -t t F1
+check "rebound: F1 opens the help" tm_wait_text 3 "sitrep help"
+check "rebound: the help shows Q for quit" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '│ Q +quit sitrep'"
+check "rebound: the help shows F1 for help" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '│ F1 +this help'"
+check "rebound: the status bar hint follows" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qF 'F1 help'"
+tm send-keys -t t Escape
+tm send-keys -t t Right Enter
+check "rebound: Right focuses the first pane" tm_wait_text 3 "pane host (kind metrics"
+tm send-keys -t t Escape
+tm send-keys -t t Q
+check "rebound: Q quits" wait_for 5 tt_exited
+check "rebound: exit status 0" test "$(tt_exit_code)" = 0
+TT_EXTRA=
+
+# Read-only: a badge, and actions are refused on screen.
+fresh ro
+tt_start 120 40 -- --read-only
+check "read-only: dashboard up" wait_for 5 tt_all_titles
+check "read-only: READ-ONLY badge in the status bar" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qF 'READ-ONLY'"
+tm send-keys -t t 1 r
+check "read-only: an action key is refused" tm_wait_text 3 "read-only: restart refused"
+tm send-keys -t t q
+check "read-only: q quits" wait_for 5 tt_exited
+
+# Themes: a shipped one loads quietly; a missing one falls back, visibly.
+fresh theme-ok
+tt_start 120 40 -- --theme solarized-dark
+check "theme solarized-dark: dashboard up" wait_for 5 tt_all_titles
+check "theme solarized-dark: no theme message" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qF 'theme'"
+tm send-keys -t t q
+fresh theme-missing
+tt_start 120 40 -- --theme no-such-theme
+check "missing theme: dashboard still up" wait_for 5 tt_all_titles
+check "missing theme: message on the status bar" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qF 'no-such-theme'"
+tm send-keys -t t q
+check "missing theme: q quits" wait_for 5 tt_exited
+finish
