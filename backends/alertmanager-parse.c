@@ -14,7 +14,7 @@
 
 time_t am_parse_time(const char *text)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	if (text == NULL)
 		return 0;
 	const char *p = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -134,7 +134,7 @@ static void am_read_alert(const cJSON *item, struct alert *a, struct am_raw *r)
 }
 
 int am_parse_alerts(const char *body, size_t len, long http_status, struct alerts_data **out,
-		    struct am_raw **raw, size_t *nraw, char **error)
+                    struct am_raw **raw, size_t *nraw, char **error)
 {
 	*out = NULL;
 	*error = NULL;
@@ -148,8 +148,8 @@ int am_parse_alerts(const char *body, size_t len, long http_status, struct alert
 	}
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsArray(root)) {
-		*error = xstrdup(root == NULL ? "malformed JSON in the response"
-					      : "expected a list of alerts");
+		*error =
+		    xstrdup(root == NULL ? "malformed JSON in the response" : "expected a list of alerts");
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -176,7 +176,7 @@ int am_parse_alerts(const char *body, size_t len, long http_status, struct alert
 }
 
 char *am_silence_body(const struct action_param *matchers, size_t n, time_t start, time_t end,
-		      const char *created_by, const char *comment)
+                      const char *created_by, const char *comment)
 {
 	char when[32];
 	cJSON *o = cJSON_CreateObject();

@@ -22,12 +22,12 @@ struct am_raw {
 /* Parses GET /api/v2/alerts. Returns 0 with *out (sorted) and raw[0..*nraw)
  * set, or -1 with *error (sanitized, caller frees). raw may be NULL. */
 int am_parse_alerts(const char *body, size_t len, long http_status, struct alerts_data **out,
-		    struct am_raw **raw, size_t *nraw, char **error);
+                    struct am_raw **raw, size_t *nraw, char **error);
 void am_raw_free(struct am_raw *raw, size_t n);
 
 /* The JSON body of POST /api/v2/silences with equality matchers. Caller frees. */
 char *am_silence_body(const struct action_param *matchers, size_t n, time_t start, time_t end,
-		      const char *created_by, const char *comment);
+                      const char *created_by, const char *comment);
 /* Parses the answer to POST /api/v2/silences: 0 with *id, or -1 with *error
  * (both sanitized, caller frees). */
 int am_parse_silence_reply(const char *body, size_t len, long http_status, char **id, char **error);

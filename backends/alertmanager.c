@@ -60,7 +60,7 @@ static int am_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 	free(dur);
 	if (as->silence_s <= 0)
 		return config_fail(ctx, jsonc_get(node, "silence_duration"),
-				   "expected a duration such as \"30m\", \"2h\" or \"1d\"");
+		                   "expected a duration such as \"30m\", \"2h\" or \"1d\"");
 	if (strncmp(as->url, "http://", 7) != 0 && strncmp(as->url, "https://", 8) != 0)
 		return config_fail(ctx, jsonc_get(node, "url"), "expected an http:// or https:// URL");
 	size_t n = strlen(as->url);
@@ -86,7 +86,8 @@ static void am_fill_req(const struct am_source *as, struct http_req *req)
 	req->secret = as->secret;
 	req->user = as->user;
 	req->auth = as->secret == NULL ? HTTP_AUTH_NONE
-		    : as->user != NULL ? HTTP_AUTH_BASIC : HTTP_AUTH_BEARER;
+	            : as->user != NULL ? HTTP_AUTH_BASIC
+	                               : HTTP_AUTH_BEARER;
 }
 
 static void am_done(const struct http_resp *resp, void *arg)
@@ -121,7 +122,7 @@ static void am_refresh(struct source *src)
 		source_fail(src, "no HTTP client");
 		return;
 	}
-	struct http_req req = { 0 };
+	struct http_req req = {0};
 	am_fill_req(as, &req);
 	char *url = xasprintf("%s/api/v2/alerts?active=true&silenced=true&inhibited=true", as->url);
 	req.url = url;
@@ -173,8 +174,7 @@ static int am_act(struct source *src, const struct action *action)
 			if (strcmp(as->raw[i].fingerprint, a->key) != 0)
 				continue;
 			for (size_t j = 0; j < as->raw[i].nlabels; j++)
-				action_add_param(a, as->raw[i].labels[j].name,
-						 as->raw[i].labels[j].value);
+				action_add_param(a, as->raw[i].labels[j].name, as->raw[i].labels[j].value);
 			break;
 		}
 	}
@@ -185,9 +185,9 @@ static int am_act(struct source *src, const struct action *action)
 	if (a->duration_s <= 0)
 		a->duration_s = as->silence_s;
 	time_t now = time(NULL);
-	char *body = am_silence_body(a->params, a->nparams, now, now + (time_t)a->duration_s,
-				     a->user, a->comment != NULL ? a->comment : "silenced from sitrep");
-	struct http_req req = { 0 };
+	char *body = am_silence_body(a->params, a->nparams, now, now + (time_t)a->duration_s, a->user,
+	                             a->comment != NULL ? a->comment : "silenced from sitrep");
+	struct http_req req = {0};
 	am_fill_req(as, &req);
 	char *url = xasprintf("%s/api/v2/silences", as->url);
 	req.url = url;
@@ -240,12 +240,12 @@ static void am_destroy(struct source *src)
 }
 
 const struct source_ops source_alertmanager = {
-	.name = "alertmanager",
-	.kind = "alerts",
-	.init = am_init,
-	.start = am_start,
-	.refresh = am_refresh,
-	.act = am_act,
-	.stop = am_stop,
-	.destroy = am_destroy,
+    .name = "alertmanager",
+    .kind = "alerts",
+    .init = am_init,
+    .start = am_start,
+    .refresh = am_refresh,
+    .act = am_act,
+    .stop = am_stop,
+    .destroy = am_destroy,
 };

@@ -58,8 +58,7 @@ void prom_result_free(struct prom_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int prom_fail(struct prom_result *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int prom_fail(struct prom_result *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int prom_fail(struct prom_result *out, const char *fmt, ...)
 {
@@ -119,7 +118,7 @@ static bool prom_read_sample(const cJSON *pair, double *t, double *v)
 
 /* The common envelope: status, errors, data.resultType. Returns data.result or NULL. */
 static const cJSON *prom_envelope(const cJSON *root, const char *body, size_t len, long http_status,
-				  struct prom_result *out, const char **type)
+                                  struct prom_result *out, const char **type)
 {
 	if (root == NULL || !cJSON_IsObject(root)) {
 		if (http_status != 0 && http_status != 200) {
@@ -141,7 +140,7 @@ static const cJSON *prom_envelope(const cJSON *root, const char *body, size_t le
 		const cJSON *etype = cJSON_GetObjectItemCaseSensitive(root, "errorType");
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
 		prom_fail(out, "%s: %s", cJSON_IsString(etype) ? etype->valuestring : "error",
-			  cJSON_IsString(err) ? err->valuestring : "(no message)");
+		          cJSON_IsString(err) ? err->valuestring : "(no message)");
 		return NULL;
 	}
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
@@ -178,8 +177,7 @@ int prom_parse_query(const char *body, size_t len, long http_status, struct prom
 		goto done;
 	}
 	if (strcmp(type, "vector") != 0 || !cJSON_IsArray(result)) {
-		prom_fail(out, "a %s result cannot be shown as a number (use a vector or scalar)",
-			  type);
+		prom_fail(out, "a %s result cannot be shown as a number (use a vector or scalar)", type);
 		goto done;
 	}
 	size_t n = (size_t)cJSON_GetArraySize(result);
@@ -203,7 +201,7 @@ done:
 }
 
 int prom_parse_range(const char *body, size_t len, long http_status, double start, double step,
-		     size_t npoints, struct prom_result *out)
+                     size_t npoints, struct prom_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	cJSON *root = cJSON_ParseWithLength(body, len);

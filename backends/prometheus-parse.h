@@ -16,8 +16,8 @@ struct prom_label {
 struct prom_series {
 	struct prom_label *labels; /* sorted by name, __name__ left out */
 	size_t nlabels;
-	char *key;     /* "a=x,b=y": identifies the series across query and query_range */
-	double value;  /* instant value (may be NaN or +-Inf) */
+	char *key;      /* "a=x,b=y": identifies the series across query and query_range */
+	double value;   /* instant value (may be NaN or +-Inf) */
 	double *points; /* range: one slot per step, NaN where no sample */
 	size_t npoints;
 };
@@ -25,7 +25,7 @@ struct prom_series {
 struct prom_result {
 	struct prom_series *series;
 	size_t nseries;
-	char *error; /* NULL on success, else "bad_data: ..." (sanitized) */
+	char *error;     /* NULL on success, else "bad_data: ..." (sanitized) */
 	bool api_answer; /* the body was a Prometheus API envelope (even an error) */
 };
 
@@ -35,7 +35,7 @@ int prom_parse_query(const char *body, size_t len, long http_status, struct prom
 /* Parses a range query answer onto the grid start, start+step, ...
  * (npoints slots). Returns 0, or -1 with out->error set. */
 int prom_parse_range(const char *body, size_t len, long http_status, double start, double step,
-		     size_t npoints, struct prom_result *out);
+                     size_t npoints, struct prom_result *out);
 void prom_result_free(struct prom_result *r);
 
 /* A Prometheus sample value ("1.5", "NaN", "+Inf", "-Inf"); false when not a number. */

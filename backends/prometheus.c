@@ -101,8 +101,7 @@ static int prom_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 	double window_min = 30, points = 60, timeout = 10;
 	if (config_get_string(ctx, node, "url", true, NULL, &ps->url) != 0 ||
 	    config_get_node(ctx, node, "queries", JNODE_ARRAY, true, &queries) != 0 ||
-	    config_get_number(ctx, node, "window_minutes", false, 30, 1, 60 * 24 * 31, &window_min) !=
-		    0 ||
+	    config_get_number(ctx, node, "window_minutes", false, 30, 1, 60 * 24 * 31, &window_min) != 0 ||
 	    config_get_number(ctx, node, "points", false, 60, 2, 2000, &points) != 0 ||
 	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout) != 0 ||
 	    config_get_bool(ctx, node, "insecure", false, &ps->insecure) != 0 ||
@@ -150,7 +149,7 @@ static int prom_value_desc(const void *a, const void *b)
 }
 
 static void prom_add_query(struct metrics_data *m, struct prom_query *q, const char *error,
-			   const struct prom_result *now, const struct prom_result *range)
+                           const struct prom_result *now, const struct prom_result *range)
 {
 	if (now == NULL || now->nseries == 0) {
 		struct metric_series *s = metrics_add_series(m, q->name, q->unit);
@@ -207,8 +206,9 @@ static void prom_finish(struct prom_source *ps)
 			answered++;
 		else if (first_fail == NULL && q->fail != NULL)
 			first_fail = xstrdup(q->fail);
-		const char *err = q->fail != NULL ? q->fail : q->now.error != NULL ? q->now.error
-											: q->range.error;
+		const char *err = q->fail != NULL        ? q->fail
+		                  : q->now.error != NULL ? q->now.error
+		                                         : q->range.error;
 		if (err == NULL) {
 			/* Both answers are good: they become the last good ones. */
 			prom_result_free(&q->last_now);
@@ -224,7 +224,7 @@ static void prom_finish(struct prom_source *ps)
 			prom_add_query(m, q, err, &q->now, q->have_last ? &q->last_range : NULL);
 		} else {
 			prom_add_query(m, q, err, q->have_last ? &q->last_now : NULL,
-				       q->have_last ? &q->last_range : NULL);
+			               q->have_last ? &q->last_range : NULL);
 		}
 		prom_query_clear(q);
 	}
@@ -234,7 +234,7 @@ static void prom_finish(struct prom_source *ps)
 			source_fail(src, "%s", first_fail != NULL ? first_fail : "no answer");
 		else
 			source_fail(src, "%s (all %zu queries failed)",
-				    first_fail != NULL ? first_fail : "no answer", ps->nqueries);
+			            first_fail != NULL ? first_fail : "no answer", ps->nqueries);
 		free(first_fail);
 		return;
 	}
@@ -249,18 +249,18 @@ static void prom_done(const struct http_resp *resp, void *arg)
 	struct prom_query *q = &ps->queries[f->qi];
 	f->call = NULL;
 	if (resp->error != NULL || resp->status >= 500 || resp->status == 0) {
-		struct prom_result tmp = { 0 };
+		struct prom_result tmp = {0};
 		if (resp->error == NULL) /* a 5xx: the body may still say why (errorType) */
 			prom_parse_query(resp->body, resp->len, resp->status, &tmp);
 		if (q->fail == NULL)
 			q->fail = resp->error != NULL ? xstrdup(resp->error)
-						      : xstrdup(tmp.error != NULL ? tmp.error : "HTTP error");
+			                              : xstrdup(tmp.error != NULL ? tmp.error : "HTTP error");
 		prom_result_free(&tmp);
 	} else {
 		struct prom_result *r = f->range ? &q->range : &q->now;
 		if (f->range)
 			prom_parse_range(resp->body, resp->len, resp->status, ps->start, ps->step,
-					 ps->npoints, r);
+			                 ps->npoints, r);
 		else
 			prom_parse_query(resp->body, resp->len, resp->status, r);
 		/* Prometheus's own errors belong to the query; anything else
@@ -278,21 +278,21 @@ static void prom_done(const struct http_resp *resp, void *arg)
 		prom_finish(ps);
 }
 
-static void prom_send(struct prom_source *ps, struct prom_fetch *f, const char *path,
-		      const char *params)
+static void prom_send(struct prom_source *ps, struct prom_fetch *f, const char *path, const char *params)
 {
 	struct prom_query *q = &ps->queries[f->qi];
 	char *form = http_urlencode("query=", q->expr);
 	char *full = xasprintf("%s%s", form, params);
 	free(form);
 	struct http_req req = {
-		.timeout_ms = ps->timeout_ms,
-		.connect_timeout_ms = ps->timeout_ms < 3000 ? ps->timeout_ms : 3000,
-		.insecure = ps->insecure,
-		.secret = ps->secret,
-		.user = ps->user,
-		.auth = ps->secret == NULL ? HTTP_AUTH_NONE
-					   : ps->user != NULL ? HTTP_AUTH_BASIC : HTTP_AUTH_BEARER,
+	    .timeout_ms = ps->timeout_ms,
+	    .connect_timeout_ms = ps->timeout_ms < 3000 ? ps->timeout_ms : 3000,
+	    .insecure = ps->insecure,
+	    .secret = ps->secret,
+	    .user = ps->user,
+	    .auth = ps->secret == NULL ? HTTP_AUTH_NONE
+	            : ps->user != NULL ? HTTP_AUTH_BASIC
+	                               : HTTP_AUTH_BEARER,
 	};
 	char *url = xasprintf("%s%s?%s", ps->url, path, full);
 	if (strlen(url) > PROM_MAX_GET_URL) {
@@ -326,8 +326,8 @@ static void prom_refresh(struct source *src)
 	ps->pending = 2 * ps->nqueries;
 	for (size_t i = 0; i < ps->nqueries; i++) {
 		struct prom_fetch *fn = &ps->fetches[2 * i], *fr = &ps->fetches[2 * i + 1];
-		*fn = (struct prom_fetch){ .ps = ps, .qi = i, .range = false };
-		*fr = (struct prom_fetch){ .ps = ps, .qi = i, .range = true };
+		*fn = (struct prom_fetch){.ps = ps, .qi = i, .range = false};
+		*fr = (struct prom_fetch){.ps = ps, .qi = i, .range = true};
 		prom_send(ps, fn, "/api/v1/query", "");
 		prom_send(ps, fr, "/api/v1/query_range", range);
 	}
@@ -376,11 +376,11 @@ static void prom_destroy(struct source *src)
 }
 
 const struct source_ops source_prometheus = {
-	.name = "prometheus",
-	.kind = "metrics",
-	.init = prom_init,
-	.start = prom_start,
-	.refresh = prom_refresh,
-	.stop = prom_stop,
-	.destroy = prom_destroy,
+    .name = "prometheus",
+    .kind = "metrics",
+    .init = prom_init,
+    .start = prom_start,
+    .refresh = prom_refresh,
+    .stop = prom_stop,
+    .destroy = prom_destroy,
 };

@@ -121,8 +121,7 @@ static int action_mkdirs(const char *dir)
 	return rc;
 }
 
-void action_audit(const struct app *app, const struct action *a, const char *result,
-		  const char *detail)
+void action_audit(const struct app *app, const struct action *a, const char *result, const char *detail)
 {
 	if (app == NULL || app->cfg.state_dir == NULL)
 		return;
@@ -165,8 +164,8 @@ void action_audit(const struct app *app, const struct action *a, const char *res
 	close(fd);
 }
 
-enum action_result action_run(struct app *app, struct source *src, struct action *a,
-			      action_done_cb done, void *arg, char *msg, size_t cap)
+enum action_result action_run(struct app *app, struct source *src, struct action *a, action_done_cb done,
+                              void *arg, char *msg, size_t cap)
 {
 	a->app = app;
 	a->src = src;
@@ -249,8 +248,7 @@ struct action_cli_state {
 	enum action_result result;
 };
 
-static void action_cli_done(struct action *a, enum action_result result, const char *msg,
-			    void *arg)
+static void action_cli_done(struct action *a, enum action_result result, const char *msg, void *arg)
 {
 	struct action_cli_state *st = arg;
 	st->done = true;
@@ -291,9 +289,9 @@ static bool action_confirm_tty(const char *what, bool *no_tty)
 static int action_cli_usage(void)
 {
 	fprintf(stderr, "usage: sitrep do silence ALERTNAME [--for DURATION] [--pane ID] [--yes]\n"
-			"       sitrep do purge [--stale|--all|PATH...] [--pane ID] [--yes]\n"
-			"       sitrep do restart [--pane ID] [--yes]\n"
-			"       sitrep do rollback [RELEASE] [--pane ID] [--yes]\n");
+	                "       sitrep do purge [--stale|--all|PATH...] [--pane ID] [--yes]\n"
+	                "       sitrep do restart [--pane ID] [--yes]\n"
+	                "       sitrep do rollback [RELEASE] [--pane ID] [--yes]\n");
 	return ACTION_USAGE;
 }
 
@@ -361,9 +359,9 @@ int action_cli(struct app *app, int argc, char **argv)
 	struct source *src = NULL;
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *s = &app->sources[i];
-		if (pane_id != NULL ? strcmp(s->cfg->id, pane_id) == 0
-				    : (s->ops->act != NULL && s->cfg->kind != NULL &&
-				       strcmp(s->cfg->kind, kind) == 0)) {
+		if (pane_id != NULL
+		        ? strcmp(s->cfg->id, pane_id) == 0
+		        : (s->ops->act != NULL && s->cfg->kind != NULL && strcmp(s->cfg->kind, kind) == 0)) {
 			src = s;
 			break;
 		}
@@ -385,7 +383,7 @@ int action_cli(struct app *app, int argc, char **argv)
 			a->src = src;
 			action_audit(app, a, "refused", no_tty ? "no terminal to confirm" : "not confirmed");
 			fprintf(stderr, "sitrep: %s refused: %s\n", verb,
-				no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");
+			        no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");
 			action_free(a);
 			return ACTION_REFUSED;
 		}
@@ -400,7 +398,7 @@ int action_cli(struct app *app, int argc, char **argv)
 		app->http = http_new(app->loop);
 		own_http = true;
 	}
-	struct action_cli_state st = { 0 };
+	struct action_cli_state st = {0};
 	enum action_result r = action_run(app, src, a, action_cli_done, &st, msg, sizeof(msg));
 	if (r == ACTION_PENDING) {
 		while (!st.done && uv_run(app->loop, UV_RUN_ONCE) != 0)

@@ -270,7 +270,7 @@ static bool http_host_is_literal(const char *url)
 
 static void http_deliver(struct http_call *c, CURLcode code)
 {
-	struct http_resp resp = { 0 };
+	struct http_resp resp = {0};
 	char msg[CURL_ERROR_SIZE + 64];
 	long status = 0;
 	long connects = 0;
@@ -286,11 +286,10 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
 		/* curl's text names the limit that fired: connect, total or low speed. */
 		snprintf(msg, sizeof(msg), "timed out: %s",
-			 c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
+		         c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
 		resp.error = msg;
 	} else if (code != CURLE_OK) {
-		snprintf(msg, sizeof(msg), "%s",
-			 c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
+		snprintf(msg, sizeof(msg), "%s", c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(code));
 		resp.error = msg;
 	} else {
 		resp.status = status;
@@ -333,13 +332,12 @@ static void http_early_fire(uv_timer_t *timer)
 		return;
 	c->early = NULL;
 	http_call_unlink(c);
-	struct http_resp resp = { .error = c->errbuf, .body = "" };
+	struct http_resp resp = {.error = c->errbuf, .body = ""};
 	c->cb(&resp, c->arg);
 	http_call_free(c);
 }
 
-struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb,
-			       void *arg)
+struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb, void *arg)
 {
 	struct http_call *c = xcalloc(1, sizeof(*c));
 	c->h = h;
@@ -357,10 +355,10 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-			 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-						     : (long)HTTP_DEFAULT_CONNECT_MS);
+	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+	                                             : (long)HTTP_DEFAULT_CONNECT_MS);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-			 req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS);
+	                 req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS);
 	/* A dripping server: under 64 bytes/s for 5 s is a failure. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 5L);
@@ -381,7 +379,9 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	if (strncmp(req->url, "https:", 6) == 0)
 		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "sitrep/" "0.1");
+	curl_easy_setopt(e, CURLOPT_USERAGENT,
+	                 "sitrep/"
+	                 "0.1");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
 	/* Credentials are never forwarded to another host on redirect (curl's
@@ -400,8 +400,7 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	if (req->body != NULL) {
 		char ct[200];
 		snprintf(ct, sizeof(ct), "Content-Type: %s",
-			 req->content_type != NULL ? req->content_type
-						   : "application/x-www-form-urlencoded");
+		         req->content_type != NULL ? req->content_type : "application/x-www-form-urlencoded");
 		c->headers = curl_slist_append(c->headers, ct);
 		c->body_out = xmalloc(req->body_len + 1);
 		memcpy(c->body_out, req->body, req->body_len);
@@ -423,7 +422,7 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 
 	if (!h->async_dns && !http_host_is_literal(req->url)) {
 		snprintf(c->errbuf, sizeof(c->errbuf),
-			 "this libcurl resolves names by blocking; use an IP address in the URL");
+		         "this libcurl resolves names by blocking; use an IP address in the URL");
 		c->early = xcalloc(1, sizeof(*c->early));
 		uv_timer_init(h->loop, c->early);
 		c->early->data = c;
@@ -459,8 +458,8 @@ char *http_urlencode(const char *prefix, const char *s)
 	char *p = out + plen;
 	memcpy(out, prefix, plen);
 	for (const unsigned char *q = (const unsigned char *)s; *q != '\0'; q++) {
-		if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
-		    (*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_' || *q == '~') {
+		if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+		    *q == '-' || *q == '.' || *q == '_' || *q == '~') {
 			*p++ = (char)*q;
 		} else {
 			*p++ = '%';

@@ -38,8 +38,8 @@ void alerts_data_free(void *data)
 
 int alerts_severity_rank(const char *severity)
 {
-	static const char *const order[] = { "critical", "error", "warning", "info" };
-	static const char *const alias[] = { "page", "major", "warn", "none" };
+	static const char *const order[] = {"critical", "error", "warning", "info"};
+	static const char *const alias[] = {"page", "major", "warn", "none"};
 	for (size_t i = 0; severity != NULL && i < ARRAY_LEN(order); i++)
 		if (strcasecmp(severity, order[i]) == 0 || strcasecmp(severity, alias[i]) == 0)
 			return (int)i;
@@ -102,17 +102,16 @@ static void kind_alerts_print(const void *data, FILE *out)
 		const struct alert *a = &d->alerts[i];
 		char age[16] = "-";
 		if (a->since != 0)
-			util_age(now > a->since ? (uint64_t)(now - a->since) * 1000 : 0, age,
-				 sizeof(age));
+			util_age(now > a->since ? (uint64_t)(now - a->since) * 1000 : 0, age, sizeof(age));
 		fprintf(out, "  %-9s %-24s %5s  %s%s%s\n", a->severity[0] != '\0' ? a->severity : "-",
-			a->name, age, a->summary, a->silenced ? "  [silenced]" : "",
-			a->inhibited ? "  [inhibited]" : "");
+		        a->name, age, a->summary, a->silenced ? "  [silenced]" : "",
+		        a->inhibited ? "  [inhibited]" : "");
 	}
 }
 
 const struct kind_ops kind_alerts = {
-	.name = "alerts",
-	.free = alerts_data_free,
-	.to_json = kind_alerts_json,
-	.print = kind_alerts_print,
+    .name = "alerts",
+    .free = alerts_data_free,
+    .to_json = kind_alerts_json,
+    .print = kind_alerts_print,
 };

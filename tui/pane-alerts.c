@@ -19,8 +19,8 @@
 #include "sitrep/widgets.h"
 
 /* Labels worth a glance on the row; the rest are behind Enter. */
-static const char *const pane_alerts_key_labels[] = { "instance", "job", "service", "namespace",
-						      "pod", "mountpoint", "device" };
+static const char *const pane_alerts_key_labels[] = {"instance", "job",        "service", "namespace",
+                                                     "pod",      "mountpoint", "device"};
 
 struct pane_alerts_view {
 	char *selected_fp; /* fingerprint of the selected alert */
@@ -53,18 +53,14 @@ static enum role pane_alerts_severity_role(const struct alert *a)
 {
 	switch (alerts_severity_rank(a->severity)) {
 	case 0:
-	case 1:
-		return ROLE_CRIT;
-	case 2:
-		return ROLE_WARN;
-	default:
-		return ROLE_LABEL;
+	case 1: return ROLE_CRIT;
+	case 2: return ROLE_WARN;
+	default: return ROLE_LABEL;
 	}
 }
 
 /* Keeps pane->selected on the same alert after a refresh reordered the list. */
-static void pane_alerts_follow(struct pane *pane, struct pane_alerts_view *v,
-			       const struct alerts_data *d)
+static void pane_alerts_follow(struct pane *pane, struct pane_alerts_view *v, const struct alerts_data *d)
 {
 	if (d->nalerts == 0) {
 		pane->selected = -1;
@@ -84,8 +80,7 @@ static void pane_alerts_follow(struct pane *pane, struct pane_alerts_view *v,
 		pane->selected = (int)d->nalerts - 1;
 }
 
-static void pane_alerts_remember(struct pane *pane, struct pane_alerts_view *v,
-				 const struct alerts_data *d)
+static void pane_alerts_remember(struct pane *pane, struct pane_alerts_view *v, const struct alerts_data *d)
 {
 	free(v->selected_fp);
 	v->selected_fp = NULL;
@@ -142,9 +137,8 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 	for (int y = 0; y < rows; y++) {
 		size_t i = (size_t)(pane->scroll + y);
 		if (i >= d->nalerts) {
-			widgets_text(win, y, 0, w,
-				     y == 0 && d->nalerts == 0 ? "no alerts firing" : "",
-				     y == 0 ? ROLE_OK : ROLE_NORMAL);
+			widgets_text(win, y, 0, w, y == 0 && d->nalerts == 0 ? "no alerts firing" : "",
+			             y == 0 ? ROLE_OK : ROLE_NORMAL);
 			continue;
 		}
 		const struct alert *a = &d->alerts[i];
@@ -153,18 +147,16 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 		enum role base = sel ? ROLE_SELECTION : dim ? ROLE_DIM : ROLE_NORMAL;
 		char age[16] = "-";
 		if (a->since != 0)
-			util_age(now > a->since ? (uint64_t)(now - a->since) * 1000 : 0, age,
-				 sizeof(age));
+			util_age(now > a->since ? (uint64_t)(now - a->since) * 1000 : 0, age, sizeof(age));
 		int x = 0;
 		char sev[12];
 		snprintf(sev, sizeof(sev), "%-8.8s ", a->severity[0] != '\0' ? a->severity : "-");
 		x += widgets_text(win, y, x, w - x < 9 ? w - x : 9, sev,
-				  sel || dim ? base : pane_alerts_severity_role(a));
+		                  sel || dim ? base : pane_alerts_severity_role(a));
 		if (x < w)
 			x += widgets_text(win, y, x, w - x < name_w ? w - x : name_w, a->name, base);
 		char mid[24];
-		snprintf(mid, sizeof(mid), " %4s %s", age,
-			 a->silenced ? "S " : a->inhibited ? "I " : "  ");
+		snprintf(mid, sizeof(mid), " %4s %s", age, a->silenced ? "S " : a->inhibited ? "I " : "  ");
 		if (x < w)
 			x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, mid, base);
 		if (x >= w)
@@ -178,8 +170,8 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 		for (size_t k = 0; k < ARRAY_LEN(pane_alerts_key_labels); k++)
 			for (size_t l = 0; l < a->nlabels; l++)
 				if (strcmp(a->labels[l].name, pane_alerts_key_labels[k]) == 0)
-					n += snprintf(rest + n, cap - (size_t)n, "  %s=%s",
-						      a->labels[l].name, a->labels[l].value);
+					n += snprintf(rest + n, cap - (size_t)n, "  %s=%s", a->labels[l].name,
+					              a->labels[l].value);
 		widgets_text(win, y, x, w - x, rest, base);
 		free(rest);
 	}
@@ -189,8 +181,7 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 
 /* The outcome of a silence arrives later; the source outlives the pane, so
  * the message travels as the source's note (drawn by the frame). */
-static void pane_alerts_done(struct action *a, enum action_result result, const char *msg,
-			     void *arg)
+static void pane_alerts_done(struct action *a, enum action_result result, const char *msg, void *arg)
 {
 	struct source *src = arg;
 	char *text = xasprintf("%s: %s", result == ACTION_OK ? "done" : "failed", msg);
@@ -199,7 +190,7 @@ static void pane_alerts_done(struct action *a, enum action_result result, const 
 }
 
 static void pane_alerts_begin_silence(struct pane *pane, struct pane_alerts_view *v,
-				      const struct alerts_data *d)
+                                      const struct alerts_data *d)
 {
 	char why[200];
 	struct app *app = pane->src->app;
@@ -248,9 +239,8 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 				free(a->params[i].value);
 			}
 			a->nparams = 0;
-			enum action_result r = action_run(pane->src->app, pane->src, a,
-							  pane_alerts_done, pane->src, msg,
-							  sizeof(msg));
+			enum action_result r = action_run(pane->src->app, pane->src, a, pane_alerts_done,
+			                                  pane->src, msg, sizeof(msg));
 			pane_alerts_message(v, r == ACTION_PENDING ? ROLE_OK : ROLE_ERROR, msg);
 		} else {
 			action_free(a);
@@ -268,31 +258,16 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 		return false;
 	int n = (int)d->nalerts;
 	switch (ch) {
-	case 's':
-		pane_alerts_begin_silence(pane, v, d);
-		break;
+	case 's': pane_alerts_begin_silence(pane, v, d); break;
 	case 'j':
-	case KEY_DOWN:
-		pane->selected = pane->selected + 1 < n ? pane->selected + 1 : n - 1;
-		break;
+	case KEY_DOWN: pane->selected = pane->selected + 1 < n ? pane->selected + 1 : n - 1; break;
 	case 'k':
-	case KEY_UP:
-		pane->selected = pane->selected > 0 ? pane->selected - 1 : 0;
-		break;
-	case KEY_NPAGE:
-		pane->selected = pane->selected + 10 < n ? pane->selected + 10 : n - 1;
-		break;
-	case KEY_PPAGE:
-		pane->selected = pane->selected > 10 ? pane->selected - 10 : 0;
-		break;
-	case KEY_HOME:
-		pane->selected = 0;
-		break;
-	case KEY_END:
-		pane->selected = n - 1;
-		break;
-	default:
-		return false;
+	case KEY_UP: pane->selected = pane->selected > 0 ? pane->selected - 1 : 0; break;
+	case KEY_NPAGE: pane->selected = pane->selected + 10 < n ? pane->selected + 10 : n - 1; break;
+	case KEY_PPAGE: pane->selected = pane->selected > 10 ? pane->selected - 10 : 0; break;
+	case KEY_HOME: pane->selected = 0; break;
+	case KEY_END: pane->selected = n - 1; break;
+	default: return false;
 	}
 	pane_alerts_remember(pane, v, d);
 	pane_mark_dirty(pane);
@@ -308,10 +283,10 @@ static char *pane_alerts_detail(struct pane *pane)
 	char since[32] = "-";
 	if (a->since != 0)
 		util_rfc3339(a->since, since, sizeof(since));
-	char *out = xasprintf("%s\nseverity: %s\nstate: %s%s%s\nsince: %s\nsummary: %s\nlabels:",
-			      a->name, a->severity[0] != '\0' ? a->severity : "-", a->state,
-			      a->silenced ? " (silenced)" : "", a->inhibited ? " (inhibited)" : "",
-			      since, a->summary);
+	char *out =
+	    xasprintf("%s\nseverity: %s\nstate: %s%s%s\nsince: %s\nsummary: %s\nlabels:", a->name,
+	              a->severity[0] != '\0' ? a->severity : "-", a->state, a->silenced ? " (silenced)" : "",
+	              a->inhibited ? " (inhibited)" : "", since, a->summary);
 	for (size_t i = 0; i < a->nlabels; i++) {
 		char *next = xasprintf("%s\n  %s=%s", out, a->labels[i].name, a->labels[i].value);
 		free(out);
@@ -333,9 +308,9 @@ static void pane_alerts_free(struct pane *pane)
 }
 
 const struct pane_ops pane_alerts = {
-	.kind = "alerts",
-	.draw = pane_alerts_draw,
-	.key = pane_alerts_key,
-	.detail = pane_alerts_detail,
-	.free = pane_alerts_free,
+    .kind = "alerts",
+    .draw = pane_alerts_draw,
+    .key = pane_alerts_key,
+    .detail = pane_alerts_detail,
+    .free = pane_alerts_free,
 };

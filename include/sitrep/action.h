@@ -26,8 +26,7 @@ enum action_result {
 
 /* Called once when an action ends (not for refusals, which return at once). msg is
  * a short sanitized description of the outcome. */
-typedef void (*action_done_cb)(struct action *action, enum action_result result, const char *msg,
-			       void *arg);
+typedef void (*action_done_cb)(struct action *action, enum action_result result, const char *msg, void *arg);
 
 struct action_param {
 	char *name;  /* for silence: a label name */
@@ -36,9 +35,9 @@ struct action_param {
 
 /* An action. Strings are owned by the action (action_free). */
 struct action {
-	char *verb;   /* "silence", "purge", "restart", "rollback" */
-	char *target; /* what it acts on, e.g. the alert name */
-	char *key;    /* source-specific selector, e.g. an alert fingerprint; may be NULL */
+	char *verb;                  /* "silence", "purge", "restart", "rollback" */
+	char *target;                /* what it acts on, e.g. the alert name */
+	char *key;                   /* source-specific selector, e.g. an alert fingerprint; may be NULL */
 	struct action_param *params; /* silence: equality matchers */
 	size_t nparams;
 	double duration_s; /* silence: how long */
@@ -68,18 +67,17 @@ bool action_refused(const struct app *app, char *msg, size_t cap);
  * ACTION_REFUSED with the reason in msg and frees a). Otherwise calls the
  * source's act(): returns ACTION_PENDING and later calls done exactly once
  * (then frees a), or returns ACTION_FAILED at once (recorded, a freed). */
-enum action_result action_run(struct app *app, struct source *src, struct action *a,
-			      action_done_cb done, void *arg, char *msg, size_t cap);
+enum action_result action_run(struct app *app, struct source *src, struct action *a, action_done_cb done,
+                              void *arg, char *msg, size_t cap);
 
 /* Used by a source's act() to report the end of an action it started. act()
  * returns 0 once it started (or already finished) the action, non-zero without
  * calling action_finish when it could not begin. */
 void action_finish(struct action *a, enum action_result result, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Appends one line to the audit log under app->cfg.state_dir. */
-void action_audit(const struct app *app, const struct action *a, const char *result,
-		  const char *detail);
+void action_audit(const struct app *app, const struct action *a, const char *result, const char *detail);
 
 /* `sitrep do VERB ...`: argv[0] is the verb. Returns the exit code (0 ok, 1
  * failed, 2 usage, 3 refused). Runs app->loop until the action ends. */

@@ -15,7 +15,7 @@
 struct http;
 struct http_call;
 
-#define HTTP_DEFAULT_MAX_BODY (8u << 20)
+#define HTTP_DEFAULT_MAX_BODY   (8u << 20)
 #define HTTP_DEFAULT_CONNECT_MS 3000
 #define HTTP_DEFAULT_TIMEOUT_MS 10000
 
@@ -31,8 +31,8 @@ struct http_req {
 	const char *content_type;   /* for body; NULL: application/x-www-form-urlencoded */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may hold API keys */
 	enum http_auth auth;
-	const char *user;   /* basic auth user */
-	const char *secret; /* bearer token or basic password; never logged */
+	const char *user;        /* basic auth user */
+	const char *secret;      /* bearer token or basic password; never logged */
 	long connect_timeout_ms; /* 0: HTTP_DEFAULT_CONNECT_MS */
 	long timeout_ms;         /* 0: HTTP_DEFAULT_TIMEOUT_MS */
 	size_t max_body;         /* 0: HTTP_DEFAULT_MAX_BODY */
@@ -45,7 +45,7 @@ struct http_resp {
 	const char *body; /* NUL-terminated (the NUL is not counted in len) */
 	size_t len;
 	const char *error; /* NULL when an HTTP response arrived; else why not (raw,
-			      sanitize before showing); never contains a secret */
+	                      sanitize before showing); never contains a secret */
 	double seconds;    /* total time of the transfer */
 };
 
@@ -60,8 +60,7 @@ struct http *http_new(uv_loop_t *loop);
 void http_close(struct http *h);
 
 /* Starts a request. Returns a handle for http_cancel, valid until cb has run. */
-struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb,
-			       void *arg);
+struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb, void *arg);
 /* Stops a request; its callback is not called. Not from inside its own callback. */
 void http_cancel(struct http_call *call);
 

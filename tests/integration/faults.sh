@@ -73,6 +73,14 @@ sleep 2.2
 v2=$(tm_capture | grep -m1 -oE '│v +[0-9.]+ ' | tr -dc '0-9')
 check "its value on screen moves ($v1 -> $v2)" test "$v1" != "$v2"
 
+# A key is answered at once while four panes wait on hung servers.
+tm send-keys -t t '?'
+t0=$(date +%s%N)
+wait_for 2 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qF 'sitrep help'"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "the help key is answered during faults (${ms} ms)" test "$ms" -lt 1000
+tm send-keys -t t Escape
+
 # Faults off: every pane recovers.
 for f in hang drip 500 malformed huge redirect; do echo ok >"$TMP/$f.mode"; done
 start_server refused 42

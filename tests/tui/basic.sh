@@ -19,7 +19,7 @@ tm send-keys -t t '?'
 check "? opens the help" tm_wait_text 3 "sitrep help"
 cap=$(tm_capture)
 missing=""
-for k in "Tab" "S-Tab" "1..9" "z " "Up, k" "Down, j" "PgUp" "PgDn" "Home, g" "End, G" "Enter" \
+for k in "Tab" "S-Tab" "1..9" "z " "Up, k" "Down, j" "PgUp" "PgDn" "Home" "End, G" "v, g" "Enter" \
 	"/ " "n " "N " "t " "R " "? " "q " "Esc" "mouse" "p " "P " "r " "b " "s " "e "; do
 	grep -qF -- "$k" <<<"$cap" || missing="$missing [$k]"
 done

@@ -25,7 +25,7 @@ static int fake_act(struct source *src, const struct action *a)
 	return 0;
 }
 
-static const struct source_ops fake_ops = { .name = "fake", .kind = "alerts", .act = fake_act };
+static const struct source_ops fake_ops = {.name = "fake", .kind = "alerts", .act = fake_act};
 
 static char *audit_text(const char *dir)
 {
@@ -46,10 +46,10 @@ static void test_read_only_refuses_and_records(void **state)
 {
 	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	struct pane_config pc = { .id = "alerts", .kind = "alerts" };
-	struct app app = { .read_only = true };
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {.read_only = true};
 	app.cfg.state_dir = dir;
-	struct source src = { .ops = &fake_ops, .cfg = &pc };
+	struct source src = {.ops = &fake_ops, .cfg = &pc};
 	struct action *a = action_new("silence", "DiskFull");
 	action_add_param(a, "alertname", "DiskFull");
 	char msg[200];
@@ -110,9 +110,9 @@ static void test_describe_sanitizes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_only_refuses_and_records),
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_describe_sanitizes),
+	    cmocka_unit_test(test_read_only_refuses_and_records),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_describe_sanitizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

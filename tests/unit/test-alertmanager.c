@@ -133,7 +133,7 @@ static void test_silence_reply(void **state)
 
 static void test_silence_body(void **state)
 {
-	struct action_param m[2] = { { "alertname", "Disk\"Full" }, { "instance", "db1:9100" } };
+	struct action_param m[2] = {{"alertname", "Disk\"Full"}, {"instance", "db1:9100"}};
 	char *body = am_silence_body(m, 2, 1795311944, 1795311944 + 7200, "alice", "on it");
 	cJSON *o = cJSON_Parse(body);
 	free(body);
@@ -145,8 +145,7 @@ static void test_silence_body(void **state)
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(m0, "isRegex")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(m0, "isEqual")));
 	assert_string_equal(cJSON_GetObjectItem(o, "createdBy")->valuestring, "alice");
-	assert_string_equal(cJSON_GetObjectItem(o, "startsAt")->valuestring,
-			    "2026-11-22T01:45:44Z");
+	assert_string_equal(cJSON_GetObjectItem(o, "startsAt")->valuestring, "2026-11-22T01:45:44Z");
 	assert_string_equal(cJSON_GetObjectItem(o, "endsAt")->valuestring, "2026-11-22T03:45:44Z");
 	cJSON_Delete(o);
 }
@@ -162,12 +161,12 @@ static void test_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alerts_parsed_and_sorted),
-		cmocka_unit_test(test_hostile_text_is_inert_but_raw_kept),
-		cmocka_unit_test(test_empty_and_errors),
-		cmocka_unit_test(test_silence_reply),
-		cmocka_unit_test(test_silence_body),
-		cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_alerts_parsed_and_sorted),
+	    cmocka_unit_test(test_hostile_text_is_inert_but_raw_kept),
+	    cmocka_unit_test(test_empty_and_errors),
+	    cmocka_unit_test(test_silence_reply),
+	    cmocka_unit_test(test_silence_body),
+	    cmocka_unit_test(test_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,8 +54,8 @@ static void conn_reply(struct conn *c, int code, const char *extra, const char *
 {
 	char head[512];
 	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%sConnection: keep-alive\r\n\r\n",
-			 code, strlen(body), extra);
+	                 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%sConnection: keep-alive\r\n\r\n", code,
+	                 strlen(body), extra);
 	conn_send(c, head, (size_t)n);
 	conn_send(c, body, strlen(body));
 }
@@ -198,9 +198,9 @@ static void run_until(struct result *r, size_t n)
 
 static struct result get(struct http *h, const char *path, long timeout_ms, size_t max)
 {
-	struct result r = { 0 };
+	struct result r = {0};
 	char *u = url(path);
-	struct http_req req = { .url = u, .timeout_ms = timeout_ms, .max_body = max };
+	struct http_req req = {.url = u, .timeout_ms = timeout_ms, .max_body = max};
 	http_request(h, &req, on_done, &r);
 	free(u);
 	run_until(&r, 1);
@@ -242,10 +242,10 @@ static void test_reuse_one_connection(void **state)
 static void test_parallel_capped_connections(void **state)
 {
 	struct http *h = http_new(&loop);
-	struct result r[50] = { 0 };
+	struct result r[50] = {0};
 	char *u = url("/ok");
 	for (int i = 0; i < 50; i++) {
-		struct http_req req = { .url = u };
+		struct http_req req = {.url = u};
 		http_request(h, &req, on_done, &r[i]);
 	}
 	free(u);
@@ -280,10 +280,10 @@ static void test_total_timeout(void **state)
 static void test_hung_does_not_delay_other(void **state)
 {
 	struct http *h = http_new(&loop);
-	struct result r[2] = { 0 };
+	struct result r[2] = {0};
 	char *hang = url("/hang"), *ok = url("/ok");
-	struct http_req rh = { .url = hang, .timeout_ms = 1500 };
-	struct http_req ro = { .url = ok };
+	struct http_req rh = {.url = hang, .timeout_ms = 1500};
+	struct http_req ro = {.url = ok};
 	uint64_t t0 = uv_now(&loop);
 	http_request(h, &rh, on_done, &r[0]);
 	http_request(h, &ro, on_done, &r[1]);
@@ -326,8 +326,8 @@ static void test_refused_and_secret_not_in_error(void **state)
 	uv_close((uv_handle_t *)&tmp, NULL);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	char *u = xasprintf("http://127.0.0.1:%d/x", dead);
-	struct result r = { 0 };
-	struct http_req req = { .url = u, .auth = HTTP_AUTH_BEARER, .secret = "s3cr3t-token" };
+	struct result r = {0};
+	struct http_req req = {.url = u, .auth = HTTP_AUTH_BEARER, .secret = "s3cr3t-token"};
 	http_request(h, &req, on_done, &r);
 	free(u);
 	run_until(&r, 1);
@@ -341,8 +341,8 @@ static void test_bearer_sent(void **state)
 {
 	struct http *h = http_new(&loop);
 	char *u = url("/ok");
-	struct result r = { 0 };
-	struct http_req req = { .url = u, .auth = HTTP_AUTH_BEARER, .secret = "tok-123" };
+	struct result r = {0};
+	struct http_req req = {.url = u, .auth = HTTP_AUTH_BEARER, .secret = "tok-123"};
 	http_request(h, &req, on_done, &r);
 	free(u);
 	run_until(&r, 1);
@@ -359,7 +359,7 @@ static void test_cancel_and_close_in_flight(void **state)
 {
 	struct http *h = http_new(&loop);
 	char *u = url("/hang");
-	struct http_req req = { .url = u, .timeout_ms = 500 };
+	struct http_req req = {.url = u, .timeout_ms = 500};
 	struct http_call *c = http_request(h, &req, never, NULL);
 	http_request(h, &req, never, NULL); /* left in flight for http_close */
 	free(u);
@@ -380,17 +380,17 @@ static void test_urlencode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ok_and_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reuse_one_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parallel_capped_connections, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_total_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hung_does_not_delay_other, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_redirect_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_and_secret_not_in_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bearer_sent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_and_close_in_flight, setup, teardown),
-		cmocka_unit_test(test_urlencode),
+	    cmocka_unit_test_setup_teardown(test_ok_and_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_one_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parallel_capped_connections, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_total_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hung_does_not_delay_other, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_and_secret_not_in_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bearer_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_and_close_in_flight, setup, teardown),
+	    cmocka_unit_test(test_urlencode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

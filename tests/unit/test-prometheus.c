@@ -199,17 +199,17 @@ static void test_value_and_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scalar_cpu),
-		cmocka_unit_test(test_vector_labels_sorted_without_name),
-		cmocka_unit_test(test_nan_and_inf),
-		cmocka_unit_test(test_empty_result),
-		cmocka_unit_test(test_scalar_and_string),
-		cmocka_unit_test(test_errors_carry_prometheus_text),
-		cmocka_unit_test(test_non_json_answers),
-		cmocka_unit_test(test_range_on_grid),
-		cmocka_unit_test(test_range_matches_instant_keys),
-		cmocka_unit_test(test_range_errors),
-		cmocka_unit_test(test_value_and_step),
+	    cmocka_unit_test(test_scalar_cpu),
+	    cmocka_unit_test(test_vector_labels_sorted_without_name),
+	    cmocka_unit_test(test_nan_and_inf),
+	    cmocka_unit_test(test_empty_result),
+	    cmocka_unit_test(test_scalar_and_string),
+	    cmocka_unit_test(test_errors_carry_prometheus_text),
+	    cmocka_unit_test(test_non_json_answers),
+	    cmocka_unit_test(test_range_on_grid),
+	    cmocka_unit_test(test_range_matches_instant_keys),
+	    cmocka_unit_test(test_range_errors),
+	    cmocka_unit_test(test_value_and_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
