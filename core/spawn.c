@@ -91,11 +91,23 @@ static void spawn_free(struct spawn *sp)
 	free(sp);
 }
 
-static void spawn_closed_cb(uv_handle_t *h)
+static void spawn_handle_closed(struct spawn *sp)
 {
-	struct spawn *sp = h->data;
 	if (--sp->pending_closes == 0 && sp->closing)
 		spawn_free(sp);
+}
+
+/* The process and the timer point back at the spawn, a pipe at its
+ * spawn_pipe: each kind of handle needs its own close callback. */
+static void spawn_closed_cb(uv_handle_t *h)
+{
+	spawn_handle_closed(h->data);
+}
+
+static void spawn_pipe_closed_cb(uv_handle_t *h)
+{
+	struct spawn_pipe *p = h->data;
+	spawn_handle_closed(p->sp);
 }
 
 static void spawn_close_handle(struct spawn *sp, uv_handle_t *h)
@@ -103,7 +115,8 @@ static void spawn_close_handle(struct spawn *sp, uv_handle_t *h)
 	if (uv_is_closing(h))
 		return;
 	sp->pending_closes++;
-	uv_close(h, spawn_closed_cb);
+	bool is_pipe = h == (uv_handle_t *)&sp->out[0].pipe || h == (uv_handle_t *)&sp->out[1].pipe;
+	uv_close(h, is_pipe ? spawn_pipe_closed_cb : spawn_closed_cb);
 }
 
 static void spawn_restart_cb(uv_timer_t *h)
