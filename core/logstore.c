@@ -282,7 +282,9 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
 	} else {
 		text = sanitize(raw, len, st->max_line_bytes);
 	}
-	cut = cut || len > st->max_line_bytes;
+	/* Escaping can grow a short line past the limit (binary bytes become
+	 * \xNN): sanitize cut it then, and only then is the text longer. */
+	cut = cut || len > st->max_line_bytes || strlen(text) > st->max_line_bytes;
 
 	st->stats.lines++;
 	if (cut)

@@ -139,6 +139,13 @@ static void test_bad_input(void **state)
 	logstore_ingest(st, NULL, 0, 0, LOG_SEV_INFO, "short", 5, true);
 	assert_non_null(strstr(logstore_line(st, 2)->text, "[cut]"));
 	assert_int_equal(logstore_stats(st)->cut, 2);
+	/* Short in bytes but long once escaped (\xNN per byte): cut and counted. */
+	char bin[40];
+	memset(bin, 0xff, sizeof(bin));
+	logstore_ingest(st, NULL, 0, 0, LOG_SEV_INFO, bin, sizeof(bin), false);
+	assert_true(logstore_line(st, 3)->cut);
+	assert_non_null(strstr(logstore_line(st, 3)->text, "[cut]"));
+	assert_int_equal(logstore_stats(st)->cut, 3);
 	logstore_unref(st);
 }
 
