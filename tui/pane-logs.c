@@ -141,14 +141,17 @@ static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct
 		return;
 	}
 	const struct logstore_stats *s = logstore_stats(st);
-	int n = snprintf(left, sizeof(left), "%s  %llu err %llu warn %llu lines  %.0f err/min",
-	                 v->raw ? "lines" : "groups", (unsigned long long)s->errors,
-	                 (unsigned long long)s->warnings, (unsigned long long)s->lines,
-	                 logstore_errors_per_minute(st, now));
+	/* The filter comes right after the view's name: in a narrow pane the
+	 * counts may be cut, but whether the rows are filtered must stay visible. */
+	char filter[PANE_LOGS_EDIT_MAX + 48] = "";
 	if (v->msg[0] != '\0')
-		snprintf(left + n, sizeof(left) - (size_t)n, "  %s", v->msg);
+		snprintf(filter, sizeof(filter), " %s", v->msg);
 	else if (v->filter[0] != '\0')
-		snprintf(left + n, sizeof(left) - (size_t)n, "  /%s (%zu)", v->filter, v->nrows);
+		snprintf(filter, sizeof(filter), " /%s (%zu)", v->filter, v->nrows);
+	snprintf(left, sizeof(left), "%s%s  %llu err %llu warn %llu lines  %.0f err/min",
+	         v->raw ? "lines" : "groups", filter, (unsigned long long)s->errors,
+	         (unsigned long long)s->warnings, (unsigned long long)s->lines,
+	         logstore_errors_per_minute(st, now));
 	int spark = w / 3 > 60 ? 60 : w / 3;
 	int used = widgets_text_nopad(win, 0, 0, w - spark - 1, left, ROLE_LABEL);
 	for (int x = used; x < w - spark; x++)
@@ -313,9 +316,11 @@ static bool pane_logs_key(struct pane *pane, int ch)
 		pane_mark_dirty(pane);
 		return true;
 	case KEY_UP: sel = sel < 0 ? (v->raw ? n - 1 : 0) : sel - 1; break;
-	case KEY_DOWN: sel = sel < 0 ? 0 : sel + 1; break;
+	/* The raw view without a selection sits at its newest line: moving down
+	 * from there stays at the bottom rather than jumping to the oldest. */
+	case KEY_DOWN: sel = sel < 0 ? (v->raw ? n - 1 : 0) : sel + 1; break;
 	case KEY_PPAGE: sel = (sel < 0 ? (v->raw ? n - 1 : 0) : sel) - page; break;
-	case KEY_NPAGE: sel = (sel < 0 ? 0 : sel) + page; break;
+	case KEY_NPAGE: sel = (sel < 0 ? (v->raw ? n - 1 : 0) : sel) + page; break;
 	case KEY_HOME: sel = 0; break;
 	case KEY_END:
 		/* In the raw view, the end means following again. */

@@ -408,6 +408,12 @@ static void tui_key(struct tui *tui, int ch)
 		return;
 	}
 	if (key == TUI_KEY_ESC) {
+		/* The focused pane first (a logs filter is cleared), then the zoom,
+		 * then the focus: Esc undoes the innermost thing. */
+		if (focused != NULL && focused->ops->key != NULL && focused->ops->key(focused, key)) {
+			focused->dirty = true;
+			return;
+		}
 		if (tui->zoom >= 0) {
 			tui->zoom = -1;
 			tui_relayout(tui, false);
