@@ -4,6 +4,7 @@
  * higher of the entry's PRIORITY and the pane's patterns: services that log to
  * stdout reach the journal at priority 6 whatever they say. The first batch
  * (the last N entries) counts as the initial read once output pauses. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,12 @@ struct journald {
 	bool stderr_error; /* the current error came from journalctl's stderr */
 };
 
-bool journald_available(void)
+/* The one probe of "is there a journal to follow", also used by the built-in
+ * default config: journalctl on PATH, and a journal to read (the daemon's
+ * socket, or journal files on disk: an empty /var/log/journal is not one).
+ * Nothing is spawned, so it is cheap enough for startup. */
+static bool journald_in_path(const char *prog)
 {
-	struct stat st;
-	if (stat("/run/systemd/journal", &st) != 0 && stat("/var/log/journal", &st) != 0)
-		return false;
 	const char *path = getenv("PATH");
 	if (path == NULL)
 		path = "/usr/bin:/bin";
@@ -45,12 +47,34 @@ bool journald_available(void)
 	bool found = false;
 	for (char *dir = strtok_r(copy, ":", &save); dir != NULL && !found;
 	     dir = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/journalctl", dir);
+		char *full = xasprintf("%s/%s", dir, prog);
 		found = access(full, X_OK) == 0;
 		free(full);
 	}
 	free(copy);
 	return found;
+}
+
+bool journald_available(void)
+{
+	if (!journald_in_path("journalctl"))
+		return false;
+	if (access("/run/systemd/journal/socket", F_OK) == 0)
+		return true;
+	static const char *const dirs[] = {"/var/log/journal", "/run/log/journal"};
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
+		DIR *d = opendir(dirs[i]);
+		if (d == NULL)
+			continue;
+		struct dirent *e;
+		bool any = false;
+		while (!any && (e = readdir(d)) != NULL)
+			any = e->d_name[0] != '.';
+		closedir(d);
+		if (any)
+			return true;
+	}
+	return false;
 }
 
 int journald_priority_sev(int priority)

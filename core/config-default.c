@@ -2,7 +2,6 @@
  * this machine: host metrics from procfs, the first system log that works,
  * and panes that say how to configure what cannot be guessed. It is built as
  * config text so it goes through exactly the same loader as a user's file. */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,11 @@
 #include <unistd.h>
 
 #include "sitrep/config.h"
+#include "sitrep/logs.h"
 #include "sitrep/util.h"
+
+/* journald is picked by journald_available (backends/journald.c), the one
+ * probe of whether there is a journal to follow. */
 
 /* A JSON string literal of s (quotes included). Caller frees. */
 static char *config_default_quote(const char *s)
@@ -32,46 +35,6 @@ static char *config_default_quote(const char *s)
 	*o++ = '"';
 	*o = '\0';
 	return out;
-}
-
-static bool config_default_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	char *copy = xstrdup(path), *save = NULL;
-	bool found = false;
-	for (char *dir = strtok_r(copy, ":", &save); dir != NULL && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", dir, prog);
-		found = access(full, X_OK) == 0;
-		free(full);
-	}
-	free(copy);
-	return found;
-}
-
-/* journald "works" when journalctl exists and there is a journal to read: the
- * daemon's socket, or journal files on disk. Checked without spawning anything. */
-static bool config_default_journald_works(void)
-{
-	if (!config_default_in_path("journalctl"))
-		return false;
-	if (access("/run/systemd/journal/socket", F_OK) == 0)
-		return true;
-	static const char *const dirs[] = {"/var/log/journal", "/run/log/journal"};
-	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
-		DIR *d = opendir(dirs[i]);
-		if (d == NULL)
-			continue;
-		struct dirent *e;
-		bool any = false;
-		while (!any && (e = readdir(d)) != NULL)
-			any = e->d_name[0] != '.';
-		closedir(d);
-		if (any)
-			return true;
-	}
-	return false;
 }
 
 static bool config_default_git_repo(char *top, size_t cap)
@@ -100,7 +63,7 @@ char *config_default_text(void)
 	char *logs, *deploys;
 	static const char *const files[] = {"/var/log/syslog", "/var/log/messages"};
 
-	if (config_default_journald_works()) {
+	if (journald_available()) {
 		logs = xstrdup("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"journald\" } ] }");
 	} else {
 		logs = NULL;

@@ -141,8 +141,9 @@ bool logstore_group_is_new(const struct log_group *g);
 
 /* ---- environment probes for the built-in default config ---- */
 
-/* True when journalctl is on PATH and a systemd journal directory exists
- * (/run/systemd/journal or /var/log/journal). Does not spawn anything. */
+/* True when journalctl is on PATH and there is a journal to read: the
+ * journald socket, or files in /var/log/journal or /run/log/journal. Does not
+ * spawn anything. The built-in default config picks journald by it. */
 bool journald_available(void);
 
 #endif

@@ -86,12 +86,29 @@ static void test_argv(void **state)
 	config_free_argv(argv);
 }
 
+/* Without journalctl on PATH there is no journald, whatever the journal
+ * directories hold; and the built-in default then does not pick it. */
+static void test_available_needs_journalctl(void **state)
+{
+	char *saved = getenv("PATH") != NULL ? strdup(getenv("PATH")) : NULL;
+	setenv("PATH", "/nonexistent-sitrep-test", 1);
+	assert_false(journald_available());
+	char *text = config_default_text();
+	assert_null(strstr(text, "\"journald\""));
+	free(text);
+	if (saved != NULL) {
+		setenv("PATH", saved, 1);
+		free(saved);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixture),
 	    cmocka_unit_test(test_not_entries),
 	    cmocka_unit_test(test_argv),
+	    cmocka_unit_test(test_available_needs_journalctl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
