@@ -20,6 +20,14 @@ check "--json without --once exits 2" [ "$rc" = 2 ]
 "$SITREP" --example-config >"$TMP/example.json"
 check "--example-config passes --check-config" "$SITREP" --check-config -c "$TMP/example.json"
 check "the example has comments" grep -q '^ *//' "$TMP/example.json"
+# The example's logs pane: a missing log file is waited for, not a config error,
+# and the commented-out inputs are valid once uncommented.
+check "the example has a logs pane" grep -q '"kind": "logs"' "$TMP/example.json"
+sed 's#/var/log/nginx/error.log#'"$TMP"'/no/such/error.log#' "$TMP/example.json" >"$TMP/example-missing.json"
+check "a missing log file passes --check-config" "$SITREP" --check-config -c "$TMP/example-missing.json"
+sed -E 's#^( *)// (, \{|    "org_id"|"patterns")#\1\2#' "$TMP/example.json" >"$TMP/example-inputs.json"
+check "the example's other log inputs are valid uncommented" bash -c \
+	"grep -q '^ *, { \"type\": \"loki\"' '$TMP/example-inputs.json' && LOKI_TOKEN=x '$SITREP' --check-config -c '$TMP/example-inputs.json' >/dev/null"
 printf '{\n  "panes": [\n    { "kind": "metrics", "source": "procfs", "colour": 1 }\n  ]\n}\n' >"$TMP/bad.json"
 "$SITREP" --check-config -c "$TMP/bad.json" >"$TMP/out" 2>&1; rc=$?
 check "bad config exits 2" [ "$rc" = 2 ]
