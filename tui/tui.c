@@ -27,6 +27,9 @@
 #define TUI_KEY_ESC         27
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
 {
 	vsnprintf(tui->message, sizeof(tui->message), fmt, ap);
 	tui->message_until = uv_now(tui->loop) + ms;
