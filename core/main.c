@@ -14,6 +14,7 @@
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/theme.h"
+#include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
 enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE };
@@ -207,8 +208,7 @@ static int main_run(int argc, char **argv, char **sub)
 		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_TIMELINE:
-		fprintf(stderr, "sitrep timeline: no timeline is recorded by this build yet\n");
-		rc = 2;
+		rc = timeline_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
