@@ -24,7 +24,7 @@ static const char main_usage[] =
 	"       sitrep --once [--json] [-c FILE]\n"
 	"       sitrep --check-config [-c FILE]\n"
 	"       sitrep --example-config\n"
-	"       sitrep do silence ALERTNAME [--for DURATION] [--yes]\n"
+	"       sitrep do silence ALERTNAME [--for DURATION] [--pane ID] [--yes]\n"
 	"       sitrep timeline [--markdown]\n"
 	"       sitrep --version | --help\n"
 	"\n"
