@@ -578,6 +578,10 @@ struct tui *tui_start(struct app *app)
 		p->index = i;
 		p->selected = -1;
 	}
+	/* focus starts on the first pane, so Enter and the action keys work
+	 * without a Tab first; Esc clears it */
+	if (tui->npanes > 0)
+		tui_set_focus(tui, 0);
 	tui_relayout(tui, true);
 	tui->full_redraw = true;
 	if (theme_failed)

@@ -28,7 +28,7 @@ check "rebound: the help shows F1 for help" bash -c "tmux -L '$TSOCK' capture-pa
 check "rebound: the status bar hint follows" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qF 'F1 help'"
 tm send-keys -t t Escape
 tm send-keys -t t Right Enter
-check "rebound: Right focuses the first pane" tm_wait_text 3 "pane host (kind metrics"
+check "rebound: Right focuses the next pane (from pane 1, focused at start)" tm_wait_text 3 "pane notes (kind logs"
 tm send-keys -t t Escape
 tm send-keys -t t Q
 check "rebound: Q quits" wait_for 5 tt_exited
