@@ -5,7 +5,9 @@
  * keeps its last good values with the backend's error on its series; when no
  * query got an answer at all, the whole pane fails and shows its old data as
  * stale. A query returning many series keeps the top N by value, so the
- * busiest hosts come first. */
+ * busiest hosts come first. The range query asks for one point per cell of
+ * the pane's sparkline (src->width_hint, which the pane sets when drawn), so
+ * the whole window fits the pane; Prometheus's 11,000-point cap bounds it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 
 /* Expressions longer than this go in a POST form body instead of the URL. */
 #define PROM_MAX_GET_URL 1500
+/* History points when neither the config nor the pane's width says. */
+#define PROM_DEFAULT_POINTS 60
 
 struct prom_query {
 	char *name, *expr, *unit, *by;
@@ -52,7 +56,7 @@ struct prom_source {
 	char *user;
 	bool insecure;
 	double window_s;
-	size_t points;
+	size_t points; /* 0: one per sparkline cell of the pane (src->width_hint) */
 	long timeout_ms;
 	struct prom_query *queries;
 	size_t nqueries;
@@ -98,11 +102,11 @@ static int prom_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 	src->data = ps;
 	ps->src = src;
 	struct jnode *queries = NULL;
-	double window_min = 30, points = 60, timeout = 10;
+	double window_min = 30, points = 0, timeout = 10;
 	if (config_get_string(ctx, node, "url", true, NULL, &ps->url) != 0 ||
 	    config_get_node(ctx, node, "queries", JNODE_ARRAY, true, &queries) != 0 ||
 	    config_get_number(ctx, node, "window_minutes", false, 30, 1, 60 * 24 * 31, &window_min) != 0 ||
-	    config_get_number(ctx, node, "points", false, 60, 2, 2000, &points) != 0 ||
+	    config_get_number(ctx, node, "points", false, 0, 2, 2000, &points) != 0 ||
 	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout) != 0 ||
 	    config_get_bool(ctx, node, "insecure", false, &ps->insecure) != 0 ||
 	    config_get_string(ctx, node, "username", false, NULL, &ps->user) != 0 ||
@@ -315,7 +319,12 @@ static void prom_refresh(struct source *src)
 		source_fail(src, "no HTTP client");
 		return;
 	}
-	ps->step = prom_step(ps->window_s, ps->points);
+	/* Unless fixed in the config, one point per cell of the pane's
+	 * sparkline: the pane tells its width when drawn; 60 until then. */
+	size_t points = ps->points;
+	if (points == 0)
+		points = src->width_hint >= 2 ? (size_t)src->width_hint : PROM_DEFAULT_POINTS;
+	ps->step = prom_step(ps->window_s, points);
 	ps->npoints = (size_t)(ps->window_s / ps->step) + 1;
 	double now = (double)time(NULL);
 	/* Aligned to the step, so successive refreshes draw the same buckets. */

@@ -213,7 +213,7 @@ static cJSON *app_once_pane_json(const struct app *app, const struct source *src
 		cJSON_AddStringToObject(o, "note", snap->note);
 	if (snap->warning != NULL)
 		cJSON_AddStringToObject(o, "warning", snap->warning);
-	cJSON *data = snap->data != NULL ? snap->kind->to_json(snap->data) : cJSON_CreateObject();
+	cJSON *data = snap->kind->to_json(snap->data);
 	cJSON_AddItemToObject(o, "data", data);
 	return o;
 }

@@ -220,9 +220,15 @@ int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *
 {
 	if (obj == NULL || obj->type != JNODE_OBJECT)
 		return 0;
-	for (struct jnode *c = obj->child; c != NULL; c = c->next)
+	for (struct jnode *c = obj->child; c != NULL; c = c->next) {
+		/* JSON readers disagree on which duplicate wins: refuse to guess */
+		for (struct jnode *d = obj->child; d != c; d = d->next)
+			if (strcmp(d->key, c->key) == 0)
+				return config_fail_key(ctx, c, "duplicate key \"%s\" in %s (first at line %d)",
+						       c->key, what, d->key_line);
 		if (!c->used)
 			return config_fail_key(ctx, c, "unknown key \"%s\" in %s", c->key, what);
+	}
 	return 0;
 }
 

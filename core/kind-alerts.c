@@ -67,7 +67,7 @@ static cJSON *kind_alerts_json(const void *data)
 	const struct alerts_data *d = data;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(o, "alerts");
-	for (size_t i = 0; i < d->nalerts; i++) {
+	for (size_t i = 0; d != NULL && i < d->nalerts; i++) {
 		const struct alert *a = &d->alerts[i];
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "name", a->name);

@@ -49,6 +49,8 @@ static cJSON *kind_metrics_json(const void *data)
 	const struct metrics_data *m = data;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *series = cJSON_AddArrayToObject(o, "series");
+	if (m == NULL)
+		return o;
 	for (size_t i = 0; i < m->nseries; i++)
 		cJSON_AddItemToArray(series, kind_metrics_series(&m->series[i]));
 	if (m->ncores > 0) {

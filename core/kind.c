@@ -17,6 +17,27 @@ static cJSON *kind_empty_json(const void *data)
 	return cJSON_CreateObject();
 }
 
+/* Until their sources exist, cdn and deploys panes answer with the empty shape
+ * of their schema. */
+static cJSON *kind_cdn_json(const void *data)
+{
+	(void)data;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNullToObject(o, "provider");
+	cJSON_AddNullToObject(o, "hit_ratio");
+	cJSON_AddArrayToObject(o, "assets");
+	return o;
+}
+
+static cJSON *kind_deploys_json(const void *data)
+{
+	(void)data;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNullToObject(o, "current");
+	cJSON_AddArrayToObject(o, "deploys");
+	return o;
+}
+
 static void kind_empty_print(const void *data, FILE *out)
 {
 	(void)data;
@@ -24,9 +45,9 @@ static void kind_empty_print(const void *data, FILE *out)
 }
 
 static const struct kind_ops kind_cdn = {
-	.name = "cdn", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
+	.name = "cdn", .free = kind_empty_free, .to_json = kind_cdn_json, .print = kind_empty_print};
 static const struct kind_ops kind_deploys = {
-	.name = "deploys", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
+	.name = "deploys", .free = kind_empty_free, .to_json = kind_deploys_json, .print = kind_empty_print};
 const struct kind_ops kind_empty = {
 	.name = "empty", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
 

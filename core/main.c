@@ -13,6 +13,8 @@
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/theme.h"
+#include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
 enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE };
@@ -22,7 +24,7 @@ static const char main_usage[] =
 	"       sitrep --once [--json] [-c FILE]\n"
 	"       sitrep --check-config [-c FILE]\n"
 	"       sitrep --example-config\n"
-	"       sitrep do silence ALERTNAME [--for DURATION] [--yes]\n"
+	"       sitrep do silence ALERTNAME [--for DURATION] [--pane ID] [--yes]\n"
 	"       sitrep timeline [--markdown]\n"
 	"       sitrep --version | --help\n"
 	"\n"
@@ -92,11 +94,36 @@ static int main_load_config(struct app *app)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* An unknown or broken theme is bad usage (from --theme) or bad config (from
+ * "theme"), caught before the screen is taken over. 0, or 2 after a message. */
+static int main_check_theme(const struct app *app)
+{
+	const char *name = app->opt.theme != NULL ? app->opt.theme : app->cfg.theme;
+	struct theme theme;
+	char err[600];
+	if (theme_load(&theme, name, err, sizeof(err)) == 0)
+		return 0;
+	/* the message ends with the fallback the TUI would use; here we refuse instead */
+	char *tail = strstr(err, ", using the built-in default");
+	if (tail == NULL)
+		tail = strstr(err, " (using the built-in default)");
+	if (tail != NULL)
+		*tail = '\0';
+	const struct jnode *at = jsonc_get(app->cfg.root, "theme");
+	if (app->opt.theme == NULL && at != NULL)
+		fprintf(stderr, "%s:%d:%d: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
+			app->cfg.path, at->line, at->col, err);
+	else
+		fprintf(stderr, "sitrep: --theme: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
+			err);
+	return 2;
+}
+
+/* sub receives the subcommand's words (`do ...`, `timeline ...`); main owns it. */
+static int main_run(int argc, char **argv, char **sub)
 {
 	struct app app = {0};
 	enum main_mode mode = MODE_DASHBOARD;
-	char **sub = xcalloc((size_t)argc + 1, sizeof(char *));
 	int nsub = 0;
 
 	setlocale(LC_ALL, "");
@@ -163,10 +190,13 @@ int main(int argc, char **argv)
 	int rc = main_load_config(&app);
 	if (rc != 0) {
 		app_free(&app);
-		free(sub);
 		return rc;
 	}
 	app.read_only = app.opt.read_only || main_env_true("SITREP_READ_ONLY") || app.cfg.read_only;
+	if ((mode == MODE_DASHBOARD || mode == MODE_CHECK) && (rc = main_check_theme(&app)) != 0) {
+		app_free(&app);
+		return rc;
+	}
 
 	switch (mode) {
 	case MODE_CHECK:
@@ -178,8 +208,7 @@ int main(int argc, char **argv)
 		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_TIMELINE:
-		fprintf(stderr, "sitrep timeline: no timeline is recorded by this build yet\n");
-		rc = 2;
+		rc = timeline_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
@@ -196,6 +225,13 @@ int main(int argc, char **argv)
 		break;
 	}
 	app_free(&app);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char **sub = xcalloc((size_t)argc + 1, sizeof(char *));
+	int rc = main_run(argc, argv, sub);
 	free(sub);
 	return rc;
 }

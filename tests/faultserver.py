@@ -16,7 +16,9 @@ switch it without restarting the server:
 
 "Connection refused" needs no mode: the test stops the server.
 Listens on 127.0.0.1 only. Every request is logged to stderr with its headers
-so tests can check what was (not) sent.
+so tests can check what was (not) sent. /counts also counts "METHOD /path"
+and "proxied" (requests sent to it as an HTTP proxy, with an absolute URL).
+With --tls CERT KEY it speaks HTTPS.
 """
 import argparse
 import json
@@ -67,6 +69,10 @@ class Handler(BaseHTTPRequestHandler):
             q.update(parse_qs(self.rfile.read(n).decode("utf-8", "replace")))
         return {k: v[0] for k, v in q.items()}
 
+    def count(self, key):
+        with COUNT_LOCK:
+            COUNTS[key] = COUNTS.get(key, 0) + 1
+
     def send(self, code, body, ctype="application/json"):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(code)
@@ -78,11 +84,17 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         for k, v in self.headers.items():
             sys.stderr.write("header %s: %s\n" % (k, v))
-        with COUNT_LOCK:
-            COUNTS[self.path.split("?")[0]] = COUNTS.get(self.path.split("?")[0], 0) + 1
+        if self.path.startswith("http://"):
+            # Asked as a proxy: answer for the target as if it were us.
+            from urllib.parse import urlsplit
+            u = urlsplit(self.path)
+            self.path = u.path + ("?" + u.query if u.query else "")
+            self.count("proxied")
+        path = self.path.split("?")[0]
+        self.count(path)
+        self.count(self.command + " " + path)
         p = self.params()
         m = mode()
-        path = self.path.split("?")[0]
         if path == "/counts":
             return self.send(200, json.dumps(COUNTS))
         if m == "hang":
@@ -151,9 +163,15 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--mode-file", default="/nonexistent")
     ap.add_argument("--value", default="42", help='sample value, or "clock"')
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ARGS = ap.parse_args()
     ThreadingHTTPServer.daemon_threads = True
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    if ARGS.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls[0], ARGS.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.serve_forever()
 
 

@@ -17,6 +17,9 @@
 #include "sitrep/widgets.h"
 #include "tui-internal.h"
 
+/* The value column, right-aligned. */
+#define PANE_METRICS_VALUE_W 9
+
 enum metrics_row_kind { ROW_SERIES, ROW_CORES, ROW_PROC_HEADER, ROW_PROC };
 
 struct metrics_row {
@@ -99,11 +102,32 @@ static int pane_metrics_name_width(const struct metrics_data *m, int w)
 	return nw > max ? max : nw;
 }
 
+/* Columns for the sparkline (its leading blank included) out of what is left
+ * of a row after the name and the value. */
+static int pane_metrics_spark_width(int rest)
+{
+	if (rest < 20)
+		return 0;
+	return rest >= 60 ? 30 : rest / 2;
+}
+
+/* The width of a series row's sparkline in cells, for a pane w wide whose
+ * names take nw: what the source is told so it fetches one point per cell. */
+static int pane_metrics_spark_cells(int w, int nw)
+{
+	if (nw > w)
+		nw = w;
+	int x = nw < w ? nw + 1 : nw;
+	x += PANE_METRICS_VALUE_W < w - x ? PANE_METRICS_VALUE_W : w - x;
+	int sw = pane_metrics_spark_width(w - x);
+	return sw > 1 ? sw - 1 : 0;
+}
+
 static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int w,
                                      const struct metric_series *s, int nw, bool selected)
 {
 	int x = 0;
-	const int vw = 9;
+	const int vw = PANE_METRICS_VALUE_W;
 	if (nw > w)
 		nw = w;
 	widgets_text(win, y, x, nw, s->name, selected ? ROLE_SELECTION : ROLE_LABEL);
@@ -139,9 +163,7 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 
 	/* The rest: middle text and, when there is room, a sparkline. */
 	int rest = w - x;
-	int sw = 0;
-	if (s->nhistory > 0 && rest >= 20)
-		sw = rest >= 60 ? 30 : rest / 2;
+	int sw = s->nhistory > 0 ? pane_metrics_spark_width(rest) : 0;
 	int mw = rest - sw;
 	char middle[400];
 	enum role mrole = ROLE_DIM;
@@ -316,6 +338,8 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 	size_t nrows = pane_metrics_nrows(m);
 	pane_metrics_clamp(pane, nrows, h);
 	int nw = pane_metrics_name_width(m, w);
+	/* Tells a source that fetches history (prometheus) how many points fit. */
+	pane->src->width_hint = pane_metrics_spark_cells(w, nw);
 	int y = 0;
 	for (size_t r = (size_t)pane->scroll; r < nrows && y < h; r++, y++) {
 		struct metrics_row row = pane_metrics_row(m, r);

@@ -131,6 +131,26 @@ void pane_destroy(struct pane *pane)
 	pane->view = NULL;
 }
 
+/* "error 12s: message", the line the frame shows for a failing source. */
+static void pane_error_text(const struct pane *pane, uint64_t now_ms, char *buf, size_t cap)
+{
+	const struct snapshot *snap = &pane->src->snap;
+	char age[16] = "";
+	util_age(snap->error_ms != 0 && now_ms > snap->error_ms ? now_ms - snap->error_ms : 0, age,
+	         sizeof(age));
+	snprintf(buf, cap, "error %s: %s", age, snap->error);
+}
+
+/* Rows the error needs: one, or two when it does not fit the width. */
+static int pane_error_rows(const struct pane *pane, uint64_t now_ms)
+{
+	if (pane->src->snap.error == NULL)
+		return 0;
+	char line[600];
+	pane_error_text(pane, now_ms, line, sizeof(line));
+	return widgets_width(line) > pane->w - 2 ? 2 : 1;
+}
+
 /* State, data age and error age: what the frame shows that changes with time. */
 static void pane_clock_text(const struct pane *pane, uint64_t now_ms, char *buf, size_t cap)
 {
@@ -189,12 +209,20 @@ static void pane_draw_frame(struct pane *pane, uint64_t now_ms)
 	/* Error and note lines, inside the frame above the body. */
 	int row = 1;
 	if (snap->error != NULL && row < pane->h - 1) {
-		char err_age[16] = "";
 		char line[600];
-		util_age(snap->error_ms != 0 && now_ms > snap->error_ms ? now_ms - snap->error_ms : 0,
-		         err_age, sizeof(err_age));
-		snprintf(line, sizeof(line), "error %s: %s", err_age, snap->error);
-		widgets_text(f, row++, 1, w - 2, line, ROLE_ERROR);
+		pane_error_text(pane, now_ms, line, sizeof(line));
+		/* the reserved error rows get the message wrapped, the last row clipped */
+		int rows = pane->reserved - (snap->note != NULL && snap->data != NULL ? 1 : 0);
+		const char *p = line;
+		for (int i = 0; p != NULL && i < (rows > 0 ? rows : 1) && row < pane->h - 1; i++) {
+			size_t len;
+			const char *next = widgets_wrap(p, w - 2, &len);
+			bool last = i + 1 >= rows;
+			char *part = xstrndup(p, last ? strlen(p) : len);
+			widgets_text(f, row++, 1, w - 2, part, ROLE_ERROR);
+			free(part);
+			p = next;
+		}
 	}
 	if (snap->note != NULL && snap->data != NULL && row < pane->h - 1)
 		widgets_text(f, row++, 1, w - 2, snap->note, ROLE_DIM);
@@ -211,14 +239,24 @@ static void pane_draw_placeholder(struct pane *pane, WINDOW *win, int h, int w, 
 		text = "waiting for data...";
 		role = ROLE_DIM;
 	}
-	int y = 0;
+	/* a long note scrolls like any body: count its wrapped lines, clamp */
+	int total = 0;
+	for (const char *q = text; q != NULL; total++) {
+		size_t len;
+		q = widgets_wrap(q, w, &len);
+	}
+	if (pane->scroll > total - h)
+		pane->scroll = total - h > 0 ? total - h : 0;
+	int y = 0, line_no = 0;
 	const char *p = text;
 	while (p != NULL && y < h) {
 		size_t len;
 		const char *next = widgets_wrap(p, w, &len);
-		char *line = xstrndup(p, len);
-		widgets_text(win, y++, 0, w, line, role);
-		free(line);
+		if (line_no++ >= pane->scroll) {
+			char *line = xstrndup(p, len);
+			widgets_text(win, y++, 0, w, line, role);
+			free(line);
+		}
 		p = next;
 	}
 	for (; y < h; y++)
@@ -230,7 +268,7 @@ void pane_draw(struct pane *pane, uint64_t now_ms, bool frame_only)
 	if (pane->frame == NULL)
 		return;
 	const struct snapshot *snap = &pane->src->snap;
-	int want = (snap->error != NULL ? 1 : 0) + (snap->note != NULL && snap->data != NULL ? 1 : 0);
+	int want = pane_error_rows(pane, now_ms) + (snap->note != NULL && snap->data != NULL ? 1 : 0);
 	if (want > pane->h - 3)
 		want = pane->h - 3 > 0 ? pane->h - 3 : 0;
 	if (want != pane->reserved) {

@@ -27,6 +27,9 @@
 #define TUI_KEY_ESC         27
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
 {
 	vsnprintf(tui->message, sizeof(tui->message), fmt, ap);
 	tui->message_until = uv_now(tui->loop) + ms;
@@ -581,6 +584,10 @@ struct tui *tui_start(struct app *app)
 		p->index = i;
 		p->selected = -1;
 	}
+	/* focus starts on the first pane, so Enter and the action keys work
+	 * without a Tab first; Esc clears it */
+	if (tui->npanes > 0)
+		tui_set_focus(tui, 0);
 	tui_relayout(tui, true);
 	tui->full_redraw = true;
 	if (theme_failed)

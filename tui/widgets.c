@@ -311,9 +311,14 @@ void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, s
 				hi = v[i];
 			any = true;
 		}
-		/* A flat line sits on the floor, not in the middle. */
-		if (any && lo == hi)
-			lo = hi > 0 ? 0 : hi - 1;
+		/* A flat line is scaled from zero: a positive one fills, zero sits on
+		 * the floor (an idle network must not look saturated). */
+		if (any && lo == hi) {
+			if (hi > 0)
+				lo = 0;
+			else
+				hi = lo + 1;
+		}
 	}
 	attr_t attr = widgets_attr(role);
 	/* Right-aligned: the newest sample is always at the right edge. */

@@ -11,7 +11,8 @@
 struct kind_ops {
 	const char *name;
 	void (*free)(void *data);
-	/* The "data" object of --once --json (schema version 1). */
+	/* The "data" object of --once --json (schema version 1); data NULL (nothing
+	 * fetched yet) gives the kind's empty shape, e.g. { "series": [] }. */
 	cJSON *(*to_json)(const void *data);
 	/* Plain --once output, a few indented lines. */
 	void (*print)(const void *data, FILE *out);

@@ -50,6 +50,8 @@ struct source {
 	bool in_flight;
 	bool visible;         /* its pane is on screen; expensive reads may skip when false */
 	bool done_once;       /* published or failed at least once (for --once) */
+	int width_hint;       /* history cells its pane draws per series, set by the pane
+	                         when drawn (pane-metrics); 0 before that and under --once */
 	int index;
 };
 

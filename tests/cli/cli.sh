@@ -105,4 +105,18 @@ import json,sys
 d = {p['id']: p for p in json.load(open('$TMP/noproc.out'))['panes']}
 sys.exit(0 if d['broken']['state'] == 'error' and 'no-such-proc' in d['broken']['error'] and d['fine']['state'] == 'ok' else 1)"
 
+# sitrep timeline prints the audit log, sanitized, as text or Markdown
+mkdir -p "$TMP/state"
+printf '{ "state_dir": "%s", "panes": [ { "kind": "metrics", "source": "procfs" } ] }' "$TMP/state" >"$TMP/state.json"
+"$SITREP" timeline -c "$TMP/state.json" >"$TMP/tl.out" 2>&1
+check "timeline with no actions says so" grep -q "no actions recorded yet" "$TMP/tl.out"
+printf '%s\n' '{"time":"2026-11-22T01:00:00Z","user":"ana","action":"silence","target":"HighCPU","pane":"alerts","result":"ok","detail":"\u001b[31mred|x"}' >"$TMP/state/audit.jsonl"
+"$SITREP" -c "$TMP/state.json" timeline >"$TMP/tl.out" 2>&1
+check "timeline lists the action" grep -q "2026-11-22T01:00:00Z  ana .*silence .*HighCPU" "$TMP/tl.out"
+check "timeline output is sanitized" bash -c "grep -qF '^[[31m' '$TMP/tl.out' && ! grep -q $'\e' '$TMP/tl.out'"
+"$SITREP" timeline --markdown -c "$TMP/state.json" >"$TMP/tl.md" 2>&1
+check "timeline --markdown is a table row" grep -qF "| 2026-11-22T01:00:00Z | ana | silence HighCPU | alerts | ok | ^[[31mred/x |" "$TMP/tl.md"
+"$SITREP" timeline --bogus >/dev/null 2>&1
+check "timeline with a bad argument exits 2" [ $? = 2 ]
+
 finish

@@ -2,7 +2,8 @@
 # Integration: a real prometheus scraping a real prometheus-node-exporter every
 # second, queried by `sitrep --once --json`: a CPU query gives a number and a
 # history; a syntax error shows Prometheus's own error text; a token given
-# through token_env is never printed.
+# through token_env is never printed; a query over 1500 characters goes as a
+# POST form and is computed whole.
 source "$(dirname "$0")/../lib.sh"
 command -v prometheus >/dev/null && command -v prometheus-node-exporter >/dev/null ||
 	skip_all "prometheus or prometheus-node-exporter not installed"
@@ -14,6 +15,8 @@ source "$LAB/env"
 ok "prometheus and node exporter started on 127.0.0.1:$PROM_PORT / $NODE_PORT"
 
 CPU='100 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[1m])) * 100'
+# Over 1500 characters: sent as a POST form; Prometheus must compute all of it.
+LONG="vector(1)$(printf ' + vector(1)%.0s' $(seq 1 150))"
 cat >"$TMP/sitrep.json" <<JSON
 { "state_dir": "$TMP/state", "panes": [
   { "id": "prod", "kind": "metrics", "source": "prometheus", "url": "$PROM_URL",
@@ -21,7 +24,8 @@ cat >"$TMP/sitrep.json" <<JSON
     "queries": [
       { "name": "CPU", "expr": "$CPU", "unit": "%", "warn": 80, "crit": 95 },
       { "name": "Broken", "expr": "sum(rate(node_cpu_seconds_total[1m])" },
-      { "name": "PerCPU", "expr": "rate(node_cpu_seconds_total{mode=\"idle\"}[1m])", "by": "cpu", "top": 1 } ] } ] }
+      { "name": "PerCPU", "expr": "rate(node_cpu_seconds_total{mode=\"idle\"}[1m])", "by": "cpu", "top": 1 },
+      { "name": "Long", "expr": "$LONG" } ] } ] }
 JSON
 
 SECRET="tok-$RANDOM-do-not-print"
@@ -49,6 +53,7 @@ check "the broken query keeps its entry without a value" test "$(q "print([x for
 c=$(q "print(len([x for x in s if x['name']=='PerCPU']))")
 check "top 1 of the per-CPU series is shown ($c)" test "$c" = 1
 check "the per-CPU row is labelled by cpu" test "$(q "print(list([x for x in s if x['name']=='PerCPU'][0]['labels'].keys()))")" = "['cpu']"
+check "a ${#LONG}-character query (POST) is computed whole: 151" test "$(q "print([x for x in s if x['name']=='Long'][0]['value'])")" = 151
 check "the token is not in the output" bash -c "! grep -qF '$SECRET' '$TMP/out.json' '$TMP/err.txt'"
 
 # Plain output draws the same error.

@@ -66,6 +66,8 @@ static void test_error_positions(void **state)
 		{"{ \"panes\": [ { \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"t\",\n"
 		 "    \"colour\": \"red\" } ] }", 2, 5,
 		 "unknown key \"colour\" in a cdn pane with source \"note\""},
+		{"{ \"panes\": [ { \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"t\",\n"
+		 "    \"text\": \"u\" } ] }", 2, 5, "duplicate key \"text\" in a cdn pane"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config_error err;
