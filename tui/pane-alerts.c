@@ -122,16 +122,7 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 	if (msg != NULL && rows > 1)
 		rows--;
 	pane_alerts_follow(pane, v, d);
-	if (pane->selected >= 0) {
-		if (pane->selected < pane->scroll)
-			pane->scroll = pane->selected;
-		if (pane->selected >= pane->scroll + rows)
-			pane->scroll = pane->selected - rows + 1;
-	}
-	if (pane->scroll > (int)d->nalerts - rows)
-		pane->scroll = (int)d->nalerts - rows;
-	if (pane->scroll < 0)
-		pane->scroll = 0;
+	pane_clamp_scroll(pane, (int)d->nalerts, rows);
 	time_t now = time(NULL);
 	int name_w = w >= 60 ? 24 : w / 3;
 	for (int y = 0; y < rows; y++) {

@@ -211,20 +211,9 @@ static void pane_logs_draw(struct pane *pane, WINDOW *win, int h, int w)
 	int body = h - 1;
 	int n = (int)v->nrows;
 	/* Raw view without a selection follows the newest lines. */
-	if (pane->selected >= n)
-		pane->selected = n - 1;
 	if (pane->selected < 0 && v->raw)
 		pane->scroll = n - body;
-	if (pane->selected >= 0) {
-		if (pane->selected < pane->scroll)
-			pane->scroll = pane->selected;
-		if (pane->selected >= pane->scroll + body)
-			pane->scroll = pane->selected - body + 1;
-	}
-	if (pane->scroll > n - body)
-		pane->scroll = n - body;
-	if (pane->scroll < 0)
-		pane->scroll = 0;
+	pane_clamp_scroll(pane, n, body);
 	for (int r = pane->scroll; r < n && y < h; r++, y++) {
 		bool sel = pane->focused && r == pane->selected;
 		if (v->raw)

@@ -315,28 +315,11 @@ static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metri
 }
 
 /* Keeps selection and scroll inside the list and the selection on screen. */
-static void pane_metrics_clamp(struct pane *pane, size_t nrows, int h)
-{
-	int n = (int)nrows;
-	if (pane->selected >= n)
-		pane->selected = n - 1;
-	if (pane->selected >= 0) {
-		if (pane->selected < pane->scroll)
-			pane->scroll = pane->selected;
-		if (pane->selected >= pane->scroll + h)
-			pane->scroll = pane->selected - h + 1;
-	}
-	if (pane->scroll > n - h)
-		pane->scroll = n - h;
-	if (pane->scroll < 0)
-		pane->scroll = 0;
-}
-
 static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	const struct metrics_data *m = pane_metrics_data(pane);
 	size_t nrows = pane_metrics_nrows(m);
-	pane_metrics_clamp(pane, nrows, h);
+	pane_clamp_scroll(pane, (int)nrows, h);
 	int nw = pane_metrics_name_width(m, w);
 	/* Tells a source that fetches history (prometheus) how many points fit. */
 	pane->src->width_hint = pane_metrics_spark_cells(w, nw);

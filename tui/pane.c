@@ -39,6 +39,22 @@ void pane_mark_dirty(struct pane *pane)
 	pane->dirty = true;
 }
 
+void pane_clamp_scroll(struct pane *pane, int nrows, int visible)
+{
+	if (pane->selected >= nrows)
+		pane->selected = nrows - 1;
+	if (pane->selected >= 0) {
+		if (pane->selected < pane->scroll)
+			pane->scroll = pane->selected;
+		if (pane->selected >= pane->scroll + visible)
+			pane->scroll = pane->selected - visible + 1;
+	}
+	if (pane->scroll > nrows - visible)
+		pane->scroll = nrows - visible;
+	if (pane->scroll < 0)
+		pane->scroll = 0;
+}
+
 int pane_body_rows(const struct pane *pane)
 {
 	if (pane->win == NULL)

@@ -53,6 +53,9 @@ struct pane {
 const struct pane_ops *pane_ops_find(const char *kind);
 /* Marks the pane for redraw on this loop pass. */
 void pane_mark_dirty(struct pane *pane);
+/* Keeps the selection inside nrows and the scroll such that the selection is
+ * among the `visible` rows shown; every list pane calls it before drawing. */
+void pane_clamp_scroll(struct pane *pane, int nrows, int visible);
 /* Rows of body the pane had when last drawn (for page keys); >= 1. */
 int pane_body_rows(const struct pane *pane);
 
