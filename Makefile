@@ -26,6 +26,9 @@ $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug $(MESON_OPTS)
 
 test-build: test-deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+	@# a build configured by `make run` before cmocka was installed has no unit tests
+	@[ -d $(BUILD)/tests/unit ] || meson setup --reconfigure $(BUILD)
+	@[ -d $(ASAN_BUILD)/tests/unit ] || meson setup --reconfigure $(ASAN_BUILD)
 	ninja -C $(BUILD)
 	ninja -C $(ASAN_BUILD)
 

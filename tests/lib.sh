@@ -3,6 +3,13 @@
 # counts them. Processes a test starts are tracked by pid and stopped on exit;
 # nothing else is ever killed.
 set -u
+# The tests read frames and glyphs: they run in a UTF-8 locale whatever the
+# caller's (CI often has none; C.UTF-8 exists even on a minimal Debian).
+# tests/tui/terminals.sh sets LANG=C itself where it checks the ASCII fallback.
+export LANG=C.UTF-8
+unset LC_ALL LC_CTYPE
+# Packaged servers (nginx) live in sbin, which is not on a normal user's PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SITREP=${SITREP:-$TOP/build/sitrep}
 TEST_NAME=$(basename "$0" .sh)

@@ -134,7 +134,7 @@ static enum role pane_logs_sev_role(int sev)
 static void pane_logs_header(struct pane *pane, struct pane_logs_view *v, struct logstore *st, WINDOW *win,
                              int w, int64_t now)
 {
-	char left[256];
+	char left[PANE_LOGS_EDIT_MAX + 200]; /* the filter plus the counts */
 	if (v->editing) {
 		snprintf(left, sizeof(left), "/%s_", v->edit);
 		widgets_text(win, 0, 0, w, left, ROLE_LABEL);

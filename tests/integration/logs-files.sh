@@ -49,6 +49,9 @@ if [ "$(id -u)" = 0 ]; then
 	command -v runuser >/dev/null || skip_all "root without runuser"
 	RUN=(runuser -u nobody --)
 	chmod 755 "$TMP"
+	# nobody may not be able to reach the build (a clone in /root is 0700)
+	install -m 755 "$SITREP" "$TMP/sitrep"
+	SITREP=$TMP/sitrep
 fi
 mkdir -p "$TMP/logs/g" "$TMP/home"
 chmod 777 "$TMP/home"
