@@ -1,5 +1,7 @@
 /* fuzz-loki: the Loki query_range answer parser: every stream's values merged
- * in time order. The body comes from the network. */
+ * in time order. The body comes from the network. The next poll starts at the
+ * newest timestamp + 1, so a timestamp must leave room for that. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "fuzz.h"
@@ -12,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *err = NULL;
 	if (loki_parse((const char *)data, size, &e, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
-			if (e[i].line == NULL)
+			if (e[i].line == NULL || e[i].ns <= 0 || e[i].ns == INT64_MAX)
 				abort();
 			if (i > 0 && e[i].ns < e[i - 1].ns)
 				abort();
