@@ -106,7 +106,8 @@ int loki_parse(const char *body, size_t len, struct loki_entry **out, size_t *n,
 			char *end;
 			errno = 0;
 			long long ns = strtoll(ts->valuestring, &end, 10);
-			if (errno != 0 || end == ts->valuestring || *end != '\0' || ns <= 0 || ns == LLONG_MAX)
+			if (errno != 0 || end == ts->valuestring || *end != '\0' || ns <= 0 ||
+			    ns == LLONG_MAX)
 				continue;
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 64;

@@ -33,10 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct procfs_io io;
 	memset(&io, 0, sizeof(io));
-	if (procfs_parse_diskstats(buf, size, &io) == 0 && strnlen(io.names, sizeof(io.names)) == sizeof(io.names))
+	if (procfs_parse_diskstats(buf, size, &io) == 0 &&
+	    strnlen(io.names, sizeof(io.names)) == sizeof(io.names))
 		abort();
 	memset(&io, 0, sizeof(io));
-	if (procfs_parse_netdev(buf, size, &io) == 0 && strnlen(io.names, sizeof(io.names)) == sizeof(io.names))
+	if (procfs_parse_netdev(buf, size, &io) == 0 &&
+	    strnlen(io.names, sizeof(io.names)) == sizeof(io.names))
 		abort();
 
 	struct procfs_mount *mounts = NULL;
