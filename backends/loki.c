@@ -4,6 +4,8 @@
  * lines) is followed at once by the next page, nothing is skipped. The first
  * poll looks back "since_seconds". X-Scope-OrgID and a bearer token (from
  * token_env / token_file, never inline) are sent when configured. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +101,20 @@ int loki_parse(const char *body, size_t len, struct loki_entry **out, size_t *n,
 			if (!cJSON_IsString(ts) || ts->valuestring == NULL || !cJSON_IsString(line) ||
 			    line->valuestring == NULL)
 				continue;
+			/* a timestamp that is not a plain positive count would let the
+			 * next poll's start (newest + 1) overflow */
+			char *end;
+			errno = 0;
+			long long ns = strtoll(ts->valuestring, &end, 10);
+			if (errno != 0 || end == ts->valuestring || *end != '\0' || ns <= 0 ||
+			    ns == LLONG_MAX)
+				continue;
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 64;
 				*out = xrealloc(*out, cap * sizeof(**out));
 			}
 			struct loki_entry *e = &(*out)[(*n)++];
-			e->ns = strtoll(ts->valuestring, NULL, 10);
+			e->ns = ns;
 			e->len = strlen(line->valuestring);
 			e->line = xstrdup(line->valuestring);
 		}

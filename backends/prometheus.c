@@ -125,12 +125,13 @@ static int prom_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 	ps->points = (size_t)points;
 	ps->timeout_ms = (long)(timeout * 1000);
 	ps->queries = xcalloc(queries->count, sizeof(*ps->queries));
+	/* before the queries: destroy walks 2 * nqueries fetches even after a bad query */
+	ps->fetches = xcalloc(2 * queries->count, sizeof(*ps->fetches));
 	for (struct jnode *q = queries->child; q != NULL; q = q->next) {
 		ps->nqueries++; /* counted first, so destroy frees a half-read query */
 		if (prom_init_query(ctx, q, &ps->queries[ps->nqueries - 1]) != 0)
 			return -1;
 	}
-	ps->fetches = xcalloc(2 * ps->nqueries, sizeof(*ps->fetches));
 	return 0;
 }
 
