@@ -31,6 +31,10 @@ struct procfs_procs {
 	long clk_tck, page_size;
 	struct procfs_table prev, cur;
 	bool have_prev;
+	/* ROOT/uptime at this scan and the previous one (0: unknown): a process
+	 * born between two scans is measured over its own lifetime, so a busy
+	 * short-lived compiler shows up instead of reading 0 %. */
+	double uptime, prev_uptime;
 	char buf[2048]; /* one /proc/PID/stat; real ones are under 400 bytes */
 };
 
@@ -106,7 +110,14 @@ double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat
 	if (!p->have_prev || !(seconds > 0))
 		return NAN;
 	const struct procfs_slot *old = procfs_table_find(&p->prev, st->pid);
-	if (old == NULL || old->starttime != s.starttime || s.ticks < old->ticks)
+	if (old == NULL || old->starttime != s.starttime) {
+		double born = (double)s.starttime / (double)p->clk_tck;
+		double life = p->uptime - born;
+		if (p->prev_uptime > 0 && p->uptime > 0 && born >= p->prev_uptime && life > 0.01)
+			return (double)s.ticks / (double)p->clk_tck / life * 100.0;
+		return NAN;
+	}
+	if (s.ticks < old->ticks)
 		return NAN;
 	return (double)(s.ticks - old->ticks) / ((double)p->clk_tck * seconds) * 100.0;
 }
@@ -120,6 +131,7 @@ void procfs_procs_end_scan(struct procfs_procs *p)
 		memset(p->cur.slots, 0, p->cur.cap * sizeof(*p->cur.slots));
 	p->cur.n = 0;
 	p->have_prev = true;
+	p->prev_uptime = p->uptime;
 }
 
 bool procfs_procs_have_baseline(const struct procfs_procs *p)
@@ -161,6 +173,12 @@ long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
 	int dfd = dirfd(dir);
 	long count = 0;
 	char path[64];
+	ssize_t ulen = procfs_read_at(dfd, "uptime", p->buf, sizeof(p->buf) - 1);
+	p->uptime = 0;
+	if (ulen > 0) {
+		p->buf[ulen] = '\0';
+		p->uptime = strtod(p->buf, NULL);
+	}
 	struct dirent *de;
 	while ((de = readdir(dir)) != NULL) {
 		size_t nlen = strlen(de->d_name);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -372,6 +373,50 @@ static void test_procs_scan(void **state)
 	procfs_procs_free(p);
 }
 
+/* A process born between two scans is measured over its own lifetime. */
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_procs_newborn(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/sitrep-proc-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/uptime", root);
+	write_file(path, "100.00 150.00\n");
+	snprintf(path, sizeof(path), "%s/7", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/7/stat", root);
+	/* an old process: born at 1 s, 20 ticks so far */
+	write_file(path, "7 (old) S 1 7 7 0 -1 0 0 0 0 0 10 10 0 0 20 0 1 0 100 1000 10 0 0\n");
+	struct procfs_procs *p = procfs_procs_new(100, 4096);
+	struct procfs_top top[4];
+	size_t n;
+	assert_int_equal(procfs_procs_scan(p, root, 0, top, &n, 4), 1);
+	/* 2 s later: a compiler born at 101 s has used 50 ticks (0.5 s) in its 1 s of life */
+	snprintf(path, sizeof(path), "%s/uptime", root);
+	write_file(path, "102.00 150.00\n");
+	snprintf(path, sizeof(path), "%s/9", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/9/stat", root);
+	write_file(path, "9 (cc1) R 1 9 9 0 -1 0 0 0 0 0 40 10 0 0 20 0 1 0 10100 1000 10 0 0\n");
+	assert_int_equal(procfs_procs_scan(p, root, 2.0, top, &n, 4), 2);
+	assert_int_equal(top[0].pid, 9);
+	assert_float_equal(top[0].cpu, 50.0, 0.01);
+	assert_int_equal(top[1].pid, 7);
+	assert_float_equal(top[1].cpu, 0.0, 0.01);
+	procfs_procs_free(p);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the source ---- */
 
 struct fixture {
@@ -561,6 +606,7 @@ int main(void)
 	    cmocka_unit_test(test_top_insert),
 	    cmocka_unit_test(test_procs_account),
 	    cmocka_unit_test(test_procs_scan),
+	    cmocka_unit_test(test_procs_newborn),
 	    cmocka_unit_test(test_source_missing_root),
 	    cmocka_unit_test(test_source_captured_root),
 	    cmocka_unit_test(test_source_settle_on_loop),
