@@ -3,7 +3,8 @@
  * "IDENT[PID]: MESSAGE" stamped with the entry's own time. The severity is the
  * higher of the entry's PRIORITY and the pane's patterns: services that log to
  * stdout reach the journal at priority 6 whatever they say. The first batch
- * (the last N entries) counts as the initial read once output pauses. */
+ * (the last N entries) counts as the initial read once output pauses; the
+ * child's lifecycle is backends/logchild.c. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,22 +16,12 @@
 
 #include "sitrep/loginput.h"
 #include "sitrep/logs.h"
-#include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
-/* The first batch is over when output pauses this long, or at the limit. */
-#define JOURNALD_QUIET_MS     300
-#define JOURNALD_READY_MAX_MS 2000
-
 struct journald {
-	struct log_input *in;
 	char *unit, *priority, *journalctl;
 	double lines;
-	struct spawn *sp;
-	uv_timer_t ready_timer;
-	bool timer_open;
-	uint64_t started_ms;
-	int open_closes;
+	struct logchild *child;
 	bool stderr_error; /* the current error came from journalctl's stderr */
 };
 
@@ -177,74 +168,53 @@ int journald_parse_line(const char *line, size_t len, struct journald_entry *e)
 	return 0;
 }
 
-static void journald_ready_cb(uv_timer_t *h)
+static void journald_on_line(struct log_input *in, int stream, const char *line, size_t len, bool cut)
 {
-	struct journald *j = h->data;
-	loginput_ready(j->in);
-}
-
-static void journald_on_line(void *ctx, int stream, const char *line, size_t len, bool cut)
-{
-	struct journald *j = ctx;
+	struct journald *j = in->data;
 	if (stream == 2) {
 		/* journalctl explains itself on stderr ("No journal files were found."). */
 		char *msg = xasprintf("journalctl: %.*s", (int)(len > 300 ? 300 : len), line);
-		loginput_error(j->in, msg);
+		loginput_error(in, msg);
 		free(msg);
 		j->stderr_error = true;
 		return;
 	}
 	/* Entries flowing again: what journalctl said (often a hint) is past. */
 	if (j->stderr_error) {
-		loginput_error(j->in, NULL);
+		loginput_error(in, NULL);
 		j->stderr_error = false;
 	}
 	struct journald_entry e;
 	if (cut || journald_parse_line(line, len, &e) < 0) {
 		/* Not an entry (or cut, so not parseable): keep the raw text visible. */
-		loginput_line(j->in, j->in->label, 0, -1, line, len, cut);
-	} else {
-		int sev = loginput_classify(j->in, e.text, e.len);
-		int psev = journald_priority_sev(e.priority);
-		if (psev > sev)
-			sev = psev;
-		loginput_line(j->in, j->in->label, e.time_ms, sev, e.text, e.len, false);
-		free(e.text);
+		loginput_line(in, in->label, 0, -1, line, len, cut);
+		return;
 	}
-	if (!j->in->ready && j->timer_open) {
-		uint64_t waited = uv_now(j->in->loop) - j->started_ms;
-		if (waited < JOURNALD_READY_MAX_MS)
-			uv_timer_start(&j->ready_timer, journald_ready_cb, JOURNALD_QUIET_MS, 0);
-	}
+	int sev = loginput_classify(in, e.text, e.len);
+	int psev = journald_priority_sev(e.priority);
+	if (psev > sev)
+		sev = psev;
+	loginput_line(in, in->label, e.time_ms, sev, e.text, e.len, false);
+	free(e.text);
 }
 
-static void journald_on_state(void *ctx, const char *error)
+/* The child's own trouble replaced whatever journalctl printed. */
+static void journald_on_state(struct log_input *in, const char *error)
 {
-	struct journald *j = ctx;
-	loginput_error(j->in, error);
+	struct journald *j = in->data;
+	(void)error;
 	j->stderr_error = false;
-	/* A failed or ended run completes the initial read too. */
-	if (error != NULL)
-		loginput_ready(j->in);
 }
 
-static void journald_on_exit(void *ctx, int64_t status, int signal)
-{
-	struct journald *j = ctx;
-	loginput_child_exited(j->in, j->journalctl, status, signal);
-}
-
-static const struct spawn_callbacks journald_callbacks = {
+static const struct logchild_hooks journald_hooks = {
     .line = journald_on_line,
     .state = journald_on_state,
-    .exited = journald_on_exit,
 };
 
 static int journald_init(struct log_input *in, struct config_ctx *ctx, struct jnode *node)
 {
 	struct journald *j = xcalloc(1, sizeof(*j));
 	in->data = j;
-	j->in = in;
 	if (config_get_string(ctx, node, "unit", false, NULL, &j->unit) < 0 ||
 	    config_get_string(ctx, node, "journalctl", false, "journalctl", &j->journalctl) < 0 ||
 	    config_get_number(ctx, node, "lines", false, 200, 0, 100000, &j->lines) < 0)
@@ -270,50 +240,16 @@ static int journald_start(struct log_input *in)
 {
 	struct journald *j = in->data;
 	char **argv = journald_argv(j->journalctl, j->unit, j->priority, (unsigned)j->lines);
-	struct spawn_options o = {.argv = argv};
-	j->sp = spawn_new(in->loop, &o, &journald_callbacks, j);
+	j->child = logchild_start(in, argv, &journald_hooks);
 	config_free_argv(argv);
-	uv_timer_init(in->loop, &j->ready_timer);
-	j->ready_timer.data = j;
-	j->timer_open = true;
-	j->started_ms = uv_now(in->loop);
-	uv_timer_start(&j->ready_timer, journald_ready_cb, JOURNALD_READY_MAX_MS, 0);
-	spawn_start(j->sp);
 	return 0;
-}
-
-static void journald_one_closed(struct journald *j)
-{
-	if (--j->open_closes == 0)
-		loginput_closed(j->in);
-}
-
-static void journald_spawn_closed(void *ctx)
-{
-	struct journald *j = ctx;
-	j->sp = NULL;
-	journald_one_closed(j);
-}
-
-static void journald_timer_closed(uv_handle_t *h)
-{
-	journald_one_closed(h->data);
 }
 
 static void journald_stop(struct log_input *in)
 {
 	struct journald *j = in->data;
-	j->open_closes = 1;
-	if (j->timer_open) {
-		j->timer_open = false;
-		j->open_closes++;
-		uv_close((uv_handle_t *)&j->ready_timer, journald_timer_closed);
-	}
-	if (j->sp != NULL) {
-		j->open_closes++;
-		spawn_close(j->sp, journald_spawn_closed);
-	}
-	journald_one_closed(j);
+	logchild_stop(j->child);
+	j->child = NULL;
 }
 
 static void journald_destroy(struct log_input *in)

@@ -65,6 +65,26 @@ void loginput_closed(struct log_input *in);
  * backend's own level with the patterns). */
 int loginput_classify(struct log_input *in, const char *raw, size_t len);
 
+/* ---- a followed child process (backends/logchild.c) ----
+ * The inputs that read a command's output ("journald", "command") share the
+ * child's lifecycle: spawn with restarts, the child's trouble as the input's
+ * error, exits as warning lines, the initial read over once the first output
+ * pauses, and closing. What stays theirs is what a line means. */
+struct logchild;
+struct logchild_hooks {
+	/* A line of the child's stdout (stream 1) or stderr (stream 2). */
+	void (*line)(struct log_input *in, int stream, const char *line, size_t len, bool cut);
+	/* Optional: the child's trouble changed (NULL: it runs again), after it
+	 * became the input's error. */
+	void (*state)(struct log_input *in, const char *error);
+};
+/* Spawns argv (copied) on in->loop and follows it. The result owns itself and
+ * is freed by logchild_stop's closing. */
+struct logchild *logchild_start(struct log_input *in, char *const *argv, const struct logchild_hooks *hooks);
+/* Stops the child and closes its handles; calls loginput_closed once all are
+ * closed, then c is gone. */
+void logchild_stop(struct logchild *c);
+
 /* Input types, listed in backends/logs.c. */
 extern const struct log_input_ops loginput_file;
 extern const struct log_input_ops loginput_journald;
