@@ -154,32 +154,22 @@ static const cJSON *prom_envelope(const cJSON *root, const char *body, size_t le
 	return result;
 }
 
-int prom_parse_query(const char *body, size_t len, long http_status, struct prom_result *out)
+/* An instant query's data.result: a scalar, or a vector of series. */
+static int prom_read_instant(const cJSON *result, const char *type, struct prom_result *out)
 {
-	memset(out, 0, sizeof(*out));
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	const char *type = NULL;
-	const cJSON *result = prom_envelope(root, body, len, http_status, out, &type);
-	int rc = -1;
-	if (result == NULL)
-		goto done;
 	if (strcmp(type, "scalar") == 0) {
 		double t, v;
-		if (!prom_read_sample(result, &t, &v)) {
-			prom_fail(out, "malformed scalar");
-			goto done;
-		}
+		if (!prom_read_sample(result, &t, &v))
+			return prom_fail(out, "malformed scalar");
 		out->series = xcalloc(1, sizeof(*out->series));
 		out->series[0].key = xstrdup("");
 		out->series[0].value = v;
 		out->nseries = 1;
-		rc = 0;
-		goto done;
+		return 0;
 	}
-	if (strcmp(type, "vector") != 0 || !cJSON_IsArray(result)) {
-		prom_fail(out, "a %s result cannot be shown as a number (use a vector or scalar)", type);
-		goto done;
-	}
+	if (strcmp(type, "vector") != 0 || !cJSON_IsArray(result))
+		return prom_fail(out, "a %s result cannot be shown as a number (use a vector or scalar)",
+		                 type);
 	size_t n = (size_t)cJSON_GetArraySize(result);
 	out->series = xcalloc(n + 1, sizeof(*out->series));
 	const cJSON *item;
@@ -194,26 +184,27 @@ int prom_parse_query(const char *body, size_t len, long http_status, struct prom
 		prom_read_metric(s, metric);
 		s->value = v;
 	}
-	rc = 0;
-done:
-	cJSON_Delete(root);
-	return rc;
+	return 0;
 }
 
-int prom_parse_range(const char *body, size_t len, long http_status, double start, double step,
-                     size_t npoints, struct prom_result *out)
+int prom_parse_query(const char *body, size_t len, long http_status, struct prom_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const char *type = NULL;
 	const cJSON *result = prom_envelope(root, body, len, http_status, out, &type);
-	int rc = -1;
-	if (result == NULL)
-		goto done;
-	if (strcmp(type, "matrix") != 0 || !cJSON_IsArray(result)) {
-		prom_fail(out, "unexpected %s result for a range query", type);
-		goto done;
-	}
+	int rc = result != NULL ? prom_read_instant(result, type, out) : -1;
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* A range query's data.result, a matrix: each series' samples placed on the
+ * grid of npoints slots from start by step (a slot without a sample is NaN). */
+static int prom_read_range(const cJSON *result, const char *type, double start, double step, size_t npoints,
+                           struct prom_result *out)
+{
+	if (strcmp(type, "matrix") != 0 || !cJSON_IsArray(result))
+		return prom_fail(out, "unexpected %s result for a range query", type);
 	size_t n = (size_t)cJSON_GetArraySize(result);
 	out->series = xcalloc(n + 1, sizeof(*out->series));
 	const cJSON *item;
@@ -243,8 +234,17 @@ int prom_parse_range(const char *body, size_t len, long http_status, double star
 			s->value = v;
 		}
 	}
-	rc = 0;
-done:
+	return 0;
+}
+
+int prom_parse_range(const char *body, size_t len, long http_status, double start, double step,
+                     size_t npoints, struct prom_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const char *type = NULL;
+	const cJSON *result = prom_envelope(root, body, len, http_status, out, &type);
+	int rc = result != NULL ? prom_read_range(result, type, start, step, npoints, out) : -1;
 	cJSON_Delete(root);
 	return rc;
 }
