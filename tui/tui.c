@@ -27,7 +27,7 @@
 #define TUI_KEY_ESC         27
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
 {
@@ -243,6 +243,15 @@ static int tui_find_kind(const struct tui *tui, const char *kind)
 	return -1;
 }
 
+static void tui_focus_timeline(struct tui *tui)
+{
+	int t = tui_find_kind(tui, "timeline");
+	if (t >= 0)
+		tui_set_focus(tui, t);
+	else
+		tui_message(tui, "no timeline pane configured");
+}
+
 static bool tui_is_move(enum keymap_action a)
 {
 	return a == KEYMAP_UP || a == KEYMAP_DOWN || a == KEYMAP_PAGE_UP || a == KEYMAP_PAGE_DOWN ||
@@ -253,15 +262,10 @@ static bool tui_is_move(enum keymap_action a)
 static void tui_pane_action(struct tui *tui, enum keymap_action a)
 {
 	if (tui->focus < 0) {
-		if (a == KEYMAP_TIMELINE) {
-			int t = tui_find_kind(tui, "timeline");
-			if (t >= 0)
-				tui_set_focus(tui, t);
-			else
-				tui_message(tui, "no timeline pane configured");
-			return;
-		}
-		tui_message(tui, "focus a pane first (Tab or 1-9)");
+		if (a == KEYMAP_TIMELINE)
+			tui_focus_timeline(tui);
+		else
+			tui_message(tui, "focus a pane first (Tab or 1-9)");
 		return;
 	}
 	struct pane *p = &tui->panes[tui->focus];
@@ -276,14 +280,7 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a)
 	}
 	switch (a) {
 	case KEYMAP_DETAIL: tui_detail(tui, p); return;
-	case KEYMAP_TIMELINE: {
-		int t = tui_find_kind(tui, "timeline");
-		if (t >= 0)
-			tui_set_focus(tui, t);
-		else
-			tui_message(tui, "no timeline pane configured");
-		return;
-	}
+	case KEYMAP_TIMELINE: tui_focus_timeline(tui); return;
 	case KEYMAP_PURGE:
 	case KEYMAP_PURGE_ALL:
 	case KEYMAP_RESTART:
