@@ -64,10 +64,8 @@ static int prom_fail(struct prom_result *out, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
+	out->error = sanitize_vprintf(1000, fmt, ap);
 	va_end(ap);
-	out->error = sanitize(raw, strlen(raw), 1000);
-	free(raw);
 	return -1;
 }
 

@@ -202,10 +202,8 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
+	char *msg = sanitize_vprintf(300, fmt, ap);
 	va_end(ap);
-	char *msg = sanitize(raw, strlen(raw), 300);
-	free(raw);
 	a->finished = true;
 	action_audit(a->app, a, result == ACTION_OK ? "ok" : "failed", msg);
 	if (a->done != NULL)

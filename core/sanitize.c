@@ -147,6 +147,14 @@ char *sanitize_str(const char *in)
 	return in == NULL ? NULL : sanitize(in, strlen(in), 0);
 }
 
+char *sanitize_vprintf(size_t max_out, const char *fmt, va_list ap)
+{
+	char *raw = xvasprintf(fmt, ap);
+	char *out = sanitize(raw, strlen(raw), max_out);
+	free(raw);
+	return out;
+}
+
 size_t sanitize_into(char *out, size_t cap, const char *in, size_t len)
 {
 	if (cap == 0)

@@ -87,10 +87,8 @@ void source_fail(struct source *src, const char *fmt, ...)
 	struct snapshot *snap = &src->snap;
 	va_list ap;
 	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
+	char *msg = sanitize_vprintf(400, fmt, ap);
 	va_end(ap);
-	char *msg = sanitize(raw, strlen(raw), 400);
-	free(raw);
 	/* An unchanged error keeps its start time: the age shows how long it lasts. */
 	if (snap->error == NULL || strcmp(snap->error, msg) != 0) {
 		if (snap->error == NULL)

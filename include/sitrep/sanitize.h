@@ -7,6 +7,7 @@
 #ifndef SITREP_SANITIZE_H
 #define SITREP_SANITIZE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Cut marker appended when a string is longer than its limit. */
@@ -17,6 +18,9 @@
 char *sanitize(const char *in, size_t len, size_t max_out);
 /* sanitize() of a NUL-terminated string; NULL gives NULL. */
 char *sanitize_str(const char *in);
+/* sanitize() of a formatted message (an error text that quotes outside
+ * strings), at most max_out bytes. Caller frees. */
+char *sanitize_vprintf(size_t max_out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Sanitizes into a caller buffer of size cap (always NUL-terminated); returns length. */
 size_t sanitize_into(char *out, size_t cap, const char *in, size_t len);
 
