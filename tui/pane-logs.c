@@ -319,13 +319,7 @@ static bool pane_logs_key(struct pane *pane, int ch)
 		return true;
 	default: return false;
 	}
-	if (sel >= n)
-		sel = n - 1;
-	if (sel < 0)
-		sel = n > 0 ? 0 : -1;
-	pane->selected = sel;
-	pane_mark_dirty(pane);
-	return true;
+	return pane_select(pane, sel, n);
 }
 
 static char *pane_logs_detail(struct pane *pane)

@@ -359,13 +359,7 @@ static bool pane_metrics_key(struct pane *pane, int ch)
 	case KEY_END: sel = n - 1; break;
 	default: return false;
 	}
-	if (sel >= n)
-		sel = n - 1;
-	if (sel < 0)
-		sel = n > 0 ? 0 : -1;
-	pane->selected = sel;
-	pane_mark_dirty(pane);
-	return true;
+	return pane_select(pane, sel, n);
 }
 
 static char *pane_metrics_series_detail(const struct metric_series *s)

@@ -39,6 +39,17 @@ void pane_mark_dirty(struct pane *pane)
 	pane->dirty = true;
 }
 
+bool pane_select(struct pane *pane, int sel, int nrows)
+{
+	if (sel >= nrows)
+		sel = nrows - 1;
+	if (sel < 0)
+		sel = nrows > 0 ? 0 : -1;
+	pane->selected = sel;
+	pane_mark_dirty(pane);
+	return true;
+}
+
 void pane_clamp_scroll(struct pane *pane, int nrows, int visible)
 {
 	if (pane->selected >= nrows)

@@ -53,6 +53,9 @@ struct pane {
 const struct pane_ops *pane_ops_find(const char *kind);
 /* Marks the pane for redraw on this loop pass. */
 void pane_mark_dirty(struct pane *pane);
+/* Selects row sel, kept among the nrows rows (-1 when there are none), and
+ * marks the pane dirty; returns true, as a key hook that used the key does. */
+bool pane_select(struct pane *pane, int sel, int nrows);
 /* Keeps the selection inside nrows and the scroll such that the selection is
  * among the `visible` rows shown; every list pane calls it before drawing. */
 void pane_clamp_scroll(struct pane *pane, int nrows, int visible);
