@@ -230,10 +230,7 @@ static void am_destroy(struct source *src)
 	am_stop(src);
 	am_raw_free(as->raw, as->nraw);
 	free(as->url);
-	if (as->secret != NULL) {
-		memset(as->secret, 0, strlen(as->secret));
-		free(as->secret);
-	}
+	config_free_secret(as->secret);
 	free(as->user);
 	free(as);
 	src->data = NULL;

@@ -247,7 +247,7 @@ static void loki_destroy(struct log_input *in)
 	free(lk->url);
 	free(lk->query);
 	free(lk->org_id);
-	free(lk->token);
+	config_free_secret(lk->token);
 	free(lk);
 	in->data = NULL;
 }

@@ -375,11 +375,7 @@ static void prom_destroy(struct source *src)
 	free(ps->queries);
 	free(ps->fetches);
 	free(ps->url);
-	if (ps->secret != NULL) {
-		/* Wiped, so a core dump holds the token for as short a time as possible. */
-		memset(ps->secret, 0, strlen(ps->secret));
-		free(ps->secret);
-	}
+	config_free_secret(ps->secret);
 	free(ps->user);
 	free(ps);
 	src->data = NULL;

@@ -216,6 +216,16 @@ int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env
 	return rc;
 }
 
+void config_free_secret(char *secret)
+{
+	if (secret == NULL)
+		return;
+	/* Wiped, so a core dump holds the token for as short a time as possible;
+	 * explicit_bzero, as a memset right before free may be optimised away. */
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
+
 int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *what)
 {
 	if (obj == NULL || obj->type != JNODE_OBJECT)

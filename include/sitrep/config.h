@@ -98,5 +98,7 @@ void config_free_argv(char **argv);
  * The value is never placed in an error message. */
 int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key,
 		      const char *file_key, char **out);
+/* Wipes and frees a secret from config_get_secret; NULL is fine. */
+void config_free_secret(char *secret);
 
 #endif
