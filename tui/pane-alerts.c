@@ -250,9 +250,7 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 	int n = (int)d->nalerts;
 	switch (ch) {
 	case 's': pane_alerts_begin_silence(pane, v, d); break;
-	case 'j':
 	case KEY_DOWN: pane->selected = pane->selected + 1 < n ? pane->selected + 1 : n - 1; break;
-	case 'k':
 	case KEY_UP: pane->selected = pane->selected > 0 ? pane->selected - 1 : 0; break;
 	case KEY_NPAGE: pane->selected = pane->selected + 10 < n ? pane->selected + 10 : n - 1; break;
 	case KEY_PPAGE: pane->selected = pane->selected > 10 ? pane->selected - 10 : 0; break;

@@ -176,9 +176,11 @@ static void pane_logs_group_row(struct logstore *st, const struct log_group *g, 
 	snprintf(head, sizeof(head), "%c %7llu %4s %4s%s ", g->sev == LOG_SEV_ERROR ? 'E' : 'W',
 	         (unsigned long long)g->count, last, first, logstore_group_is_new(g) ? " NEW" : "");
 	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : pane_logs_sev_role(g->sev));
-	char *rest = xasprintf("%s: %s", logstore_source_name(st, g->source), g->sample);
-	widgets_text(win, y, x, w - x, rest, sel ? ROLE_SELECTION : ROLE_NORMAL);
-	free(rest);
+	/* "SOURCE: SAMPLE" in pieces: no allocation per row and frame. */
+	enum role role = sel ? ROLE_SELECTION : ROLE_NORMAL;
+	x += widgets_text_nopad(win, y, x, w - x, logstore_source_name(st, g->source), role);
+	x += widgets_text_nopad(win, y, x, w - x, ": ", role);
+	widgets_text(win, y, x, w - x, g->sample, role);
 }
 
 static void pane_logs_line_row(struct logstore *st, const struct log_line *l, WINDOW *win, int y, int w,

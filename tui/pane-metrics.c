@@ -123,6 +123,17 @@ static int pane_metrics_spark_cells(int w, int nw)
 	return sw > 1 ? sw - 1 : 0;
 }
 
+/* Right-aligns text in [x, x+cw). */
+static void pane_metrics_right(WINDOW *win, int y, int x, int cw, const char *text, enum role role)
+{
+	if (cw <= 0)
+		return;
+	int tw = widgets_width(text);
+	int pad = cw - tw > 0 ? cw - tw : 0;
+	widgets_fill(win, y, x, pad, ROLE_NORMAL);
+	widgets_text(win, y, x + pad, cw - pad, text, role);
+}
+
 static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int w,
                                      const struct metric_series *s, int nw, bool selected)
 {
@@ -152,10 +163,7 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 	}
 	int col = vw < w - x ? vw : w - x;
 	if (col > 0) {
-		int tw = widgets_width(value);
-		int pad = col - tw > 0 ? col - tw : 0;
-		widgets_fill(win, y, x, pad, ROLE_NORMAL);
-		widgets_text(win, y, x + pad, col - pad, value, vrole);
+		pane_metrics_right(win, y, x, col, value, vrole);
 		x += col;
 	}
 	if (x >= w)
@@ -266,17 +274,6 @@ static struct proc_cols pane_metrics_proc_cols(int w)
 	if (c.name < 0)
 		c.name = 0;
 	return c;
-}
-
-/* Right-aligns text in [x, x+cw). */
-static void pane_metrics_right(WINDOW *win, int y, int x, int cw, const char *text, enum role role)
-{
-	if (cw <= 0)
-		return;
-	int tw = widgets_width(text);
-	int pad = cw - tw > 0 ? cw - tw : 0;
-	widgets_fill(win, y, x, pad, ROLE_NORMAL);
-	widgets_text(win, y, x + pad, cw - pad, text, role);
 }
 
 static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metrics_data *m,
