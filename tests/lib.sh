@@ -68,8 +68,19 @@ tm() { tmux -L "$TSOCK" -f /dev/null "$@"; }
 tm_start() {
 	local w=$1 h=$2; shift 2
 	TMUX_SOCKETS+=("$TSOCK")
-	tm new-session -d -s t -x "$w" -y "$h" "$@"
+	# a server still shutting down on this socket makes new-session fail once
+	tm new-session -d -s t -x "$w" -y "$h" "$@" 2>/dev/null || {
+		sleep 0.3
+		tm new-session -d -s t -x "$w" -y "$h" "$@"
+	}
 	tm set-option -g remain-on-exit on >/dev/null
+}
+# tm_kill: stops this test's tmux server and waits until its socket is gone,
+# so the next tm_start on the same socket meets no dying server.
+tm_kill() {
+	local sock="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TSOCK"
+	tm kill-server 2>/dev/null
+	wait_for 5 bash -c "! [ -S '$sock' ]"
 }
 tm_capture() { tm capture-pane -p -t t "$@"; }
 # tm_wait_text SECONDS TEXT: until TEXT is on screen.

@@ -107,7 +107,7 @@ check "audit: the silence from the pane is recorded by oncall" \
 	grep -q '"user":"oncall","action":"silence","target":"PaneDiskFull","pane":"alerts","result":"ok"' "$TMP/state/audit.jsonl"
 
 # Read-only: s refuses with the reason and sends nothing.
-tm kill-server
+tm_kill
 tm_start 160 20 "$SITREP --read-only -c $TMP/sitrep.json"
 tm_wait_text 10 "PaneInfo"
 before=$(nsil)

@@ -51,7 +51,7 @@ wait_for 5 tm_pane_dead
 
 # An explicit "points" wins over the pane's width.
 pane "$URL" ', "points": 120' >"$TMP/points.json"
-tm kill-server
+tm_kill
 tm_start 160 20 "$SITREP -c $TMP/points.json"
 step15() { test "$(last_step)" = 15; }
 check "\"points\": 120 fixes the step at 15 s (got $(wait_for 5 step15; last_step))" step15
@@ -103,7 +103,7 @@ if command -v openssl >/dev/null; then
 	check "\"insecure\": true accepts it (rc=$rc)" test "$rc" -eq 0
 	check "the value arrives over TLS" grep -q '"value":[[:space:]]*9' "$TMP/insecure-out.json"
 	check "the pane carries the warning" grep -q '"warning":[[:space:]]*"TLS verify off"' "$TMP/insecure-out.json"
-	tm kill-server
+	tm_kill
 	tm_start 120 12 "$SITREP -c $TMP/insecure.json"
 	check "the dashboard shows the warning badge" tm_wait_text 10 "TLS verify off"
 	tm send-keys -t t q

@@ -77,7 +77,7 @@ check "wheel over an unfocused pane scrolls that pane" wait_for 3 off_screen 're
 check "and leaves the focus where it was" status_bold 2:notes
 tm send-keys -t t q
 check "sitrep quits" wait_for 3 tm_pane_dead
-tm kill-server
+tm_kill
 
 # --- X10 reports under tmux's own TERM -----------------------------------------
 TSOCK="$TSOCK-x10"
@@ -91,7 +91,7 @@ x10 3 70 10
 check "an X10 click in pane 2 focuses it" focused_is notes
 tm send-keys -t t q
 wait_for 3 tm_pane_dead
-tm kill-server
+tm_kill
 
 # --- "mouse": false --------------------------------------------------------------
 TSOCK="$TSOCK-off"
