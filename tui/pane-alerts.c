@@ -248,12 +248,13 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 	if (d == NULL)
 		return false;
 	int n = (int)d->nalerts;
+	int page = pane_body_rows(pane) > 1 ? pane_body_rows(pane) - 1 : 1;
 	switch (ch) {
 	case 's': pane_alerts_begin_silence(pane, v, d); break;
 	case KEY_DOWN: pane->selected = pane->selected + 1 < n ? pane->selected + 1 : n - 1; break;
 	case KEY_UP: pane->selected = pane->selected > 0 ? pane->selected - 1 : 0; break;
-	case KEY_NPAGE: pane->selected = pane->selected + 10 < n ? pane->selected + 10 : n - 1; break;
-	case KEY_PPAGE: pane->selected = pane->selected > 10 ? pane->selected - 10 : 0; break;
+	case KEY_NPAGE: pane->selected = pane->selected + page < n ? pane->selected + page : n - 1; break;
+	case KEY_PPAGE: pane->selected = pane->selected > page ? pane->selected - page : 0; break;
 	case KEY_HOME: pane->selected = 0; break;
 	case KEY_END: pane->selected = n - 1; break;
 	default: return false;
