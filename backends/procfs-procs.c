@@ -195,6 +195,9 @@ long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
 			continue;
 		count++;
 		double cpu = procfs_procs_account(p, &st, seconds);
+		/* a zombie or a dying task holds nothing: it is counted, not listed */
+		if (st.state == 'Z' || st.state == 'X')
+			continue;
 		struct procfs_top e;
 		e.pid = st.pid;
 		memcpy(e.comm, st.comm, sizeof(e.comm));

@@ -406,7 +406,13 @@ static void test_procs_newborn(void **state)
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/9/stat", root);
 	write_file(path, "9 (cc1) R 1 9 9 0 -1 0 0 0 0 0 40 10 0 0 20 0 1 0 10100 1000 10 0 0\n");
-	assert_int_equal(procfs_procs_scan(p, root, 2.0, top, &n, 4), 2);
+	/* a zombie is counted but never listed */
+	snprintf(path, sizeof(path), "%s/11", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/11/stat", root);
+	write_file(path, "11 (defunct) Z 1 11 11 0 -1 0 0 0 0 0 900 90 0 0 20 0 1 0 10150 0 0 0 0\n");
+	assert_int_equal(procfs_procs_scan(p, root, 2.0, top, &n, 4), 3);
+	assert_int_equal(n, 2);
 	assert_int_equal(top[0].pid, 9);
 	assert_float_equal(top[0].cpu, 50.0, 0.01);
 	assert_int_equal(top[1].pid, 7);
