@@ -118,7 +118,7 @@ static void am_done(const struct http_resp *resp, void *arg)
 static void am_refresh(struct source *src)
 {
 	struct am_source *as = src->data;
-	if (src->app == NULL || src->app->http == NULL) {
+	if (app_http(src->app) == NULL) {
 		source_fail(src, "no HTTP client");
 		return;
 	}
@@ -126,7 +126,7 @@ static void am_refresh(struct source *src)
 	am_fill_req(as, &req);
 	char *url = xasprintf("%s/api/v2/alerts?active=true&silenced=true&inhibited=true", as->url);
 	req.url = url;
-	as->call = http_request(src->app->http, &req, am_done, as);
+	as->call = http_request(app_http(src->app), &req, am_done, as);
 	free(url);
 }
 
@@ -166,7 +166,7 @@ static int am_act(struct source *src, const struct action *action)
 {
 	struct am_source *as = src->data;
 	struct action *a = (struct action *)action; /* the gate hands over ownership */
-	if (strcmp(a->verb, "silence") != 0 || src->app == NULL || src->app->http == NULL)
+	if (strcmp(a->verb, "silence") != 0 || app_http(src->app) == NULL)
 		return -1;
 	if (a->nparams == 0 && a->key != NULL) {
 		/* From the pane: the exact labels of the selected alert. */
@@ -199,7 +199,7 @@ static int am_act(struct source *src, const struct action *action)
 	s->action = a;
 	s->next = as->silences;
 	as->silences = s;
-	s->call = http_request(src->app->http, &req, am_silence_done, s);
+	s->call = http_request(app_http(src->app), &req, am_silence_done, s);
 	free(url);
 	free(body);
 	return 0;

@@ -96,7 +96,7 @@ void loginput_child_exited(struct log_input *in, const char *argv0, int64_t stat
 struct http *loginput_http(struct log_input *in)
 {
 	struct source *src = in->owner->src;
-	return src->app != NULL ? src->app->http : NULL;
+	return app_http(src->app);
 }
 
 static void logs_publish(struct logs_source *ls);

@@ -308,7 +308,7 @@ static void prom_send(struct prom_source *ps, struct prom_fetch *f, const char *
 		req.body_len = strlen(full);
 	}
 	req.url = url;
-	f->call = http_request(ps->src->app->http, &req, prom_done, f);
+	f->call = http_request(app_http(ps->src->app), &req, prom_done, f);
 	free(url);
 	free(full);
 }
@@ -316,7 +316,7 @@ static void prom_send(struct prom_source *ps, struct prom_fetch *f, const char *
 static void prom_refresh(struct source *src)
 {
 	struct prom_source *ps = src->data;
-	if (src->app == NULL || src->app->http == NULL) {
+	if (app_http(src->app) == NULL) {
 		source_fail(src, "no HTTP client");
 		return;
 	}

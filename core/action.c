@@ -391,11 +391,8 @@ int action_cli(struct app *app, int argc, char **argv)
 		app->loop = uv_default_loop();
 	src->app = app;
 	src->loop = app->loop;
-	bool own_http = false;
-	if (app->http == NULL) {
-		app->http = http_new(app->loop);
-		own_http = true;
-	}
+	bool own_http = app->http == NULL;
+	app_http(app);
 	struct action_cli_state st = {0};
 	enum action_result r = action_run(app, src, a, action_cli_done, &st, msg, sizeof(msg));
 	if (r == ACTION_PENDING) {

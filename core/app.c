@@ -63,8 +63,6 @@ static void app_refresh_timer(uv_timer_t *timer)
  * the first frame has data without all sources firing on one tick. */
 static int app_start_sources(struct app *app)
 {
-	if (app->http == NULL)
-		app->http = http_new(app->loop);
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *src = &app->sources[i];
 		src->app = app;
@@ -79,6 +77,15 @@ static int app_start_sources(struct app *app)
 		}
 	}
 	return 0;
+}
+
+struct http *app_http(struct app *app)
+{
+	if (app == NULL || app->loop == NULL || app->quitting)
+		return NULL;
+	if (app->http == NULL)
+		app->http = http_new(app->loop);
+	return app->http;
 }
 
 void app_source_changed(struct app *app, struct source *src)

@@ -45,6 +45,10 @@ int app_create_sources(struct app *app, struct config_error *err);
 int app_run_dashboard(struct app *app);
 /* Fetches every pane once and prints; returns 0 when all OK, 1 otherwise. */
 int app_run_once(struct app *app);
+/* The one HTTP client, created on first use: a dashboard without HTTP
+ * sources never initialises curl and its TLS library (about 8 MiB of pages).
+ * NULL under --check-config or once quitting. */
+struct http *app_http(struct app *app);
 /* Called by source.c when a snapshot changed: marks the pane dirty. */
 void app_source_changed(struct app *app, struct source *src);
 /* Begins a clean shutdown: stops sources, the TUI and signals; uv_run returns. */
