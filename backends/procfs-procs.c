@@ -1,14 +1,21 @@
 /* procfs-procs: the top-processes scan, the expensive part of the host
- * metrics. One opendir of /proc per scan, one open/read/close of each
- * PID/stat into a reused buffer (no stdio), and two open-addressing tables of
- * the previous and current ticks per pid, swapped after each scan so that dead
- * pids drop out without tombstones. Only the few busiest processes are kept;
- * nothing else is copied or sanitized. */
+ * metrics. One opendir of /proc per scan, one read of each PID/stat into a
+ * reused buffer (no stdio), and two open-addressing tables of the previous and
+ * current ticks per pid, swapped after each scan so that dead pids drop out
+ * without tombstones. Only the few busiest processes are kept; nothing else is
+ * copied or sanitized.
+ *
+ * Each PID/stat stays open between scans (up to a cap well under the fd
+ * limit) and is read again with pread at offset 0: the kernel regenerates the
+ * text, and one syscall per process replaces openat+read+close, which is most
+ * of what an idle dashboard costs. A process that has exited answers the
+ * pread with an error; its fd is closed at the end of the scan. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +26,7 @@ struct procfs_slot {
 	int pid; /* 0: empty */
 	uint64_t starttime;
 	uint64_t ticks; /* utime + stime */
+	int fd1;        /* the open PID/stat plus one; 0: none */
 };
 
 struct procfs_table {
@@ -35,6 +43,8 @@ struct procfs_procs {
 	 * born between two scans is measured over its own lifetime, so a busy
 	 * short-lived compiler shows up instead of reading 0 %. */
 	double uptime, prev_uptime;
+	int fd_cap;  /* how many PID/stat files may stay open */
+	int fd_held; /* how many the current table holds */
 	char buf[2048]; /* one /proc/PID/stat; real ones are under 400 bytes */
 };
 
@@ -43,13 +53,31 @@ struct procfs_procs *procfs_procs_new(long clk_tck, long page_size)
 	struct procfs_procs *p = xcalloc(1, sizeof(*p));
 	p->clk_tck = clk_tck > 0 ? clk_tck : 100;
 	p->page_size = page_size > 0 ? page_size : 4096;
+	/* a quarter of the fd limit at most: log files, children and sockets
+	 * need the rest */
+	struct rlimit rl;
+	p->fd_cap = 512;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < 512)
+		p->fd_cap = (int)(rl.rlim_cur / 4);
 	return p;
+}
+
+static void procfs_table_close_fds(struct procfs_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i].fd1 != 0) {
+			close(t->slots[i].fd1 - 1);
+			t->slots[i].fd1 = 0;
+		}
+	}
 }
 
 void procfs_procs_free(struct procfs_procs *p)
 {
 	if (p == NULL)
 		return;
+	procfs_table_close_fds(&p->prev);
+	procfs_table_close_fds(&p->cur);
 	free(p->prev.slots);
 	free(p->cur.slots);
 	free(p);
@@ -105,7 +133,7 @@ static void procfs_table_put(struct procfs_table *t, const struct procfs_slot *s
 
 double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st, double seconds)
 {
-	struct procfs_slot s = {st->pid, st->starttime, st->utime + st->stime};
+	struct procfs_slot s = {st->pid, st->starttime, st->utime + st->stime, 0};
 	procfs_table_put(&p->cur, &s);
 	if (!p->have_prev || !(seconds > 0))
 		return NAN;
@@ -124,6 +152,9 @@ double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat
 
 void procfs_procs_end_scan(struct procfs_procs *p)
 {
+	/* what is still open in the previous table belongs to exited processes */
+	procfs_table_close_fds(&p->prev);
+	p->fd_held = 0;
 	struct procfs_table t = p->prev;
 	p->prev = p->cur;
 	p->cur = t;
@@ -163,6 +194,45 @@ static ssize_t procfs_read_at(int dirfd, const char *path, char *buf, size_t cap
 	return n;
 }
 
+/* The PID/stat of the directory entry name: the fd kept from the last scan
+ * (taken out of the previous table; *kept tells), or a new one. -1 when it
+ * cannot be opened. */
+static int procfs_procs_open(struct procfs_procs *p, int dfd, const char *name, size_t nlen, bool *kept)
+{
+	struct procfs_slot *old = procfs_table_find(&p->prev, atoi(name));
+	*kept = old != NULL && old->fd1 != 0;
+	if (*kept) {
+		int fd = old->fd1 - 1;
+		old->fd1 = 0;
+		return fd;
+	}
+	char path[64];
+	memcpy(path, name, nlen);
+	memcpy(path + nlen, "/stat", sizeof("/stat"));
+	return openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+static ssize_t procfs_pread(int fd, char *buf, size_t cap)
+{
+	ssize_t n;
+	do
+		n = pread(fd, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* Keeps fd open in the current table while under the cap, else closes it. */
+static void procfs_procs_keep(struct procfs_procs *p, int pid, int fd)
+{
+	struct procfs_slot *s = procfs_table_find(&p->cur, pid);
+	if (s != NULL && s->fd1 == 0 && p->fd_held < p->fd_cap) {
+		s->fd1 = fd + 1;
+		p->fd_held++;
+	} else {
+		close(fd);
+	}
+}
+
 long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds, struct procfs_top *top,
                        size_t *n, size_t cap)
 {
@@ -172,7 +242,6 @@ long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
 		return -1;
 	int dfd = dirfd(dir);
 	long count = 0;
-	char path[64];
 	ssize_t ulen = procfs_read_at(dfd, "uptime", p->buf, sizeof(p->buf) - 1);
 	p->uptime = 0;
 	if (ulen > 0) {
@@ -184,17 +253,29 @@ long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds,
 		size_t nlen = strlen(de->d_name);
 		if (nlen > 20 || !procfs_is_pid_name(de->d_name))
 			continue;
-		memcpy(path, de->d_name, nlen);
-		memcpy(path + nlen, "/stat", sizeof("/stat"));
-		/* A process may exit between readdir and open: just skip it. */
-		ssize_t len = procfs_read_at(dfd, path, p->buf, sizeof(p->buf));
-		if (len <= 0)
+		bool kept;
+		int fd = procfs_procs_open(p, dfd, de->d_name, nlen, &kept);
+		if (fd < 0)
 			continue;
+		ssize_t len = procfs_pread(fd, p->buf, sizeof(p->buf));
+		if (len <= 0 && kept) {
+			/* the pid was reused by a new process: the old fd reads nothing */
+			close(fd);
+			fd = procfs_procs_open(p, dfd, de->d_name, nlen, &kept);
+			if (fd < 0)
+				continue;
+			len = procfs_pread(fd, p->buf, sizeof(p->buf));
+		}
 		struct procfs_pid_stat st;
-		if (procfs_parse_pid_stat(p->buf, (size_t)len, &st) < 0)
+		/* A process may exit between readdir and the read: just skip it. */
+		if (len <= 0 || procfs_parse_pid_stat(p->buf, (size_t)len, &st) < 0 ||
+		    st.pid != atoi(de->d_name)) {
+			close(fd);
 			continue;
+		}
 		count++;
 		double cpu = procfs_procs_account(p, &st, seconds);
+		procfs_procs_keep(p, st.pid, fd);
 		/* a zombie or a dying task holds nothing: it is counted, not listed */
 		if (st.state == 'Z' || st.state == 'X')
 			continue;

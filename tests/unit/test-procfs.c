@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -423,6 +424,50 @@ static void test_procs_newborn(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory itself */
+}
+
+/* PID/stat files stay open between scans; an exited pid's is closed. */
+static void test_procs_keeps_fds(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/sitrep-proc-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char path[256];
+	for (int pid = 20; pid < 23; pid++) {
+		snprintf(path, sizeof(path), "%s/%d", root, pid);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
+		char line[128];
+		snprintf(line, sizeof(line), "%d (x) S 1 20 20 0 -1 0 0 0 0 0 10 10 0 0 20 0 1 0 100 1000 10 0 0\n", pid);
+		write_file(path, line);
+	}
+	int before = open_fds();
+	struct procfs_procs *p = procfs_procs_new(100, 4096);
+	struct procfs_top top[4];
+	size_t n;
+	assert_int_equal(procfs_procs_scan(p, root, 0, top, &n, 4), 3);
+	assert_int_equal(open_fds(), before + 3);
+	/* pid 21 exits: its directory is gone, its fd is closed */
+	snprintf(path, sizeof(path), "rm -rf '%s/21'", root);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(procfs_procs_scan(p, root, 1.0, top, &n, 4), 2);
+	assert_int_equal(open_fds(), before + 2);
+	procfs_procs_free(p);
+	assert_int_equal(open_fds(), before);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 /* ---- the source ---- */
 
 struct fixture {
@@ -613,6 +658,7 @@ int main(void)
 	    cmocka_unit_test(test_procs_account),
 	    cmocka_unit_test(test_procs_scan),
 	    cmocka_unit_test(test_procs_newborn),
+	    cmocka_unit_test(test_procs_keeps_fds),
 	    cmocka_unit_test(test_source_missing_root),
 	    cmocka_unit_test(test_source_captured_root),
 	    cmocka_unit_test(test_source_settle_on_loop),
