@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,12 @@ struct action *action_new(const char *verb, const char *target)
 	const char *user = getenv("USER");
 	if (user == NULL || user[0] == '\0')
 		user = getenv("LOGNAME");
+	if (user == NULL || user[0] == '\0') {
+		/* cron, systemd units and bare shells often have no $USER: the
+		 * audit log still has to say who acted */
+		const struct passwd *pw = getpwuid(getuid());
+		user = pw != NULL ? pw->pw_name : NULL;
+	}
 	a->user = sanitize_str(user != NULL && user[0] != '\0' ? user : "unknown");
 	return a;
 }
