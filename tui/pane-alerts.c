@@ -152,19 +152,21 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 			x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, mid, base);
 		if (x >= w)
 			continue;
-		/* Summary, then the key labels that fit. */
-		size_t cap = strlen(a->summary) + 8;
-		for (size_t l = 0; l < a->nlabels; l++)
-			cap += strlen(a->labels[l].name) + strlen(a->labels[l].value) + 3;
-		char *rest = xmalloc(cap);
-		int n = snprintf(rest, cap, "%s", a->summary);
-		for (size_t k = 0; k < ARRAY_LEN(pane_alerts_key_labels); k++)
-			for (size_t l = 0; l < a->nlabels; l++)
-				if (strcmp(a->labels[l].name, pane_alerts_key_labels[k]) == 0)
-					n += snprintf(rest + n, cap - (size_t)n, "  %s=%s", a->labels[l].name,
-					              a->labels[l].value);
-		widgets_text(win, y, x, w - x, rest, base);
-		free(rest);
+		/* Summary, then the key labels that fit, drawn in pieces (no copy per
+		 * row per frame), and the rest of the row blanked. */
+		x += widgets_text_nopad(win, y, x, w - x, a->summary, base);
+		for (size_t k = 0; k < ARRAY_LEN(pane_alerts_key_labels) && x < w; k++) {
+			for (size_t l = 0; l < a->nlabels && x < w; l++) {
+				if (strcmp(a->labels[l].name, pane_alerts_key_labels[k]) != 0)
+					continue;
+				x += widgets_text_nopad(win, y, x, w - x, "  ", base);
+				x += widgets_text_nopad(win, y, x, w - x, a->labels[l].name, base);
+				x += widgets_text_nopad(win, y, x, w - x, "=", base);
+				x += widgets_text_nopad(win, y, x, w - x, a->labels[l].value, base);
+			}
+		}
+		if (x < w)
+			widgets_fill(win, y, x, w - x, base);
 	}
 	if (msg != NULL && rows < h)
 		widgets_text(win, h - 1, 0, w, msg, v->message_role);

@@ -52,21 +52,26 @@ static struct metrics_row pane_metrics_row(const struct metrics_data *m, size_t 
 	return (struct metrics_row){ROW_PROC, r - 1};
 }
 
-/* Thresholds for per-core and per-process CPU: those of a "CPU" series when
- * there is one, else 80 / 95 %. */
-static void pane_metrics_cpu_levels(const struct metrics_data *m, double *warn, double *crit)
+/* Thresholds for per-core and per-process CPU, worked out once per draw. */
+struct cpu_levels {
+	double warn, crit;
+};
+
+/* Those of a "CPU" series when there is one, else 80 / 95 %. */
+static struct cpu_levels pane_metrics_cpu_levels(const struct metrics_data *m)
 {
-	*warn = 80, *crit = 95;
+	struct cpu_levels lv = {80, 95};
 	for (size_t i = 0; i < m->nseries; i++) {
 		const struct metric_series *s = &m->series[i];
 		if (strncasecmp(s->name, "cpu", 3) != 0)
 			continue;
 		if (s->has_warn)
-			*warn = s->warn;
+			lv.warn = s->warn;
 		if (s->has_crit)
-			*crit = s->crit;
-		return;
+			lv.crit = s->crit;
+		break;
 	}
+	return lv;
 }
 
 static enum role pane_metrics_cpu_role(double v, double warn, double crit)
@@ -212,10 +217,10 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 	}
 }
 
-static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metrics_data *m)
+static void pane_metrics_draw_cores(WINDOW *win, int y, int w, const struct metrics_data *m,
+                                    const struct cpu_levels *lv)
 {
-	double warn, crit;
-	pane_metrics_cpu_levels(m, &warn, &crit);
+	double warn = lv->warn, crit = lv->crit;
 	int x = widgets_text(win, y, 0, w < 6 ? w : 6, "cores", ROLE_LABEL);
 	if (w < 6) /* the label took the whole row */
 		return;
@@ -276,7 +281,7 @@ static struct proc_cols pane_metrics_proc_cols(int w)
 	return c;
 }
 
-static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metrics_data *m,
+static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct cpu_levels *lv,
                                    const struct metric_proc *p, bool selected)
 {
 	struct proc_cols c = pane_metrics_proc_cols(w);
@@ -294,8 +299,6 @@ static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metri
 		pane_metrics_right(win, y, x, c.rss, "RSS", ROLE_LABEL);
 		return;
 	}
-	double warn, crit;
-	pane_metrics_cpu_levels(m, &warn, &crit);
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", p->pid);
 	pane_metrics_right(win, y, x, c.pid - 1, buf, base);
@@ -305,7 +308,7 @@ static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct metri
 	widgets_text(win, y, x, c.name, p->name != NULL ? p->name : "?", base);
 	x += c.name;
 	snprintf(buf, sizeof(buf), "%.1f", p->cpu);
-	pane_metrics_right(win, y, x, c.cpu, buf, pane_metrics_cpu_role(p->cpu, warn, crit));
+	pane_metrics_right(win, y, x, c.cpu, buf, pane_metrics_cpu_role(p->cpu, lv->warn, lv->crit));
 	x += c.cpu;
 	util_bytes((double)p->rss, buf, sizeof(buf));
 	pane_metrics_right(win, y, x, c.rss, buf, ROLE_NORMAL);
@@ -320,15 +323,16 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 	int nw = pane_metrics_name_width(m, w);
 	/* Tells a source that fetches history (prometheus) how many points fit. */
 	pane->src->width_hint = pane_metrics_spark_cells(w, nw);
+	struct cpu_levels lv = pane_metrics_cpu_levels(m);
 	int y = 0;
 	for (size_t r = (size_t)pane->scroll; r < nrows && y < h; r++, y++) {
 		struct metrics_row row = pane_metrics_row(m, r);
 		bool sel = pane->focused && pane->selected == (int)r;
 		switch (row.kind) {
 		case ROW_SERIES: pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], nw, sel); break;
-		case ROW_CORES: pane_metrics_draw_cores(win, y, w, m); break;
-		case ROW_PROC_HEADER: pane_metrics_draw_proc(win, y, w, m, NULL, false); break;
-		case ROW_PROC: pane_metrics_draw_proc(win, y, w, m, &m->procs[row.i], sel); break;
+		case ROW_CORES: pane_metrics_draw_cores(win, y, w, m, &lv); break;
+		case ROW_PROC_HEADER: pane_metrics_draw_proc(win, y, w, &lv, NULL, false); break;
+		case ROW_PROC: pane_metrics_draw_proc(win, y, w, &lv, &m->procs[row.i], sel); break;
 		}
 	}
 	if (nrows == 0 && y < h)
