@@ -87,6 +87,21 @@ tm_capture() { tm capture-pane -p -t t "$@"; }
 tm_wait_text() { wait_for "$1" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qF -- \"\$0\"" "$2"; }
 tm_pane_dead() { [ "$(tm display-message -p -t t '#{pane_dead}')" = 1 ]; }
 
+# lab_up "SERVICES": starts scripts/lab with those services in $TMP/lab, tracks
+# its pids and sources its env (PROM_URL, AM_URL, ...). On failure the suite
+# ends with the servers' logs as diagnostics.
+lab_up() {
+	LAB=$TMP/lab
+	if ! LAB_SERVICES="$1" "$TOP/scripts/lab" up "$LAB" >/dev/null; then
+		cat "$LAB"/*.log | diag
+		not_ok "lab started ($1)"
+		finish
+	fi
+	local p
+	while read -r p; do track_pid "$p"; done <"$LAB/pids"
+	source "$LAB/env"
+}
+
 # Prints the closing plan line; exit status is the number of failures (capped).
 finish() {
 	echo "1..$TAP_N"

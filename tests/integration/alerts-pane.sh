@@ -9,10 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v prometheus-alertmanager >/dev/null || skip_all "prometheus-alertmanager not installed"
 command -v tmux >/dev/null || skip_all "tmux not installed"
 
-LAB=$TMP/lab
-LAB_SERVICES="alertmanager" "$TOP/scripts/lab" up "$LAB" >/dev/null || { cat "$LAB"/*.log | diag; not_ok "lab started"; finish; }
-while read -r p; do track_pid "$p"; done <"$LAB/pids"
-source "$LAB/env"
+lab_up "alertmanager"
 ok "alertmanager started on 127.0.0.1:$AM_PORT"
 
 ago() { date -u -d "-$1" +%Y-%m-%dT%H:%M:%SZ; }

@@ -8,10 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 command -v prometheus >/dev/null && command -v prometheus-node-exporter >/dev/null ||
 	skip_all "prometheus or prometheus-node-exporter not installed"
 
-LAB=$TMP/lab
-LAB_SERVICES="node prometheus" "$TOP/scripts/lab" up "$LAB" >/dev/null || { cat "$LAB"/*.log | diag; not_ok "lab started"; finish; }
-while read -r p; do track_pid "$p"; done <"$LAB/pids"
-source "$LAB/env"
+lab_up "node prometheus"
 ok "prometheus and node exporter started on 127.0.0.1:$PROM_PORT / $NODE_PORT"
 
 CPU='100 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[1m])) * 100'
