@@ -4,6 +4,7 @@
  * of the same source is still in flight. Shutdown closes every handle and runs
  * the loop until the close callbacks have fired, then frees. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include "sitrep/app.h"
 #include "sitrep/http.h"
 #include "sitrep/kind.h"
-#include "sitrep/tui.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
 #define APP_ONCE_POLL_MS 20
@@ -90,8 +92,32 @@ struct http *app_http(struct app *app)
 
 void app_source_changed(struct app *app, struct source *src)
 {
-	if (app->tui != NULL)
-		tui_mark_dirty(app->tui, src->index);
+	struct event ev = {.type = EVENT_DATA_CHANGED, .pane = src->cfg->id, .pane_index = src->index};
+	event_publish(&app->bus, &ev);
+}
+
+void app_event(struct app *app, const struct source *src, enum event_type type, enum event_level level,
+               const char *subject, const char *key, const char *fmt, ...)
+{
+	if (app == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = sanitize_vprintf(400, fmt, ap);
+	va_end(ap);
+	char *subj = subject != NULL ? sanitize_str(subject) : NULL;
+	struct event ev = {
+	    .type = type,
+	    .level = level,
+	    .pane = src != NULL && src->cfg != NULL ? src->cfg->id : NULL,
+	    .pane_index = src != NULL ? src->index : -1,
+	    .subject = subj,
+	    .text = text,
+	    .key = key,
+	};
+	event_publish(&app->bus, &ev);
+	free(subj);
+	free(text);
 }
 
 static void app_signal(uv_signal_t *sig, int signum)
@@ -125,9 +151,9 @@ void app_quit(struct app *app, int code)
 		return;
 	app->quitting = true;
 	app->exit_code = code;
-	if (app->tui != NULL) {
-		tui_stop(app->tui);
-		app->tui = NULL;
+	if (app->ui != NULL) {
+		app->frontend->stop(app->ui);
+		app->ui = NULL;
 	}
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *src = &app->sources[i];
@@ -155,12 +181,13 @@ static void app_drain(struct app *app)
 	}
 }
 
-int app_run_dashboard(struct app *app)
+int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 {
 	signal(SIGPIPE, SIG_IGN);
 	app_signals_start(app);
-	app->tui = tui_start(app);
-	if (app->tui == NULL) {
+	app->frontend = fe;
+	app->ui = fe->start(app);
+	if (app->ui == NULL) {
 		app_quit(app, 1);
 		app_drain(app);
 		return 1;

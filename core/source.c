@@ -1,4 +1,4 @@
-/* source: the table of sources and the publish/fail path every source takes
+/* source: the lookup in the table of sources and the publish/fail path every source takes
  * into its snapshot. Publishing only updates the snapshot and marks the pane
  * dirty; drawing happens later, once per loop pass. */
 #include <stdarg.h>
@@ -10,20 +10,22 @@
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
-#include "sitrep/sources.h"
 #include "sitrep/util.h"
 
-static const struct source_ops *const source_table[] = {
-	&source_note,
-	&source_procfs,
-	&source_logs,
-	&source_prometheus,
-	&source_alertmanager,
-};
+/* The build's table of sources lives with the backends (backends/sources.c);
+ * main.c hands it over before any config is read, so core names no backend. */
+static const struct source_ops *const *source_table;
+static size_t source_table_len;
+
+void source_use_table(const struct source_ops *const *table, size_t n)
+{
+	source_table = table;
+	source_table_len = n;
+}
 
 const struct source_ops *source_find(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(source_table); i++)
+	for (size_t i = 0; i < source_table_len; i++)
 		if (strcmp(source_table[i]->name, name) == 0)
 			return source_table[i];
 	return NULL;
@@ -32,16 +34,15 @@ const struct source_ops *source_find(const char *name)
 const char *source_names(void)
 {
 	static char names[512];
-	if (names[0] == '\0') {
-		for (size_t i = 0; i < ARRAY_LEN(source_table); i++) {
-			if (strcmp(source_table[i]->name, "note") == 0)
-				continue;
-			if (names[0] != '\0')
-				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
-			strncat(names, source_table[i]->name, sizeof(names) - strlen(names) - 1);
-		}
+	names[0] = '\0';
+	for (size_t i = 0; i < source_table_len; i++) {
+		if (source_table[i]->kind == NULL)
+			continue; /* the note source is not for configs */
+		if (names[0] != '\0')
+			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+		strncat(names, source_table[i]->name, sizeof(names) - strlen(names) - 1);
 	}
-	return names;
+	return names[0] != '\0' ? names : "none";
 }
 
 static uint64_t source_now(const struct source *src)

@@ -174,7 +174,7 @@ static void pane_logs_group_row(struct logstore *st, const struct log_group *g, 
 	util_age(now > g->last_ms ? (uint64_t)(now - g->last_ms) : 0, last, sizeof(last));
 	util_age(now > g->first_ms ? (uint64_t)(now - g->first_ms) : 0, first, sizeof(first));
 	snprintf(head, sizeof(head), "%c %7llu %4s %4s%s ", g->sev == LOG_SEV_ERROR ? 'E' : 'W',
-	         (unsigned long long)g->count, last, first, logstore_group_is_new(g) ? " NEW" : "");
+	         (unsigned long long)g->count, last, first, logstore_group_is_new(st, g) ? " NEW" : "");
 	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : pane_logs_sev_role(g->sev));
 	/* "SOURCE: SAMPLE" in pieces: no allocation per row and frame. */
 	enum role role = sel ? ROLE_SELECTION : ROLE_NORMAL;
@@ -347,7 +347,7 @@ static char *pane_logs_detail(struct pane *pane)
 	return xasprintf("%s, %llu times%s\nfirst seen %s\nlast seen  %s\nsource %s\n\n"
 	                 "fingerprint:\n%s\n\nlatest line:\n%s",
 	                 log_sev_name(g->sev), (unsigned long long)g->count,
-	                 logstore_group_is_new(g) ? ", NEW since the last deploy" : "", t1, t2,
+	                 logstore_group_is_new(st, g) ? ", NEW since the last deploy" : "", t1, t2,
 	                 logstore_source_name(st, g->source), g->fingerprint, g->sample);
 }
 

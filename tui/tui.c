@@ -527,6 +527,12 @@ static void tui_close(uv_handle_t *h)
 		uv_close(h, tui_on_close);
 }
 
+/* Subscribed to the bus: a pane's data changed, draw it on this pass. */
+static void tui_on_event(const struct event *ev, void *arg)
+{
+	tui_mark_dirty(arg, ev->pane_index);
+}
+
 struct tui *tui_start(struct app *app)
 {
 	struct tui *tui = xcalloc(1, sizeof(*tui));
@@ -590,6 +596,7 @@ struct tui *tui_start(struct app *app)
 	if (theme_failed)
 		tui_message_long(tui, "%s", err);
 
+	event_subscribe(&app->bus, EVENT_BIT(EVENT_DATA_CHANGED), tui_on_event, tui);
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
 	uv_prepare_start(&tui->prepare, tui_on_prepare);
 	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);
@@ -609,6 +616,7 @@ void tui_stop(struct tui *tui)
 	if (tui == NULL || tui->stopping)
 		return;
 	tui->stopping = true;
+	event_unsubscribe(&tui->app->bus, tui_on_event, tui);
 	if (tui->screen_open) {
 		dialog_close(tui->dialog);
 		tui->dialog = NULL;
@@ -627,3 +635,18 @@ void tui_stop(struct tui *tui)
 	tui_close((uv_handle_t *)&tui->clock_timer);
 	tui_close((uv_handle_t *)&tui->prepare);
 }
+
+static void *tui_frontend_start(struct app *app)
+{
+	return tui_start(app);
+}
+
+static void tui_frontend_stop(void *ui)
+{
+	tui_stop(ui);
+}
+
+const struct app_frontend tui_frontend = {
+    .start = tui_frontend_start,
+    .stop = tui_frontend_stop,
+};

@@ -10,10 +10,22 @@
 #include <uv.h>
 
 #include "sitrep/config.h"
+#include "sitrep/event.h"
 #include "sitrep/source.h"
 
-struct tui;
 struct http;
+struct timeline;
+struct app;
+
+/* The dashboard's front end, handed in by main.c: core never names the TUI.
+ * It learns of changes from the event bus. */
+struct app_frontend {
+	/* Takes the terminal and registers its handles on app->loop; NULL, with
+	 * a message on stderr, when the terminal cannot be used. */
+	void *(*start)(struct app *app);
+	/* Gives the terminal back; its handles close on the loop. */
+	void (*stop)(void *ui);
+};
 
 struct app_options {
 	const char *config_path; /* -c */
@@ -30,7 +42,10 @@ struct app {
 	bool read_only;          /* effective: option, env or config */
 	struct source *sources;  /* one per pane, same order as cfg.panes */
 	size_t nsources;
-	struct tui *tui;         /* NULL under --once */
+	const struct app_frontend *frontend;
+	void *ui;                /* the front end's object; NULL under --once */
+	struct event_bus bus;    /* sources and actions publish, the rest subscribes */
+	struct timeline *timeline; /* the persisted store of events; NULL until started */
 	struct http *http;       /* the one HTTP client (core/http.c) */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_timer_t once_timer;
@@ -41,16 +56,21 @@ struct app {
 
 /* Creates every source from cfg (init only). 0, or -1 with err set. */
 int app_create_sources(struct app *app, struct config_error *err);
-/* Runs the dashboard until quit; returns the exit code. */
-int app_run_dashboard(struct app *app);
+/* Runs the dashboard with front end fe until quit; returns the exit code. */
+int app_run_dashboard(struct app *app, const struct app_frontend *fe);
 /* Fetches every pane once and prints; returns 0 when all OK, 1 otherwise. */
 int app_run_once(struct app *app);
 /* The one HTTP client, created on first use: a dashboard without HTTP
  * sources never initialises curl and its TLS library (about 8 MiB of pages).
  * NULL under --check-config or once quitting. */
 struct http *app_http(struct app *app);
-/* Called by source.c when a snapshot changed: marks the pane dirty. */
+/* Called by source.c when a snapshot changed: publishes EVENT_DATA_CHANGED. */
 void app_source_changed(struct app *app, struct source *src);
+/* Publishes an event about src's pane (pane id and index filled in);
+ * text is formatted and sanitized. A source under --check-config has no app:
+ * nothing happens. */
+void app_event(struct app *app, const struct source *src, enum event_type type, enum event_level level,
+               const char *subject, const char *key, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Begins a clean shutdown: stops sources, the TUI and signals; uv_run returns. */
 void app_quit(struct app *app, int code);
 /* Frees the sources and the config (after the loop has drained). */

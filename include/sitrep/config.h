@@ -65,8 +65,6 @@ int config_load_file(struct config *cfg, const char *path, struct config_error *
 /* Loads a config from text (used for the built-in default and tests). */
 int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
 		     struct config_error *err);
-/* The built-in default for this machine, as config text. Caller frees. */
-char *config_default_text(void);
 /* The complete commented example printed by --example-config. */
 extern const char config_example_text[];
 void config_free(struct config *cfg);

@@ -133,11 +133,20 @@ double logstore_errors_per_minute(const struct logstore *st, int64_t now_ms);
 /* Errors per minute for the n minutes ending at now_ms, oldest first (n <= 60). */
 void logstore_errors_history(const struct logstore *st, int64_t now_ms, double *out, size_t n);
 
-/* The deploy hook: the time of the most recent deploy, set by whoever knows it
- * (a deploys pane). 0: unknown. A group first seen after it is "new". */
-void logs_set_deploy_time(int64_t wall_ms);
-int64_t logs_deploy_time(void);
-bool logstore_group_is_new(const struct log_group *g);
+/* The time of the most recent deploy, from a "deploy seen" event on the bus
+ * (the logs source subscribes). 0: unknown. A group first seen after it is
+ * "new since deploy". */
+void logstore_set_deploy_time(struct logstore *st, int64_t wall_ms);
+int64_t logstore_deploy_time(const struct logstore *st);
+bool logstore_group_is_new(const struct logstore *st, const struct log_group *g);
+
+/* Error groups created since the last call (their hashes, at most cap, the
+ * rest dropped with the list): the logs source publishes a "new error group"
+ * event for each. Clears the list. */
+#define LOGSTORE_FRESH_MAX 32
+size_t logstore_take_new_groups(struct logstore *st, uint64_t *hashes, size_t cap);
+/* The live group with that hash, or NULL (evicted). */
+const struct log_group *logstore_group_by_hash(const struct logstore *st, uint64_t hash);
 
 /* ---- environment probes for the built-in default config ---- */
 

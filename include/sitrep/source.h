@@ -2,11 +2,13 @@
  * fetches asynchronously on the app's libuv loop, and publishes plain C data
  * (never a cJSON tree) into its snapshot. It never touches the screen.
  *
- * Adding a source is one file in backends/ plus one line in core/source.c. */
+ * Adding a source is one file in backends/ plus one line in the table in
+ * backends/sources.c. */
 #ifndef SITREP_SOURCE_H
 #define SITREP_SOURCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <uv.h>
@@ -55,8 +57,11 @@ struct source {
 	int index;
 };
 
-/* The table of every source. */
+/* The table of every source: backends/sources.c has it, main.c (and tests
+ * that load configs) hand it to core once, before any config is loaded. */
+void source_use_table(const struct source_ops *const *table, size_t n);
 const struct source_ops *source_find(const char *name);
+/* "procfs, prometheus, ..." for error messages. */
 const char *source_names(void);
 
 /* Publish new data: takes ownership of data (frees the previous data unless it is

@@ -1,6 +1,10 @@
-/* sources: every source_ops the build has, listed in core/source.c. */
+/* sources: the backends layer as main.c sees it: the table of every source
+ * the build has (backends/sources.c) and the built-in default config, which
+ * probes this machine (backends/default-config.c). Core never includes this. */
 #ifndef SITREP_SOURCES_H
 #define SITREP_SOURCES_H
+
+#include <stddef.h>
 
 #include "sitrep/source.h"
 
@@ -9,5 +13,15 @@ extern const struct source_ops source_procfs;
 extern const struct source_ops source_logs;
 extern const struct source_ops source_prometheus;
 extern const struct source_ops source_alertmanager;
+
+/* The table, for source_use_table. */
+extern const struct source_ops *const sources_table[];
+extern const size_t sources_count;
+
+/* Hands the table to core: call once before loading a config. */
+void sources_register(void);
+
+/* The built-in default for this machine, as config text. Caller frees. */
+char *default_config_text(void);
 
 #endif

@@ -5,8 +5,12 @@
 
 #include <stdbool.h>
 
-struct app;
+#include "sitrep/app.h"
+
 struct tui;
+
+/* What main.c hands to app_run_dashboard. */
+extern const struct app_frontend tui_frontend;
 
 /* Sets up the terminal (TERM fallback, colours, theme, crash restore) and
  * registers input, resize and draw handles on app->loop. NULL with a message on

@@ -8,10 +8,12 @@
 
 #include "fuzz.h"
 #include "sitrep/app.h"
+#include "sitrep/sources.h"
 #include "sitrep/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	sources_register();
 	struct app app;
 	struct config_error err;
 	char msg[1200];

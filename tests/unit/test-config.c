@@ -12,6 +12,7 @@
 
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/sources.h"
 
 /* Loads text as "t.json" and creates the sources (init only), like --check-config. */
 static int load(const char *text, struct config_error *err)
@@ -158,7 +159,7 @@ static void test_builtin_default_loads(void **state)
 {
 	(void)state;
 	struct config_error err = {0};
-	char *text = config_default_text();
+	char *text = default_config_text();
 	int rc = load(text, &err);
 	if (rc != 0)
 		fail_msg("default config: %d:%d %s\n%s", err.line, err.col, err.msg, text);
@@ -191,6 +192,7 @@ static void test_find_path(void **state)
 
 int main(void)
 {
+	sources_register();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_positions),
 		cmocka_unit_test(test_missing_file),

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sitrep/config.h"
+#include "sitrep/sources.h"
 #include "sitrep/loginput.h"
 #include "sitrep/logs.h"
 #include "sitrep/util.h"
@@ -93,7 +94,7 @@ static void test_available_needs_journalctl(void **state)
 	char *saved = getenv("PATH") != NULL ? strdup(getenv("PATH")) : NULL;
 	setenv("PATH", "/nonexistent-sitrep-test", 1);
 	assert_false(journald_available());
-	char *text = config_default_text();
+	char *text = default_config_text();
 	assert_null(strstr(text, "\"journald\""));
 	free(text);
 	if (saved != NULL) {

@@ -167,16 +167,16 @@ static void test_rate_and_deploy(void **state)
 	assert_true(sum == 8.0);
 
 	/* No deploy known: nothing is new. */
-	logs_set_deploy_time(0);
+	logstore_set_deploy_time(st, 0);
 	for (size_t i = 0; i < logstore_ngroups(st); i++)
-		assert_false(logstore_group_is_new(logstore_group(st, i)));
+		assert_false(logstore_group_is_new(st, logstore_group(st, i)));
 	/* A deploy 5 minutes ago: x began after it, y before it. */
-	logs_set_deploy_time(now - 300000);
+	logstore_set_deploy_time(st, now - 300000);
 	for (size_t i = 0; i < logstore_ngroups(st); i++) {
 		const struct log_group *g = logstore_group(st, i);
-		assert_int_equal(logstore_group_is_new(g), g->fingerprint[0] == 'x');
+		assert_int_equal(logstore_group_is_new(st, g), g->fingerprint[0] == 'x');
 	}
-	logs_set_deploy_time(0);
+	logstore_set_deploy_time(st, 0);
 	logstore_unref(st);
 }
 

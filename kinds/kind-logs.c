@@ -45,7 +45,7 @@ static cJSON *kind_logs_json(const void *data)
 		kind_logs_time(o, "last_seen", g->last_ms);
 		cJSON_AddStringToObject(o, "sample", g->sample);
 		cJSON_AddStringToObject(o, "source", logstore_source_name(st, g->source));
-		cJSON_AddBoolToObject(o, "new", logstore_group_is_new(g));
+		cJSON_AddBoolToObject(o, "new", logstore_group_is_new(st, g));
 		cJSON_AddItemToArray(groups, o);
 	}
 	cJSON *lines = cJSON_AddArrayToObject(root, "lines");
@@ -88,7 +88,7 @@ static void kind_logs_print(const void *data, FILE *out)
 		util_rfc3339((time_t)(g->first_ms / 1000), first, sizeof(first));
 		util_rfc3339((time_t)(g->last_ms / 1000), last, sizeof(last));
 		fprintf(out, "  %-5s %6llu  %s .. %s  %s%s: %s\n", log_sev_name(g->sev),
-		        (unsigned long long)g->count, first, last, logstore_group_is_new(g) ? "NEW " : "",
+		        (unsigned long long)g->count, first, last, logstore_group_is_new(st, g) ? "NEW " : "",
 		        logstore_source_name(st, g->source), g->sample);
 	}
 	if (n > 20)

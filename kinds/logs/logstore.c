@@ -45,25 +45,44 @@ struct logstore {
 	size_t nsources;
 
 	struct logstore_stats stats;
+	int64_t deploy_ms; /* the latest deploy seen (an event), 0: none */
+	/* error groups created since the last logstore_take_new_groups, for the
+	 * "new error group" event; beyond the cap only the first are told */
+	uint64_t fresh[LOGSTORE_FRESH_MAX];
+	size_t nfresh;
 	int64_t sec_key[LS_BUCKETS], min_key[LS_BUCKETS];
 	uint32_t sec_count[LS_BUCKETS], min_count[LS_BUCKETS];
 };
 
-static int64_t logs_deploy_ms;
-
-void logs_set_deploy_time(int64_t wall_ms)
+void logstore_set_deploy_time(struct logstore *st, int64_t wall_ms)
 {
-	logs_deploy_ms = wall_ms;
+	st->deploy_ms = wall_ms;
 }
 
-int64_t logs_deploy_time(void)
+int64_t logstore_deploy_time(const struct logstore *st)
 {
-	return logs_deploy_ms;
+	return st->deploy_ms;
 }
 
-bool logstore_group_is_new(const struct log_group *g)
+bool logstore_group_is_new(const struct logstore *st, const struct log_group *g)
 {
-	return logs_deploy_ms > 0 && g->first_ms >= logs_deploy_ms;
+	return st->deploy_ms > 0 && g->first_ms >= st->deploy_ms;
+}
+
+size_t logstore_take_new_groups(struct logstore *st, uint64_t *hashes, size_t cap)
+{
+	size_t n = st->nfresh < cap ? st->nfresh : cap;
+	memcpy(hashes, st->fresh, n * sizeof(*hashes));
+	st->nfresh = 0;
+	return n;
+}
+
+const struct log_group *logstore_group_by_hash(const struct logstore *st, uint64_t hash)
+{
+	const struct log_group *g = st->buckets[hash & (st->nbuckets - 1)];
+	while (g != NULL && g->hash != hash)
+		g = g->chain;
+	return g;
 }
 
 static int64_t logstore_wall_ms(void)
@@ -198,6 +217,8 @@ static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, 
 		g->hash = h;
 		g->fingerprint = sanitize(fp, fplen, 0);
 		g->first_ms = g->last_ms = t;
+		if (sev == LOG_SEV_ERROR && st->nfresh < LOGSTORE_FRESH_MAX)
+			st->fresh[st->nfresh++] = h;
 		g->chain = st->buckets[h & (st->nbuckets - 1)];
 		st->buckets[h & (st->nbuckets - 1)] = g;
 	} else {

@@ -13,8 +13,10 @@
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/sources.h"
 #include "sitrep/theme.h"
 #include "sitrep/timeline.h"
+#include "sitrep/tui.h"
 #include "sitrep/util.h"
 
 enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE };
@@ -79,7 +81,7 @@ static int main_load_config(struct app *app)
 	if (path != NULL) {
 		rc = config_load_file(&app->cfg, path, &err);
 	} else {
-		char *text = config_default_text();
+		char *text = default_config_text();
 		rc = config_load_text(&app->cfg, "<built-in>", text, strlen(text), &err);
 		free(text);
 	}
@@ -127,6 +129,7 @@ static int main_run(int argc, char **argv, char **sub)
 	int nsub = 0;
 
 	setlocale(LC_ALL, "");
+	sources_register();
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	for (int i = 1; i < argc; i++) {
@@ -221,7 +224,7 @@ static int main_run(int argc, char **argv, char **sub)
 			break;
 		}
 		app.loop = uv_default_loop();
-		rc = app_run_dashboard(&app);
+		rc = app_run_dashboard(&app, &tui_frontend);
 		break;
 	}
 	app_free(&app);

@@ -11,6 +11,7 @@
 
 #include "sitrep/config.h"
 #include "sitrep/logs.h"
+#include "sitrep/sources.h"
 #include "sitrep/util.h"
 
 /* journald is picked by journald_available (backends/journald.c), the one
@@ -58,7 +59,7 @@ static bool config_default_git_repo(char *top, size_t cap)
 	}
 }
 
-char *config_default_text(void)
+char *default_config_text(void)
 {
 	char *logs, *deploys;
 	static const char *const files[] = {"/var/log/syslog", "/var/log/messages"};

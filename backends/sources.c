@@ -1,0 +1,19 @@
+/* sources: the table of every source this build has. Adding a source is a
+ * file in backends/ and one line here. */
+#include "sitrep/sources.h"
+#include "sitrep/util.h"
+
+const struct source_ops *const sources_table[] = {
+	&source_note,
+	&source_procfs,
+	&source_logs,
+	&source_prometheus,
+	&source_alertmanager,
+};
+
+const size_t sources_count = ARRAY_LEN(sources_table);
+
+void sources_register(void)
+{
+	source_use_table(sources_table, sources_count);
+}

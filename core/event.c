@@ -1,0 +1,148 @@
+/* event: the bus (see event.h). Synchronous delivery keeps the order of
+ * events as they happened; the queue for events published by a subscriber
+ * keeps delivery flat, so no subscriber runs inside another. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sitrep/event.h"
+#include "sitrep/util.h"
+
+/* A copied event waiting for the current delivery to end; owns its strings. */
+struct event_queued {
+	struct event ev;
+	char *strings[5];
+	struct event_queued *next;
+};
+
+static const char *const event_type_names[EVENT_TYPE_COUNT] = {
+	[EVENT_DATA_CHANGED] = "data",
+	[EVENT_PANE_FAILED] = "pane_failed",
+	[EVENT_PANE_RECOVERED] = "pane_recovered",
+	[EVENT_STATUS_CHANGED] = "status",
+	[EVENT_NEW_ERROR] = "new_error",
+	[EVENT_ERROR_SPIKE] = "error_spike",
+	[EVENT_DEPLOY] = "deploy",
+	[EVENT_ASSET_STALE] = "asset_stale",
+	[EVENT_ASSET_FRESH] = "asset_fresh",
+	[EVENT_ALERT_FIRING] = "alert_firing",
+	[EVENT_ALERT_RESOLVED] = "alert_resolved",
+	[EVENT_ACTION_REQUESTED] = "action_requested",
+	[EVENT_ACTION_REFUSED] = "action_refused",
+	[EVENT_ACTION_STARTED] = "action_started",
+	[EVENT_ACTION_ENDED] = "action_ended",
+};
+
+static const char *const event_level_names[] = {"info", "ok", "warn", "crit"};
+
+const char *event_type_name(enum event_type type)
+{
+	return (unsigned)type < EVENT_TYPE_COUNT ? event_type_names[type] : "unknown";
+}
+
+int event_type_from_name(const char *name)
+{
+	for (int i = 0; name != NULL && i < EVENT_TYPE_COUNT; i++)
+		if (strcmp(event_type_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *event_level_name(enum event_level level)
+{
+	return (unsigned)level < ARRAY_LEN(event_level_names) ? event_level_names[level] : "info";
+}
+
+int event_level_from_name(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < ARRAY_LEN(event_level_names); i++)
+		if (strcmp(event_level_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int event_subscribe(struct event_bus *bus, uint32_t mask, event_cb cb, void *arg)
+{
+	if (bus->nsubs >= EVENT_MAX_SUBSCRIBERS)
+		return -1;
+	bus->subs[bus->nsubs].mask = mask;
+	bus->subs[bus->nsubs].cb = cb;
+	bus->subs[bus->nsubs].arg = arg;
+	bus->nsubs++;
+	return 0;
+}
+
+void event_unsubscribe(struct event_bus *bus, event_cb cb, void *arg)
+{
+	for (int i = 0; i < bus->nsubs; i++) {
+		if (bus->subs[i].cb != cb || bus->subs[i].arg != arg)
+			continue;
+		memmove(&bus->subs[i], &bus->subs[i + 1], (size_t)(bus->nsubs - i - 1) * sizeof(bus->subs[0]));
+		bus->nsubs--;
+		return;
+	}
+}
+
+static void event_deliver(struct event_bus *bus, const struct event *ev)
+{
+	for (int i = 0; i < bus->nsubs; i++)
+		if (bus->subs[i].mask & EVENT_BIT(ev->type))
+			bus->subs[i].cb(ev, bus->subs[i].arg);
+}
+
+static char *event_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void event_publish(struct event_bus *bus, const struct event *in)
+{
+	if (bus == NULL)
+		return;
+	struct event ev = *in;
+	if (ev.time_ms == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	if (bus->delivering) {
+		struct event_queued *q = xcalloc(1, sizeof(*q));
+		q->ev = ev;
+		q->ev.pane = q->strings[0] = event_dup(ev.pane);
+		q->ev.subject = q->strings[1] = event_dup(ev.subject);
+		q->ev.text = q->strings[2] = event_dup(ev.text);
+		q->ev.key = q->strings[3] = event_dup(ev.key);
+		if (bus->queue_tail != NULL)
+			bus->queue_tail->next = q;
+		else
+			bus->queue = q;
+		bus->queue_tail = q;
+		return;
+	}
+	bus->delivering = true;
+	event_deliver(bus, &ev);
+	while (bus->queue != NULL) {
+		struct event_queued *q = bus->queue;
+		bus->queue = q->next;
+		if (bus->queue == NULL)
+			bus->queue_tail = NULL;
+		event_deliver(bus, &q->ev);
+		for (size_t i = 0; i < ARRAY_LEN(q->strings); i++)
+			free(q->strings[i]);
+		free(q);
+	}
+	bus->delivering = false;
+}
+
+void event_bus_clear(struct event_bus *bus)
+{
+	while (bus->queue != NULL) {
+		struct event_queued *q = bus->queue;
+		bus->queue = q->next;
+		for (size_t i = 0; i < ARRAY_LEN(q->strings); i++)
+			free(q->strings[i]);
+		free(q);
+	}
+	bus->queue_tail = NULL;
+	bus->nsubs = 0;
+}
