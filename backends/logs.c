@@ -142,6 +142,34 @@ static char *logs_errors(struct logs_source *ls)
 	return out;
 }
 
+/* Each error group the store made since the last publish is an event (the
+ * timeline, the status hint). The groups of the first read are the tail
+ * that was already there, not news: they are dropped silently. */
+static void logs_announce_new_groups(struct logs_source *ls, bool first)
+{
+	uint64_t fresh[LOGSTORE_FRESH_MAX];
+	size_t n = logstore_take_new_groups(ls->store, fresh, LOGSTORE_FRESH_MAX);
+	for (size_t i = 0; i < n && !first; i++) {
+		const struct log_group *g = logstore_group_by_hash(ls->store, fresh[i]);
+		if (g == NULL)
+			continue;
+		char key[24];
+		snprintf(key, sizeof(key), "%016llx", (unsigned long long)g->hash);
+		app_event(ls->src->app, ls->src, EVENT_NEW_ERROR, EVENT_WARN, g->fingerprint, key,
+		          "new error group in %s: %s", logstore_source_name(ls->store, g->source), g->sample);
+	}
+}
+
+/* Subscribed to the bus: a deploy makes the groups first seen after it "new". */
+static void logs_on_deploy(const struct event *ev, void *arg)
+{
+	struct logs_source *ls = arg;
+	if (ev->time_ms > logstore_deploy_time(ls->store)) {
+		logstore_set_deploy_time(ls->store, ev->time_ms);
+		ls->refresh_pending = true;
+	}
+}
+
 static void logs_publish(struct logs_source *ls)
 {
 	struct source *src = ls->src;
@@ -155,6 +183,7 @@ static void logs_publish(struct logs_source *ls)
 	}
 	ls->published_gen = logstore_generation(ls->store);
 	ls->errors_changed = false;
+	logs_announce_new_groups(ls, !ls->published);
 	if (!ls->published && err != NULL && logstore_stats(ls->store)->lines == 0) {
 		/* Nothing read and something wrong: an error, not an empty "stale" pane. */
 		source_fail(src, "%s", err);
@@ -273,6 +302,8 @@ static int logs_start(struct source *src)
 	ls->tick_open = true;
 	uv_timer_start(&ls->tick, logs_tick_cb, LOGS_TICK_MS, LOGS_TICK_MS);
 	ls->started = true;
+	if (src->app != NULL)
+		event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), logs_on_deploy, ls);
 	ls->open_inputs = ls->ninputs;
 	for (size_t i = 0; i < ls->ninputs; i++) {
 		struct log_input *in = &ls->inputs[i];
@@ -305,6 +336,8 @@ static void logs_stop(struct source *src)
 	if (ls == NULL || !ls->started)
 		return;
 	ls->started = false;
+	if (src->app != NULL)
+		event_unsubscribe(&src->app->bus, logs_on_deploy, ls);
 	uv_close((uv_handle_t *)&ls->tick, logs_tick_closed);
 	for (size_t i = 0; i < ls->ninputs; i++)
 		if (ls->inputs[i].ops->stop != NULL)
