@@ -1,6 +1,8 @@
 /* pane-alerts: draws the alerts snapshot, one alert per row: severity,
  * name, age, summary and a few key labels; silenced and inhibited alerts are
- * dimmed. The selection follows the alert (by fingerprint) across refreshes.
+ * dimmed. Selection, paging, the `/` filter (on name, severity, summary,
+ * state and label values) and Enter are the list engine's (tui/list.c); the
+ * selection follows the alert by its fingerprint across refreshes.
  * `s` silences the selected alert after an in-pane confirmation that shows the
  * matchers and the duration; y confirms, any other key cancels. The action
  * itself goes through the gate in core/action.c, which refuses in read-only
@@ -13,6 +15,7 @@
 #include "sitrep/action.h"
 #include "sitrep/alerts.h"
 #include "sitrep/app.h"
+#include "sitrep/list.h"
 #include "sitrep/pane.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -23,17 +26,23 @@ static const char *const pane_alerts_key_labels[] = {"instance", "job",        "
                                                      "pod",      "mountpoint", "device"};
 
 struct pane_alerts_view {
-	char *selected_fp; /* fingerprint of the selected alert */
+	struct list *list;
+	time_t now; /* wall clock of the draw in progress, for the ages */
 	bool confirming;
 	struct action *pending; /* the action waiting for y, owned until confirmed */
 	char *message;          /* last outcome or refusal, cleared by the next key */
 	enum role message_role;
 };
 
+static const struct list_ops pane_alerts_list;
+
 static struct pane_alerts_view *pane_alerts_view(struct pane *pane)
 {
-	if (pane->view == NULL)
-		pane->view = xcalloc(1, sizeof(struct pane_alerts_view));
+	if (pane->view == NULL) {
+		struct pane_alerts_view *v = xcalloc(1, sizeof(*v));
+		v->list = list_new(pane, &pane_alerts_list, LIST_ALWAYS_SELECT);
+		pane->view = v;
+	}
 	return pane->view;
 }
 
@@ -59,33 +68,14 @@ static enum role pane_alerts_severity_role(const struct alert *a)
 	}
 }
 
-/* Keeps pane->selected on the same alert after a refresh reordered the list. */
-static void pane_alerts_follow(struct pane *pane, struct pane_alerts_view *v, const struct alerts_data *d)
+/* The alert selected, NULL when none. */
+static const struct alert *pane_alerts_selected(struct pane *pane, struct pane_alerts_view *v,
+                                                const struct alerts_data *d)
 {
-	if (d->nalerts == 0) {
-		pane->selected = -1;
-		return;
-	}
-	if (v->selected_fp != NULL) {
-		for (size_t i = 0; i < d->nalerts; i++) {
-			if (strcmp(d->alerts[i].fingerprint, v->selected_fp) == 0) {
-				pane->selected = (int)i;
-				return;
-			}
-		}
-	}
-	if (pane->selected < 0)
-		pane->selected = 0;
-	if (pane->selected >= (int)d->nalerts)
-		pane->selected = (int)d->nalerts - 1;
-}
-
-static void pane_alerts_remember(struct pane *pane, struct pane_alerts_view *v, const struct alerts_data *d)
-{
-	free(v->selected_fp);
-	v->selected_fp = NULL;
-	if (pane->selected >= 0 && pane->selected < (int)d->nalerts)
-		v->selected_fp = xstrdup(d->alerts[pane->selected].fingerprint);
+	size_t row;
+	if (d == NULL || !list_selected_row(v->list, &row) || row >= d->nalerts)
+		return NULL;
+	return &d->alerts[row];
 }
 
 static void pane_alerts_draw_confirm(struct pane_alerts_view *v, WINDOW *win, int h, int w)
@@ -109,67 +99,66 @@ static void pane_alerts_draw_confirm(struct pane_alerts_view *v, WINDOW *win, in
 		widgets_text(win, y++, 0, w, "", ROLE_NORMAL);
 }
 
+static void pane_alerts_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
+{
+	struct pane_alerts_view *v = pane->view;
+	const struct alert *a = &pane_alerts_data(pane)->alerts[row];
+	int name_w = w >= 60 ? 24 : w / 3;
+	bool dim = a->silenced || a->inhibited;
+	enum role base = sel ? ROLE_SELECTION : dim ? ROLE_DIM : ROLE_NORMAL;
+	char age[16] = "-";
+	if (a->since != 0)
+		util_age(v->now > a->since ? (uint64_t)(v->now - a->since) * 1000 : 0, age, sizeof(age));
+	int x = 0;
+	char sev[12];
+	snprintf(sev, sizeof(sev), "%-8.8s ", a->severity[0] != '\0' ? a->severity : "-");
+	x += widgets_text(win, y, x, w - x < 9 ? w - x : 9, sev,
+	                  sel || dim ? base : pane_alerts_severity_role(a));
+	if (x < w)
+		x += widgets_text(win, y, x, w - x < name_w ? w - x : name_w, a->name, base);
+	char mid[24];
+	snprintf(mid, sizeof(mid), " %4s %s", age, a->silenced ? "S " : a->inhibited ? "I " : "  ");
+	if (x < w)
+		x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, mid, base);
+	if (x >= w)
+		return;
+	/* Summary, then the key labels that fit, drawn in pieces (no copy per
+	 * row per frame), and the rest of the row blanked. */
+	x += widgets_text_nopad(win, y, x, w - x, a->summary, base);
+	for (size_t k = 0; k < ARRAY_LEN(pane_alerts_key_labels) && x < w; k++) {
+		for (size_t l = 0; l < a->nlabels && x < w; l++) {
+			if (strcmp(a->labels[l].name, pane_alerts_key_labels[k]) != 0)
+				continue;
+			x += widgets_text_nopad(win, y, x, w - x, "  ", base);
+			x += widgets_text_nopad(win, y, x, w - x, a->labels[l].name, base);
+			x += widgets_text_nopad(win, y, x, w - x, "=", base);
+			x += widgets_text_nopad(win, y, x, w - x, a->labels[l].value, base);
+		}
+	}
+	if (x < w)
+		widgets_fill(win, y, x, w - x, base);
+}
+
 static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	struct pane_alerts_view *v = pane_alerts_view(pane);
-	const struct alerts_data *d = pane_alerts_data(pane);
 	if (v->confirming && v->pending != NULL) {
 		pane_alerts_draw_confirm(v, win, h, w);
 		return;
 	}
+	/* Below the rows: the filter line, then the last message (the source's
+	 * note is drawn by the frame). */
 	int rows = h;
-	const char *msg = v->message; /* the source's note is drawn by the frame */
-	if (msg != NULL && rows > 1)
-		rows--;
-	pane_alerts_follow(pane, v, d);
-	pane_clamp_scroll(pane, (int)d->nalerts, rows);
-	time_t now = time(NULL);
-	int name_w = w >= 60 ? 24 : w / 3;
-	for (int y = 0; y < rows; y++) {
-		size_t i = (size_t)(pane->scroll + y);
-		if (i >= d->nalerts) {
-			widgets_text(win, y, 0, w, y == 0 && d->nalerts == 0 ? "no alerts firing" : "",
-			             y == 0 ? ROLE_OK : ROLE_NORMAL);
-			continue;
-		}
-		const struct alert *a = &d->alerts[i];
-		bool dim = a->silenced || a->inhibited;
-		bool sel = (int)i == pane->selected && pane->focused;
-		enum role base = sel ? ROLE_SELECTION : dim ? ROLE_DIM : ROLE_NORMAL;
-		char age[16] = "-";
-		if (a->since != 0)
-			util_age(now > a->since ? (uint64_t)(now - a->since) * 1000 : 0, age, sizeof(age));
-		int x = 0;
-		char sev[12];
-		snprintf(sev, sizeof(sev), "%-8.8s ", a->severity[0] != '\0' ? a->severity : "-");
-		x += widgets_text(win, y, x, w - x < 9 ? w - x : 9, sev,
-		                  sel || dim ? base : pane_alerts_severity_role(a));
-		if (x < w)
-			x += widgets_text(win, y, x, w - x < name_w ? w - x : name_w, a->name, base);
-		char mid[24];
-		snprintf(mid, sizeof(mid), " %4s %s", age, a->silenced ? "S " : a->inhibited ? "I " : "  ");
-		if (x < w)
-			x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, mid, base);
-		if (x >= w)
-			continue;
-		/* Summary, then the key labels that fit, drawn in pieces (no copy per
-		 * row per frame), and the rest of the row blanked. */
-		x += widgets_text_nopad(win, y, x, w - x, a->summary, base);
-		for (size_t k = 0; k < ARRAY_LEN(pane_alerts_key_labels) && x < w; k++) {
-			for (size_t l = 0; l < a->nlabels && x < w; l++) {
-				if (strcmp(a->labels[l].name, pane_alerts_key_labels[k]) != 0)
-					continue;
-				x += widgets_text_nopad(win, y, x, w - x, "  ", base);
-				x += widgets_text_nopad(win, y, x, w - x, a->labels[l].name, base);
-				x += widgets_text_nopad(win, y, x, w - x, "=", base);
-				x += widgets_text_nopad(win, y, x, w - x, a->labels[l].value, base);
-			}
-		}
-		if (x < w)
-			widgets_fill(win, y, x, w - x, base);
-	}
-	if (msg != NULL && rows < h)
-		widgets_text(win, h - 1, 0, w, msg, v->message_role);
+	bool status = list_has_status(v->list) && rows > 1;
+	rows -= status;
+	bool msg = v->message != NULL && rows > 1;
+	rows -= msg;
+	v->now = time(NULL);
+	list_draw(v->list, win, 0, rows, w);
+	if (status)
+		list_draw_status(v->list, win, rows, w);
+	if (msg)
+		widgets_text(win, h - 1, 0, w, v->message, v->message_role);
 }
 
 /* The outcome of a silence arrives later; the source outlives the pane, so
@@ -183,24 +172,23 @@ static void pane_alerts_done(struct action *a, enum action_result result, const 
 }
 
 static void pane_alerts_begin_silence(struct pane *pane, struct pane_alerts_view *v,
-                                      const struct alerts_data *d)
+                                      const struct alerts_data *d, const struct alert *al)
 {
 	char why[200];
 	struct app *app = pane->src->app;
 	if (action_refused(app, why, sizeof(why))) {
 		pane_alerts_message(v, ROLE_ERROR, why);
 		/* The gate records the refusal too, so it is audited like any other. */
-		if (pane->selected >= 0 && pane->selected < (int)d->nalerts) {
-			struct action *a = action_new("silence", d->alerts[pane->selected].name);
+		if (al != NULL) {
+			struct action *a = action_new("silence", al->name);
 			action_run(app, pane->src, a, NULL, NULL, why, sizeof(why));
 		}
 		return;
 	}
-	if (pane->selected < 0 || pane->selected >= (int)d->nalerts) {
+	if (al == NULL) {
 		pane_alerts_message(v, ROLE_WARN, "no alert selected");
 		return;
 	}
-	const struct alert *al = &d->alerts[pane->selected];
 	struct action *a = action_new("silence", al->name);
 	a->key = xstrdup(al->fingerprint);
 	a->comment = xstrdup("silenced from the sitrep dashboard");
@@ -249,29 +237,44 @@ static bool pane_alerts_key(struct pane *pane, int ch)
 	}
 	if (d == NULL)
 		return false;
-	int n = (int)d->nalerts;
-	int page = pane_body_rows(pane) > 1 ? pane_body_rows(pane) - 1 : 1;
-	switch (ch) {
-	case 's': pane_alerts_begin_silence(pane, v, d); break;
-	case KEY_DOWN: pane->selected = pane->selected + 1 < n ? pane->selected + 1 : n - 1; break;
-	case KEY_UP: pane->selected = pane->selected > 0 ? pane->selected - 1 : 0; break;
-	case KEY_NPAGE: pane->selected = pane->selected + page < n ? pane->selected + page : n - 1; break;
-	case KEY_PPAGE: pane->selected = pane->selected > page ? pane->selected - page : 0; break;
-	case KEY_HOME: pane->selected = 0; break;
-	case KEY_END: pane->selected = n - 1; break;
-	default: return false;
+	if (ch == 's' && list_editing(v->list) == NULL) {
+		pane_alerts_begin_silence(pane, v, d, pane_alerts_selected(pane, v, d));
+		pane_mark_dirty(pane);
+		return true;
 	}
-	pane_alerts_remember(pane, v, d);
-	pane_mark_dirty(pane);
-	return true;
+	return list_key(v->list, ch);
 }
 
-static char *pane_alerts_detail(struct pane *pane)
+/* --- the list's callbacks: one row per alert, known by its fingerprint --- */
+
+static size_t pane_alerts_count(struct pane *pane)
 {
 	const struct alerts_data *d = pane_alerts_data(pane);
-	if (d == NULL || pane->selected < 0 || pane->selected >= (int)d->nalerts)
-		return NULL;
-	const struct alert *a = &d->alerts[pane->selected];
+	return d != NULL ? d->nalerts : 0;
+}
+
+static const char *pane_alerts_row_key(struct pane *pane, size_t row, char *buf, size_t cap)
+{
+	(void)buf, (void)cap;
+	return pane_alerts_data(pane)->alerts[row].fingerprint;
+}
+
+/* The filter looks at what the row and the details show. */
+static bool pane_alerts_match(struct pane *pane, size_t row, const struct list *list)
+{
+	const struct alert *a = &pane_alerts_data(pane)->alerts[row];
+	if (list_match(list, a->name) || list_match(list, a->severity) || list_match(list, a->summary) ||
+	    list_match(list, a->state))
+		return true;
+	for (size_t i = 0; i < a->nlabels; i++)
+		if (list_match(list, a->labels[i].value))
+			return true;
+	return false;
+}
+
+static char *pane_alerts_row_detail(struct pane *pane, size_t row)
+{
+	const struct alert *a = &pane_alerts_data(pane)->alerts[row];
 	char since[32] = "-";
 	if (a->since != 0)
 		util_rfc3339(a->since, since, sizeof(since));
@@ -287,12 +290,33 @@ static char *pane_alerts_detail(struct pane *pane)
 	return out;
 }
 
+static const char *pane_alerts_empty(struct pane *pane, enum role *role)
+{
+	(void)pane;
+	*role = ROLE_OK;
+	return "no alerts firing";
+}
+
+static const struct list_ops pane_alerts_list = {
+    .count = pane_alerts_count,
+    .draw_row = pane_alerts_draw_row,
+    .row_key = pane_alerts_row_key,
+    .match = pane_alerts_match,
+    .detail = pane_alerts_row_detail,
+    .empty = pane_alerts_empty,
+};
+
+static char *pane_alerts_detail(struct pane *pane)
+{
+	return list_detail(pane_alerts_view(pane)->list);
+}
+
 static void pane_alerts_free(struct pane *pane)
 {
 	struct pane_alerts_view *v = pane->view;
 	if (v == NULL)
 		return;
-	free(v->selected_fp);
+	list_free(v->list);
 	free(v->message);
 	action_free(v->pending);
 	free(v);
