@@ -1,14 +1,29 @@
-/* screen: opening and restoring the terminal. Three things make this more
+/* screen: opening and restoring the terminal. Four things make this more
  * than initscr():
  *  - TERM may name a type this machine has no terminfo for (or a broken
  *    one, e.g. after ssh from another system): try it, then common types
  *    that nearly every terminal emulates, and never exit from inside curses;
  *  - colours and glyphs follow what the terminal and locale can do: NO_COLOR
  *    turns colour off, a non-UTF-8 locale gets ASCII glyphs;
- *  - a crash must not leave the user's terminal in the alternate screen with
- *    the cursor hidden. endwin() is not async-signal-safe, so the bytes that
- *    undo our setup are computed at start from terminfo and written with
- *    write(2) from the fatal-signal handler, which then re-raises. */
+ *  - whatever signal ends sitrep, the user's terminal comes back: out of the
+ *    alternate screen, cursor visible, attributes, keypad and mouse modes
+ *    reset, the tty modes as we found them. endwin() is not
+ *    async-signal-safe, so the bytes that undo our setup are computed at start
+ *    from terminfo and written with write(2) from a handler installed on every
+ *    signal whose default action ends the process (the crash signals and
+ *    QUIT, TRAP, SYS, XCPU, XFSZ, USR1, USR2, ALRM, VTALRM, PROF, POLL, PWR,
+ *    STKFLT and the real-time signals). The handler then re-raises the
+ *    signal with its default action, so sitrep dies of that signal (exit
+ *    status 128+N in a shell, a core dump where the default dumps core).
+ *    Signals somebody already handles (INT, TERM and HUP take the clean
+ *    shutdown through a uv_signal_t in app.c) or ignores (PIPE) are left
+ *    alone;
+ *  - a SIGSTOP from outside cannot be caught, and whoever held the terminal
+ *    meanwhile (a shell) may have put it back in cooked mode with echo and
+ *    left the alternate screen. On SIGCONT a handler puts back our tty modes
+ *    and terminal modes (again precomputed bytes and tcsetattr, both
+ *    async-signal-safe) and sends sitrep a SIGWINCH, whose existing path in
+ *    tui.c relays out and repaints everything from scratch. */
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -32,40 +47,114 @@
 
 static char screen_restore[512];
 static size_t screen_restore_len;
-static struct termios screen_saved_tio;
-static bool screen_have_tio;
-static const int screen_fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
-static struct sigaction screen_old_fatal[ARRAY_LEN(screen_fatal)];
+static char screen_resume[512]; /* what puts our terminal modes back after SIGCONT */
+static size_t screen_resume_len;
+static struct termios screen_saved_tio; /* as we found it */
+static struct termios screen_prog_tio;  /* as we run it: raw, no echo */
+static bool screen_have_tio, screen_have_prog_tio;
+static volatile sig_atomic_t screen_active;
+/* Signals whose default action ends the process and that a terminal user
+ * can meet; the real-time signals are added in screen_install_handlers. */
+static const int screen_fatal[] = {
+    SIGSEGV,   SIGABRT, SIGBUS,  SIGFPE,  SIGILL,  SIGQUIT,   SIGTRAP, SIGSYS,
+    SIGXCPU,   SIGXFSZ, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+#ifdef SIGPOLL
+    SIGPOLL,
+#endif
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
+    SIGHUP,    SIGINT,  SIGTERM, SIGPIPE,
+};
+#define SCREEN_MAX_SIGNALS 128
+static int screen_sigs[SCREEN_MAX_SIGNALS];
+static struct sigaction screen_old_sa[SCREEN_MAX_SIGNALS];
+static size_t screen_nsigs;
+static struct sigaction screen_old_cont;
 static bool screen_handlers;
 
-/* Async-signal-safe: write(2), tcsetattr(3) and raise(3) only. */
+static void screen_write_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(STDOUT_FILENO, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* Async-signal-safe: write(2), tcsetattr(3), sigaction(2), sigprocmask(2) and
+ * raise(3) only. */
 static void screen_fatal_handler(int sig)
 {
 	int saved = errno;
-	if (screen_restore_len > 0) {
-		ssize_t w = write(STDOUT_FILENO, screen_restore, screen_restore_len);
-		(void)w;
+	if (screen_active) {
+		screen_active = 0;
+		if (screen_restore_len > 0)
+			screen_write_all(screen_restore, screen_restore_len);
+		if (screen_have_tio)
+			tcsetattr(STDIN_FILENO, TCSADRAIN, &screen_saved_tio);
 	}
-	if (screen_have_tio)
-		tcsetattr(STDIN_FILENO, TCSANOW, &screen_saved_tio);
 	errno = saved;
 	/* SA_RESETHAND put the default action back: this ends the process as the
-	 * signal would have, with a core dump where enabled. */
+	 * signal would have, with a core dump where that is the default. A
+	 * signal blocked in this handler is delivered when it returns. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
 	raise(sig);
 }
 
-static void screen_append(const char *s)
+/* Async-signal-safe as above, plus kill(2). */
+static void screen_cont_handler(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	if (screen_active) {
+		if (screen_have_prog_tio)
+			tcsetattr(STDIN_FILENO, TCSADRAIN, &screen_prog_tio);
+		screen_write_all(screen_resume, screen_resume_len);
+		/* The resize path repaints every cell (clearok) on its next pass. */
+		kill(getpid(), SIGWINCH);
+	}
+	errno = saved;
+}
+
+static void screen_append_to(char *buf, size_t cap, size_t *len, const char *s)
 {
 	if (s == NULL || s == (const char *)-1)
 		return;
 	size_t n = strlen(s);
-	if (screen_restore_len + n >= sizeof(screen_restore))
+	if (*len + n >= cap)
 		return;
-	memcpy(screen_restore + screen_restore_len, s, n);
-	screen_restore_len += n;
+	memcpy(buf + *len, s, n);
+	*len += n;
 }
 
-/* The bytes that undo our terminal setup, from the terminfo in use. */
+static void screen_append(const char *s)
+{
+	screen_append_to(screen_restore, sizeof(screen_restore), &screen_restore_len, s);
+}
+
+static void screen_append_resume(const char *s)
+{
+	screen_append_to(screen_resume, sizeof(screen_resume), &screen_resume_len, s);
+}
+
+/* The bytes that undo our terminal setup, from the terminfo in use, and the
+ * bytes that redo it after a stop. */
 static void screen_build_restore(bool mouse)
 {
 	screen_restore_len = 0;
@@ -77,6 +166,13 @@ static void screen_build_restore(bool mouse)
 	screen_append(tigetstr("rmcup"));
 	/* The cursor may be anywhere; put it on a fresh line. */
 	screen_append("\r\n");
+
+	screen_resume_len = 0;
+	screen_append_resume(tigetstr("smcup"));
+	screen_append_resume(tigetstr("smkx"));
+	screen_append_resume(tigetstr("civis"));
+	if (mouse)
+		screen_append_resume("\033[?1000h\033[?1006h");
 }
 
 static void screen_install_handlers(void)
@@ -84,10 +180,36 @@ static void screen_install_handlers(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = screen_fatal_handler;
+	/* While restoring, no second terminating signal cuts the write short. */
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = (int)(SA_RESETHAND | SA_NODEFER);
 	for (size_t i = 0; i < ARRAY_LEN(screen_fatal); i++)
-		sigaction(screen_fatal[i], &sa, &screen_old_fatal[i]);
+		sigaddset(&sa.sa_mask, screen_fatal[i]);
+	sa.sa_flags = (int)SA_RESETHAND;
+	screen_nsigs = 0;
+	int extra[SCREEN_MAX_SIGNALS];
+	size_t nextra = 0;
+#ifdef SIGRTMIN
+	for (int s = SIGRTMIN; s <= SIGRTMAX && nextra < ARRAY_LEN(extra); s++)
+		extra[nextra++] = s;
+#endif
+	for (size_t i = 0; i < ARRAY_LEN(screen_fatal) + nextra; i++) {
+		int sig = i < ARRAY_LEN(screen_fatal) ? screen_fatal[i] : extra[i - ARRAY_LEN(screen_fatal)];
+		struct sigaction old;
+		if (screen_nsigs >= SCREEN_MAX_SIGNALS || sigaction(sig, NULL, &old) != 0)
+			continue;
+		/* Ours only where the default would end the process: a handler or
+		 * SIG_IGN somebody else installed stays. */
+		if ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL)
+			continue;
+		if (sigaction(sig, &sa, &screen_old_sa[screen_nsigs]) == 0)
+			screen_sigs[screen_nsigs++] = sig;
+	}
+	struct sigaction cont;
+	memset(&cont, 0, sizeof(cont));
+	cont.sa_handler = screen_cont_handler;
+	sigemptyset(&cont.sa_mask);
+	cont.sa_flags = SA_RESTART;
+	sigaction(SIGCONT, &cont, &screen_old_cont);
 	screen_handlers = true;
 }
 
@@ -95,8 +217,16 @@ static void screen_remove_handlers(void)
 {
 	if (!screen_handlers)
 		return;
-	for (size_t i = 0; i < ARRAY_LEN(screen_fatal); i++)
-		sigaction(screen_fatal[i], &screen_old_fatal[i], NULL);
+	/* Only where the handler is still ours: libuv may have taken a signal
+	 * since (uv_signal_start), and its handler must stay. */
+	for (size_t i = 0; i < screen_nsigs; i++) {
+		struct sigaction cur;
+		if (sigaction(screen_sigs[i], NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) == 0 &&
+		    cur.sa_handler == screen_fatal_handler)
+			sigaction(screen_sigs[i], &screen_old_sa[i], NULL);
+	}
+	screen_nsigs = 0;
+	sigaction(SIGCONT, &screen_old_cont, NULL);
 	screen_handlers = false;
 }
 
@@ -196,6 +326,10 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 		mouseinterval(0);
 	}
 	screen_build_restore(scr->mouse);
+	/* cbreak/noecho/nonl took effect at once: these are the modes to put
+	 * back after a stop. */
+	screen_have_prog_tio = tcgetattr(STDIN_FILENO, &screen_prog_tio) == 0;
+	screen_active = 1;
 	screen_install_handlers();
 	return 0;
 }
@@ -204,6 +338,7 @@ void screen_close(struct screen *scr)
 {
 	if (scr->sp == NULL)
 		return;
+	screen_active = 0;
 	if (scr->mouse)
 		mousemask(0, NULL);
 	if (scr->input != NULL)
