@@ -3,7 +3,9 @@
  * level, labels or detail or error, sparkline of its history), then, from
  * procfs, a row of per-core bars and a "top" table of processes. Columns are
  * dropped right to left as the pane narrows, so a small pane still shows
- * every name and value. Up/down move a selection; Enter shows its details. */
+ * every name and value. Selection, paging, the `/` filter (series names and
+ * labels, process names) and Enter are the list engine's (tui/list.c); the
+ * selection stays on its series or process across refreshes. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sitrep/list.h"
 #include "sitrep/metrics.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -314,53 +317,111 @@ static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct cpu_l
 	pane_metrics_right(win, y, x, c.rss, buf, ROLE_NORMAL);
 }
 
-/* Keeps selection and scroll inside the list and the selection on screen. */
+/* What every row of one draw shares, worked out once per draw. */
+struct pane_metrics_view {
+	struct list *list;
+	int name_w;
+	struct cpu_levels lv;
+};
+
+static const struct list_ops pane_metrics_list;
+
+static struct pane_metrics_view *pane_metrics_view(struct pane *pane)
+{
+	if (pane->view == NULL) {
+		struct pane_metrics_view *v = xcalloc(1, sizeof(*v));
+		v->list = list_new(pane, &pane_metrics_list, 0);
+		pane->view = v;
+	}
+	return pane->view;
+}
+
 static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
+	struct pane_metrics_view *v = pane_metrics_view(pane);
 	const struct metrics_data *m = pane_metrics_data(pane);
-	size_t nrows = pane_metrics_nrows(m);
-	pane_clamp_scroll(pane, (int)nrows, h);
-	int nw = pane_metrics_name_width(m, w);
+	v->name_w = pane_metrics_name_width(m, w);
 	/* Tells a source that fetches history (prometheus) how many points fit. */
-	pane->src->width_hint = pane_metrics_spark_cells(w, nw);
-	struct cpu_levels lv = pane_metrics_cpu_levels(m);
-	int y = 0;
-	for (size_t r = (size_t)pane->scroll; r < nrows && y < h; r++, y++) {
-		struct metrics_row row = pane_metrics_row(m, r);
-		bool sel = pane->focused && pane->selected == (int)r;
-		switch (row.kind) {
-		case ROW_SERIES: pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], nw, sel); break;
-		case ROW_CORES: pane_metrics_draw_cores(win, y, w, m, &lv); break;
-		case ROW_PROC_HEADER: pane_metrics_draw_proc(win, y, w, &lv, NULL, false); break;
-		case ROW_PROC: pane_metrics_draw_proc(win, y, w, &lv, &m->procs[row.i], sel); break;
-		}
+	pane->src->width_hint = pane_metrics_spark_cells(w, v->name_w);
+	v->lv = pane_metrics_cpu_levels(m);
+	if (list_has_status(v->list) && h > 1) {
+		list_draw(v->list, win, 0, h - 1, w);
+		list_draw_status(v->list, win, h - 1, w);
+	} else {
+		list_draw(v->list, win, 0, h, w);
 	}
-	if (nrows == 0 && y < h)
-		widgets_text(win, y++, 0, w, "no series", ROLE_DIM);
-	for (; y < h; y++)
-		widgets_fill(win, y, 0, w, ROLE_NORMAL);
+}
+
+static void pane_metrics_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t r, bool sel)
+{
+	struct pane_metrics_view *v = pane->view;
+	const struct metrics_data *m = pane_metrics_data(pane);
+	struct metrics_row row = pane_metrics_row(m, r);
+	switch (row.kind) {
+	case ROW_SERIES: pane_metrics_draw_series(pane, win, y, w, &m->series[row.i], v->name_w, sel); break;
+	case ROW_CORES: pane_metrics_draw_cores(win, y, w, m, &v->lv); break;
+	case ROW_PROC_HEADER: pane_metrics_draw_proc(win, y, w, &v->lv, NULL, false); break;
+	case ROW_PROC: pane_metrics_draw_proc(win, y, w, &v->lv, &m->procs[row.i], sel); break;
+	}
+}
+
+static size_t pane_metrics_count(struct pane *pane)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	return m != NULL ? pane_metrics_nrows(m) : 0;
+}
+
+/* A series is known by its name and labels, a process by its pid: the top
+ * table reorders on every refresh, and the selection stays on its process. */
+static const char *pane_metrics_row_key(struct pane *pane, size_t r, char *buf, size_t cap)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	struct metrics_row row = pane_metrics_row(m, r);
+	switch (row.kind) {
+	case ROW_SERIES: {
+		const struct metric_series *s = &m->series[row.i];
+		int n = snprintf(buf, cap, "s%s", s->name);
+		if (n > 0 && (size_t)n < cap)
+			pane_metrics_labels(s, buf + n, cap - (size_t)n);
+		return buf;
+	}
+	case ROW_CORES: return "cores";
+	case ROW_PROC_HEADER: return "top";
+	case ROW_PROC: snprintf(buf, cap, "p%d", m->procs[row.i].pid); return buf;
+	}
+	return "";
+}
+
+/* The filter looks at series names and labels and at process names. */
+static bool pane_metrics_match(struct pane *pane, size_t r, const struct list *list)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	struct metrics_row row = pane_metrics_row(m, r);
+	if (row.kind == ROW_PROC)
+		return m->procs[row.i].name != NULL && list_match(list, m->procs[row.i].name);
+	if (row.kind != ROW_SERIES)
+		return false;
+	const struct metric_series *s = &m->series[row.i];
+	if (list_match(list, s->name))
+		return true;
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (list_match(list, s->labels[i].value))
+			return true;
+	return false;
+}
+
+static const char *pane_metrics_empty(struct pane *pane, enum role *role)
+{
+	(void)pane;
+	*role = ROLE_DIM;
+	return "no series";
 }
 
 static bool pane_metrics_key(struct pane *pane, int ch)
 {
-	const struct metrics_data *m = pane_metrics_data(pane);
-	if (m == NULL)
+	if (pane_metrics_data(pane) == NULL)
 		return false;
-	int n = (int)pane_metrics_nrows(m);
-	int page = pane_body_rows(pane) - 1;
-	if (page < 1)
-		page = 1;
-	int sel = pane->selected;
-	switch (ch) {
-	case KEY_UP: sel = sel < 0 ? n - 1 : sel - 1; break;
-	case KEY_DOWN: sel = sel + 1; break;
-	case KEY_PPAGE: sel = (sel < 0 ? 0 : sel) - page; break;
-	case KEY_NPAGE: sel = (sel < 0 ? 0 : sel) + page; break;
-	case KEY_HOME: sel = 0; break;
-	case KEY_END: sel = n - 1; break;
-	default: return false;
-	}
-	return pane_select(pane, sel, n);
+	return list_key(pane_metrics_view(pane)->list, ch);
 }
 
 static char *pane_metrics_series_detail(const struct metric_series *s)
@@ -422,12 +483,10 @@ static char *pane_metrics_series_detail(const struct metric_series *s)
 	return text;
 }
 
-static char *pane_metrics_detail(struct pane *pane)
+static char *pane_metrics_row_detail(struct pane *pane, size_t r)
 {
 	const struct metrics_data *m = pane_metrics_data(pane);
-	if (m == NULL || pane->selected < 0 || (size_t)pane->selected >= pane_metrics_nrows(m))
-		return NULL;
-	struct metrics_row row = pane_metrics_row(m, (size_t)pane->selected);
+	struct metrics_row row = pane_metrics_row(m, r);
 	switch (row.kind) {
 	case ROW_SERIES: return pane_metrics_series_detail(&m->series[row.i]);
 	case ROW_PROC: {
@@ -450,9 +509,36 @@ static char *pane_metrics_detail(struct pane *pane)
 	}
 }
 
+static const struct list_ops pane_metrics_list = {
+    .count = pane_metrics_count,
+    .draw_row = pane_metrics_draw_row,
+    .row_key = pane_metrics_row_key,
+    .match = pane_metrics_match,
+    .detail = pane_metrics_row_detail,
+    .empty = pane_metrics_empty,
+};
+
+static char *pane_metrics_detail(struct pane *pane)
+{
+	if (pane_metrics_data(pane) == NULL)
+		return NULL;
+	return list_detail(pane_metrics_view(pane)->list);
+}
+
+static void pane_metrics_free(struct pane *pane)
+{
+	struct pane_metrics_view *v = pane->view;
+	if (v == NULL)
+		return;
+	list_free(v->list);
+	free(v);
+	pane->view = NULL;
+}
+
 const struct pane_ops pane_metrics = {
     .kind = "metrics",
     .draw = pane_metrics_draw,
     .key = pane_metrics_key,
     .detail = pane_metrics_detail,
+    .free = pane_metrics_free,
 };
