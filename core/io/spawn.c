@@ -5,17 +5,151 @@
  * exited AND both pipes reached EOF, so the last lines are never lost to the
  * order of the exit and read callbacks. The next run waits a backoff: it starts
  * at backoff_min and doubles for every run shorter than 10 s, and falls back to
- * the minimum after a run that lasted. */
+ * the minimum after a run that lasted.
+ *
+ * Dying with sitrep. libuv runs no code of ours between fork and exec, so the
+ * child cannot ask for PR_SET_PDEATHSIG itself; a process group would need
+ * somebody alive to kill it, and SIGKILL leaves nobody. So the child execs
+ * sitrep's own binary first (/proc/self/exe, which works even if the file
+ * was replaced by an upgrade) with a marker in its environment. A
+ * constructor here, run before main and before anything else of sitrep,
+ * sees the marker, asks for SIGKILL on the death of its parent, checks that
+ * the parent is still the one that spawned it (it could have died before the
+ * prctl), drops the marker and execs the real command. The death signal
+ * survives that exec, so however sitrep ends, the kernel kills the child.
+ * Limits, stated: a set-uid command loses the death signal at its exec, and
+ * grandchildren the command forks itself are not covered (commands that
+ * follow output, journalctl -f or kubectl logs -f, do not fork). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sitrep/linebuf.h"
 #include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
-#define SPAWN_STABLE_MS 10000
+#define SPAWN_STABLE_MS  10000
+#define SPAWN_GUARD_ENV  "SITREP_SPAWN_GUARD"
+#define SPAWN_GUARD_ARG0 "sitrep-spawn-guard"
+#define SPAWN_GUARD_EXE  "/proc/self/exe"
+
+extern char **environ;
+
+/* The trampoline (see the top of the file). glibc hands constructors the
+ * process's argc, argv and envp. Only async-signal-safe calls matter little
+ * here (the process is single-threaded this early), but nothing of sitrep
+ * has run yet, so this uses only libc. */
+__attribute__((constructor)) static void spawn_guard_trampoline(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	const char *mark = getenv(SPAWN_GUARD_ENV);
+	if (mark == NULL)
+		return;
+	pid_t parent = (pid_t)strtol(mark, NULL, 10);
+	unsetenv(SPAWN_GUARD_ENV);
+	/* A marker left in a user's environment is not a trampoline call. */
+	if (argc < 3 || strcmp(argv[0], SPAWN_GUARD_ARG0) != 0)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+	execv(argv[1], argv + 2);
+	int err = errno;
+	dprintf(STDERR_FILENO, "sitrep: cannot run %s: %s\n", argv[2], strerror(err));
+	_exit(127);
+}
+
+/* PATH as the child will see it: from its environment, as execvp does. */
+static const char *spawn_guard_path_var(char *const *env)
+{
+	for (char *const *e = env; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			return *e + 5;
+	return "/bin:/usr/bin";
+}
+
+/* 0 with the full path in *out, or UV_ENOENT / UV_EACCES as execvp would fail. */
+static int spawn_guard_which(const char *file, char *const *env, const char *cwd, char **out)
+{
+	struct stat st;
+	if (strchr(file, '/') != NULL) {
+		*out = xstrdup(file);
+		/* A relative path is resolved in cwd by the child; let it say so. */
+		if (file[0] != '/' && cwd != NULL)
+			return 0;
+		if (stat(file, &st) != 0)
+			return UV_ENOENT;
+		return S_ISREG(st.st_mode) && access(file, X_OK) == 0 ? 0 : UV_EACCES;
+	}
+	int rc = UV_ENOENT;
+	const char *p = spawn_guard_path_var(env);
+	while (1) {
+		const char *end = strchr(p, ':');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char *cand = n == 0 ? xasprintf("%s", file) : xasprintf("%.*s/%s", (int)n, p, file);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(cand, X_OK) == 0) {
+				*out = cand;
+				return 0;
+			}
+			rc = UV_EACCES;
+		}
+		free(cand);
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return rc;
+}
+
+int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o)
+{
+	memset(g, 0, sizeof(*g));
+	char *const *env = o->env != NULL ? o->env : environ;
+	int rc = spawn_guard_which(o->file, env, o->cwd, &g->path);
+	if (rc != 0) {
+		free(g->path);
+		g->path = NULL;
+		return rc;
+	}
+	if (access(SPAWN_GUARD_EXE, X_OK) != 0)
+		return 0; /* no /proc: run unguarded rather than not at all */
+	size_t nargs = 0, nenv = 0;
+	while (o->args[nargs] != NULL)
+		nargs++;
+	while (env[nenv] != NULL)
+		nenv++;
+	g->args = xcalloc(nargs + 3, sizeof(*g->args));
+	g->args[0] = SPAWN_GUARD_ARG0;
+	g->args[1] = g->path;
+	for (size_t i = 0; i < nargs; i++)
+		g->args[i + 2] = o->args[i];
+	/* The marker first, so spawn_guard_free finds what it allocated. */
+	g->env = xcalloc(nenv + 2, sizeof(*g->env));
+	g->env[0] = xasprintf("%s=%ld", SPAWN_GUARD_ENV, (long)getpid());
+	size_t k = 1;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(env[i], SPAWN_GUARD_ENV "=", sizeof(SPAWN_GUARD_ENV)) != 0)
+			g->env[k++] = env[i];
+	o->file = SPAWN_GUARD_EXE;
+	o->args = g->args;
+	o->env = g->env;
+	return 0;
+}
+
+void spawn_guard_free(struct spawn_guard *g)
+{
+	if (g->env != NULL)
+		free(g->env[0]);
+	free(g->env);
+	free(g->args);
+	free(g->path);
+	memset(g, 0, sizeof(*g));
+}
 
 struct spawn_pipe {
 	uv_pipe_t pipe;
@@ -207,10 +341,17 @@ static void spawn_run(struct spawn *sp)
 	o.stdio = stdio;
 	o.stdio_count = 3;
 	sp->proc.data = sp;
-	int rc = uv_spawn(sp->loop, &sp->proc, &o);
+	struct spawn_guard guard;
+	/* A command not on PATH is found out here, before uv_spawn. */
+	int rc = spawn_guard_apply(&guard, &o);
+	bool proc_init = rc == 0;
+	if (rc == 0)
+		rc = uv_spawn(sp->loop, &sp->proc, &o);
+	spawn_guard_free(&guard);
 	if (rc != 0) {
 		/* uv_spawn initialised the handle even on failure: close it. */
-		spawn_close_handle(sp, (uv_handle_t *)&sp->proc);
+		if (proc_init)
+			spawn_close_handle(sp, (uv_handle_t *)&sp->proc);
 		for (int i = 0; i < 2; i++) {
 			sp->out[i].open = false;
 			spawn_close_handle(sp, (uv_handle_t *)&sp->out[i].pipe);

@@ -2,7 +2,12 @@
  * (journalctl -f, kubectl logs -f, docker logs -f). The child is started with
  * uv_spawn from an argv array (never a shell), stdout and stderr are read as
  * lines, and when it exits it is restarted after a backoff that doubles while
- * it keeps dying quickly. */
+ * it keeps dying quickly.
+ *
+ * Every child sitrep starts dies with sitrep, even when sitrep is killed with
+ * SIGKILL: it is started through sitrep's own binary as a trampoline that
+ * sets PR_SET_PDEATHSIG and then execs the command (spawn_guard below; run.c
+ * uses the same guard for one-shot commands). */
 #ifndef SITREP_SPAWN_H
 #define SITREP_SPAWN_H
 
@@ -43,5 +48,22 @@ void spawn_close(struct spawn *sp, void (*closed)(void *ctx));
 unsigned spawn_restarts(const struct spawn *sp);
 /* "exited with status 3", "killed by signal 9" into buf. */
 void spawn_describe_exit(int64_t status, int signal, char *buf, size_t cap);
+
+/* The death guard for any uv_spawn. spawn_guard_apply rewrites o so the
+ * child runs /proc/self/exe (sitrep itself) with a marker in its environment;
+ * a constructor in spawn.c sees the marker before main, asks the kernel for
+ * SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG), makes sure the
+ * parent did not die already, and execs the command. o->file is looked up on
+ * PATH here, so a missing command still fails in uv_spawn's place: the
+ * return is 0, UV_ENOENT or UV_EACCES. Call spawn_guard_free after uv_spawn
+ * (the child has its copy by then). Where /proc/self/exe is not there the
+ * options are left as they were (no guard) and 0 is returned. */
+struct spawn_guard {
+	char **args; /* allocated: the trampoline's argv */
+	char **env;  /* allocated: o->env (or environ) plus the marker */
+	char *path;  /* allocated: the command's full path */
+};
+int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o);
+void spawn_guard_free(struct spawn_guard *g);
 
 #endif
