@@ -1,7 +1,8 @@
 /* action: the gate every action passes (see action.h). One function,
- * action_run, decides whether an action may run, starts it through its
- * source's act() and writes the audit line, so a key in a pane and
- * `sitrep do` cannot behave differently. */
+ * action_run, decides whether an action may run, writes the audit record
+ * first, starts it through its source's act() and watches the clock, so a key
+ * in a pane and `sitrep do` cannot behave differently. The verbs themselves,
+ * with their argument syntax and confirmation, come from the kind tables. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,7 +20,9 @@
 
 #include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/event.h"
 #include "sitrep/http.h"
+#include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -39,7 +42,35 @@ struct action *action_new(const char *verb, const char *target)
 		user = pw != NULL ? pw->pw_name : NULL;
 	}
 	a->user = sanitize_str(user != NULL && user[0] != '\0' ? user : "unknown");
+	a->def = kind_verb_find(verb, NULL);
 	return a;
+}
+
+void action_set_verb(struct action *a, const char *name)
+{
+	free(a->verb);
+	a->verb = xstrdup(name);
+	a->def = kind_verb_find(name, NULL);
+}
+
+const char *action_param(const struct action *a, const char *name)
+{
+	for (size_t i = 0; i < a->nparams; i++)
+		if (strcmp(a->params[i].name, name) == 0)
+			return a->params[i].value;
+	return NULL;
+}
+
+void action_select(struct action *a, const char *identity)
+{
+	a->selection = xrealloc(a->selection, (a->nselection + 1) * sizeof(*a->selection));
+	a->selection[a->nselection++] = xstrdup(identity);
+}
+
+void action_set_effect(struct action *a, const char *effect)
+{
+	free(a->effect);
+	a->effect = sanitize_str(effect);
 }
 
 void action_add_param(struct action *a, const char *name, const char *value)
@@ -59,6 +90,12 @@ void action_free(struct action *a)
 		free(a->params[i].value);
 	}
 	free(a->params);
+	for (size_t i = 0; i < a->nselection; i++)
+		free(a->selection[i]);
+	free(a->selection);
+	free(a->effect);
+	if (a->request != NULL && a->request_free != NULL)
+		a->request_free(a->request);
 	free(a->verb);
 	free(a->target);
 	free(a->key);
@@ -80,7 +117,9 @@ static void action_format_duration(double s, char *buf, size_t cap)
 		snprintf(buf, cap, "%lds", v);
 }
 
-char *action_describe(const struct action *a)
+/* The words for actions whose verb has no describe: the verb, the target,
+ * the duration and the arguments. */
+static char *action_describe_plain(const struct action *a)
 {
 	char *target = sanitize_str(a->target);
 	char dur[32] = "";
@@ -97,6 +136,17 @@ char *action_describe(const struct action *a)
 		char *next = xasprintf("%s\n  %s=\"%s\"", out, n, v);
 		free(n);
 		free(v);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+char *action_describe(const struct action *a)
+{
+	char *out = a->def != NULL && a->def->describe != NULL ? a->def->describe(a) : action_describe_plain(a);
+	if (a->effect != NULL) {
+		char *next = xasprintf("%s\n%s", out, a->effect);
 		free(out);
 		out = next;
 	}
@@ -128,17 +178,33 @@ static int action_mkdirs(const char *dir)
 	return rc;
 }
 
-void action_audit(const struct app *app, const struct action *a, const char *result, const char *detail)
+/* The state dir holds the record of what was done: it must be a real
+ * directory of ours that nobody else can write into. */
+static int action_check_state_dir(const char *dir)
 {
-	if (app == NULL || app->cfg.state_dir == NULL)
-		return;
-	if (action_mkdirs(app->cfg.state_dir) != 0)
-		return;
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+int action_audit(const struct app *app, const struct action *a, const char *result, const char *detail)
+{
+	if (app == NULL || app->cfg.state_dir == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (action_mkdirs(app->cfg.state_dir) != 0 || action_check_state_dir(app->cfg.state_dir) != 0)
+		return -1;
 	char *path = xasprintf("%s/audit.jsonl", app->cfg.state_dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	free(path);
 	if (fd < 0)
-		return;
+		return -1;
 	char when[32];
 	util_rfc3339(time(NULL), when, sizeof(when));
 	cJSON *o = cJSON_CreateObject();
@@ -164,11 +230,140 @@ void action_audit(const struct app *app, const struct action *a, const char *res
 	size_t n = strlen(line);
 	line = xrealloc(line, n + 2);
 	line[n] = '\n';
-	/* One write with O_APPEND: concurrent sitrep processes do not interleave lines. */
+	/* One write with O_APPEND: concurrent sitrep processes do not interleave
+	 * lines. Synced: the record must survive a crash right after. */
 	ssize_t w = write(fd, line, n + 1);
-	(void)w;
+	int saved = errno;
+	int rc = w == (ssize_t)(n + 1) && fsync(fd) == 0 ? 0 : -1;
+	if (rc != 0 && w >= 0 && w != (ssize_t)(n + 1))
+		saved = ENOSPC;
+	else if (rc != 0 && w == (ssize_t)(n + 1))
+		saved = errno;
 	free(line);
 	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Publishes an action's step on the bus (timeline, status line). */
+static void action_event(const struct action *a, enum event_type type, enum event_level level, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+
+static void action_event(const struct action *a, enum event_type type, enum event_level level, const char *fmt,
+                         ...)
+{
+	if (a->app == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = sanitize_vprintf(400, fmt, ap);
+	va_end(ap);
+	char *target = sanitize_str(a->target);
+	char *subject = xasprintf("%s %s", a->verb, target);
+	struct event ev = {
+	    .type = type,
+	    .level = level,
+	    .pane = a->src != NULL && a->src->cfg != NULL ? a->src->cfg->id : NULL,
+	    .pane_index = a->src != NULL ? a->src->index : -1,
+	    .subject = subject,
+	    .text = text,
+	    .key = a->user,
+	};
+	event_publish(&a->app->bus, &ev);
+	free(subject);
+	free(target);
+	free(text);
+}
+
+int action_prepare(struct source *src, struct action *a, char *msg, size_t cap)
+{
+	if (src == NULL || src->ops->prepare == NULL || a->request != NULL)
+		return 0;
+	return src->ops->prepare(src, a, msg, cap);
+}
+
+void action_not_confirmed(struct app *app, struct source *src, struct action *a, const char *why)
+{
+	a->app = app;
+	a->src = src;
+	action_audit(app, a, "refused", why);
+	action_event(a, EVENT_ACTION_REFUSED, EVENT_INFO, "%s", why);
+	action_free(a);
+}
+
+static void action_unlink_live(struct action *a)
+{
+	if (a->app == NULL)
+		return;
+	for (struct action **p = &a->app->actions; *p != NULL; p = &(*p)->next_live) {
+		if (*p == a) {
+			*p = a->next_live;
+			break;
+		}
+	}
+	a->next_live = NULL;
+}
+
+static void action_timer_closed(uv_handle_t *h)
+{
+	struct action *a = h->data;
+	a->timer_open = false;
+	if (a->finished)
+		action_free(a);
+}
+
+/* Both ends met: the source is done with it and the timer is closed. */
+static void action_release(struct action *a)
+{
+	if (a->timer_open) {
+		if (!uv_is_closing((uv_handle_t *)&a->timer))
+			uv_close((uv_handle_t *)&a->timer, action_timer_closed);
+		return;
+	}
+	action_free(a);
+}
+
+/* Reports the outcome once: audit, event, done callback. */
+static void action_report(struct action *a, enum action_result result, const char *result_word, const char *msg)
+{
+	if (a->reported)
+		return;
+	a->reported = true;
+	if (a->src != NULL && a->src->acting == a)
+		a->src->acting = NULL;
+	action_unlink_live(a);
+	action_audit(a->app, a, result_word, msg);
+	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK ? EVENT_OK : EVENT_CRIT, "%s: %s", result_word, msg);
+	if (a->done != NULL)
+		a->done(a, result, msg, a->done_arg);
+}
+
+static void action_timeout(uv_timer_t *t)
+{
+	struct action *a = t->data;
+	char msg[120];
+	snprintf(msg, sizeof(msg), "no answer within %d s; it may still apply, check before retrying",
+	         ACTION_TIMEOUT_MS / 1000);
+	action_report(a, ACTION_UNKNOWN, "unknown", msg);
+}
+
+size_t action_in_flight(const struct app *app)
+{
+	size_t n = 0;
+	for (const struct action *a = app->actions; a != NULL; a = a->next_live)
+		n++;
+	return n;
+}
+
+size_t action_abandon_all(struct app *app)
+{
+	size_t n = 0;
+	while (app->actions != NULL) {
+		struct action *a = app->actions;
+		action_report(a, ACTION_UNKNOWN, "unknown", "sitrep quit before the answer");
+		n++;
+	}
+	return n;
 }
 
 enum action_result action_run(struct app *app, struct source *src, struct action *a, action_done_cb done,
@@ -178,26 +373,65 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	a->src = src;
 	a->done = done;
 	a->done_arg = arg;
+	action_event(a, EVENT_ACTION_REQUESTED, EVENT_INFO, "requested by %s", a->user);
 	if (action_refused(app, msg, cap)) {
 		action_audit(app, a, "refused", "read-only");
+		action_event(a, EVENT_ACTION_REFUSED, EVENT_INFO, "refused: read-only");
 		action_free(a);
 		return ACTION_REFUSED;
 	}
 	if (src == NULL || src->ops->act == NULL) {
 		snprintf(msg, cap, "%s is not available for this pane", a->verb);
 		action_audit(app, a, "failed", msg);
+		action_event(a, EVENT_ACTION_ENDED, EVENT_CRIT, "%s", msg);
 		action_free(a);
 		return ACTION_FAILED;
 	}
-	action_audit(app, a, "started", NULL);
+	if (src->acting != NULL) {
+		snprintf(msg, cap, "%s refused: %s is still running on pane %s", a->verb, src->acting->verb,
+		         src->cfg != NULL ? src->cfg->id : "?");
+		action_audit(app, a, "refused", "another action on this pane is in flight");
+		action_event(a, EVENT_ACTION_REFUSED, EVENT_WARN, "%s", msg);
+		action_free(a);
+		return ACTION_REFUSED;
+	}
+	if (action_prepare(src, a, msg, cap) != 0) {
+		action_audit(app, a, "failed", msg);
+		action_event(a, EVENT_ACTION_ENDED, EVENT_CRIT, "%s", msg);
+		action_free(a);
+		return ACTION_FAILED;
+	}
+	/* The record comes first: an action that cannot be recorded is not sent. */
+	if (action_audit(app, a, "started", NULL) != 0) {
+		snprintf(msg, cap, "%s not sent: cannot write the audit log in %s: %s", a->verb,
+		         app != NULL && app->cfg.state_dir != NULL ? app->cfg.state_dir : "(no state dir)",
+		         strerror(errno));
+		action_event(a, EVENT_ACTION_REFUSED, EVENT_CRIT, "%s", msg);
+		action_free(a);
+		return ACTION_FAILED;
+	}
+	action_event(a, EVENT_ACTION_STARTED, EVENT_INFO, "started by %s", a->user);
+	src->acting = a;
+	if (app != NULL) {
+		a->next_live = app->actions;
+		app->actions = a;
+	}
+	if (app != NULL && app->loop != NULL) {
+		uv_timer_init(app->loop, &a->timer);
+		a->timer.data = a;
+		a->timer_open = true;
+		uv_timer_start(&a->timer, action_timeout, ACTION_TIMEOUT_MS, 0);
+	}
 	/* act() returns 0 once it has started (or finished) the action, and
 	 * non-zero, without calling action_finish, when it could not begin. */
 	char verb[32];
 	snprintf(verb, sizeof(verb), "%s", a->verb); /* act() may finish and free a */
 	if (src->ops->act(src, a) != 0) {
-		snprintf(msg, cap, "%s could not start", a->verb);
-		action_audit(app, a, "failed", msg);
-		action_free(a);
+		snprintf(msg, cap, "%s could not start", verb);
+		action_report(a, ACTION_FAILED, "failed", msg);
+		a->finished = true;
+		a->done = NULL;
+		action_release(a);
 		return ACTION_FAILED;
 	}
 	if (msg != NULL && cap > 0)
@@ -211,12 +445,16 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 	va_start(ap, fmt);
 	char *msg = sanitize_vprintf(300, fmt, ap);
 	va_end(ap);
+	if (a->timer_open)
+		uv_timer_stop(&a->timer);
+	if (a->reported) {
+		/* The gate gave up waiting; the late answer is still the truth. */
+		action_audit(a->app, a, result == ACTION_OK ? "ok" : "failed", msg);
+	}
+	action_report(a, result, result == ACTION_OK ? "ok" : "failed", msg);
 	a->finished = true;
-	action_audit(a->app, a, result == ACTION_OK ? "ok" : "failed", msg);
-	if (a->done != NULL)
-		a->done(a, result, msg, a->done_arg);
 	free(msg);
-	action_free(a);
+	action_release(a);
 }
 
 double action_parse_duration(const char *text)
@@ -229,8 +467,12 @@ double action_parse_duration(const char *text)
 		char *end;
 		errno = 0;
 		double v = strtod(p, &end);
-		if (end == p || errno != 0 || v < 0)
+		/* digits only: no "inf", "nan", hex or exponents */
+		if (end == p || errno != 0 || !isfinite(v) || v < 0 || *p < '0' || *p > '9')
 			return -1;
+		for (const char *q = p; q < end; q++)
+			if ((*q < '0' || *q > '9') && *q != '.')
+				return -1;
 		double mul;
 		switch (*end) {
 		case 's': mul = 1; break;
@@ -241,6 +483,8 @@ double action_parse_duration(const char *text)
 		default: return -1;
 		}
 		total += v * mul;
+		if (!isfinite(total) || total > ACTION_MAX_DURATION_S)
+			return -1;
 		p = end + 1;
 	}
 	return total > 0 ? total : -1;
@@ -259,17 +503,6 @@ static void action_cli_done(struct action *a, enum action_result result, const c
 	st->done = true;
 	st->result = result;
 	fprintf(result == ACTION_OK ? stdout : stderr, "sitrep: %s: %s\n", a->verb, msg);
-}
-
-static const char *action_verb_kind(const char *verb)
-{
-	if (strcmp(verb, "silence") == 0)
-		return "alerts";
-	if (strcmp(verb, "purge") == 0)
-		return "cdn";
-	if (strcmp(verb, "restart") == 0 || strcmp(verb, "rollback") == 0)
-		return "deploys";
-	return NULL;
 }
 
 /* Asks on the controlling terminal; false when there is none or the answer is not y. */
@@ -291,13 +524,47 @@ static bool action_confirm_tty(const char *what, bool *no_tty)
 	return n > 0 && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
+/* The usage of every `sitrep do` verb, from the kind tables. */
 static int action_cli_usage(void)
 {
-	fprintf(stderr, "usage: sitrep do silence ALERTNAME [--for DURATION] [--pane ID] [--yes]\n"
-	                "       sitrep do purge [--stale|--all|PATH...] [--pane ID] [--yes]\n"
-	                "       sitrep do restart [--pane ID] [--yes]\n"
-	                "       sitrep do rollback [RELEASE] [--pane ID] [--yes]\n");
+	const char *lead = "usage:";
+	for (size_t k = 0; kind_at(k) != NULL; k++) {
+		const struct kind_ops *kind = kind_at(k);
+		for (size_t v = 0; v < kind->nverbs; v++) {
+			const struct verb *vb = &kind->verbs[v];
+			if (!vb->cli)
+				continue;
+			fprintf(stderr, "%-6s sitrep do %s%s%s [--pane ID] [--yes]\n", lead, vb->name,
+			        vb->args[0] != '\0' ? " " : "", vb->args);
+			lead = "";
+		}
+	}
 	return ACTION_USAGE;
+}
+
+/* Asks on the terminal for the target's name (rollback, terminate). */
+static bool action_confirm_typed(const char *what, const char *name, bool *no_tty)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*no_tty = true;
+		return false;
+	}
+	*no_tty = false;
+	char *shown = sanitize_str(name);
+	char *prompt = xasprintf("%s\nType \"%s\" to confirm: ", what, shown);
+	free(shown);
+	ssize_t w = write(fd, prompt, strlen(prompt));
+	(void)w;
+	free(prompt);
+	char answer[512] = "";
+	ssize_t n = read(fd, answer, sizeof(answer) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	answer[n] = '\0';
+	answer[strcspn(answer, "\r\n")] = '\0';
+	return strcmp(answer, name) == 0;
 }
 
 int action_cli(struct app *app, int argc, char **argv)
@@ -305,56 +572,36 @@ int action_cli(struct app *app, int argc, char **argv)
 	if (argc < 1)
 		return action_cli_usage();
 	const char *verb = argv[0];
-	const char *kind = action_verb_kind(verb);
-	if (kind == NULL) {
+	const struct kind_ops *kind = NULL;
+	const struct verb *def = kind_verb_find(verb, &kind);
+	if (def == NULL || !def->cli) {
 		fprintf(stderr, "sitrep: unknown action '%s'\n", verb);
 		return action_cli_usage();
 	}
-	const char *pane_id = NULL, *duration = NULL;
+	const char *pane_id = NULL;
 	bool yes = false;
-	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
-	size_t npos = 0;
+	char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+	int nrest = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
 			yes = true;
 		else if (strcmp(argv[i], "--pane") == 0 && i + 1 < argc)
 			pane_id = argv[++i];
-		else if (strcmp(argv[i], "--for") == 0 && i + 1 < argc)
-			duration = argv[++i];
-		else if (strcmp(argv[i], "--stale") == 0 || strcmp(argv[i], "--all") == 0)
-			pos[npos++] = argv[i];
-		else if (argv[i][0] == '-') {
-			fprintf(stderr, "sitrep: do %s: unknown option '%s'\n", verb, argv[i]);
-			free(pos);
-			return action_cli_usage();
-		} else
-			pos[npos++] = argv[i];
+		else
+			rest[nrest++] = argv[i];
 	}
-	double secs = 2 * 3600;
-	if (strcmp(verb, "silence") == 0) {
-		if (npos != 1) {
-			free(pos);
-			return action_cli_usage();
-		}
-		if (duration != NULL && (secs = action_parse_duration(duration)) <= 0) {
-			fprintf(stderr, "sitrep: bad duration '%s' (examples: 30m, 2h, 1d)\n", duration);
-			free(pos);
-			return ACTION_USAGE;
-		}
+	struct action *a = action_new(verb, "");
+	char msg[300] = "";
+	/* Bad arguments are usage errors before anything else happens. */
+	if (def->parse != NULL ? def->parse(a, nrest, rest, msg, sizeof(msg)) != 0 : nrest != 0) {
+		fprintf(stderr, "sitrep: do %s: %s\n", verb, msg[0] != '\0' ? msg : "takes no arguments");
+		free(rest);
+		action_free(a);
+		return action_cli_usage();
 	}
-	struct action *a = action_new(verb, npos > 0 ? pos[0] : "");
-	a->duration_s = strcmp(verb, "silence") == 0 ? secs : 0;
-	if (strcmp(verb, "silence") == 0) {
-		/* From the command line, the alert's name is the matcher: every instance. */
-		action_add_param(a, "alertname", pos[0]);
-		a->comment = xstrdup("silenced with sitrep do silence");
-	} else {
-		for (size_t i = 0; i < npos; i++)
-			action_add_param(a, "arg", pos[i]);
-	}
-	free(pos);
+	free(rest);
+	def = a->def != NULL ? a->def : def; /* parse may have chosen a sibling (purge --all) */
 
-	char msg[300];
 	/* Read-only is checked first, before any lookup or prompt. */
 	if (action_refused(app, msg, sizeof(msg))) {
 		action_run(app, NULL, a, NULL, NULL, msg, sizeof(msg));
@@ -366,7 +613,7 @@ int action_cli(struct app *app, int argc, char **argv)
 		struct source *s = &app->sources[i];
 		if (pane_id != NULL
 		        ? strcmp(s->cfg->id, pane_id) == 0
-		        : (s->ops->act != NULL && s->cfg->kind != NULL && strcmp(s->cfg->kind, kind) == 0)) {
+		        : (s->ops->act != NULL && s->cfg->kind != NULL && strcmp(s->cfg->kind, kind->name) == 0)) {
 			src = s;
 			break;
 		}
@@ -375,23 +622,15 @@ int action_cli(struct app *app, int argc, char **argv)
 		if (pane_id != NULL)
 			fprintf(stderr, "sitrep: no pane '%s' in the config\n", pane_id);
 		else
-			fprintf(stderr, "sitrep: no %s pane in the config can %s\n", kind, verb);
+			fprintf(stderr, "sitrep: no %s pane in the config can %s\n", kind->name, verb);
 		action_free(a);
 		return ACTION_USAGE;
 	}
-	if (!yes) {
-		bool no_tty = false;
-		char *what = action_describe(a);
-		bool ok = action_confirm_tty(what, &no_tty);
-		free(what);
-		if (!ok) {
-			a->src = src;
-			action_audit(app, a, "refused", no_tty ? "no terminal to confirm" : "not confirmed");
-			fprintf(stderr, "sitrep: %s refused: %s\n", verb,
-			        no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");
-			action_free(a);
-			return ACTION_REFUSED;
-		}
+	if (strcmp(src->cfg->kind, kind->name) != 0) {
+		fprintf(stderr, "sitrep: pane '%s' is a %s pane; %s needs a %s pane\n", src->cfg->id, src->cfg->kind,
+		        verb, kind->name);
+		action_free(a);
+		return ACTION_USAGE;
 	}
 	/* `sitrep do` runs no dashboard: the source is wired to the loop here. */
 	if (app->loop == NULL)
@@ -400,6 +639,28 @@ int action_cli(struct app *app, int argc, char **argv)
 	src->loop = app->loop;
 	bool own_http = app->http == NULL;
 	app_http(app);
+	/* What is confirmed is what is sent: the request is built before asking. */
+	if (action_prepare(src, a, msg, sizeof(msg)) != 0) {
+		a->src = src;
+		a->app = app;
+		action_audit(app, a, "failed", msg);
+		fprintf(stderr, "sitrep: %s: %s (nothing was sent)\n", verb, msg);
+		action_free(a);
+		return ACTION_FAILED;
+	}
+	if (!yes) {
+		bool no_tty = false;
+		char *what = action_describe(a);
+		bool ok = def->confirm == VERB_CONFIRM_TYPED ? action_confirm_typed(what, a->target, &no_tty)
+		                                             : action_confirm_tty(what, &no_tty);
+		free(what);
+		if (!ok) {
+			fprintf(stderr, "sitrep: %s refused: %s\n", verb,
+			        no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");
+			action_not_confirmed(app, src, a, no_tty ? "no terminal to confirm" : "not confirmed");
+			return ACTION_REFUSED;
+		}
+	}
 	struct action_cli_state st = {0};
 	enum action_result r = action_run(app, src, a, action_cli_done, &st, msg, sizeof(msg));
 	if (r == ACTION_PENDING) {
@@ -415,7 +676,8 @@ int action_cli(struct app *app, int argc, char **argv)
 	if (own_http) {
 		http_close(app->http);
 		app->http = NULL;
-		uv_run(app->loop, UV_RUN_NOWAIT);
 	}
-	return r == ACTION_OK ? 0 : (int)r;
+	/* Close callbacks (the gate's timer, curl's sockets) run before return. */
+	uv_run(app->loop, UV_RUN_NOWAIT);
+	return r == ACTION_OK ? 0 : r == ACTION_UNKNOWN ? 1 : (int)r;
 }

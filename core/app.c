@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/http.h"
 #include "sitrep/kind.h"
@@ -151,6 +152,8 @@ void app_quit(struct app *app, int code)
 		return;
 	app->quitting = true;
 	app->exit_code = code;
+	/* An action still waiting for its answer may have been applied. */
+	action_abandon_all(app);
 	if (app->ui != NULL) {
 		app->frontend->stop(app->ui);
 		app->ui = NULL;
@@ -186,6 +189,8 @@ int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 	signal(SIGPIPE, SIG_IGN);
 	app_signals_start(app);
 	app->frontend = fe;
+	/* The timeline subscribes before anything can publish. */
+	app->timeline = timeline_open(app, 1);
 	app->ui = fe->start(app);
 	if (app->ui == NULL) {
 		app_quit(app, 1);
@@ -337,6 +342,9 @@ void app_free(struct app *app)
 	}
 	free(app->sources);
 	app->sources = NULL;
+	timeline_close(app->timeline);
+	app->timeline = NULL;
+	event_bus_clear(&app->bus);
 	app->nsources = 0;
 	config_free(&app->cfg);
 }

@@ -60,6 +60,13 @@ static void source_changed(struct source *src)
 void source_publish(struct source *src, void *data)
 {
 	struct snapshot *snap = &src->snap;
+	/* What the change means (a threshold crossed, an alert firing) is
+	 * published before the old data goes. */
+	if (snap->kind != NULL && snap->kind->diff != NULL && snap->data != data && src->app != NULL)
+		snap->kind->diff(src, snap->data, data);
+	if (snap->error != NULL && src->app != NULL)
+		app_event(src->app, src, EVENT_PANE_RECOVERED, EVENT_OK, src->cfg->id, NULL, "%s works again",
+		          src->cfg->source);
 	if (snap->data != NULL && snap->data != data && snap->kind != NULL)
 		snap->kind->free(snap->data);
 	snap->data = data;
@@ -92,8 +99,11 @@ void source_fail(struct source *src, const char *fmt, ...)
 	va_end(ap);
 	/* An unchanged error keeps its start time: the age shows how long it lasts. */
 	if (snap->error == NULL || strcmp(snap->error, msg) != 0) {
-		if (snap->error == NULL)
+		if (snap->error == NULL) {
 			snap->error_ms = source_now(src);
+			app_event(src->app, src, EVENT_PANE_FAILED, EVENT_WARN, src->cfg->id, NULL, "%s: %s",
+			          src->cfg->source, msg);
+		}
 		free(snap->error);
 		snap->error = msg;
 	} else {

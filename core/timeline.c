@@ -1,91 +1,516 @@
-/* timeline: prints the persisted incident timeline, as plain text for the
- * terminal or as Markdown to paste into the incident document. The file is
- * outside text (it may have been edited), so every field is sanitized again. */
+/* timeline: the store of the incident's events (see timeline.h). Both files
+ * it reads are outside text (they may have been edited), so every field is
+ * sanitized again on the way in. Writes happen on the loop, one short line
+ * per event, so the file is a log, not a database: no fsync (the audit log,
+ * which records actions, is the file that is synced). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/event.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
-#define TIMELINE_MAX_BYTES (64u << 20)
+#define TIMELINE_MAX_READ (64u << 20)
+/* How many (pane, subject) states the store remembers to drop repeats. */
+#define TIMELINE_STATES 512
 
-/* A field of an audit line, sanitized; "" when absent. Caller frees. */
-static char *timeline_field(const cJSON *o, const char *key, int markdown)
+struct timeline_state {
+	char *id;    /* "pane\x1fsubject" */
+	char *state; /* the type and level last written */
+};
+
+struct timeline {
+	struct app *app;
+	int persist;
+	char *path; /* state_dir/timeline.jsonl; NULL when not persisting */
+	struct timeline_entry *ring;
+	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
+	uint64_t gen;
+	struct timeline_state states[TIMELINE_STATES];
+	size_t nstates, next_state;
+};
+
+/* ---- entries ---- */
+
+static void timeline_entry_free(struct timeline_entry *e)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char *s = sanitize_str(cJSON_IsString(v) && v->valuestring != NULL ? v->valuestring : "");
-	if (markdown) {
-		/* a '|' would split a Markdown table cell */
-		for (char *p = s; *p != '\0'; p++)
-			if (*p == '|')
-				*p = '/';
-	}
-	return s;
+	free(e->type);
+	free(e->level);
+	free(e->pane);
+	free(e->who);
+	free(e->subject);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
 }
 
-static void timeline_print_line(const char *line, size_t len, int markdown, size_t *n)
+static char *timeline_clean(const char *s)
+{
+	return sanitize_str(s != NULL ? s : "");
+}
+
+static void timeline_push(struct timeline *tl, struct timeline_entry *e)
+{
+	if (tl->n == TIMELINE_KEEP) {
+		timeline_entry_free(&tl->ring[tl->head]);
+		tl->ring[tl->head] = *e;
+		tl->head = (tl->head + 1) % TIMELINE_KEEP;
+	} else {
+		tl->ring[(tl->head + tl->n) % TIMELINE_KEEP] = *e;
+		tl->n++;
+	}
+	tl->gen++;
+}
+
+size_t timeline_count(const struct timeline *tl)
+{
+	return tl != NULL ? tl->n : 0;
+}
+
+const struct timeline_entry *timeline_entry(const struct timeline *tl, size_t i)
+{
+	return i < tl->n ? &tl->ring[(tl->head + i) % TIMELINE_KEEP] : NULL;
+}
+
+uint64_t timeline_generation(const struct timeline *tl)
+{
+	return tl != NULL ? tl->gen : 0;
+}
+
+/* ---- repeats: a state already recorded (after a restart) is not news ---- */
+
+static bool timeline_is_state(const char *type)
+{
+	int t = event_type_from_name(type);
+	return t == EVENT_STATUS_CHANGED || t == EVENT_ALERT_FIRING || t == EVENT_ALERT_RESOLVED ||
+	       t == EVENT_ASSET_STALE || t == EVENT_ASSET_FRESH || t == EVENT_PANE_FAILED ||
+	       t == EVENT_PANE_RECOVERED;
+}
+
+/* Records the state of (pane, subject); true when it is the same as before. */
+static bool timeline_same_state(struct timeline *tl, const struct timeline_entry *e)
+{
+	if (!timeline_is_state(e->type))
+		return false;
+	int t = event_type_from_name(e->type);
+	/* an alert firing and resolved, a pane failing and back, are one state each */
+	const char *family = t == EVENT_ALERT_RESOLVED   ? "alert_firing"
+	                     : t == EVENT_ASSET_FRESH    ? "asset_stale"
+	                     : t == EVENT_PANE_RECOVERED ? "pane_failed"
+	                                                 : e->type;
+	char *id = xasprintf("%s\x1f%s\x1f%s", family, e->pane, e->subject);
+	char *state = xasprintf("%s/%s", e->type, e->level);
+	for (size_t i = 0; i < tl->nstates; i++) {
+		if (strcmp(tl->states[i].id, id) != 0)
+			continue;
+		bool same = strcmp(tl->states[i].state, state) == 0;
+		free(tl->states[i].state);
+		tl->states[i].state = state;
+		free(id);
+		return same;
+	}
+	struct timeline_state *slot = &tl->states[tl->next_state];
+	tl->next_state = (tl->next_state + 1) % TIMELINE_STATES;
+	if (tl->nstates < TIMELINE_STATES)
+		tl->nstates++;
+	free(slot->id);
+	free(slot->state);
+	slot->id = id;
+	slot->state = state;
+	return false;
+}
+
+/* ---- files ---- */
+
+static int64_t timeline_parse_time(const cJSON *o)
+{
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "ms");
+	if (cJSON_IsNumber(ms) && ms->valuedouble > 0)
+		return (int64_t)ms->valuedouble;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
+	if (!cJSON_IsString(t) || t->valuestring == NULL)
+		return 0;
+	struct tm tm = {0};
+	const char *end = strptime(t->valuestring, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static const char *timeline_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) && v->valuestring != NULL ? v->valuestring : "";
+}
+
+/* One line of either file as an entry; false when it is not one. */
+static bool timeline_parse_line(const char *line, size_t len, bool audit, struct timeline_entry *e)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return;
+		return false;
 	}
-	static const char *const keys[] = {"time", "user", "action", "target", "pane", "result", "detail"};
-	char *f[ARRAY_LEN(keys)];
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
-		f[i] = timeline_field(o, keys[i], markdown);
-	if (markdown)
-		printf("| %s | %s | %s %s | %s | %s | %s |\n", f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
-	else
-		printf("%s  %-10s %-8s %-24s %-10s %-8s %s\n", f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
-		free(f[i]);
+	memset(e, 0, sizeof(*e));
+	e->time_ms = timeline_parse_time(o);
+	if (audit) {
+		e->type = xstrdup("action");
+		e->who = timeline_clean(timeline_str(o, "user"));
+		char *what = xasprintf("%s %s", timeline_str(o, "action"), timeline_str(o, "target"));
+		e->subject = timeline_clean(what);
+		free(what);
+		e->level = timeline_clean(timeline_str(o, "result"));
+		e->text = timeline_clean(timeline_str(o, "detail"));
+	} else {
+		e->type = timeline_clean(timeline_str(o, "type"));
+		e->who = xstrdup("sitrep");
+		e->subject = timeline_clean(timeline_str(o, "subject"));
+		e->level = timeline_clean(timeline_str(o, "level"));
+		e->text = timeline_clean(timeline_str(o, "text"));
+	}
+	e->pane = timeline_clean(timeline_str(o, "pane"));
 	cJSON_Delete(o);
-	(*n)++;
+	return true;
 }
 
-int timeline_cli(const struct app *app, int argc, char **argv)
+struct timeline_list {
+	struct timeline_entry *v;
+	size_t n, cap;
+};
+
+/* Appends every entry of a file; -1 (errno) when it exists but cannot be read. */
+static int timeline_read_file(const char *path, bool audit, struct timeline_list *out)
+{
+	size_t len = 0;
+	char *text = util_read_file(path, TIMELINE_MAX_READ, &len);
+	if (text == NULL)
+		return errno == ENOENT ? 0 : -1;
+	for (char *p = text; p < text + len;) {
+		char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		size_t l = nl != NULL ? (size_t)(nl - p) : (size_t)(text + len - p);
+		struct timeline_entry e;
+		if (l > 0 && timeline_parse_line(p, l, audit, &e)) {
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 256;
+				out->v = xrealloc(out->v, out->cap * sizeof(*out->v));
+			}
+			out->v[out->n++] = e;
+		}
+		p += l + 1;
+	}
+	free(text);
+	return 0;
+}
+
+struct timeline_sorted {
+	struct timeline_entry e;
+	size_t seq;
+};
+
+static int timeline_cmp(const void *pa, const void *pb)
+{
+	const struct timeline_sorted *a = pa, *b = pb;
+	if (a->e.time_ms != b->e.time_ms)
+		return a->e.time_ms < b->e.time_ms ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Every entry of the three files (the rotated one, the current one and the
+ * audit log), in time order; ties keep file order. -1 with *bad naming a
+ * file that could not be read. */
+static int timeline_read_all(const char *dir, struct timeline_list *out, char **bad)
+{
+	static const struct {
+		const char *name;
+		bool audit;
+	} files[] = {{"timeline.jsonl.1", false}, {"timeline.jsonl", false}, {"audit.jsonl", true}};
+	int rc = 0;
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		char *path = xasprintf("%s/%s", dir, files[i].name);
+		if (timeline_read_file(path, files[i].audit, out) != 0 && rc == 0) {
+			rc = -1;
+			*bad = path;
+			continue;
+		}
+		free(path);
+	}
+	/* Time order, ties in file order (qsort is not stable: the position
+	 * breaks ties). */
+	struct timeline_sorted *tmp = xcalloc(out->n + 1, sizeof(*tmp));
+	for (size_t i = 0; i < out->n; i++) {
+		tmp[i].e = out->v[i];
+		tmp[i].seq = i;
+	}
+	qsort(tmp, out->n, sizeof(*tmp), timeline_cmp);
+	for (size_t i = 0; i < out->n; i++)
+		out->v[i] = tmp[i].e;
+	free(tmp);
+	return rc;
+}
+
+static int timeline_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, 0700);
+		*s = '/';
+	}
+	int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
+	free(p);
+	return rc;
+}
+
+static void timeline_write(struct timeline *tl, const struct event *ev)
+{
+	if (tl->path == NULL || timeline_mkdirs(tl->app->cfg.state_dir) != 0)
+		return;
+	int fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	char when[32];
+	util_rfc3339((time_t)(ev->time_ms / 1000), when, sizeof(when));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddNumberToObject(o, "ms", (double)ev->time_ms);
+	cJSON_AddStringToObject(o, "type", event_type_name(ev->type));
+	cJSON_AddStringToObject(o, "level", event_level_name(ev->level));
+	cJSON_AddStringToObject(o, "pane", ev->pane != NULL ? ev->pane : "");
+	cJSON_AddStringToObject(o, "subject", ev->subject != NULL ? ev->subject : "");
+	cJSON_AddStringToObject(o, "text", ev->text != NULL ? ev->text : "");
+	if (ev->key != NULL)
+		cJSON_AddStringToObject(o, "key", ev->key);
+	char *line = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	size_t n = strlen(line);
+	line = xrealloc(line, n + 2);
+	line[n] = '\n';
+	ssize_t w = write(fd, line, n + 1); /* one write: lines never interleave */
+	(void)w;
+	free(line);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size > TIMELINE_ROTATE_BYTES) {
+		/* bounded: the current file becomes .1, replacing the older one */
+		char *old = xasprintf("%s.1", tl->path);
+		rename(tl->path, old);
+		free(old);
+	}
+	close(fd);
+}
+
+/* ---- the store ---- */
+
+static void timeline_on_event(const struct event *ev, void *arg)
+{
+	struct timeline *tl = arg;
+	struct timeline_entry e = {
+	    .time_ms = ev->time_ms,
+	    .type = xstrdup(event_type_name(ev->type)),
+	    .level = xstrdup(event_level_name(ev->level)),
+	    .pane = timeline_clean(ev->pane),
+	    .who = xstrdup("sitrep"),
+	    .subject = timeline_clean(ev->subject),
+	    .text = timeline_clean(ev->text),
+	};
+	bool action = ev->type >= EVENT_ACTION_REQUESTED && ev->type <= EVENT_ACTION_ENDED;
+	if (action) {
+		free(e.who);
+		e.who = timeline_clean(ev->key); /* the action's user */
+	}
+	if (timeline_same_state(tl, &e)) {
+		timeline_entry_free(&e);
+		return;
+	}
+	/* Actions are recorded by the audit log; writing them here too would
+	 * show each twice after a restart. */
+	if (tl->persist && !action)
+		timeline_write(tl, ev);
+	timeline_push(tl, &e);
+}
+
+struct timeline *timeline_open(struct app *app, int persist)
+{
+	struct timeline *tl = xcalloc(1, sizeof(*tl));
+	tl->app = app;
+	tl->persist = persist;
+	tl->ring = xcalloc(TIMELINE_KEEP, sizeof(*tl->ring));
+	if (app->cfg.state_dir != NULL) {
+		tl->path = xasprintf("%s/timeline.jsonl", app->cfg.state_dir);
+		struct timeline_list all = {0};
+		char *bad = NULL;
+		timeline_read_all(app->cfg.state_dir, &all, &bad);
+		free(bad);
+		size_t first = all.n > TIMELINE_KEEP ? all.n - TIMELINE_KEEP : 0;
+		for (size_t i = 0; i < all.n; i++) {
+			if (i < first) {
+				timeline_same_state(tl, &all.v[i]);
+				timeline_entry_free(&all.v[i]);
+				continue;
+			}
+			timeline_same_state(tl, &all.v[i]);
+			timeline_push(tl, &all.v[i]);
+		}
+		free(all.v);
+	}
+	event_subscribe(&app->bus, EVENT_PERSISTED, timeline_on_event, tl);
+	return tl;
+}
+
+void timeline_close(struct timeline *tl)
+{
+	if (tl == NULL)
+		return;
+	event_unsubscribe(&tl->app->bus, timeline_on_event, tl);
+	for (size_t i = 0; i < tl->n; i++)
+		timeline_entry_free(&tl->ring[(tl->head + i) % TIMELINE_KEEP]);
+	for (size_t i = 0; i < tl->nstates; i++) {
+		free(tl->states[i].id);
+		free(tl->states[i].state);
+	}
+	free(tl->ring);
+	free(tl->path);
+	free(tl);
+}
+
+/* ---- output ---- */
+
+static void timeline_time_text(int64_t ms, char *buf, size_t cap)
+{
+	util_rfc3339((time_t)(ms / 1000), buf, cap);
+}
+
+char *timeline_entry_text(const struct timeline_entry *e)
+{
+	char when[32];
+	timeline_time_text(e->time_ms, when, sizeof(when));
+	bool action = strcmp(e->type, "action") == 0;
+	/* an action's subject is "verb target": the columns of the audit format */
+	const char *sp = action ? strchr(e->subject, ' ') : NULL;
+	if (sp != NULL)
+		return xasprintf("%s  %-10s %-8.*s %-24s %-10s %-8s %s", when, e->who, (int)(sp - e->subject), e->subject,
+		                 sp + 1, e->pane, e->level, e->text);
+	return xasprintf("%s  %-10s %-8s %-24s %-10s %-8s %s", when, e->who, e->type, e->subject, e->pane, e->level,
+	                 e->text);
+}
+
+/* A Markdown cell: '|' would split the row, a newline would end it. */
+static char *timeline_cell(const char *s)
+{
+	char *c = xstrdup(s);
+	for (char *p = c; *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+		else if (*p == '\n')
+			*p = ' ';
+	return c;
+}
+
+static char *timeline_md_row(const struct timeline_entry *e)
+{
+	char when[32];
+	timeline_time_text(e->time_ms, when, sizeof(when));
+	bool action = strcmp(e->type, "action") == 0;
+	char *what = action ? xstrdup(e->subject) : xasprintf("%s %s", e->type, e->subject);
+	char *f[] = {timeline_cell(e->who), timeline_cell(what), timeline_cell(e->pane), timeline_cell(e->level),
+	             timeline_cell(e->text)};
+	char *row = xasprintf("| %s | %s | %s | %s | %s | %s |\n", when, f[0], f[1], f[2], f[3], f[4]);
+	for (size_t i = 0; i < ARRAY_LEN(f); i++)
+		free(f[i]);
+	free(what);
+	return row;
+}
+
+static char *timeline_md_header(void)
+{
+	return xstrdup("## Incident timeline\n\n"
+	               "| time (UTC) | who | what | pane | result | detail |\n"
+	               "|---|---|---|---|---|---|\n");
+}
+
+static void timeline_append(char **out, char *more)
+{
+	char *next = xasprintf("%s%s", *out, more);
+	free(*out);
+	free(more);
+	*out = next;
+}
+
+char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
+{
+	char *out = timeline_md_header();
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct timeline_entry *e = timeline_entry(tl, i);
+		if (e->time_ms >= since_ms)
+			timeline_append(&out, timeline_md_row(e));
+	}
+	return out;
+}
+
+int timeline_cli(struct app *app, int argc, char **argv)
 {
 	int markdown = 0;
+	int64_t since_ms = 0;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--markdown") == 0) {
 			markdown = 1;
+		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			double s = action_parse_duration(argv[++i]);
+			if (s <= 0) {
+				char *shown = sanitize_str(argv[i]);
+				fprintf(stderr, "sitrep timeline: bad duration \"%s\" (examples: 30m, 2h, 1d; at most 366d)\n",
+				        shown);
+				free(shown);
+				return 2;
+			}
+			since_ms = ((int64_t)time(NULL) - (int64_t)s) * 1000;
 		} else {
-			fprintf(stderr, "sitrep timeline: unknown argument \"%s\" (usage: sitrep timeline [--markdown])\n",
-				argv[i]);
+			char *shown = sanitize_str(argv[i]);
+			fprintf(stderr,
+			        "sitrep timeline: unknown argument \"%s\" (usage: sitrep timeline [--markdown] [--since DURATION])\n",
+			        shown);
+			free(shown);
 			return 2;
 		}
 	}
-	char *path = xasprintf("%s/audit.jsonl", app->cfg.state_dir);
-	size_t len = 0;
-	char *text = util_read_file(path, TIMELINE_MAX_BYTES, &len);
-	if (text == NULL && errno != ENOENT) {
-		fprintf(stderr, "sitrep timeline: cannot read %s: %s\n", path, strerror(errno));
-		free(path);
-		return 1;
+	struct timeline_list all = {0};
+	char *bad = NULL;
+	int rc = timeline_read_all(app->cfg.state_dir, &all, &bad);
+	if (rc != 0) {
+		fprintf(stderr, "sitrep timeline: cannot read %s: %s\n", bad, strerror(errno));
+		free(bad);
 	}
 	if (markdown) {
-		printf("## Incident timeline\n\n");
-		printf("| time (UTC) | who | action | pane | result | detail |\n");
-		printf("|---|---|---|---|---|---|\n");
+		char *h = timeline_md_header();
+		fputs(h, stdout);
+		free(h);
 	}
-	size_t n = 0;
-	for (char *p = text; p != NULL && p < text + len;) {
-		char *nl = memchr(p, '\n', (size_t)(text + len - p));
-		size_t l = nl != NULL ? (size_t)(nl - p) : (size_t)(text + len - p);
-		if (l > 0)
-			timeline_print_line(p, l, markdown, &n);
-		p = nl != NULL ? nl + 1 : NULL;
+	size_t shown = 0;
+	for (size_t i = 0; i < all.n; i++) {
+		struct timeline_entry *e = &all.v[i];
+		if (e->time_ms >= since_ms) {
+			char *line = markdown ? timeline_md_row(e) : timeline_entry_text(e);
+			fputs(line, stdout);
+			if (!markdown)
+				fputc('\n', stdout);
+			free(line);
+			shown++;
+		}
+		timeline_entry_free(e);
 	}
-	if (n == 0 && !markdown)
-		printf("no actions recorded yet (%s)\n", path);
-	free(text);
-	free(path);
-	return 0;
+	free(all.v);
+	if (shown == 0 && !markdown)
+		printf("no actions recorded yet, and no events (%s)\n", app->cfg.state_dir);
+	return rc != 0 ? 1 : 0;
 }

@@ -2,11 +2,16 @@
  * schema version 1 ({ "alerts": [ { name, severity, state, since, summary,
  * labels } ] }); "silenced", "inhibited" and "fingerprint" are compatible
  * additions. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sitrep/action.h"
 #include "sitrep/alerts.h"
+#include "sitrep/app.h"
 #include "sitrep/kind.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/source.h"
 #include "sitrep/util.h"
 
 struct alerts_data *alerts_data_new(void)
@@ -109,9 +114,150 @@ static void kind_alerts_print(const void *data, FILE *out)
 	}
 }
 
+/* An alert is identified by its fingerprint; firing means active (not
+ * silenced or inhibited). */
+static bool kind_alerts_active(const struct alert *a)
+{
+	return !a->silenced && !a->inhibited;
+}
+
+static const struct alert *kind_alerts_by_fp(const struct alerts_data *d, const char *fp)
+{
+	for (size_t i = 0; d != NULL && i < d->nalerts; i++)
+		if (strcmp(d->alerts[i].fingerprint, fp) == 0)
+			return &d->alerts[i];
+	return NULL;
+}
+
+static void kind_alerts_diff(struct source *src, const void *old, const void *now)
+{
+	const struct alerts_data *o = old, *n = now;
+	for (size_t i = 0; n != NULL && i < n->nalerts; i++) {
+		const struct alert *a = &n->alerts[i];
+		const struct alert *before = kind_alerts_by_fp(o, a->fingerprint);
+		if (kind_alerts_active(a) && (before == NULL || !kind_alerts_active(before)))
+			app_event(src->app, src, EVENT_ALERT_FIRING, alerts_severity_rank(a->severity) <= 1 ? EVENT_CRIT : EVENT_WARN,
+			          a->name, a->fingerprint, "%s firing (%s): %s", a->name,
+			          a->severity[0] != '\0' ? a->severity : "no severity", a->summary);
+	}
+	for (size_t i = 0; o != NULL && i < o->nalerts; i++) {
+		const struct alert *a = &o->alerts[i];
+		const struct alert *after = kind_alerts_by_fp(n, a->fingerprint);
+		if (kind_alerts_active(a) && (after == NULL || !kind_alerts_active(after)))
+			app_event(src->app, src, EVENT_ALERT_RESOLVED, EVENT_OK, a->name, a->fingerprint, "%s %s", a->name,
+			          after == NULL ? "resolved" : after->silenced ? "silenced" : "inhibited");
+	}
+}
+
+static char *kind_alerts_hint(const void *data)
+{
+	const struct alerts_data *d = data;
+	size_t firing = 0;
+	const struct alert *top = NULL;
+	for (size_t i = 0; d != NULL && i < d->nalerts; i++) {
+		if (!kind_alerts_active(&d->alerts[i]))
+			continue;
+		if (top == NULL)
+			top = &d->alerts[i]; /* sorted: the most severe, newest first */
+		firing++;
+	}
+	if (firing == 0)
+		return NULL;
+	return firing == 1 ? xasprintf("alert %s firing", top->name)
+	                   : xasprintf("%zu alerts firing, %s first", firing, top->name);
+}
+
+/* `sitrep do silence ALERTNAME [--for DURATION]`: every instance of the
+ * alert, by its name. */
+static int kind_alerts_silence_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+{
+	const char *name = NULL, *duration = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--for") == 0) {
+			if (i + 1 >= argc) {
+				snprintf(err, cap, "--for needs a DURATION");
+				return -1;
+			}
+			duration = argv[++i];
+		} else if (argv[i][0] == '-') {
+			char *shown = sanitize_str(argv[i]);
+			snprintf(err, cap, "unknown option '%s'", shown);
+			free(shown);
+			return -1;
+		} else if (name == NULL) {
+			name = argv[i];
+		} else {
+			snprintf(err, cap, "one ALERTNAME only");
+			return -1;
+		}
+	}
+	if (name == NULL) {
+		snprintf(err, cap, "which alert? (sitrep do silence ALERTNAME)");
+		return -1;
+	}
+	double secs = 2 * 3600;
+	if (duration != NULL && (secs = action_parse_duration(duration)) <= 0) {
+		char *shown = sanitize_str(duration);
+		snprintf(err, cap, "bad duration '%s' (examples: 30m, 2h, 1d; at most 366d)", shown);
+		free(shown);
+		return -1;
+	}
+	free(a->target);
+	a->target = xstrdup(name);
+	a->duration_s = secs;
+	action_add_param(a, "alertname", name);
+	free(a->comment);
+	a->comment = xstrdup("silenced with sitrep do silence");
+	return 0;
+}
+
+static char *kind_alerts_silence_describe(const struct action *a)
+{
+	char *target = sanitize_str(a->target);
+	long v = lround(a->duration_s);
+	char dur[32];
+	if (v >= 86400 && v % 86400 == 0)
+		snprintf(dur, sizeof(dur), "%ldd", v / 86400);
+	else if (v >= 3600 && v % 3600 == 0)
+		snprintf(dur, sizeof(dur), "%ldh", v / 3600);
+	else if (v >= 60 && v % 60 == 0)
+		snprintf(dur, sizeof(dur), "%ldm", v / 60);
+	else
+		snprintf(dur, sizeof(dur), "%lds", v);
+	char *out = xasprintf("silence %s for %s", target, dur);
+	free(target);
+	for (size_t i = 0; i < a->nparams; i++) {
+		char *n = sanitize_str(a->params[i].name);
+		char *val = sanitize_str(a->params[i].value);
+		char *next = xasprintf("%s\n  %s=\"%s\"", out, n, val);
+		free(n);
+		free(val);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static const struct verb kind_alerts_verbs[] = {
+    {
+        .name = "silence",
+        .key = "s",
+        .args = "ALERTNAME [--for DURATION]",
+        .help = "silence the selected alert",
+        .confirm = VERB_CONFIRM_Y,
+        .cli = true,
+        .parse = kind_alerts_silence_parse,
+        .describe = kind_alerts_silence_describe,
+    },
+};
+
 const struct kind_ops kind_alerts = {
     .name = "alerts",
     .free = alerts_data_free,
     .to_json = kind_alerts_json,
     .print = kind_alerts_print,
+    .diff = kind_alerts_diff,
+    .hint = kind_alerts_hint,
+    .verbs = kind_alerts_verbs,
+    .nverbs = ARRAY_LEN(kind_alerts_verbs),
 };

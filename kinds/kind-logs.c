@@ -3,6 +3,7 @@
  * it and writes it as --once text and JSON (schema version 1, plus additive
  * "new", "counts" and "errors_history" members). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "sitrep/kind.h"
@@ -95,9 +96,27 @@ static void kind_logs_print(const void *data, FILE *out)
 		fprintf(out, "  ... %zu more groups\n", n - 20);
 }
 
+/* Errors now, and how many groups are new since the deploy. */
+static char *kind_logs_hint(const void *data)
+{
+	struct logstore *st = (struct logstore *)data;
+	double epm = logstore_errors_per_minute(st, kind_logs_now());
+	size_t fresh = 0;
+	for (size_t i = 0; logstore_deploy_time(st) > 0 && i < logstore_ngroups(st); i++) {
+		const struct log_group *g = logstore_group(st, i);
+		fresh += g->sev == LOG_SEV_ERROR && logstore_group_is_new(st, g);
+	}
+	if (fresh > 0)
+		return xasprintf("%.0f errors/min, %zu new error group%s since the deploy", epm, fresh, fresh == 1 ? "" : "s");
+	if (epm >= 1)
+		return xasprintf("%.0f errors/min", epm);
+	return NULL;
+}
+
 const struct kind_ops kind_logs = {
     .name = "logs",
     .free = logstore_unref,
     .to_json = kind_logs_json,
     .print = kind_logs_print,
+    .hint = kind_logs_hint,
 };

@@ -4,8 +4,12 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "sitrep/app.h"
 #include "sitrep/kind.h"
 #include "sitrep/metrics.h"
+#include "sitrep/source.h"
 #include "sitrep/util.h"
 
 static cJSON *kind_metrics_number(double v)
@@ -105,9 +109,85 @@ static void kind_metrics_print(const void *data, FILE *out)
 	}
 }
 
+/* A series' identity across refreshes: its name and labels. */
+static bool kind_metrics_same(const struct metric_series *a, const struct metric_series *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->nlabels != b->nlabels)
+		return false;
+	for (size_t i = 0; i < a->nlabels; i++)
+		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 || strcmp(a->labels[i].value, b->labels[i].value) != 0)
+			return false;
+	return true;
+}
+
+static void kind_metrics_value_text(const struct metric_series *s, char *buf, size_t cap)
+{
+	if (!s->has_value || !isfinite(s->value))
+		snprintf(buf, cap, "no value");
+	else if (strcmp(s->unit, "B/s") == 0 || strcmp(s->unit, "B") == 0)
+		util_bytes(s->value, buf, cap);
+	else
+		snprintf(buf, cap, "%.1f%s%s", s->value, s->unit[0] != '\0' && s->unit[0] != '%' ? " " : "", s->unit);
+}
+
+/* A series whose status moved between ok, warn and crit is an event; a
+ * series first seen in warn or crit is one too (the state sitrep found). */
+static void kind_metrics_diff(struct source *src, const void *old, const void *now)
+{
+	const struct metrics_data *o = old, *n = now;
+	for (size_t i = 0; n != NULL && i < n->nseries; i++) {
+		const struct metric_series *s = &n->series[i];
+		if (s->status == LEVEL_UNKNOWN)
+			continue;
+		enum level before = LEVEL_OK;
+		bool seen = false;
+		for (size_t j = 0; o != NULL && j < o->nseries; j++) {
+			if (kind_metrics_same(&o->series[j], s)) {
+				before = o->series[j].status;
+				seen = true;
+				break;
+			}
+		}
+		if (before == LEVEL_UNKNOWN || s->status == before || (!seen && s->status == LEVEL_OK))
+			continue;
+		char value[32];
+		kind_metrics_value_text(s, value, sizeof(value));
+		enum event_level lv = s->status == LEVEL_CRIT ? EVENT_CRIT : s->status == LEVEL_WARN ? EVENT_WARN : EVENT_OK;
+		char *who = s->nlabels > 0 ? xasprintf("%s{%s=%s}", s->name, s->labels[0].name, s->labels[0].value)
+		                           : xstrdup(s->name);
+		if (s->status == LEVEL_CRIT || s->status == LEVEL_WARN)
+			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			          "%s %s: %s (%s at %g)", who, metrics_level_name(s->status), value,
+			          s->status == LEVEL_CRIT ? "crit" : "warn", s->status == LEVEL_CRIT ? s->crit : s->warn);
+		else
+			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			          "%s back to %s: %s", who, metrics_level_name(s->status), value);
+		free(who);
+	}
+}
+
+static char *kind_metrics_hint(const void *data)
+{
+	const struct metrics_data *m = data;
+	const struct metric_series *worst = NULL;
+	for (size_t i = 0; m != NULL && i < m->nseries; i++) {
+		const struct metric_series *s = &m->series[i];
+		if ((s->status == LEVEL_CRIT || s->status == LEVEL_WARN) &&
+		    (worst == NULL || s->status > worst->status))
+			worst = s;
+	}
+	if (worst == NULL)
+		return NULL;
+	char value[32];
+	kind_metrics_value_text(worst, value, sizeof(value));
+	return xasprintf("%s %s %s", worst->name, metrics_level_name(worst->status), value);
+}
+
 const struct kind_ops kind_metrics = {
 	.name = "metrics",
 	.free = metrics_data_free,
 	.to_json = kind_metrics_json,
 	.print = kind_metrics_print,
+	.diff = kind_metrics_diff,
+	.hint = kind_metrics_hint,
 };

@@ -1,8 +1,8 @@
-/* kind: the table of pane kinds and their data models. Kinds without a model
- * yet (cdn, deploys until their sources exist) use kind_empty. */
+/* kind: the table of pane kinds, and the lookups over their verbs that the
+ * CLI, the key map, the config and the help overlay share. kind_empty serves
+ * the note source, whose panes have no data model. */
 #include <string.h>
 
-#include "sitrep/alerts.h"
 #include "sitrep/kind.h"
 #include "sitrep/util.h"
 
@@ -17,39 +17,14 @@ static cJSON *kind_empty_json(const void *data)
 	return cJSON_CreateObject();
 }
 
-/* Until their sources exist, cdn and deploys panes answer with the empty shape
- * of their schema. */
-static cJSON *kind_cdn_json(const void *data)
-{
-	(void)data;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNullToObject(o, "provider");
-	cJSON_AddNullToObject(o, "hit_ratio");
-	cJSON_AddArrayToObject(o, "assets");
-	return o;
-}
-
-static cJSON *kind_deploys_json(const void *data)
-{
-	(void)data;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNullToObject(o, "current");
-	cJSON_AddArrayToObject(o, "deploys");
-	return o;
-}
-
 static void kind_empty_print(const void *data, FILE *out)
 {
 	(void)data;
 	(void)out;
 }
 
-static const struct kind_ops kind_cdn = {
-	.name = "cdn", .free = kind_empty_free, .to_json = kind_cdn_json, .print = kind_empty_print};
-static const struct kind_ops kind_deploys = {
-	.name = "deploys", .free = kind_empty_free, .to_json = kind_deploys_json, .print = kind_empty_print};
 const struct kind_ops kind_empty = {
-	.name = "empty", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
+    .name = "empty", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
 
 static const struct kind_ops *const kind_table[] = {
 	&kind_metrics,
@@ -57,6 +32,7 @@ static const struct kind_ops *const kind_table[] = {
 	&kind_deploys,
 	&kind_logs,
 	&kind_alerts,
+	&kind_database,
 };
 
 const struct kind_ops *kind_find(const char *name)
@@ -64,6 +40,32 @@ const struct kind_ops *kind_find(const char *name)
 	for (size_t i = 0; i < ARRAY_LEN(kind_table); i++)
 		if (strcmp(kind_table[i]->name, name) == 0)
 			return kind_table[i];
+	return NULL;
+}
+
+const struct kind_ops *kind_at(size_t i)
+{
+	return i < ARRAY_LEN(kind_table) ? kind_table[i] : NULL;
+}
+
+const struct verb *kind_verb(const struct kind_ops *kind, const char *name)
+{
+	for (size_t v = 0; kind != NULL && v < kind->nverbs; v++)
+		if (strcmp(kind->verbs[v].name, name) == 0)
+			return &kind->verbs[v];
+	return NULL;
+}
+
+const struct verb *kind_verb_find(const char *name, const struct kind_ops **kind)
+{
+	for (size_t i = 0; name != NULL && i < ARRAY_LEN(kind_table); i++) {
+		const struct verb *v = kind_verb(kind_table[i], name);
+		if (v != NULL) {
+			if (kind != NULL)
+				*kind = kind_table[i];
+			return v;
+		}
+	}
 	return NULL;
 }
 

@@ -2,66 +2,19 @@
  * the config's "keys" object rebinds an action by name ("quit": "Q"), which
  * replaces that action's default keys. Pane key hooks never see the user's
  * key for a bound action but the action's default key, so a pane written
- * against the defaults keeps working under any rebinding. */
+ * against the defaults keeps working under any rebinding. The names, default
+ * keys and help of the dashboard's actions are core/keys.c's; the verbs' are
+ * the kind tables'. */
 #include <stdio.h>
 #include <string.h>
 
 #include "sitrep/config.h"
+#include "sitrep/keys.h"
+#include "sitrep/kind.h"
 #include "sitrep/util.h"
 #include "tui-internal.h"
 
 #define KEY_ESC 27
-
-static const struct {
-	const char *name;
-	const char *help;
-} keymap_actions[KEYMAP_COUNT] = {
-    [KEYMAP_NONE] = {"none", ""},
-    [KEYMAP_QUIT] = {"quit", "quit sitrep"},
-    [KEYMAP_HELP] = {"help", "this help"},
-    [KEYMAP_ZOOM] = {"zoom", "zoom the focused pane to the whole screen, or back"},
-    [KEYMAP_NEXT_PANE] = {"next_pane", "focus the next pane"},
-    [KEYMAP_PREV_PANE] = {"prev_pane", "focus the previous pane"},
-    [KEYMAP_REFRESH] = {"refresh", "refresh the focused pane now (all panes without focus)"},
-    [KEYMAP_UP] = {"up", "move up / scroll up"},
-    [KEYMAP_DOWN] = {"down", "move down / scroll down"},
-    [KEYMAP_PAGE_UP] = {"page_up", "one page up"},
-    [KEYMAP_PAGE_DOWN] = {"page_down", "one page down"},
-    [KEYMAP_TOP] = {"top", "to the top"},
-    [KEYMAP_BOTTOM] = {"bottom", "to the bottom"},
-    [KEYMAP_DETAIL] = {"detail", "details of the selected row"},
-    [KEYMAP_FILTER] = {"filter", "filter the focused pane"},
-    [KEYMAP_NEXT_MATCH] = {"next_match", "next match"},
-    [KEYMAP_PREV_MATCH] = {"prev_match", "previous match"},
-    [KEYMAP_TIMELINE] = {"timeline", "show the incident timeline"},
-    [KEYMAP_TOGGLE_VIEW] = {"toggle_view", "switch the focused pane's view"},
-    [KEYMAP_PURGE] = {"purge", "purge stale or selected CDN assets"},
-    [KEYMAP_PURGE_ALL] = {"purge_all", "purge everything from the CDN"},
-    [KEYMAP_RESTART] = {"restart", "restart the service"},
-    [KEYMAP_ROLLBACK] = {"rollback", "roll back the deploy"},
-    [KEYMAP_SILENCE] = {"silence", "silence the selected alert"},
-    [KEYMAP_EXPORT] = {"export", "export the timeline as Markdown"},
-};
-
-static const struct {
-	enum keymap_action action;
-	int key;
-} keymap_defaults[] = {
-    {KEYMAP_QUIT, 'q'},           {KEYMAP_HELP, '?'},
-    {KEYMAP_ZOOM, 'z'},           {KEYMAP_NEXT_PANE, '\t'},
-    {KEYMAP_PREV_PANE, KEY_BTAB}, {KEYMAP_REFRESH, 'R'},
-    {KEYMAP_UP, KEY_UP},          {KEYMAP_UP, 'k'},
-    {KEYMAP_DOWN, KEY_DOWN},      {KEYMAP_DOWN, 'j'},
-    {KEYMAP_PAGE_UP, KEY_PPAGE},  {KEYMAP_PAGE_DOWN, KEY_NPAGE},
-    {KEYMAP_TOP, KEY_HOME},
-    {KEYMAP_BOTTOM, KEY_END},     {KEYMAP_BOTTOM, 'G'},
-    {KEYMAP_DETAIL, '\n'},        {KEYMAP_FILTER, '/'},
-    {KEYMAP_NEXT_MATCH, 'n'},     {KEYMAP_PREV_MATCH, 'N'},
-    {KEYMAP_TIMELINE, 't'},       {KEYMAP_TOGGLE_VIEW, 'v'}, {KEYMAP_TOGGLE_VIEW, 'g'},
-    {KEYMAP_PURGE, 'p'},          {KEYMAP_PURGE_ALL, 'P'},
-    {KEYMAP_RESTART, 'r'},        {KEYMAP_ROLLBACK, 'b'},
-    {KEYMAP_SILENCE, 's'},        {KEYMAP_EXPORT, 'e'},
-};
 
 static const struct {
 	const char *name;
@@ -129,98 +82,144 @@ const char *keymap_key_name(int key, char *buf, size_t cap)
 	return buf;
 }
 
-static void keymap_bind(struct keymap *km, int key, enum keymap_action action)
+_Static_assert(KEYMAP_VERB == 20, "keys_ui (core/keys.c) lists KEYMAP_QUIT .. KEYMAP_EXPORT in enum order");
+
+static void keymap_bind(struct keymap *km, int key, enum keymap_action action, const struct verb *verb)
 {
 	/* One action per key: a new binding takes the key from any other action. */
 	for (int i = 0; i < km->n; i++)
 		if (km->bind[i].key == key) {
 			km->bind[i].action = action;
+			km->bind[i].verb = verb;
 			return;
 		}
 	if (km->n < KEYMAP_MAX) {
 		km->bind[km->n].key = key;
 		km->bind[km->n].action = action;
+		km->bind[km->n].verb = verb;
 		km->n++;
 	}
 }
 
-static void keymap_unbind_action(struct keymap *km, enum keymap_action action)
+static void keymap_unbind(struct keymap *km, enum keymap_action action, const struct verb *verb)
 {
 	int out = 0;
 	for (int i = 0; i < km->n; i++)
-		if (km->bind[i].action != action)
+		if (km->bind[i].action != action || km->bind[i].verb != verb)
 			km->bind[out++] = km->bind[i];
 	km->n = out;
+}
+
+/* Binds every key of a space-separated spec list. */
+static void keymap_bind_specs(struct keymap *km, const char *specs, enum keymap_action action, const struct verb *verb)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", specs);
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		int key = keymap_parse(tok);
+		if (key >= 0)
+			keymap_bind(km, key, action, verb);
+	}
+}
+
+static int keymap_first_key(const char *specs)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", specs);
+	buf[strcspn(buf, " ")] = '\0';
+	return keymap_parse(buf);
 }
 
 void keymap_init(struct keymap *km)
 {
 	km->n = 0;
-	for (size_t i = 0; i < ARRAY_LEN(keymap_defaults); i++)
-		keymap_bind(km, keymap_defaults[i].key, keymap_defaults[i].action);
+	for (size_t i = 0; i < keys_nui; i++)
+		keymap_bind_specs(km, keys_ui[i].keys, (enum keymap_action)(KEYMAP_QUIT + (int)i), NULL);
+	for (size_t k = 0; kind_at(k) != NULL; k++)
+		for (size_t v = 0; v < kind_at(k)->nverbs; v++)
+			keymap_bind_specs(km, kind_at(k)->verbs[v].key, KEYMAP_VERB, &kind_at(k)->verbs[v]);
 }
 
 static enum keymap_action keymap_find_action(const char *name)
 {
-	for (int a = KEYMAP_NONE + 1; a < KEYMAP_COUNT; a++)
-		if (strcmp(keymap_actions[a].name, name) == 0)
-			return (enum keymap_action)a;
+	for (size_t i = 0; i < keys_nui; i++)
+		if (strcmp(keys_ui[i].name, name) == 0)
+			return (enum keymap_action)(KEYMAP_QUIT + (int)i);
 	return KEYMAP_NONE;
 }
 
 void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n)
 {
-	bool cleared[KEYMAP_COUNT] = {false};
+	/* Each action named loses its default keys once, then gets the new ones:
+	 * help and behaviour agree on the rebinding. */
+	const void *cleared[KEYMAP_MAX];
+	size_t ncleared = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum keymap_action a = keymap_find_action(keys[i].name);
+		const struct verb *verb = a == KEYMAP_NONE ? kind_verb_find(keys[i].name, NULL) : NULL;
+		if (verb != NULL)
+			a = KEYMAP_VERB;
 		int key = keymap_parse(keys[i].key);
 		if (a == KEYMAP_NONE || key < 0)
 			continue;
-		if (!cleared[a]) {
-			keymap_unbind_action(km, a);
-			cleared[a] = true;
+		const void *id = verb != NULL ? (const void *)verb : (const void *)&keys_ui[a - KEYMAP_QUIT];
+		bool done = false;
+		for (size_t c = 0; c < ncleared; c++)
+			done = done || cleared[c] == id;
+		if (!done && ncleared < KEYMAP_MAX) {
+			keymap_unbind(km, a, verb);
+			cleared[ncleared++] = id;
 		}
-		keymap_bind(km, key, a);
+		keymap_bind(km, key, a, verb);
 	}
 }
 
-enum keymap_action keymap_lookup(const struct keymap *km, int key)
+enum keymap_action keymap_lookup(const struct keymap *km, int key, const struct verb **verb)
 {
 	key = keymap_normalize(key);
 	for (int i = 0; i < km->n; i++)
-		if (km->bind[i].key == key)
+		if (km->bind[i].key == key) {
+			if (verb != NULL)
+				*verb = km->bind[i].verb;
 			return km->bind[i].action;
+		}
 	return KEYMAP_NONE;
 }
 
 int keymap_canonical(enum keymap_action action)
 {
-	for (size_t i = 0; i < ARRAY_LEN(keymap_defaults); i++)
-		if (keymap_defaults[i].action == action)
-			return keymap_defaults[i].key;
-	return -1;
+	if (action < KEYMAP_QUIT || action >= KEYMAP_VERB)
+		return -1;
+	return keymap_first_key(keys_ui[action - KEYMAP_QUIT].keys);
+}
+
+int keymap_verb_canonical(const struct verb *verb)
+{
+	return verb != NULL ? keymap_first_key(verb->key) : -1;
 }
 
 const char *keymap_action_name(enum keymap_action action)
 {
-	if ((int)action < 0 || action >= KEYMAP_COUNT)
+	if (action < KEYMAP_QUIT || action >= KEYMAP_VERB)
 		return "?";
-	return keymap_actions[action].name;
+	return keys_ui[action - KEYMAP_QUIT].name;
 }
 
 const char *keymap_action_help(enum keymap_action action)
 {
-	if ((int)action < 0 || action >= KEYMAP_COUNT)
+	if (action < KEYMAP_QUIT || action >= KEYMAP_VERB)
 		return "";
-	return keymap_actions[action].help;
+	return keys_ui[action - KEYMAP_QUIT].help;
 }
 
-const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap)
+static const char *keymap_keys_matching(const struct keymap *km, enum keymap_action action, const struct verb *verb,
+                                        char *buf, size_t cap)
 {
 	size_t used = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < km->n; i++) {
-		if (km->bind[i].action != action)
+		if (km->bind[i].action != action || km->bind[i].verb != verb)
 			continue;
 		char name[16];
 		keymap_key_name(km->bind[i].key, name, sizeof(name));
@@ -230,4 +229,14 @@ const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, c
 		used += (size_t)w;
 	}
 	return buf;
+}
+
+const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap)
+{
+	return keymap_keys_matching(km, action, NULL, buf, cap);
+}
+
+const char *keymap_keys_of_verb(const struct keymap *km, const struct verb *verb, char *buf, size_t cap)
+{
+	return keymap_keys_matching(km, KEYMAP_VERB, verb, buf, cap);
 }

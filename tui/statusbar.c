@@ -1,13 +1,16 @@
 /* statusbar: the bottom row. From left to right: the time in UTC and local
  * time (incident notes need both), a READ-ONLY badge, one mark per pane
  * ("1:host ok 2s", the state in its colour, the age of the data), a passing
- * message, and the help hint at the right edge. When the marks do not fit
+ * message or else the hint (what is wrong now), and the help key at the
+ * right edge. When the marks do not fit
  * they lose their ages, then get clipped. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "sitrep/app.h"
+#include "sitrep/kind.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
 #include "sitrep/widgets.h"
@@ -45,6 +48,37 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detai
 	return used;
 }
 
+/* How long the latest warn/crit event stays the hint. */
+#define STATUSBAR_HINT_MS (10 * 60 * 1000)
+
+/* The hint: the latest warn or crit event of the last minutes ("14:02
+ * errors: new error group ..."), else the first pane whose kind says
+ * something is wrong ("CPU crit 98 %"). Caller frees; NULL when all is well. */
+static char *statusbar_hint(const struct tui *tui)
+{
+	time_t now = time(NULL);
+	if (tui->hint[0] != '\0' && (int64_t)now * 1000 - tui->hint_ms < STATUSBAR_HINT_MS) {
+		struct tm tm;
+		time_t t = (time_t)(tui->hint_ms / 1000);
+		localtime_r(&t, &tm);
+		char hm[8];
+		strftime(hm, sizeof(hm), "%H:%M", &tm);
+		return xasprintf("%s %s", hm, tui->hint);
+	}
+	for (int i = 0; i < tui->npanes; i++) {
+		const struct snapshot *snap = &tui->panes[i].src->snap;
+		if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL)
+			continue;
+		char *h = snap->kind->hint(snap->data);
+		if (h != NULL) {
+			char *out = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
+			free(h);
+			return out;
+		}
+	}
+	return NULL;
+}
+
 void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 {
 	int w = getmaxx(win);
@@ -60,10 +94,10 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	strftime(lt, sizeof(lt), " %H:%M:%S %Z ", &local);
 	strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
 
-	char hint[48], keys[32];
+	char helpkey[48], keys[32];
 	keymap_keys_of(&tui->keymap, KEYMAP_HELP, keys, sizeof(keys));
-	snprintf(hint, sizeof(hint), " %s help ", keys[0] ? keys : "?");
-	int hw = widgets_width(hint);
+	snprintf(helpkey, sizeof(helpkey), " %s help ", keys[0] ? keys : "?");
+	int hw = widgets_width(helpkey);
 	int left = w - hw > 0 ? w - hw : 0;
 
 	x += widgets_text_attr(win, 0, x, left - x, clock, base);
@@ -89,6 +123,14 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 		if (x < left)
 			x += widgets_text_attr(win, 0, x, left - x, tui->message,
 			                       widgets_status_attr(ROLE_WARN));
+	} else if (x + 4 < left) {
+		/* No message: the hint says what is wrong now. */
+		char *hint = statusbar_hint(tui);
+		if (hint != NULL) {
+			x += widgets_text_attr(win, 0, x, left - x, "  ", base);
+			x += widgets_text_attr(win, 0, x, left - x, hint, widgets_status_attr(ROLE_CRIT));
+			free(hint);
+		}
 	}
 	if (x < left) {
 		wattrset(win, base);
@@ -96,5 +138,5 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 		wattrset(win, A_NORMAL);
 	}
 	if (hw <= w)
-		widgets_text_attr(win, 0, left, hw, hint, base);
+		widgets_text_attr(win, 0, left, hw, helpkey, base);
 }

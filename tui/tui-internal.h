@@ -36,7 +36,10 @@ void screen_close(struct screen *scr);
 /* The terminal size from the tty (TIOCGWINSZ); 0 when known. */
 int screen_query_size(int *rows, int *cols);
 
-/* keymap.c: key specs to actions. */
+/* keymap.c: key specs to actions. The dashboard's own actions are
+ * core/keys.c's keys_ui in this order (KEYMAP_QUIT is keys_ui[0]); verbs come
+ * from the kind tables. */
+struct verb;
 enum keymap_action {
 	KEYMAP_NONE,
 	KEYMAP_QUIT,
@@ -57,12 +60,8 @@ enum keymap_action {
 	KEYMAP_PREV_MATCH,
 	KEYMAP_TIMELINE,
 	KEYMAP_TOGGLE_VIEW,
-	KEYMAP_PURGE,
-	KEYMAP_PURGE_ALL,
-	KEYMAP_RESTART,
-	KEYMAP_ROLLBACK,
-	KEYMAP_SILENCE,
 	KEYMAP_EXPORT,
+	KEYMAP_VERB, /* a kind's verb: the binding names which */
 	KEYMAP_COUNT
 };
 
@@ -72,6 +71,7 @@ struct keymap {
 	struct {
 		int key;
 		enum keymap_action action;
+		const struct verb *verb; /* for KEYMAP_VERB */
 	} bind[KEYMAP_MAX];
 	int n;
 };
@@ -81,8 +81,9 @@ void keymap_init(struct keymap *km);
 /* Applies config rebinding: an action named there loses its default keys.
  * Unknown action names and key specs are skipped (the config loader reports them). */
 void keymap_apply(struct keymap *km, const struct config_key *keys, size_t n);
-/* The action of a key (after keymap_normalize), KEYMAP_NONE if unbound. */
-enum keymap_action keymap_lookup(const struct keymap *km, int key);
+/* The action of a key (after keymap_normalize), KEYMAP_NONE if unbound; for
+ * KEYMAP_VERB the verb goes to *verb (when verb is not NULL). */
+enum keymap_action keymap_lookup(const struct keymap *km, int key, const struct verb **verb);
 /* Folds equivalent codes together (CR and KEY_ENTER are Enter, DEL is Backspace). */
 int keymap_normalize(int key);
 /* "q", "Tab", "F5", ... to a key code; -1 when not a key spec. */
@@ -91,6 +92,10 @@ int keymap_parse(const char *spec);
 const char *keymap_key_name(int key, char *buf, size_t cap);
 /* The default key of an action, as passed to pane key hooks. */
 int keymap_canonical(enum keymap_action action);
+/* The default key of a verb. */
+int keymap_verb_canonical(const struct verb *verb);
+/* Every key bound to a verb, like keymap_keys_of. */
+const char *keymap_keys_of_verb(const struct keymap *km, const struct verb *verb, char *buf, size_t cap);
 const char *keymap_action_name(enum keymap_action action);
 const char *keymap_action_help(enum keymap_action action);
 /* "j, Down" into buf: every key bound to action; "" when none. */
@@ -173,11 +178,28 @@ struct tui {
 	bool full_redraw;
 	struct dialog *dialog;
 	bool dialog_is_help;
+	bool dialog_is_timeline;     /* the timeline view, refreshed as events arrive */
+	uint64_t timeline_drawn_gen; /* the timeline generation it shows */
+	struct action *confirm;      /* the action waiting for confirmation, owned (confirm.c) */
+	int confirm_pane;
+	char confirm_typed[128];
+	char hint[256];              /* the latest warn/crit event, for the status line */
+	int64_t hint_ms;
+	bool quit_armed; /* q pressed once while an action is in flight */
 
 	char message[256];
 	uint64_t message_until;
 	int idle_wakeups;
 };
+
+/* confirm.c: the one confirmation dialog. confirm_open takes ownership of a
+ * (prepared: its effect filled), shows it, and sends it through the gate on
+ * y (or the typed name); anything else cancels, recorded. */
+void confirm_open(struct tui *tui, struct pane *pane, struct action *a);
+bool confirm_active(const struct tui *tui);
+void confirm_key(struct tui *tui, int key);
+/* Cancels a pending confirmation (recorded with why); nothing when none. */
+void confirm_cancel(struct tui *tui, const char *why);
 
 /* A line for the status bar for a few seconds. */
 void tui_message(struct tui *tui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/kind.h"
 #include "sitrep/source.h"
+#include "sitrep/timeline.h"
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
 #include "sitrep/widgets.h"
@@ -217,12 +220,14 @@ static void tui_open_dialog(struct tui *tui, const char *title, char *text, bool
 	dialog_close(tui->dialog);
 	tui->dialog = dialog_open(title, text);
 	tui->dialog_is_help = help;
+	tui->dialog_is_timeline = false;
 }
 
 static void tui_close_dialog(struct tui *tui)
 {
 	dialog_close(tui->dialog);
 	tui->dialog = NULL;
+	tui->dialog_is_timeline = false;
 	/* What was under the popup comes back with the next frame. */
 	tui_mark_all(tui);
 }
@@ -243,13 +248,95 @@ static int tui_find_kind(const struct tui *tui, const char *kind)
 	return -1;
 }
 
+/* The timeline's text for the view: newest first, one entry a line. */
+static char *tui_timeline_text(const struct tui *tui)
+{
+	const struct timeline *tl = tui->app->timeline;
+	size_t n = timeline_count(tl);
+	if (n == 0)
+		return xstrdup("Nothing recorded yet: threshold crossings, new error groups, alerts, deploys and every "
+		               "action will appear here.");
+	char *out = xstrdup("");
+	for (size_t i = n; i-- > 0;) {
+		char *line = timeline_entry_text(timeline_entry(tl, i));
+		char *next = xasprintf("%s%s%s", out, out[0] != '\0' ? "\n" : "", line);
+		free(line);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void tui_open_timeline(struct tui *tui)
+{
+	tui_open_dialog(tui, "Incident timeline (newest first; e exports Markdown)", tui_timeline_text(tui), false);
+	tui->dialog_is_timeline = true;
+	tui->timeline_drawn_gen = timeline_generation(tui->app->timeline);
+}
+
+/* `t`: a configured timeline pane takes the focus; otherwise the timeline
+ * opens over the panes and follows new events until closed. */
 static void tui_focus_timeline(struct tui *tui)
 {
 	int t = tui_find_kind(tui, "timeline");
 	if (t >= 0)
 		tui_set_focus(tui, t);
 	else
-		tui_message(tui, "no timeline pane configured");
+		tui_open_timeline(tui);
+}
+
+/* `e`: the timeline as Markdown in the state dir, named by the time. */
+static void tui_export_timeline(struct tui *tui)
+{
+	char *md = timeline_markdown(tui->app->timeline, 0);
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	char *path = xasprintf("%s/timeline-%s.md", tui->app->cfg.state_dir, stamp);
+	FILE *f = fopen(path, "wx");
+	if (f != NULL && fputs(md, f) >= 0 && fclose(f) == 0)
+		tui_message(tui, "timeline exported to %s", path);
+	else
+		tui_message(tui, "cannot write %s (is the state dir there?)", path);
+	free(path);
+	free(md);
+}
+
+/* A verb key: the focused pane's kind must have it; the pane fills the
+ * action from its selection, the source prepares the exact request, and the
+ * one dialog asks. Read-only goes straight to the gate, which refuses and
+ * records: an observer never sees a dialog. */
+static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
+{
+	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
+	if (kind_verb(kind, verb->name) != verb) {
+		tui_message(tui, "%s: nothing to do in pane %s (a %s pane)", verb->name, pane_title(p),
+		            p->src->cfg->kind);
+		return;
+	}
+	struct action *a = action_new(verb->name, p->src->cfg->id);
+	char msg[300] = "";
+	if (tui->app->read_only) {
+		action_run(tui->app, p->src, a, NULL, NULL, msg, sizeof(msg));
+		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
+		return;
+	}
+	if (p->ops->select != NULL && p->ops->select(p, a, msg, sizeof(msg)) != 0) {
+		tui_message(tui, "%s: %s", verb->name, msg[0] != '\0' ? msg : "nothing selected");
+		action_free(a);
+		return;
+	}
+	if (action_prepare(p->src, a, msg, sizeof(msg)) != 0) {
+		tui_message(tui, "%s: %s (nothing was sent)", verb->name, msg);
+		a->app = tui->app;
+		a->src = p->src;
+		action_audit(tui->app, a, "failed", msg);
+		action_free(a);
+		return;
+	}
+	confirm_open(tui, p, a);
 }
 
 static bool tui_is_move(enum keymap_action a)
@@ -259,8 +346,12 @@ static bool tui_is_move(enum keymap_action a)
 }
 
 /* An action for the focused pane: its hook first, then what tui can do. */
-static void tui_pane_action(struct tui *tui, enum keymap_action a)
+static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct verb *verb)
 {
+	if (a == KEYMAP_EXPORT) {
+		tui_export_timeline(tui);
+		return;
+	}
 	if (tui->focus < 0) {
 		if (a == KEYMAP_TIMELINE)
 			tui_focus_timeline(tui);
@@ -269,6 +360,10 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a)
 		return;
 	}
 	struct pane *p = &tui->panes[tui->focus];
+	if (a == KEYMAP_VERB) {
+		tui_verb(tui, p, verb);
+		return;
+	}
 	int key = keymap_canonical(a);
 	if (p->ops->key != NULL && p->ops->key(p, key)) {
 		p->dirty = true;
@@ -281,16 +376,6 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a)
 	switch (a) {
 	case KEYMAP_DETAIL: tui_detail(tui, p); return;
 	case KEYMAP_TIMELINE: tui_focus_timeline(tui); return;
-	case KEYMAP_PURGE:
-	case KEYMAP_PURGE_ALL:
-	case KEYMAP_RESTART:
-	case KEYMAP_ROLLBACK:
-	case KEYMAP_SILENCE:
-		if (tui->app->read_only) {
-			tui_message(tui, "read-only: %s refused", keymap_action_name(a));
-			return;
-		}
-		break;
 	default: break;
 	}
 	tui_message(tui, "%s: nothing to do in pane %s", keymap_action_name(a), pane_title(p));
@@ -357,8 +442,17 @@ static void tui_key(struct tui *tui, int ch)
 		return;
 	}
 	int key = keymap_normalize(ch);
-	enum keymap_action a = keymap_lookup(&tui->keymap, key);
+	const struct verb *verb = NULL;
+	enum keymap_action a = keymap_lookup(&tui->keymap, key, &verb);
 
+	if (confirm_active(tui)) {
+		confirm_key(tui, key);
+		return;
+	}
+	if (tui->dialog != NULL && tui->dialog_is_timeline && a == KEYMAP_EXPORT) {
+		tui_export_timeline(tui);
+		return;
+	}
 	if (tui->dialog != NULL) {
 		if (dialog_key(tui->dialog, a, key))
 			tui_close_dialog(tui);
@@ -373,8 +467,19 @@ static void tui_key(struct tui *tui, int ch)
 	if (tui->mode == LAYOUT_TOO_SMALL && a != KEYMAP_QUIT)
 		return;
 
+	if (a != KEYMAP_QUIT)
+		tui->quit_armed = false;
 	switch (a) {
-	case KEYMAP_QUIT: app_quit(tui->app, 0); return;
+	case KEYMAP_QUIT:
+		/* An action waiting for its answer may apply anyway: ask first. */
+		if (action_in_flight(tui->app) > 0 && !tui->quit_armed) {
+			tui->quit_armed = true;
+			tui_message(tui, "an action is still in flight: press %s again to quit anyway (recorded as unknown)",
+			            "q");
+			return;
+		}
+		app_quit(tui->app, 0);
+		return;
 	case KEYMAP_HELP:
 		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only), true);
 		return;
@@ -399,7 +504,7 @@ static void tui_key(struct tui *tui, int ch)
 		return;
 	case KEYMAP_REFRESH: tui_refresh(tui); return;
 	case KEYMAP_NONE: break;
-	default: tui_pane_action(tui, a); return;
+	default: tui_pane_action(tui, a, verb); return;
 	}
 
 	if (key >= '1' && key <= '9') {
@@ -504,6 +609,12 @@ static void tui_on_clock(uv_timer_t *t)
 	}
 	if (tui->message[0] != '\0' && now >= tui->message_until)
 		tui->message[0] = '\0';
+	if (tui->dialog != NULL && tui->dialog_is_timeline &&
+	    timeline_generation(tui->app->timeline) != tui->timeline_drawn_gen) {
+		int scroll = tui->dialog->scroll;
+		tui_open_timeline(tui);
+		tui->dialog->scroll = scroll;
+	}
 	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);
 }
 
@@ -527,10 +638,22 @@ static void tui_close(uv_handle_t *h)
 		uv_close(h, tui_on_close);
 }
 
-/* Subscribed to the bus: a pane's data changed, draw it on this pass. */
+/* Subscribed to the bus: a pane's data changed, draw it on this pass; a
+ * warn or crit event becomes the status line's hint; the open timeline
+ * view follows (it is rebuilt on the next clock tick, not per event). */
 static void tui_on_event(const struct event *ev, void *arg)
 {
-	tui_mark_dirty(arg, ev->pane_index);
+	struct tui *tui = arg;
+	if (ev->type == EVENT_DATA_CHANGED) {
+		tui_mark_dirty(tui, ev->pane_index);
+		return;
+	}
+	if (ev->level == EVENT_WARN || ev->level == EVENT_CRIT) {
+		snprintf(tui->hint, sizeof(tui->hint), "%s%s%s", ev->pane != NULL ? ev->pane : "",
+		         ev->pane != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
+		tui->hint_ms = ev->time_ms;
+	}
+	tui->status_dirty = true;
 }
 
 struct tui *tui_start(struct app *app)
@@ -596,7 +719,7 @@ struct tui *tui_start(struct app *app)
 	if (theme_failed)
 		tui_message_long(tui, "%s", err);
 
-	event_subscribe(&app->bus, EVENT_BIT(EVENT_DATA_CHANGED), tui_on_event, tui);
+	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
 	uv_prepare_start(&tui->prepare, tui_on_prepare);
 	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);
@@ -615,8 +738,9 @@ void tui_stop(struct tui *tui)
 {
 	if (tui == NULL || tui->stopping)
 		return;
-	tui->stopping = true;
 	event_unsubscribe(&tui->app->bus, tui_on_event, tui);
+	confirm_cancel(tui, "not confirmed (sitrep quit)");
+	tui->stopping = true;
 	if (tui->screen_open) {
 		dialog_close(tui->dialog);
 		tui->dialog = NULL;

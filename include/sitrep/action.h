@@ -1,17 +1,28 @@
 /* action: the one road every action takes (silence, purge, restart,
- * rollback), from a key in a pane or from `sitrep do`. action_run checks
- * read-only mode (a refusal sends nothing), hands the action to its source's
- * act(), and records the outcome in the audit log (state_dir/audit.jsonl, one
- * JSON object per line: time, user, action, target, result, detail).
- * Confirmation happens before action_run, by whoever asked (the pane's dialog
- * or the terminal prompt of `sitrep do`), using action_describe. */
+ * rollback, cancel), from a key in a pane or from `sitrep do`. An action is
+ * generic: a verb from a kind's table (kind.h), a target, the rows the user
+ * chose, typed arguments, and the exact effect the source will have (URL and
+ * body, or argv; secrets masked), which the source's prepare() fills from the
+ * same request it will send, so what is confirmed is what is sent.
+ *
+ * action_run is the gate: read-only refuses (recorded, nothing sent), one
+ * action in flight per pane, the "started" audit record written and synced
+ * before anything is sent (no record, no action), a timeout, the outcome
+ * recorded in the audit log (state_dir/audit.jsonl, one JSON object per line:
+ * time, user, action, target, pane, result, what, detail) and published on
+ * the event bus. Confirmation happens before action_run, by whoever asked
+ * (the dashboard's one dialog or the terminal prompt of `sitrep do`). */
 #ifndef SITREP_ACTION_H
 #define SITREP_ACTION_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
 
 struct app;
+struct verb;
 struct source;
 struct action;
 
@@ -22,43 +33,84 @@ enum action_result {
 	ACTION_USAGE = 2,
 	ACTION_REFUSED = 3,
 	ACTION_PENDING = 4, /* started; the done callback reports the end */
+	ACTION_UNKNOWN = 5, /* sitrep quit or gave up before the answer: it may have applied */
 };
+
+/* How long the gate waits for a source to report an action's end. */
+#define ACTION_TIMEOUT_MS 30000
 
 /* Called once when an action ends (not for refusals, which return at once). msg is
  * a short sanitized description of the outcome. */
 typedef void (*action_done_cb)(struct action *action, enum action_result result, const char *msg, void *arg);
 
+/* A typed argument: "for" = "7200", or a silence matcher "alertname" = "X". */
 struct action_param {
-	char *name;  /* for silence: a label name */
+	char *name;
 	char *value; /* its raw value (what is sent); shown sanitized */
 };
 
 /* An action. Strings are owned by the action (action_free). */
 struct action {
-	char *verb;                  /* "silence", "purge", "restart", "rollback" */
-	char *target;                /* what it acts on, e.g. the alert name */
-	char *key;                   /* source-specific selector, e.g. an alert fingerprint; may be NULL */
-	struct action_param *params; /* silence: equality matchers */
+	char *verb;                  /* the verb's name: "silence", "purge", ... */
+	const struct verb *def;      /* its entry in the kind's table; NULL in old callers */
+	char *target;                /* what it acts on, e.g. the alert name; typed to confirm */
+	char *key;                   /* the selected row's full identity (an alert fingerprint); may be NULL */
+	char **selection;            /* the rows the user chose (identities), owned */
+	size_t nselection;
+	struct action_param *params; /* typed arguments (silence: equality matchers) */
 	size_t nparams;
 	double duration_s; /* silence: how long */
 	char *comment;
 	char *user; /* $USER, or "unknown" */
+	/* The exact effect, one line per request or command ("POST http://.../api/v2/silences
+	 * {...}", "argv: systemctl restart app"), secrets masked: shown by the dialog, recorded
+	 * by the audit log. Filled by the source's prepare() from the request it will send. */
+	char *effect;
+	/* The source's prepared request (what act() sends); freed with request_free. */
+	void *request;
+	void (*request_free)(void *request);
 	/* Set by action_run. */
 	struct app *app;
 	struct source *src;
 	action_done_cb done;
 	void *done_arg;
 	bool finished;
+	bool reported;     /* the outcome (or timeout) went to done and the audit log */
+	bool timer_open;   /* the timeout timer is live; the action is freed in its close callback */
+	uv_timer_t timer;  /* the gate's timeout, data = this action */
+	struct action *next_live; /* the app's list of actions in flight */
 };
 
-/* A new action for verb and target (copied); user is filled from $USER. */
+/* A new action for verb and target (copied); user is filled from $USER.
+ * The verb's table entry is looked up (kind_verb_find). */
 struct action *action_new(const char *verb, const char *target);
 void action_add_param(struct action *a, const char *name, const char *value);
+/* The value of argument name, or NULL. */
+const char *action_param(const struct action *a, const char *name);
+/* Adds a row identity to the selection (copied). */
+void action_select(struct action *a, const char *identity);
+/* Changes the verb (`do purge --all` is purge_all); name must be a verb. */
+void action_set_verb(struct action *a, const char *name);
+/* Sets the effect text (copied, sanitized) the dialog shows and the audit records. */
+void action_set_effect(struct action *a, const char *effect);
 void action_free(struct action *a);
 
-/* What will happen, in one or more lines for a confirmation ("silence HighCPU
- * for 2h\n  alertname=\"HighCPU\"\n ..."); values sanitized. Caller frees. */
+/* What will happen, in one or more lines for a confirmation: the verb's
+ * describe (or "silence HighCPU for 2h\n  alertname=\"HighCPU\"" for
+ * actions without one), then the exact effect when prepared. Values
+ * sanitized. Caller frees. */
 char *action_describe(const struct action *a);
+/* Prepares the request through the source's prepare() (when it has one),
+ * so the effect can be shown before confirming. 0, or -1 with msg. */
+int action_prepare(struct source *src, struct action *a, char *msg, size_t cap);
+/* Records and publishes that the user did not confirm (dialog cancelled,
+ * "n" at the prompt); frees a. */
+void action_not_confirmed(struct app *app, struct source *src, struct action *a, const char *why);
+/* At quit: every action still in flight is recorded "unknown: sitrep quit
+ * before the answer" (it may have been applied). Returns how many. */
+size_t action_abandon_all(struct app *app);
+/* Actions in flight (for the quit confirmation). */
+size_t action_in_flight(const struct app *app);
 
 /* True when actions are refused (read-only). msg (may be NULL) gets the reason. */
 bool action_refused(const struct app *app, char *msg, size_t cap);
@@ -76,14 +128,18 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 void action_finish(struct action *a, enum action_result result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Appends one line to the audit log under app->cfg.state_dir. */
-void action_audit(const struct app *app, const struct action *a, const char *result, const char *detail);
+/* Appends one line to the audit log under app->cfg.state_dir and syncs it.
+ * 0, or -1 with errno set (no state dir, not writable, a symlink, full). */
+int action_audit(const struct app *app, const struct action *a, const char *result, const char *detail);
 
 /* `sitrep do VERB ...`: argv[0] is the verb. Returns the exit code (0 ok, 1
  * failed, 2 usage, 3 refused). Runs app->loop until the action ends. */
 int action_cli(struct app *app, int argc, char **argv);
 
-/* "2h", "30m", "90s", "1d", "1h30m" -> seconds; -1 when malformed. */
+/* The longest duration accepted anywhere (a silence, --since): one year. */
+#define ACTION_MAX_DURATION_S (366.0 * 86400.0)
+/* "2h", "30m", "90s", "1d", "1h30m", "1w" -> seconds; -1 when malformed,
+ * not finite or above ACTION_MAX_DURATION_S. */
 double action_parse_duration(const char *text);
 
 #endif

@@ -6,10 +6,12 @@
 #define SITREP_PANE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <curses.h>
 
+struct action;
 struct source;
 struct pane;
 
@@ -24,6 +26,11 @@ struct pane_ops {
 	 * rebound it to, so panes test default keys only. While grab_keys is set
 	 * (text entry) the pane gets every raw key first. */
 	bool (*key)(struct pane *pane, int ch);
+	/* Optional: fills a verb's action from the pane's selection (target,
+	 * selection, arguments: see action.h), for the one confirmation dialog.
+	 * 0, or -1 with a message in err (nothing selected). Without it a verb
+	 * acts on the pane as a whole (target: the pane's id). */
+	int (*select)(struct pane *pane, struct action *action, char *err, size_t cap);
 	/* Optional: a line of detail for Enter, allocated; NULL when nothing selected. */
 	char *(*detail)(struct pane *pane);
 	/* Optional: frees pane->view. */

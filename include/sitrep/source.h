@@ -31,6 +31,11 @@ struct source_ops {
 	/* Optional: one poll. Must end in source_publish or source_fail, now or
 	 * later; the core never calls it again while src->in_flight. */
 	void (*refresh)(struct source *src);
+	/* Optional: builds the request an action will send (kept in
+	 * action->request) and says exactly what it is with action_set_effect
+	 * (URL and body, or argv; secrets masked). Runs before the user confirms,
+	 * so the dialog shows what act() will send. 0, or -1 with err. */
+	int (*prepare)(struct source *src, struct action *action, char *err, size_t cap);
 	/* Optional: runs an action for this source (after the action gate). */
 	int (*act)(struct source *src, const struct action *action);
 	/* Optional: begins closing libuv handles; the app runs the loop until
@@ -50,6 +55,7 @@ struct source {
 	uint64_t refresh_ms;  /* interval for refresh */
 	uv_timer_t timer;     /* drives refresh; data = this source */
 	bool in_flight;
+	struct action *acting; /* the action in flight on this pane; the gate allows one */
 	bool visible;         /* its pane is on screen; expensive reads may skip when false */
 	bool done_once;       /* published or failed at least once (for --once) */
 	int width_hint;       /* history cells its pane draws per series, set by the pane

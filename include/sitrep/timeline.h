@@ -1,13 +1,51 @@
-/* timeline: the persisted incident timeline. For now it is the audit log of
- * actions (state_dir/audit.jsonl, written by core/action.c): every action
- * tried, refused, started, succeeded or failed, with who and when. */
+/* timeline: the incident's story. The store subscribes to the event bus and
+ * keeps every event but per-refresh data changes: persisted as JSON lines in
+ * state_dir/timeline.jsonl (one write per line, rotated to timeline.jsonl.1
+ * past TIMELINE_ROTATE_BYTES), and the latest TIMELINE_KEEP in memory for the
+ * dashboard. Actions are not written there: their record is the audit log
+ * (state_dir/audit.jsonl, core/action.c), which the timeline reads beside its
+ * own file, so a restarted sitrep shows the whole history, in time order. */
 #ifndef SITREP_TIMELINE_H
 #define SITREP_TIMELINE_H
 
-struct app;
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
-/* `sitrep timeline [--markdown]`: prints the timeline to stdout. Returns the
- * exit code: 0, or 2 for bad usage. */
-int timeline_cli(const struct app *app, int argc, char **argv);
+struct app;
+struct timeline;
+
+#define TIMELINE_KEEP         1000
+#define TIMELINE_ROTATE_BYTES (4u << 20)
+
+/* One entry, events and actions alike. Strings owned by the store. */
+struct timeline_entry {
+	int64_t time_ms;
+	char *type;    /* "status", "new_error", ..., or "action" for an audit record */
+	char *level;   /* "info", "ok", "warn", "crit"; for actions the result */
+	char *pane;    /* may be "" */
+	char *who;     /* the user for actions, "sitrep" for events */
+	char *subject; /* "silence HighCPU", "CPU", ... */
+	char *text;    /* the sentence */
+};
+
+/* Opens the store for app: reads both files back (the last TIMELINE_KEEP
+ * entries) and subscribes to the bus. persist false: in memory only (--once). */
+struct timeline *timeline_open(struct app *app, int persist);
+void timeline_close(struct timeline *tl);
+size_t timeline_count(const struct timeline *tl);
+/* Entry i, oldest first. */
+const struct timeline_entry *timeline_entry(const struct timeline *tl, size_t i);
+/* Changes whenever an entry is added: a view redraws when it differs. */
+uint64_t timeline_generation(const struct timeline *tl);
+/* The timeline as Markdown (a title and a table), entries at or after
+ * since_ms (0: all). Caller frees. */
+char *timeline_markdown(const struct timeline *tl, int64_t since_ms);
+/* One line of text for an entry (the `sitrep timeline` format). Caller frees. */
+char *timeline_entry_text(const struct timeline_entry *e);
+
+/* `sitrep timeline [--markdown] [--since DURATION]`: prints the timeline to
+ * stdout. Returns the exit code: 0, 1 when a file cannot be read, 2 for bad usage. */
+int timeline_cli(struct app *app, int argc, char **argv);
 
 #endif
