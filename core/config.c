@@ -2,23 +2,35 @@
  * FILE:LINE:COL: message, naming what was expected. Sources read their own
  * options through the config_get_* readers below; any member nobody read is an
  * unknown key, so a typo never silently falls back to a default. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
 
-#define CONFIG_MAX_BYTES (4u << 20)
-#define CONFIG_MAX_PANES 16
+#define CONFIG_MAX_BYTES  (4u << 20)
+#define CONFIG_MAX_PANES  16
+#define CONFIG_MAX_SECRET (64u * 1024)
+/* How long a pipe or FIFO (-c <(generate)) may stay silent before we give up. */
+#define CONFIG_PIPE_WAIT_MS   10000
+#define CONFIG_PIPE_WAIT_TEXT "10 seconds"
+/* Names longer than this are never "close" to a valid key. */
+#define CONFIG_NAME_MAX 64
 
 /* Actions a key can be bound to in "keys". */
 static const char *const config_key_actions[] = {
@@ -34,34 +46,147 @@ static const char *const config_key_names[] = {
 	"F8", "F9", "F10", "F11", "F12",
 };
 
-int config_fail(struct config_ctx *ctx, const struct jnode *at, const char *fmt, ...)
+/* Fills the error. The file name and the message are sanitized here, once for
+ * every error: both may quote config text (a pane id, a key, a path) that must
+ * not reach a terminal raw through --check-config. line 0: no position. */
+static int config_failv(struct config_error *err, const char *file, int line, int col, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 5, 0)));
+
+static int config_failv(struct config_error *err, const char *file, int line, int col, const char *fmt,
+                        va_list ap)
 {
-	struct config_error *err = ctx->err;
-	snprintf(err->file, sizeof(err->file), "%s", ctx->file);
-	err->line = at != NULL ? at->line : 1;
-	err->col = at != NULL ? at->col : 1;
+	sanitize_into(err->file, sizeof(err->file), file, strlen(file));
+	err->line = line;
+	err->col = col;
+	char *msg = sanitize_vprintf(sizeof(err->msg) - sizeof(SANITIZE_CUT_MARK), fmt, ap);
+	snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	free(msg);
+	return -1;
+}
+
+/* An error about the file as a whole (cannot read it, too large): no position. */
+static int config_fail_file(struct config_error *err, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int config_fail_file(struct config_error *err, const char *file, const char *fmt, ...)
+{
+	memset(err, 0, sizeof(*err));
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	config_failv(err, file, 0, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int config_fail(struct config_ctx *ctx, const struct jnode *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	config_failv(ctx->err, ctx->file, at != NULL ? at->line : 1, at != NULL ? at->col : 1, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
 /* Errors about a member name point at the name, not the value. */
 static int config_fail_key(struct config_ctx *ctx, const struct jnode *member, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int config_fail_key(struct config_ctx *ctx, const struct jnode *member, const char *fmt, ...)
 {
-	struct config_error *err = ctx->err;
-	snprintf(err->file, sizeof(err->file), "%s", ctx->file);
-	err->line = member->key_line;
-	err->col = member->key_col;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	config_failv(ctx->err, ctx->file, member->key_line, member->key_col, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* A file that holds or leads to secrets (the config names commands to run,
+ * URLs and conninfo; a token file is the secret) should be its owner's alone.
+ * This is a warning, not an error: it goes to stderr at once, so every CLI mode
+ * shows it without touching stdout (where --once writes JSON), and the
+ * dashboard prints it before it takes the screen, where it is still to be read
+ * after quitting. */
+static void config_warn_mode(const char *what, const char *path, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+		return;
+	unsigned mode = (unsigned)st->st_mode & 07777;
+	const char *who = (mode & (S_IWGRP | S_IWOTH)) != 0   ? "change"
+	                  : (mode & (S_IRGRP | S_IROTH)) != 0 ? "read"
+	                                                      : NULL;
+	if (who == NULL)
+		return;
+	char *safe = sanitize_str(path);
+	fprintf(stderr, "sitrep: warning: %s %s has mode %04o: group or others can %s it (chmod 600 %s)\n",
+	        what, safe, mode, who, safe);
+	free(safe);
+}
+
+/* Reads a config or secret file whole, into a new NUL-terminated buffer; NULL
+ * with errno on failure (ETIMEDOUT: a pipe stayed silent). The file is opened
+ * non-blocking so a FIFO without a writer cannot hang the open; a pipe or FIFO
+ * (-c <(generate)) is then waited on with poll until its writer closes it,
+ * instead of failing with EAGAIN. Reading stops at max - 1 bytes. st gets the
+ * fstat of what was read, for the permission check. */
+static char *config_read_file(const char *path, size_t max, size_t *len, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, st) < 0 || S_ISDIR(st->st_mode)) {
+		int e = S_ISDIR(st->st_mode) ? EISDIR : errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	bool pipe = S_ISFIFO(st->st_mode);
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap >= max)
+				break;
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		if (pipe) {
+			/* a FIFO whose writer has not come yet reads as end of file:
+			 * wait for data or for the writer to close first */
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int pr = poll(&pfd, 1, CONFIG_PIPE_WAIT_MS);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0) {
+				int e = pr == 0 ? ETIMEDOUT : errno;
+				free(buf);
+				close(fd);
+				errno = e;
+				return NULL;
+			}
+		}
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR || (pipe && errno == EAGAIN))
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static const char *config_read_error(int e)
+{
+	return e == ETIMEDOUT ? "the pipe sent nothing for " CONFIG_PIPE_WAIT_TEXT : strerror(e);
 }
 
 void config_error_format(const struct config_error *err, char *buf, size_t cap)
@@ -72,8 +197,90 @@ void config_error_format(const struct config_error *err, char *buf, size_t cap)
 		snprintf(buf, cap, "%s: %s", err->file, err->msg);
 }
 
+/* Edits between two names (insert, delete, replace, or swap two neighbours:
+ * optimal string alignment), letters compared without case. SIZE_MAX for
+ * names too long to be keys. */
+static size_t config_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > CONFIG_NAME_MAX || lb > CONFIG_NAME_MAX)
+		return SIZE_MAX;
+	size_t d[CONFIG_NAME_MAX + 1][CONFIG_NAME_MAX + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Whether typed is close enough to the valid key to be a misspelling of it:
+ * about one edit per three letters of the key ("ur1" for "url", "pains" for
+ * "panes"), or a cut-short or run-on form of a long key ("refresh" for
+ * "refresh_seconds"). Returns the distance, or SIZE_MAX when not close. */
+static size_t config_closeness(const char *typed, const char *valid)
+{
+	size_t lt = strlen(typed), lv = strlen(valid);
+	size_t d = config_distance(typed, valid);
+	if (d == SIZE_MAX)
+		return SIZE_MAX;
+	if (d <= (lv + 2) / 3 && d < lv)
+		return d;
+	size_t shorter = lt < lv ? lt : lv;
+	if (shorter >= 4 && strncasecmp(typed, valid, shorter) == 0)
+		return d;
+	return SIZE_MAX;
+}
+
+/* The name readers asked obj for that is nearest to typed, or NULL when none
+ * is close enough to suggest. */
+static const char *config_nearest(const struct jnode *obj, const char *typed)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < obj->nasked; i++) {
+		size_t d = config_closeness(typed, obj->asked[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = obj->asked[i];
+		}
+	}
+	return best;
+}
+
+/* A required key is absent. If a member nobody has read is a misspelling of
+ * it ("ur1" beside a missing "url"), that member is the real mistake: report
+ * it at its own position, as an unknown key, instead of hiding it behind
+ * "missing". Members that are not close to the missing key may still be valid
+ * keys a reader has not reached yet, so they are left to config_check_unknown. */
 static int config_missing(struct config_ctx *ctx, struct jnode *obj, const char *key, const char *what)
 {
+	struct jnode *typo = NULL;
+	size_t typo_d = SIZE_MAX;
+	for (struct jnode *c = obj != NULL && obj->type == JNODE_OBJECT ? obj->child : NULL; c != NULL;
+	     c = c->next) {
+		size_t d = c->used ? SIZE_MAX : config_closeness(c->key, key);
+		if (d < typo_d) {
+			typo_d = d;
+			typo = c;
+		}
+	}
+	if (typo != NULL)
+		return config_fail_key(ctx, typo, "unknown key \"%s\" (did you mean \"%s\"?)", typo->key,
+		                       key);
 	return config_fail(ctx, obj, "missing \"%s\" (expected %s)", key, what);
 }
 
@@ -177,8 +384,66 @@ int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 	return 0;
 }
 
-int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key,
-		      const char *file_key, char **out)
+/* What makes a secret unsafe to send, or NULL. A secret goes into an HTTP
+ * header or a conninfo string, where a CR or LF would start a header (or a
+ * request) of its own and other control bytes have no business. */
+static const char *config_secret_flaw(const char *v, size_t len)
+{
+	if (len == 0)
+		return "is empty";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '\r')
+			return "contains a carriage return (CR)";
+		if (c == '\n')
+			return "contains a line break (LF)";
+		if (c == '\0')
+			return "contains a NUL byte";
+		if (c < 0x20 || c == 0x7F)
+			return "contains a control character";
+	}
+	return NULL;
+}
+
+/* The secret in a token file: one trailing newline (what editors and `echo`
+ * add) and trailing spaces are dropped; anything else odd refuses the file. */
+static int config_read_secret(struct config_ctx *ctx, struct jnode *at, const char *file,
+                              const char *file_key, char **out)
+{
+	size_t len;
+	struct stat st;
+	char *v = config_read_file(file, CONFIG_MAX_SECRET, &len, &st);
+	if (v == NULL)
+		return config_fail(ctx, at, "cannot read %s (from \"%s\"): %s", file, file_key,
+		                   config_read_error(errno));
+	config_warn_mode("token file", file, &st);
+	if (len >= CONFIG_MAX_SECRET - 1) {
+		explicit_bzero(v, len);
+		free(v);
+		return config_fail(ctx, at, "%s (from \"%s\") is larger than %u KiB: not a token", file,
+		                   file_key, CONFIG_MAX_SECRET / 1024);
+	}
+	if (len > 0 && v[len - 1] == '\n')
+		v[--len] = '\0';
+	while (len > 0 && v[len - 1] == ' ')
+		v[--len] = '\0';
+	const char *flaw = config_secret_flaw(v, len);
+	if (flaw != NULL) {
+		/* wiped over its whole length: a NUL inside would stop strlen */
+		explicit_bzero(v, len);
+		free(v);
+		return config_fail(
+		    ctx, at, "token file %s (from \"%s\") %s%s", file, file_key, flaw,
+		    len == 0 ? ""
+		             : ": refused, a secret must be one line of printable text (one trailing "
+		               "newline is fine)");
+	}
+	*out = v;
+	return 0;
+}
+
+int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key, const char *file_key,
+                      char **out)
 {
 	char *env = NULL, *file = NULL;
 	*out = NULL;
@@ -191,25 +456,23 @@ int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env
 	int rc = 0;
 	if (env != NULL && file != NULL) {
 		rc = config_fail(ctx, jsonc_get(obj, file_key), "give \"%s\" or \"%s\", not both", env_key,
-				 file_key);
+		                 file_key);
 	} else if (env != NULL) {
 		const char *v = getenv(env);
+		const char *flaw = v != NULL ? config_secret_flaw(v, strlen(v)) : NULL;
 		if (v == NULL || *v == '\0')
 			rc = config_fail(ctx, jsonc_get(obj, env_key),
-					 "environment variable %s (from \"%s\") is not set", env, env_key);
+			                 "environment variable %s (from \"%s\") is not set", env, env_key);
+		else if (flaw != NULL)
+			rc =
+			    config_fail(ctx, jsonc_get(obj, env_key),
+			                "environment variable %s (from \"%s\") %s: refused, a secret must be "
+			                "one line of printable text",
+			                env, env_key, flaw);
 		else
 			*out = xstrdup(v);
 	} else if (file != NULL) {
-		size_t len;
-		char *v = util_read_file(file, 64 * 1024, &len);
-		if (v == NULL) {
-			rc = config_fail(ctx, jsonc_get(obj, file_key), "cannot read %s (from \"%s\"): %s", file,
-					 file_key, strerror(errno));
-		} else {
-			while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\r' || v[len - 1] == ' '))
-				v[--len] = '\0';
-			*out = v;
-		}
+		rc = config_read_secret(ctx, jsonc_get(obj, file_key), file, file_key, out);
 	}
 	free(env);
 	free(file);
@@ -226,6 +489,26 @@ void config_free_secret(char *secret)
 	free(secret);
 }
 
+/* The unknown member c of obj: with the nearest name readers asked for, or
+ * else the list of them when it is short enough to read. */
+static int config_unknown(struct config_ctx *ctx, const struct jnode *obj, const struct jnode *c,
+                          const char *what)
+{
+	const char *near = config_nearest(obj, c->key);
+	if (near != NULL)
+		return config_fail_key(ctx, c, "unknown key \"%s\" in %s (did you mean \"%s\"?)", c->key,
+		                       what, near);
+	char list[300];
+	size_t n = 0;
+	for (size_t i = 0; i < obj->nasked && n < sizeof(list); i++) {
+		int k = snprintf(list + n, sizeof(list) - n, "%s%s", i > 0 ? ", " : "", obj->asked[i]);
+		n = k < 0 ? sizeof(list) : n + (size_t)k;
+	}
+	if (obj->nasked == 0 || n >= sizeof(list))
+		return config_fail_key(ctx, c, "unknown key \"%s\" in %s", c->key, what);
+	return config_fail_key(ctx, c, "unknown key \"%s\" in %s (expected one of: %s)", c->key, what, list);
+}
+
 int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *what)
 {
 	if (obj == NULL || obj->type != JNODE_OBJECT)
@@ -234,11 +517,23 @@ int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *
 		/* JSON readers disagree on which duplicate wins: refuse to guess */
 		for (struct jnode *d = obj->child; d != c; d = d->next)
 			if (strcmp(d->key, c->key) == 0)
-				return config_fail_key(ctx, c, "duplicate key \"%s\" in %s (first at line %d)",
-						       c->key, what, d->key_line);
+				return config_fail_key(
+				    ctx, c, "duplicate key \"%s\" in %s (first at line %d, column %d)",
+				    c->key, what, d->key_line, d->key_col);
 		if (!c->used)
-			return config_fail_key(ctx, c, "unknown key \"%s\" in %s", c->key, what);
+			return config_unknown(ctx, obj, c, what);
 	}
+	return 0;
+}
+
+/* A name sitrep will print back in messages (the theme): no control
+ * characters, so an error about it cannot carry a terminal escape. */
+static int config_plain_name(struct config_ctx *ctx, struct jnode *obj, const char *key, const char *value)
+{
+	for (const char *p = value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			return config_fail(ctx, jsonc_get(obj, key),
+			                   "\"%s\" must not contain control characters", key);
 	return 0;
 }
 
@@ -322,9 +617,19 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	if (!config_valid_id(pc->id))
 		return config_fail(ctx, jsonc_get(node, "id"),
 				   "pane id \"%s\" must be 1-32 letters, digits, '-', '_' or '.'", pc->id);
-	for (size_t i = 0; i < index; i++)
-		if (strcmp(cfg->panes[i].id, pc->id) == 0)
-			return config_fail(ctx, jsonc_get(node, "id"), "duplicate pane id \"%s\"", pc->id);
+	for (size_t i = 0; i < index; i++) {
+		if (strcmp(cfg->panes[i].id, pc->id) != 0)
+			continue;
+		/* a default id ("metrics2") has no "id" member: point at the pane */
+		const struct jnode *here = jsonc_get(node, "id"),
+		                   *first = jsonc_get(cfg->panes[i].node, "id");
+		if (first == NULL)
+			first = cfg->panes[i].node;
+		return config_fail(ctx, here != NULL ? here : node,
+		                   "duplicate pane id \"%s\" (first at line %d, column %d%s)", pc->id,
+		                   first->line, first->col,
+		                   here == NULL ? "; this is the pane's default id, give it an \"id\"" : "");
+	}
 	if (config_get_string(ctx, node, "title", false, NULL, &pc->title) < 0)
 		return -1;
 	if (config_get_number(ctx, node, "refresh_seconds", false, 0, 0.1, 86400, &pc->refresh_seconds) < 0)
@@ -352,7 +657,7 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 	cfg->refresh_seconds = 2;
 	cfg->mouse = true;
 	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", name);
+	sanitize_into(err->file, sizeof(err->file), name, strlen(name));
 
 	cfg->root = jsonc_parse(text, len, &jerr);
 	if (cfg->root == NULL) {
@@ -367,6 +672,7 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 				   jsonc_type_name(root->type));
 	if (config_get_number(&ctx, root, "refresh_seconds", false, 2, 0.1, 86400, &cfg->refresh_seconds) < 0 ||
 	    config_get_string(&ctx, root, "theme", false, "default", &cfg->theme) < 0 ||
+	    config_plain_name(&ctx, root, "theme", cfg->theme) < 0 ||
 	    config_get_bool(&ctx, root, "read_only", false, &cfg->read_only) < 0 ||
 	    config_get_bool(&ctx, root, "mouse", true, &cfg->mouse) < 0 ||
 	    config_get_string(&ctx, root, "state_dir", false, NULL, &cfg->state_dir) < 0)
@@ -379,6 +685,10 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 	if (keys != NULL && config_keys(cfg, &ctx, keys) < 0)
 		return -1;
 	if (config_get_node(&ctx, root, "panes", JNODE_ARRAY, true, &panes) < 0)
+		return -1;
+	/* every top-level key has been asked for: a typo there is reported before
+	 * anything inside the panes */
+	if (config_check_unknown(&ctx, root, "the top level") < 0)
 		return -1;
 	if (panes->count == 0)
 		return config_fail(&ctx, panes, "\"panes\" must list at least one pane");
@@ -393,30 +703,25 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 		}
 		cfg->npanes++;
 	}
-	return config_check_unknown(&ctx, root, "the top level");
+	return 0;
 }
 
 int config_load_file(struct config *cfg, const char *path, struct config_error *err)
 {
 	size_t len;
-	char *text = util_read_file(path, CONFIG_MAX_BYTES, &len);
-	if (text == NULL) {
-		*cfg = (struct config){0};
-		memset(err, 0, sizeof(*err));
-		snprintf(err->file, sizeof(err->file), "%s", path);
-		snprintf(err->msg, sizeof(err->msg), "cannot read the config: %s", strerror(errno));
-		return -1;
-	}
+	struct stat st;
+	*cfg = (struct config){0};
+	char *text = config_read_file(path, CONFIG_MAX_BYTES, &len, &st);
+	if (text == NULL)
+		return config_fail_file(err, path, "cannot read the config: %s", config_read_error(errno));
 	if (len >= CONFIG_MAX_BYTES - 1) {
 		free(text);
-		*cfg = (struct config){0};
-		memset(err, 0, sizeof(*err));
-		snprintf(err->file, sizeof(err->file), "%s", path);
-		snprintf(err->msg, sizeof(err->msg), "the config is larger than %u bytes", CONFIG_MAX_BYTES);
-		return -1;
+		return config_fail_file(err, path, "the config is larger than %u bytes", CONFIG_MAX_BYTES);
 	}
 	int rc = config_load_text(cfg, path, text, len, err);
 	free(text);
+	/* the warning stands whether or not the config is valid */
+	config_warn_mode("config file", path, &st);
 	return rc;
 }
 

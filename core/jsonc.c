@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sitrep/jsonc.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/util.h"
 
 #define JSONC_MAX_DEPTH 64
@@ -35,10 +36,13 @@ static void jsonc_fail(struct jsonc_parser *p, const char *fmt, ...)
 		return;
 	p->err->line = p->line;
 	p->err->col = p->col;
+	/* a member name from the file may hold terminal escapes */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	char *msg = sanitize_vprintf(sizeof(p->err->msg) - sizeof(SANITIZE_CUT_MARK), fmt, ap);
 	va_end(ap);
+	snprintf(p->err->msg, sizeof(p->err->msg), "%s", msg);
+	free(msg);
 }
 
 static int jsonc_peek(const struct jsonc_parser *p)
@@ -465,6 +469,9 @@ void jsonc_free(struct jnode *node)
 	while (node != NULL) {
 		struct jnode *next = node->next;
 		jsonc_free(node->child);
+		for (size_t i = 0; i < node->nasked; i++)
+			free(node->asked[i]);
+		free(node->asked);
 		free(node->key);
 		free(node->string);
 		free(node);
@@ -472,10 +479,22 @@ void jsonc_free(struct jnode *node)
 	}
 }
 
+/* Remembers a name a reader asked for: the valid keys of this object as far
+ * as the readers so far know, for "did you mean" in unknown-key errors. */
+static void jsonc_remember(struct jnode *obj, const char *key)
+{
+	for (size_t i = 0; i < obj->nasked; i++)
+		if (strcmp(obj->asked[i], key) == 0)
+			return;
+	obj->asked = xrealloc(obj->asked, (obj->nasked + 1) * sizeof(*obj->asked));
+	obj->asked[obj->nasked++] = xstrdup(key);
+}
+
 struct jnode *jsonc_get(struct jnode *obj, const char *key)
 {
 	if (obj == NULL || obj->type != JNODE_OBJECT)
 		return NULL;
+	jsonc_remember(obj, key);
 	struct jnode *found = NULL;
 	for (struct jnode *c = obj->child; c != NULL; c = c->next) {
 		if (strcmp(c->key, key) == 0) {

@@ -60,7 +60,10 @@ struct config {
 char *config_find_path(const char *cli_path);
 
 /* Loads and checks a file. 0, or -1 with err filled. cfg must be freed with
- * config_free either way. */
+ * config_free either way. A pipe or FIFO (-c <(generate)) is read until its
+ * writer closes it (10 s of silence is an error). A file that group or others
+ * can read or write draws a warning on stderr. Every message
+ * is sanitized: config text in it cannot reach a terminal raw. */
 int config_load_file(struct config *cfg, const char *path, struct config_error *err);
 /* Loads a config from text (used for the built-in default and tests). */
 int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
@@ -87,13 +90,20 @@ int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 /* The node of an array or object member, type-checked; *out NULL when absent. */
 int config_get_node(struct config_ctx *ctx, struct jnode *obj, const char *key,
 		    enum jnode_type type, bool required, struct jnode **out);
-/* Reports the first member of obj that no reader looked at. what names the
- * object in the message ("procfs pane"). */
+/* Reports the first member of obj that no reader looked at (or a duplicate),
+ * at the member's own position, with the nearest name readers asked obj for
+ * ("did you mean") or else the list of them. what names the object in the
+ * message ("procfs pane"). A required key that a reader finds missing first
+ * looks for an unread member close to its name and reports that instead, so a
+ * misspelt key is never hidden behind "missing". */
 int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *what);
 void config_free_argv(char **argv);
 
 /* A secret from "token_env" / "token_file" keys of obj: *out NULL when neither is set.
- * The value is never placed in an error message. */
+ * The value is never placed in an error message. A secret that is empty or holds
+ * CR, LF (a token file may end with one newline) or another control byte is
+ * refused: it would inject a header. A token file that group or others can read
+ * draws a warning on stderr. */
 int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key,
 		      const char *file_key, char **out);
 /* Wipes and frees a secret from config_get_secret; NULL is fine. */
