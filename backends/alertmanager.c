@@ -14,6 +14,7 @@
 #include "sitrep/alerts.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/endpoint.h"
 #include "sitrep/http.h"
 #include "sitrep/source.h"
 #include "sitrep/sources.h"
@@ -21,12 +22,8 @@
 
 struct am_source {
 	struct source *src;
-	char *url;
-	char *secret;
-	char *user;
-	bool insecure;
-	long timeout_ms;
-	double silence_s; /* default silence duration */
+	struct endpoint *ep; /* url, timeout, TLS and credentials */
+	double silence_s;    /* default silence duration */
 	struct http_call *call;
 	struct am_raw *raw; /* labels of the last good answer */
 	size_t nraw;
@@ -45,14 +42,9 @@ static int am_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 	struct am_source *as = xcalloc(1, sizeof(*as));
 	src->data = as;
 	as->src = src;
-	double timeout = 10;
 	char *dur = NULL;
-	if (config_get_string(ctx, node, "url", true, NULL, &as->url) != 0 ||
-	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout) != 0 ||
-	    config_get_bool(ctx, node, "insecure", false, &as->insecure) != 0 ||
-	    config_get_string(ctx, node, "username", false, NULL, &as->user) != 0 ||
-	    config_get_string(ctx, node, "silence_duration", false, "2h", &dur) != 0 ||
-	    config_get_secret(ctx, node, "token_env", "token_file", &as->secret) != 0) {
+	if (endpoint_read(ctx, node, &as->ep) != 0 ||
+	    config_get_string(ctx, node, "silence_duration", false, "2h", &dur) != 0) {
 		free(dur);
 		return -1;
 	}
@@ -61,33 +53,14 @@ static int am_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 	if (as->silence_s <= 0)
 		return config_fail(ctx, jsonc_get(node, "silence_duration"),
 		                   "expected a duration such as \"30m\", \"2h\" or \"1d\"");
-	if (strncmp(as->url, "http://", 7) != 0 && strncmp(as->url, "https://", 8) != 0)
-		return config_fail(ctx, jsonc_get(node, "url"), "expected an http:// or https:// URL");
-	size_t n = strlen(as->url);
-	while (n > 0 && as->url[n - 1] == '/')
-		as->url[--n] = '\0';
-	as->timeout_ms = (long)(timeout * 1000);
 	return 0;
 }
 
 static int am_start(struct source *src)
 {
 	struct am_source *as = src->data;
-	if (as->insecure)
-		source_set_warning(src, "TLS verify off");
+	source_set_warning(src, endpoint_warning(as->ep));
 	return 0;
-}
-
-static void am_fill_req(const struct am_source *as, struct http_req *req)
-{
-	req->timeout_ms = as->timeout_ms;
-	req->connect_timeout_ms = as->timeout_ms < 3000 ? as->timeout_ms : 3000;
-	req->insecure = as->insecure;
-	req->secret = as->secret;
-	req->user = as->user;
-	req->auth = as->secret == NULL ? HTTP_AUTH_NONE
-	            : as->user != NULL ? HTTP_AUTH_BASIC
-	                               : HTTP_AUTH_BEARER;
 }
 
 static void am_done(const struct http_resp *resp, void *arg)
@@ -122,12 +95,9 @@ static void am_refresh(struct source *src)
 		source_fail(src, "no HTTP client");
 		return;
 	}
-	struct http_req req = {0};
-	am_fill_req(as, &req);
-	char *url = xasprintf("%s/api/v2/alerts?active=true&silenced=true&inhibited=true", as->url);
-	req.url = url;
-	as->call = http_request(app_http(src->app), &req, am_done, as);
-	free(url);
+	as->call =
+	    endpoint_request(as->ep, app_http(src->app),
+	                     "/api/v2/alerts?active=true&silenced=true&inhibited=true", NULL, am_done, as);
 }
 
 static void am_silence_remove(struct am_silence *s)
@@ -188,9 +158,6 @@ static int am_act(struct source *src, const struct action *action)
 	char *body = am_silence_body(a->params, a->nparams, now, now + (time_t)a->duration_s, a->user,
 	                             a->comment != NULL ? a->comment : "silenced from sitrep");
 	struct http_req req = {0};
-	am_fill_req(as, &req);
-	char *url = xasprintf("%s/api/v2/silences", as->url);
-	req.url = url;
 	req.body = body;
 	req.body_len = strlen(body);
 	req.content_type = "application/json";
@@ -199,8 +166,7 @@ static int am_act(struct source *src, const struct action *action)
 	s->action = a;
 	s->next = as->silences;
 	as->silences = s;
-	s->call = http_request(app_http(src->app), &req, am_silence_done, s);
-	free(url);
+	s->call = endpoint_request(as->ep, app_http(src->app), "/api/v2/silences", &req, am_silence_done, s);
 	free(body);
 	return 0;
 }
@@ -229,9 +195,7 @@ static void am_destroy(struct source *src)
 		return;
 	am_stop(src);
 	am_raw_free(as->raw, as->nraw);
-	free(as->url);
-	config_free_secret(as->secret);
-	free(as->user);
+	endpoint_free(as->ep);
 	free(as);
 	src->data = NULL;
 }

@@ -3,7 +3,8 @@
  * already seen: nothing is delivered twice and, because a full page (limit
  * lines) is followed at once by the next page, nothing is skipped. The first
  * poll looks back "since_seconds". X-Scope-OrgID and a bearer token (from
- * token_env / token_file, never inline) are sent when configured. */
+ * token_env / token_file, never inline) are sent when configured; the server
+ * keys (url, timeout, TLS, token) are those of every HTTP source (endpoint.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,13 +14,16 @@
 
 #include <cjson/cJSON.h>
 
+#include "sitrep/endpoint.h"
 #include "sitrep/http.h"
 #include "sitrep/loginput.h"
+#include "sitrep/logs.h"
 #include "sitrep/util.h"
 
 struct loki {
 	struct log_input *in;
-	char *url, *query, *org_id, *token;
+	struct endpoint *ep; /* url, timeout, TLS and credentials */
+	char *query, *org_id;
 	double poll_s, limit, since_s;
 	int64_t newest_ns; /* newest line delivered; 0: none yet */
 	struct http_call *call;
@@ -141,9 +145,9 @@ static void loki_done(const struct http_resp *resp, void *arg)
 	struct loki_entry *e = NULL;
 	size_t n = 0;
 	if (resp->error != NULL) {
-		err = xasprintf("%s: %s", lk->url, resp->error);
+		err = xasprintf("%s: %s", endpoint_display(lk->ep), resp->error);
 	} else if (resp->status != 200) {
-		err = xasprintf("%s: HTTP %ld", lk->url, resp->status);
+		err = xasprintf("%s: HTTP %ld", endpoint_display(lk->ep), resp->status);
 	} else if (loki_parse(resp->body, resp->len, &e, &n, &err) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			/* start is inclusive: a line at exactly newest_ns was seen. */
@@ -174,17 +178,13 @@ static void loki_poll(struct loki *lk)
 	}
 	int64_t now = loki_now_ns();
 	int64_t start = lk->newest_ns > 0 ? lk->newest_ns + 1 : now - (int64_t)(lk->since_s * 1e9);
-	char *url = loki_query_url(lk->url, lk->query, start, now, (unsigned)lk->limit);
+	/* No base: the path and query, which the endpoint puts after its URL. */
+	char *path = loki_query_url("", lk->query, start, now, (unsigned)lk->limit);
 	char *org = lk->org_id != NULL ? xasprintf("X-Scope-OrgID: %s", lk->org_id) : NULL;
 	const char *headers[] = {org, NULL};
-	struct http_req req = {
-	    .url = url,
-	    .headers = org != NULL ? headers : NULL,
-	    .auth = lk->token != NULL ? HTTP_AUTH_BEARER : HTTP_AUTH_NONE,
-	    .secret = lk->token,
-	};
-	lk->call = http_request(http, &req, loki_done, lk);
-	free(url);
+	struct http_req req = {.headers = org != NULL ? headers : NULL};
+	lk->call = endpoint_request(lk->ep, http, path, &req, loki_done, lk);
+	free(path);
 	free(org);
 }
 
@@ -193,16 +193,13 @@ static int loki_init(struct log_input *in, struct config_ctx *ctx, struct jnode 
 	struct loki *lk = xcalloc(1, sizeof(*lk));
 	in->data = lk;
 	lk->in = in;
-	if (config_get_string(ctx, node, "url", true, NULL, &lk->url) < 0 ||
+	if (endpoint_read(ctx, node, &lk->ep) < 0 ||
 	    config_get_string(ctx, node, "query", true, NULL, &lk->query) < 0 ||
 	    config_get_string(ctx, node, "org_id", false, NULL, &lk->org_id) < 0 ||
-	    config_get_secret(ctx, node, "token_env", "token_file", &lk->token) < 0 ||
 	    config_get_number(ctx, node, "poll_seconds", false, 2, 0.2, 3600, &lk->poll_s) < 0 ||
 	    config_get_number(ctx, node, "limit", false, 1000, 1, 5000, &lk->limit) < 0 ||
 	    config_get_number(ctx, node, "since_seconds", false, 300, 0, 30 * 86400, &lk->since_s) < 0)
 		return -1;
-	if (strncmp(lk->url, "http://", 7) != 0 && strncmp(lk->url, "https://", 8) != 0)
-		return config_fail(ctx, jsonc_get(node, "url"), "expected an http:// or https:// URL");
 	if (in->name == NULL)
 		in->name = xstrdup("loki");
 	return 0;
@@ -214,6 +211,12 @@ static int loki_start(struct log_input *in)
 	uv_timer_init(in->loop, &lk->timer);
 	lk->timer.data = lk;
 	lk->timer_open = true;
+	/* A log input has no badge: the warning is a line of its own, once. */
+	if (endpoint_warning(lk->ep) != NULL) {
+		char *line = xasprintf("sitrep: %s: %s", endpoint_display(lk->ep), endpoint_warning(lk->ep));
+		loginput_line(in, in->label, 0, LOG_SEV_WARN, line, strlen(line), false);
+		free(line);
+	}
 	loki_poll(lk);
 	return 0;
 }
@@ -244,10 +247,9 @@ static void loki_destroy(struct log_input *in)
 	struct loki *lk = in->data;
 	if (lk == NULL)
 		return;
-	free(lk->url);
+	endpoint_free(lk->ep);
 	free(lk->query);
 	free(lk->org_id);
-	config_free_secret(lk->token);
 	free(lk);
 	in->data = NULL;
 }

@@ -16,6 +16,7 @@
 #include "backends/prometheus-parse.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/endpoint.h"
 #include "sitrep/http.h"
 #include "sitrep/kind.h"
 #include "sitrep/metrics.h"
@@ -51,13 +52,9 @@ struct prom_fetch {
 
 struct prom_source {
 	struct source *src;
-	char *url;
-	char *secret;
-	char *user;
-	bool insecure;
+	struct endpoint *ep; /* url, timeout, TLS and credentials */
 	double window_s;
 	size_t points; /* 0: one per sparkline cell of the pane (src->width_hint) */
-	long timeout_ms;
 	struct prom_query *queries;
 	size_t nqueries;
 	struct prom_fetch *fetches; /* 2 per query */
@@ -102,28 +99,16 @@ static int prom_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 	src->data = ps;
 	ps->src = src;
 	struct jnode *queries = NULL;
-	double window_min = 30, points = 0, timeout = 10;
-	if (config_get_string(ctx, node, "url", true, NULL, &ps->url) != 0 ||
+	double window_min = 30, points = 0;
+	if (endpoint_read(ctx, node, &ps->ep) != 0 ||
 	    config_get_node(ctx, node, "queries", JNODE_ARRAY, true, &queries) != 0 ||
 	    config_get_number(ctx, node, "window_minutes", false, 30, 1, 60 * 24 * 31, &window_min) != 0 ||
-	    config_get_number(ctx, node, "points", false, 0, 2, 2000, &points) != 0 ||
-	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout) != 0 ||
-	    config_get_bool(ctx, node, "insecure", false, &ps->insecure) != 0 ||
-	    config_get_string(ctx, node, "username", false, NULL, &ps->user) != 0 ||
-	    config_get_secret(ctx, node, "token_env", "token_file", &ps->secret) != 0)
+	    config_get_number(ctx, node, "points", false, 0, 2, 2000, &points) != 0)
 		return -1;
-	if (strncmp(ps->url, "http://", 7) != 0 && strncmp(ps->url, "https://", 8) != 0) {
-		struct jnode *u = jsonc_get(node, "url");
-		return config_fail(ctx, u, "expected an http:// or https:// URL");
-	}
-	size_t n = strlen(ps->url);
-	while (n > 0 && ps->url[n - 1] == '/')
-		ps->url[--n] = '\0';
 	if (queries->count == 0)
 		return config_fail(ctx, queries, "expected at least one query");
 	ps->window_s = window_min * 60;
 	ps->points = (size_t)points;
-	ps->timeout_ms = (long)(timeout * 1000);
 	ps->queries = xcalloc(queries->count, sizeof(*ps->queries));
 	/* before the queries: destroy walks 2 * nqueries fetches even after a bad query */
 	ps->fetches = xcalloc(2 * queries->count, sizeof(*ps->fetches));
@@ -138,8 +123,7 @@ static int prom_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 static int prom_start(struct source *src)
 {
 	struct prom_source *ps = src->data;
-	if (ps->insecure)
-		source_set_warning(src, "TLS verify off");
+	source_set_warning(src, endpoint_warning(ps->ep));
 	return 0;
 }
 
@@ -289,27 +273,18 @@ static void prom_send(struct prom_source *ps, struct prom_fetch *f, const char *
 	char *form = http_urlencode("query=", q->expr);
 	char *full = xasprintf("%s%s", form, params);
 	free(form);
-	struct http_req req = {
-	    .timeout_ms = ps->timeout_ms,
-	    .connect_timeout_ms = ps->timeout_ms < 3000 ? ps->timeout_ms : 3000,
-	    .insecure = ps->insecure,
-	    .secret = ps->secret,
-	    .user = ps->user,
-	    .auth = ps->secret == NULL ? HTTP_AUTH_NONE
-	            : ps->user != NULL ? HTTP_AUTH_BASIC
-	                               : HTTP_AUTH_BEARER,
-	};
-	char *url = xasprintf("%s%s?%s", ps->url, path, full);
+	char *target = xasprintf("%s?%s", path, full);
+	char *url = endpoint_url(ps->ep, target);
+	struct http_req req = {0};
 	if (strlen(url) > PROM_MAX_GET_URL) {
 		/* Long expressions travel as a form body; Prometheus accepts POST. */
-		free(url);
-		url = xasprintf("%s%s", ps->url, path);
+		strcpy(target, path);
 		req.body = full;
 		req.body_len = strlen(full);
 	}
-	req.url = url;
-	f->call = http_request(app_http(ps->src->app), &req, prom_done, f);
+	f->call = endpoint_request(ps->ep, app_http(ps->src->app), target, &req, prom_done, f);
 	free(url);
+	free(target);
 	free(full);
 }
 
@@ -374,9 +349,7 @@ static void prom_destroy(struct source *src)
 	}
 	free(ps->queries);
 	free(ps->fetches);
-	free(ps->url);
-	config_free_secret(ps->secret);
-	free(ps->user);
+	endpoint_free(ps->ep);
 	free(ps);
 	src->data = NULL;
 }
