@@ -6,11 +6,38 @@
  * handed to curl_multi_socket_action, and after each of them every finished
  * transfer is read, including the one that ended on a timeout. Limits live on
  * each easy handle; the body cap is enforced in the write callback because
- * CURLOPT_MAXFILESIZE does not stop a transfer already under way. */
+ * CURLOPT_MAXFILESIZE does not stop a transfer already under way.
+ *
+ * Names are resolved here, never by curl. curl's threaded resolver is joined
+ * on the calling thread when a transfer ends before its lookup did (a
+ * timeout, a cancel), so a hung DNS server froze the whole loop. Instead,
+ * before a transfer is added to the multi handle, every name curl will have
+ * to look up (the URL's host, or the proxy's, and the URL's host too behind
+ * a SOCKS proxy that resolves locally) is resolved by getaddrinfo on a
+ * detached thread of our own and handed to curl with CURLOPT_RESOLVE, so
+ * curl finds it in its cache. The lookup has its own deadline (the connect
+ * timeout): when it passes, the request fails with "resolving host: timed
+ * out" and the thread is simply forgotten; it frees its result whenever
+ * getaddrinfo returns, and as it is detached neither the loop nor the exit
+ * ever waits for it (libuv's pool would: its threads are joined at exit).
+ * Lookups of one name are shared and a result is kept for a short while.
+ * IP literals and "localhost" need no lookup. A resolver-start callback
+ * refuses any lookup curl would still try on its own, so no path can block.
+ * For the same reason redirects are followed here, not by curl (each new
+ * host is resolved like the first), and the proxy comes from the
+ * environment through http_proxy_for, decided here and told to curl, so the
+ * name resolved is the name curl connects to. */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -24,10 +51,69 @@ struct http_sock {
 	struct http_sock *next, *prev;
 };
 
+#define HTTP_MAX_REDIRECTS 3
+#define HTTP_DNS_KEEP_MS   30000 /* how long a resolved name is reused */
+#define HTTP_DNS_THREADS   8     /* lookups running at once per client */
+#define HTTP_DNS_TICK_MS   100   /* how often waiting calls check their deadline */
+#define HTTP_DNS_MAX_ADDRS 8
+
+/* A name as the loop knows it: resolved (addrs), being resolved, or neither. */
+struct http_host {
+	char *name;  /* lowercase */
+	char *addrs; /* "192.0.2.1,[2001:db8::1]" for CURLOPT_RESOLVE, or NULL */
+	uint64_t expires;
+	bool pending; /* a lookup is running or queued for it */
+	bool queued;  /* waiting for a free lookup thread */
+	bool failed;  /* the last lookup failed; told to the calls waiting then */
+	int rc;       /* getaddrinfo's result of the last lookup */
+	struct http_lookup *lookup;
+	struct http_host *next;
+};
+
+/* One getaddrinfo on a detached thread. http_dns_lock guards h and the
+ * client's done list, the only things both sides touch. */
+struct http_lookup {
+	struct http *h; /* NULL once the client is gone: the thread frees this */
+	char *name;
+	int rc;                    /* getaddrinfo's */
+	char *addrs;               /* on success */
+	struct http_lookup *next;  /* in h->done (under the lock) */
+	struct http_lookup *inext; /* in h->inflight (loop only) */
+};
+
+static pthread_mutex_t http_dns_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A host curl will look up for a call. */
+struct http_target {
+	char *name;
+	long port;
+	struct http_host *host; /* NULL for literals and localhost */
+	const char *addrs;      /* known now (literal, localhost) or from host */
+	bool v6_literal;        /* cannot go into CURLOPT_RESOLVE; curl parses it without a lookup */
+};
+
 struct http_call {
 	struct http *h;
 	CURL *easy;
 	struct curl_slist *headers;
+	struct curl_slist *plain_headers; /* without the caller's: after a redirect to another host */
+	struct curl_slist *resolve;
+	char *url;    /* the current one (after redirects) */
+	char *proxy;  /* NULL: none */
+	char *origin; /* scheme://host:port of the first URL: credentials stay with it */
+	struct http_target tgt[2];
+	int ntgt;
+	bool waiting; /* for a lookup */
+	bool in_multi;
+	bool allow_v6_lookup;
+	bool is_post;
+	bool custom_method;
+	int redirects;
+	double seconds_before; /* time of the redirect legs so far */
+	uint64_t started;      /* loop time, for the total timeout across legs */
+	uint64_t dns_deadline;
+	long timeout_ms;
+	long connect_ms;
 	char *body_out; /* the request body we send (curl does not copy POSTFIELDS) */
 	char *buf;      /* the response body */
 	size_t len, cap, max;
@@ -35,7 +121,6 @@ struct http_call {
 	char errbuf[CURL_ERROR_SIZE];
 	http_done_cb cb;
 	void *arg;
-	uv_timer_t *early; /* set while an early failure waits for the next loop pass */
 	bool linked;
 	struct http_call *next, *prev;
 };
@@ -48,11 +133,23 @@ struct http {
 	struct http_call *calls;
 	size_t ncalls;
 	unsigned long connects;
-	bool async_dns;
 	bool closing;
+	struct http_host *hosts;
+	uv_async_t dns_async;         /* data = this; a lookup finished */
+	uv_timer_t dns_timer;         /* data = this; deadlines of waiting calls */
+	struct http_lookup *done;     /* under http_dns_lock */
+	struct http_lookup *inflight; /* loop only */
+	int threads;
+	int pending_closes;
 };
 
 static void http_check_done(struct http *h);
+static void http_dns_async_cb(uv_async_t *a);
+static void http_dns_tick(uv_timer_t *t);
+static void http_lookup_free(struct http_lookup *l);
+static bool http_call_redirect(struct http_call *c);
+static void http_call_go(struct http_call *c);
+static int http_resolver_start(void *resolver, void *reserved, void *userp);
 
 static void http_sock_closed(uv_handle_t *handle)
 {
@@ -159,8 +256,12 @@ struct http *http_new(uv_loop_t *loop)
 		abort();
 	uv_timer_init(loop, &h->timer);
 	h->timer.data = h;
-	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
-	h->async_dns = (info->features & CURL_VERSION_ASYNCHDNS) != 0;
+	uv_async_init(loop, &h->dns_async, http_dns_async_cb);
+	h->dns_async.data = h;
+	uv_timer_init(loop, &h->dns_timer);
+	h->dns_timer.data = h;
+	/* The async handle alone must not keep a finished loop running. */
+	uv_unref((uv_handle_t *)&h->dns_async);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
@@ -170,6 +271,13 @@ struct http *http_new(uv_loop_t *loop)
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
 	return h;
+}
+
+static void http_call_leave_multi(struct http_call *c)
+{
+	if (c->in_multi && c->h->multi != NULL)
+		curl_multi_remove_handle(c->h->multi, c->easy);
+	c->in_multi = false;
 }
 
 static void http_call_unlink(struct http_call *c)
@@ -185,17 +293,21 @@ static void http_call_unlink(struct http_call *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	h->ncalls--;
-	if (h->multi != NULL)
-		curl_multi_remove_handle(h->multi, c->easy);
+	http_call_leave_multi(c);
 }
 
 static void http_call_free(struct http_call *c)
 {
 	http_call_unlink(c);
-	if (c->early != NULL)
-		c->early->data = NULL; /* the timer still fires once, then closes itself */
 	curl_easy_cleanup(c->easy);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->plain_headers);
+	curl_slist_free_all(c->resolve);
+	for (int i = 0; i < c->ntgt; i++)
+		free(c->tgt[i].name);
+	free(c->url);
+	free(c->proxy);
+	free(c->origin);
 	free(c->body_out);
 	free(c->buf);
 	free(c);
@@ -203,7 +315,9 @@ static void http_call_free(struct http_call *c)
 
 static void http_timer_closed(uv_handle_t *handle)
 {
-	free(handle->data);
+	struct http *h = handle->data;
+	if (--h->pending_closes == 0)
+		free(h);
 }
 
 void http_close(struct http *h)
@@ -218,8 +332,31 @@ void http_close(struct http *h)
 	/* Sockets curl did not hand back during cleanup are closed here. */
 	while (h->socks != NULL)
 		http_sock_release(h->socks);
+	/* Lookups still running are left to their threads, which free them. */
+	pthread_mutex_lock(&http_dns_lock);
+	for (struct http_lookup *l = h->inflight; l != NULL; l = l->inext)
+		l->h = NULL;
+	struct http_lookup *done = h->done;
+	h->done = NULL;
+	pthread_mutex_unlock(&http_dns_lock);
+	while (done != NULL) {
+		struct http_lookup *next = done->next;
+		http_lookup_free(done);
+		done = next;
+	}
+	while (h->hosts != NULL) {
+		struct http_host *next = h->hosts->next;
+		free(h->hosts->name);
+		free(h->hosts->addrs);
+		free(h->hosts);
+		h->hosts = next;
+	}
 	uv_timer_stop(&h->timer);
+	uv_timer_stop(&h->dns_timer);
+	h->pending_closes = 3;
 	uv_close((uv_handle_t *)&h->timer, http_timer_closed);
+	uv_close((uv_handle_t *)&h->dns_timer, http_timer_closed);
+	uv_close((uv_handle_t *)&h->dns_async, http_timer_closed);
 }
 
 static size_t http_write_cb(char *data, size_t size, size_t n, void *userp)
@@ -245,29 +382,6 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userp)
 	return bytes;
 }
 
-/* Without an asynchronous resolver a host name would block the loop, so only
- * literal addresses are allowed then. */
-static bool http_host_is_literal(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	bool literal = false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		unsigned char addr[16];
-		char *h = host;
-		size_t n = strlen(h);
-		if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
-			h[n - 1] = '\0';
-			h++;
-		}
-		literal = inet_pton(AF_INET, h, addr) == 1 || inet_pton(AF_INET6, h, addr) == 1;
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return literal;
-}
-
 static void http_deliver(struct http_call *c, CURLcode code)
 {
 	struct http_resp resp = {0};
@@ -279,7 +393,7 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
 	curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME, &seconds);
 	c->h->connects += (unsigned long)connects;
-	resp.seconds = seconds;
+	resp.seconds = c->seconds_before + seconds;
 	if (c->too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(msg, sizeof(msg), "response larger than %zu bytes, stopped", c->max);
 		resp.error = msg;
@@ -309,6 +423,9 @@ static void http_check_done(struct http *h)
 		struct http_call *c = NULL;
 		CURLcode code = m->data.result;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		http_call_leave_multi(c);
+		if (code == CURLE_OK && http_call_redirect(c))
+			continue;
 		/* Unlinked before the callback, so it may start new requests or even
 		 * close the client. */
 		http_call_unlink(c);
@@ -317,24 +434,542 @@ static void http_check_done(struct http *h)
 	}
 }
 
-/* A request that fails before it starts still reports through the loop, so
- * callers never see their callback run inside http_request. */
-static void http_early_closed(uv_handle_t *handle)
+/* ---- names: resolved off the loop (see the top of the file) ---- */
+
+static void http_lookup_free(struct http_lookup *l)
 {
-	free(handle);
+	free(l->name);
+	free(l->addrs);
+	free(l);
 }
 
-static void http_early_fire(uv_timer_t *timer)
+/* The lookup thread: getaddrinfo, the addresses as CURLOPT_RESOLVE wants
+ * them, and the result handed to the loop unless the client is gone. */
+static void *http_lookup_thread(void *arg)
 {
-	struct http_call *c = timer->data;
-	uv_close((uv_handle_t *)timer, http_early_closed);
-	if (c == NULL)
+	struct http_lookup *l = arg;
+	struct addrinfo hints, *res = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	l->rc = getaddrinfo(l->name, NULL, &hints, &res);
+	if (l->rc == 0) {
+		char seen[HTTP_DNS_MAX_ADDRS][INET6_ADDRSTRLEN + 2];
+		char out[HTTP_DNS_MAX_ADDRS * (INET6_ADDRSTRLEN + 3) + 1];
+		int n = 0;
+		size_t len = 0;
+		out[0] = '\0';
+		for (struct addrinfo *ai = res; ai != NULL && n < HTTP_DNS_MAX_ADDRS; ai = ai->ai_next) {
+			char a[INET6_ADDRSTRLEN];
+			const void *src = NULL;
+			if (ai->ai_family == AF_INET)
+				src = &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
+			else if (ai->ai_family == AF_INET6)
+				src = &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr;
+			if (src == NULL || inet_ntop(ai->ai_family, src, a, sizeof(a)) == NULL)
+				continue;
+			char one[INET6_ADDRSTRLEN + 2];
+			snprintf(one, sizeof(one), ai->ai_family == AF_INET6 ? "[%s]" : "%s", a);
+			bool dup = false;
+			for (int i = 0; i < n && !dup; i++)
+				dup = strcmp(seen[i], one) == 0;
+			if (dup)
+				continue;
+			memcpy(seen[n++], one, strlen(one) + 1);
+			len +=
+			    (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", len > 0 ? "," : "", one);
+		}
+		freeaddrinfo(res);
+		if (n == 0)
+			l->rc = EAI_NONAME;
+		else
+			l->addrs = xstrdup(out);
+	}
+	pthread_mutex_lock(&http_dns_lock);
+	struct http *h = l->h;
+	if (h != NULL) {
+		l->next = h->done;
+		h->done = l;
+		uv_async_send(&h->dns_async);
+	}
+	pthread_mutex_unlock(&http_dns_lock);
+	if (h == NULL)
+		http_lookup_free(l);
+	return NULL;
+}
+
+static struct http_host *http_host_get(struct http *h, const char *name)
+{
+	for (struct http_host *ho = h->hosts; ho != NULL; ho = ho->next)
+		if (strcmp(ho->name, name) == 0)
+			return ho;
+	struct http_host *ho = xcalloc(1, sizeof(*ho));
+	ho->name = xstrdup(name);
+	ho->next = h->hosts;
+	h->hosts = ho;
+	return ho;
+}
+
+static bool http_host_ready(const struct http *h, const struct http_host *ho)
+{
+	return ho->addrs != NULL && ho->expires > uv_now(h->loop);
+}
+
+/* Starts a lookup for ho, or queues it while every lookup thread is busy
+ * (a hung resolver holds its thread until getaddrinfo gives up). */
+static void http_host_start(struct http *h, struct http_host *ho)
+{
+	ho->pending = true;
+	ho->queued = h->threads >= HTTP_DNS_THREADS;
+	if (ho->queued)
 		return;
-	c->early = NULL;
+	struct http_lookup *l = xcalloc(1, sizeof(*l));
+	l->h = h;
+	l->name = xstrdup(ho->name);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Signals are the loop's business, never the lookup thread's. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t t;
+	int rc = pthread_create(&t, &attr, http_lookup_thread, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		http_lookup_free(l);
+		ho->pending = false;
+		ho->failed = true;
+		ho->rc = EAI_AGAIN;
+		uv_timer_start(&h->dns_timer, http_dns_tick, 0, HTTP_DNS_TICK_MS);
+		return;
+	}
+	h->threads++;
+	ho->lookup = l;
+	l->inext = h->inflight;
+	h->inflight = l;
+}
+
+static void http_resolve_error(const struct http_host *ho, char *buf, size_t cap)
+{
+	if (ho->rc == EAI_NONAME
+#ifdef EAI_NODATA
+	    || ho->rc == EAI_NODATA
+#endif
+	)
+		snprintf(buf, cap, "resolving host: no such host (%s)", ho->name);
+	else if (ho->rc == EAI_AGAIN)
+		snprintf(buf, cap, "resolving host: temporary failure, try again (%s)", ho->name);
+	else
+		snprintf(buf, cap, "resolving host: %s (%s)", gai_strerror(ho->rc), ho->name);
+}
+
+/* A failure found while resolving: reported like any other. */
+static void http_call_fail(struct http_call *c, const char *msg)
+{
 	http_call_unlink(c);
-	struct http_resp resp = {.error = c->errbuf, .body = ""};
+	struct http_resp resp = {.error = msg, .body = ""};
+	resp.seconds = c->seconds_before + (double)(uv_now(c->h->loop) - c->started) / 1000.0;
 	c->cb(&resp, c->arg);
 	http_call_free(c);
+}
+
+/* Every target known: give curl the addresses and start the transfer. */
+static void http_call_start(struct http_call *c)
+{
+	CURL *e = c->easy;
+	c->waiting = false;
+	curl_slist_free_all(c->resolve);
+	c->resolve = NULL;
+	c->allow_v6_lookup = false;
+	for (int i = 0; i < c->ntgt; i++) {
+		struct http_target *t = &c->tgt[i];
+		if (t->v6_literal) {
+			c->allow_v6_lookup = true;
+			continue;
+		}
+		const char *addrs = t->host != NULL ? t->host->addrs : t->addrs;
+		char *line = xasprintf("%s:%ld:%s", t->name, t->port, addrs);
+		c->resolve = curl_slist_append(c->resolve, line);
+		free(line);
+	}
+	curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+	/* The proxy decided in http_call_targets, and nothing left to curl. */
+	curl_easy_setopt(e, CURLOPT_PROXY, c->proxy != NULL ? c->proxy : "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+	uint64_t spent = uv_now(c->h->loop) - c->started;
+	long left = (uint64_t)c->timeout_ms > spent ? c->timeout_ms - (long)spent : 1;
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left);
+	if (curl_multi_add_handle(c->h->multi, e) != CURLM_OK)
+		abort();
+	c->in_multi = true;
+}
+
+/* Moves every waiting call on: started when its names are known, failed
+ * when a lookup failed or its deadline passed. A failure's callback may
+ * start or cancel calls, so the walk starts over after each. */
+static void http_dns_progress(struct http *h)
+{
+	uint64_t now = uv_now(h->loop);
+	bool any;
+again:
+	any = false;
+	for (struct http_call *c = h->calls; c != NULL; c = c->next) {
+		if (!c->waiting)
+			continue;
+		char msg[300] = "";
+		bool ready = true;
+		for (int i = 0; i < c->ntgt && msg[0] == '\0'; i++) {
+			struct http_host *ho = c->tgt[i].host;
+			if (ho == NULL || http_host_ready(h, ho))
+				continue;
+			ready = false;
+			if (ho->failed)
+				http_resolve_error(ho, msg, sizeof(msg));
+			else if (!ho->pending)
+				http_host_start(h, ho);
+			if (msg[0] == '\0' && now >= c->dns_deadline)
+				snprintf(msg, sizeof(msg), "resolving host: timed out (%s)", ho->name);
+		}
+		if (msg[0] != '\0') {
+			c->waiting = false;
+			http_call_fail(c, msg);
+			if (h->closing)
+				return;
+			goto again;
+		}
+		if (ready)
+			http_call_start(c);
+		else
+			any = true;
+	}
+	/* A failure is told to the calls waiting now; the next request asks again. */
+	for (struct http_host *ho = h->hosts; ho != NULL; ho = ho->next)
+		ho->failed = false;
+	if (!any)
+		uv_timer_stop(&h->dns_timer);
+}
+
+static void http_dns_tick(uv_timer_t *t)
+{
+	http_dns_progress(t->data);
+}
+
+static void http_dns_async_cb(uv_async_t *a)
+{
+	struct http *h = a->data;
+	pthread_mutex_lock(&http_dns_lock);
+	struct http_lookup *done = h->done;
+	h->done = NULL;
+	pthread_mutex_unlock(&http_dns_lock);
+	while (done != NULL) {
+		struct http_lookup *l = done;
+		done = l->next;
+		for (struct http_lookup **pp = &h->inflight; *pp != NULL; pp = &(*pp)->inext)
+			if (*pp == l) {
+				*pp = l->inext;
+				break;
+			}
+		h->threads--;
+		for (struct http_host *ho = h->hosts; ho != NULL; ho = ho->next) {
+			if (ho->lookup != l)
+				continue;
+			ho->lookup = NULL;
+			ho->pending = false;
+			free(ho->addrs);
+			ho->addrs = l->addrs;
+			l->addrs = NULL;
+			ho->rc = l->rc;
+			ho->failed = l->rc != 0;
+			ho->expires = uv_now(h->loop) + HTTP_DNS_KEEP_MS;
+		}
+		http_lookup_free(l);
+	}
+	for (struct http_host *ho = h->hosts; ho != NULL && h->threads < HTTP_DNS_THREADS; ho = ho->next)
+		if (ho->queued)
+			http_host_start(h, ho);
+	http_dns_progress(h);
+}
+
+static bool http_is_localhost(const char *name)
+{
+	size_t n = strlen(name);
+	return strcmp(name, "localhost") == 0 || (n > 10 && strcmp(name + n - 10, ".localhost") == 0);
+}
+
+static void http_call_add_target(struct http_call *c, const char *host, long port)
+{
+	if (c->ntgt >= (int)ARRAY_LEN(c->tgt) || host == NULL || host[0] == '\0')
+		return;
+	struct http_target *t = &c->tgt[c->ntgt++];
+	memset(t, 0, sizeof(*t));
+	size_t n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		t->name = xstrndup(host + 1, n - 2);
+	else
+		t->name = xstrdup(host);
+	for (char *p = t->name; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (t->name[n - 1] == '.' && n > 1)
+		t->name[n - 1] = '\0';
+	t->port = port;
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, t->name, addr) == 1)
+		t->addrs = t->name;
+	else if (strchr(t->name, ':') != NULL)
+		t->v6_literal = true; /* curl reads it without a lookup */
+	else if (http_is_localhost(t->name))
+		t->addrs = "127.0.0.1,[::1]";
+	else
+		t->host = http_host_get(c->h, t->name);
+}
+
+/* no_proxy as curl reads it: "*", or names matching themselves and their
+ * subdomains, or addresses (IPv4 with a /prefix). */
+static bool http_noproxy_match(const char *list, const char *host)
+{
+	char *copy = xstrdup(list);
+	bool match = false;
+	size_t hl = strlen(host);
+	for (char *save = NULL, *tok = strtok_r(copy, ", \t", &save); tok != NULL && !match;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (strcmp(tok, "*") == 0) {
+			match = true;
+			break;
+		}
+		if (tok[0] == '.')
+			tok++;
+		size_t tl = strlen(tok);
+		if (tl > 2 && tok[0] == '[' && tok[tl - 1] == ']') {
+			tok[tl - 1] = '\0';
+			tok++;
+			tl -= 2;
+		}
+		char *slash = strchr(tok, '/');
+		struct in_addr net, ip;
+		if (slash != NULL) {
+			*slash = '\0';
+			long bits = strtol(slash + 1, NULL, 10);
+			if (bits >= 0 && bits <= 32 && inet_pton(AF_INET, tok, &net) == 1 &&
+			    inet_pton(AF_INET, host, &ip) == 1) {
+				uint32_t mask = bits == 0 ? 0 : htonl(0xffffffffu << (32 - bits));
+				match = (net.s_addr & mask) == (ip.s_addr & mask);
+			}
+			continue;
+		}
+		if (tl == 0 || tl > hl)
+			continue;
+		match = strcasecmp(host + hl - tl, tok) == 0 && (hl == tl || host[hl - tl - 1] == '.');
+	}
+	free(copy);
+	return match;
+}
+
+static const char *http_env(const char *lower, const char *upper)
+{
+	const char *v = lower != NULL ? getenv(lower) : NULL;
+	if ((v == NULL || v[0] == '\0') && upper != NULL)
+		v = getenv(upper);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* The proxy curl would take from the environment for this URL, or NULL.
+ * http_proxy is read in lower case only, as curl does (HTTP_PROXY can be
+ * set by a CGI request header). */
+static char *http_proxy_for(const char *scheme, const char *host)
+{
+	const char *p = strcasecmp(scheme, "https") == 0 ? http_env("https_proxy", "HTTPS_PROXY")
+	                                                 : http_env("http_proxy", NULL);
+	if (p == NULL)
+		p = http_env("all_proxy", "ALL_PROXY");
+	if (p == NULL)
+		return NULL;
+	const char *np = http_env("no_proxy", "NO_PROXY");
+	if (np != NULL && http_noproxy_match(np, host))
+		return NULL;
+	return xstrdup(p);
+}
+
+/* The names curl will look up for c->url: the URL's host, or the proxy's
+ * (and the URL's as well behind a SOCKS proxy that resolves locally). */
+static void http_call_targets(struct http_call *c)
+{
+	for (int i = 0; i < c->ntgt; i++)
+		free(c->tgt[i].name);
+	c->ntgt = 0;
+	free(c->proxy);
+	c->proxy = NULL;
+	unsigned host_flags = 0;
+#ifdef CURLU_PUNYCODE
+	host_flags = CURLU_PUNYCODE;
+#endif
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	if (curl_url_set(u, CURLUPART_URL, c->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, host_flags) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		char bare[300];
+		size_t n = strlen(host);
+		snprintf(bare, sizeof(bare), "%.*s", (int)(host[0] == '[' && n > 2 ? n - 2 : n),
+		         host[0] == '[' && n > 2 ? host + 1 : host);
+		c->proxy = http_proxy_for(scheme, bare);
+		bool target = true;
+		if (c->proxy != NULL) {
+			CURLU *pu = curl_url();
+			char *ps = NULL, *ph = NULL, *pp = NULL;
+			if (curl_url_set(pu, CURLUPART_URL, c->proxy,
+			                 CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+			    curl_url_get(pu, CURLUPART_SCHEME, &ps, 0) == CURLUE_OK &&
+			    curl_url_get(pu, CURLUPART_HOST, &ph, 0) == CURLUE_OK) {
+				/* curl's default proxy port is 1080, 443 for an HTTPS proxy. */
+				long pport = strcasecmp(ps, "https") == 0 ? 443 : 1080;
+				if (curl_url_get(pu, CURLUPART_PORT, &pp, 0) == CURLUE_OK)
+					pport = strtol(pp, NULL, 10);
+				http_call_add_target(c, ph, pport);
+				target = strcasecmp(ps, "socks4") == 0 || strcasecmp(ps, "socks5") == 0;
+			}
+			curl_free(ps);
+			curl_free(ph);
+			curl_free(pp);
+			curl_url_cleanup(pu);
+		}
+		if (target)
+			http_call_add_target(c, host, strtol(port, NULL, 10));
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* Resolves what c->url needs, then starts it; never calls back from here. */
+static void http_call_go(struct http_call *c)
+{
+	struct http *h = c->h;
+	http_call_targets(c);
+	bool ready = true;
+	for (int i = 0; i < c->ntgt; i++) {
+		struct http_host *ho = c->tgt[i].host;
+		if (ho == NULL || http_host_ready(h, ho))
+			continue;
+		ready = false;
+		if (!ho->pending)
+			http_host_start(h, ho);
+	}
+	if (ready) {
+		http_call_start(c);
+		return;
+	}
+	/* The lookup counts against the connect timeout, and the whole against the total. */
+	uint64_t now = uv_now(h->loop);
+	uint64_t end = c->started + (uint64_t)c->timeout_ms;
+	c->dns_deadline = now + (uint64_t)c->connect_ms;
+	if (c->dns_deadline > end)
+		c->dns_deadline = end > now ? end : now;
+	c->waiting = true;
+	if (!uv_is_active((uv_handle_t *)&h->dns_timer))
+		uv_timer_start(&h->dns_timer, http_dns_tick, HTTP_DNS_TICK_MS, HTTP_DNS_TICK_MS);
+}
+
+/* curl wants to look a name up itself: only IP literals it parses in place
+ * are let through; everything else was resolved ahead or is refused. */
+static int http_resolver_start(void *resolver, void *reserved, void *userp)
+{
+	(void)resolver;
+	(void)reserved;
+	const struct http_call *c = userp;
+	return c->allow_v6_lookup ? 0 : 1;
+}
+
+/* "scheme://host:port" of a URL, to tell whether a redirect leaves the
+ * origin the credentials were meant for. Caller frees. */
+static char *http_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		out = xasprintf("%s://%s:%s", scheme, host, port);
+		for (char *p = out; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out != NULL ? out : xstrdup("");
+}
+
+/* A 3xx with a Location: follow it as curl would have (at most
+ * HTTP_MAX_REDIRECTS, http and https only, POST becomes GET on 301/302/303,
+ * credentials and the caller's headers dropped when the origin changes).
+ * True when the call was taken care of (followed, or failed and reported). */
+static bool http_call_redirect(struct http_call *c)
+{
+	long status = 0;
+	char *loc = NULL;
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308)
+		return false;
+	if (curl_easy_getinfo(c->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL)
+		return false;
+	long connects = 0;
+	double secs = 0;
+	curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME, &secs);
+	c->h->connects += (unsigned long)connects;
+	c->seconds_before += secs;
+	char msg[300];
+	if (c->redirects >= HTTP_MAX_REDIRECTS) {
+		snprintf(msg, sizeof(msg), "Maximum (%d) redirects followed", HTTP_MAX_REDIRECTS);
+		http_call_fail(c, msg);
+		return true;
+	}
+	char *next = xstrdup(loc);
+	char *origin = http_origin(next);
+	if (strncmp(origin, "http://", 7) != 0 && strncmp(origin, "https://", 8) != 0) {
+		const char *colon = strchr(next, ':');
+		snprintf(msg, sizeof(msg), "redirect to a \"%.*s\" URL refused",
+		         colon != NULL && colon - next < 20 ? (int)(colon - next) : 0, next);
+		free(next);
+		free(origin);
+		http_call_fail(c, msg);
+		return true;
+	}
+	if (c->origin == NULL)
+		c->origin = http_origin(c->url);
+	CURL *e = c->easy;
+	if (strcmp(origin, c->origin) != 0) {
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, NULL);
+		curl_easy_setopt(e, CURLOPT_USERNAME, NULL);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, NULL);
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->plain_headers);
+	}
+	free(origin);
+	if (((status == 301 || status == 302) && c->is_post) ||
+	    (status == 303 && (c->is_post || c->custom_method))) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		c->is_post = c->custom_method = false;
+	}
+	c->redirects++;
+	c->len = 0;
+	if (c->buf != NULL)
+		c->buf[0] = '\0';
+	c->too_big = false;
+	c->errbuf[0] = '\0';
+	free(c->url);
+	c->url = next;
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncmp(c->url, "https:", 6) == 0 ? 1L : 0L);
+	http_call_go(c);
+	return true;
 }
 
 struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb, void *arg)
@@ -349,22 +984,25 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 		abort();
 	CURL *e = c->easy;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	c->url = xstrdup(req->url);
+	c->started = uv_now(h->loop);
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_RESOLVER_START_FUNCTION, http_resolver_start);
+	curl_easy_setopt(e, CURLOPT_RESOLVER_START_DATA, c);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-	                                             : (long)HTTP_DEFAULT_CONNECT_MS);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-	                 req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS);
+	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (long)HTTP_DEFAULT_CONNECT_MS;
+	c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS;
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
 	/* A dripping server: under 64 bytes/s for 5 s is a failure. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 5L);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+	/* Redirects are ours (http_call_redirect): each new host is resolved
+	 * off the loop like the first. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -402,14 +1040,19 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 		snprintf(ct, sizeof(ct), "Content-Type: %s",
 		         req->content_type != NULL ? req->content_type : "application/x-www-form-urlencoded");
 		c->headers = curl_slist_append(c->headers, ct);
+		c->plain_headers = curl_slist_append(c->plain_headers, ct);
+		c->is_post = true;
 		c->body_out = xmalloc(req->body_len + 1);
 		memcpy(c->body_out, req->body, req->body_len);
 		c->body_out[req->body_len] = '\0';
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body_out);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
-	if (req->method != NULL && strcmp(req->method, req->body != NULL ? "POST" : "GET") != 0)
+	if (req->method != NULL && strcmp(req->method, req->body != NULL ? "POST" : "GET") != 0) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		c->custom_method = true;
+		c->is_post = false;
+	}
 	if (c->headers != NULL)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 
@@ -419,18 +1062,7 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	h->calls = c;
 	h->ncalls++;
 	c->linked = true;
-
-	if (!h->async_dns && !http_host_is_literal(req->url)) {
-		snprintf(c->errbuf, sizeof(c->errbuf),
-		         "this libcurl resolves names by blocking; use an IP address in the URL");
-		c->early = xcalloc(1, sizeof(*c->early));
-		uv_timer_init(h->loop, c->early);
-		c->early->data = c;
-		uv_timer_start(c->early, http_early_fire, 0, 0);
-		return c;
-	}
-	if (curl_multi_add_handle(h->multi, e) != CURLM_OK)
-		abort();
+	http_call_go(c);
 	return c;
 }
 
