@@ -1,8 +1,17 @@
 /* logfile: the "file" log input. Follows one path, or every file matching a
  * glob pattern (such as /var/log/app/ followed by *.log), with core/tail.c. Files matching at start
  * are read from their tail; files that appear later are read from their start,
- * since everything in them is new. The glob is re-expanded once a second. */
+ * since everything in them is new. The glob is re-expanded once a second.
+ *
+ * At most max_files files are followed (default 64): when more match, the
+ * newest (by modification time, then name) are chosen and the pane says how
+ * many were left out; a followed file that no longer exists gives its slot
+ * back. A large unread stretch (a file read from its start, a big tail, a
+ * burst) is scanned on the thread pool by logscan while the loop stays free;
+ * the tail resumes after the last line scanned. */
+#include <errno.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +21,7 @@
 #include "sitrep/util.h"
 
 #define LOGFILE_MAX_FILES 64
+#define LOGFILE_FILES_CAP 4096
 #define LOGFILE_GLOB_MS   1000
 
 struct logfile;
@@ -19,6 +29,7 @@ struct logfile;
 struct logfile_tail {
 	struct logfile *lf;
 	struct tail *tail;
+	struct logscan *scan; /* a backlog being read on the thread pool */
 	unsigned label;
 	char *error;
 	bool ready;
@@ -29,9 +40,10 @@ struct logfile {
 	char *path;
 	bool is_glob;
 	bool from_start;
-	double tail_bytes, tail_lines, poll_ms;
-	struct logfile_tail *tails[LOGFILE_MAX_FILES];
+	double tail_bytes, tail_lines, poll_ms, max_files;
+	struct logfile_tail **tails;
 	size_t ntails;
+	size_t matched; /* files the glob matched last time */
 	uv_timer_t glob_timer;
 	bool glob_timer_open;
 	bool started_globbing; /* files found after the first expansion are new */
@@ -53,6 +65,15 @@ static void logfile_update_state(struct logfile *lf)
 	}
 	if (msg == NULL && lf->is_glob && lf->ntails == 0)
 		msg = xasprintf("no file matches %s (waiting)", lf->path);
+	if (lf->is_glob && lf->matched > lf->ntails && lf->ntails == (size_t)lf->max_files) {
+		char *cap = xasprintf("following %zu of %zu files; raise max_files", lf->ntails, lf->matched);
+		char *next = msg == NULL ? cap : xasprintf("%s; %s", cap, msg);
+		if (next != cap) {
+			free(cap);
+			free(msg);
+		}
+		msg = next;
+	}
 	loginput_error(lf->in, msg);
 	free(msg);
 	if (lf->adding)
@@ -85,15 +106,36 @@ static void logfile_on_ready(void *ctx)
 	logfile_update_state(ft->lf);
 }
 
+static void logfile_scan_done(void *ctx, struct logbatch *const *parts, size_t n, int64_t end)
+{
+	struct logfile_tail *ft = ctx;
+	ft->scan = NULL;
+	for (size_t i = 0; i < n; i++)
+		loginput_merge(ft->lf->in, ft->label, parts[i]);
+	tail_resume(ft->tail, end);
+}
+
+static bool logfile_on_backlog(void *ctx, int fd, int64_t from, int64_t to)
+{
+	struct logfile_tail *ft = ctx;
+	struct logscan_params prm;
+	loginput_scan_params(ft->lf->in, &prm);
+	if (prm.lc == NULL || ft->lf->stopping)
+		return false;
+	ft->scan = logscan_start(ft->lf->in->loop, &prm, fd, from, to, logfile_scan_done, ft);
+	return ft->scan != NULL;
+}
+
 static const struct tail_callbacks logfile_callbacks = {
     .line = logfile_on_line,
     .state = logfile_on_state,
     .ready = logfile_on_ready,
+    .backlog = logfile_on_backlog,
 };
 
 static void logfile_add(struct logfile *lf, const char *path, bool from_start)
 {
-	if (lf->ntails == LOGFILE_MAX_FILES)
+	if (lf->ntails >= (size_t)lf->max_files)
 		return;
 	struct logfile_tail *ft = xcalloc(1, sizeof(*ft));
 	ft->lf = lf;
@@ -110,24 +152,82 @@ static void logfile_add(struct logfile *lf, const char *path, bool from_start)
 	    .tail_lines = (size_t)lf->tail_lines,
 	    .poll_ms = (unsigned)lf->poll_ms,
 	};
+	lf->tails = xrealloc(lf->tails, (lf->ntails + 1) * sizeof(*lf->tails));
 	lf->tails[lf->ntails++] = ft;
 	ft->tail = tail_new(lf->in->loop, &o, &logfile_callbacks, ft);
 	tail_start(ft->tail);
+}
+
+static void logfile_tail_dropped(void *ctx)
+{
+	struct logfile_tail *ft = ctx;
+	free(ft->error);
+	free(ft);
+}
+
+/* A followed file that is gone from the glob and from the disk gives its slot
+ * back (its last lines were read when the path changed). */
+static void logfile_drop_gone(struct logfile *lf, char **paths, size_t n)
+{
+	for (size_t i = 0; i < lf->ntails;) {
+		struct logfile_tail *ft = lf->tails[i];
+		bool listed = false;
+		for (size_t k = 0; k < n && !listed; k++)
+			listed = strcmp(tail_path(ft->tail), paths[k]) == 0;
+		struct stat st;
+		if (listed || stat(tail_path(ft->tail), &st) == 0 || errno != ENOENT) {
+			i++;
+			continue;
+		}
+		logscan_cancel(ft->scan);
+		ft->scan = NULL;
+		memmove(&lf->tails[i], &lf->tails[i + 1], (lf->ntails - i - 1) * sizeof(*lf->tails));
+		lf->ntails--;
+		tail_close(ft->tail, logfile_tail_dropped);
+	}
+}
+
+struct logfile_match {
+	char *path;
+	struct timespec mtime;
+};
+
+/* Newest first, then by name: which files fill the slots is deterministic. */
+static int logfile_cmp_match(const void *a, const void *b)
+{
+	const struct logfile_match *x = a, *y = b;
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec > y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->path, y->path);
 }
 
 static void logfile_glob(struct logfile *lf)
 {
 	glob_t g;
 	lf->adding = true;
-	if (glob(lf->path, GLOB_NOSORT, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			bool known = false;
-			for (size_t k = 0; k < lf->ntails && !known; k++)
-				known = strcmp(tail_path(lf->tails[k]->tail), g.gl_pathv[i]) == 0;
-			if (!known)
-				logfile_add(lf, g.gl_pathv[i], lf->started_globbing || lf->from_start);
-		}
+	int rc = glob(lf->path, GLOB_NOSORT, NULL, &g);
+	size_t n = rc == 0 ? g.gl_pathc : 0;
+	if (rc == 0 || rc == GLOB_NOMATCH)
+		logfile_drop_gone(lf, rc == 0 ? g.gl_pathv : NULL, n);
+	struct logfile_match *m = xcalloc(n + 1, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		m[i].path = g.gl_pathv[i];
+		if (stat(m[i].path, &st) == 0)
+			m[i].mtime = st.st_mtim;
 	}
+	qsort(m, n, sizeof(*m), logfile_cmp_match);
+	lf->matched = n;
+	for (size_t i = 0; i < n && lf->ntails < (size_t)lf->max_files; i++) {
+		bool known = false;
+		for (size_t k = 0; k < lf->ntails && !known; k++)
+			known = strcmp(tail_path(lf->tails[k]->tail), m[i].path) == 0;
+		if (!known)
+			logfile_add(lf, m[i].path, lf->started_globbing || lf->from_start);
+	}
+	free(m);
 	globfree(&g);
 	lf->adding = false;
 	lf->started_globbing = true;
@@ -155,7 +255,9 @@ static int logfile_init(struct log_input *in, struct config_ctx *ctx, struct jno
 		return config_fail(ctx, jsonc_get(node, "from"), "expected \"end\" or \"start\"");
 	if (config_get_number(ctx, node, "tail_bytes", false, 65536, 0, 1e12, &lf->tail_bytes) < 0 ||
 	    config_get_number(ctx, node, "tail_lines", false, 0, 0, 1e7, &lf->tail_lines) < 0 ||
-	    config_get_number(ctx, node, "poll_ms", false, 250, 20, 60000, &lf->poll_ms) < 0)
+	    config_get_number(ctx, node, "poll_ms", false, 250, 20, 60000, &lf->poll_ms) < 0 ||
+	    config_get_number(ctx, node, "max_files", false, LOGFILE_MAX_FILES, 1, LOGFILE_FILES_CAP,
+	                      &lf->max_files) < 0)
 		return -1;
 	lf->is_glob = strpbrk(lf->path, "*?[") != NULL;
 	if (in->name == NULL) {
@@ -210,6 +312,10 @@ static void logfile_stop(struct log_input *in)
 		lf->open_closes++;
 		uv_close((uv_handle_t *)&lf->glob_timer, logfile_timer_closed);
 	}
+	for (size_t i = 0; i < lf->ntails; i++) {
+		logscan_cancel(lf->tails[i]->scan);
+		lf->tails[i]->scan = NULL;
+	}
 	for (size_t i = 0; i < lf->ntails; i++)
 		if (lf->tails[i]->tail != NULL) {
 			lf->open_closes++;
@@ -227,6 +333,7 @@ static void logfile_destroy(struct log_input *in)
 		free(lf->tails[i]->error);
 		free(lf->tails[i]);
 	}
+	free(lf->tails);
 	free(lf->path);
 	free(lf);
 	in->data = NULL;

@@ -64,6 +64,19 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
 	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
 }
 
+void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
+{
+	struct logs_source *ls = in->owner;
+	memset(prm, 0, sizeof(*prm));
+	prm->lc = ls->lc;
+	logstore_limits(ls->store, &prm->max_lines, &prm->max_groups, &prm->max_line_bytes);
+}
+
+void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b)
+{
+	logstore_merge(in->owner->store, label, b);
+}
+
 unsigned loginput_label(struct log_input *in, const char *name)
 {
 	return logstore_add_source(in->owner->store, name);

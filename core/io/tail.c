@@ -6,7 +6,10 @@
  * the rename are not lost) and the new file is read from its start; a size
  * below the offset means it was truncated in place (copytruncate), so reading
  * restarts at 0. uv_fs_event on the open file only makes growth visible sooner;
- * the timer alone is enough where inotify does not work (NFS, overlay quirks). */
+ * the timer alone is enough where inotify does not work (NFS, overlay quirks).
+ * A large unread stretch that starts at a line boundary may be handed to the
+ * owner's backlog hook (read on the thread pool); the tail pauses until
+ * tail_resume gives the offset after the last line read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@ struct tail {
 	bool ready_sent;
 	bool closing;
 	bool event_active;
+	bool paused; /* the owner reads a backlog */
 	char *error;
 	struct linebuf lb;
 	char *buf;
@@ -112,8 +116,17 @@ static void tail_more_cb(uv_idle_t *h);
 /* Reads what is there now, a slice per loop pass. */
 static void tail_pump(struct tail *t)
 {
-	if (t->fd < 0 || t->closing)
+	if (t->fd < 0 || t->closing || t->paused)
 		return;
+	if (t->cb.backlog != NULL && t->lb.len == 0 && !t->lb.discarding) {
+		struct stat st;
+		if (fstat(t->fd, &st) == 0 && st.st_size - t->offset >= TAIL_BACKLOG_MIN &&
+		    t->cb.backlog(t->ctx, t->fd, (int64_t)t->offset, (int64_t)st.st_size)) {
+			t->paused = true;
+			uv_idle_stop(&t->more);
+			return;
+		}
+	}
 	if (tail_read(t, TAIL_SLICE)) {
 		uv_idle_stop(&t->more);
 		tail_ready(t);
@@ -231,9 +244,19 @@ static bool tail_open(struct tail *t)
 	return true;
 }
 
+void tail_resume(struct tail *t, int64_t end)
+{
+	if (!t->paused || t->closing)
+		return;
+	t->paused = false;
+	t->offset = (off_t)end;
+	/* A full check: the file may have been truncated or replaced meanwhile. */
+	tail_check(t);
+}
+
 static void tail_check(struct tail *t)
 {
-	if (t->closing)
+	if (t->closing || t->paused)
 		return;
 	struct stat st;
 	int rc = stat(t->path, &st);

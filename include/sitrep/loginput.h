@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "sitrep/config.h"
+#include "sitrep/logs.h"
 
 struct log_input;
 struct logs_source;
@@ -48,6 +49,10 @@ struct log_input {
  * line or now. sev < 0: classify by the pane's patterns. */
 void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
                    size_t len, bool cut);
+/* A backlog read on the thread pool (logscan): its parameters for this pane
+ * (patterns, store limits), and its parts added in file order. */
+void loginput_scan_params(struct log_input *in, struct logscan_params *prm);
+void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b);
 /* Registers another label (a file matched by a glob); returns its index. */
 unsigned loginput_label(struct log_input *in, const char *name);
 /* Sets (or with NULL clears) the input's trouble. */

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 enum log_sev { LOG_SEV_INFO, LOG_SEV_WARN, LOG_SEV_ERROR };
 
 /* "info", "warn", "error". */
@@ -43,6 +45,14 @@ enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len
  * its severity and returns true. Strings (error, warning, ...) and numbers
  * (syslog 0..7, bunyan/pino 10..60) are understood. */
 bool logclass_json_level(const char *line, size_t len, enum log_sev *sev);
+/* Per-thread match state: logclass_classify_r may run on several threads at
+ * once with one logclass, each thread with its own logclass_match (the
+ * patterns are shared read-only). Free with logclass_match_free. */
+struct logclass_match;
+struct logclass_match *logclass_match_new(const struct logclass *lc);
+void logclass_match_free(struct logclass_match *m);
+enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_match *m, const char *line,
+                                 size_t len);
 
 /* ---- fingerprint: masked message and its hash (core/fingerprint.c) ---- */
 
@@ -147,6 +157,71 @@ bool logstore_group_is_new(const struct logstore *st, const struct log_group *g)
 size_t logstore_take_new_groups(struct logstore *st, uint64_t *hashes, size_t cap);
 /* The live group with that hash, or NULL (evicted). */
 const struct log_group *logstore_group_by_hash(const struct logstore *st, uint64_t hash);
+
+/* The sanitized text of a raw line as the store keeps it, at most
+ * max_line_bytes plus the cut mark; *cut is set when the text was cut (or cut
+ * already says the line was). Caller frees. */
+char *logstore_text(size_t max_line_bytes, const char *raw, size_t len, bool cut, bool *cut_out);
+void logstore_limits(const struct logstore *st, size_t *max_lines, size_t *max_groups,
+                     size_t *max_line_bytes);
+
+/* ---- logscan: a big backlog read on the thread pool (kinds/logs/logscan.c) ---- */
+
+#define LOGSTORE_BUCKETS 60
+
+/* A part of a scanned backlog, merged into a store by logstore_merge. */
+struct logbatch_group {
+	uint64_t hash;
+	char *fingerprint; /* sanitized once the part is finished, owned */
+	char *sample;      /* the group's most recent line, sanitized, owned */
+	uint64_t count;
+	int64_t first_ms, last_ms;
+	uint8_t sev;
+	/* private to logscan */
+	uint64_t seen;
+	size_t sample_len, sample_cap, fp_cap;
+	struct logbatch_group *chain;
+};
+
+struct logbatch {
+	uint64_t lines_total, errors, warnings, cut, groups_evicted;
+	int64_t sec_key[LOGSTORE_BUCKETS], min_key[LOGSTORE_BUCKETS];
+	uint32_t sec_count[LOGSTORE_BUCKETS], min_count[LOGSTORE_BUCKETS];
+	struct logbatch_group *groups; /* oldest (least recently seen) first */
+	size_t ngroups;
+	struct log_line *lines; /* lines to keep, in file order (text owned) */
+	size_t nlines;
+};
+/* Frees what a batch holds (what logstore_merge took is NULL already). */
+void logbatch_clear(struct logbatch *b);
+
+/* Adds a part: counts, error rate, groups (new error groups go on the fresh
+ * list) and lines (label: the source index of them all). Takes the strings it
+ * keeps, leaving NULL behind. */
+void logstore_merge(struct logstore *st, unsigned label, struct logbatch *b);
+
+struct logscan_params {
+	const struct logclass *lc; /* shared read-only with the pool's threads */
+	size_t max_lines, max_groups, max_line_bytes;
+	size_t chunk_bytes; /* 0: by size, 1..16 MiB */
+};
+
+/* Called on the loop with the parts in file order (free them with nothing:
+ * logscan does, after the call) and the offset just after the last complete
+ * line, where following resumes. */
+typedef void (*logscan_done_fn)(void *ctx, struct logbatch *const *parts, size_t n, int64_t end);
+struct logscan;
+/* Scans the complete lines of [from, to) of fd (dup'ed; from is a line start)
+ * on the thread pool. NULL when fd cannot be duplicated. */
+struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                              int64_t to, logscan_done_fn cb, void *ctx);
+/* The callback will not run; the scan frees itself once the pool let go. */
+void logscan_cancel(struct logscan *s);
+/* The same on this thread: fills out (room for (to - from) / chunk + 2 parts,
+ * each allocated, free with logbatch_clear and free) and returns their
+ * number. */
+size_t logscan_run(const struct logscan_params *prm, int fd, int64_t from, int64_t to, struct logbatch **out,
+                   int64_t *end);
 
 /* ---- environment probes for the built-in default config ---- */
 

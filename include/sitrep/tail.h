@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -33,7 +34,16 @@ struct tail_callbacks {
 	void (*state)(void *ctx, const char *error);
 	/* Once: the initial read reached the end of the file, or opening failed. */
 	void (*ready)(void *ctx);
+	/* Optional: at least TAIL_BACKLOG_MIN bytes [from, to) wait to be read
+	 * and from is a line start (a file read from its start, a large tail, a
+	 * burst). Returning true takes them over: the owner reads the complete
+	 * lines itself (on the thread pool), the tail neither reads nor checks
+	 * the path meanwhile, and tail_resume continues after them. fd stays the
+	 * tail's: dup it to keep it. */
+	bool (*backlog)(void *ctx, int fd, int64_t from, int64_t to);
 };
+
+#define TAIL_BACKLOG_MIN (8 * 1024 * 1024)
 
 #define TAIL_DEFAULT_BYTES (64 * 1024)
 
@@ -45,5 +55,8 @@ int tail_start(struct tail *t);
 /* Closes the handles and frees the tail; closed (may be NULL) runs after. */
 void tail_close(struct tail *t, void (*closed)(void *ctx));
 const char *tail_path(const struct tail *t);
+/* After a backlog: following continues at end (just after the last line the
+ * owner read). */
+void tail_resume(struct tail *t, int64_t end);
 
 #endif

@@ -5,7 +5,13 @@
  * whose first hit is a warning is scanned again for a later error, because an
  * error anywhere in a line outranks a warning. Lines that are JSON objects
  * carrying a level field are judged by that field alone: "level":"info" with
- * the word "error" in its message is not an error. */
+ * the word "error" in its message is not an error.
+ *
+ * With the default patterns a line is first checked for any of the literals
+ * every match must contain ("erro", "pani", "warn", ...; four bytes each,
+ * compared with ASCII case folded): most lines hold none and never reach
+ * PCRE2. The list must change with logclass_default_error/_warn. The compiled patterns are shared read-only,
+ * so several threads may classify at once, each with its own struct logclass_match. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
@@ -26,12 +32,117 @@ const char logclass_default_error[] =
     "HTTP/[0-9.]+\" 5[0-9][0-9] ";
 const char logclass_default_warn[] = "\\bwarn(?:ing)?s?\\b";
 
-struct logclass {
-	pcre2_code *both;  /* (E)|(W) */
-	pcre2_code *error; /* E alone, for the rescan after a warning hit */
-	pcre2_match_data *md;
-	uint32_t warn_group; /* capture number of the W group in both */
+/* Four bytes out of each alternative of the default patterns, one of which
+ * every match contains, chosen to be rare in ordinary lines ("http" would be
+ * in every access-log line, "out " in every "timed out"). logclass_maybe
+ * looks for a pair of bytes out of each: keep the two lists in step. */
+static const char logclass_grams[][5] = {
+    "erro", "emer", "fata",  "pani",  "crit",  "ceba",  "segf",  "segm",  "dump",  "oom-",  "f me",  "xcep",
+    "[ale", "warn", "\" 50", "\" 51", "\" 52", "\" 53", "\" 54", "\" 55", "\" 56", "\" 57", "\" 58", "\" 59",
 };
+
+#define LOGCLASS_HASH_BITS 16
+
+struct logclass {
+	pcre2_code *both;           /* (E)|(W) */
+	pcre2_code *error;          /* E alone, for the rescan after a warning hit */
+	struct logclass_match *own; /* for logclass_classify */
+	uint32_t warn_group;        /* capture number of the W group in both */
+	bool prefilter;             /* the default patterns: the literal check applies */
+	uint32_t grams[ARRAY_LEN(logclass_grams)];
+	uint8_t bits[(1u << LOGCLASS_HASH_BITS) / 8];
+};
+
+struct logclass_match {
+	pcre2_match_data *md;
+};
+
+static inline uint32_t logclass_load4(const char *p)
+{
+	uint32_t w;
+	memcpy(&w, p, 4);
+	/* Folds ASCII letters to lower case; other bytes change too, the same way
+	 * on both sides, so the check never misses a literal. */
+	return w | 0x20202020u;
+}
+
+static inline uint32_t logclass_hash(uint32_t w)
+{
+	return (w * 0x9E3779B1u) >> (32 - LOGCLASS_HASH_BITS);
+}
+
+static void logclass_prefilter_init(struct logclass *lc)
+{
+	lc->prefilter = true;
+	for (size_t i = 0; i < ARRAY_LEN(logclass_grams); i++) {
+		lc->grams[i] = logclass_load4(logclass_grams[i]);
+		uint32_t h = logclass_hash(lc->grams[i]);
+		lc->bits[h >> 3] |= (uint8_t)(1u << (h & 7));
+	}
+}
+
+typedef unsigned char logclass_v16 __attribute__((vector_size(16)));
+
+static inline logclass_v16 logclass_loadv(const char *p)
+{
+	logclass_v16 v;
+	memcpy(&v, p, 16);
+	return v | 0x20;
+}
+
+/* One of the grams at p, p-1 or p-2 (within the line). */
+static bool logclass_gram_near(const struct logclass *lc, const char *line, const char *end, const char *p)
+{
+	for (int d = 0; d < 3; d++) {
+		const char *q = p - d;
+		if (q < line || q + 4 > end)
+			continue;
+		uint32_t w = logclass_load4(q);
+		uint32_t h = logclass_hash(w);
+		if (!(lc->bits[h >> 3] & (1u << (h & 7))))
+			continue;
+		for (size_t i = 0; i < ARRAY_LEN(logclass_grams); i++)
+			if (lc->grams[i] == w)
+				return true;
+	}
+	return false;
+}
+
+/* True when the line may hold a match (contains one of the grams). Sixteen
+ * positions at a time look for a pair of bytes out of each gram (rare pairs
+ * where the gram has one: "rr" of "erro", "gf" of "segf"; the gram then
+ * starts 0 to 2 bytes before the pair), and only where one is found are the
+ * grams compared. The vector code is GCC's generic vectors (SSE2 on x86-64,
+ * NEON on arm64). */
+static bool logclass_maybe(const struct logclass *lc, const char *line, size_t len)
+{
+	if (len < 4)
+		return false;
+	const char *end = line + len, *p = line;
+	for (; p + 17 <= end; p += 16) {
+		logclass_v16 a = logclass_loadv(p), b = logclass_loadv(p + 1);
+		logclass_v16 m = ((a == 'r') & (b == 'r')) | ((a == 'e') & ((b == 'm') | (b == 'b'))) |
+		                 ((a == 'f') & ((b == 'a') | (b == ' '))) | ((a == 'p') & (b == 'a')) |
+		                 ((a == 'c') & (b == 'r')) | ((a == 'g') & ((b == 'f') | (b == 'm'))) |
+		                 ((a == 'd') & (b == 'u')) | ((a == 'm') & (b == '-')) |
+		                 ((a == 'x') & (b == 'c')) | ((a == '{') & (b == 'a')) |
+		                 ((a == 'w') & (b == 'a')) | ((a == ' ') & (b == '5'));
+		uint64_t lo, hi;
+		memcpy(&lo, &m, 8);
+		memcpy(&hi, (const char *)&m + 8, 8);
+		if ((lo | hi) == 0)
+			continue;
+		for (int k = 0; k < 16; k++)
+			if (m[k] != 0 && logclass_gram_near(lc, line, end, p + k))
+				return true;
+	}
+	/* The last bytes one by one (the grams that started in the last block
+	 * before its pair could be seen are covered by starting 2 back). */
+	for (const char *q = p - 2 > line ? p - 2 : line; q + 4 <= end; q++)
+		if (logclass_gram_near(lc, line, end, q))
+			return true;
+	return false;
+}
 
 const char *log_sev_name(enum log_sev sev)
 {
@@ -115,15 +226,32 @@ struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
 	uint32_t ecaps = 0;
 	pcre2_pattern_info(lc->error, PCRE2_INFO_CAPTURECOUNT, &ecaps);
 	lc->warn_group = ecaps + 2;
-	lc->md = pcre2_match_data_create_from_pattern(lc->both, NULL);
+	if (nerror == 0 && nwarn == 0)
+		logclass_prefilter_init(lc);
+	lc->own = logclass_match_new(lc);
 	return lc;
+}
+
+struct logclass_match *logclass_match_new(const struct logclass *lc)
+{
+	struct logclass_match *m = xcalloc(1, sizeof(*m));
+	m->md = pcre2_match_data_create_from_pattern(lc->both, NULL);
+	return m;
+}
+
+void logclass_match_free(struct logclass_match *m)
+{
+	if (m == NULL)
+		return;
+	pcre2_match_data_free(m->md);
+	free(m);
 }
 
 void logclass_free(struct logclass *lc)
 {
 	if (lc == NULL)
 		return;
-	pcre2_match_data_free(lc->md);
+	logclass_match_free(lc->own);
 	pcre2_code_free(lc->both);
 	pcre2_code_free(lc->error);
 	free(lc);
@@ -139,22 +267,35 @@ static int logclass_match(pcre2_code *re, const char *s, size_t len, size_t star
 	return rc;
 }
 
-enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len)
+enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_match *m, const char *line,
+                                 size_t len)
 {
 	enum log_sev sev;
-	if (logclass_json_level(line, len, &sev))
-		return sev;
-	int rc = logclass_match(lc->both, line, len, 0, lc->md);
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	if (i < len && line[i] == '{') {
+		if (logclass_json_level(line, len, &sev))
+			return sev;
+	} else if (lc->prefilter && !logclass_maybe(lc, line, len)) {
+		return LOG_SEV_INFO;
+	}
+	int rc = logclass_match(lc->both, line, len, 0, m->md);
 	if (rc <= 0)
 		return LOG_SEV_INFO;
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(lc->md);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	if ((uint32_t)rc <= lc->warn_group || ov[2 * lc->warn_group] == PCRE2_UNSET)
 		return LOG_SEV_ERROR;
 	/* The first hit was a warning: an error later on the line wins. */
 	size_t from = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-	if (from < len && logclass_match(lc->error, line, len, from, lc->md) > 0)
+	if (from < len && logclass_match(lc->error, line, len, from, m->md) > 0)
 		return LOG_SEV_ERROR;
 	return LOG_SEV_WARN;
+}
+
+enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len)
+{
+	return logclass_classify_r(lc, lc->own, line, len);
 }
 
 /* ---- JSON level field ---- */

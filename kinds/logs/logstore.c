@@ -9,7 +9,10 @@
  *
  * Views ask for lines in time order and groups by last-seen time; both orders
  * are computed lazily, once per change, because several sources may deliver
- * lines out of order (a tail read at start, a journal batch, a Loki poll). */
+ * lines out of order (a tail read at start, a journal batch, a Loki poll).
+ *
+ * A big backlog does not come line by line: logscan reads it on the thread
+ * pool and logstore_merge adds its parts (counts, groups, the kept lines). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +21,7 @@
 #include "sitrep/sanitize.h"
 #include "sitrep/util.h"
 
-#define LS_BUCKETS 60
+#define LS_BUCKETS LOGSTORE_BUCKETS
 
 struct logstore {
 	int refs;
@@ -87,8 +90,9 @@ const struct log_group *logstore_group_by_hash(const struct logstore *st, uint64
 
 static int64_t logstore_wall_ms(void)
 {
+	/* The coarse clock (a few ms) is read without a system call. */
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -203,35 +207,49 @@ static struct log_group *logstore_group_slot(struct logstore *st)
 	return g;
 }
 
+static struct log_group *logstore_find(struct logstore *st, uint64_t h)
+{
+	struct log_group *g = st->buckets[h & (st->nbuckets - 1)];
+	while (g != NULL && g->hash != h)
+		g = g->chain;
+	return g;
+}
+
+/* A new group (fingerprint: sanitized, taken), on the fresh list when an error. */
+static struct log_group *logstore_group_new(struct logstore *st, uint64_t h, char *fingerprint, int64_t t,
+                                            enum log_sev sev)
+{
+	struct log_group *g = logstore_group_slot(st);
+	g->hash = h;
+	g->fingerprint = fingerprint;
+	g->first_ms = g->last_ms = t;
+	if (sev == LOG_SEV_ERROR && st->nfresh < LOGSTORE_FRESH_MAX)
+		st->fresh[st->nfresh++] = h;
+	g->chain = st->buckets[h & (st->nbuckets - 1)];
+	st->buckets[h & (st->nbuckets - 1)] = g;
+	return g;
+}
+
 static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, enum log_sev sev,
                                const char *raw, size_t len, const char *text)
 {
 	char fp[512];
 	size_t fplen;
 	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
-	struct log_group *g = st->buckets[h & (st->nbuckets - 1)];
-	while (g != NULL && g->hash != h)
-		g = g->chain;
-	if (g == NULL) {
-		g = logstore_group_slot(st);
-		g->hash = h;
-		g->fingerprint = sanitize(fp, fplen, 0);
-		g->first_ms = g->last_ms = t;
-		if (sev == LOG_SEV_ERROR && st->nfresh < LOGSTORE_FRESH_MAX)
-			st->fresh[st->nfresh++] = h;
-		g->chain = st->buckets[h & (st->nbuckets - 1)];
-		st->buckets[h & (st->nbuckets - 1)] = g;
-	} else {
+	struct log_group *g = logstore_find(st, h);
+	if (g == NULL)
+		g = logstore_group_new(st, h, sanitize(fp, fplen, 0), t, sev);
+	else
 		logstore_unlink(st, g);
-	}
 	logstore_push_newest(st, g);
 	g->count++;
 	if (t < g->first_ms)
 		g->first_ms = t;
 	if (t >= g->last_ms || g->sample == NULL) {
 		g->last_ms = t > g->last_ms ? t : g->last_ms;
-		free(g->sample);
-		g->sample = xstrdup(text);
+		size_t n = strlen(text);
+		g->sample = xrealloc(g->sample, n + 1);
+		memcpy(g->sample, text, n + 1);
 		g->source = (uint16_t)source;
 	}
 	if (sev > g->sev)
@@ -282,43 +300,32 @@ void logstore_errors_history(const struct logstore *st, int64_t now_ms, double *
 
 /* ---- lines ---- */
 
-void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
-                     const char *raw, size_t len, bool cut)
+char *logstore_text(size_t max_line_bytes, const char *raw, size_t len, bool cut, bool *cut_out)
 {
-	int64_t now = logstore_wall_ms();
-	if (time_ms <= 0) {
-		time_ms = logtime_parse(raw, len, now);
-		/* A clock in the line far ahead of ours is not believed. */
-		if (time_ms <= 0 || time_ms > now + 86400000)
-			time_ms = now;
-	}
-	if (sev < 0)
-		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
-
-	char *text;
-	if (cut && len <= st->max_line_bytes) {
-		char *s = sanitize(raw, len, st->max_line_bytes);
-		text = xasprintf("%s%s", s, SANITIZE_CUT_MARK);
-		free(s);
-	} else {
-		text = sanitize(raw, len, st->max_line_bytes);
+	char *text = sanitize(raw, len, max_line_bytes);
+	size_t n = strlen(text);
+	if (cut && len <= max_line_bytes) {
+		size_t mark = sizeof(SANITIZE_CUT_MARK) - 1;
+		text = xrealloc(text, n + mark + 1);
+		memcpy(text + n, SANITIZE_CUT_MARK, mark + 1);
 	}
 	/* Escaping can grow a short line past the limit (binary bytes become
 	 * \xNN): sanitize cut it then, and only then is the text longer. */
-	cut = cut || len > st->max_line_bytes || strlen(text) > st->max_line_bytes;
+	*cut_out = cut || len > max_line_bytes || n > max_line_bytes;
+	return text;
+}
 
-	st->stats.lines++;
-	if (cut)
-		st->stats.cut++;
-	if (sev == LOG_SEV_ERROR) {
-		st->stats.errors++;
-		logstore_count_error(st, time_ms);
-	} else if (sev == LOG_SEV_WARN) {
-		st->stats.warnings++;
-	}
-	if (sev >= LOG_SEV_WARN)
-		logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
+void logstore_limits(const struct logstore *st, size_t *max_lines, size_t *max_groups, size_t *max_line_bytes)
+{
+	*max_lines = st->max_lines;
+	*max_groups = st->max_groups;
+	*max_line_bytes = st->max_line_bytes;
+}
 
+/* Appends a line (text owned) to the ring, dropping the oldest when full. */
+static void logstore_push_line(struct logstore *st, int64_t time_ms, unsigned source, int sev, char *text,
+                               size_t len, bool cut)
+{
 	struct log_line *l;
 	if (st->n == st->max_lines) {
 		l = &st->ring[st->head];
@@ -332,10 +339,100 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
 	l->time_ms = time_ms;
 	l->seq = st->seq++;
 	l->text = text;
-	l->len = (uint32_t)strlen(text);
+	l->len = (uint32_t)len;
 	l->source = (uint16_t)source;
 	l->sev = (uint8_t)sev;
 	l->cut = cut;
+}
+
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
+                     const char *raw, size_t len, bool cut)
+{
+	/* Classified first: the time is parsed from the line only when needed
+	 * (every stored line needs one, but the clock is read only without). */
+	if (sev < 0)
+		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
+	if (time_ms <= 0) {
+		int64_t now = logstore_wall_ms();
+		time_ms = logtime_parse(raw, len, now);
+		/* A clock in the line far ahead of ours is not believed. */
+		if (time_ms <= 0 || time_ms > now + 86400000)
+			time_ms = now;
+	}
+	char *text = logstore_text(st->max_line_bytes, raw, len, cut, &cut);
+
+	st->stats.lines++;
+	if (cut)
+		st->stats.cut++;
+	if (sev == LOG_SEV_ERROR) {
+		st->stats.errors++;
+		logstore_count_error(st, time_ms);
+	} else if (sev == LOG_SEV_WARN) {
+		st->stats.warnings++;
+	}
+	if (sev >= LOG_SEV_WARN)
+		logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
+	logstore_push_line(st, time_ms, source, sev, text, strlen(text), cut);
+	st->generation++;
+}
+
+/* The buckets of a part: per slot the newer second (minute) wins, equal ones add. */
+static void logstore_merge_buckets(int64_t *key, uint32_t *count, const int64_t *bkey, const uint32_t *bcount)
+{
+	for (size_t i = 0; i < LS_BUCKETS; i++) {
+		if (bkey[i] > key[i]) {
+			key[i] = bkey[i];
+			count[i] = bcount[i];
+		} else if (bkey[i] == key[i] && bkey[i] >= 0) {
+			count[i] += bcount[i];
+		}
+	}
+}
+
+void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
+{
+	st->stats.lines += b->lines_total;
+	st->stats.errors += b->errors;
+	st->stats.warnings += b->warnings;
+	st->stats.cut += b->cut;
+	st->stats.groups_evicted += b->groups_evicted;
+	/* Counted lines that are not among the kept ones were read and dropped. */
+	st->stats.lines_evicted += b->lines_total;
+	logstore_merge_buckets(st->sec_key, st->sec_count, b->sec_key, b->sec_count);
+	logstore_merge_buckets(st->min_key, st->min_count, b->min_key, b->min_count);
+	for (size_t i = 0; i < b->ngroups; i++) {
+		struct logbatch_group *bg = &b->groups[i];
+		struct log_group *g = logstore_find(st, bg->hash);
+		if (g == NULL) {
+			g = logstore_group_new(st, bg->hash, bg->fingerprint, bg->first_ms,
+			                       (enum log_sev)bg->sev);
+			bg->fingerprint = NULL;
+		} else {
+			logstore_unlink(st, g);
+		}
+		logstore_push_newest(st, g);
+		g->count += bg->count;
+		if (bg->first_ms < g->first_ms)
+			g->first_ms = bg->first_ms;
+		if (bg->last_ms >= g->last_ms || g->sample == NULL) {
+			g->last_ms = bg->last_ms > g->last_ms ? bg->last_ms : g->last_ms;
+			free(g->sample);
+			g->sample = bg->sample;
+			bg->sample = NULL;
+			g->source = (uint16_t)source;
+		}
+		if (bg->sev > g->sev)
+			g->sev = bg->sev;
+	}
+	/* Kept lines were not counted as lines of this part: they were counted
+	 * by the chunks, which called them dropped; they are not. */
+	for (size_t i = 0; i < b->nlines; i++) {
+		struct log_line *l = &b->lines[i];
+		if (st->stats.lines_evicted > 0)
+			st->stats.lines_evicted--;
+		logstore_push_line(st, l->time_ms, source, l->sev, l->text, l->len, l->cut);
+		l->text = NULL;
+	}
 	st->generation++;
 }
 

@@ -4,7 +4,9 @@
  * stamping them with "now" would make every old error look like it began this
  * second, so the common formats are parsed. Local-time conversion (mktime) is
  * slow, so the epoch of the last local hour is cached: consecutive lines almost
- * always share it. */
+ * always share it. Times with a zone are converted with integer arithmetic
+ * (days from the civil date), not timegm. The caches are per thread: the
+ * backlog of a big file is scanned on the thread pool. */
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -38,8 +40,8 @@ static int lt_month(const char *p, const char *end)
 /* Epoch seconds of a local time, caching the hour. */
 static int64_t lt_local(int year, int mon, int day, int hour, int min, int sec)
 {
-	static int c_year = -1, c_mon, c_day, c_hour;
-	static int64_t c_base;
+	static _Thread_local int c_year = -1, c_mon, c_day, c_hour;
+	static _Thread_local int64_t c_base;
 	if (year != c_year || mon != c_mon || day != c_day || hour != c_hour) {
 		struct tm tm = {
 		    .tm_year = year - 1900, .tm_mon = mon, .tm_mday = day, .tm_hour = hour, .tm_isdst = -1};
@@ -55,15 +57,19 @@ static int64_t lt_local(int year, int mon, int day, int hour, int min, int sec)
 	return c_base + min * 60 + sec;
 }
 
+/* Epoch seconds of a UTC time (mon 0..11); days from the proleptic Gregorian
+ * date, as timegm computes them, normalising a day past the month's end. */
 static int64_t lt_utc(int year, int mon, int day, int hour, int min, int sec)
 {
-	struct tm tm = {.tm_year = year - 1900,
-	                .tm_mon = mon,
-	                .tm_mday = day,
-	                .tm_hour = hour,
-	                .tm_min = min,
-	                .tm_sec = sec};
-	return (int64_t)timegm(&tm);
+	int64_t y = year, m = mon + 1;
+	if (m <= 2)
+		y--;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	return days * 86400 + hour * 3600 + min * 60 + sec;
 }
 
 /* HH:MM:SS at p; fraction as milliseconds into *ms; returns bytes used or 0. */
@@ -147,12 +153,19 @@ static int64_t lt_syslog(const char *p, const char *end, int64_t now_ms)
 	if (lt_clock(q + 3, end, &h, &mi, &s, &ms) == 0)
 		return 0;
 	time_t now = (time_t)(now_ms / 1000);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	int64_t t = lt_local(tm.tm_year + 1900, mo, d, h, mi, s);
+	/* The current year, looked up once an hour. */
+	static _Thread_local int64_t c_hour = -1;
+	static _Thread_local int c_year;
+	if (now / 3600 != c_hour) {
+		struct tm tm;
+		localtime_r(&now, &tm);
+		c_hour = now / 3600;
+		c_year = tm.tm_year + 1900;
+	}
+	int64_t t = lt_local(c_year, mo, d, h, mi, s);
 	/* December lines read in January belong to last year. */
 	if (t > (int64_t)now + 86400)
-		t = lt_local(tm.tm_year + 1900 - 1, mo, d, h, mi, s);
+		t = lt_local(c_year - 1, mo, d, h, mi, s);
 	return t < 0 ? 0 : t * 1000 + ms;
 }
 

@@ -1,0 +1,640 @@
+/* logscan: reads a big backlog of a log file (a file read from its start, a
+ * large tail, a burst far ahead of the reader) on the libuv thread pool.
+ *
+ * The byte range is cut into chunks; each chunk takes the lines that start
+ * inside it (a line crossing the cut belongs to the chunk it starts in), so
+ * the chunks need no coordination and every line is seen exactly once. A
+ * chunk does only what a line's fate needs: it counts the line and remembers
+ * where it starts, classifies it (most lines are dismissed by the literal
+ * check in logclass without PCRE2), and only for a warning or an error parses
+ * the time (cached per thread), fingerprints it and counts it into the
+ * chunk's groups. Nothing is allocated per line. When every chunk is done the
+ * lines the store will keep (the last max_lines of the whole range) are known;
+ * one last job reads just those again and sanitizes them. The loop thread only
+ * merges the parts, in file order, into the store (logstore_merge).
+ *
+ * Lines end at '\n'; a '\r' before it is dropped as linebuf does. A line is
+ * classified whole up to LOGSCAN_LINE_MAX bytes (the follow path cuts at
+ * linebuf's 1 MiB), so the counts agree with grep on long lines too. An
+ * unfinished last line (no '\n' before the end of the range) is left to the
+ * follower: the scan reports where its last complete line ended. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sitrep/logs.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/util.h"
+
+#define LOGSCAN_BUF       (4u * 1024 * 1024)
+#define LOGSCAN_LINE_MAX  (16u * 1024 * 1024)
+#define LOGSCAN_CHUNK     (16u * 1024 * 1024)
+#define LOGSCAN_CHUNK_MIN (1u * 1024 * 1024)
+
+/* ---- one part: the result of a chunk, or the kept lines ---- */
+
+struct logscan_part {
+	struct logbatch b;
+	/* private: group table, and the start offsets of the chunk's last lines */
+	struct logbatch_group **buckets;
+	size_t nbuckets, gcap;
+	uint64_t seen;
+	int64_t *ring;
+	size_t ring_cap, ring_n, ring_head;
+	int64_t first_line, end; /* offsets; end -1: no complete line */
+};
+
+static void logscan_part_init(struct logscan_part *p, const struct logscan_params *prm)
+{
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < LOGSTORE_BUCKETS; i++)
+		p->b.sec_key[i] = p->b.min_key[i] = -1;
+	p->nbuckets = 64;
+	while (p->nbuckets < 2 * prm->max_groups && p->nbuckets < 65536)
+		p->nbuckets <<= 1;
+	p->first_line = p->end = -1;
+}
+
+void logbatch_clear(struct logbatch *b)
+{
+	for (size_t i = 0; i < b->ngroups; i++) {
+		free(b->groups[i].fingerprint);
+		free(b->groups[i].sample);
+	}
+	free(b->groups);
+	for (size_t i = 0; i < b->nlines; i++)
+		free(b->lines[i].text);
+	free(b->lines);
+	memset(b, 0, sizeof(*b));
+}
+
+static void logscan_part_free(struct logscan_part *p)
+{
+	if (p == NULL)
+		return;
+	logbatch_clear(&p->b);
+	free(p->buckets);
+	free(p->ring);
+	free(p);
+}
+
+static void logscan_ring_push(struct logscan_part *p, size_t max, int64_t off)
+{
+	if (p->ring_n < max && p->ring_n == p->ring_cap) {
+		/* Grows while not full, so a small chunk costs little. The ring is
+		 * linear until it is full (head stays 0). */
+		p->ring_cap = p->ring_cap ? p->ring_cap * 2 : 1024;
+		if (p->ring_cap > max)
+			p->ring_cap = max;
+		p->ring = xrealloc(p->ring, p->ring_cap * sizeof(*p->ring));
+	}
+	if (p->ring_n < max) {
+		p->ring[p->ring_n++] = off;
+	} else {
+		p->ring[p->ring_head] = off;
+		p->ring_head = (p->ring_head + 1) % max;
+	}
+}
+
+/* Start offset of the k-th last line of the chunk (k = 1: the last). */
+static int64_t logscan_ring_back(const struct logscan_part *p, size_t k)
+{
+	size_t n = p->ring_n;
+	return p->ring[(p->ring_head + n - k) % n];
+}
+
+static void logscan_count_error(struct logbatch *b, int64_t t)
+{
+	int64_t sec = t / 1000, min = t / 60000;
+	size_t si = (size_t)(sec % LOGSTORE_BUCKETS), mi = (size_t)(min % LOGSTORE_BUCKETS);
+	if (b->sec_key[si] < sec) {
+		b->sec_key[si] = sec;
+		b->sec_count[si] = 0;
+	}
+	if (b->sec_key[si] == sec)
+		b->sec_count[si]++;
+	if (b->min_key[mi] < min) {
+		b->min_key[mi] = min;
+		b->min_count[mi] = 0;
+	}
+	if (b->min_key[mi] == min)
+		b->min_count[mi]++;
+}
+
+/* A copy of at most cap + 8 bytes of raw into *dst (grown as needed): enough
+ * for the sanitizer to produce the same text (and cut mark) as from the whole
+ * line, since every input byte becomes at least one output byte. */
+static void logscan_keep_raw(char **dst, size_t *dlen, size_t *dcap, const char *raw, size_t len, size_t cap)
+{
+	if (len > cap + 8)
+		len = cap + 8;
+	if (len + 1 > *dcap) {
+		*dcap = len + 1;
+		*dst = xrealloc(*dst, *dcap);
+	}
+	memcpy(*dst, raw, len);
+	(*dst)[len] = '\0';
+	*dlen = len;
+}
+
+static struct logbatch_group *logscan_group_slot(struct logscan_part *p, size_t max_groups)
+{
+	struct logbatch *b = &p->b;
+	if (b->ngroups < max_groups) {
+		if (b->ngroups == p->gcap) {
+			p->gcap = p->gcap ? p->gcap * 2 : 16;
+			if (p->gcap > max_groups)
+				p->gcap = max_groups;
+			struct logbatch_group *old = b->groups;
+			b->groups = xrealloc(b->groups, p->gcap * sizeof(*b->groups));
+			if (old != b->groups) {
+				/* Chains point into the array: rebuild them. */
+				memset(p->buckets, 0, p->nbuckets * sizeof(*p->buckets));
+				for (size_t i = 0; i < b->ngroups; i++) {
+					struct logbatch_group *g = &b->groups[i];
+					size_t k = g->hash & (p->nbuckets - 1);
+					g->chain = p->buckets[k];
+					p->buckets[k] = g;
+				}
+			}
+		}
+		struct logbatch_group *g = &b->groups[b->ngroups++];
+		memset(g, 0, sizeof(*g));
+		return g;
+	}
+	/* Full: the least recently seen group gives way, as in the store. */
+	struct logbatch_group *g = &b->groups[0];
+	for (size_t i = 1; i < b->ngroups; i++)
+		if (b->groups[i].seen < g->seen)
+			g = &b->groups[i];
+	struct logbatch_group **pp = &p->buckets[g->hash & (p->nbuckets - 1)];
+	while (*pp != g)
+		pp = &(*pp)->chain;
+	*pp = g->chain;
+	b->groups_evicted++;
+	char *fp = g->fingerprint, *sample = g->sample;
+	size_t fcap = g->fp_cap, scap = g->sample_cap;
+	memset(g, 0, sizeof(*g));
+	g->fingerprint = fp;
+	g->fp_cap = fcap;
+	g->sample = sample;
+	g->sample_cap = scap;
+	return g;
+}
+
+static void logscan_group_add(struct logscan_part *p, const struct logscan_params *prm, int64_t t,
+                              enum log_sev sev, const char *raw, size_t len)
+{
+	char fp[512];
+	size_t fplen;
+	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
+	if (p->buckets == NULL)
+		p->buckets = xcalloc(p->nbuckets, sizeof(*p->buckets));
+	struct logbatch_group *g = p->buckets[h & (p->nbuckets - 1)];
+	while (g != NULL && g->hash != h)
+		g = g->chain;
+	if (g == NULL) {
+		g = logscan_group_slot(p, prm->max_groups);
+		g->hash = h;
+		size_t flen = 0;
+		logscan_keep_raw(&g->fingerprint, &flen, &g->fp_cap, fp, fplen, sizeof(fp));
+		g->first_ms = g->last_ms = t;
+		size_t k = h & (p->nbuckets - 1);
+		g->chain = p->buckets[k];
+		p->buckets[k] = g;
+	}
+	g->seen = ++p->seen;
+	g->count++;
+	if (t < g->first_ms)
+		g->first_ms = t;
+	if (t >= g->last_ms || g->sample == NULL || g->sample_len == 0) {
+		g->last_ms = t > g->last_ms ? t : g->last_ms;
+		logscan_keep_raw(&g->sample, &g->sample_len, &g->sample_cap, raw, len, prm->max_line_bytes);
+	}
+	if (sev > g->sev)
+		g->sev = (uint8_t)sev;
+}
+
+/* The time of a line: the one written in it, else now. */
+static int64_t logscan_time(const char *raw, size_t len, int64_t now)
+{
+	int64_t t = logtime_parse(raw, len, now);
+	/* A clock in the line far ahead of ours is not believed. */
+	return t <= 0 || t > now + 86400000 ? now : t;
+}
+
+/* ---- reading lines ---- */
+
+enum logscan_mode { LOGSCAN_COUNT, LOGSCAN_KEEP };
+
+struct logscan_ctx {
+	const struct logscan_params *prm;
+	struct logclass_match *m;
+	struct logscan_part *p;
+	enum logscan_mode mode;
+	int64_t now;
+	size_t lines_cap;
+	const volatile int *cancel;
+};
+
+static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64_t off)
+{
+	struct logscan_part *p = c->p;
+	const struct logscan_params *prm = c->prm;
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
+	enum log_sev sev = logclass_classify_r(prm->lc, c->m, s, len);
+	if (c->mode == LOGSCAN_KEEP) {
+		struct logbatch *b = &p->b;
+		if (b->nlines == c->lines_cap) {
+			c->lines_cap = c->lines_cap ? c->lines_cap * 2 : 256;
+			b->lines = xrealloc(b->lines, c->lines_cap * sizeof(*b->lines));
+		}
+		struct log_line *l = &b->lines[b->nlines++];
+		memset(l, 0, sizeof(*l));
+		l->time_ms = logscan_time(s, len, c->now);
+		l->sev = (uint8_t)sev;
+		l->text = logstore_text(prm->max_line_bytes, s, len, false, &l->cut);
+		l->len = (uint32_t)strlen(l->text);
+		return;
+	}
+	logscan_ring_push(p, prm->max_lines, off);
+	if (p->first_line < 0)
+		p->first_line = off;
+	struct logbatch *b = &p->b;
+	b->lines_total++;
+	if (len > prm->max_line_bytes)
+		b->cut++;
+	if (sev == LOG_SEV_INFO)
+		return;
+	int64_t t = logscan_time(s, len, c->now);
+	if (sev == LOG_SEV_ERROR) {
+		b->errors++;
+		logscan_count_error(b, t);
+	} else {
+		b->warnings++;
+	}
+	logscan_group_add(p, prm, t, sev, s, len);
+}
+
+/* Offset just after the first '\n' at or after pos, or limit. */
+static int64_t logscan_next_start(int fd, int64_t pos, int64_t limit, char *buf, size_t cap)
+{
+	while (pos < limit) {
+		size_t want = limit - pos < (int64_t)cap ? (size_t)(limit - pos) : cap;
+		ssize_t n = pread(fd, buf, want, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return limit;
+		const char *nl = memchr(buf, '\n', (size_t)n);
+		if (nl != NULL)
+			return pos + (nl - buf) + 1;
+		pos += n;
+	}
+	return limit;
+}
+
+/* Every complete line that starts in [a, b) and ends before limit; when
+ * skip_first, a is not known to be a line start and the partial line there
+ * belongs to the previous chunk. */
+static void logscan_read(struct logscan_ctx *c, int fd, int64_t a, int64_t b, int64_t limit, bool skip_first)
+{
+	size_t cap = LOGSCAN_BUF;
+	char *buf = xmalloc(cap);
+	int64_t base = a;
+	if (skip_first)
+		base = logscan_next_start(fd, a - 1, limit, buf, cap);
+	size_t len = 0;
+	bool eof = false;
+	while (base < b && !eof && !*c->cancel) {
+		size_t want = cap - len;
+		if ((int64_t)want > limit - (base + (int64_t)len))
+			want = (size_t)(limit - (base + (int64_t)len));
+		ssize_t n = want > 0 ? pread(fd, buf + len, want, base + (int64_t)len) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			eof = true;
+		else
+			len += (size_t)n;
+		char *p = buf, *end = buf + len, *nl;
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			int64_t off = base + (p - buf);
+			if (off >= b) {
+				eof = true;
+				break;
+			}
+			logscan_line(c, p, (size_t)(nl - p), off);
+			p = nl + 1;
+			c->p->end = base + (p - buf);
+		}
+		size_t rest = (size_t)(end - p);
+		if (p == buf && len == cap && !eof) {
+			if (cap < LOGSCAN_LINE_MAX) {
+				cap *= 2;
+				buf = xrealloc(buf, cap);
+				continue;
+			}
+			/* A line longer than LOGSCAN_LINE_MAX: classified by its first
+			 * bytes, counted once its end is found. */
+			char skip[65536];
+			int64_t next = logscan_next_start(fd, base + (int64_t)len, limit, skip, sizeof(skip));
+			if (next >= limit && (next == base + (int64_t)len ||
+			                      pread(fd, skip, 1, next - 1) != 1 || skip[0] != '\n'))
+				break;
+			logscan_line(c, buf, len, base);
+			c->p->end = next;
+			base = next;
+			len = 0;
+			continue;
+		}
+		memmove(buf, p, rest);
+		base += p - buf;
+		len = rest;
+	}
+	free(buf);
+}
+
+static int64_t logscan_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void logscan_part_finish(struct logscan_part *p, const struct logscan_params *prm)
+{
+	/* Groups oldest first, so merging keeps the store's recency order;
+	 * fingerprint and sample sanitized here, off the loop. */
+	struct logbatch *b = &p->b;
+	for (size_t i = 1; i < b->ngroups; i++) {
+		struct logbatch_group g = b->groups[i];
+		size_t k = i;
+		while (k > 0 && b->groups[k - 1].seen > g.seen) {
+			b->groups[k] = b->groups[k - 1];
+			k--;
+		}
+		b->groups[k] = g;
+	}
+	for (size_t i = 0; i < b->ngroups; i++) {
+		struct logbatch_group *g = &b->groups[i];
+		char *fp = sanitize(g->fingerprint, strlen(g->fingerprint), 0);
+		free(g->fingerprint);
+		g->fingerprint = fp;
+		bool cut;
+		char *text = logstore_text(prm->max_line_bytes, g->sample, g->sample_len, false, &cut);
+		free(g->sample);
+		g->sample = text;
+		g->chain = NULL;
+	}
+	free(p->buckets);
+	p->buckets = NULL;
+}
+
+static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int fd, int64_t a, int64_t b,
+                                          int64_t limit, bool skip_first, const volatile int *cancel)
+{
+	struct logscan_part *p = xmalloc(sizeof(*p));
+	logscan_part_init(p, prm);
+	static const int never = 0;
+	struct logscan_ctx c = {.prm = prm,
+	                        .m = logclass_match_new(prm->lc),
+	                        .p = p,
+	                        .mode = LOGSCAN_COUNT,
+	                        .now = logscan_wall_ms(),
+	                        .cancel = cancel != NULL ? cancel : &never};
+	logscan_read(&c, fd, a, b, limit, skip_first);
+	logclass_match_free(c.m);
+	logscan_part_finish(p, prm);
+	return p;
+}
+
+static struct logscan_part *logscan_keep(const struct logscan_params *prm, int fd, int64_t a, int64_t end,
+                                         const volatile int *cancel)
+{
+	struct logscan_part *p = xmalloc(sizeof(*p));
+	logscan_part_init(p, prm);
+	static const int never = 0;
+	struct logscan_ctx c = {.prm = prm,
+	                        .m = logclass_match_new(prm->lc),
+	                        .p = p,
+	                        .mode = LOGSCAN_KEEP,
+	                        .now = logscan_wall_ms(),
+	                        .cancel = cancel != NULL ? cancel : &never};
+	if (a >= 0 && a < end)
+		logscan_read(&c, fd, a, end, end, false);
+	logclass_match_free(c.m);
+	return p;
+}
+
+/* Where the kept lines start: the max_lines-th last line over all parts. */
+static int64_t logscan_keep_start(struct logscan_part *const *parts, size_t n, size_t max_lines)
+{
+	size_t want = max_lines;
+	int64_t start = -1;
+	for (size_t i = n; i-- > 0 && want > 0;) {
+		const struct logscan_part *p = parts[i];
+		if (p->ring_n == 0)
+			continue;
+		size_t k = p->ring_n < want ? p->ring_n : want;
+		start = logscan_ring_back(p, k);
+		want -= k;
+		if (p->b.lines_total > p->ring_n)
+			break; /* this chunk alone fills what is left */
+	}
+	return start;
+}
+
+/* ---- synchronous (tests, the bench helper) ---- */
+
+size_t logscan_run(const struct logscan_params *prm, int fd, int64_t from, int64_t to, struct logbatch **out,
+                   int64_t *end)
+{
+	int64_t size = to - from;
+	size_t chunk = prm->chunk_bytes > 0 ? prm->chunk_bytes : LOGSCAN_CHUNK;
+	size_t n = size > 0 ? (size_t)((size + (int64_t)chunk - 1) / (int64_t)chunk) : 0;
+	struct logscan_part **parts = xcalloc(n + 1, sizeof(*parts));
+	*end = from;
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = from + (int64_t)(i * chunk), b = a + (int64_t)chunk;
+		parts[i] = logscan_chunk(prm, fd, a, b < to ? b : to, to, i > 0, NULL);
+		if (parts[i]->end > *end)
+			*end = parts[i]->end;
+	}
+	parts[n] = logscan_keep(prm, fd, logscan_keep_start(parts, n, prm->max_lines), *end, NULL);
+	for (size_t i = 0; i <= n; i++) {
+		out[i] = xmalloc(sizeof(**out));
+		*out[i] = parts[i]->b;
+		memset(&parts[i]->b, 0, sizeof(parts[i]->b));
+		logscan_part_free(parts[i]);
+	}
+	free(parts);
+	return n + 1;
+}
+
+/* ---- on the thread pool ---- */
+
+struct logscan_job {
+	struct logscan *s;
+	uv_work_t req;
+	int64_t a, b;
+	bool skip_first;
+	struct logscan_part *part;
+};
+
+struct logscan {
+	uv_loop_t *loop;
+	struct logscan_params prm;
+	int fd;
+	int64_t from, to, end;
+	struct logscan_job *jobs; /* the chunks, then the kept lines */
+	size_t njobs, next, running, done;
+	volatile int cancel;
+	bool cancelled;
+	logscan_done_fn cb;
+	void *ctx;
+};
+
+static void logscan_free(struct logscan *s)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		logscan_part_free(s->jobs[i].part);
+	free(s->jobs);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+static void logscan_work(uv_work_t *req)
+{
+	struct logscan_job *j = req->data;
+	struct logscan *s = j->s;
+	if (j == &s->jobs[s->njobs - 1])
+		j->part = logscan_keep(&s->prm, s->fd, j->a, j->b, &s->cancel);
+	else
+		j->part = logscan_chunk(&s->prm, s->fd, j->a, j->b, s->to, j->skip_first, &s->cancel);
+}
+
+static void logscan_after(uv_work_t *req, int status);
+
+static void logscan_queue(struct logscan *s, size_t i)
+{
+	struct logscan_job *j = &s->jobs[i];
+	j->req.data = j;
+	s->running++;
+	uv_queue_work(s->loop, &j->req, logscan_work, logscan_after);
+}
+
+static void logscan_finish(struct logscan *s)
+{
+	struct logbatch **parts = xcalloc(s->njobs, sizeof(*parts));
+	for (size_t i = 0; i < s->njobs; i++)
+		parts[i] = &s->jobs[i].part->b;
+	s->cb(s->ctx, parts, s->njobs, s->end);
+	free(parts);
+	logscan_free(s);
+}
+
+static void logscan_after(uv_work_t *req, int status)
+{
+	struct logscan_job *j = req->data;
+	struct logscan *s = j->s;
+	s->running--;
+	if (s->cancelled || status != 0) {
+		if (!s->cancelled) {
+			/* uv_cancel is the only way to get here otherwise */
+			s->cancelled = true;
+		}
+		if (s->running == 0)
+			logscan_free(s);
+		return;
+	}
+	s->done++;
+	size_t nchunks = s->njobs - 1;
+	if (j->part->end > s->end)
+		s->end = j->part->end;
+	if (s->next < nchunks) {
+		logscan_queue(s, s->next++);
+		return;
+	}
+	if (s->done == nchunks) {
+		struct logscan_part **parts = xcalloc(nchunks, sizeof(*parts));
+		for (size_t i = 0; i < nchunks; i++)
+			parts[i] = s->jobs[i].part;
+		struct logscan_job *k = &s->jobs[nchunks];
+		k->a = logscan_keep_start(parts, nchunks, s->prm.max_lines);
+		k->b = s->end;
+		free(parts);
+		logscan_queue(s, nchunks);
+	} else if (s->done == s->njobs) {
+		logscan_finish(s);
+	}
+}
+
+struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                              int64_t to, logscan_done_fn cb, void *ctx)
+{
+	int dfd = dup(fd);
+	if (dfd < 0)
+		return NULL;
+	struct logscan *s = xcalloc(1, sizeof(*s));
+	s->loop = loop;
+	s->prm = *prm;
+	s->fd = dfd;
+	s->from = from;
+	s->to = to;
+	s->end = from;
+	s->cb = cb;
+	s->ctx = ctx;
+	size_t chunk = prm->chunk_bytes;
+	if (chunk == 0) {
+		/* At least a few chunks per core so both cores stay busy to the end. */
+		chunk = (size_t)((to - from) / 8);
+		if (chunk > LOGSCAN_CHUNK)
+			chunk = LOGSCAN_CHUNK;
+		if (chunk < LOGSCAN_CHUNK_MIN)
+			chunk = LOGSCAN_CHUNK_MIN;
+	}
+	size_t n = (size_t)((to - from + (int64_t)chunk - 1) / (int64_t)chunk);
+	s->njobs = n + 1;
+	s->jobs = xcalloc(s->njobs, sizeof(*s->jobs));
+	for (size_t i = 0; i < n; i++) {
+		struct logscan_job *j = &s->jobs[i];
+		j->s = s;
+		j->a = from + (int64_t)(i * chunk);
+		j->b = j->a + (int64_t)chunk < to ? j->a + (int64_t)chunk : to;
+		j->skip_first = i > 0;
+	}
+	s->jobs[n].s = s;
+	/* No more chunks in flight than cores: the pool stays open for others
+	 * (file system requests, name lookups). */
+	unsigned par = uv_available_parallelism();
+	if (par < 1)
+		par = 1;
+	if (n == 0) {
+		s->jobs[0].a = -1;
+		s->jobs[0].b = to;
+		logscan_queue(s, 0);
+		return s;
+	}
+	while (s->next < n && s->next < par)
+		logscan_queue(s, s->next++);
+	return s;
+}
+
+void logscan_cancel(struct logscan *s)
+{
+	if (s == NULL || s->cancelled)
+		return;
+	s->cancelled = true;
+	s->cancel = 1;
+	/* Queued jobs are dropped; running ones stop at their next slice. */
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].req.data != NULL)
+			uv_cancel((uv_req_t *)&s->jobs[i].req);
+	if (s->running == 0)
+		logscan_free(s);
+}
