@@ -248,6 +248,20 @@ static int tui_find_kind(const struct tui *tui, const char *kind)
 	return -1;
 }
 
+/* One entry, short enough for the view: local time, level, pane, what. */
+static char *tui_timeline_line(const struct timeline_entry *e)
+{
+	char when[16];
+	time_t t = (time_t)(e->time_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (strcmp(e->type, "action") == 0)
+		return xasprintf("%s %-7s %-10s %s %s: %s%s%s", when, e->level, e->pane, e->who, e->subject, e->level,
+		                 e->text[0] != '\0' ? " - " : "", e->text);
+	return xasprintf("%s %-7s %-10s %s", when, e->level, e->pane, e->text);
+}
+
 /* The timeline's text for the view: newest first, one entry a line. */
 static char *tui_timeline_text(const struct tui *tui)
 {
@@ -258,7 +272,7 @@ static char *tui_timeline_text(const struct tui *tui)
 		               "action will appear here.");
 	char *out = xstrdup("");
 	for (size_t i = n; i-- > 0;) {
-		char *line = timeline_entry_text(timeline_entry(tl, i));
+		char *line = tui_timeline_line(timeline_entry(tl, i));
 		char *next = xasprintf("%s%s%s", out, out[0] != '\0' ? "\n" : "", line);
 		free(line);
 		free(out);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -92,6 +93,11 @@ static void test_durations(void **state)
 	assert_true(action_parse_duration("2") < 0);
 	assert_true(action_parse_duration("h") < 0);
 	assert_true(action_parse_duration("-1h") < 0);
+	assert_true(action_parse_duration("infs") < 0);
+	assert_true(action_parse_duration("1e308w") < 0);
+	assert_true(action_parse_duration("1000000000w") < 0);
+	assert_true(action_parse_duration("366d") == 366 * 86400);
+	assert_true(action_parse_duration("367d") < 0);
 }
 
 static void test_describe_sanitizes(void **state)
@@ -107,9 +113,97 @@ static void test_describe_sanitizes(void **state)
 	action_free(a);
 }
 
+/* No record, no action: an audit log that cannot be written stops the
+ * action before act() runs, and says why. */
+static void test_audit_first(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *audit = xasprintf("%s/audit.jsonl", dir);
+	assert_int_equal(mkdir(audit, 0700), 0); /* a directory where the log should be */
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &fake_ops, .cfg = &pc};
+	struct action *a = action_new("silence", "DiskFull");
+	char msg[300];
+	act_calls = 0;
+	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
+	assert_int_equal(act_calls, 0);
+	assert_non_null(strstr(msg, "audit log"));
+	rmdir(audit);
+	/* a state dir others can write into is refused the same way */
+	assert_int_equal(chmod(dir, 0777), 0);
+	a = action_new("silence", "DiskFull");
+	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
+	assert_int_equal(act_calls, 0);
+	chmod(dir, 0700);
+	/* and a symlink in place of the log is not followed */
+	char *target = xasprintf("%s/elsewhere", dir);
+	assert_int_equal(symlink(target, audit), 0);
+	a = action_new("silence", "DiskFull");
+	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
+	assert_int_equal(act_calls, 0);
+	assert_int_not_equal(access(target, F_OK), 0);
+	unlink(audit);
+	free(target);
+	free(audit);
+	rmdir(dir);
+}
+
+static struct action *held;
+static int slow_act(struct source *src, const struct action *a)
+{
+	act_calls++;
+	held = (struct action *)a; /* the answer comes later */
+	return 0;
+}
+static const struct source_ops slow_ops = {.name = "slow", .kind = "alerts", .act = slow_act};
+
+/* One action in flight per pane; a cancelled confirmation is recorded; an
+ * action still in flight at quit is recorded as unknown, not failed. */
+static void test_one_in_flight_and_quit(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &slow_ops, .cfg = &pc};
+	char msg[300];
+	act_calls = 0;
+	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_PENDING);
+	assert_int_equal(action_in_flight(&app), 1);
+	assert_int_equal(action_run(&app, &src, action_new("silence", "B"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_REFUSED);
+	assert_non_null(strstr(msg, "still running"));
+	assert_int_equal(act_calls, 1);
+	action_not_confirmed(&app, &src, action_new("silence", "C"), "not confirmed (cancelled in the dashboard)");
+	last_result = -1;
+	assert_int_equal(action_abandon_all(&app), 1);
+	assert_int_equal(last_result, ACTION_UNKNOWN);
+	assert_int_equal(action_in_flight(&app), 0);
+	/* the late answer is still recorded, and frees the action */
+	action_finish(held, ACTION_OK, "silenced after all");
+	char *t = audit_text(dir);
+	assert_non_null(strstr(t, "\"target\":\"B\",\"pane\":\"alerts\",\"result\":\"refused\""));
+	assert_non_null(strstr(t, "cancelled in the dashboard"));
+	assert_non_null(strstr(t, "\"result\":\"unknown\""));
+	assert_non_null(strstr(t, "sitrep quit before the answer"));
+	assert_non_null(strstr(t, "silenced after all"));
+	free(t);
+	char *path = xasprintf("%s/audit.jsonl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_audit_first),
+	    cmocka_unit_test(test_one_in_flight_and_quit),
 	    cmocka_unit_test(test_read_only_refuses_and_records),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_describe_sanitizes),

@@ -1,0 +1,197 @@
+/* Unit tests of the timeline store: events on the bus are persisted as JSON
+ * lines (not the per-refresh data changes, not actions, whose record is the
+ * audit log), read back by a new store beside the audit log in time order,
+ * a state already recorded is not recorded again, the file rotates past its
+ * bound, hostile text is stored inert, and Markdown escapes cells. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sitrep/app.h"
+#include "sitrep/timeline.h"
+#include "sitrep/util.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/sitrep-test-timeline.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+	(void)rc;
+	free(cmd);
+	return 0;
+}
+
+static char *slurp(const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	size_t len;
+	char *t = util_read_file(path, 64 << 20, &len);
+	free(path);
+	return t != NULL ? t : xstrdup("");
+}
+
+static size_t count_lines(const char *t)
+{
+	size_t n = 0;
+	for (; *t; t++)
+		n += *t == '\n';
+	return n;
+}
+
+static void publish(struct app *app, enum event_type type, enum event_level level, const char *pane,
+                    const char *subject, const char *text, int64_t ms)
+{
+	struct event ev = {.type = type, .level = level, .pane = pane, .subject = subject, .text = text, .time_ms = ms,
+	                   .pane_index = -1};
+	event_publish(&app->bus, &ev);
+}
+
+static void test_persist_and_read_back(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	publish(&app, EVENT_DATA_CHANGED, EVENT_INFO, "host", NULL, NULL, 1000);
+	publish(&app, EVENT_STATUS_CHANGED, EVENT_CRIT, "host", "CPU", "CPU crit: 99%", 2000000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "new error group: db 7 \x1b[2J", 3000000);
+	publish(&app, EVENT_ACTION_STARTED, EVENT_INFO, "alerts", "silence X", "started", 3500000);
+	assert_int_equal(timeline_count(tl), 3); /* data changes are not kept; the action is, in memory */
+	char *file = slurp("timeline.jsonl");
+	assert_int_equal(count_lines(file), 2); /* the action's record is the audit log */
+	assert_non_null(strstr(file, "\"type\":\"status\""));
+	assert_non_null(strstr(file, "\"type\":\"new_error\""));
+	assert_null(strchr(file, '\x1b'));
+	free(file);
+	struct stat st;
+	char *path = xasprintf("%s/timeline.jsonl", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(path);
+	timeline_close(tl);
+
+	/* an audit record between the two events, as core/action.c writes it */
+	char *audit = xasprintf("%s/audit.jsonl", dir);
+	FILE *f = fopen(audit, "w");
+	fputs("{\"time\":\"1970-01-01T00:41:40Z\",\"user\":\"ana\",\"action\":\"silence\",\"target\":\"HighCPU\","
+	      "\"pane\":\"alerts\",\"result\":\"ok\"}\n",
+	      f);
+	fclose(f);
+	free(audit);
+
+	struct app again = {0};
+	again.cfg.state_dir = dir;
+	tl = timeline_open(&again, 1);
+	assert_int_equal(timeline_count(tl), 3);
+	assert_string_equal(timeline_entry(tl, 0)->type, "status");
+	assert_string_equal(timeline_entry(tl, 1)->type, "action"); /* 2500 s: between the two */
+	assert_string_equal(timeline_entry(tl, 1)->who, "ana");
+	assert_string_equal(timeline_entry(tl, 2)->type, "new_error");
+	assert_true(timeline_entry(tl, 2)->time_ms == 3000000);
+	/* the same state again after the restart is not news; a change is */
+	publish(&again, EVENT_STATUS_CHANGED, EVENT_CRIT, "host", "CPU", "CPU crit: 98%", 4000000);
+	assert_int_equal(timeline_count(tl), 3);
+	publish(&again, EVENT_STATUS_CHANGED, EVENT_OK, "host", "CPU", "CPU back to ok", 5000000);
+	assert_int_equal(timeline_count(tl), 4);
+	/* a new error group is always news */
+	publish(&again, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "again", 6000000);
+	assert_int_equal(timeline_count(tl), 5);
+
+	char *md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "| time (UTC) |"));
+	assert_non_null(strstr(md, "| ana | silence HighCPU | alerts | ok |"));
+	free(md);
+	md = timeline_markdown(tl, 4500000);
+	assert_null(strstr(md, "silence"));
+	assert_non_null(strstr(md, "back to ok"));
+	free(md);
+	timeline_close(tl);
+}
+
+static void test_markdown_cells(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 0);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "a | b\nc", 1000);
+	char *md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "a / b"));
+	assert_null(strstr(md, "a | b"));
+	free(md);
+	timeline_close(tl);
+	/* persist 0: nothing written */
+	char *file = slurp("timeline.jsonl");
+	assert_string_equal(file, "");
+	free(file);
+}
+
+static void test_rotation(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	char text[1024];
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	size_t n = TIMELINE_ROTATE_BYTES / 1000 + 100;
+	for (size_t i = 0; i < n; i++)
+		publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "s", text, (int64_t)(i + 1) * 1000);
+	assert_int_equal(timeline_count(tl), TIMELINE_KEEP); /* memory is bounded too */
+	timeline_close(tl);
+	char *path = xasprintf("%s/timeline.jsonl", dir), *old = xasprintf("%s/timeline.jsonl.1", dir);
+	struct stat a, b;
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(stat(old, &b), 0);
+	assert_true((size_t)a.st_size <= TIMELINE_ROTATE_BYTES + 2048);
+	assert_true((size_t)b.st_size <= TIMELINE_ROTATE_BYTES + 2048);
+	free(path);
+	free(old);
+	/* read back: the newest TIMELINE_KEEP, the last one last */
+	struct app again = {0};
+	again.cfg.state_dir = dir;
+	tl = timeline_open(&again, 0);
+	assert_int_equal(timeline_count(tl), TIMELINE_KEEP);
+	assert_true(timeline_entry(tl, TIMELINE_KEEP - 1)->time_ms == (int64_t)n * 1000);
+	timeline_close(tl);
+}
+
+static void test_symlink_refused(void **state)
+{
+	/* the file is never followed through a symlink (it could point anywhere) */
+	char *path = xasprintf("%s/timeline.jsonl", dir), *target = xasprintf("%s/elsewhere", dir);
+	assert_int_equal(symlink(target, path), 0);
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r1", "deployed", 1000);
+	timeline_close(tl);
+	assert_int_not_equal(access(target, F_OK), 0);
+	unlink(path);
+	free(path);
+	free(target);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_persist_and_read_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_markdown_cells, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
