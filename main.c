@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/kind.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/sources.h"
 #include "sitrep/theme.h"
 #include "sitrep/timeline.h"
@@ -26,8 +29,8 @@ static const char main_usage[] =
 	"       sitrep --once [--json] [-c FILE]\n"
 	"       sitrep --check-config [-c FILE]\n"
 	"       sitrep --example-config\n"
-	"       sitrep do silence ALERTNAME [--for DURATION] [--pane ID] [--yes]\n"
-	"       sitrep timeline [--markdown]\n"
+	"%s"
+	"       sitrep timeline [--markdown] [--since DURATION]\n"
 	"       sitrep --version | --help\n"
 	"\n"
 	"The terminal dashboard for incident response: host metrics, log errors, alerts\n"
@@ -64,10 +67,51 @@ static int main_usage_error(const char *fmt, ...)
 	return 2;
 }
 
-static bool main_env_true(const char *name)
+/* The `sitrep do` lines of the usage, from the kind tables. Caller frees. */
+static char *main_do_usage(void)
 {
-	const char *v = getenv(name);
-	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
+	char *out = xstrdup("");
+	for (size_t k = 0; kind_at(k) != NULL; k++) {
+		const struct kind_ops *kind = kind_at(k);
+		for (size_t v = 0; v < kind->nverbs; v++) {
+			const struct verb *vb = &kind->verbs[v];
+			if (!vb->cli)
+				continue;
+			char *next = xasprintf("%s       sitrep do %s%s%s [--pane ID] [--yes]\n", out, vb->name,
+			                       vb->args[0] != '\0' ? " " : "", vb->args);
+			free(out);
+			out = next;
+		}
+	}
+	return out;
+}
+
+/* SITREP_READ_ONLY fails closed: only an explicit false (0, false, no, off,
+ * or empty; any case, spaces trimmed) lets actions through; anything else
+ * means read-only, and a value that is not a known word also warns. */
+static bool main_env_read_only(void)
+{
+	const char *v = getenv("SITREP_READ_ONLY");
+	if (v == NULL)
+		return false;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
+		n--;
+	static const char *const no[] = {"", "0", "false", "no", "off"};
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	for (size_t i = 0; i < ARRAY_LEN(no); i++)
+		if (strlen(no[i]) == n && strncasecmp(v, no[i], n) == 0)
+			return false;
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++)
+		if (strlen(yes[i]) == n && strncasecmp(v, yes[i], n) == 0)
+			return true;
+	char *shown = sanitize_str(v);
+	fprintf(stderr, "sitrep: warning: SITREP_READ_ONLY=\"%s\" is not 1/0, true/false, yes/no or on/off: read-only\n",
+	        shown);
+	free(shown);
+	return true;
 }
 
 /* Loads the config the options point at, or the built-in default. 0, or 2 after
@@ -167,7 +211,9 @@ static int main_run(int argc, char **argv, char **sub)
 			printf("sitrep %s\n", SITREP_VERSION);
 			return 0;
 		} else if (nsub == 0 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-			fputs(main_usage, stdout);
+			char *verbs = main_do_usage();
+			printf(main_usage, verbs);
+			free(verbs);
 			return 0;
 		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "do") == 0) {
 			mode = MODE_DO;
@@ -195,7 +241,7 @@ static int main_run(int argc, char **argv, char **sub)
 		app_free(&app);
 		return rc;
 	}
-	app.read_only = app.opt.read_only || main_env_true("SITREP_READ_ONLY") || app.cfg.read_only;
+	app.read_only = main_env_read_only() || app.opt.read_only || app.cfg.read_only;
 	if ((mode == MODE_DASHBOARD || mode == MODE_CHECK) && (rc = main_check_theme(&app)) != 0) {
 		app_free(&app);
 		return rc;
