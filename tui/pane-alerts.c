@@ -306,6 +306,28 @@ static const struct list_ops pane_alerts_list = {
     .empty = pane_alerts_empty,
 };
 
+/* For the one confirmation dialog (tui/confirm.c): the selected alert, by
+ * its fingerprint, from which the source takes the alert's exact labels. */
+static int pane_alerts_select(struct pane *pane, struct action *a, char *err, size_t cap)
+{
+	struct pane_alerts_view *v = pane_alerts_view(pane);
+	const struct alerts_data *d = pane_alerts_data(pane);
+	const struct alert *al = pane_alerts_selected(pane, v, d);
+	if (al == NULL) {
+		snprintf(err, cap, "no alert selected");
+		return -1;
+	}
+	free(a->target);
+	a->target = xstrdup(al->name);
+	free(a->key);
+	a->key = xstrdup(al->fingerprint);
+	action_select(a, al->fingerprint);
+	a->duration_s = d->silence_seconds;
+	free(a->comment);
+	a->comment = xstrdup("silenced from the sitrep dashboard");
+	return 0;
+}
+
 static char *pane_alerts_detail(struct pane *pane)
 {
 	return list_detail(pane_alerts_view(pane)->list);
@@ -327,6 +349,7 @@ const struct pane_ops pane_alerts = {
     .kind = "alerts",
     .draw = pane_alerts_draw,
     .key = pane_alerts_key,
+    .select = pane_alerts_select,
     .detail = pane_alerts_detail,
     .free = pane_alerts_free,
 };
