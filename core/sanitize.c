@@ -128,11 +128,89 @@ static void sanitize_run(struct sanitize_buf *b, const char *in, size_t len)
 	}
 }
 
+/* The secrets no output may carry (tokens, passwords, URL passwords).
+ * Registered while the config loads, before any other thread runs; read-only
+ * afterwards, so the thread pool may sanitize too. */
+#define SANITIZE_MAX_SECRETS 64
+#define SANITIZE_MIN_SECRET  4
+#define SANITIZE_MASK        "***"
+static char *sanitize_secrets[SANITIZE_MAX_SECRETS];
+static size_t sanitize_nsecrets;
+
+void sanitize_add_secret(const char *secret)
+{
+	if (secret == NULL || strlen(secret) < SANITIZE_MIN_SECRET)
+		return;
+	for (size_t i = 0; i < sanitize_nsecrets; i++)
+		if (strcmp(sanitize_secrets[i], secret) == 0)
+			return;
+	if (sanitize_nsecrets == SANITIZE_MAX_SECRETS) {
+		/* more secrets than slots: refuse to run blind rather than leak */
+		fprintf(stderr, "sitrep: more than %d secrets configured\n", SANITIZE_MAX_SECRETS);
+		abort();
+	}
+	sanitize_secrets[sanitize_nsecrets++] = xstrdup(secret);
+}
+
+void sanitize_add_url_secret(const char *url)
+{
+	/* scheme://user:password@host...: the password, and the whole userinfo */
+	const char *p = url != NULL ? strstr(url, "://") : NULL;
+	if (p == NULL)
+		return;
+	p += 3;
+	size_t hostpart = strcspn(p, "/?#");
+	const char *at = memrchr(p, '@', hostpart);
+	if (at == NULL)
+		return;
+	char *userinfo = xstrndup(p, (size_t)(at - p));
+	char *colon = strchr(userinfo, ':');
+	if (colon != NULL)
+		sanitize_add_secret(colon + 1);
+	sanitize_add_secret(userinfo);
+	free(userinfo);
+}
+
+void sanitize_forget_secrets(void)
+{
+	for (size_t i = 0; i < sanitize_nsecrets; i++) {
+		explicit_bzero(sanitize_secrets[i], strlen(sanitize_secrets[i]));
+		free(sanitize_secrets[i]);
+		sanitize_secrets[i] = NULL;
+	}
+	sanitize_nsecrets = 0;
+}
+
+/* Replaces every registered secret in b with the mask, longest first is not
+ * needed: each secret is masked wherever it occurs. */
+static void sanitize_redact(struct sanitize_buf *b)
+{
+	for (size_t i = 0; i < sanitize_nsecrets; i++) {
+		const char *sec = sanitize_secrets[i];
+		size_t sl = strlen(sec), ml = strlen(SANITIZE_MASK);
+		char *hit;
+		size_t from = 0;
+		while (from < b->len && (hit = memmem(b->p + from, b->len - from, sec, sl)) != NULL) {
+			size_t at = (size_t)(hit - b->p);
+			if (b->len - sl + ml + 1 > b->cap) {
+				b->cap = b->len - sl + ml + 16;
+				b->p = xrealloc(b->p, b->cap);
+			}
+			memmove(b->p + at + ml, b->p + at + sl, b->len - at - sl);
+			memcpy(b->p + at, SANITIZE_MASK, ml);
+			b->len = b->len - sl + ml;
+			from = at + ml;
+		}
+	}
+}
+
 char *sanitize(const char *in, size_t len, size_t max_out)
 {
 	struct sanitize_buf b = {.cap = len + 16, .limit = max_out};
 	b.p = xmalloc(b.cap);
 	sanitize_run(&b, in, len);
+	if (sanitize_nsecrets > 0)
+		sanitize_redact(&b);
 	if (b.cut) {
 		b.limit = 0;
 		b.cut = false;

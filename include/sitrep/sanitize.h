@@ -24,4 +24,17 @@ char *sanitize_vprintf(size_t max_out, const char *fmt, va_list ap) __attribute_
 /* Sanitizes into a caller buffer of size cap (always NUL-terminated); returns length. */
 size_t sanitize_into(char *out, size_t cap, const char *in, size_t len);
 
+/* Redaction: every string that leaves sitrep (screen, --once, audit log,
+ * timeline, error messages) passes the sanitizer, so the sanitizer is the one
+ * place that masks secrets: once registered, a secret (4 bytes or more)
+ * comes out as "***" wherever it appears, even inside a server's error body
+ * that echoes a header. Register while the config loads, before any work
+ * runs on other threads. The value is copied. */
+void sanitize_add_secret(const char *secret);
+/* Registers the userinfo of a URL (scheme://user:password@host/...): the
+ * password alone and user:password. No userinfo: nothing. */
+void sanitize_add_url_secret(const char *url);
+/* Wipes and forgets every registered secret (at exit, and for tests). */
+void sanitize_forget_secrets(void);
+
 #endif
