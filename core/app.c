@@ -25,8 +25,23 @@ static const struct kind_ops *app_kind_of(const struct pane_config *pc)
 	return k != NULL ? k : &kind_empty;
 }
 
+/* Every URL in the config that carries a password (http://user:pw@host) has
+ * it registered with the sanitizer, whichever source or input reads it, so
+ * no output can show it. */
+static void app_register_url_secrets(const struct jnode *node)
+{
+	for (; node != NULL; node = node->next) {
+		if (node->type == JNODE_STRING && node->string != NULL && strstr(node->string, "://") != NULL)
+			sanitize_add_url_secret(node->string);
+		if (node->type == JNODE_OBJECT || node->type == JNODE_ARRAY)
+			app_register_url_secrets(node->child);
+	}
+}
+
 int app_create_sources(struct app *app, struct config_error *err)
 {
+	if (app->cfg.root != NULL)
+		app_register_url_secrets(app->cfg.root->child);
 	struct config *cfg = &app->cfg;
 	struct config_ctx ctx = {.file = cfg->path, .err = err};
 	app->sources = xcalloc(cfg->npanes, sizeof(struct source));
@@ -345,6 +360,7 @@ void app_free(struct app *app)
 	timeline_close(app->timeline);
 	app->timeline = NULL;
 	event_bus_clear(&app->bus);
+	sanitize_forget_secrets();
 	app->nsources = 0;
 	config_free(&app->cfg);
 }

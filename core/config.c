@@ -474,6 +474,9 @@ int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env
 	} else if (file != NULL) {
 		rc = config_read_secret(ctx, jsonc_get(obj, file_key), file, file_key, out);
 	}
+	/* From here on no output can carry it: the sanitizer masks it. */
+	if (rc == 0 && *out != NULL)
+		sanitize_add_secret(*out);
 	free(env);
 	free(file);
 	return rc;

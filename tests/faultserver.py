@@ -13,6 +13,7 @@ switch it without restarting the server:
   malformed HTTP 200 with broken JSON
   huge      HTTP 200 with a 100 MiB body, as fast as the client reads
   redirect  a redirect loop (302 to itself with a counter)
+  echo      HTTP 400 whose body repeats the request's headers (Authorization too)
 
 "Connection refused" needs no mode: the test stops the server.
 Listens on 127.0.0.1 only. Every request is logged to stderr with its headers
@@ -112,6 +113,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if m == "500":
             return self.send(500, "internal error\n", "text/plain")
+        if m == "echo":
+            # a careless server: its error body repeats the request's headers
+            return self.send(400, "bad request; you sent:\n" + str(self.headers), "text/plain")
         if m == "malformed":
             return self.send(200, '{"status":"success","data":{"resultType":"vector","result":[{')
         if m == "huge":
