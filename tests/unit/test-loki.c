@@ -1,6 +1,7 @@
 /* test-loki: query_range answers (tests/data/loki) become lines merged in
  * time order across streams; errors and non-log results are reported; the
- * request URL carries the encoded query, the bounds and the page size. */
+ * request URL carries the encoded query, the bounds and the page size; the
+ * input reads the server keys every HTTP source shares (endpoint.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "sitrep/config.h"
+#include "sitrep/jsonc.h"
 #include "sitrep/loginput.h"
 #include "sitrep/util.h"
 
@@ -71,12 +74,48 @@ static void test_url(void **state)
 	free(u);
 }
 
+/* Runs the input's init on json; msg gets FILE:LINE:COL: ... on failure. */
+static int loki_read(const char *json, char *msg, size_t cap)
+{
+	struct jsonc_error jerr;
+	struct jnode *root = jsonc_parse(json, strlen(json), &jerr);
+	assert_non_null(root);
+	struct config_error err;
+	struct config_ctx ctx = {"t.json", &err};
+	struct log_input in = {.ops = &loginput_loki};
+	int rc = loginput_loki.init(&in, &ctx, root);
+	if (rc == 0)
+		rc = config_check_unknown(&ctx, root, "loki input");
+	if (rc != 0)
+		config_error_format(&err, msg, cap);
+	loginput_loki.destroy(&in);
+	free(in.name);
+	jsonc_free(root);
+	return rc;
+}
+
+static void test_config_keys(void **state)
+{
+	char msg[1200];
+	/* The keys it always had, and the shared ones it gained. */
+	assert_int_equal(loki_read("{ \"url\": \"http://127.0.0.1:3100\", \"query\": \"{a=\\\"b\\\"}\", "
+	                           "\"org_id\": \"t1\", \"poll_seconds\": 1, \"limit\": 10, "
+	                           "\"since_seconds\": 60, \"timeout_seconds\": 2, \"insecure\": true }",
+	                           msg, sizeof(msg)),
+	                 0);
+	assert_int_equal(loki_read("{ \"query\": \"{}\",\n  \"url\": \"loki:3100\" }", msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "t.json:2:10: expected an http:// or https:// URL");
+	assert_int_equal(loki_read("{ \"url\": \"http://h\" }", msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "query"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_streams),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_config_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
