@@ -11,7 +11,13 @@
  * has no controlling terminal and stdin is /dev/null: a command that wants to
  * prompt (a password, a host key) fails instead of hanging or fighting the TUI
  * for the terminal. A command that puts itself in yet another group escapes
- * the kill; the run still ends when its time is up. */
+ * the kill; the run still ends when its time is up.
+ *
+ * Dying with sitrep: an owner calls run_cancel from its stop hook, so a
+ * clean quit ends every group (and the loop, which the app runs until all
+ * handles are closed, is not held open until a timeout). uv_spawn offers no
+ * hook for PR_SET_PDEATHSIG, so after a crash of sitrep a child lives on until
+ * it ends by itself: it is detached from the terminal and gets no SIGHUP. */
 #ifndef SITREP_RUN_H
 #define SITREP_RUN_H
 
