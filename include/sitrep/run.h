@@ -84,7 +84,7 @@ void run_cancel(struct run *r);
 int run_pid(const struct run *r);
 
 /* One line for people: "exited with status 0", "killed by signal 15 (...)
- *  after its timeout", or the start error, into buf. */
+ * after its timeout", or the start error, into buf. */
 void run_describe(const struct run_result *res, char *buf, size_t cap);
 
 #endif
