@@ -69,6 +69,7 @@ static const int screen_fatal[] = {
 #endif
     SIGHUP,    SIGINT,  SIGTERM, SIGPIPE,
 };
+#define SCREEN_NCRASH      5 /* the first five above */
 #define SCREEN_MAX_SIGNALS 128
 static int screen_sigs[SCREEN_MAX_SIGNALS];
 static struct sigaction screen_old_sa[SCREEN_MAX_SIGNALS];
@@ -197,9 +198,11 @@ static void screen_install_handlers(void)
 		struct sigaction old;
 		if (screen_nsigs >= SCREEN_MAX_SIGNALS || sigaction(sig, NULL, &old) != 0)
 			continue;
-		/* Ours only where the default would end the process: a handler or
+		/* The crash signals are always ours (as before: the terminal first,
+		 * even under a sanitizer's handler); for the others, a handler or
 		 * SIG_IGN somebody else installed stays. */
-		if ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL)
+		bool crash = i < SCREEN_NCRASH;
+		if (!crash && ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL))
 			continue;
 		if (sigaction(sig, &sa, &screen_old_sa[screen_nsigs]) == 0)
 			screen_sigs[screen_nsigs++] = sig;

@@ -83,6 +83,10 @@ static void conn_request(struct conn *c, const char *req)
 			conn_send(c, chunk, sizeof(chunk));
 	} else if (strcmp(path, "/loop") == 0) {
 		conn_reply(c, 302, "Location: /loop\r\n", "");
+	} else if (strcmp(path, "/tolocal") == 0) {
+		char loc[128];
+		snprintf(loc, sizeof(loc), "Location: http://localhost:%d/ok\r\n", port);
+		conn_reply(c, 302, loc, "");
 	} else if (strcmp(path, "/ftp") == 0) {
 		conn_reply(c, 302, "Location: ftp://127.0.0.1/x\r\n", "");
 	} else if (strcmp(path, "/hang") == 0) {
@@ -310,6 +314,29 @@ static void test_redirect_limits(void **state)
 	finish(h);
 }
 
+/* "localhost" needs no lookup; a redirect to another origin is followed
+ * (resolved like the first host) without the credentials. */
+static void test_localhost_and_redirect_origin(void **state)
+{
+	struct http *h = http_new(&loop);
+	char *u = xasprintf("http://localhost:%d/ok", port);
+	struct result r = {0};
+	struct http_req req = {.url = u};
+	http_request(h, &req, on_done, &r);
+	run_until(&r, 1);
+	assert_int_equal(r.status, 200);
+	free(u);
+	struct result r2 = {0};
+	char *u2 = url("/tolocal");
+	struct http_req req2 = {.url = u2, .auth = HTTP_AUTH_BEARER, .secret = "tok-redirect"};
+	http_request(h, &req2, on_done, &r2);
+	run_until(&r2, 1);
+	assert_int_equal(r2.status, 200);
+	assert_string_equal(last_auth, "");
+	free(u2);
+	finish(h);
+}
+
 static void test_refused_and_secret_not_in_error(void **state)
 {
 	struct http *h = http_new(&loop);
@@ -389,6 +416,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_redirect_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused_and_secret_not_in_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bearer_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_localhost_and_redirect_origin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_close_in_flight, setup, teardown),
 	    cmocka_unit_test(test_urlencode),
 	};
