@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sitrep/run.h"
+#include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
 extern char **environ;
@@ -52,6 +53,7 @@ struct run {
 	unsigned timeout_ms, grace_ms;
 	enum run_phase phase;
 	int pid;
+	bool proc_init; /* uv_spawn was called on proc */
 	bool exited, done, cancelled, timed_out;
 	int64_t status;
 	int term_signal;
@@ -141,7 +143,8 @@ static void run_finish(struct run *r)
 	r->out[0].buf = res.out;
 	r->out[1].buf = res.err;
 	run_close(r, (uv_handle_t *)&r->timer, run_closed_cb);
-	run_close(r, (uv_handle_t *)&r->proc, run_closed_cb);
+	if (r->proc_init)
+		run_close(r, (uv_handle_t *)&r->proc, run_closed_cb);
 	for (int i = 0; i < 2; i++)
 		run_close_pipe(&r->out[i]);
 	/* The hold taken in run_start: from now on the last close frees. */
@@ -326,11 +329,20 @@ struct run *run_start(uv_loop_t *loop, const struct run_options *opt, run_done_c
 	    .flags = UV_PROCESS_DETACHED,
 	};
 	r->proc.data = r;
-	int rc = uv_spawn(loop, &r->proc, &o);
+	/* Through spawn.c's trampoline, which ties the child's life to
+	 * sitrep's (PR_SET_PDEATHSIG); it also finds a missing program first. */
+	struct spawn_guard guard;
+	int rc = spawn_guard_apply(&guard, &o);
+	if (rc == 0) {
+		/* uv_spawn initialises the handle even when it fails. */
+		rc = uv_spawn(loop, &r->proc, &o);
+		r->proc_init = true;
+	}
+	spawn_guard_free(&guard);
 	free(env);
 	if (rc != 0) {
 		/* Reported from the loop, not from here: the caller has no handle yet.
-		 * The process and pipe handles were initialised; run_finish closes them. */
+		 * run_finish closes the handles that were initialised. */
 		r->error = run_start_error(r->argv0, opt->cwd, rc);
 		r->exited = true;
 		for (int i = 0; i < 2; i++)

@@ -13,11 +13,13 @@
  * for the terminal. A command that puts itself in yet another group escapes
  * the kill; the run still ends when its time is up.
  *
- * Dying with sitrep: an owner calls run_cancel from its stop hook, so a
- * clean quit ends every group (and the loop, which the app runs until all
- * handles are closed, is not held open until a timeout). uv_spawn offers no
- * hook for PR_SET_PDEATHSIG, so after a crash of sitrep a child lives on until
- * it ends by itself: it is detached from the terminal and gets no SIGHUP. */
+ * Dying with sitrep: the child starts through spawn.c's guard, so the
+ * kernel kills it if sitrep dies, even by SIGKILL (PR_SET_PDEATHSIG). What
+ * the child itself started is not covered: after a crash of sitrep it lives
+ * on; while sitrep lives, it ends with the group.
+ * On a clean quit an owner calls run_cancel from its stop hook, which ends the
+ * whole group and lets the loop, run until every handle is closed, finish
+ * without waiting for a timeout. */
 #ifndef SITREP_RUN_H
 #define SITREP_RUN_H
 
