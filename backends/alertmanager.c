@@ -11,6 +11,7 @@
 
 #include "backends/alertmanager-parse.h"
 #include "sitrep/action.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/alerts.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
@@ -132,31 +133,89 @@ static void am_silence_done(const struct http_resp *resp, void *arg)
 	source_refresh_now(as->src);
 }
 
-static int am_act(struct source *src, const struct action *action)
+/* The raw alert the pane's row stands for: the same fingerprint and, since a
+ * hostile server may send one fingerprint twice, the same labels as the row
+ * showed them (selection[1..], "name=value" sanitized). Exactly one must fit. */
+static const struct am_raw *am_find_raw(const struct am_source *as, const struct action *a, size_t *matches)
 {
-	struct am_source *as = src->data;
-	struct action *a = (struct action *)action; /* the gate hands over ownership */
-	if (strcmp(a->verb, "silence") != 0 || app_http(src->app) == NULL)
-		return -1;
-	if (a->nparams == 0 && a->key != NULL) {
-		/* From the pane: the exact labels of the selected alert. */
-		for (size_t i = 0; i < as->nraw; i++) {
-			if (strcmp(as->raw[i].fingerprint, a->key) != 0)
-				continue;
-			for (size_t j = 0; j < as->raw[i].nlabels; j++)
-				action_add_param(a, as->raw[i].labels[j].name, as->raw[i].labels[j].value);
-			break;
+	const struct am_raw *found = NULL;
+	*matches = 0;
+	for (size_t i = 0; i < as->nraw; i++) {
+		const struct am_raw *r = &as->raw[i];
+		if (strcmp(r->fingerprint, a->key) != 0)
+			continue;
+		bool same = a->nselection <= 1 || r->nlabels == a->nselection - 1;
+		for (size_t j = 0; same && a->nselection > 1 && j < r->nlabels; j++) {
+			char *n = sanitize_str(r->labels[j].name), *v = sanitize_str(r->labels[j].value);
+			char *pair = xasprintf("%s=%s", n, v);
+			same = strcmp(pair, a->selection[j + 1]) == 0;
+			free(pair);
+			free(n);
+			free(v);
+		}
+		if (same) {
+			found = r;
+			(*matches)++;
 		}
 	}
+	return found;
+}
+
+static void am_request_free(void *p)
+{
+	free(p);
+}
+
+/* Builds the silence exactly as it will be sent, so the dialog shows the
+ * request itself: the URL, and the body with its matchers and times. */
+static int am_prepare(struct source *src, struct action *a, char *err, size_t cap)
+{
+	struct am_source *as = src->data;
+	if (strcmp(a->verb, "silence") != 0) {
+		snprintf(err, cap, "an alerts pane cannot %s", a->verb);
+		return -1;
+	}
+	if (a->nparams == 0 && a->key != NULL) {
+		/* From the pane: the exact labels of the selected alert. */
+		size_t matches;
+		const struct am_raw *r = am_find_raw(as, a, &matches);
+		if (matches > 1) {
+			snprintf(err, cap, "%zu alerts share this identity; nothing silenced (select by name with sitrep do)",
+			         matches);
+			return -1;
+		}
+		for (size_t j = 0; r != NULL && j < r->nlabels; j++)
+			action_add_param(a, r->labels[j].name, r->labels[j].value);
+	}
 	if (a->nparams == 0) {
-		action_finish(a, ACTION_FAILED, "the alert is no longer firing; nothing silenced");
-		return 0;
+		snprintf(err, cap, "the alert is no longer firing; nothing silenced");
+		return -1;
 	}
 	if (a->duration_s <= 0)
 		a->duration_s = as->silence_s;
 	time_t now = time(NULL);
 	char *body = am_silence_body(a->params, a->nparams, now, now + (time_t)a->duration_s, a->user,
 	                             a->comment != NULL ? a->comment : "silenced from sitrep");
+	char *head = endpoint_describe(as->ep, "POST", "/api/v2/silences");
+	char *effect = xasprintf("%s\n%s", head, body);
+	action_set_effect(a, effect);
+	free(effect);
+	free(head);
+	if (a->request != NULL && a->request_free != NULL)
+		a->request_free(a->request);
+	a->request = body;
+	a->request_free = am_request_free;
+	return 0;
+}
+
+static int am_act(struct source *src, const struct action *action)
+{
+	struct am_source *as = src->data;
+	struct action *a = (struct action *)action; /* the gate hands over ownership */
+	if (strcmp(a->verb, "silence") != 0 || a->request == NULL || app_http(src->app) == NULL)
+		return -1;
+	/* What was confirmed is what is sent: the body prepare() built. */
+	const char *body = a->request;
 	struct http_req req = {0};
 	req.body = body;
 	req.body_len = strlen(body);
@@ -167,7 +226,6 @@ static int am_act(struct source *src, const struct action *action)
 	s->next = as->silences;
 	as->silences = s;
 	s->call = endpoint_request(as->ep, app_http(src->app), "/api/v2/silences", &req, am_silence_done, s);
-	free(body);
 	return 0;
 }
 
@@ -206,6 +264,7 @@ const struct source_ops source_alertmanager = {
     .init = am_init,
     .start = am_start,
     .refresh = am_refresh,
+    .prepare = am_prepare,
     .act = am_act,
     .stop = am_stop,
     .destroy = am_destroy,

@@ -69,8 +69,20 @@ void action_select(struct action *a, const char *identity)
 
 void action_set_effect(struct action *a, const char *effect)
 {
+	/* line by line: the lines stay lines, each of them inert */
+	char *out = xstrdup("");
+	for (const char *p = effect; p != NULL;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char *line = sanitize(p, len, 0);
+		char *next = xasprintf("%s%s%s", out, out[0] != '\0' || p != effect ? "\n" : "", line);
+		free(line);
+		free(out);
+		out = next;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
 	free(a->effect);
-	a->effect = sanitize_str(effect);
+	a->effect = out;
 }
 
 void action_add_param(struct action *a, const char *name, const char *value)

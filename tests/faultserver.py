@@ -14,6 +14,9 @@ switch it without restarting the server:
   huge      HTTP 200 with a 100 MiB body, as fast as the client reads
   redirect  a redirect loop (302 to itself with a counter)
   echo      HTTP 400 whose body repeats the request's headers (Authorization too)
+  dupfp     /api/v2/alerts answers two alerts with one fingerprint and different
+            labels (a hostile or broken server); POST /api/v2/silences logs its
+            body to stderr as "silence-body: ..." and answers a silence id
 
 "Connection refused" needs no mode: the test stops the server.
 Listens on 127.0.0.1 only. Every request is logged to stderr with its headers
@@ -94,8 +97,14 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         self.count(path)
         self.count(self.command + " " + path)
-        p = self.params()
         m = mode()
+        if m == "dupfp" and self.command == "POST" and path == "/api/v2/silences":
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n).decode("utf-8", "replace")
+            sys.stderr.write("silence-body: %s\n" % body)
+            sys.stderr.flush()
+            return self.send(200, json.dumps({"silenceID": "dup-0001"}))
+        p = self.params()
         if path == "/counts":
             return self.send(200, json.dumps(COUNTS))
         if m == "hang":
@@ -147,6 +156,17 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/v1/query_range":
             start, end, step = float(p.get("start", 0)), float(p.get("end", 0)), float(p.get("step", 15))
             return self.send(200, json.dumps(prom_matrix(value, start, end, step)))
+        if path == "/api/v2/alerts" and m == "dupfp":
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            def alert(name, inst, sev):
+                return {"labels": {"alertname": name, "instance": inst, "severity": sev},
+                        "annotations": {"summary": name + " on " + inst},
+                        "startsAt": now, "endsAt": now, "updatedAt": now, "fingerprint": "dddddddddddddddd",
+                        "receivers": [{"name": "null"}],
+                        "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}}
+            # the twin comes first in the answer; the critical one first on screen
+            return self.send(200, json.dumps([alert("HiddenTwin", "db-9", "warning"),
+                                              alert("ShownFirst", "web-1", "critical")]))
         if path == "/api/v2/alerts":
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             return self.send(200, json.dumps([{

@@ -94,6 +94,8 @@ void confirm_cancel(struct tui *tui, const char *why)
 	struct action *a = tui->confirm;
 	struct source *src = tui->panes[tui->confirm_pane].src;
 	confirm_end(tui);
+	if (!tui->stopping)
+		tui_message(tui, "%s cancelled, nothing sent", a->verb);
 	action_not_confirmed(tui->app, src, a, why);
 }
 

@@ -3,10 +3,10 @@
  * dimmed. Selection, paging, the `/` filter (on name, severity, summary,
  * state and label values) and Enter are the list engine's (tui/list.c); the
  * selection follows the alert by its fingerprint across refreshes.
- * `s` silences the selected alert after an in-pane confirmation that shows the
- * matchers and the duration; y confirms, any other key cancels. The action
- * itself goes through the gate in core/action.c, which refuses in read-only
- * mode; the pane says so before asking anything. */
+ * The silence verb (`s`, from the alerts kind's table) is the TUI's: this
+ * pane only says which alert is selected (its select hook), the source
+ * prepares the exact request, and the one confirmation dialog (tui/confirm.c)
+ * asks before the gate in core/action.c sends it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +28,6 @@ static const char *const pane_alerts_key_labels[] = {"instance", "job",        "
 struct pane_alerts_view {
 	struct list *list;
 	time_t now; /* wall clock of the draw in progress, for the ages */
-	bool confirming;
-	struct action *pending; /* the action waiting for y, owned until confirmed */
-	char *message;          /* last outcome or refusal, cleared by the next key */
-	enum role message_role;
 };
 
 static const struct list_ops pane_alerts_list;
@@ -49,13 +45,6 @@ static struct pane_alerts_view *pane_alerts_view(struct pane *pane)
 static const struct alerts_data *pane_alerts_data(const struct pane *pane)
 {
 	return pane->src != NULL ? pane->src->snap.data : NULL;
-}
-
-static void pane_alerts_message(struct pane_alerts_view *v, enum role role, const char *text)
-{
-	free(v->message);
-	v->message = text != NULL ? xstrdup(text) : NULL;
-	v->message_role = role;
 }
 
 static enum role pane_alerts_severity_role(const struct alert *a)
@@ -76,27 +65,6 @@ static const struct alert *pane_alerts_selected(struct pane *pane, struct pane_a
 	if (d == NULL || !list_selected_row(v->list, &row) || row >= d->nalerts)
 		return NULL;
 	return &d->alerts[row];
-}
-
-static void pane_alerts_draw_confirm(struct pane_alerts_view *v, WINDOW *win, int h, int w)
-{
-	char *what = action_describe(v->pending);
-	int y = 0;
-	widgets_text(win, y++, 0, w, "Silence this alert?", ROLE_WARN);
-	char *line = what;
-	while (line != NULL && y < h - 1) {
-		char *nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		widgets_text(win, y, 0, w, line, y == 1 ? ROLE_VALUE : ROLE_NORMAL);
-		y++;
-		line = nl != NULL ? nl + 1 : NULL;
-	}
-	free(what);
-	if (y < h)
-		widgets_text(win, y++, 0, w, "y: silence   any other key: cancel", ROLE_HELP);
-	while (y < h)
-		widgets_text(win, y++, 0, w, "", ROLE_NORMAL);
 }
 
 static void pane_alerts_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
@@ -142,106 +110,27 @@ static void pane_alerts_draw_row(struct pane *pane, WINDOW *win, int y, int w, s
 static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	struct pane_alerts_view *v = pane_alerts_view(pane);
-	if (v->confirming && v->pending != NULL) {
-		pane_alerts_draw_confirm(v, win, h, w);
-		return;
-	}
-	/* Below the rows: the filter line, then the last message (the source's
-	 * note is drawn by the frame). */
+	/* Below the rows: the filter line (an action's outcome is the source's
+	 * note, drawn by the frame). */
 	int rows = h;
 	bool status = list_has_status(v->list) && rows > 1;
 	rows -= status;
-	bool msg = v->message != NULL && rows > 1;
-	rows -= msg;
 	v->now = time(NULL);
 	list_draw(v->list, win, 0, rows, w);
 	if (status)
 		list_draw_status(v->list, win, rows, w);
-	if (msg)
-		widgets_text(win, h - 1, 0, w, v->message, v->message_role);
-}
-
-/* The outcome of a silence arrives later; the source outlives the pane, so
- * the message travels as the source's note (drawn by the frame). */
-static void pane_alerts_done(struct action *a, enum action_result result, const char *msg, void *arg)
-{
-	struct source *src = arg;
-	char *text = xasprintf("%s: %s", result == ACTION_OK ? "done" : "failed", msg);
-	source_set_note(src, text);
-	free(text);
-}
-
-static void pane_alerts_begin_silence(struct pane *pane, struct pane_alerts_view *v,
-                                      const struct alerts_data *d, const struct alert *al)
-{
-	char why[200];
-	struct app *app = pane->src->app;
-	if (action_refused(app, why, sizeof(why))) {
-		pane_alerts_message(v, ROLE_ERROR, why);
-		/* The gate records the refusal too, so it is audited like any other. */
-		if (al != NULL) {
-			struct action *a = action_new("silence", al->name);
-			action_run(app, pane->src, a, NULL, NULL, why, sizeof(why));
-		}
-		return;
-	}
-	if (al == NULL) {
-		pane_alerts_message(v, ROLE_WARN, "no alert selected");
-		return;
-	}
-	struct action *a = action_new("silence", al->name);
-	a->key = xstrdup(al->fingerprint);
-	a->comment = xstrdup("silenced from the sitrep dashboard");
-	/* The confirmation lists the labels that become the matchers. */
-	for (size_t i = 0; i < al->nlabels; i++)
-		action_add_param(a, al->labels[i].name, al->labels[i].value);
-	a->duration_s = d->silence_seconds; /* the pane's "silence_duration" */
-	action_free(v->pending);
-	v->pending = a;
-	v->confirming = true;
-	pane->grab_keys = true; /* y or anything else must reach this pane */
 }
 
 static bool pane_alerts_key(struct pane *pane, int ch)
 {
 	struct pane_alerts_view *v = pane_alerts_view(pane);
-	const struct alerts_data *d = pane_alerts_data(pane);
-	if (v->confirming) {
-		struct action *a = v->pending;
-		v->pending = NULL;
-		v->confirming = false;
-		pane->grab_keys = false;
-		if (ch == 'y' && a != NULL) {
-			char msg[300];
-			/* The raw labels are taken by the source from the fingerprint;
-			 * the sanitized ones here only served the confirmation. */
-			for (size_t i = 0; i < a->nparams; i++) {
-				free(a->params[i].name);
-				free(a->params[i].value);
-			}
-			a->nparams = 0;
-			enum action_result r = action_run(pane->src->app, pane->src, a, pane_alerts_done,
-			                                  pane->src, msg, sizeof(msg));
-			pane_alerts_message(v, r == ACTION_PENDING ? ROLE_OK : ROLE_ERROR, msg);
-		} else {
-			action_free(a);
-			pane_alerts_message(v, ROLE_DIM, "cancelled, nothing sent");
-		}
-		pane_mark_dirty(pane);
-		return true;
-	}
-	if (v->message != NULL || pane->src->snap.note != NULL) {
-		pane_alerts_message(v, ROLE_NORMAL, NULL);
+	/* any key clears the last action's outcome */
+	if (pane->src->snap.note != NULL) {
 		source_set_note(pane->src, NULL);
 		pane_mark_dirty(pane);
 	}
-	if (d == NULL)
+	if (pane_alerts_data(pane) == NULL)
 		return false;
-	if (ch == 's' && list_editing(v->list) == NULL) {
-		pane_alerts_begin_silence(pane, v, d, pane_alerts_selected(pane, v, d));
-		pane_mark_dirty(pane);
-		return true;
-	}
 	return list_key(v->list, ch);
 }
 
@@ -321,7 +210,14 @@ static int pane_alerts_select(struct pane *pane, struct action *a, char *err, si
 	a->target = xstrdup(al->name);
 	free(a->key);
 	a->key = xstrdup(al->fingerprint);
+	/* The full identity: a server may send one fingerprint twice, so the
+	 * labels as the row showed them go along (the source matches both). */
 	action_select(a, al->fingerprint);
+	for (size_t i = 0; i < al->nlabels; i++) {
+		char *pair = xasprintf("%s=%s", al->labels[i].name, al->labels[i].value);
+		action_select(a, pair);
+		free(pair);
+	}
 	a->duration_s = d->silence_seconds;
 	free(a->comment);
 	a->comment = xstrdup("silenced from the sitrep dashboard");
@@ -339,8 +235,6 @@ static void pane_alerts_free(struct pane *pane)
 	if (v == NULL)
 		return;
 	list_free(v->list);
-	free(v->message);
-	action_free(v->pending);
 	free(v);
 	pane->view = NULL;
 }

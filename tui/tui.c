@@ -325,6 +325,10 @@ static void tui_export_timeline(struct tui *tui)
 static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 {
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
+	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
+		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
+		return;
+	}
 	if (kind_verb(kind, verb->name) != verb) {
 		tui_message(tui, "%s: nothing to do in pane %s (a %s pane)", verb->name, pane_title(p),
 		            p->src->cfg->kind);
@@ -332,12 +336,14 @@ static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 	}
 	struct action *a = action_new(verb->name, p->src->cfg->id);
 	char msg[300] = "";
+	bool selected = p->ops->select == NULL || p->ops->select(p, a, msg, sizeof(msg)) == 0;
 	if (tui->app->read_only) {
+		/* refused and recorded by the gate, with what was selected */
 		action_run(tui->app, p->src, a, NULL, NULL, msg, sizeof(msg));
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
 		return;
 	}
-	if (p->ops->select != NULL && p->ops->select(p, a, msg, sizeof(msg)) != 0) {
+	if (!selected) {
 		tui_message(tui, "%s: %s", verb->name, msg[0] != '\0' ? msg : "nothing selected");
 		action_free(a);
 		return;

@@ -2,7 +2,7 @@
 # Integration: the alerts pane in the real dashboard (tmux) against a real
 # prometheus-alertmanager. Rows are sorted by severity; Enter shows every
 # label; `s` asks first, showing the matchers and the duration; any other key
-# cancels and sends nothing; `y` creates a silence of equality matchers by
+# cancels and sends nothing (recorded); `y` creates a silence of equality matchers by
 # $USER, after which the row is marked and dimmed; in read-only mode `s` says
 # why it refuses and sends nothing.
 source "$(dirname "$0")/../lib.sh"
@@ -44,7 +44,7 @@ tm send-keys -t t Escape
 
 before=$(nsil)
 tm send-keys -t t s
-check "s asks first" tm_wait_text 3 "Silence this alert?"
+check "s asks first, in the one confirmation dialog" tm_wait_text 3 "Confirm silence"
 tm_capture >"$TMP/confirm.txt"
 check "the question names the alert and the duration" grep -qF "silence PaneDiskFull for 30m" "$TMP/confirm.txt"
 for m in 'alertname="PaneDiskFull"' 'instance="db1:9100"' 'severity="critical"' 'team="storage"'; do
@@ -53,9 +53,11 @@ done
 tm send-keys -t t n
 check "another key cancels" tm_wait_text 3 "cancelled, nothing sent"
 check "nothing was sent on cancel" test "$(nsil)" = "$before"
+check "the cancel is recorded" grep -q '"target":"PaneDiskFull".*"result":"refused".*cancelled in the dashboard' "$TMP/state/audit.jsonl"
 
+check "the dialog shows the request itself" grep -qF "POST $AM_URL/api/v2/silences" "$TMP/confirm.txt"
 tm send-keys -t t s
-tm_wait_text 3 "Silence this alert?"
+tm_wait_text 3 "Confirm silence"
 tm send-keys -t t y
 check "y creates the silence and says so" tm_wait_text 10 "done: silence"
 check "one silence more in alertmanager" test "$(nsil)" = $((before + 1))
@@ -109,8 +111,8 @@ tm_start 160 20 "$SITREP --read-only -c $TMP/sitrep.json"
 tm_wait_text 10 "PaneInfo"
 before=$(nsil)
 tm send-keys -t t 1 j s
-check "read-only: s says why" tm_wait_text 3 "read-only mode: actions are disabled, nothing was sent"
-check "read-only: no question asked" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Silence this alert'"
+check "read-only: s says why" tm_wait_text 3 "read-only: silence refused, nothing was sent"
+check "read-only: no question asked" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Confirm silence'"
 sleep 1
 check "read-only: nothing was sent" test "$(nsil)" = "$before"
 check "audit: the refusal is recorded" grep -q '"target":"PaneLatency".*"result":"refused"' "$TMP/state/audit.jsonl"
