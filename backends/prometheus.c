@@ -6,7 +6,7 @@
  * query got an answer at all, the whole pane fails and shows its old data as
  * stale. A query returning many series keeps the top N by value, so the
  * busiest hosts come first. The range query asks for one point per cell of
- * the pane's sparkline (src->width_hint, which the pane sets when drawn), so
+ * the pane's sparkline (src->view_cells, which the pane sets with source_set_view_cells), so
  * the whole window fits the pane; Prometheus's 11,000-point cap bounds it. */
 #include <math.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ struct prom_source {
 	struct source *src;
 	struct endpoint *ep; /* url, timeout, TLS and credentials */
 	double window_s;
-	size_t points; /* 0: one per sparkline cell of the pane (src->width_hint) */
+	size_t points; /* 0: one per sparkline cell of the pane (src->view_cells) */
 	struct prom_query *queries;
 	size_t nqueries;
 	struct prom_fetch *fetches; /* 2 per query */
@@ -299,7 +299,7 @@ static void prom_refresh(struct source *src)
 	 * sparkline: the pane tells its width when drawn; 60 until then. */
 	size_t points = ps->points;
 	if (points == 0)
-		points = src->width_hint >= 2 ? (size_t)src->width_hint : PROM_DEFAULT_POINTS;
+		points = src->view_cells >= 2 ? (size_t)src->view_cells : PROM_DEFAULT_POINTS;
 	ps->step = prom_step(ps->window_s, points);
 	ps->npoints = (size_t)(ps->window_s / ps->step) + 1;
 	double now = (double)time(NULL);

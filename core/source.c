@@ -135,6 +135,11 @@ void source_set_warning(struct source *src, const char *text)
 	source_set_text(src, &src->snap.warning, text);
 }
 
+void source_set_view_cells(struct source *src, int cells)
+{
+	src->view_cells = cells > 0 ? cells : 0;
+}
+
 void source_refresh_now(struct source *src)
 {
 	if (src->ops->refresh == NULL || src->in_flight)

@@ -342,7 +342,7 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 	const struct metrics_data *m = pane_metrics_data(pane);
 	v->name_w = pane_metrics_name_width(m, w);
 	/* Tells a source that fetches history (prometheus) how many points fit. */
-	pane->src->width_hint = pane_metrics_spark_cells(w, v->name_w);
+	source_set_view_cells(pane->src, pane_metrics_spark_cells(w, v->name_w));
 	v->lv = pane_metrics_cpu_levels(m);
 	if (list_has_status(v->list) && h > 1) {
 		list_draw(v->list, win, 0, h - 1, w);

@@ -58,8 +58,8 @@ struct source {
 	struct action *acting; /* the action in flight on this pane; the gate allows one */
 	bool visible;         /* its pane is on screen; expensive reads may skip when false */
 	bool done_once;       /* published or failed at least once (for --once) */
-	int width_hint;       /* history cells its pane draws per series, set by the pane
-	                         when drawn (pane-metrics); 0 before that and under --once */
+	int view_cells;       /* history cells its view shows per series (source_set_view_cells);
+	                         0 before the first draw and under --once */
 	int index;
 };
 
@@ -84,6 +84,10 @@ void source_fail(struct source *src, const char *fmt, ...) __attribute__((format
 void source_set_note(struct source *src, const char *text);
 /* Set a warning badge, or NULL to clear it. */
 void source_set_warning(struct source *src, const char *text);
+/* The view says how many history points it shows per series, so a source
+ * that can choose its resolution (prometheus' query_range step) fetches just
+ * that many. Called by a pane when its width changes; no refresh is forced. */
+void source_set_view_cells(struct source *src, int cells);
 /* Ask for a refresh now (R key, or after an action); ignored while in flight. */
 void source_refresh_now(struct source *src);
 
