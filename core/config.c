@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sitrep/config.h"
+#include "sitrep/keys.h"
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
@@ -33,12 +34,6 @@
 #define CONFIG_NAME_MAX 64
 
 /* Actions a key can be bound to in "keys". */
-static const char *const config_key_actions[] = {
-	"quit", "help", "zoom", "next_pane", "prev_pane", "refresh", "up", "down", "page_up",
-	"page_down", "top", "bottom", "detail", "filter", "next_match", "prev_match", "timeline",
-	"toggle_view", "purge", "purge_all", "restart", "rollback", "silence", "export",
-};
-
 /* Named keys accepted besides single printable characters. */
 static const char *const config_key_names[] = {
 	"Tab", "S-Tab", "Enter", "Esc", "Space", "Up", "Down", "Left", "Right", "PgUp", "PgDn",
@@ -571,9 +566,10 @@ static int config_keys(struct config *cfg, struct config_ctx *ctx, struct jnode 
 {
 	for (struct jnode *c = obj->child; c != NULL; c = c->next) {
 		c->used = true;
-		if (!config_in_list(c->key, config_key_actions, ARRAY_LEN(config_key_actions)))
-			return config_fail_key(ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: quit, help, zoom, next_pane, prev_pane, refresh, up, down, page_up, page_down, top, bottom, detail, filter, next_match, prev_match, timeline, toggle_view, purge, purge_all, restart, rollback, silence, export)",
-					       c->key);
+		/* the dashboard's actions and every kind's verbs (core/keys.c) */
+		if (!keys_known(c->key))
+			return config_fail_key(ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: %s)", c->key,
+			                       keys_names());
 		if (c->type != JNODE_STRING)
 			return config_type(ctx, c, c->key, "a key name such as \"q\", \"Tab\" or \"F5\"");
 		if (!config_valid_key_spec(c->string))

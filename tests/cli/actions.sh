@@ -52,4 +52,17 @@ check "and warns" grep -q 'SITREP_READ_ONLY="maybe"' "$TMP/err"
 SITREP_READ_ONLY=Yes "$SITREP" -c "$TMP/c.json" do silence X --yes >"$TMP/out" 2>&1; rc=$?
 check "read-only (Yes) refuses do with exit 3" [ "$rc" = 3 ]
 check "the read-only refusal is recorded" grep -q '"target":"X".*"result":"refused".*read-only' "$TMP/state/audit.jsonl"
+# "keys": the dashboard's actions and every verb of every kind, nothing else
+cat >"$TMP/keys.json" <<JSON
+{ "keys": { "silence": "S", "cancel": "x", "terminate": "X", "purge_all": "F5", "quit": "Q" },
+  "panes": [ { "id": "host", "kind": "metrics", "source": "procfs" } ] }
+JSON
+chmod 600 "$TMP/keys.json"
+check "every verb can be rebound" "$SITREP" --check-config -c "$TMP/keys.json"
+cat >"$TMP/badkey.json" <<JSON
+{ "keys": { "frobnicate": "x" }, "panes": [ { "id": "host", "kind": "metrics", "source": "procfs" } ] }
+JSON
+"$SITREP" --check-config -c "$TMP/badkey.json" >"$TMP/out" 2>&1; rc=$?
+check "an unknown action in keys is a config error (exit 2)" [ "$rc" = 2 ]
+check "at its position, listing the verbs from the tables" grep -qE 'badkey.json:1:[0-9]+: unknown action "frobnicate".*terminate' "$TMP/out"
 finish

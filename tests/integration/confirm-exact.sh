@@ -53,4 +53,25 @@ for l in open('$TMP/state/audit.jsonl'):
 print(what.split('\n')[-1])")
 check "the body sent is byte for byte the body confirmed" test "$body" = "$confirmed"
 echo "$confirmed" | diag
+tm send-keys -t t q
+wait_for 5 tm_pane_dead
+tm_kill
+
+# Rebinding a verb moves it: the default key does nothing, help shows the new one.
+cat >"$TMP/rebound.json" <<JSON
+{ "refresh_seconds": 1, "state_dir": "$TMP/state", "keys": { "silence": "S" }, "panes": [
+  { "id": "alerts", "kind": "alerts", "source": "alertmanager", "url": "http://127.0.0.1:$port" } ] }
+JSON
+chmod 600 "$TMP/rebound.json"
+tm_start 200 40 "$SITREP -c $TMP/rebound.json"
+tm_wait_text 10 "HiddenTwin"
+tm send-keys -t t 1 s
+sleep 0.5
+check "rebound: the default key s no longer asks" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Confirm silence'"
+tm send-keys -t t S
+check "rebound: S asks" tm_wait_text 3 "Confirm silence"
+tm send-keys -t t Escape
+tm send-keys -t t '?'
+tm_wait_text 3 "alerts panes"
+check "help shows S for silence" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '│ S +silence the selected alert'"
 finish
