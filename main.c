@@ -156,12 +156,15 @@ static int main_check_theme(const struct app *app)
 	if (tail != NULL)
 		*tail = '\0';
 	const struct jnode *at = jsonc_get(app->cfg.root, "theme");
+	char *path = sanitize_str(app->cfg.path), *msg = sanitize_str(err);
 	if (app->opt.theme == NULL && at != NULL)
 		fprintf(stderr, "%s:%d:%d: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
-			app->cfg.path, at->line, at->col, err);
+			path, at->line, at->col, msg);
 	else
 		fprintf(stderr, "sitrep: --theme: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
-			err);
+			msg);
+	free(path);
+	free(msg);
 	return 2;
 }
 
@@ -248,10 +251,13 @@ static int main_run(int argc, char **argv, char **sub)
 	}
 
 	switch (mode) {
-	case MODE_CHECK:
-		printf("%s: ok (%zu pane%s)\n", app.cfg.path, app.cfg.npanes, app.cfg.npanes == 1 ? "" : "s");
+	case MODE_CHECK: {
+		char *shown = sanitize_str(app.cfg.path);
+		printf("%s: ok (%zu pane%s)\n", shown, app.cfg.npanes, app.cfg.npanes == 1 ? "" : "s");
+		free(shown);
 		rc = 0;
 		break;
+	}
 	case MODE_DO:
 		app.loop = uv_default_loop();
 		rc = action_cli(&app, nsub - 1, sub + 1);

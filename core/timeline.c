@@ -488,7 +488,10 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	char *bad = NULL;
 	int rc = timeline_read_all(app->cfg.state_dir, &all, &bad);
 	if (rc != 0) {
-		fprintf(stderr, "sitrep timeline: cannot read %s: %s\n", bad, strerror(errno));
+		int e = errno;
+		char *path = sanitize_str(bad);
+		fprintf(stderr, "sitrep timeline: cannot read %s: %s\n", path, strerror(e));
+		free(path);
 		free(bad);
 	}
 	if (markdown) {
@@ -510,7 +513,10 @@ int timeline_cli(struct app *app, int argc, char **argv)
 		timeline_entry_free(e);
 	}
 	free(all.v);
-	if (shown == 0 && !markdown)
-		printf("no actions recorded yet, and no events (%s)\n", app->cfg.state_dir);
+	if (shown == 0 && !markdown) {
+		char *dir = sanitize_str(app->cfg.state_dir);
+		printf("no actions recorded yet, and no events (%s)\n", dir);
+		free(dir);
+	}
 	return rc != 0 ? 1 : 0;
 }

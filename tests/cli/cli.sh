@@ -98,7 +98,7 @@ cat >"$TMP/noproc.json" <<JSON
   { "id": "broken", "kind": "metrics", "source": "procfs", "proc_root": "$TMP/no-such-proc" },
   { "id": "fine", "kind": "metrics", "source": "procfs" } ] }
 JSON
-"$SITREP" --once --json -c "$TMP/noproc.json" >"$TMP/noproc.out" 2>&1; rc=$?
+"$SITREP" --once --json -c "$TMP/noproc.json" >"$TMP/noproc.out" 2>"$TMP/noproc.err"; rc=$?
 check "a failing pane makes --once exit 1" [ "$rc" = 1 ]
 check "the failing pane is in state error with its message" python3 -c "
 import json,sys

@@ -2,8 +2,8 @@
  * parses the text, config_load_text checks the global keys and the panes, and
  * app_create_sources runs every source's init (which reads and checks its own
  * keys, and compiles a logs pane's patterns). Nothing is started. A secret's
- * "token_file" is the one read a config can cause; it is bounded and
- * non-blocking (util_read_file). */
+ * "token_file" is the one read a config can cause; it is bounded in size,
+ * and in time on a FIFO (10 s without data: core/config.c). */
 #include <string.h>
 
 #include "fuzz.h"

@@ -72,6 +72,8 @@ tm send-keys -t t S
 check "rebound: S asks" tm_wait_text 3 "Confirm silence"
 tm send-keys -t t Escape
 tm send-keys -t t '?'
+tm_wait_text 3 "Keys (rebind"
+tm send-keys -t t End
 tm_wait_text 3 "alerts panes"
 check "help shows S for silence" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '│ S +silence the selected alert'"
 finish

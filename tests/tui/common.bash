@@ -19,6 +19,7 @@ tt_config() {
   "panes": [ ${TT_PANES:-$TT_DEFAULT_PANES} ]
 }
 JSON
+	chmod 600 "$TMP/config.json" # a config others can read draws a warning on stderr
 	echo "$TMP/config.json"
 }
 
