@@ -14,6 +14,7 @@
 #include "sitrep/http.h"
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
+#include "sitrep/marks.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -206,6 +207,7 @@ int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 	app->frontend = fe;
 	/* The timeline subscribes before anything can publish. */
 	app->timeline = timeline_open(app, 1);
+	marks_open(app); /* the deploy markers graphs draw */
 	app->ui = fe->start(app);
 	if (app->ui == NULL) {
 		app_quit(app, 1);
@@ -359,6 +361,7 @@ void app_free(struct app *app)
 	app->sources = NULL;
 	timeline_close(app->timeline);
 	app->timeline = NULL;
+	marks_close(marks_of(app));
 	event_bus_clear(&app->bus);
 	sanitize_forget_secrets();
 	app->nsources = 0;

@@ -37,6 +37,7 @@ static const char *const theme_role_names[ROLE_COUNT] = {
     [ROLE_BADGE] = "badge",
     [ROLE_SPARK] = "spark",
     [ROLE_HELP] = "help",
+    [ROLE_DEPLOY_MARKER] = "deploy_marker",
 };
 
 const char *theme_role_name(enum role role)
@@ -71,6 +72,7 @@ void theme_builtin(struct theme *theme)
 	s[ROLE_BADGE] = (struct role_style){.fg = 0, .bg = 3, .bold = true};
 	s[ROLE_SPARK] = (struct role_style){.fg = 6, .bg = -1};
 	s[ROLE_HELP] = (struct role_style){.fg = 255, .bg = 238};
+	s[ROLE_DEPLOY_MARKER] = (struct role_style){.fg = 13, .bg = -1, .bold = true};
 }
 
 /* The xterm default palette: 16 system colours, a 6x6x6 cube, 24 greys. */

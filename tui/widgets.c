@@ -35,6 +35,7 @@ static const attr_t widgets_mono[ROLE_COUNT] = {
     [ROLE_STATUS] = A_REVERSE,
     [ROLE_BADGE] = A_BOLD | A_REVERSE,
     [ROLE_HELP] = A_REVERSE,
+    [ROLE_DEPLOY_MARKER] = A_BOLD,
 };
 
 static attr_t widgets_style_flags(const struct role_style *st)

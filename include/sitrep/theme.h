@@ -26,6 +26,7 @@ enum role {
 	ROLE_BADGE,
 	ROLE_SPARK,
 	ROLE_HELP,
+	ROLE_DEPLOY_MARKER, /* a deploy's time on a sparkline */
 	ROLE_COUNT
 };
 
