@@ -354,8 +354,8 @@ static void action_timeout(uv_timer_t *t)
 {
 	struct action *a = t->data;
 	char msg[120];
-	snprintf(msg, sizeof(msg), "no answer within %d s; it may still apply, check before retrying",
-	         ACTION_TIMEOUT_MS / 1000);
+	snprintf(msg, sizeof(msg), "no answer within %u s; it may still apply, check before retrying",
+	         (a->timeout_ms > 0 ? a->timeout_ms : ACTION_TIMEOUT_MS) / 1000);
 	action_report(a, ACTION_UNKNOWN, "unknown", msg);
 }
 
@@ -432,7 +432,7 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 		uv_timer_init(app->loop, &a->timer);
 		a->timer.data = a;
 		a->timer_open = true;
-		uv_timer_start(&a->timer, action_timeout, ACTION_TIMEOUT_MS, 0);
+		uv_timer_start(&a->timer, action_timeout, a->timeout_ms > 0 ? a->timeout_ms : ACTION_TIMEOUT_MS, 0);
 	}
 	/* act() returns 0 once it has started (or finished) the action, and
 	 * non-zero, without calling action_finish, when it could not begin. */

@@ -69,6 +69,9 @@ struct action {
 	/* The source's prepared request (what act() sends); freed with request_free. */
 	void *request;
 	void (*request_free)(void *request);
+	/* How long the gate waits for act() to report; 0: ACTION_TIMEOUT_MS. A
+	 * source's prepare() sets it for actions that take longer (a restart). */
+	unsigned timeout_ms;
 	/* Set by action_run. */
 	struct app *app;
 	struct source *src;
