@@ -14,6 +14,7 @@
 
 #include "sitrep/alerts.h"
 #include "sitrep/config.h"
+#include "sitrep/deploys.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -24,6 +25,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_metrics,
     &pane_logs,
     &pane_alerts,
+    &pane_deploys,
 };
 
 const struct pane_ops *pane_ops_find(const char *kind)
