@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON_OPTS ?=
 
-.PHONY: all deps test-deps build run test test-build bench clean
+.PHONY: all deps test-deps build run test test-build bench soak clean
 
 all: build
 
@@ -38,6 +38,10 @@ test: test-build
 
 bench: test-deps build
 	bench/run-all $(BUILD)
+
+# 10 minutes under ASan with every pane live (SOAK_SECONDS to change it)
+soak: test-build
+	scripts/soak $(ASAN_BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
