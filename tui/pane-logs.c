@@ -18,6 +18,7 @@
 
 #include "sitrep/list.h"
 #include "sitrep/logs.h"
+#include "sitrep/marks.h"
 #include "sitrep/pane.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -25,8 +26,10 @@
 
 struct pane_logs_view {
 	bool raw;
-	struct list *list; /* the groups or, in the raw view, the lines */
-	int64_t now;       /* wall clock of the draw in progress, for the ages */
+	struct list *list;         /* the groups or, in the raw view, the lines */
+	int64_t now;               /* wall clock of the draw in progress, for the ages */
+	const struct marks *marks; /* the deploys in view (marks.h), NULL: none */
+	char since[40];            /* " new since r42" for groups first seen after the latest deploy */
 };
 
 static const struct list_ops pane_logs_list;
@@ -92,6 +95,11 @@ static void pane_logs_header(struct pane_logs_view *v, struct logstore *st, WIND
 		for (int i = 0; i < spark; i++)
 			hi = hist[i] > hi ? hist[i] : hi;
 		widgets_sparkline(win, 0, w - spark, spark, hist, (size_t)spark, 0, hi, ROLE_SPARK);
+		/* one cell per minute, the newest the current minute */
+		int cells[MARKS_MAX];
+		size_t n =
+		    marks_cells(v->marks, now - now % 60000 + 59999, 60000, (size_t)spark, cells, MARKS_MAX);
+		widgets_sparkline_marks(win, 0, w - spark, spark, cells, n);
 	}
 }
 
@@ -100,14 +108,14 @@ static enum role pane_logs_sev_role(int sev)
 	return sev == LOG_SEV_ERROR ? ROLE_CRIT : sev == LOG_SEV_WARN ? ROLE_WARN : ROLE_NORMAL;
 }
 
-static void pane_logs_group_row(struct logstore *st, const struct log_group *g, WINDOW *win, int y, int w,
-                                int64_t now, bool sel)
+static void pane_logs_group_row(struct pane_logs_view *v, struct logstore *st, const struct log_group *g,
+                                WINDOW *win, int y, int w, int64_t now, bool sel)
 {
-	char last[16], first[16], head[96];
+	char last[16], first[16], head[128];
 	util_age(now > g->last_ms ? (uint64_t)(now - g->last_ms) : 0, last, sizeof(last));
 	util_age(now > g->first_ms ? (uint64_t)(now - g->first_ms) : 0, first, sizeof(first));
 	snprintf(head, sizeof(head), "%c %7llu %4s %4s%s ", g->sev == LOG_SEV_ERROR ? 'E' : 'W',
-	         (unsigned long long)g->count, last, first, logstore_group_is_new(st, g) ? " NEW" : "");
+	         (unsigned long long)g->count, last, first, logstore_group_is_new(st, g) ? v->since : "");
 	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : pane_logs_sev_role(g->sev));
 	/* "SOURCE: SAMPLE" in pieces: no allocation per row and frame. */
 	enum role role = sel ? ROLE_SELECTION : ROLE_NORMAL;
@@ -153,7 +161,7 @@ static void pane_logs_draw_row(struct pane *pane, WINDOW *win, int y, int w, siz
 	if (v->raw)
 		pane_logs_line_row(st, logstore_line(st, row), win, y, w, sel);
 	else
-		pane_logs_group_row(st, logstore_group(st, row), win, y, w, v->now, sel);
+		pane_logs_group_row(v, st, logstore_group(st, row), win, y, w, v->now, sel);
 }
 
 /* A line is known by its arrival number, a group by its fingerprint's hash:
@@ -191,12 +199,16 @@ static char *pane_logs_row_detail(struct pane *pane, size_t row)
 		                 log_sev_name(l->sev), l->cut ? "  (line was cut)" : "", l->text);
 	}
 	const struct log_group *g = logstore_group(st, row);
+	const struct mark *dep = marks_at_time(marks_of(pane->src->app), logstore_deploy_time(st));
+	char since[100];
+	snprintf(since, sizeof(since), ", NEW since the deploy of %s",
+	         dep != NULL ? dep->id : "which sitrep saw");
 	util_rfc3339((time_t)(g->first_ms / 1000), t1, sizeof(t1));
 	util_rfc3339((time_t)(g->last_ms / 1000), t2, sizeof(t2));
 	return xasprintf("%s, %llu times%s\nfirst seen %s\nlast seen  %s\nsource %s\n\n"
 	                 "fingerprint:\n%s\n\nlatest line:\n%s",
 	                 log_sev_name(g->sev), (unsigned long long)g->count,
-	                 logstore_group_is_new(st, g) ? ", NEW since the last deploy" : "", t1, t2,
+	                 logstore_group_is_new(st, g) ? since : "", t1, t2,
 	                 logstore_source_name(st, g->source), g->fingerprint, g->sample);
 }
 
@@ -229,6 +241,13 @@ static void pane_logs_draw(struct pane *pane, WINDOW *win, int h, int w)
 		return;
 	}
 	v->now = pane_logs_now();
+	v->marks = marks_of(pane->src->app);
+	/* The deploy the store counts "new" from, by its id when it is known. */
+	const struct mark *dep = marks_at_time(v->marks, logstore_deploy_time(st));
+	if (dep != NULL)
+		snprintf(v->since, sizeof(v->since), " NEW since %.24s", dep->id);
+	else
+		snprintf(v->since, sizeof(v->since), " NEW");
 	pane_logs_header(v, st, win, w, v->now);
 	list_draw(v->list, win, 1, h - 1, w);
 }

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "sitrep/list.h"
+#include "sitrep/marks.h"
 #include "sitrep/metrics.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -142,6 +143,21 @@ static void pane_metrics_right(WINDOW *win, int y, int x, int cw, const char *te
 	widgets_text(win, y, x + pad, cw - pad, text, role);
 }
 
+/* Deploy markers on a series' sparkline: one sample per refresh, the
+ * newest taken at the snapshot's time. */
+static void pane_metrics_marks(struct pane *pane, WINDOW *win, int y, int x, int w, size_t nhistory)
+{
+	const struct marks *mk = marks_of(pane->src->app);
+	if (mk == NULL || marks_count(mk) == 0 || w <= 0 || pane->src->snap.updated_wall == 0)
+		return;
+	int cells[MARKS_MAX];
+	size_t shown = nhistory < (size_t)w ? nhistory : (size_t)w;
+	int64_t step = pane->src->refresh_ms > 0 ? (int64_t)pane->src->refresh_ms : 1000;
+	size_t n = marks_cells(mk, (int64_t)pane->src->snap.updated_wall * 1000 + 999, step, shown, cells,
+	                       MARKS_MAX);
+	widgets_sparkline_marks(win, y, x, w, cells, n);
+}
+
 static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int w,
                                      const struct metric_series *s, int nw, bool selected)
 {
@@ -215,6 +231,7 @@ static void pane_metrics_draw_series(struct pane *pane, WINDOW *win, int y, int 
 				lo = hi = 0; /* auto-scale */
 		}
 		widgets_sparkline(win, y, x + 1, sw - 1, s->history, s->nhistory, lo, hi, ROLE_SPARK);
+		pane_metrics_marks(pane, win, y, x + 1, sw - 1, s->nhistory);
 	} else if (sw == 1) {
 		widgets_fill(win, y, x, 1, ROLE_NORMAL);
 	}

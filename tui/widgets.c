@@ -344,6 +344,20 @@ void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, s
 	wattrset(win, A_NORMAL);
 }
 
+void widgets_sparkline_marks(WINDOW *win, int y, int x, int w, const int *cells, size_t ncells)
+{
+	attr_t attr = widgets_attr(ROLE_DEPLOY_MARKER);
+	for (size_t i = 0; i < ncells; i++) {
+		if (cells[i] < 0 || cells[i] >= w)
+			continue;
+		int cx = x + w - 1 - cells[i];
+		if (widgets_is_utf8)
+			widgets_put(win, y, cx, L"\u2503", attr);
+		else
+			mvwaddch(win, y, cx, '|' | attr);
+	}
+}
+
 void widgets_bar(WINDOW *win, int y, int x, int w, double pct, enum role role)
 {
 	static const wchar_t *const eighths[8] = {L" ",      L"\u258f", L"\u258e", L"\u258d",

@@ -38,6 +38,11 @@ const char *widgets_wrap(const char *text, int w, size_t *len);
  * auto-scale over the values shown. */
 void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n, double lo, double hi,
                        enum role role);
+/* Deploy markers over a sparkline drawn at (y, x) w cells wide: each of
+ * cells is a sample counted from the newest (0: the rightmost cell); those
+ * inside the w cells get the marker glyph (a heavy vertical bar, '|'
+ * without UTF-8) in the deploy_marker role. */
+void widgets_sparkline_marks(WINDOW *win, int y, int x, int w, const int *cells, size_t ncells);
 /* A horizontal bar filled to pct (0..100). */
 void widgets_bar(WINDOW *win, int y, int x, int w, double pct, enum role role);
 /* Role for a metrics level. */
