@@ -9,6 +9,7 @@ const struct source_ops *const sources_table[] = {
 	&source_logs,
 	&source_prometheus,
 	&source_alertmanager,
+	&source_cdn,
 	&source_releases,
 };
 

@@ -1,34 +1,184 @@
-/* kind-cdn: the CDN kind's table. Its model and pane come with the CDN
- * sources; until then a cdn pane answers with the empty shape of its schema
- * ({ provider, hit_ratio, assets }), and its verbs are known everywhere (keys,
- * help, `sitrep do purge`) so they are written once, here. */
+/* kind-cdn: the CDN model (cdn.h), its --once output, the events a change
+ * means (an asset turning stale, and fresh again) and the verbs. JSON follows
+ * schema version 1 ({ provider, hit_ratio, assets: [ { path, verdict,
+ * edge_cache, age, edge_etag, origin_etag, detail } ] }); "objects", and per
+ * asset "edge", "edge_status", "origin_status", "edge_sha256" and
+ * "origin_sha256" are compatible additions, and "missing" a verdict beside
+ * fresh, stale and error (docs/json-output.md). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sitrep/action.h"
+#include "sitrep/app.h"
+#include "sitrep/cdn.h"
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
+#include "sitrep/source.h"
 #include "sitrep/util.h"
 
-static void kind_cdn_free(void *data)
+struct cdn_data *cdn_data_new(const char *provider)
 {
-	(void)data;
+	struct cdn_data *d = xcalloc(1, sizeof(*d));
+	d->provider = xstrdup(provider != NULL ? provider : "");
+	d->hit_ratio = -1;
+	d->objects = -1;
+	return d;
+}
+
+void cdn_data_free(void *data)
+{
+	struct cdn_data *d = data;
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nassets; i++) {
+		struct cdn_asset *a = &d->assets[i];
+		free(a->path);
+		free(a->edge);
+		free(a->detail);
+		free(a->edge_cache);
+		free(a->edge_etag);
+		free(a->origin_etag);
+	}
+	free(d->assets);
+	free(d->provider);
+	free(d);
+}
+
+const char *cdn_verdict_name(enum cdn_verdict v)
+{
+	switch (v) {
+	case CDN_FRESH: return "fresh";
+	case CDN_STALE: return "stale";
+	case CDN_MISSING: return "missing";
+	case CDN_ERROR: break;
+	}
+	return "error";
+}
+
+static bool kind_cdn_bad(const struct cdn_asset *a)
+{
+	return a->verdict == CDN_STALE || a->verdict == CDN_MISSING;
+}
+
+size_t cdn_data_stale(const struct cdn_data *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; d != NULL && i < d->nassets; i++)
+		n += kind_cdn_bad(&d->assets[i]);
+	return n;
+}
+
+static void kind_cdn_add_str(cJSON *o, const char *name, const char *v)
+{
+	if (v != NULL && v[0] != '\0')
+		cJSON_AddStringToObject(o, name, v);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static void kind_cdn_add_num(cJSON *o, const char *name, double v)
+{
+	if (v >= 0)
+		cJSON_AddNumberToObject(o, name, v);
+	else
+		cJSON_AddNullToObject(o, name);
 }
 
 static cJSON *kind_cdn_json(const void *data)
 {
-	(void)data;
+	const struct cdn_data *d = data;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNullToObject(o, "provider");
-	cJSON_AddNullToObject(o, "hit_ratio");
-	cJSON_AddArrayToObject(o, "assets");
+	kind_cdn_add_str(o, "provider", d != NULL ? d->provider : NULL);
+	kind_cdn_add_num(o, "hit_ratio", d != NULL ? d->hit_ratio : -1);
+	kind_cdn_add_num(o, "objects", d != NULL ? d->objects : -1);
+	cJSON *arr = cJSON_AddArrayToObject(o, "assets");
+	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
+		const struct cdn_asset *a = &d->assets[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "path", a->path);
+		if (a->edge != NULL)
+			cJSON_AddStringToObject(j, "edge", a->edge);
+		cJSON_AddStringToObject(j, "verdict", cdn_verdict_name(a->verdict));
+		kind_cdn_add_str(j, "edge_cache", a->edge_cache);
+		kind_cdn_add_num(j, "age", a->age);
+		kind_cdn_add_str(j, "edge_etag", a->edge_etag);
+		kind_cdn_add_str(j, "origin_etag", a->origin_etag);
+		kind_cdn_add_str(j, "detail", a->detail);
+		kind_cdn_add_num(j, "edge_status", a->edge_status > 0 ? (double)a->edge_status : -1);
+		kind_cdn_add_num(j, "origin_status", a->origin_status > 0 ? (double)a->origin_status : -1);
+		kind_cdn_add_str(j, "edge_sha256", a->edge_hash);
+		kind_cdn_add_str(j, "origin_sha256", a->origin_hash);
+		cJSON_AddItemToArray(arr, j);
+	}
 	return o;
 }
 
 static void kind_cdn_print(const void *data, FILE *out)
 {
-	(void)data;
-	(void)out;
+	const struct cdn_data *d = data;
+	size_t stale = cdn_data_stale(d);
+	fprintf(out, "  %s: %zu asset%s, %zu stale", d->provider, d->nassets, d->nassets == 1 ? "" : "s",
+	        stale);
+	if (d->hit_ratio >= 0)
+		fprintf(out, ", hit ratio %.1f %%", d->hit_ratio * 100);
+	if (d->objects >= 0)
+		fprintf(out, ", %.0f objects", d->objects);
+	fputc('\n', out);
+	for (size_t i = 0; i < d->nassets; i++) {
+		const struct cdn_asset *a = &d->assets[i];
+		char age[16] = "-";
+		if (a->age >= 0)
+			util_age((uint64_t)(a->age * 1000), age, sizeof(age));
+		fprintf(out, "  %-7s %-32s %-8s %5s  %s%s%s\n", cdn_verdict_name(a->verdict), a->path,
+		        a->edge_cache != NULL ? a->edge_cache : "-", age, a->edge != NULL ? a->edge : "",
+		        a->edge != NULL ? ": " : "", a->detail != NULL ? a->detail : "");
+	}
+}
+
+static const struct cdn_asset *kind_cdn_find(const struct cdn_data *d, const struct cdn_asset *like)
+{
+	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
+		const struct cdn_asset *a = &d->assets[i];
+		if (strcmp(a->path, like->path) == 0 &&
+		    strcmp(a->edge != NULL ? a->edge : "", like->edge != NULL ? like->edge : "") == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* An asset turning stale (or missing) is an event, and so is its return to
+ * fresh; errors are the pane's to show, not the timeline's. */
+static void kind_cdn_diff(struct source *src, const void *old, const void *now)
+{
+	const struct cdn_data *o = old, *n = now;
+	for (size_t i = 0; n != NULL && i < n->nassets; i++) {
+		const struct cdn_asset *a = &n->assets[i];
+		const struct cdn_asset *before = kind_cdn_find(o, a);
+		bool was_bad = before != NULL && kind_cdn_bad(before);
+		if (kind_cdn_bad(a) && !was_bad)
+			app_event(src->app, src, EVENT_ASSET_STALE, EVENT_WARN, a->path, a->path,
+			          "%s %s at the edge%s%s: %s", a->path, cdn_verdict_name(a->verdict),
+			          a->edge != NULL ? " " : "", a->edge != NULL ? a->edge : "",
+			          a->detail != NULL ? a->detail : "");
+		else if (a->verdict == CDN_FRESH && was_bad)
+			app_event(src->app, src, EVENT_ASSET_FRESH, EVENT_OK, a->path, a->path,
+			          "%s fresh again at the edge%s%s", a->path, a->edge != NULL ? " " : "",
+			          a->edge != NULL ? a->edge : "");
+	}
+}
+
+static char *kind_cdn_hint(const void *data)
+{
+	const struct cdn_data *d = data;
+	size_t stale = cdn_data_stale(d);
+	if (stale == 0)
+		return NULL;
+	const struct cdn_asset *first = NULL;
+	for (size_t i = 0; first == NULL && i < d->nassets; i++)
+		if (kind_cdn_bad(&d->assets[i]))
+			first = &d->assets[i];
+	return stale == 1 ? xasprintf("CDN serves stale %s", first->path)
+	                  : xasprintf("CDN: %zu stale assets, %s first", stale, first->path);
 }
 
 /* `sitrep do purge [--stale|--all|PATH...]`: the stale assets by default. */
@@ -75,7 +225,8 @@ static char *kind_cdn_purge_describe(const struct action *a)
 {
 	if (a->nselection == 0)
 		return xstrdup("purge every stale asset from the CDN");
-	char *out = xasprintf("purge %zu asset%s from the CDN:", a->nselection, a->nselection == 1 ? "" : "s");
+	char *out =
+	    xasprintf("purge %zu asset%s from the CDN:", a->nselection, a->nselection == 1 ? "" : "s");
 	for (size_t i = 0; i < a->nselection; i++) {
 		char *p = sanitize_str(a->selection[i]);
 		char *next = xasprintf("%s\n  %s", out, p);
@@ -118,9 +269,11 @@ static const struct verb kind_cdn_verbs[] = {
 
 const struct kind_ops kind_cdn = {
     .name = "cdn",
-    .free = kind_cdn_free,
+    .free = cdn_data_free,
     .to_json = kind_cdn_json,
     .print = kind_cdn_print,
+    .diff = kind_cdn_diff,
+    .hint = kind_cdn_hint,
     .verbs = kind_cdn_verbs,
     .nverbs = ARRAY_LEN(kind_cdn_verbs),
 };

@@ -13,6 +13,7 @@ extern const struct source_ops source_procfs;
 extern const struct source_ops source_logs;
 extern const struct source_ops source_prometheus;
 extern const struct source_ops source_alertmanager;
+extern const struct source_ops source_cdn;
 extern const struct source_ops source_releases;
 
 /* The table, for source_use_table. */

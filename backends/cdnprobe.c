@@ -1,0 +1,818 @@
+/* cdnprobe: the "cdn" source. Every refresh fetches each configured asset
+ * from the edge and from the origin at once, all on the one HTTP client
+ * (connections reused), hashes the bodies up to a cap, and compares the two
+ * copies (backends/cdn-cache.c) into a verdict with its reason. The provider
+ * (varnish.c, ...) says how a purge is asked for and where hit ratios come
+ * from (a one-shot command such as varnishstat -j, run beside the probes).
+ *
+ * A purge takes the gate's one road: prepare builds the exact requests from
+ * the provider's plan (shown by the dialog, recorded by the audit log), act
+ * sends exactly those, reads the provider's answers, and is done only when
+ * a re-probe finds the edge serving the origin's copy, or the verification
+ * time passes: "3 purged, 3 fresh in 4 s", or "purge accepted, /app.js
+ * still stale after 60 s". */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backends/cdnprobe.h"
+#include "sitrep/action.h"
+#include "sitrep/app.h"
+#include "sitrep/event.h"
+#include "sitrep/kind.h"
+#include "sitrep/run.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/source.h"
+#include "sitrep/sources.h"
+#include "sitrep/util.h"
+
+#define CDN_DEFAULT_MAX_HASH (2u << 20)
+#define CDN_VERIFY_PAUSE_MS  1000
+
+static const struct cdn_provider *const cdn_providers[] = {
+    &cdn_provider_varnish,
+};
+
+struct cdn_round;
+
+struct cdn_src {
+	struct source *src;
+	const struct cdn_provider *prov;
+	void *pdata;
+	char *edge_url, *origin_url; /* without a trailing '/' */
+	char **assets;               /* NULL-terminated */
+	size_t nassets;
+	char **req_headers; /* "Name: value", NULL-terminated, or NULL */
+	long timeout_ms;
+	size_t max_hash;
+	double verify_s;
+	bool insecure;
+	struct cdn_round *round; /* the refresh in flight */
+	struct run *stats_run;
+	bool stats_pending;
+	double hit_ratio, objects;
+	char *stats_error;
+	struct cdn_purge *purge; /* the purge in flight */
+	uv_timer_t verify_timer; /* the pause between verification probes */
+	bool timer_open;
+	bool subscribed;
+	bool stopping;     /* sitrep quits: no new refresh */
+	char *deploy;      /* the latest deploy seen on the bus */
+	int64_t deploy_ms; /* its time, wall clock */
+};
+
+/* One fetch: an asset at the edge or at the origin. */
+struct cdn_probe {
+	struct cdn_round *round;
+	size_t asset;
+	bool origin;
+	struct http_call *call;
+	struct cdn_side side;
+	char error[256];
+};
+
+typedef void (*cdn_round_cb)(struct cdn_round *r, void *arg);
+
+/* Both fetches of every asset of a set, in flight together. */
+struct cdn_round {
+	struct cdn_src *cs;
+	char **paths; /* owned copies */
+	size_t n;
+	struct cdn_probe *probes; /* 2 per path: edge, origin */
+	size_t pending;
+	cdn_round_cb cb;
+	void *arg;
+};
+
+/* A plan: what prepare built and act sends. */
+struct cdn_plan {
+	struct cdn_request *reqs;
+	size_t nreqs;
+	char **paths; /* what is verified afterwards */
+	size_t npaths;
+	bool all;
+};
+
+struct cdn_purge {
+	struct cdn_src *cs;
+	struct action *action;
+	struct cdn_plan *plan;
+	struct http_call **calls;
+	size_t pending, accepted;
+	char *refusal; /* the first provider refusal */
+	char *ids;     /* the provider's purge ids, ", "-joined */
+	uint64_t started_ms, deadline_ms;
+	struct cdn_round *round; /* the verification probe in flight */
+	char *last_bad;          /* what was still stale at the last probe */
+};
+
+void cdn_request_clear(struct cdn_request *r)
+{
+	free(r->method);
+	free(r->url);
+	free(r->body);
+	free(r->content_type);
+	free(r->aws_sigv4);
+	for (char **h = r->headers; h != NULL && *h != NULL; h++) {
+		explicit_bzero(*h, strlen(*h));
+		free(*h);
+	}
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+static void cdn_plan_free(void *p)
+{
+	struct cdn_plan *plan = p;
+	if (plan == NULL)
+		return;
+	for (size_t i = 0; i < plan->nreqs; i++)
+		cdn_request_clear(&plan->reqs[i]);
+	free(plan->reqs);
+	for (size_t i = 0; i < plan->npaths; i++)
+		free(plan->paths[i]);
+	free(plan->paths);
+	free(plan);
+}
+
+/* ---- config ---- */
+
+static int cdn_url(struct config_ctx *ctx, struct jnode *node, const char *key, char **out)
+{
+	if (config_get_string(ctx, node, key, true, NULL, out) != 0)
+		return -1;
+	if (strncmp(*out, "http://", 7) != 0 && strncmp(*out, "https://", 8) != 0)
+		return config_fail(ctx, jsonc_get(node, key), "expected an http:// or https:// URL");
+	size_t n = strlen(*out);
+	while (n > 8 && (*out)[n - 1] == '/')
+		(*out)[--n] = '\0';
+	sanitize_add_url_secret(*out);
+	return 0;
+}
+
+static int cdn_read_headers(struct cdn_src *cs, struct config_ctx *ctx, struct jnode *node)
+{
+	struct jnode *obj;
+	if (config_get_node(ctx, node, "request_headers", JNODE_OBJECT, false, &obj) != 0)
+		return -1;
+	if (obj == NULL)
+		return 0;
+	cs->req_headers = xcalloc(obj->count + 1, sizeof(char *));
+	size_t i = 0;
+	for (struct jnode *m = obj->child; m != NULL; m = m->next) {
+		m->used = true;
+		if (m->type != JNODE_STRING)
+			return config_fail(ctx, m, "a request header's value is a string");
+		bool bad = m->key[0] == '\0' || strpbrk(m->key, " \t:\r\n") != NULL;
+		for (const char *p = m->string; !bad && *p != '\0'; p++)
+			bad = (unsigned char)*p < 0x20 && *p != '\t';
+		if (bad || strlen(m->string) != m->len)
+			return config_fail(
+			    ctx, m, "a header name without spaces or ':' and a value without control bytes");
+		cs->req_headers[i++] = xasprintf("%s: %s", m->key, m->string);
+	}
+	return 0;
+}
+
+static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
+{
+	struct cdn_src *cs = xcalloc(1, sizeof(*cs));
+	src->data = cs;
+	cs->src = src;
+	cs->hit_ratio = cs->objects = -1;
+	char *provider = NULL;
+	if (config_get_string(ctx, node, "provider", true, NULL, &provider) != 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_LEN(cdn_providers); i++)
+		if (strcmp(cdn_providers[i]->name, provider) == 0)
+			cs->prov = cdn_providers[i];
+	if (cs->prov == NULL) {
+		free(provider);
+		return config_fail(ctx, jsonc_get(node, "provider"),
+		                   "unknown CDN provider (this build has: varnish)");
+	}
+	free(provider);
+	double timeout_s, max_hash;
+	if (cdn_url(ctx, node, "edge_url", &cs->edge_url) != 0 ||
+	    cdn_url(ctx, node, "origin_url", &cs->origin_url) != 0 ||
+	    config_get_argv(ctx, node, "assets", true, &cs->assets) != 0 ||
+	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout_s) != 0 ||
+	    config_get_number(ctx, node, "max_hash_bytes", false, CDN_DEFAULT_MAX_HASH, 1024,
+	                      256.0 * 1024 * 1024, &max_hash) != 0 ||
+	    config_get_number(ctx, node, "verify_timeout_seconds", false, 60, 1, 3600, &cs->verify_s) != 0 ||
+	    config_get_bool(ctx, node, "insecure", false, &cs->insecure) != 0 ||
+	    cdn_read_headers(cs, ctx, node) != 0)
+		return -1;
+	cs->timeout_ms = lround(timeout_s * 1000);
+	cs->max_hash = (size_t)max_hash;
+	for (char **a = cs->assets; *a != NULL; a++, cs->nassets++) {
+		if ((*a)[0] != '/' || strpbrk(*a, " \t\r\n#") != NULL)
+			return config_fail(
+			    ctx, jsonc_get(node, "assets"),
+			    "every asset is a path that starts with / (\"/static/app.js\"), without spaces");
+	}
+	if (cs->nassets == 0)
+		return config_fail(ctx, jsonc_get(node, "assets"),
+		                   "name at least one asset (\"/static/app.js\")");
+	return cs->prov->init(ctx, node, cs->edge_url, &cs->pdata);
+}
+
+/* ---- probing ---- */
+
+static void cdn_round_free(struct cdn_round *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < 2 * r->n; i++)
+		if (r->probes[i].call != NULL)
+			http_cancel(r->probes[i].call);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	free(r->probes);
+	free(r);
+}
+
+static void cdn_probe_done(const struct http_resp *resp, void *arg)
+{
+	struct cdn_probe *p = arg;
+	struct cdn_round *r = p->round;
+	struct cdn_src *cs = r->cs;
+	p->call = NULL;
+	cdn_side_init(&p->side);
+	if (resp->error != NULL && strncmp(resp->error, "response larger than", 20) == 0 && resp->len > 0) {
+		/* Past the cap: the first bytes are hashed; both sides stop at the
+		 * same byte, so the hashes still compare. */
+		p->side.status = 200;
+		p->side.hash_capped = true;
+	} else if (resp->error != NULL) {
+		sanitize_into(p->error, sizeof(p->error), resp->error, strlen(resp->error));
+		p->side.error = p->error;
+	} else {
+		p->side.status = resp->status;
+	}
+	if (p->side.status != 0) {
+		size_t n = resp->len < cs->max_hash ? resp->len : cs->max_hash;
+		cdn_sha256_hex(resp->body, n, p->side.hash);
+		p->side.have_hash = true;
+		p->side.body_len = n;
+	}
+	if (--r->pending == 0)
+		r->cb(r, r->arg);
+}
+
+static struct cdn_round *cdn_round_start(struct cdn_src *cs, char *const *paths, size_t n, cdn_round_cb cb,
+                                         void *arg)
+{
+	struct cdn_round *r = xcalloc(1, sizeof(*r));
+	r->cs = cs;
+	r->cb = cb;
+	r->arg = arg;
+	r->n = n;
+	r->paths = xcalloc(n, sizeof(char *));
+	r->probes = xcalloc(2 * n, sizeof(struct cdn_probe));
+	for (size_t i = 0; i < n; i++)
+		r->paths[i] = xstrdup(paths[i]);
+	struct http *h = app_http(cs->src->app);
+	r->pending = 2 * n;
+	for (size_t i = 0; i < 2 * n; i++) {
+		struct cdn_probe *p = &r->probes[i];
+		p->round = r;
+		p->asset = i / 2;
+		p->origin = i % 2 == 1;
+		cdn_side_init(&p->side);
+	}
+	if (h == NULL) {
+		for (size_t i = 0; i < 2 * n; i++) {
+			snprintf(r->probes[i].error, sizeof(r->probes[i].error), "no HTTP client");
+			r->probes[i].side.error = r->probes[i].error;
+		}
+		r->pending = 0;
+		return r; /* the caller sees pending 0 and calls cb itself */
+	}
+	for (size_t i = 0; i < 2 * n; i++) {
+		struct cdn_probe *p = &r->probes[i];
+		char *url = xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
+		struct http_req req = {
+		    .url = url,
+		    .headers = (const char *const *)cs->req_headers,
+		    .timeout_ms = cs->timeout_ms,
+		    .max_body = cs->max_hash,
+		    .insecure = cs->insecure,
+		};
+		p->call = http_request(h, &req, cdn_probe_done, p);
+		free(url);
+	}
+	return r;
+}
+
+/* Runs cb now when nothing went out (no HTTP client), else when the last answer came. */
+static void cdn_round_go(struct cdn_round *r)
+{
+	if (r->pending == 0)
+		r->cb(r, r->arg);
+}
+
+static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *path,
+                           const struct cdn_side *e, const struct cdn_side *o)
+{
+	a->path = sanitize_str(path);
+	a->age = e->hdr.age;
+	a->edge_status = e->status;
+	a->origin_status = o->status;
+	a->edge_cache = e->hdr.cache[0] != '\0' ? xstrdup(e->hdr.cache) : NULL;
+	a->edge_etag = e->hdr.etag[0] != '\0' ? xstrdup(e->hdr.etag) : NULL;
+	a->origin_etag = o->hdr.etag[0] != '\0' ? xstrdup(o->hdr.etag) : NULL;
+	if (e->have_hash)
+		snprintf(a->edge_hash, sizeof(a->edge_hash), "%.16s", e->hash);
+	if (o->have_hash)
+		snprintf(a->origin_hash, sizeof(a->origin_hash), "%.16s", o->hash);
+	char *reason;
+	a->verdict = cdn_compare(e, o, &reason);
+	if ((a->verdict == CDN_STALE || a->verdict == CDN_MISSING) && cs->deploy != NULL) {
+		int64_t now = (int64_t)time(NULL) * 1000;
+		double mins = now > cs->deploy_ms ? (double)(now - cs->deploy_ms) / 60000 : 0;
+		char *with =
+		    xasprintf("%s; stale since deploy %s (%.0f min)", reason, cs->deploy, floor(mins));
+		free(reason);
+		reason = sanitize_str(with);
+		free(with);
+	}
+	a->detail = reason;
+}
+
+static struct cdn_data *cdn_round_data(struct cdn_src *cs, const struct cdn_round *r)
+{
+	struct cdn_data *d = cdn_data_new(cs->prov->name);
+	d->assets = xcalloc(r->n, sizeof(*d->assets));
+	d->nassets = r->n;
+	for (size_t i = 0; i < r->n; i++)
+		cdn_fill_asset(cs, &d->assets[i], r->paths[i], &r->probes[2 * i].side,
+		               &r->probes[2 * i + 1].side);
+	return d;
+}
+
+/* ---- refresh ---- */
+
+static void cdn_maybe_publish(struct cdn_src *cs);
+
+static void cdn_refresh_probed(struct cdn_round *r, void *arg)
+{
+	(void)r;
+	cdn_maybe_publish(arg);
+}
+
+static void cdn_stats_done(struct run_result *res, void *arg)
+{
+	struct cdn_src *cs = arg;
+	cs->stats_run = NULL;
+	cs->stats_pending = false;
+	free(cs->stats_error);
+	cs->stats_error = NULL;
+	char err[256];
+	if (res->error != NULL || res->signal != 0 || res->status != 0) {
+		run_describe(res, err, sizeof(err));
+		cs->stats_error = xasprintf("stats: %s", err);
+		cs->hit_ratio = cs->objects = -1;
+	} else if (cs->prov->stats_parse(cs->pdata, res->out, res->out_len, &cs->hit_ratio, &cs->objects, err,
+	                                 sizeof(err)) != 0) {
+		cs->stats_error = xasprintf("stats: %s", err);
+		cs->hit_ratio = cs->objects = -1;
+	}
+	cdn_maybe_publish(cs);
+}
+
+static void cdn_maybe_publish(struct cdn_src *cs)
+{
+	if (cs->stats_pending || cs->round == NULL || cs->round->pending > 0)
+		return;
+	struct cdn_round *r = cs->round;
+	cs->round = NULL;
+	struct cdn_data *d = cdn_round_data(cs, r);
+	cdn_round_free(r);
+	d->hit_ratio = cs->hit_ratio;
+	d->objects = cs->objects;
+	/* Stats are a bonus: without them the pane still compares. */
+	source_set_warning(cs->src, cs->stats_error);
+	source_publish(cs->src, d);
+}
+
+static void cdn_refresh(struct source *src)
+{
+	struct cdn_src *cs = src->data;
+	char **argv = cs->prov->stats_argv != NULL ? cs->prov->stats_argv(cs->pdata) : NULL;
+	if (argv != NULL) {
+		struct run_options opt = {.argv = argv, .timeout_ms = (unsigned)cs->timeout_ms};
+		cs->stats_pending = true;
+		cs->stats_run = run_start(src->loop, &opt, cdn_stats_done, cs);
+		config_free_argv(argv);
+	}
+	cs->round = cdn_round_start(cs, cs->assets, cs->nassets, cdn_refresh_probed, cs);
+	if (cs->round->pending == 0)
+		cdn_maybe_publish(cs);
+}
+
+/* ---- deploys ---- */
+
+static void cdn_on_deploy(const struct event *ev, void *arg)
+{
+	struct cdn_src *cs = arg;
+	const char *id = ev->key != NULL ? ev->key : ev->subject;
+	if (id == NULL || ev->time_ms < cs->deploy_ms)
+		return;
+	free(cs->deploy);
+	cs->deploy = sanitize(id, strlen(id), 40);
+	cs->deploy_ms = ev->time_ms;
+}
+
+static int cdn_start(struct source *src)
+{
+	struct cdn_src *cs = src->data;
+	if (src->app != NULL &&
+	    event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), cdn_on_deploy, cs) == 0)
+		cs->subscribed = true;
+	if (cs->insecure)
+		source_set_warning(src, "TLS verify off");
+	return 0;
+}
+
+/* ---- purge ---- */
+
+/* The paths the action names: the selection, or the stale ones of d. */
+static size_t cdn_purge_paths(const struct action *a, const struct cdn_data *d, char ***out)
+{
+	char **paths = NULL;
+	size_t n = 0;
+	if (a->nselection > 0) {
+		paths = xcalloc(a->nselection, sizeof(char *));
+		for (size_t i = 0; i < a->nselection; i++)
+			paths[n++] = xstrdup(a->selection[i]);
+	} else if (d != NULL) {
+		paths = xcalloc(d->nassets + 1, sizeof(char *));
+		for (size_t i = 0; i < d->nassets; i++) {
+			const struct cdn_asset *as = &d->assets[i];
+			if (as->verdict != CDN_STALE && as->verdict != CDN_MISSING)
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = strcmp(paths[j], as->path) == 0;
+			if (!dup)
+				paths[n++] = xstrdup(as->path);
+		}
+	}
+	*out = paths;
+	return n;
+}
+
+struct cdn_sync {
+	struct cdn_data *data;
+};
+
+static void cdn_sync_done(struct cdn_round *r, void *arg)
+{
+	struct cdn_sync *s = arg;
+	s->data = cdn_round_data(r->cs, r);
+}
+
+/* `sitrep do purge --stale` runs no dashboard: nothing has been probed yet.
+ * The loop is not running (the gate's caller runs it afterwards), so one
+ * probe is run to its end here, before anything is shown or sent. */
+static struct cdn_data *cdn_probe_now(struct cdn_src *cs)
+{
+	struct cdn_sync s = {0};
+	struct cdn_round *r = cdn_round_start(cs, cs->assets, cs->nassets, cdn_sync_done, &s);
+	cdn_round_go(r);
+	while (s.data == NULL && uv_run(cs->src->loop, UV_RUN_ONCE) != 0)
+		;
+	cdn_round_free(r);
+	return s.data;
+}
+
+static char *cdn_request_line(const struct cdn_request *r)
+{
+	char *out = xasprintf("%s %s", r->method, r->url);
+	for (char **h = r->headers; h != NULL && *h != NULL; h++) {
+		char *next = xasprintf("%s\n  %s", out, *h);
+		free(out);
+		out = next;
+	}
+	if (r->aws_sigv4 != NULL) {
+		char *next = xasprintf("%s\n  (signed AWS SigV4, %s)", out, r->aws_sigv4);
+		free(out);
+		out = next;
+	}
+	if (r->body != NULL) {
+		char *next = xasprintf("%s\n  %s", out, r->body);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static int cdn_prepare(struct source *src, struct action *a, char *err, size_t cap)
+{
+	struct cdn_src *cs = src->data;
+	bool all = strcmp(a->verb, "purge_all") == 0;
+	if (!all && strcmp(a->verb, "purge") != 0) {
+		snprintf(err, cap, "a cdn pane cannot %s", a->verb);
+		return -1;
+	}
+	struct cdn_plan *plan = xcalloc(1, sizeof(*plan));
+	plan->all = all;
+	if (all) {
+		plan->paths = xcalloc(cs->nassets, sizeof(char *));
+		for (size_t i = 0; i < cs->nassets; i++)
+			plan->paths[plan->npaths++] = xstrdup(cs->assets[i]);
+	} else {
+		struct cdn_data *probed = NULL;
+		const struct cdn_data *d = src->snap.data;
+		if (a->nselection == 0 && d == NULL) {
+			if (src->app != NULL && src->app->ui == NULL && src->loop != NULL)
+				d = probed = cdn_probe_now(cs);
+			if (d == NULL) {
+				snprintf(err, cap,
+				         "the edge has not been probed yet; wait for the first refresh");
+				cdn_plan_free(plan);
+				return -1;
+			}
+		}
+		plan->npaths = cdn_purge_paths(a, d, &plan->paths);
+		size_t nassets = d != NULL ? d->nassets : 0;
+		cdn_data_free(probed);
+		if (plan->npaths == 0) {
+			snprintf(err, cap,
+			         "nothing is stale at the edge (%zu asset%s probed); nothing to purge",
+			         nassets, nassets == 1 ? "" : "s");
+			cdn_plan_free(plan);
+			return -1;
+		}
+	}
+	if (cs->prov->plan(cs->pdata, (const char *const *)plan->paths, plan->npaths, all, &plan->reqs,
+	                   &plan->nreqs, err, cap) != 0) {
+		cdn_plan_free(plan);
+		return -1;
+	}
+	char *effect = NULL;
+	for (size_t i = 0; i < plan->nreqs; i++) {
+		char *line = cdn_request_line(&plan->reqs[i]);
+		char *next = effect == NULL ? xstrdup(line) : xasprintf("%s\n%s", effect, line);
+		free(line);
+		free(effect);
+		effect = next;
+	}
+	char *verify = xasprintf(
+	    "%s\nthen re-probe %zu asset%s until the edge serves the origin's copy (at most %.0f s)", effect,
+	    plan->npaths, plan->npaths == 1 ? "" : "s", cs->verify_s);
+	action_set_effect(a, verify);
+	free(verify);
+	free(effect);
+	if (a->request != NULL && a->request_free != NULL)
+		a->request_free(a->request);
+	a->request = plan;
+	a->request_free = cdn_plan_free;
+	/* Sending, then verifying: longer than the gate's default. */
+	a->timeout_ms = (unsigned)(cs->verify_s * 1000 + 2.0 * (double)cs->timeout_ms + 5000);
+	return 0;
+}
+
+static void cdn_purge_end(struct cdn_purge *p, enum action_result result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cdn_purge_end(struct cdn_purge *p, enum action_result result, const char *fmt, ...)
+{
+	struct cdn_src *cs = p->cs;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < p->plan->nreqs; i++)
+		if (p->calls[i] != NULL)
+			http_cancel(p->calls[i]);
+	cdn_round_free(p->round);
+	if (cs->timer_open)
+		uv_timer_stop(&cs->verify_timer);
+	cs->purge = NULL;
+	struct action *a = p->action;
+	free(p->calls);
+	free(p->refusal);
+	free(p->ids);
+	free(p->last_bad);
+	free(p);
+	action_finish(a, result, "%s", msg);
+	free(msg);
+	/* The pane shows the new state without waiting for its tick. */
+	if (!cs->stopping && cs->src->app != NULL && cs->src->app->ui != NULL)
+		source_refresh_now(cs->src);
+}
+
+static void cdn_verify_probe(struct cdn_purge *p);
+
+static void cdn_verify_tick(uv_timer_t *t)
+{
+	struct cdn_src *cs = t->data;
+	if (cs->purge != NULL)
+		cdn_verify_probe(cs->purge);
+}
+
+static void cdn_verified(struct cdn_round *r, void *arg)
+{
+	struct cdn_purge *p = arg;
+	struct cdn_src *cs = p->cs;
+	struct cdn_data *d = cdn_round_data(cs, r);
+	p->round = NULL;
+	cdn_round_free(r);
+	size_t fresh = 0;
+	char *bad = NULL;
+	for (size_t i = 0; i < d->nassets; i++) {
+		if (d->assets[i].verdict == CDN_FRESH) {
+			fresh++;
+			continue;
+		}
+		if (bad == NULL || strlen(bad) < 160) {
+			char *next =
+			    bad == NULL
+			        ? xasprintf("%s %s (%s)", d->assets[i].path,
+			                    d->assets[i].verdict == CDN_ERROR ? "unverified" : "still stale",
+			                    d->assets[i].detail)
+			        : xasprintf("%s; %s", bad, d->assets[i].path);
+			free(bad);
+			bad = next;
+		}
+	}
+	size_t n = d->nassets;
+	cdn_data_free(d);
+	uint64_t now = util_mono_ms();
+	double secs = (double)(now - p->started_ms) / 1000;
+	char ids[200] = "";
+	if (p->ids != NULL)
+		snprintf(ids, sizeof(ids), " (%s id %s)", cs->prov->name, p->ids);
+	if (fresh == n) {
+		free(bad);
+		if (p->plan->all)
+			cdn_purge_end(p, ACTION_OK, "everything purged%s, %zu of %zu assets fresh in %.0f s",
+			              ids, fresh, n, secs);
+		else
+			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh in %.0f s", p->plan->npaths, ids,
+			              fresh, secs);
+		return;
+	}
+	free(p->last_bad);
+	p->last_bad = bad;
+	if (now >= p->deadline_ms) {
+		cdn_purge_end(p, ACTION_FAILED, "purge accepted%s, %s after %.0f s", ids, p->last_bad, secs);
+		return;
+	}
+	uint64_t wait =
+	    now + CDN_VERIFY_PAUSE_MS > p->deadline_ms ? p->deadline_ms - now : CDN_VERIFY_PAUSE_MS;
+	uv_timer_start(&cs->verify_timer, cdn_verify_tick, wait, 0);
+}
+
+static void cdn_verify_probe(struct cdn_purge *p)
+{
+	p->round = cdn_round_start(p->cs, p->plan->paths, p->plan->npaths, cdn_verified, p);
+	cdn_round_go(p->round);
+}
+
+/* The answer to request i of the purge in flight. */
+struct cdn_answer_ctx {
+	struct cdn_purge *p;
+	size_t i;
+};
+
+static void cdn_purge_done(const struct http_resp *resp, void *arg)
+{
+	struct cdn_answer_ctx *ctx = arg;
+	struct cdn_purge *p = ctx->p;
+	struct cdn_src *cs = p->cs;
+	p->calls[ctx->i] = NULL;
+	char err[300] = "";
+	char *id = NULL;
+	if (cs->prov->answer(cs->pdata, resp, &id, err, sizeof(err)) == 0) {
+		p->accepted++;
+		if (id != NULL) {
+			char *next = p->ids == NULL ? xstrdup(id) : xasprintf("%s, %s", p->ids, id);
+			free(p->ids);
+			p->ids = next;
+		}
+	} else if (p->refusal == NULL) {
+		const struct cdn_request *r = &p->plan->reqs[ctx->i];
+		p->refusal = xasprintf("%s %s: %s", r->method, r->url, err);
+	}
+	free(id);
+	free(ctx);
+	if (--p->pending > 0)
+		return;
+	if (p->refusal != NULL) {
+		char *why = xstrdup(p->refusal);
+		size_t acc = p->accepted, n = p->plan->nreqs;
+		cdn_purge_end(p, ACTION_FAILED, "%zu of %zu purge requests refused: %s", n - acc, n, why);
+		free(why);
+		return;
+	}
+	p->started_ms = util_mono_ms();
+	p->deadline_ms = p->started_ms + (uint64_t)(cs->verify_s * 1000);
+	cdn_verify_probe(p);
+}
+
+static int cdn_act(struct source *src, const struct action *action)
+{
+	struct cdn_src *cs = src->data;
+	struct action *a = (struct action *)action; /* the gate hands over ownership */
+	struct cdn_plan *plan = a->request;
+	struct http *h = app_http(src->app);
+	if (plan == NULL || a->request_free != cdn_plan_free || h == NULL || cs->purge != NULL)
+		return -1;
+	if (!cs->timer_open) {
+		uv_timer_init(src->loop, &cs->verify_timer);
+		cs->verify_timer.data = cs;
+		cs->timer_open = true;
+	}
+	struct cdn_purge *p = xcalloc(1, sizeof(*p));
+	p->cs = cs;
+	p->action = a;
+	p->plan = plan;
+	p->calls = xcalloc(plan->nreqs, sizeof(*p->calls));
+	p->pending = plan->nreqs;
+	cs->purge = p;
+	/* What was confirmed is what is sent: the plan's requests, as built. */
+	for (size_t i = 0; i < plan->nreqs; i++) {
+		const struct cdn_request *r = &plan->reqs[i];
+		struct http_req req = {
+		    .method = r->method,
+		    .url = r->url,
+		    .body = r->body,
+		    .body_len = r->body != NULL ? strlen(r->body) : 0,
+		    .content_type = r->content_type,
+		    .headers = (const char *const *)r->headers,
+		    .timeout_ms = cs->timeout_ms,
+		    .insecure = cs->insecure,
+		};
+		struct cdn_answer_ctx *ctx = xcalloc(1, sizeof(*ctx));
+		ctx->p = p;
+		ctx->i = i;
+		p->calls[i] = http_request(h, &req, cdn_purge_done, ctx);
+	}
+	return 0;
+}
+
+/* ---- lifetime ---- */
+
+static void cdn_timer_closed(uv_handle_t *h)
+{
+	struct cdn_src *cs = h->data;
+	cs->timer_open = false;
+}
+
+static void cdn_stop(struct source *src)
+{
+	struct cdn_src *cs = src->data;
+	if (cs == NULL)
+		return;
+	cs->stopping = true;
+	if (cs->subscribed && src->app != NULL)
+		event_unsubscribe(&src->app->bus, cdn_on_deploy, cs);
+	cs->subscribed = false;
+	cdn_round_free(cs->round);
+	cs->round = NULL;
+	if (cs->stats_run != NULL) {
+		run_cancel(cs->stats_run);
+		cs->stats_pending = false;
+	}
+	if (cs->purge != NULL)
+		cdn_purge_end(cs->purge, ACTION_FAILED, "cancelled: sitrep is quitting");
+	if (cs->timer_open && !uv_is_closing((uv_handle_t *)&cs->verify_timer))
+		uv_close((uv_handle_t *)&cs->verify_timer, cdn_timer_closed);
+}
+
+static void cdn_destroy(struct source *src)
+{
+	struct cdn_src *cs = src->data;
+	if (cs == NULL)
+		return;
+	cdn_stop(src);
+	if (cs->prov != NULL && cs->prov->free != NULL)
+		cs->prov->free(cs->pdata);
+	free(cs->edge_url);
+	free(cs->origin_url);
+	config_free_argv(cs->assets);
+	config_free_argv(cs->req_headers);
+	free(cs->stats_error);
+	free(cs->deploy);
+	free(cs);
+	src->data = NULL;
+}
+
+const struct source_ops source_cdn = {
+    .name = "cdn",
+    .kind = "cdn",
+    .init = cdn_init,
+    .start = cdn_start,
+    .refresh = cdn_refresh,
+    .prepare = cdn_prepare,
+    .act = cdn_act,
+    .stop = cdn_stop,
+    .destroy = cdn_destroy,
+};

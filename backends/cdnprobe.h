@@ -1,0 +1,124 @@
+/* cdnprobe: the implementer's side of the cdn source. The source itself
+ * (backends/cdnprobe.c) probes every asset at the edge and at the origin and
+ * verifies purges; what differs per CDN is a provider (varnish.c, ...): how
+ * a purge is asked for, how its answer reads, and where hit ratios come from.
+ * The pure parts (cache headers, the verdict, SHA-256, varnishstat's JSON)
+ * are here too so unit tests and the fuzzer reach them without a loop. */
+#ifndef SITREP_BACKENDS_CDNPROBE_H
+#define SITREP_BACKENDS_CDNPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sitrep/cdn.h"
+#include "sitrep/config.h"
+#include "sitrep/http.h"
+
+/* ---- SHA-256 (backends/cdn-sha256.c) ---- */
+
+struct cdn_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t nbuf;
+};
+
+void cdn_sha256_init(struct cdn_sha256 *s);
+void cdn_sha256_update(struct cdn_sha256 *s, const void *data, size_t len);
+void cdn_sha256_final(struct cdn_sha256 *s, uint8_t out[32]);
+/* The hex digest of data (65 bytes with the NUL). */
+void cdn_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- cache headers and the verdict (backends/cdn-cache.c) ---- */
+
+/* What one response says about itself and about the cache that served it.
+ * Strings point into the caller's fixed buffers; all sanitized. */
+struct cdn_headers {
+	char etag[128]; /* "" absent; kept as sent, quotes and W/ included */
+	bool etag_weak;
+	char last_modified[64];    /* "" absent */
+	long long content_length;  /* -1 absent */
+	char content_encoding[32]; /* "" identity */
+	double age;                /* Age, -1 absent */
+	char cache[16];            /* one status: HIT MISS EXPIRED STALE BYPASS REVALIDATED
+	                              UPDATING DYNAMIC PASS, "" unknown */
+	long hits;                 /* X-Cache-Hits (the edge's), or -1 */
+	char served_by[64];        /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
+	char via[64];              /* Via, "" absent */
+	char retry_after[32];      /* Retry-After, "" absent */
+};
+
+/* Reads a header block (status lines and "Name: value" lines, CRLF or LF;
+ * when redirects put several blocks in, the last one counts) into h. Every
+ * provider's headers land in one status: CF-Cache-Status, X-Cache (Fastly's
+ * comma list under shielding: the edge's, the last entry, counts),
+ * CloudFront's "Hit from cloudfront", X-Varnish (two ids: a hit), RFC 9211
+ * Cache-Status (hit, fwd=, stored), X-Cache-Hits, X-Served-By, Age, Via. */
+void cdn_headers_parse(const char *block, size_t len, struct cdn_headers *h);
+
+/* One side of a comparison: the edge's answer or the origin's. */
+struct cdn_side {
+	long status;            /* 0: no answer */
+	const char *error;      /* why there is no answer, or NULL */
+	struct cdn_headers hdr; /* parsed; zeroed with cdn_side_init when none came */
+	bool have_hash;
+	bool hash_capped; /* only the first max bytes were hashed */
+	char hash[65];
+	size_t body_len;
+};
+
+void cdn_side_init(struct cdn_side *s);
+/* The verdict and its reason (allocated, sanitized) from the two sides, in
+ * order of trust: status, strong ETag, Last-Modified, Content-Length (same
+ * encoding only), the body's hash. The edge copy's age is added to a stale
+ * reason. */
+enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side *origin, char **reason);
+
+/* ---- varnishstat -j (backends/varnish.c) ---- */
+
+struct varnish_stats {
+	double hit, miss, objects; /* MAIN.cache_hit, MAIN.cache_miss, MAIN.n_object; -1 absent */
+};
+
+/* Both shapes: 6.5+ ({"version": 1, "counters": {"MAIN.cache_hit": {"value": N}}})
+ * and older (the counters at the top level). 0, or -1 with err. */
+int varnish_parse_stats(const char *json, size_t len, struct varnish_stats *st, char *err, size_t cap);
+
+/* ---- providers ---- */
+
+/* One request of a purge, exactly as sent. */
+struct cdn_request {
+	char *method;
+	char *url;
+	char *body; /* NULL: none */
+	char *content_type;
+	char **headers;  /* "Name: value", NULL-terminated; may hold a key (masked when shown) */
+	char *aws_sigv4; /* CloudFront: the provider string to sign with; NULL otherwise */
+};
+
+struct cdn_provider {
+	const char *name;
+	/* Reads the provider's own keys from the pane's object; no I/O. */
+	int (*init)(struct config_ctx *ctx, struct jnode *node, const char *edge_url, void **pdata);
+	/* The requests that purge paths (n > 0) or everything (all). 0 with
+	 * *out and *nout, or -1 with err ("nginx has no purge-all"). */
+	int (*plan)(void *pdata, const char *const *paths, size_t n, bool all, struct cdn_request **out,
+	            size_t *nout, char *err, size_t cap);
+	/* Reads the provider's answer to one request: 0 accepted (*id the purge
+	 * id, allocated, or NULL), -1 refused with the reason in err. */
+	int (*answer)(void *pdata, const struct http_resp *resp, char **id, char *err, size_t cap);
+	/* Optional: the argv of a command whose stdout feeds stats (varnishstat -j). */
+	char **(*stats_argv)(void *pdata);
+	/* Optional: reads that output into hit ratio and object count (deltas
+	 * kept in pdata). 0, or -1 with err. */
+	int (*stats_parse)(void *pdata, const char *out, size_t len, double *hit_ratio, double *objects,
+	                   char *err, size_t cap);
+	void (*free)(void *pdata);
+};
+
+void cdn_request_clear(struct cdn_request *r);
+
+extern const struct cdn_provider cdn_provider_varnish;
+
+#endif
