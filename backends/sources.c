@@ -9,8 +9,10 @@ const struct source_ops *const sources_table[] = {
 	&source_logs,
 	&source_prometheus,
 	&source_alertmanager,
+	&source_events,
 	&source_cdn,
 	&source_releases,
+	&source_postgres,
 };
 
 const size_t sources_count = ARRAY_LEN(sources_table);

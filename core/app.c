@@ -318,6 +318,8 @@ int app_run_once(struct app *app)
 {
 	signal(SIGPIPE, SIG_IGN);
 	app_signals_start(app);
+	/* a timeline pane shows the history read back; --once writes nothing */
+	app->timeline = timeline_open(app, 0);
 	if (app_start_sources(app) < 0) {
 		app_quit(app, 1);
 		app_drain(app);

@@ -595,8 +595,8 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	if (kind_find(pc->kind) == NULL)
 		return config_fail(ctx, kind_node, "unknown pane kind \"%s\" (expected one of: %s)", pc->kind,
 				   kind_names());
-	/* the logs pane has one source that manages its inputs; "source" is optional there */
-	const char *def_source = strcmp(pc->kind, "logs") == 0 ? "logs" : NULL;
+	/* a kind with one natural source (logs, timeline) names it in its table */
+	const char *def_source = kind_find(pc->kind)->default_source;
 	if (config_get_string(ctx, node, "source", def_source == NULL, def_source, &pc->source) < 0)
 		return -1;
 	struct jnode *src_node = jsonc_get(node, "source");

@@ -1,40 +1,645 @@
-/* kind-database: the database kind's table. Its model and pane come with the
- * postgres source; until then a database pane answers with the empty shape of
- * its schema. Its verbs, cancel and terminate, are written once, here. */
+/* kind-database: the database kind's table. The model (database.h) is what
+ * the postgres source publishes: sessions by state, the queries longest
+ * first, the same query grouped, the blocking tree and tps. This file builds
+ * the derived parts (groups, tree, counts) from the list of queries, so every
+ * source of this kind groups and orders the same way; it also normalises
+ * query text for servers without query_id. JSON follows schema version 1;
+ * the compatible additions are listed in docs/json-output.md. The verbs,
+ * cancel and terminate, are written once, here. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sitrep/action.h"
+#include "sitrep/app.h"
+#include "sitrep/database.h"
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
+#include "sitrep/source.h"
 #include "sitrep/util.h"
 
-static void kind_database_free(void *data)
+/* Normalising reads at most this much of a query (the server's
+ * track_activity_query_size is 1 KiB by default). */
+#define DATABASE_NORMALISE_MAX (64 * 1024)
+
+struct database_data *database_data_new(void)
 {
-	(void)data;
+	struct database_data *d = xcalloc(1, sizeof(*d));
+	d->tps = NAN;
+	d->oldest_xact_s = -1;
+	return d;
+}
+
+void database_data_free(void *data)
+{
+	struct database_data *d = data;
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nqueries; i++) {
+		struct db_query *q = &d->queries[i];
+		free(q->user);
+		free(q->application);
+		free(q->client);
+		free(q->state);
+		free(q->wait_event);
+		free(q->query);
+		free(q->query_full);
+		free(q->group);
+		free(q->blocked_by);
+	}
+	free(d->queries);
+	for (size_t i = 0; i < d->ngroups; i++) {
+		free(d->groups[i].group);
+		free(d->groups[i].query);
+		free(d->groups[i].pids);
+	}
+	free(d->groups);
+	for (size_t i = 0; i < d->nblocking; i++)
+		free(d->blocking[i].blocked_by);
+	free(d->blocking);
+	free(d->role);
+	free(d->deploy);
+	free(d);
+}
+
+void database_duration(double s, char *buf, size_t cap)
+{
+	if (!(s >= 0) || !isfinite(s)) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	util_age((uint64_t)(s * 1000.0), buf, cap);
+}
+
+/* --- normalisation: what makes two queries "the same query" ----------- */
+
+static bool database_ident_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c >= 0x80;
+}
+
+struct database_out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void database_put(struct database_out *o, const char *s, size_t n)
+{
+	if (o->len + n + 1 > o->cap) {
+		o->cap = (o->len + n + 1) * 2;
+		o->buf = xrealloc(o->buf, o->cap);
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void database_space(struct database_out *o)
+{
+	if (o->len > 0 && o->buf[o->len - 1] != ' ')
+		database_put(o, " ", 1);
+}
+
+/* A literal becomes "?"; a list of them ("?, ?, ?") becomes one. */
+static void database_literal(struct database_out *o)
+{
+	size_t l = o->len;
+	while (l > 0 && o->buf[l - 1] == ' ')
+		l--;
+	if (l > 0 && o->buf[l - 1] == ',') {
+		size_t k = l - 1;
+		while (k > 0 && o->buf[k - 1] == ' ')
+			k--;
+		if (k > 0 && o->buf[k - 1] == '?') {
+			o->len = k;
+			o->buf[k] = '\0';
+			return;
+		}
+	}
+	database_put(o, "?", 1);
+}
+
+/* The length of a dollar-quote tag "$tag$" at s (0 when none). */
+static size_t database_dollar_tag(const char *s, size_t n)
+{
+	size_t i = 1;
+	if (i < n && s[i] >= '0' && s[i] <= '9')
+		return 0; /* $1 is a parameter */
+	while (i < n && database_ident_char((unsigned char)s[i]))
+		i++;
+	return i < n && s[i] == '$' ? i + 1 : 0;
+}
+
+char *database_normalise(const char *q, size_t len)
+{
+	struct database_out o = {0};
+	database_put(&o, "", 0);
+	if (len > DATABASE_NORMALISE_MAX)
+		len = DATABASE_NORMALISE_MAX;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)q[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			database_space(&o);
+			i++;
+		} else if (c == '-' && i + 1 < len && q[i + 1] == '-') {
+			while (i < len && q[i] != '\n')
+				i++;
+			database_space(&o);
+		} else if (c == '/' && i + 1 < len && q[i + 1] == '*') {
+			int depth = 0;
+			while (i < len) {
+				if (q[i] == '/' && i + 1 < len && q[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (q[i] == '*' && i + 1 < len && q[i + 1] == '/') {
+					i += 2;
+					if (--depth == 0)
+						break;
+				} else {
+					i++;
+				}
+			}
+			database_space(&o);
+		} else if (c == '\'') {
+			/* E'..', B'..', X'..' and U&'..': the prefix goes with the literal. */
+			bool backslash = false;
+			size_t l = o.len;
+			if (l > 0 && strchr("EeBbXx", o.buf[l - 1]) != NULL &&
+			    (l == 1 || !database_ident_char((unsigned char)o.buf[l - 2]))) {
+				backslash = o.buf[l - 1] == 'E' || o.buf[l - 1] == 'e';
+				o.buf[--o.len] = '\0';
+			} else if (l >= 2 && o.buf[l - 1] == '&' &&
+			           (o.buf[l - 2] == 'U' || o.buf[l - 2] == 'u') &&
+			           (l == 2 || !database_ident_char((unsigned char)o.buf[l - 3]))) {
+				o.len -= 2;
+				o.buf[o.len] = '\0';
+			}
+			i++;
+			while (i < len) {
+				if (backslash && q[i] == '\\' && i + 1 < len) {
+					i += 2;
+				} else if (q[i] == '\'') {
+					if (i + 1 < len && q[i + 1] == '\'') {
+						i += 2;
+					} else {
+						i++;
+						break;
+					}
+				} else {
+					i++;
+				}
+			}
+			database_literal(&o);
+		} else if (c == '$') {
+			size_t tag = database_dollar_tag(q + i, len - i);
+			if (tag > 0) {
+				const char *t = q + i;
+				i += tag;
+				while (i < len &&
+				       !(q[i] == '$' && len - i >= tag && memcmp(q + i, t, tag) == 0))
+					i++;
+				i = i < len ? i + tag : len;
+				database_literal(&o);
+			} else if (i + 1 < len && q[i + 1] >= '0' && q[i + 1] <= '9') {
+				i++;
+				while (i < len && q[i] >= '0' && q[i] <= '9')
+					i++;
+				database_literal(&o);
+			} else {
+				database_put(&o, "$", 1);
+				i++;
+			}
+		} else if (c == '"') {
+			size_t start = i++;
+			while (i < len) {
+				if (q[i] == '"') {
+					if (i + 1 < len && q[i + 1] == '"') {
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				i++;
+			}
+			database_put(&o, q + start, i - start);
+		} else if (c >= '0' && c <= '9' &&
+		           (o.len == 0 || !database_ident_char((unsigned char)o.buf[o.len - 1]))) {
+			while (i < len && ((q[i] >= '0' && q[i] <= '9') || q[i] == '.' || q[i] == '_'))
+				i++;
+			if (i < len && (q[i] == 'e' || q[i] == 'E')) {
+				size_t j = i + 1;
+				if (j < len && (q[j] == '+' || q[j] == '-'))
+					j++;
+				if (j < len && q[j] >= '0' && q[j] <= '9') {
+					i = j;
+					while (i < len && q[i] >= '0' && q[i] <= '9')
+						i++;
+				}
+			}
+			database_literal(&o);
+		} else if (database_ident_char(c)) {
+			size_t start = i;
+			while (i < len && database_ident_char((unsigned char)q[i]))
+				i++;
+			database_put(&o, q + start, i - start);
+		} else {
+			database_put(&o, q + i, 1);
+			i++;
+		}
+	}
+	while (o.len > 0 && o.buf[o.len - 1] == ' ')
+		o.buf[--o.len] = '\0';
+	return o.buf;
+}
+
+void database_text_group(const char *normalised, char *buf, size_t cap)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *p = (const unsigned char *)normalised; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	snprintf(buf, cap, "t%016llx", (unsigned long long)h);
+}
+
+/* --- building groups, the tree and counts ------------------------------ */
+
+static int database_query_cmp(const void *pa, const void *pb)
+{
+	const struct db_query *a = pa, *b = pb;
+	if (a->duration_s != b->duration_s)
+		return a->duration_s > b->duration_s ? -1 : 1;
+	return a->pid - b->pid;
+}
+
+static int database_group_cmp(const void *pa, const void *pb)
+{
+	const struct db_group *a = pa, *b = pb;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->longest_s != b->longest_s)
+		return a->longest_s > b->longest_s ? -1 : 1;
+	return strcmp(a->group, b->group);
+}
+
+const struct db_query *database_query(const struct database_data *d, int pid)
+{
+	for (size_t i = 0; d != NULL && i < d->nqueries; i++)
+		if (d->queries[i].pid == pid)
+			return &d->queries[i];
+	return NULL;
+}
+
+const struct db_group *database_group(const struct database_data *d, const char *key)
+{
+	for (size_t i = 0; d != NULL && key != NULL && i < d->ngroups; i++)
+		if (strcmp(d->groups[i].group, key) == 0)
+			return &d->groups[i];
+	return NULL;
+}
+
+const struct db_group *database_storm(const struct database_data *d)
+{
+	if (d == NULL || d->ngroups == 0 || d->storm_min == 0 || d->groups[0].count < d->storm_min)
+		return NULL;
+	return &d->groups[0];
+}
+
+static bool database_is_active(const struct db_query *q)
+{
+	return q->state != NULL && strcmp(q->state, "active") == 0;
+}
+
+static void database_build_groups(struct database_data *d)
+{
+	for (size_t i = 0; i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		if (!database_is_active(q) || q->group == NULL || q->group[0] == '\0')
+			continue;
+		struct db_group *g = (struct db_group *)database_group(d, q->group);
+		if (g == NULL) {
+			d->groups = xrealloc(d->groups, (d->ngroups + 1) * sizeof(*d->groups));
+			g = &d->groups[d->ngroups++];
+			memset(g, 0, sizeof(*g));
+			g->group = xstrdup(q->group);
+			char *n = database_normalise(q->query_full, strlen(q->query_full));
+			g->query = sanitize_str(n);
+			free(n);
+			g->longest_s = -1;
+		}
+		g->count++;
+		g->pids = xrealloc(g->pids, (g->npids + 1) * sizeof(*g->pids));
+		g->pids[g->npids++] = q->pid; /* queries are longest first */
+		if (q->duration_s > g->longest_s)
+			g->longest_s = q->duration_s;
+		if (q->started_ms != 0 && (g->first_started_ms == 0 || q->started_ms < g->first_started_ms))
+			g->first_started_ms = q->started_ms;
+		if (d->deploy != NULL && q->started_ms >= d->deploy_ms)
+			g->after_deploy++;
+	}
+	if (d->ngroups > 1)
+		qsort(d->groups, d->ngroups, sizeof(*d->groups), database_group_cmp);
+}
+
+static bool database_blocks(const struct db_query *q, int pid)
+{
+	for (size_t i = 0; i < q->nblocked_by; i++)
+		if (q->blocked_by[i] == pid)
+			return true;
+	return false;
+}
+
+struct database_tree {
+	struct database_data *d;
+	int *seen;
+	size_t nseen;
+};
+
+static bool database_tree_seen(const struct database_tree *t, int pid)
+{
+	for (size_t i = 0; i < t->nseen; i++)
+		if (t->seen[i] == pid)
+			return true;
+	return false;
+}
+
+/* Appends pid and, depth first, those waiting behind it; returns how many
+ * were appended after it. */
+static size_t database_tree_add(struct database_tree *t, int pid, int depth)
+{
+	struct database_data *d = t->d;
+	t->seen = xrealloc(t->seen, (t->nseen + 1) * sizeof(*t->seen));
+	t->seen[t->nseen++] = pid;
+	size_t at = d->nblocking;
+	d->blocking = xrealloc(d->blocking, (d->nblocking + 1) * sizeof(*d->blocking));
+	struct db_block *b = &d->blocking[d->nblocking++];
+	memset(b, 0, sizeof(*b));
+	b->pid = pid;
+	b->depth = depth;
+	const struct db_query *self = database_query(d, pid);
+	if (self != NULL && self->nblocked_by > 0 && depth > 0) {
+		b->blocked_by = xcalloc(self->nblocked_by, sizeof(int));
+		memcpy(b->blocked_by, self->blocked_by, self->nblocked_by * sizeof(int));
+		b->nblocked_by = self->nblocked_by;
+	}
+	size_t below = 0;
+	for (size_t i = 0; i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		if (database_blocks(q, pid) && !database_tree_seen(t, q->pid))
+			below += 1 + database_tree_add(t, q->pid, depth + 1);
+	}
+	d->blocking[at].blocks = below;
+	return below;
+}
+
+static void database_build_tree(struct database_data *d)
+{
+	struct database_tree t = {.d = d};
+	/* Roots: sessions that block someone and wait for no one. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < d->nqueries; i++) {
+			for (size_t j = 0; j < d->queries[i].nblocked_by; j++) {
+				int pid = d->queries[i].blocked_by[j];
+				const struct db_query *root = database_query(d, pid);
+				/* the second pass takes what is left: cycles, or blockers hidden from us */
+				bool waits = root != NULL && root->nblocked_by > 0;
+				if (database_tree_seen(&t, pid) || (pass == 0 && waits))
+					continue;
+				database_tree_add(&t, pid, 0);
+			}
+		}
+	}
+	free(t.seen);
+}
+
+void database_build(struct database_data *d)
+{
+	if (d->nqueries > 1)
+		qsort(d->queries, d->nqueries, sizeof(*d->queries), database_query_cmp);
+	d->active = d->idle_in_transaction = d->waiting = 0;
+	d->oldest_xact_s = -1;
+	for (size_t i = 0; i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		if (database_is_active(q))
+			d->active++;
+		else if (q->state != NULL && strncmp(q->state, "idle in transaction", 19) == 0)
+			d->idle_in_transaction++;
+		if (q->waiting)
+			d->waiting++;
+		if (q->xact_s > d->oldest_xact_s)
+			d->oldest_xact_s = q->xact_s;
+	}
+	database_build_groups(d);
+	database_build_tree(d);
+}
+
+/* --- --once output ------------------------------------------------------ */
+
+static void database_json_time(cJSON *o, const char *name, int64_t ms)
+{
+	if (ms <= 0) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	char when[32];
+	util_rfc3339((time_t)(ms / 1000), when, sizeof(when));
+	cJSON_AddStringToObject(o, name, when);
+}
+
+static void database_json_num(cJSON *o, const char *name, double v)
+{
+	if (v >= 0 && isfinite(v))
+		cJSON_AddNumberToObject(o, name, round(v * 1000.0) / 1000.0);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+static cJSON *database_json_pids(const int *pids, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(pids[i]));
+	return a;
 }
 
 static cJSON *kind_database_json(const void *data)
 {
-	(void)data;
+	const struct database_data *d = data;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *s = cJSON_AddObjectToObject(o, "sessions");
-	cJSON_AddNumberToObject(s, "active", 0);
-	cJSON_AddNumberToObject(s, "idle_in_transaction", 0);
-	cJSON_AddNumberToObject(s, "waiting", 0);
-	cJSON_AddNumberToObject(s, "total", 0);
-	cJSON_AddNullToObject(o, "tps");
-	cJSON_AddArrayToObject(o, "queries");
-	cJSON_AddArrayToObject(o, "groups");
-	cJSON_AddArrayToObject(o, "blocking");
+	cJSON_AddNumberToObject(s, "active", d != NULL ? (double)d->active : 0);
+	cJSON_AddNumberToObject(s, "idle_in_transaction", d != NULL ? (double)d->idle_in_transaction : 0);
+	cJSON_AddNumberToObject(s, "waiting", d != NULL ? (double)d->waiting : 0);
+	cJSON_AddNumberToObject(s, "total", d != NULL ? (double)d->total : 0);
+	cJSON_AddNumberToObject(s, "hidden", d != NULL ? (double)d->hidden : 0);
+	database_json_num(s, "oldest_xact_s", d != NULL ? d->oldest_xact_s : -1);
+	if (d != NULL && isfinite(d->tps))
+		cJSON_AddNumberToObject(o, "tps", round(d->tps * 10.0) / 10.0);
+	else
+		cJSON_AddNullToObject(o, "tps");
+	cJSON *qs = cJSON_AddArrayToObject(o, "queries");
+	for (size_t i = 0; d != NULL && i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "pid", q->pid);
+		cJSON_AddStringToObject(j, "user", q->user);
+		cJSON_AddStringToObject(j, "application", q->application);
+		cJSON_AddStringToObject(j, "client", q->client);
+		cJSON_AddStringToObject(j, "state", q->state);
+		if (q->wait_event[0] != '\0')
+			cJSON_AddStringToObject(j, "wait_event", q->wait_event);
+		else
+			cJSON_AddNullToObject(j, "wait_event");
+		database_json_num(j, "duration_s", q->duration_s);
+		cJSON_AddStringToObject(j, "query", q->query_full);
+		if (q->group != NULL && q->group[0] != '\0')
+			cJSON_AddStringToObject(j, "group", q->group);
+		else
+			cJSON_AddNullToObject(j, "group");
+		database_json_num(j, "xact_s", q->xact_s);
+		database_json_time(j, "started_at", q->started_ms);
+		cJSON_AddItemToObject(j, "blocked_by", database_json_pids(q->blocked_by, q->nblocked_by));
+		cJSON_AddItemToArray(qs, j);
+	}
+	cJSON *gs = cJSON_AddArrayToObject(o, "groups");
+	for (size_t i = 0; d != NULL && i < d->ngroups; i++) {
+		const struct db_group *g = &d->groups[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "group", g->group);
+		cJSON_AddStringToObject(j, "query", g->query);
+		cJSON_AddNumberToObject(j, "count", (double)g->count);
+		database_json_num(j, "longest_s", g->longest_s);
+		database_json_time(j, "first_started", g->first_started_ms);
+		cJSON_AddItemToObject(j, "pids", database_json_pids(g->pids, g->npids));
+		if (d->deploy != NULL)
+			cJSON_AddNumberToObject(j, "after_deploy", (double)g->after_deploy);
+		else
+			cJSON_AddNullToObject(j, "after_deploy");
+		cJSON_AddBoolToObject(j, "storm", d->storm_min > 0 && g->count >= d->storm_min);
+		cJSON_AddItemToArray(gs, j);
+	}
+	cJSON *bs = cJSON_AddArrayToObject(o, "blocking");
+	for (size_t i = 0; d != NULL && i < d->nblocking; i++) {
+		const struct db_block *b = &d->blocking[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "pid", b->pid);
+		cJSON_AddItemToObject(j, "blocked_by", database_json_pids(b->blocked_by, b->nblocked_by));
+		cJSON_AddNumberToObject(j, "depth", b->depth);
+		cJSON_AddNumberToObject(j, "blocks", (double)b->blocks);
+		cJSON_AddItemToArray(bs, j);
+	}
+	if (d != NULL && d->deploy != NULL) {
+		cJSON *dep = cJSON_AddObjectToObject(o, "deploy");
+		cJSON_AddStringToObject(dep, "id", d->deploy);
+		database_json_time(dep, "time", d->deploy_ms);
+	}
+	if (d != NULL && d->server_version > 0)
+		cJSON_AddNumberToObject(o, "server_version", d->server_version);
 	return o;
+}
+
+/* "×40, longest 3m, all started after deploy r42" (caller frees). */
+static char *database_group_words(const struct database_data *d, const struct db_group *g)
+{
+	char longest[16];
+	database_duration(g->longest_s, longest, sizeof(longest));
+	if (d->deploy == NULL || g->after_deploy == 0)
+		return xasprintf("×%zu, longest %s", g->count, longest);
+	if (g->after_deploy == g->count)
+		return xasprintf("×%zu, longest %s, all started after deploy %s", g->count, longest,
+		                 d->deploy);
+	return xasprintf("×%zu, longest %s, %zu started after deploy %s", g->count, longest, g->after_deploy,
+	                 d->deploy);
 }
 
 static void kind_database_print(const void *data, FILE *out)
 {
-	(void)data;
-	(void)out;
+	const struct database_data *d = data;
+	char oldest[16], tps[24] = "-";
+	database_duration(d->oldest_xact_s, oldest, sizeof(oldest));
+	if (isfinite(d->tps))
+		snprintf(tps, sizeof(tps), "%.1f", d->tps);
+	fprintf(out,
+	        "  sessions: %zu active, %zu idle in transaction, %zu waiting, %zu total; oldest transaction "
+	        "%s; %s tps\n",
+	        d->active, d->idle_in_transaction, d->waiting, d->total, oldest, tps);
+	for (size_t i = 0; i < d->ngroups; i++) {
+		const struct db_group *g = &d->groups[i];
+		if (g->count < 2)
+			continue;
+		char *w = database_group_words(d, g);
+		fprintf(out, "  group %s %s: %s\n", g->group, w, g->query);
+		free(w);
+	}
+	for (size_t i = 0; i < d->nblocking; i++) {
+		const struct db_block *b = &d->blocking[i];
+		const struct db_query *q = database_query(d, b->pid);
+		fprintf(out, "  %*s%s pid %d%s%s\n", b->depth * 2, "",
+		        b->depth == 0 ? "blocker" : "└ waits:", b->pid, q != NULL ? " " : "",
+		        q != NULL ? q->query : "");
+	}
+	for (size_t i = 0; i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		char dur[16];
+		database_duration(q->duration_s, dur, sizeof(dur));
+		fprintf(out, "  %7d %-12s %-20s %5s %s%s%s\n", q->pid, q->user, q->state, dur,
+		        q->wait_event[0] != '\0' ? q->wait_event : "", q->wait_event[0] != '\0' ? " " : "",
+		        q->query);
+	}
 }
+
+/* A storm starts when a group reaches storm_min and ends when it falls
+ * below; each is one event, keyed by the group. */
+static void kind_database_diff(struct source *src, const void *old, const void *now)
+{
+	const struct database_data *o = old, *n = now;
+	size_t min = n != NULL ? n->storm_min : o != NULL ? o->storm_min : 0;
+	if (min == 0)
+		return;
+	for (size_t i = 0; n != NULL && i < n->ngroups; i++) {
+		const struct db_group *g = &n->groups[i];
+		const struct db_group *before = database_group(o, g->group);
+		if (g->count < min || (before != NULL && before->count >= min))
+			continue;
+		char *w = database_group_words(n, g);
+		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_CRIT, "query storm", g->group,
+		          "query storm: %s: %s", w, g->query);
+		free(w);
+	}
+	for (size_t i = 0; o != NULL && i < o->ngroups; i++) {
+		const struct db_group *g = &o->groups[i];
+		const struct db_group *after = database_group(n, g->group);
+		if (g->count < min || (after != NULL && after->count >= min))
+			continue;
+		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, "query storm", g->group,
+		          "query storm over (%zu now): %s", after != NULL ? after->count : 0, g->query);
+	}
+}
+
+static char *kind_database_hint(const void *data)
+{
+	const struct database_data *d = data;
+	const struct db_group *g = database_storm(d);
+	if (g != NULL) {
+		char longest[16];
+		database_duration(g->longest_s, longest, sizeof(longest));
+		if (d->deploy != NULL && g->after_deploy == g->count)
+			return xasprintf("×%zu same query, longest %s, after deploy %s", g->count, longest,
+			                 d->deploy);
+		return xasprintf("×%zu same query, longest %s", g->count, longest);
+	}
+	for (size_t i = 0; d != NULL && i < d->nblocking; i++)
+		if (d->blocking[i].depth == 0 && d->blocking[i].blocks > 0)
+			return xasprintf("pid %d blocks %zu session%s", d->blocking[i].pid,
+			                 d->blocking[i].blocks, d->blocking[i].blocks == 1 ? "" : "s");
+	return NULL;
+}
+
+/* --- verbs ---------------------------------------------------------------- */
 
 static bool kind_database_is_pid(const char *s)
 {
@@ -124,9 +729,11 @@ static const struct verb kind_database_verbs[] = {
 
 const struct kind_ops kind_database = {
     .name = "database",
-    .free = kind_database_free,
+    .free = database_data_free,
     .to_json = kind_database_json,
     .print = kind_database_print,
+    .diff = kind_database_diff,
+    .hint = kind_database_hint,
     .verbs = kind_database_verbs,
     .nverbs = ARRAY_LEN(kind_database_verbs),
 };

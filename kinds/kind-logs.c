@@ -115,6 +115,7 @@ static char *kind_logs_hint(const void *data)
 
 const struct kind_ops kind_logs = {
     .name = "logs",
+    .default_source = "logs",
     .free = logstore_unref,
     .to_json = kind_logs_json,
     .print = kind_logs_print,

@@ -33,6 +33,7 @@ static const struct kind_ops *const kind_table[] = {
 	&kind_logs,
 	&kind_alerts,
 	&kind_database,
+	&kind_timeline,
 };
 
 const struct kind_ops *kind_find(const char *name)

@@ -25,6 +25,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_metrics,
     &pane_logs,
     &pane_alerts,
+    &pane_timeline,
     &pane_deploys,
 };
 

@@ -42,6 +42,9 @@ struct verb {
 
 struct kind_ops {
 	const char *name;
+	/* The source a pane of this kind gets when the config names none
+	 * (logs: "logs", timeline: "events"); NULL: "source" is required. */
+	const char *default_source;
 	void (*free)(void *data);
 	/* The "data" object of --once --json (schema version 1); data NULL (nothing
 	 * fetched yet) gives the kind's empty shape, e.g. { "series": [] }. */
@@ -75,6 +78,7 @@ extern const struct kind_ops kind_alerts;
 extern const struct kind_ops kind_cdn;
 extern const struct kind_ops kind_deploys;
 extern const struct kind_ops kind_database;
+extern const struct kind_ops kind_timeline;
 extern const struct kind_ops kind_empty; /* the note source, and kinds without a model */
 
 #endif

@@ -71,6 +71,7 @@ int pane_body_rows(const struct pane *pane);
 
 extern const struct pane_ops pane_metrics;
 extern const struct pane_ops pane_logs;
+extern const struct pane_ops pane_timeline;
 extern const struct pane_ops pane_generic; /* kinds without a pane yet */
 
 #endif

@@ -13,8 +13,10 @@ extern const struct source_ops source_procfs;
 extern const struct source_ops source_logs;
 extern const struct source_ops source_prometheus;
 extern const struct source_ops source_alertmanager;
+extern const struct source_ops source_events;
 extern const struct source_ops source_cdn;
 extern const struct source_ops source_releases;
+extern const struct source_ops source_postgres;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];

@@ -44,6 +44,18 @@ char *timeline_markdown(const struct timeline *tl, int64_t since_ms);
 /* One line of text for an entry (the `sitrep timeline` format). Caller frees. */
 char *timeline_entry_text(const struct timeline_entry *e);
 
+/* The timeline kind's data (kinds/kind-timeline.c): a copy of the newest
+ * entries, newest first, published by the "events" source. Owned by the
+ * snapshot; free with timeline_data_free. */
+struct timeline_data {
+	struct timeline_entry *entries;
+	size_t n;
+};
+
+/* A copy of the newest max entries of tl (tl NULL: none). */
+struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max);
+void timeline_data_free(void *data);
+
 /* `sitrep timeline [--markdown] [--since DURATION]`: prints the timeline to
  * stdout. Returns the exit code: 0, 1 when a file cannot be read, 2 for bad usage. */
 int timeline_cli(struct app *app, int argc, char **argv);

@@ -58,6 +58,31 @@ tm_kill
 check "the crossing is recorded once across the restart" \
 	[ "$(grep -cE 'status +Load' "$TMP/tl2")" = 1 ]
 
+# The timeline as a pane of its own: `t` focuses it; --once shows it too.
+cat >"$TMP/pane.json" <<JSON
+{ "refresh_seconds": 1, "state_dir": "$TMP/state", "panes": [
+  { "id": "errors", "kind": "logs", "sources": [ { "type": "file", "path": "$TMP/app.log" } ] },
+  { "id": "story", "kind": "timeline" } ] }
+JSON
+chmod 600 "$TMP/pane.json"
+tm_start 160 40 "$SITREP -c $TMP/pane.json"
+check "the timeline pane shows the history" tm_wait_text 10 "new error group in app.log"
+tm send-keys -t t 1 t
+sleep 0.5
+check "t focuses the timeline pane (no overlay)" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Incident timeline (newest first'"
+tm send-keys -t t Enter
+check "Enter shows an entry's detail" tm_wait_text 5 "type: "
+tm send-keys -t t Escape q
+wait_for 5 tm_pane_dead
+tm_kill
+"$SITREP" --once --json -c "$TMP/pane.json" >"$TMP/pane-once.json" 2>/dev/null
+check "--once --json lists the entries, newest first" python3 -c "
+import json
+p=[p for p in json.load(open('$TMP/pane-once.json'))['panes'] if p['id']=='story'][0]
+e=p['data']['entries']
+assert len(e)>=2 and e[0]['time']>=e[-1]['time'], e
+assert any(x['type']=='new_error' for x in e) and any(x['type']=='status' for x in e), e"
+
 "$SITREP" timeline --markdown -c "$TMP/sitrep.json" >"$TMP/md" 2>&1
 check "--markdown has a row for the crossing" grep -qE '^\| [0-9T:-]+Z \| sitrep \| status Load .*\| prod \| crit \|' "$TMP/md"
 sleep 2

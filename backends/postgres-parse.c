@@ -1,0 +1,198 @@
+/* postgres-parse: see postgres-parse.h. Every string that enters the model
+ * passes the sanitizer here; the raw query text is read only to group it. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/postgres-parse.h"
+#include "sitrep/sanitize.h"
+#include "sitrep/util.h"
+
+/* A row's query is drawn on one line; longer text is behind Enter. */
+#define POSTGRES_LINE_MAX 512
+
+/* Waiting sessions only call pg_blocking_pids (it takes the lock manager's
+ * locks for a moment); query_id exists from 14 on. */
+#define POSTGRES_SQL_HEAD                                                                                    \
+	"SELECT a.pid, a.usename::text, a.application_name,"                                                 \
+	" coalesce(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END),"                     \
+	" a.state, a.wait_event_type || ':' || a.wait_event,"                                                \
+	" extract(epoch FROM clock_timestamp() - a.query_start),"                                            \
+	" extract(epoch FROM clock_timestamp() - a.xact_start),"                                             \
+	" floor(extract(epoch FROM a.query_start) * 1000),"                                                  \
+	" a.query,"                                                                                          \
+	" CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,"
+#define POSTGRES_SQL_TAIL                                                                                    \
+	" FROM pg_stat_activity a"                                                                           \
+	" WHERE a.pid <> pg_backend_pid() AND a.backend_type = 'client backend';\n"                          \
+	"SELECT sum(xact_commit + xact_rollback)::float8, extract(epoch FROM clock_timestamp())"             \
+	" FROM pg_stat_database;"
+
+const char *postgres_activity_sql(int server_version)
+{
+	return server_version >= 140000 ? POSTGRES_SQL_HEAD " a.query_id::text" POSTGRES_SQL_TAIL
+	                                : POSTGRES_SQL_HEAD " NULL::text" POSTGRES_SQL_TAIL;
+}
+
+bool postgres_valid_pid(const char *text, int *pid)
+{
+	if (text == NULL || *text == '\0' || strlen(text) > 10)
+		return false;
+	for (const char *p = text; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	long v = strtol(text, NULL, 10);
+	if (v <= 0 || v > INT_MAX)
+		return false;
+	if (pid != NULL)
+		*pid = (int)v;
+	return true;
+}
+
+bool postgres_valid_query_id(const char *text)
+{
+	if (text == NULL)
+		return false;
+	const char *p = text + (*text == '-');
+	if (*p == '\0' || strlen(p) > 19)
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	errno = 0;
+	(void)strtoll(text, NULL, 10);
+	return errno == 0;
+}
+
+int postgres_parse_pids(const char *text, int **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (text == NULL)
+		return 0;
+	size_t len = strlen(text);
+	if (len < 2 || text[0] != '{' || text[len - 1] != '}')
+		return -1;
+	const char *p = text + 1;
+	while (*p != '}') {
+		char *end;
+		errno = 0;
+		long v = strtol(p, &end, 10);
+		if (end == p || errno != 0 || v <= 0 || v > INT_MAX || (*end != ',' && *end != '}')) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = (int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+static double postgres_number(const char *text, double def)
+{
+	if (text == NULL || *text == '\0')
+		return def;
+	char *end;
+	double v = strtod(text, &end);
+	return *end == '\0' && isfinite(v) ? v : def;
+}
+
+/* The query on one line: runs of whitespace become one space. */
+static char *postgres_one_line(const char *q)
+{
+	size_t len = strlen(q);
+	char *flat = xmalloc(len + 1);
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = q[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			flat[o++] = ' ';
+		space = false;
+		flat[o++] = c;
+	}
+	flat[o] = '\0';
+	char *out = sanitize(flat, o, POSTGRES_LINE_MAX);
+	free(flat);
+	return out;
+}
+
+static char *postgres_text(const char *v)
+{
+	return sanitize_str(v != NULL ? v : "");
+}
+
+int postgres_parse_session(struct database_data *d, const char *const *v, bool by_query_id)
+{
+	int pid;
+	if (!postgres_valid_pid(v[PG_COL_PID], &pid))
+		return -1;
+	d->total++;
+	const char *query = v[PG_COL_QUERY] != NULL ? v[PG_COL_QUERY] : "";
+	if (strcmp(query, POSTGRES_NO_PRIVILEGE) == 0 && v[PG_COL_STATE] == NULL) {
+		d->hidden++;
+		return 0;
+	}
+	const char *state = v[PG_COL_STATE] != NULL ? v[PG_COL_STATE] : "";
+	if (strcmp(state, "idle") == 0 || *state == '\0')
+		return 0;
+	d->queries = xrealloc(d->queries, (d->nqueries + 1) * sizeof(*d->queries));
+	struct db_query *q = &d->queries[d->nqueries++];
+	memset(q, 0, sizeof(*q));
+	q->pid = pid;
+	q->user = postgres_text(v[PG_COL_USER]);
+	q->application = postgres_text(v[PG_COL_APP]);
+	q->client = postgres_text(v[PG_COL_CLIENT]);
+	q->state = postgres_text(state);
+	q->wait_event = postgres_text(v[PG_COL_WAIT]);
+	q->query = postgres_one_line(query);
+	q->query_full = postgres_text(query);
+	q->duration_s = postgres_number(v[PG_COL_DURATION], -1);
+	q->xact_s = postgres_number(v[PG_COL_XACT], -1);
+	double start = postgres_number(v[PG_COL_START_MS], 0);
+	q->started_ms = start > 0 ? (int64_t)start : 0;
+	if (postgres_parse_pids(v[PG_COL_BLOCKING], &q->blocked_by, &q->nblocked_by) != 0)
+		q->nblocked_by = 0;
+	q->waiting = v[PG_COL_WAIT] != NULL && strncmp(v[PG_COL_WAIT], "Lock:", 5) == 0;
+	const char *id = v[PG_COL_QUERY_ID];
+	if (by_query_id && id != NULL && strcmp(id, "0") != 0 && postgres_valid_query_id(id)) {
+		q->group = xstrdup(id);
+	} else if (*query != '\0') {
+		char *n = database_normalise(query, strlen(query));
+		char key[24];
+		database_text_group(n, key, sizeof(key));
+		q->group = xstrdup(key);
+		free(n);
+	} else {
+		q->group = xstrdup("");
+	}
+	return 0;
+}
+
+char *postgres_signal_sql(const int *pids, size_t n, bool terminate)
+{
+	const char *fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
+	char *out = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%sSELECT %s(%d);", out, i > 0 ? "\n" : "", fn, pids[i]);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+char *postgres_signal_group_sql(const char *query_id, bool terminate)
+{
+	return xasprintf("SELECT pid, %s(pid) FROM pg_stat_activity WHERE query_id = %s"
+	                 " AND pid <> pg_backend_pid() AND backend_type = 'client backend';",
+	                 terminate ? "pg_terminate_backend" : "pg_cancel_backend", query_id);
+}

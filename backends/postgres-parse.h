@@ -1,0 +1,56 @@
+/* postgres-parse: rows of sitrep's pg_stat_activity query into the database
+ * model, and the SQL sitrep sends (the activity query for a server version,
+ * the cancel and terminate statements). Pure functions on text as libpq
+ * returns it (NULL for SQL NULL), unit-tested and fuzzed without a server. */
+#ifndef SITREP_POSTGRES_PARSE_H
+#define SITREP_POSTGRES_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sitrep/database.h"
+
+/* The columns of postgres_activity_sql, in order. */
+enum postgres_col {
+	PG_COL_PID,
+	PG_COL_USER,
+	PG_COL_APP,
+	PG_COL_CLIENT,
+	PG_COL_STATE,
+	PG_COL_WAIT,
+	PG_COL_DURATION,
+	PG_COL_XACT,
+	PG_COL_START_MS,
+	PG_COL_QUERY,
+	PG_COL_BLOCKING,
+	PG_COL_QUERY_ID,
+	PG_NCOLS
+};
+
+/* What the server shows in place of another role's query. */
+#define POSTGRES_NO_PRIVILEGE "<insufficient privilege>"
+
+/* The activity query (sessions but sitrep's own, client backends only) for
+ * a server_version_num; then the transaction counter query. Static text. */
+const char *postgres_activity_sql(int server_version);
+
+/* Adds one row (values[PG_NCOLS], NULL for SQL NULL) to d: counts it in
+ * total, and in hidden when its query is another role's; idle sessions are
+ * counted only; the rest become queries. by_query_id: group by the query_id
+ * column when it is set. 0, or -1 when the row is malformed (no pid). */
+int postgres_parse_session(struct database_data *d, const char *const *values, bool by_query_id);
+
+/* A PostgreSQL int array "{1,2,3}" into *out (caller frees); 0, or -1. */
+int postgres_parse_pids(const char *text, int **out, size_t *n);
+/* A pid or query_id as the user typed it: digits only (query_id: an
+ * optional '-'), no overflow. */
+bool postgres_valid_pid(const char *text, int *pid);
+bool postgres_valid_query_id(const char *text);
+
+/* The statements that cancel (or terminate) each pid, one per line:
+ * "SELECT pg_cancel_backend(4242);". Caller frees. */
+char *postgres_signal_sql(const int *pids, size_t n, bool terminate);
+/* The statement that cancels every session running query_id (validated). */
+char *postgres_signal_group_sql(const char *query_id, bool terminate);
+
+#endif

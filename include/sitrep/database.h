@@ -1,0 +1,100 @@
+/* database: the data model of a database pane (kind "database"), filled by
+ * the postgres source. What an on-call needs from pg_stat_activity at a
+ * glance: sessions by state, the queries running longest first, the same
+ * query grouped (the storm), who blocks whom as a tree (root blocker first)
+ * and transactions per second. Every string is sanitized and one line; the
+ * full query text is kept beside it for Enter. */
+#ifndef SITREP_DATABASE_H
+#define SITREP_DATABASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kind_ops;
+struct pane_ops;
+
+/* A session that is doing something (not idle): active, idle in
+ * transaction, or waiting. */
+struct db_query {
+	int pid;
+	char *user, *application, *client;
+	char *state;        /* "active", "idle in transaction", ... */
+	char *wait_event;   /* "Lock:transactionid", "" when not waiting */
+	char *query;        /* one line (whitespace collapsed), sanitized */
+	char *query_full;   /* as the server has it, sanitized */
+	char *group;        /* the group key: the query_id, or "t" + hash of the normalised text */
+	double duration_s;  /* since the query started (-1 unknown) */
+	double xact_s;      /* since the transaction started (-1 none) */
+	int64_t started_ms; /* query_start, wall clock ms (0 unknown) */
+	bool waiting;       /* waits on a heavyweight lock */
+	int *blocked_by;    /* pg_blocking_pids, while waiting */
+	size_t nblocked_by;
+};
+
+/* Active queries with the same group key. */
+struct db_group {
+	char *group;
+	char *query; /* the normalised text, sanitized, one line */
+	size_t count;
+	double longest_s;
+	int64_t first_started_ms; /* the oldest query_start of the group */
+	size_t after_deploy;      /* how many started after the last deploy seen */
+	int *pids;                /* longest first */
+	size_t npids;
+};
+
+/* One row of the blocking tree, in drawing order: a root blocker (depth 0),
+ * then those it blocks, depth first. */
+struct db_block {
+	int pid;
+	int depth;
+	int *blocked_by; /* empty for a root */
+	size_t nblocked_by;
+	size_t blocks; /* how many sessions wait behind it, transitively */
+};
+
+struct database_data {
+	size_t active, idle_in_transaction, waiting, total;
+	size_t hidden;            /* sessions of other roles the login cannot see */
+	double oldest_xact_s;     /* the oldest open transaction, -1 none */
+	double tps;               /* transactions per second, NAN before the second sample */
+	int server_version;       /* server_version_num: 150004 */
+	char *role;               /* the login role (for the privilege note) */
+	bool by_query_id;         /* groups use the server's query_id */
+	struct db_query *queries; /* longest first */
+	size_t nqueries;
+	struct db_group *groups; /* largest first, then longest */
+	size_t ngroups;
+	struct db_block *blocking;
+	size_t nblocking;
+	size_t storm_min;  /* a group this large is a storm (the pane's "storm_count") */
+	char *deploy;      /* the last deploy seen on the bus, NULL none */
+	int64_t deploy_ms; /* its wall-clock time */
+};
+
+/* Allocates an empty model (tps NAN); free with database_data_free. */
+struct database_data *database_data_new(void);
+void database_data_free(void *data);
+/* Fills groups, the blocking tree and the counts from queries (sorting them
+ * longest first). The deploy fields and storm_min must be set before. */
+void database_build(struct database_data *d);
+/* The normalised form of a query: literals, numbers and IN lists become ?,
+ * comments go, whitespace collapses. Caller frees. */
+char *database_normalise(const char *query, size_t len);
+/* "t" and 16 hex digits of the normalised text's hash, into buf (>= 18). */
+void database_text_group(const char *normalised, char *buf, size_t cap);
+/* The group with this key, or NULL. */
+const struct db_group *database_group(const struct database_data *d, const char *key);
+/* The session with this pid, or NULL. */
+const struct db_query *database_query(const struct database_data *d, int pid);
+/* The largest group at or above storm_min, NULL when there is no storm. */
+const struct db_group *database_storm(const struct database_data *d);
+/* "2m", "45s", "1h" for a duration in seconds; "-" when negative. */
+void database_duration(double s, char *buf, size_t cap);
+
+extern const struct kind_ops kind_database;
+/* The pane that draws it (tui/pane-database.c). */
+extern const struct pane_ops pane_database;
+
+#endif

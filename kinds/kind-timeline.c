@@ -1,0 +1,96 @@
+/* kind-timeline: the timeline as a pane kind. Its data is a copy of the
+ * newest entries of the store (core/timeline.c), published by the "events"
+ * source; --once JSON is { "entries": [ { time, type, level, pane, who,
+ * subject, text } ] }, newest first. The kind has no verbs: the timeline is
+ * read, not acted on. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/kind.h"
+#include "sitrep/timeline.h"
+#include "sitrep/util.h"
+
+static char *kind_timeline_dup(const char *s)
+{
+	return xstrdup(s != NULL ? s : "");
+}
+
+struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max)
+{
+	struct timeline_data *d = xcalloc(1, sizeof(*d));
+	size_t n = timeline_count(tl);
+	d->n = n < max ? n : max;
+	d->entries = xcalloc(d->n + 1, sizeof(*d->entries));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct timeline_entry *e = timeline_entry(tl, n - 1 - i);
+		struct timeline_entry *c = &d->entries[i];
+		c->time_ms = e->time_ms;
+		c->type = kind_timeline_dup(e->type);
+		c->level = kind_timeline_dup(e->level);
+		c->pane = kind_timeline_dup(e->pane);
+		c->who = kind_timeline_dup(e->who);
+		c->subject = kind_timeline_dup(e->subject);
+		c->text = kind_timeline_dup(e->text);
+	}
+	return d;
+}
+
+void timeline_data_free(void *data)
+{
+	struct timeline_data *d = data;
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		struct timeline_entry *e = &d->entries[i];
+		free(e->type);
+		free(e->level);
+		free(e->pane);
+		free(e->who);
+		free(e->subject);
+		free(e->text);
+	}
+	free(d->entries);
+	free(d);
+}
+
+static cJSON *kind_timeline_json(const void *data)
+{
+	const struct timeline_data *d = data;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "entries");
+	for (size_t i = 0; d != NULL && i < d->n; i++) {
+		const struct timeline_entry *e = &d->entries[i];
+		cJSON *j = cJSON_CreateObject();
+		char when[32];
+		util_rfc3339((time_t)(e->time_ms / 1000), when, sizeof(when));
+		cJSON_AddStringToObject(j, "time", when);
+		cJSON_AddStringToObject(j, "type", e->type);
+		cJSON_AddStringToObject(j, "level", e->level);
+		cJSON_AddStringToObject(j, "pane", e->pane);
+		cJSON_AddStringToObject(j, "who", e->who);
+		cJSON_AddStringToObject(j, "subject", e->subject);
+		cJSON_AddStringToObject(j, "text", e->text);
+		cJSON_AddItemToArray(arr, j);
+	}
+	return o;
+}
+
+static void kind_timeline_print(const void *data, FILE *out)
+{
+	const struct timeline_data *d = data;
+	if (d->n == 0)
+		fprintf(out, "  nothing recorded yet\n");
+	for (size_t i = 0; i < d->n; i++) {
+		char *line = timeline_entry_text(&d->entries[i]);
+		fprintf(out, "  %s\n", line);
+		free(line);
+	}
+}
+
+const struct kind_ops kind_timeline = {
+    .name = "timeline",
+    .default_source = "events",
+    .free = timeline_data_free,
+    .to_json = kind_timeline_json,
+    .print = kind_timeline_print,
+};
