@@ -204,7 +204,10 @@ static void cdn_header(struct cdn_headers *h, const char *name, size_t nlen, con
 	} else if (cdn_name_is(name, nlen, "x-varnish")) {
 		/* "32770 3" names the request and the object it hit; one id: a miss or pass. */
 		bool space = false, digits_after = false;
-		for (size_t i = 0; i < vlen; i++) {
+		size_t i = 0;
+		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		for (; i < vlen; i++) {
 			if (v[i] == ' ')
 				space = true;
 			else if (space && isdigit((unsigned char)v[i]))

@@ -1,0 +1,215 @@
+/* Unit tests of the cdn source's pure parts: SHA-256 against the standard's
+ * vectors, every provider's cache headers read into one status (header sets
+ * in tests/data/cdn/: varnish and nginx captured from the real servers, the
+ * others written from the providers' documented formats), the verdict and
+ * its reason, and varnishstat -j in both shapes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backends/cdnprobe.h"
+#include "sitrep/util.h"
+
+static char *load(const char *name, size_t *len)
+{
+	char *path = xasprintf("%s/cdn/%s", TEST_DATA, name);
+	char *text = util_read_file(path, 1 << 20, len);
+	if (text == NULL)
+		fail_msg("cannot read %s", path);
+	free(path);
+	return text;
+}
+
+static void parse_file(const char *name, struct cdn_headers *h)
+{
+	size_t len;
+	char *text = load(name, &len);
+	cdn_headers_parse(text, len, h);
+	free(text);
+}
+
+static void test_sha256_vectors(void **state)
+{
+	(void)state;
+	char hex[65];
+	cdn_sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	cdn_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	cdn_sha256_hex(two, strlen(two), hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* A million 'a' fed in odd pieces. */
+	char *a = xmalloc(1000000);
+	memset(a, 'a', 1000000);
+	struct cdn_sha256 s;
+	uint8_t d[32];
+	cdn_sha256_init(&s);
+	for (size_t off = 0; off < 1000000;) {
+		size_t n = off % 7 == 0 ? 63 : 1001;
+		if (off + n > 1000000)
+			n = 1000000 - off;
+		cdn_sha256_update(&s, a + off, n);
+		off += n;
+	}
+	cdn_sha256_final(&s, d);
+	free(a);
+	assert_int_equal(d[0], 0xcd);
+	assert_int_equal(d[1], 0xc7);
+	assert_int_equal(d[31], 0xd0);
+}
+
+static void test_varnish_headers(void **state)
+{
+	(void)state;
+	struct cdn_headers h;
+	parse_file("varnish-hit.txt", &h);
+	assert_string_equal(h.cache, "HIT");
+	assert_string_equal(h.etag, "\"6b0cd395-3\"");
+	assert_false(h.etag_weak);
+	assert_true(h.age == 1);
+	assert_int_equal(h.content_length, 3);
+	assert_string_equal(h.via, "1.1 varnish (Varnish/7.1)");
+	parse_file("nginx-origin.txt", &h);
+	assert_string_equal(h.cache, "");
+	assert_true(h.age < 0);
+	assert_string_equal(h.last_modified, "Mon, 30 Nov 2026 01:38:29 GMT");
+	/* One id in X-Varnish: the request was not served from the cache. */
+	const char miss[] = "HTTP/1.1 200 OK\nX-Varnish: 32772\n\n";
+	cdn_headers_parse(miss, strlen(miss), &h);
+	assert_string_equal(h.cache, "MISS");
+}
+
+static void test_provider_headers(void **state)
+{
+	(void)state;
+	struct cdn_headers h;
+	parse_file("cloudflare-expired.txt", &h);
+	assert_string_equal(h.cache, "EXPIRED");
+	assert_true(h.etag_weak);
+	assert_true(h.age == 7214);
+	assert_string_equal(h.served_by, "FRA");
+	parse_file("fastly-shield.txt", &h);
+	assert_string_equal(h.cache, "HIT"); /* "MISS, HIT": the edge's is the last */
+	assert_int_equal(h.hits, 3);
+	assert_string_equal(h.served_by, "cache-lhr7334-LHR");
+	parse_file("cloudfront-hit.txt", &h);
+	assert_string_equal(h.cache, "HIT");
+	assert_string_equal(h.served_by, "FRA56-P1");
+	/* A redirect first: only the last response counts; Cache-Status wins. */
+	parse_file("rfc9211-redirect.txt", &h);
+	assert_string_equal(h.cache, "EXPIRED");
+	assert_int_equal(h.content_length, 10);
+	const char *const cf[] = {"HIT", "MISS", "BYPASS", "REVALIDATED", "UPDATING", "DYNAMIC", "STALE"};
+	for (size_t i = 0; i < ARRAY_LEN(cf); i++) {
+		char *block = xasprintf("HTTP/2 200\r\nCF-Cache-Status: %s\r\n\r\n", cf[i]);
+		cdn_headers_parse(block, strlen(block), &h);
+		assert_string_equal(h.cache, cf[i]);
+		free(block);
+	}
+	const char hostile[] =
+	    "HTTP/1.1 200 OK\r\nETag: \"\x1b[2Jx\"\r\nAge: -5\r\nAge : 3\r\nContent-Length: 12abc\r\n\r\n";
+	cdn_headers_parse(hostile, strlen(hostile), &h);
+	assert_null(strchr(h.etag, 0x1b));
+	assert_true(h.age < 0);
+	assert_int_equal(h.content_length, -1);
+}
+
+static struct cdn_side side(long status, const char *etag, const char *hash)
+{
+	struct cdn_side s;
+	cdn_side_init(&s);
+	s.status = status;
+	if (etag != NULL)
+		snprintf(s.hdr.etag, sizeof(s.hdr.etag), "%s", etag);
+	s.hdr.etag_weak = etag != NULL && strncmp(etag, "W/", 2) == 0;
+	if (hash != NULL) {
+		snprintf(s.hash, sizeof(s.hash), "%s", hash);
+		s.have_hash = true;
+	}
+	return s;
+}
+
+static void test_compare(void **state)
+{
+	(void)state;
+	char *why;
+	struct cdn_side e = side(200, "\"a1\"", "1111"), o = side(200, "\"b7\"", "1111");
+	e.hdr.age = 7214;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_string_equal(why, "edge ETag \"a1\" != origin \"b7\", edge copy 2 h old (Age 7214)");
+	free(why);
+	/* Weak ETags fall back to the hash. */
+	e = side(200, "W/\"a1\"", "1111");
+	o = side(200, "W/\"b7\"", "1111");
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	e = side(200, NULL, "1111");
+	o = side(200, NULL, "2222");
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_non_null(strstr(why, "SHA-256"));
+	free(why);
+	/* Different encodings are not a different length. */
+	e = side(200, NULL, "1111");
+	o = side(200, NULL, "1111");
+	e.hdr.content_length = 100;
+	snprintf(e.hdr.content_encoding, sizeof(e.hdr.content_encoding), "gzip");
+	o.hdr.content_length = 300;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	e.hdr.content_encoding[0] = '\0';
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_non_null(strstr(why, "Content-Length 100 != origin 300"));
+	free(why);
+	e = side(404, NULL, NULL);
+	o = side(200, NULL, "1");
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_MISSING);
+	assert_string_equal(why, "edge answers 404, origin 200");
+	free(why);
+	e = side(200, NULL, "1");
+	o = side(404, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	free(why);
+	e = side(0, NULL, NULL);
+	e.error = "Connection refused";
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	assert_string_equal(why, "edge: Connection refused");
+	free(why);
+	e = side(200, NULL, NULL);
+	o = side(200, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	free(why);
+}
+
+static void test_varnishstat(void **state)
+{
+	(void)state;
+	size_t len;
+	char err[200];
+	struct varnish_stats st;
+	char *text = load("varnishstat-7.json", &len);
+	assert_int_equal(varnish_parse_stats(text, len, &st, err, sizeof(err)), 0);
+	assert_true(st.hit == 30 && st.miss == 10 && st.objects == 7);
+	free(text);
+	text = load("varnishstat-6.0.json", &len);
+	assert_int_equal(varnish_parse_stats(text, len, &st, err, sizeof(err)), 0);
+	assert_true(st.hit == 90 && st.miss == 10 && st.objects == 3);
+	free(text);
+	assert_int_equal(varnish_parse_stats("[1]", 3, &st, err, sizeof(err)), -1);
+	assert_int_equal(varnish_parse_stats("{\"counters\":{}}", 15, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MAIN.cache_hit"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_varnish_headers),
+	    cmocka_unit_test(test_provider_headers), cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_varnishstat),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
