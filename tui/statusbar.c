@@ -1,8 +1,9 @@
 /* statusbar: the bottom row. From left to right: the time in UTC and local
  * time (incident notes need both), a READ-ONLY badge, one mark per pane
  * ("1:host ok 2s", the state in its colour, the age of the data), a passing
- * message or else the hint (what is wrong now), and the help key at the
- * right edge. When the marks do not fit
+ * message or else the triage hint (the latest deploy, then what is wrong
+ * now: "deploy r42 9m ago → errors: 3 new error groups since the deploy ·
+ * host: CPU crit 98 %"), and the help key at the right edge. When the marks do not fit
  * they lose their ages, then get clipped. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
+#include "sitrep/marks.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
 #include "sitrep/widgets.h"
@@ -48,35 +50,69 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detai
 	return used;
 }
 
-/* How long the latest warn/crit event stays the hint. */
+/* How long the latest warn/crit event stays in the hint. */
 #define STATUSBAR_HINT_MS (10 * 60 * 1000)
+/* How long a deploy leads the hint: the first suspect for what broke. */
+#define STATUSBAR_DEPLOY_MS (6 * 60 * 60 * 1000)
 
-/* The hint: the latest warn or crit event of the last minutes ("14:02
- * errors: new error group ..."), else the first pane whose kind says
- * something is wrong ("CPU crit 98 %"). Caller frees; NULL when all is well. */
-static char *statusbar_hint(const struct tui *tui)
+/* Appends part to *out with the separator; frees part. */
+static void statusbar_join(char **out, char *part, const char *sep)
 {
-	time_t now = time(NULL);
-	if (tui->hint[0] != '\0' && (int64_t)now * 1000 - tui->hint_ms < STATUSBAR_HINT_MS) {
+	if (part == NULL)
+		return;
+	if (*out == NULL) {
+		*out = part;
+		return;
+	}
+	char *next = xasprintf("%s%s%s", *out, sep, part);
+	free(*out);
+	free(part);
+	*out = next;
+}
+
+/* The lead of the triage hint: the latest deploy in view, "deploy r42 9m
+ * ago", NULL when there was none in the last hours. */
+static char *statusbar_deploy(const struct tui *tui, int64_t now_ms)
+{
+	const struct mark *m = marks_latest(marks_of(tui->app));
+	if (m == NULL || m->time_ms > now_ms + 60000 || now_ms - m->time_ms > STATUSBAR_DEPLOY_MS)
+		return NULL;
+	char age[16];
+	util_age(now_ms > m->time_ms ? (uint64_t)(now_ms - m->time_ms) : 0, age, sizeof(age));
+	return xasprintf("deploy %s %s%s", m->id, age, strcmp(age, "now") == 0 ? "" : " ago");
+}
+
+/* What is wrong now, in one line: the latest warn or crit event of the last
+ * minutes with its time ("errors: new error group ... since 22:15"), then
+ * what every pane's kind says ("host: CPU crit 98 %", "cdn: 2 assets
+ * stale"), joined by " · ". Caller frees; NULL when all is well. */
+static char *statusbar_hint(const struct tui *tui, int64_t now_ms)
+{
+	char *out = NULL;
+	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS) {
 		struct tm tm;
 		time_t t = (time_t)(tui->hint_ms / 1000);
 		localtime_r(&t, &tm);
 		char hm[8];
 		strftime(hm, sizeof(hm), "%H:%M", &tm);
-		return xasprintf("%s %s", hm, tui->hint);
+		out = xasprintf("%s since %s", tui->hint, hm);
 	}
 	for (int i = 0; i < tui->npanes; i++) {
 		const struct snapshot *snap = &tui->panes[i].src->snap;
 		if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL)
 			continue;
 		char *h = snap->kind->hint(snap->data);
-		if (h != NULL) {
-			char *out = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
-			free(h);
-			return out;
-		}
+		if (h == NULL)
+			continue;
+		char *part = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
+		free(h);
+		/* the event may already say it */
+		if (out != NULL && strstr(out, part) != NULL)
+			free(part);
+		else
+			statusbar_join(&out, part, " \u00b7 ");
 	}
-	return NULL;
+	return out;
 }
 
 void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
@@ -124,13 +160,23 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 			x += widgets_text_attr(win, 0, x, left - x, tui->message,
 			                       widgets_status_attr(ROLE_WARN));
 	} else if (x + 4 < left) {
-		/* No message: the hint says what is wrong now. */
-		char *hint = statusbar_hint(tui);
-		if (hint != NULL) {
+		/* No message: the hint says what changed and what is wrong now. */
+		int64_t wall_ms = (int64_t)time(NULL) * 1000;
+		char *deploy = statusbar_deploy(tui, wall_ms);
+		char *hint = statusbar_hint(tui, wall_ms);
+		if (deploy != NULL || hint != NULL)
 			x += widgets_text_attr(win, 0, x, left - x, "  ", base);
-			x += widgets_text_attr(win, 0, x, left - x, hint, widgets_status_attr(ROLE_CRIT));
-			free(hint);
+		if (deploy != NULL && x < left) {
+			x += widgets_text_attr(win, 0, x, left - x, deploy,
+			                       widgets_status_attr(ROLE_DEPLOY_MARKER));
+			if (hint != NULL && x < left)
+				x += widgets_text_attr(win, 0, x, left - x,
+				                       widgets_utf8() ? " \u2192 " : " -> ", base);
 		}
+		if (hint != NULL && x < left)
+			x += widgets_text_attr(win, 0, x, left - x, hint, widgets_status_attr(ROLE_CRIT));
+		free(deploy);
+		free(hint);
 	}
 	if (x < left) {
 		wattrset(win, base);
