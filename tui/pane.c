@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sitrep/alerts.h"
+#include "sitrep/cdn.h"
 #include "sitrep/config.h"
 #include "sitrep/deploys.h"
 #include "sitrep/kind.h"
@@ -25,6 +26,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_metrics,
     &pane_logs,
     &pane_alerts,
+    &pane_cdn,
     &pane_timeline,
     &pane_deploys,
 };

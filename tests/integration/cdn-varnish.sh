@@ -10,42 +10,8 @@ command -v varnishd >/dev/null || skip_all "varnish not installed"
 command -v nginx >/dev/null || skip_all "nginx not installed"
 command -v curl >/dev/null || skip_all "curl not installed"
 
-OPORT=$(free_port)
-EPORT=$(free_port)
-mkdir -p "$TMP/www/static" "$TMP/logs" "$TMP/tmp"
-chmod 755 "$TMP" "$TMP/www" "$TMP/www/static"
-echo 'console.log("v1: booking button broken");' >"$TMP/www/static/app.js"
-echo 'body { color: black }' >"$TMP/www/static/app.css"
-echo '<html>home</html>' >"$TMP/www/index.html"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
-	access_log $TMP/logs/access.log;
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
-	server { listen 127.0.0.1:$OPORT; root $TMP/www; }
-}
-CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
-wait_for 5 curl -sf "http://127.0.0.1:$OPORT/" || { diag <"$TMP/nginx.stderr"; not_ok "nginx starts"; finish; }
-ok "nginx origin on 127.0.0.1:$OPORT"
-
-sed "s/ORIGIN_PORT/$OPORT/" "$TOP/tests/data/cdn/edge.vcl" >"$TMP/edge.vcl"
-# -F keeps varnishd in the foreground, so its pid is ours to stop; -j none:
-# no jail (the test may run as root, and the default jail wants a varnish user).
-varnishd -F -n "$TMP/varnish" -a "127.0.0.1:$EPORT" -T none -f "$TMP/edge.vcl" -s malloc,32m -j none \
-	>"$TMP/varnishd.log" 2>&1 &
-track_pid $!
-wait_for 15 curl -sf "http://127.0.0.1:$EPORT/" || { diag <"$TMP/varnishd.log"; not_ok "varnishd starts"; finish; }
-ok "varnishd edge on 127.0.0.1:$EPORT"
-EDGE="http://127.0.0.1:$EPORT"
+source "$TOP/tests/data/cdn/servers.bash"
+cdn_servers_up
 
 curl -sf "$EDGE/static/app.js" >/dev/null
 curl -sf "$EDGE/static/app.css" >/dev/null
@@ -83,7 +49,6 @@ assert a['edge_sha256'] != a['origin_sha256'], a"
 "$SITREP" --once -c "$TMP/sitrep.json" >"$TMP/stale.txt" 2>/dev/null
 check "the text output says stale /static/app.js" grep -q "stale.*/static/app.js" "$TMP/stale.txt"
 
-purges() { varnishlog -n "$TMP/varnish" -d -g request -q 'ReqMethod eq "PURGE"' 2>/dev/null | grep -c 'ReqMethod *PURGE'; }
 "$SITREP" --read-only do purge --stale --yes -c "$TMP/sitrep.json" 2>"$TMP/ro.txt"
 rc=$?
 check "read-only: do purge exits 3 (rc=$rc)" test "$rc" -eq 3

@@ -1,0 +1,46 @@
+# tests/data/cdn/servers.bash: the cdn tests' servers (sourced after
+# tests/lib.sh): a real nginx origin serving $TMP/www and a real varnishd
+# edge in front of it (tests/data/cdn/edge.vcl: PURGE and BAN from
+# loopback), each on a free loopback port, stopped by pid at exit. Sets
+# OPORT, EPORT, EDGE, ORIGIN; purges counts the PURGE requests in varnish's log.
+cdn_servers_up() {
+	OPORT=$(free_port)
+	EPORT=$(free_port)
+	mkdir -p "$TMP/www/static" "$TMP/logs" "$TMP/tmp"
+	chmod 755 "$TMP" "$TMP/www" "$TMP/www/static"
+	echo 'console.log("v1: booking button broken");' >"$TMP/www/static/app.js"
+	echo 'body { color: black }' >"$TMP/www/static/app.css"
+	echo '<html>home</html>' >"$TMP/www/index.html"
+	cat >"$TMP/nginx.conf" <<-CONF
+	worker_processes 1;
+	pid $TMP/nginx.pid;
+	error_log $TMP/logs/error.log error;
+	events { worker_connections 64; }
+	http {
+		access_log $TMP/logs/access.log;
+		client_body_temp_path $TMP/tmp/body;
+		proxy_temp_path $TMP/tmp/proxy;
+		fastcgi_temp_path $TMP/tmp/fastcgi;
+		uwsgi_temp_path $TMP/tmp/uwsgi;
+		scgi_temp_path $TMP/tmp/scgi;
+		server { listen 127.0.0.1:$OPORT; root $TMP/www; }
+	}
+	CONF
+	nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
+	track_pid $!
+	wait_for 5 curl -sf "http://127.0.0.1:$OPORT/" || { diag <"$TMP/nginx.stderr"; not_ok "nginx starts"; finish; }
+	ok "nginx origin on 127.0.0.1:$OPORT"
+
+	sed "s/ORIGIN_PORT/$OPORT/" "$TOP/tests/data/cdn/edge.vcl" >"$TMP/edge.vcl"
+	# -F keeps varnishd in the foreground, so its pid is ours to stop; -j none:
+	# no jail (the test may run as root, and the default jail wants a varnish user).
+	varnishd -F -n "$TMP/varnish" -a "127.0.0.1:$EPORT" -T none -f "$TMP/edge.vcl" -s malloc,32m -j none \
+		>"$TMP/varnishd.log" 2>&1 &
+	track_pid $!
+	wait_for 15 curl -sf "http://127.0.0.1:$EPORT/" || { diag <"$TMP/varnishd.log"; not_ok "varnishd starts"; finish; }
+	ok "varnishd edge on 127.0.0.1:$EPORT"
+	EDGE="http://127.0.0.1:$EPORT"
+	ORIGIN="http://127.0.0.1:$OPORT"
+}
+
+purges() { varnishlog -n "$TMP/varnish" -d -g request -q 'ReqMethod eq "PURGE"' 2>/dev/null | grep -c 'ReqMethod *PURGE'; }

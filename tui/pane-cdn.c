@@ -1,0 +1,209 @@
+/* pane-cdn: draws the cdn snapshot: a summary line (provider, how many
+ * assets are stale, hit ratio, objects), then one row per asset: verdict,
+ * path, the edge's cache status, the edge copy's age, short validators and
+ * the reason. Selection, paging, the `/` filter and Enter are the list
+ * engine's (tui/list.c); a row is known by its edge and path.
+ * `p` purges the selected row, or every stale asset when no row is
+ * selected; `P` everything. This pane only says which rows (its select
+ * hook); the source prepares the exact requests, the one dialog asks, and
+ * the gate sends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sitrep/action.h"
+#include "sitrep/cdn.h"
+#include "sitrep/list.h"
+#include "sitrep/pane.h"
+#include "sitrep/source.h"
+#include "sitrep/util.h"
+#include "sitrep/widgets.h"
+
+struct pane_cdn_view {
+	struct list *list;
+};
+
+static const struct list_ops pane_cdn_list;
+
+static struct pane_cdn_view *pane_cdn_view(struct pane *pane)
+{
+	if (pane->view == NULL) {
+		struct pane_cdn_view *v = xcalloc(1, sizeof(*v));
+		v->list = list_new(pane, &pane_cdn_list, 0);
+		pane->view = v;
+	}
+	return pane->view;
+}
+
+static const struct cdn_data *pane_cdn_data(const struct pane *pane)
+{
+	return pane->src != NULL ? pane->src->snap.data : NULL;
+}
+
+static enum role pane_cdn_role(enum cdn_verdict v)
+{
+	switch (v) {
+	case CDN_FRESH: return ROLE_OK;
+	case CDN_STALE:
+	case CDN_MISSING: return ROLE_CRIT;
+	case CDN_ERROR: break;
+	}
+	return ROLE_WARN;
+}
+
+static void pane_cdn_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
+{
+	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
+	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
+	int x = 0;
+	char verdict[12];
+	snprintf(verdict, sizeof(verdict), "%-8s", cdn_verdict_name(a->verdict));
+	x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, verdict, sel ? base : pane_cdn_role(a->verdict));
+	int path_w = w >= 100 ? 32 : w / 3;
+	if (x < w && a->edge != NULL) {
+		x += widgets_text_nopad(win, y, x, w - x, a->edge, base);
+		x += widgets_text_nopad(win, y, x, w - x, " ", base);
+	}
+	if (x < w)
+		x += widgets_text(win, y, x, w - x < path_w ? w - x : path_w, a->path, base);
+	char mid[48], age[16] = "-";
+	if (a->age >= 0)
+		util_age((uint64_t)(a->age * 1000), age, sizeof(age));
+	snprintf(mid, sizeof(mid), " %-11.11s %5s  ", a->edge_cache != NULL ? a->edge_cache : "-", age);
+	if (x < w)
+		x += widgets_text(win, y, x, w - x < 20 ? w - x : 20, mid, base);
+	if (x < w)
+		x += widgets_text_nopad(win, y, x, w - x, a->detail != NULL ? a->detail : "", base);
+	if (x < w)
+		widgets_fill(win, y, x, w - x, base);
+}
+
+static void pane_cdn_draw(struct pane *pane, WINDOW *win, int h, int w)
+{
+	struct pane_cdn_view *v = pane_cdn_view(pane);
+	const struct cdn_data *d = pane_cdn_data(pane);
+	int y = 0;
+	if (d != NULL && h > 1) {
+		size_t stale = cdn_data_stale(d);
+		char line[160];
+		int n = snprintf(line, sizeof(line), "%s  %zu stale of %zu", d->provider, stale, d->nassets);
+		if (d->hit_ratio >= 0 && n > 0 && (size_t)n < sizeof(line))
+			n +=
+			    snprintf(line + n, sizeof(line) - (size_t)n, "  hit %.0f %%", d->hit_ratio * 100);
+		if (d->objects >= 0 && n > 0 && (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - (size_t)n, "  %.0f objects", d->objects);
+		widgets_text(win, y++, 0, w, line, stale > 0 ? ROLE_CRIT : ROLE_LABEL);
+	}
+	int rows = h - y;
+	bool status = list_has_status(v->list) && rows > 1;
+	rows -= status;
+	list_draw(v->list, win, y, rows, w);
+	if (status)
+		list_draw_status(v->list, win, y + rows, w);
+}
+
+static bool pane_cdn_key(struct pane *pane, int ch)
+{
+	struct pane_cdn_view *v = pane_cdn_view(pane);
+	if (pane->src->snap.note != NULL) {
+		source_set_note(pane->src, NULL);
+		pane_mark_dirty(pane);
+	}
+	if (pane_cdn_data(pane) == NULL)
+		return false;
+	return list_key(v->list, ch);
+}
+
+static size_t pane_cdn_count(struct pane *pane)
+{
+	const struct cdn_data *d = pane_cdn_data(pane);
+	return d != NULL ? d->nassets : 0;
+}
+
+static const char *pane_cdn_row_key(struct pane *pane, size_t row, char *buf, size_t cap)
+{
+	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
+	snprintf(buf, cap, "%s %s", a->edge != NULL ? a->edge : "", a->path);
+	return buf;
+}
+
+static bool pane_cdn_match(struct pane *pane, size_t row, const struct list *list)
+{
+	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
+	return list_match(list, a->path) || list_match(list, cdn_verdict_name(a->verdict)) ||
+	       (a->detail != NULL && list_match(list, a->detail)) ||
+	       (a->edge_cache != NULL && list_match(list, a->edge_cache));
+}
+
+static char *pane_cdn_row_detail(struct pane *pane, size_t row)
+{
+	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
+	char age[32] = "-";
+	if (a->age >= 0)
+		snprintf(age, sizeof(age), "%.0f s", a->age);
+	return xasprintf(
+	    "%s%s%s\nverdict: %s\nreason: %s\nedge: HTTP %ld, cache %s, age %s, ETag %s, SHA-256 %s\n"
+	    "origin: HTTP %ld, ETag %s, SHA-256 %s",
+	    a->path, a->edge != NULL ? " at " : "", a->edge != NULL ? a->edge : "",
+	    cdn_verdict_name(a->verdict), a->detail != NULL ? a->detail : "-", a->edge_status,
+	    a->edge_cache != NULL ? a->edge_cache : "-", age, a->edge_etag != NULL ? a->edge_etag : "-",
+	    a->edge_hash[0] != '\0' ? a->edge_hash : "-", a->origin_status,
+	    a->origin_etag != NULL ? a->origin_etag : "-", a->origin_hash[0] != '\0' ? a->origin_hash : "-");
+}
+
+static const char *pane_cdn_empty(struct pane *pane, enum role *role)
+{
+	(void)pane;
+	*role = ROLE_LABEL;
+	return "no assets configured";
+}
+
+static const struct list_ops pane_cdn_list = {
+    .count = pane_cdn_count,
+    .draw_row = pane_cdn_draw_row,
+    .row_key = pane_cdn_row_key,
+    .match = pane_cdn_match,
+    .detail = pane_cdn_row_detail,
+    .empty = pane_cdn_empty,
+};
+
+/* `p`: the selected row's path, or (nothing selected) the stale ones, which
+ * the source takes from the snapshot it prepares from. `P` needs nothing. */
+static int pane_cdn_select(struct pane *pane, struct action *a, char *err, size_t cap)
+{
+	(void)err, (void)cap;
+	if (strcmp(a->verb, "purge") != 0)
+		return 0;
+	struct pane_cdn_view *v = pane_cdn_view(pane);
+	const struct cdn_data *d = pane_cdn_data(pane);
+	size_t row;
+	if (d != NULL && list_selected_row(v->list, &row) && row < d->nassets)
+		action_select(a, d->assets[row].path);
+	else
+		action_add_param(a, "stale", "1");
+	return 0;
+}
+
+static char *pane_cdn_detail(struct pane *pane)
+{
+	return list_detail(pane_cdn_view(pane)->list);
+}
+
+static void pane_cdn_free(struct pane *pane)
+{
+	struct pane_cdn_view *v = pane->view;
+	if (v == NULL)
+		return;
+	list_free(v->list);
+	free(v);
+	pane->view = NULL;
+}
+
+const struct pane_ops pane_cdn = {
+    .kind = "cdn",
+    .draw = pane_cdn_draw,
+    .key = pane_cdn_key,
+    .select = pane_cdn_select,
+    .detail = pane_cdn_detail,
+    .free = pane_cdn_free,
+};
