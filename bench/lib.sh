@@ -47,7 +47,7 @@ bench_row() {
 }
 
 # Numbers: median, min-max spread and percentiles of the arguments.
-med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4g\n", m }'; }
+med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.6g\n", m }'; }
 spread() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd- | sed 's/-/–/'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -1; }
 # calc 'EXPR' [FORMAT]: awk arithmetic
