@@ -15,6 +15,7 @@
 #include "sitrep/alerts.h"
 #include "sitrep/cdn.h"
 #include "sitrep/config.h"
+#include "sitrep/database.h"
 #include "sitrep/deploys.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
@@ -26,6 +27,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_metrics,
     &pane_logs,
     &pane_alerts,
+    &pane_database,
     &pane_cdn,
     &pane_timeline,
     &pane_deploys,
