@@ -298,6 +298,10 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 		return -1;
 	}
 	set_term(scr->sp);
+	/* A frame is one write: with typeahead checking on, doupdate polls
+	 * stdin and flushes its output before every changed row (a write and a
+	 * poll per row). Keys are read by the loop, never waited for here. */
+	typeahead(-1);
 	set_escdelay(25);
 	cbreak();
 	noecho();
