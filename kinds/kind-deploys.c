@@ -5,8 +5,9 @@
  * message, status, current } ] }); "revision", "branch" and "bad" are
  * compatible additions (docs/json-output.md).
  *
- * diff publishes EVENT_DEPLOY for a deploy that appears, or a `current`
- * that moves, while sitrep runs; the history found by the first look is not
+ * diff publishes EVENT_DEPLOY when `current` moves while sitrep runs (a
+ * new release, a rollback; a release still being built is not a deploy
+ * until it is current); the history found by the first look is not
  * an event (the timeline would replay old deploys on every start) but goes
  * to the graphs' markers (marks.h). */
 #include <ctype.h>
@@ -439,26 +440,20 @@ static void kind_deploys_diff(struct source *src, const void *old, const void *n
 				marks_add(marks_of(src->app), n->deploys[i].time * 1000, n->deploys[i].id);
 		return;
 	}
-	bool current_told = false;
-	/* Oldest first, so the events come in the order they happened. */
-	for (size_t i = n->n; i > 0; i--) {
-		const struct deploy *p = &n->deploys[i - 1];
-		if (deploys_find(o, p->id) != NULL)
-			continue;
-		/* Its own time when it has one and it is not in the future; a deploy
-		 * that says it is hours old but shows up only now is stamped now. */
-		int64_t t = p->time > 0 ? p->time * 1000 : now_ms;
-		if (t > now_ms || now_ms - t > 10 * 60 * 1000)
-			t = now_ms;
-		kind_deploys_event(src, p, t, p->current ? "deploy" : "new release");
-		current_told |= p->current;
-	}
-	if (!current_told && n->current != NULL &&
-	    (o->current == NULL || strcmp(o->current, n->current) != 0)) {
-		const struct deploy *p = deploys_find(n, n->current);
-		if (p != NULL)
-			kind_deploys_event(src, p, now_ms, "now running");
-	}
+	/* A deploy is `current` moving: a release directory being built, or a
+	 * pipeline entry still running, is not one until it is current. */
+	if (n->current == NULL || (o->current != NULL && strcmp(o->current, n->current) == 0))
+		return;
+	const struct deploy *p = deploys_find(n, n->current);
+	if (p == NULL)
+		return;
+	bool fresh = deploys_find(o, p->id) == NULL;
+	/* A deploy first seen now carries its own time when it has a believable
+	 * one; a switch to a release that was already there happened now. */
+	int64_t t = now_ms;
+	if (fresh && p->time > 0 && p->time * 1000 <= now_ms && now_ms - p->time * 1000 <= 10 * 60 * 1000)
+		t = p->time * 1000;
+	kind_deploys_event(src, p, t, fresh ? "deploy" : "now running");
 }
 
 static char *kind_deploys_hint(const void *data)
