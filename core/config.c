@@ -101,6 +101,10 @@ static int config_fail_key(struct config_ctx *ctx, const struct jnode *member, c
  * shows it without touching stdout (where --once writes JSON), and the
  * dashboard prints it before it takes the screen, where it is still to be read
  * after quitting. */
+/* The last warning, for the dashboard's status line (stderr is behind the
+ * alternate screen while it runs). */
+static char config_warning_text[700];
+
 static void config_warn_mode(const char *what, const char *path, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
@@ -112,9 +116,15 @@ static void config_warn_mode(const char *what, const char *path, const struct st
 	if (who == NULL)
 		return;
 	char *safe = sanitize_str(path);
-	fprintf(stderr, "sitrep: warning: %s %s has mode %04o: group or others can %s it (chmod 600 %s)\n",
-	        what, safe, mode, who, safe);
+	snprintf(config_warning_text, sizeof(config_warning_text),
+	         "warning: %s %s has mode %04o: group or others can %s it (chmod 600 %s)", what, safe, mode, who, safe);
+	fprintf(stderr, "sitrep: %s\n", config_warning_text);
 	free(safe);
+}
+
+const char *config_warning(void)
+{
+	return config_warning_text[0] != '\0' ? config_warning_text : NULL;
 }
 
 /* Reads a config or secret file whole, into a new NUL-terminated buffer; NULL

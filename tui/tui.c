@@ -17,6 +17,7 @@
 
 #include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/config.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
 #include "sitrep/timeline.h"
@@ -738,6 +739,8 @@ struct tui *tui_start(struct app *app)
 	tui->full_redraw = true;
 	if (theme_failed)
 		tui_message_long(tui, "%s", err);
+	else if (config_warning() != NULL)
+		tui_message_long(tui, "%s", config_warning());
 
 	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);

@@ -106,6 +106,9 @@ void config_free_argv(char **argv);
  * draws a warning on stderr. */
 int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env_key,
 		      const char *file_key, char **out);
+/* The last warning the loader printed on stderr ("warning: config file F has
+ * mode 0644: ..."), for the dashboard to show too; NULL when none. */
+const char *config_warning(void);
 /* Wipes and frees a secret from config_get_secret; NULL is fine. */
 void config_free_secret(char *secret);
 

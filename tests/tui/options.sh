@@ -56,4 +56,15 @@ tm send-keys -t t q
 "$SITREP" --theme no-such-theme </dev/null >"$TMP/theme.out" 2>&1
 check "missing theme: exit 2" [ $? = 2 ]
 check "missing theme: named in the message" grep -qF 'theme "no-such-theme" not found' "$TMP/theme.out"
+# A config others can read: the warning is on stderr and, while the
+# dashboard runs, on its status line too.
+fresh perms
+cat >"$TMP/open.json" <<JSON
+{ "refresh_seconds": 1, "panes": [ { "id": "host", "kind": "metrics", "source": "procfs" } ] }
+JSON
+chmod 644 "$TMP/open.json"
+TMUX_SOCKETS+=("$TSOCK")
+tm new-session -d -s t -x 200 -y 30 "$SITREP -c $TMP/open.json"
+check "a config others can read: the status line warns" tm_wait_text 5 "has mode 0644"
+tm send-keys -t t q
 finish
