@@ -12,6 +12,7 @@ const struct source_ops *const sources_table[] = {
 	&source_events,
 	&source_cdn,
 	&source_releases,
+	&source_jsonl,
 	&source_postgres,
 };
 

@@ -16,6 +16,7 @@ extern const struct source_ops source_alertmanager;
 extern const struct source_ops source_events;
 extern const struct source_ops source_cdn;
 extern const struct source_ops source_releases;
+extern const struct source_ops source_jsonl;
 extern const struct source_ops source_postgres;
 
 /* The table, for source_use_table. */
