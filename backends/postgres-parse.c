@@ -14,7 +14,9 @@
 #define POSTGRES_LINE_MAX 512
 
 /* Waiting sessions only call pg_blocking_pids (it takes the lock manager's
- * locks for a moment); query_id exists from 14 on. */
+ * locks for a moment); query_id exists from 14 on. Another role's session
+ * shows no backend_type to a login without pg_read_all_stats: it is kept
+ * (and counted as hidden) when it has a user. */
 #define POSTGRES_SQL_HEAD                                                                                    \
 	"SELECT a.pid, a.usename::text, a.application_name,"                                                 \
 	" coalesce(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END),"                     \
@@ -26,7 +28,8 @@
 	" CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,"
 #define POSTGRES_SQL_TAIL                                                                                    \
 	" FROM pg_stat_activity a"                                                                           \
-	" WHERE a.pid <> pg_backend_pid() AND a.backend_type = 'client backend';\n"                          \
+	" WHERE a.pid <> pg_backend_pid()"                                                                   \
+	" AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL));\n" \
 	"SELECT sum(xact_commit + xact_rollback)::float8, extract(epoch FROM clock_timestamp())"             \
 	" FROM pg_stat_database;"
 

@@ -102,10 +102,15 @@ static void database_space(struct database_out *o)
 		database_put(o, " ", 1);
 }
 
-/* A literal becomes "?"; a list of them ("?, ?, ?") becomes one. */
-static void database_literal(struct database_out *o)
+/* A literal becomes "?"; a list of them in parentheses ("IN (?, ?, ?)")
+ * becomes one, so lists of any length are the same query. */
+static void database_literal(struct database_out *o, int depth)
 {
 	size_t l = o->len;
+	if (depth <= 0) {
+		database_put(o, "?", 1);
+		return;
+	}
 	while (l > 0 && o->buf[l - 1] == ' ')
 		l--;
 	if (l > 0 && o->buf[l - 1] == ',') {
@@ -139,6 +144,7 @@ char *database_normalise(const char *q, size_t len)
 	if (len > DATABASE_NORMALISE_MAX)
 		len = DATABASE_NORMALISE_MAX;
 	size_t i = 0;
+	int depth = 0; /* parentheses */
 	while (i < len) {
 		unsigned char c = (unsigned char)q[i];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
@@ -149,14 +155,14 @@ char *database_normalise(const char *q, size_t len)
 				i++;
 			database_space(&o);
 		} else if (c == '/' && i + 1 < len && q[i + 1] == '*') {
-			int depth = 0;
+			int nest = 0;
 			while (i < len) {
 				if (q[i] == '/' && i + 1 < len && q[i + 1] == '*') {
-					depth++;
+					nest++;
 					i += 2;
 				} else if (q[i] == '*' && i + 1 < len && q[i + 1] == '/') {
 					i += 2;
-					if (--depth == 0)
+					if (--nest == 0)
 						break;
 				} else {
 					i++;
@@ -192,7 +198,7 @@ char *database_normalise(const char *q, size_t len)
 					i++;
 				}
 			}
-			database_literal(&o);
+			database_literal(&o, depth);
 		} else if (c == '$') {
 			size_t tag = database_dollar_tag(q + i, len - i);
 			if (tag > 0) {
@@ -202,12 +208,12 @@ char *database_normalise(const char *q, size_t len)
 				       !(q[i] == '$' && len - i >= tag && memcmp(q + i, t, tag) == 0))
 					i++;
 				i = i < len ? i + tag : len;
-				database_literal(&o);
+				database_literal(&o, depth);
 			} else if (i + 1 < len && q[i + 1] >= '0' && q[i + 1] <= '9') {
 				i++;
 				while (i < len && q[i] >= '0' && q[i] <= '9')
 					i++;
-				database_literal(&o);
+				database_literal(&o, depth);
 			} else {
 				database_put(&o, "$", 1);
 				i++;
@@ -240,13 +246,14 @@ char *database_normalise(const char *q, size_t len)
 						i++;
 				}
 			}
-			database_literal(&o);
+			database_literal(&o, depth);
 		} else if (database_ident_char(c)) {
 			size_t start = i;
 			while (i < len && database_ident_char((unsigned char)q[i]))
 				i++;
 			database_put(&o, q + start, i - start);
 		} else {
+			depth += c == '(' ? 1 : c == ')' ? -1 : 0;
 			database_put(&o, q + i, 1);
 			i++;
 		}
