@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
@@ -44,6 +45,7 @@ struct logs_source {
 	bool refresh_pending;
 	bool errors_changed;
 	uint64_t published_gen;
+	int64_t spike_ms; /* when the last error-rate spike was announced */
 	size_t open_inputs; /* inputs whose handles are not closed yet */
 };
 
@@ -173,6 +175,33 @@ static void logs_announce_new_groups(struct logs_source *ls, bool first)
 	}
 }
 
+/* A spike: errors in the last minute at least LOGS_SPIKE_FACTOR times the
+ * rate of the ten minutes before, and at least LOGS_SPIKE_MIN a minute;
+ * announced at most every LOGS_SPIKE_QUIET_MS. */
+#define LOGS_SPIKE_FACTOR   3.0
+#define LOGS_SPIKE_MIN      10.0
+#define LOGS_SPIKE_QUIET_MS (5 * 60 * 1000)
+
+static void logs_check_spike(struct logs_source *ls, bool first)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	double hist[11];
+	logstore_errors_history(ls->store, now, hist, 11);
+	double before = 0;
+	for (int i = 0; i < 10; i++)
+		before += hist[i];
+	before /= 10;
+	double last = hist[10];
+	if (first || last < LOGS_SPIKE_MIN || last < LOGS_SPIKE_FACTOR * before ||
+	    (ls->spike_ms != 0 && now - ls->spike_ms < LOGS_SPIKE_QUIET_MS))
+		return;
+	ls->spike_ms = now;
+	app_event(ls->src->app, ls->src, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors/min", NULL,
+	          "errors spiking: %.0f/min, was %.1f/min over the 10 minutes before", last, before);
+}
+
 /* Subscribed to the bus: a deploy makes the groups first seen after it "new". */
 static void logs_on_deploy(const struct event *ev, void *arg)
 {
@@ -197,6 +226,7 @@ static void logs_publish(struct logs_source *ls)
 	ls->published_gen = logstore_generation(ls->store);
 	ls->errors_changed = false;
 	logs_announce_new_groups(ls, !ls->published);
+	logs_check_spike(ls, !ls->published);
 	if (!ls->published && err != NULL && logstore_stats(ls->store)->lines == 0) {
 		/* Nothing read and something wrong: an error, not an empty "stale" pane. */
 		source_fail(src, "%s", err);

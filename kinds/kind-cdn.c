@@ -269,6 +269,7 @@ static const struct verb kind_cdn_verbs[] = {
 
 const struct kind_ops kind_cdn = {
     .name = "cdn",
+    .default_source = "cdn",
     .free = cdn_data_free,
     .to_json = kind_cdn_json,
     .print = kind_cdn_print,

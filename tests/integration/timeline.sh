@@ -26,6 +26,8 @@ check "the metric is drawn" tm_wait_text 15 "Load"
 sleep 1.5
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ERROR payment gateway refused card 4242" >>"$TMP/app.log"
 check "the status line hints at the new error" tm_wait_text 10 "new error group"
+for i in $(seq 15); do echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ERROR payment gateway refused card $i"; done >>"$TMP/app.log"
+check "a burst of errors is a spike on the status line" tm_wait_text 10 "errors spiking"
 tm send-keys -t t t
 check "t opens the timeline" tm_wait_text 5 "Incident timeline"
 check "the timeline shows the crit crossing" tm_wait_text 5 "Load crit"
@@ -40,6 +42,7 @@ check "sitrep timeline lists the crossing with its time" \
 	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  sitrep +status +Load .*prod .*crit' "$TMP/tl1"
 check "sitrep timeline lists the new error group with its time" \
 	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  sitrep +new_error .*errors .*payment gateway refused' "$TMP/tl1"
+check "sitrep timeline lists the spike" grep -qE 'error_spike .*errors .*crit +errors spiking: 1[0-9]/min' "$TMP/tl1"
 check "the error from before the start is not news" bash -c "! grep -q 'old failure' '$TMP/tl1'"
 check "the timeline file is private" bash -c "[ \"\$(stat -c %a '$TMP/state/timeline.jsonl')\" = 600 ]"
 cat "$TMP/tl1" | diag
