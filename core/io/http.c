@@ -118,6 +118,9 @@ struct http_call {
 	char *buf;      /* the response body */
 	size_t len, cap, max;
 	bool too_big;
+	bool truncate;  /* req.truncate_body: too_big ends the body, not the request */
+	char *hdr;      /* the response's header block (the last one: after 1xx and redirects) */
+	size_t hdr_len, hdr_cap;
 	char errbuf[CURL_ERROR_SIZE];
 	http_done_cb cb;
 	void *arg;
@@ -310,6 +313,7 @@ static void http_call_free(struct http_call *c)
 	free(c->origin);
 	free(c->body_out);
 	free(c->buf);
+	free(c->hdr);
 	free(c);
 }
 
@@ -365,7 +369,18 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userp)
 	size_t bytes = size * n;
 	if (c->len + bytes > c->max) {
 		c->too_big = true;
-		return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
+		if (c->truncate && c->len < c->max) {
+			/* keep what fits, then stop: the caller asked for a prefix */
+			size_t fit = c->max - c->len;
+			if (c->len + fit + 1 > c->cap) {
+				c->buf = xrealloc(c->buf, c->max + 1);
+				c->cap = c->max + 1;
+			}
+			memcpy(c->buf + c->len, data, fit);
+			c->len += fit;
+			c->buf[c->len] = '\0';
+		}
+		return 0; /* curl ends the transfer with CURLE_WRITE_ERROR */
 	}
 	if (c->len + bytes + 1 > c->cap) {
 		size_t cap = c->cap != 0 ? c->cap : 16384;
@@ -382,6 +397,29 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userp)
 	return bytes;
 }
 
+/* Keeps the header block of the final response: a status line starts a new
+ * block (100 Continue, each redirect leg). */
+static size_t http_header_cb(char *data, size_t size, size_t n, void *userp)
+{
+	struct http_call *c = userp;
+	size_t bytes = size * n;
+	if (bytes >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		c->hdr_len = 0;
+	if (c->hdr_len + bytes + 1 > HTTP_MAX_HEADERS)
+		return bytes; /* more headers than anyone needs: the rest is dropped */
+	if (c->hdr_len + bytes + 1 > c->hdr_cap) {
+		size_t cap = c->hdr_cap != 0 ? c->hdr_cap : 2048;
+		while (cap < c->hdr_len + bytes + 1)
+			cap *= 2;
+		c->hdr = xrealloc(c->hdr, cap);
+		c->hdr_cap = cap;
+	}
+	memcpy(c->hdr + c->hdr_len, data, bytes);
+	c->hdr_len += bytes;
+	c->hdr[c->hdr_len] = '\0';
+	return bytes;
+}
+
 static void http_deliver(struct http_call *c, CURLcode code)
 {
 	struct http_resp resp = {0};
@@ -394,7 +432,10 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME, &seconds);
 	c->h->connects += (unsigned long)connects;
 	resp.seconds = c->seconds_before + seconds;
-	if (c->too_big || code == CURLE_FILESIZE_EXCEEDED) {
+	if (c->too_big && c->truncate && status > 0) {
+		resp.status = status;
+		resp.truncated = true;
+	} else if (c->too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(msg, sizeof(msg), "response larger than %zu bytes, stopped", c->max);
 		resp.error = msg;
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -410,6 +451,8 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	}
 	resp.body = c->buf != NULL ? c->buf : "";
 	resp.len = c->len;
+	resp.headers = c->hdr != NULL ? c->hdr : "";
+	resp.headers_len = c->hdr_len;
 	c->cb(&resp, c->arg);
 }
 
@@ -993,13 +1036,17 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+	c->truncate = req->truncate_body;
 	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (long)HTTP_DEFAULT_CONNECT_MS;
 	c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
 	/* A dripping server: under 64 bytes/s for 5 s is a failure. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 5L);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max);
+	if (!c->truncate) /* a prefix is wanted even of a body announced bigger */
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max);
 	/* Redirects are ours (http_call_redirect): each new host is resolved
 	 * off the loop like the first. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -1033,6 +1080,16 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 		curl_easy_setopt(e, CURLOPT_USERNAME, req->user != NULL ? req->user : "");
 		curl_easy_setopt(e, CURLOPT_PASSWORD, req->secret != NULL ? req->secret : "");
 	}
+#if LIBCURL_VERSION_NUM >= 0x074b00
+	if (req->aws_sigv4 != NULL) {
+		/* the access key id and the secret key sign the request; neither is sent */
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		curl_easy_setopt(e, CURLOPT_USERNAME, req->user != NULL ? req->user : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, req->secret != NULL ? req->secret : "");
+	}
+#endif
+	if (req->head)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	for (const char *const *hd = req->headers; hd != NULL && *hd != NULL; hd++)
 		c->headers = curl_slist_append(c->headers, *hd);
 	if (req->body != NULL) {

@@ -37,6 +37,12 @@ struct http_req {
 	long timeout_ms;         /* 0: HTTP_DEFAULT_TIMEOUT_MS */
 	size_t max_body;         /* 0: HTTP_DEFAULT_MAX_BODY */
 	bool insecure;           /* skip TLS verification (config "insecure": true) */
+	bool head;               /* a HEAD request: headers only, no body awaited */
+	bool truncate_body;      /* past max_body keep the first max_body bytes and end
+	                            the transfer as a success (resp.truncated), instead
+	                            of failing it: for hashing a prefix of a big asset */
+	const char *aws_sigv4;   /* sign with AWS SigV4, e.g. "aws:amz:us-east-1:cloudfront";
+	                            user is the access key id, secret the secret key */
 };
 
 /* What the callback receives; valid only during the callback. */
@@ -47,7 +53,14 @@ struct http_resp {
 	const char *error; /* NULL when an HTTP response arrived; else why not (raw,
 	                      sanitize before showing); never contains a secret */
 	double seconds;    /* total time of the transfer */
+	const char *headers; /* the final response's header block, raw ("Name: value\r\n"
+	                        lines, status line first), NUL-terminated; "" when none;
+	                        at most HTTP_MAX_HEADERS bytes */
+	size_t headers_len;
+	bool truncated;      /* truncate_body cut the body at max_body */
 };
+
+#define HTTP_MAX_HEADERS (64u << 10)
 
 /* Called exactly once per request unless it was cancelled first. The call handle
  * is freed after the callback returns. */

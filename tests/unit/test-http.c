@@ -27,6 +27,7 @@ static uv_loop_t loop;
 static uv_tcp_t server;
 static int port;
 static char last_auth[256];
+static char last_method[16];
 static int accepted;
 
 static void conn_closed(uv_handle_t *h)
@@ -68,8 +69,13 @@ static void conn_request(struct conn *c, const char *req)
 	last_auth[0] = '\0';
 	if (auth != NULL)
 		sscanf(auth + 15, "%255[^\r]", last_auth);
+	snprintf(last_method, sizeof(last_method), "%.*s", (int)strcspn(req, " "), req);
 	if (strcmp(path, "/ok") == 0) {
 		conn_reply(c, 200, "", "hello");
+	} else if (strcmp(path, "/etag") == 0) {
+		conn_reply(c, 200, "ETag: \"a1\"\r\nAge: 7214\r\nX-Cache: HIT, MISS\r\n", "hello");
+	} else if (strcmp(path, "/moved") == 0) {
+		conn_reply(c, 302, "ETag: \"old\"\r\nLocation: /etag\r\n", "");
 	} else if (strcmp(path, "/fail") == 0) {
 		conn_reply(c, 503, "", "down");
 	} else if (strcmp(path, "/big") == 0) {
@@ -164,6 +170,8 @@ static int teardown(void **state)
 /* ---- helpers ---- */
 
 struct result {
+	char headers[1024];
+	bool truncated;
 	bool done;
 	long status;
 	char body[64];
@@ -180,6 +188,8 @@ static void on_done(const struct http_resp *r, void *arg)
 	res->len = r->len;
 	snprintf(res->body, sizeof(res->body), "%s", r->body);
 	snprintf(res->error, sizeof(res->error), "%s", r->error != NULL ? r->error : "");
+	snprintf(res->headers, sizeof(res->headers), "%s", r->headers);
+	res->truncated = r->truncated;
 	res->at = uv_now(&loop);
 }
 
@@ -267,6 +277,42 @@ static void test_body_cap(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.error, "larger than"));
 	assert_true(r.len <= (1u << 20));
+	finish(h);
+}
+
+/* The final response's header block reaches the caller (after a redirect:
+ * the last leg's only); HEAD sends HEAD; truncate_body keeps a prefix. */
+static void test_headers_head_truncate(void **state)
+{
+	struct http *h = http_new(&loop);
+	struct result r = get(h, "/moved", 0, 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.headers, "ETag: \"a1\""));
+	assert_non_null(strstr(r.headers, "Age: 7214"));
+	assert_null(strstr(r.headers, "old"));
+	assert_true(strncmp(r.headers, "HTTP/1.1 200", 12) == 0);
+
+	struct result hr = {0};
+	char *u = url("/etag");
+	struct http_req req = {.url = u, .head = true};
+	http_request(h, &req, on_done, &hr);
+	run_until(&hr, 1);
+	assert_string_equal(last_method, "HEAD");
+	assert_int_equal(hr.status, 200);
+	assert_int_equal(hr.len, 0);
+	assert_non_null(strstr(hr.headers, "X-Cache: HIT, MISS"));
+	free(u);
+
+	struct result tr = {0};
+	u = url("/big");
+	struct http_req big = {.url = u, .max_body = 1000, .truncate_body = true};
+	http_request(h, &big, on_done, &tr);
+	run_until(&tr, 1);
+	assert_string_equal(tr.error, "");
+	assert_int_equal(tr.status, 200);
+	assert_true(tr.truncated);
+	assert_int_equal(tr.len, 1000);
+	free(u);
 	finish(h);
 }
 
@@ -411,6 +457,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reuse_one_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parallel_capped_connections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_headers_head_truncate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_total_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hung_does_not_delay_other, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redirect_limits, setup, teardown),
