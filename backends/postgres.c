@@ -291,13 +291,33 @@ static void pg_fail_jobs(struct pg_source *ps, const char *msg)
 	}
 }
 
+/* libpq's messages span lines ("...failed: Connection refused\n\tIs the
+ * server running..."): one line, sanitized. Caller frees. */
+static char *pg_one_line(const char *text)
+{
+	char *flat = xstrdup(text);
+	size_t o = 0;
+	for (size_t i = 0; flat[i] != '\0'; i++) {
+		char c = flat[i] == '\n' || flat[i] == '\t' || flat[i] == '\r' ? ' ' : flat[i];
+		if (c == ' ' && (o == 0 || flat[o - 1] == ' '))
+			continue;
+		flat[o++] = c;
+	}
+	while (o > 0 && flat[o - 1] == ' ')
+		o--;
+	char *out = sanitize(flat, o, 400);
+	free(flat);
+	return out;
+}
+
 static void pg_drop(struct pg_source *ps, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = sanitize_vprintf(400, fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	msg[strcspn(msg, "\n")] = '\0';
+	char *msg = pg_one_line(raw);
+	free(raw);
 	pg_unwatch(ps);
 	pg_deadline_stop(ps);
 	pg_results_clear(ps);
@@ -365,10 +385,8 @@ static void pg_job_done(struct pg_source *ps)
 	char *err = NULL;
 	for (size_t i = 0; i < ps->nres && err == NULL; i++) {
 		ExecStatusType st = PQresultStatus(ps->res[i]);
-		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			err = sanitize_str(PQresultErrorMessage(ps->res[i]));
-			err[strcspn(err, "\n")] = '\0';
-		}
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+			err = pg_one_line(PQresultErrorMessage(ps->res[i]));
 	}
 	PGresult **res = ps->res;
 	size_t nres = ps->nres;

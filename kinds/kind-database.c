@@ -446,6 +446,17 @@ void database_build(struct database_data *d)
 
 /* --- --once output ------------------------------------------------------ */
 
+/* Other roles' queries read "<insufficient privilege>": said once, as a
+ * note naming the grant, never shown as data. Caller frees; NULL: none. */
+char *database_privilege_note(const struct database_data *d)
+{
+	if (d == NULL || d->hidden == 0)
+		return NULL;
+	return xasprintf("%zu session%s of other roles hidden: GRANT pg_read_all_stats TO %s", d->hidden,
+	                 d->hidden == 1 ? "" : "s",
+	                 d->role != NULL && d->role[0] != '\0' ? d->role : "<login role>");
+}
+
 static void database_json_time(cJSON *o, const char *name, int64_t ms)
 {
 	if (ms <= 0) {
@@ -546,6 +557,12 @@ static cJSON *kind_database_json(const void *data)
 	}
 	if (d != NULL && d->server_version > 0)
 		cJSON_AddNumberToObject(o, "server_version", d->server_version);
+	char *note = database_privilege_note(d);
+	if (note != NULL)
+		cJSON_AddStringToObject(o, "note", note);
+	else
+		cJSON_AddNullToObject(o, "note");
+	free(note);
 	return o;
 }
 
@@ -574,6 +591,10 @@ static void kind_database_print(const void *data, FILE *out)
 	        "  sessions: %zu active, %zu idle in transaction, %zu waiting, %zu total; oldest transaction "
 	        "%s; %s tps\n",
 	        d->active, d->idle_in_transaction, d->waiting, d->total, oldest, tps);
+	char *note = database_privilege_note(d);
+	if (note != NULL)
+		fprintf(out, "  note: %s\n", note);
+	free(note);
 	for (size_t i = 0; i < d->ngroups; i++) {
 		const struct db_group *g = &d->groups[i];
 		if (g->count < 2)

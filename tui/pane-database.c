@@ -190,17 +190,14 @@ static void pane_database_draw(struct pane *pane, WINDOW *win, int h, int w)
 	int y = 0;
 	if (d != NULL && h > 2) {
 		pane_database_draw_summary(d, win, y++, w);
-		if (d->hidden > 0) {
-			char *note =
-			    xasprintf("%zu session%s of other roles hidden: GRANT pg_read_all_stats TO %s",
-			              d->hidden, d->hidden == 1 ? "" : "s",
-			              d->role != NULL && d->role[0] != '\0' ? d->role : "<role>");
+		char *note = database_privilege_note(d);
+		if (note != NULL) {
 			int x = widgets_text_nopad(win, y, 0, w, note, ROLE_WARN);
 			if (x < w)
 				widgets_fill(win, y, x, w - x, ROLE_NORMAL);
-			free(note);
 			y++;
 		}
+		free(note);
 	}
 	int rows = h - y;
 	bool status = list_has_status(v->list) && rows > 1;

@@ -90,6 +90,9 @@ const struct db_group *database_group(const struct database_data *d, const char 
 const struct db_query *database_query(const struct database_data *d, int pid);
 /* The largest group at or above storm_min, NULL when there is no storm. */
 const struct db_group *database_storm(const struct database_data *d);
+/* "12 sessions of other roles hidden: GRANT pg_read_all_stats TO app", or
+ * NULL when the login sees every session. Caller frees. */
+char *database_privilege_note(const struct database_data *d);
 /* "2m", "45s", "1h" for a duration in seconds; "-" when negative. */
 void database_duration(double s, char *buf, size_t cap);
 
