@@ -67,25 +67,6 @@ static int main_usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* The `sitrep do` lines of the usage, from the kind tables. Caller frees. */
-static char *main_do_usage(void)
-{
-	char *out = xstrdup("");
-	for (size_t k = 0; kind_at(k) != NULL; k++) {
-		const struct kind_ops *kind = kind_at(k);
-		for (size_t v = 0; v < kind->nverbs; v++) {
-			const struct verb *vb = &kind->verbs[v];
-			if (!vb->cli)
-				continue;
-			char *next = xasprintf("%s       sitrep do %s%s%s [--pane ID] [--yes]\n", out, vb->name,
-			                       vb->args[0] != '\0' ? " " : "", vb->args);
-			free(out);
-			out = next;
-		}
-	}
-	return out;
-}
-
 /* SITREP_READ_ONLY fails closed: only an explicit false (0, false, no, off,
  * or empty; any case, spaces trimmed) lets actions through; anything else
  * means read-only, and a value that is not a known word also warns. */
@@ -214,7 +195,7 @@ static int main_run(int argc, char **argv, char **sub)
 			printf("sitrep %s\n", SITREP_VERSION);
 			return 0;
 		} else if (nsub == 0 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-			char *verbs = main_do_usage();
+			char *verbs = action_usage_lines("       ", "       ");
 			printf(main_usage, verbs);
 			free(verbs);
 			return 0;

@@ -116,41 +116,14 @@ void action_free(struct action *a)
 	free(a);
 }
 
-static void action_format_duration(double s, char *buf, size_t cap)
-{
-	long v = lround(s);
-	if (v % 86400 == 0 && v >= 86400)
-		snprintf(buf, cap, "%ldd", v / 86400);
-	else if (v % 3600 == 0 && v >= 3600)
-		snprintf(buf, cap, "%ldh", v / 3600);
-	else if (v % 60 == 0 && v >= 60)
-		snprintf(buf, cap, "%ldm", v / 60);
-	else
-		snprintf(buf, cap, "%lds", v);
-}
 
-/* The words for actions whose verb has no describe: the verb, the target,
- * the duration and the arguments. */
+/* The words for an action whose verb is not in a table (tests): the verb
+ * and the target. */
 static char *action_describe_plain(const struct action *a)
 {
 	char *target = sanitize_str(a->target);
-	char dur[32] = "";
-	if (a->duration_s > 0) {
-		char d[24];
-		action_format_duration(a->duration_s, d, sizeof(d));
-		snprintf(dur, sizeof(dur), " for %s", d);
-	}
-	char *out = xasprintf("%s %s%s", a->verb, target, dur);
+	char *out = xasprintf("%s %s", a->verb, target);
 	free(target);
-	for (size_t i = 0; i < a->nparams; i++) {
-		char *n = sanitize_str(a->params[i].name);
-		char *v = sanitize_str(a->params[i].value);
-		char *next = xasprintf("%s\n  %s=\"%s\"", out, n, v);
-		free(n);
-		free(v);
-		free(out);
-		out = next;
-	}
 	return out;
 }
 
@@ -175,21 +148,6 @@ bool action_refused(const struct app *app, char *msg, size_t cap)
 	return false;
 }
 
-static int action_mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0700);
-		*s = '/';
-	}
-	int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
-	free(p);
-	return rc;
-}
-
 /* The state dir holds the record of what was done: it must be a real
  * directory of ours that nobody else can write into. */
 static int action_check_state_dir(const char *dir)
@@ -210,7 +168,7 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 		errno = ENOENT;
 		return -1;
 	}
-	if (action_mkdirs(app->cfg.state_dir) != 0 || action_check_state_dir(app->cfg.state_dir) != 0)
+	if (util_mkdirs(app->cfg.state_dir, 0700) != 0 || action_check_state_dir(app->cfg.state_dir) != 0)
 		return -1;
 	char *path = xasprintf("%s/audit.jsonl", app->cfg.state_dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -536,21 +494,32 @@ static bool action_confirm_tty(const char *what, bool *no_tty)
 	return n > 0 && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-/* The usage of every `sitrep do` verb, from the kind tables. */
-static int action_cli_usage(void)
+char *action_usage_lines(const char *first, const char *rest)
 {
-	const char *lead = "usage:";
+	char *out = xstrdup("");
+	const char *lead = first;
 	for (size_t k = 0; kind_at(k) != NULL; k++) {
 		const struct kind_ops *kind = kind_at(k);
 		for (size_t v = 0; v < kind->nverbs; v++) {
 			const struct verb *vb = &kind->verbs[v];
 			if (!vb->cli)
 				continue;
-			fprintf(stderr, "%-6s sitrep do %s%s%s [--pane ID] [--yes]\n", lead, vb->name,
-			        vb->args[0] != '\0' ? " " : "", vb->args);
-			lead = "";
+			char *next = xasprintf("%s%ssitrep do %s%s%s [--pane ID] [--yes]\n", out, lead, vb->name,
+			                       vb->args[0] != '\0' ? " " : "", vb->args);
+			free(out);
+			out = next;
+			lead = rest;
 		}
 	}
+	return out;
+}
+
+/* The usage of every `sitrep do` verb, from the kind tables. */
+static int action_cli_usage(void)
+{
+	char *lines = action_usage_lines("usage: ", "       ");
+	fputs(lines, stderr);
+	free(lines);
 	return ACTION_USAGE;
 }
 

@@ -207,7 +207,7 @@ int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 	app->frontend = fe;
 	/* The timeline subscribes before anything can publish. */
 	app->timeline = timeline_open(app, 1);
-	marks_open(app); /* the deploy markers graphs draw */
+	app->marks = marks_open(app); /* the deploy markers graphs draw */
 	app->ui = fe->start(app);
 	if (app->ui == NULL) {
 		app_quit(app, 1);
@@ -363,7 +363,8 @@ void app_free(struct app *app)
 	app->sources = NULL;
 	timeline_close(app->timeline);
 	app->timeline = NULL;
-	marks_close(marks_of(app));
+	marks_close(app->marks);
+	app->marks = NULL;
 	event_bus_clear(&app->bus);
 	sanitize_forget_secrets();
 	app->nsources = 0;

@@ -1,6 +1,6 @@
 /* marks: the deploy times graphs mark (see marks.h). A small ring of the
  * latest deploys, fed by EVENT_DEPLOY and by the deploys kind's first look
- * at its history. One app per process, so the registry is one pointer. */
+ * at its history. The app holds it (app->marks). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,6 @@ struct marks {
 	uint64_t seq;
 };
 
-static struct marks *marks_current;
-
 static void marks_on_deploy(const struct event *ev, void *arg)
 {
 	struct marks *m = arg;
@@ -37,7 +35,6 @@ struct marks *marks_open(struct app *app)
 		free(m);
 		return NULL;
 	}
-	marks_current = m;
 	return m;
 }
 
@@ -46,14 +43,12 @@ void marks_close(struct marks *m)
 	if (m == NULL)
 		return;
 	event_unsubscribe(m->bus, marks_on_deploy, m);
-	if (marks_current == m)
-		marks_current = NULL;
 	free(m);
 }
 
 struct marks *marks_of(const struct app *app)
 {
-	return marks_current != NULL && app != NULL && marks_current->app == app ? marks_current : NULL;
+	return app != NULL ? app->marks : NULL;
 }
 
 void marks_add(struct marks *m, int64_t time_ms, const char *id)

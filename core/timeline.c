@@ -43,7 +43,7 @@ struct timeline {
 
 /* ---- entries ---- */
 
-static void timeline_entry_free(struct timeline_entry *e)
+void timeline_entry_clear(struct timeline_entry *e)
 {
 	free(e->type);
 	free(e->level);
@@ -62,7 +62,7 @@ static char *timeline_clean(const char *s)
 static void timeline_push(struct timeline *tl, struct timeline_entry *e)
 {
 	if (tl->n == TIMELINE_KEEP) {
-		timeline_entry_free(&tl->ring[tl->head]);
+		timeline_entry_clear(&tl->ring[tl->head]);
 		tl->ring[tl->head] = *e;
 		tl->head = (tl->head + 1) % TIMELINE_KEEP;
 	} else {
@@ -258,24 +258,10 @@ static int timeline_read_all(const char *dir, struct timeline_list *out, char **
 	return rc;
 }
 
-static int timeline_mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0700);
-		*s = '/';
-	}
-	int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1;
-	free(p);
-	return rc;
-}
 
 static void timeline_write(struct timeline *tl, const struct event *ev)
 {
-	if (tl->path == NULL || timeline_mkdirs(tl->app->cfg.state_dir) != 0)
+	if (tl->path == NULL || util_mkdirs(tl->app->cfg.state_dir, 0700) != 0)
 		return;
 	int fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -330,7 +316,7 @@ static void timeline_on_event(const struct event *ev, void *arg)
 		e.who = timeline_clean(ev->key); /* the action's user */
 	}
 	if (timeline_same_state(tl, &e)) {
-		timeline_entry_free(&e);
+		timeline_entry_clear(&e);
 		return;
 	}
 	/* Actions are recorded by the audit log; writing them here too would
@@ -356,7 +342,7 @@ struct timeline *timeline_open(struct app *app, int persist)
 		for (size_t i = 0; i < all.n; i++) {
 			if (i < first) {
 				timeline_same_state(tl, &all.v[i]);
-				timeline_entry_free(&all.v[i]);
+				timeline_entry_clear(&all.v[i]);
 				continue;
 			}
 			timeline_same_state(tl, &all.v[i]);
@@ -374,7 +360,7 @@ void timeline_close(struct timeline *tl)
 		return;
 	event_unsubscribe(&tl->app->bus, timeline_on_event, tl);
 	for (size_t i = 0; i < tl->n; i++)
-		timeline_entry_free(&tl->ring[(tl->head + i) % TIMELINE_KEEP]);
+		timeline_entry_clear(&tl->ring[(tl->head + i) % TIMELINE_KEEP]);
 	for (size_t i = 0; i < tl->nstates; i++) {
 		free(tl->states[i].id);
 		free(tl->states[i].state);
@@ -510,7 +496,7 @@ int timeline_cli(struct app *app, int argc, char **argv)
 			free(line);
 			shown++;
 		}
-		timeline_entry_free(e);
+		timeline_entry_clear(e);
 	}
 	free(all.v);
 	if (shown == 0 && !markdown) {

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -159,4 +161,32 @@ char *util_read_file(const char *path, size_t max, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return buf;
+}
+
+int util_mkdirs(const char *dir, unsigned mode)
+{
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(p, (mode_t)mode);
+		*s = '/';
+	}
+	int rc = mkdir(p, (mode_t)mode) == 0 || errno == EEXIST ? 0 : -1;
+	free(p);
+	return rc;
+}
+
+void util_duration(double seconds, char *buf, size_t cap)
+{
+	long v = lround(seconds);
+	if (v >= 86400 && v % 86400 == 0)
+		snprintf(buf, cap, "%ldd", v / 86400);
+	else if (v >= 3600 && v % 3600 == 0)
+		snprintf(buf, cap, "%ldh", v / 3600);
+	else if (v >= 60 && v % 60 == 0)
+		snprintf(buf, cap, "%ldm", v / 60);
+	else
+		snprintf(buf, cap, "%lds", v);
 }

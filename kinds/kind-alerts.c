@@ -214,16 +214,8 @@ static int kind_alerts_silence_parse(struct action *a, int argc, char **argv, ch
 static char *kind_alerts_silence_describe(const struct action *a)
 {
 	char *target = sanitize_str(a->target);
-	long v = lround(a->duration_s);
 	char dur[32];
-	if (v >= 86400 && v % 86400 == 0)
-		snprintf(dur, sizeof(dur), "%ldd", v / 86400);
-	else if (v >= 3600 && v % 3600 == 0)
-		snprintf(dur, sizeof(dur), "%ldh", v / 3600);
-	else if (v >= 60 && v % 60 == 0)
-		snprintf(dur, sizeof(dur), "%ldm", v / 60);
-	else
-		snprintf(dur, sizeof(dur), "%lds", v);
+	util_duration(a->duration_s, dur, sizeof(dur));
 	char *out = xasprintf("silence %s for %s", target, dur);
 	free(target);
 	for (size_t i = 0; i < a->nparams; i++) {

@@ -40,15 +40,8 @@ void timeline_data_free(void *data)
 	struct timeline_data *d = data;
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->n; i++) {
-		struct timeline_entry *e = &d->entries[i];
-		free(e->type);
-		free(e->level);
-		free(e->pane);
-		free(e->who);
-		free(e->subject);
-		free(e->text);
-	}
+	for (size_t i = 0; i < d->n; i++)
+		timeline_entry_clear(&d->entries[i]);
 	free(d->entries);
 	free(d);
 }

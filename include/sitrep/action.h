@@ -135,6 +135,10 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
  * 0, or -1 with errno set (no state dir, not writable, a symlink, full). */
 int action_audit(const struct app *app, const struct action *a, const char *result, const char *detail);
 
+/* One usage line per `sitrep do` verb of the kind tables, the first led by
+ * first and the others by rest. Caller frees. */
+char *action_usage_lines(const char *first, const char *rest);
+
 /* `sitrep do VERB ...`: argv[0] is the verb. Returns the exit code (0 ok, 1
  * failed, 2 usage, 3 refused). Runs app->loop until the action ends. */
 int action_cli(struct app *app, int argc, char **argv);

@@ -15,6 +15,7 @@
 
 struct http;
 struct timeline;
+struct marks;
 struct app;
 
 /* The dashboard's front end, handed in by main.c: core never names the TUI.
@@ -46,6 +47,7 @@ struct app {
 	void *ui;                /* the front end's object; NULL under --once */
 	struct event_bus bus;    /* sources and actions publish, the rest subscribes */
 	struct timeline *timeline; /* the persisted store of events; NULL until started */
+	struct marks *marks;     /* the deploys graphs mark (core/marks.c); NULL until started */
 	struct action *actions;  /* actions in flight (core/action.c), for the quit path */
 	struct http *http;       /* the one HTTP client (core/http.c) */
 	uv_signal_t sig_int, sig_term, sig_hup;

@@ -29,6 +29,9 @@ struct timeline_entry {
 	char *text;    /* the sentence */
 };
 
+/* Frees an entry's strings and zeroes it. */
+void timeline_entry_clear(struct timeline_entry *e);
+
 /* Opens the store for app: reads both files back (the last TIMELINE_KEEP
  * entries) and subscribes to the bus. persist false: in memory only (--once). */
 struct timeline *timeline_open(struct app *app, int persist);

@@ -29,5 +29,9 @@ void util_age(uint64_t ms, char *buf, size_t cap);
 void util_bytes(double bytes, char *buf, size_t cap);
 /* Reads a whole small file into a new NUL-terminated buffer; NULL with errno on failure. */
 char *util_read_file(const char *path, size_t max, size_t *len);
+/* mkdir -p with mode for the directories it creates; 0, or -1 with errno. */
+int util_mkdirs(const char *dir, unsigned mode);
+/* A whole number of seconds in its largest exact unit: "2h", "30m", "1d", "90s". */
+void util_duration(double seconds, char *buf, size_t cap);
 
 #endif

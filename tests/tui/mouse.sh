@@ -18,6 +18,7 @@ config() {
 { $1 "panes": [ { "id": "app", "kind": "logs", "sources": [ { "type": "file", "path": "$LOG" } ] },
   { "id": "notes", "kind": "logs", "source": "note", "text": "second pane" } ] }
 CONF
+	chmod 600 "$TMP/sitrep.json" # no permission warning over the status line
 }
 
 W=120 H=30
