@@ -35,6 +35,7 @@ bench_cleanup() {
 	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${BENCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	tm kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$BENCH_SOCK"
 	rm -rf "$BENCH_TMP"
 }
 
