@@ -362,3 +362,22 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 	*reason = cdn_reason(NULL, "no validator to compare (no ETag, Last-Modified or body)");
 	return CDN_ERROR;
 }
+
+bool cdn_need_body(const struct cdn_side *edge, const struct cdn_side *origin)
+{
+	/* A server that refuses HEAD is asked again with GET. */
+	if (edge->status == 405 || edge->status == 501 || origin->status == 405 || origin->status == 501)
+		return true;
+	if (!cdn_ok(edge->status) || !cdn_ok(origin->status))
+		return false;
+	const struct cdn_headers *e = &edge->hdr, *o = &origin->hdr;
+	if (e->etag[0] != '\0' && o->etag[0] != '\0' && !e->etag_weak && !o->etag_weak)
+		return false;
+	if (e->last_modified[0] != '\0' && o->last_modified[0] != '\0' &&
+	    strcmp(e->last_modified, o->last_modified) != 0)
+		return false;
+	if (e->content_length >= 0 && o->content_length >= 0 && e->content_length != o->content_length &&
+	    strcasecmp(e->content_encoding, o->content_encoding) == 0)
+		return false;
+	return true;
+}

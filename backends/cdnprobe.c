@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "backends/cdnprobe.h"
@@ -45,7 +46,8 @@ struct cdn_src {
 	char *edge_url, *origin_url; /* without a trailing '/' */
 	char **assets;               /* NULL-terminated */
 	size_t nassets;
-	char **req_headers; /* "Name: value", NULL-terminated, or NULL */
+	char **req_headers;   /* "Name: value", NULL-terminated, or NULL */
+	char **probe_headers; /* req_headers plus Accept-Encoding: identity */
 	long timeout_ms;
 	size_t max_hash;
 	double verify_s;
@@ -64,11 +66,13 @@ struct cdn_src {
 	int64_t deploy_ms; /* its time, wall clock */
 };
 
-/* One fetch: an asset at the edge or at the origin. */
+/* One fetch: an asset at the edge or at the origin, HEAD first, then GET
+ * when the validators leave the verdict to the body. */
 struct cdn_probe {
 	struct cdn_round *round;
 	size_t asset;
 	bool origin;
+	bool get; /* the GET stage: the body is hashed */
 	struct http_call *call;
 	struct cdn_side side;
 	char error[256];
@@ -82,6 +86,7 @@ struct cdn_round {
 	char **paths; /* owned copies */
 	size_t n;
 	struct cdn_probe *probes; /* 2 per path: edge, origin */
+	unsigned char *heads;     /* per path: HEAD answers still awaited */
 	size_t pending;
 	cdn_round_cb cb;
 	void *arg;
@@ -177,6 +182,21 @@ static int cdn_read_headers(struct cdn_src *cs, struct config_ctx *ctx, struct j
 	return 0;
 }
 
+/* Both sides are asked for the identity encoding, so lengths and hashes
+ * compare; a configured Accept-Encoding wins. */
+static void cdn_probe_headers(struct cdn_src *cs)
+{
+	size_t n = 0;
+	bool own = false;
+	for (char **h = cs->req_headers; h != NULL && *h != NULL; h++, n++)
+		own |= strncasecmp(*h, "Accept-Encoding:", 16) == 0;
+	cs->probe_headers = xcalloc(n + 2, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		cs->probe_headers[i] = xstrdup(cs->req_headers[i]);
+	if (!own)
+		cs->probe_headers[n] = xstrdup("Accept-Encoding: identity");
+}
+
 static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct cdn_src *cs = xcalloc(1, sizeof(*cs));
@@ -208,6 +228,7 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 		return -1;
 	cs->timeout_ms = lround(timeout_s * 1000);
 	cs->max_hash = (size_t)max_hash;
+	cdn_probe_headers(cs);
 	for (char **a = cs->assets; *a != NULL; a++, cs->nassets++) {
 		if ((*a)[0] != '/' || strpbrk(*a, " \t\r\n#") != NULL)
 			return config_fail(
@@ -233,32 +254,59 @@ static void cdn_round_free(struct cdn_round *r)
 		free(r->paths[i]);
 	free(r->paths);
 	free(r->probes);
+	free(r->heads);
 	free(r);
+}
+
+static void cdn_probe_done(const struct http_resp *resp, void *arg);
+
+/* The caller has counted this request in r->pending. */
+static void cdn_probe_send(struct cdn_probe *p, bool get)
+{
+	struct cdn_round *r = p->round;
+	struct cdn_src *cs = r->cs;
+	char *url = xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
+	p->get = get;
+	struct http_req req = {
+	    .url = url,
+	    .headers = (const char *const *)cs->probe_headers,
+	    .timeout_ms = cs->timeout_ms,
+	    .max_body = cs->max_hash,
+	    .truncate_body = true,
+	    .head = !get,
+	    .insecure = cs->insecure,
+	};
+	p->call = http_request(app_http(cs->src->app), &req, cdn_probe_done, p);
+	free(url);
 }
 
 static void cdn_probe_done(const struct http_resp *resp, void *arg)
 {
 	struct cdn_probe *p = arg;
 	struct cdn_round *r = p->round;
-	struct cdn_src *cs = r->cs;
 	p->call = NULL;
 	cdn_side_init(&p->side);
-	if (resp->error != NULL && strncmp(resp->error, "response larger than", 20) == 0 && resp->len > 0) {
-		/* Past the cap: the first bytes are hashed; both sides stop at the
-		 * same byte, so the hashes still compare. */
-		p->side.status = 200;
-		p->side.hash_capped = true;
-	} else if (resp->error != NULL) {
+	if (resp->error != NULL) {
 		sanitize_into(p->error, sizeof(p->error), resp->error, strlen(resp->error));
 		p->side.error = p->error;
 	} else {
 		p->side.status = resp->status;
+		cdn_headers_parse(resp->headers, resp->headers_len, &p->side.hdr);
 	}
-	if (p->side.status != 0) {
-		size_t n = resp->len < cs->max_hash ? resp->len : cs->max_hash;
-		cdn_sha256_hex(resp->body, n, p->side.hash);
+	if (p->get && p->side.status != 0) {
+		/* Past the cap the prefix is hashed: both sides stop at the same byte. */
+		cdn_sha256_hex(resp->body, resp->len, p->side.hash);
 		p->side.have_hash = true;
-		p->side.body_len = n;
+		p->side.hash_capped = resp->truncated;
+		p->side.body_len = resp->len;
+	}
+	if (!p->get && --r->heads[p->asset] == 0) {
+		struct cdn_probe *e = &r->probes[2 * p->asset], *o = e + 1;
+		if (cdn_need_body(&e->side, &o->side)) {
+			r->pending += 2;
+			cdn_probe_send(e, true);
+			cdn_probe_send(o, true);
+		}
 	}
 	if (--r->pending == 0)
 		r->cb(r, r->arg);
@@ -274,10 +322,11 @@ static struct cdn_round *cdn_round_start(struct cdn_src *cs, char *const *paths,
 	r->n = n;
 	r->paths = xcalloc(n, sizeof(char *));
 	r->probes = xcalloc(2 * n, sizeof(struct cdn_probe));
-	for (size_t i = 0; i < n; i++)
+	r->heads = xcalloc(n, 1);
+	for (size_t i = 0; i < n; i++) {
 		r->paths[i] = xstrdup(paths[i]);
-	struct http *h = app_http(cs->src->app);
-	r->pending = 2 * n;
+		r->heads[i] = 2;
+	}
 	for (size_t i = 0; i < 2 * n; i++) {
 		struct cdn_probe *p = &r->probes[i];
 		p->round = r;
@@ -285,27 +334,17 @@ static struct cdn_round *cdn_round_start(struct cdn_src *cs, char *const *paths,
 		p->origin = i % 2 == 1;
 		cdn_side_init(&p->side);
 	}
-	if (h == NULL) {
+	if (app_http(cs->src->app) == NULL) {
 		for (size_t i = 0; i < 2 * n; i++) {
 			snprintf(r->probes[i].error, sizeof(r->probes[i].error), "no HTTP client");
 			r->probes[i].side.error = r->probes[i].error;
 		}
-		r->pending = 0;
 		return r; /* the caller sees pending 0 and calls cb itself */
 	}
-	for (size_t i = 0; i < 2 * n; i++) {
-		struct cdn_probe *p = &r->probes[i];
-		char *url = xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
-		struct http_req req = {
-		    .url = url,
-		    .headers = (const char *const *)cs->req_headers,
-		    .timeout_ms = cs->timeout_ms,
-		    .max_body = cs->max_hash,
-		    .insecure = cs->insecure,
-		};
-		p->call = http_request(h, &req, cdn_probe_done, p);
-		free(url);
-	}
+	/* Counted first: an answer may come before the last request is out. */
+	r->pending = 2 * n;
+	for (size_t i = 0; i < 2 * n; i++)
+		cdn_probe_send(&r->probes[i], false);
 	return r;
 }
 
@@ -799,6 +838,7 @@ static void cdn_destroy(struct source *src)
 	free(cs->origin_url);
 	config_free_argv(cs->assets);
 	config_free_argv(cs->req_headers);
+	config_free_argv(cs->probe_headers);
 	free(cs->stats_error);
 	free(cs->deploy);
 	free(cs);

@@ -74,6 +74,10 @@ void cdn_side_init(struct cdn_side *s);
  * encoding only), the body's hash. The edge copy's age is added to a stale
  * reason. */
 enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side *origin, char **reason);
+/* After a HEAD of both sides: whether the validators leave the verdict to
+ * the bodies' hash (no strong ETag on both, Last-Modified and Content-Length
+ * no different), or a side refused HEAD (405, 501), so both are fetched. */
+bool cdn_need_body(const struct cdn_side *edge, const struct cdn_side *origin);
 
 /* ---- varnishstat -j (backends/varnish.c) ---- */
 

@@ -51,6 +51,35 @@ static enum role pane_cdn_role(enum cdn_verdict v)
 	return ROLE_WARN;
 }
 
+/* An ETag in 8 characters, without W/ and quotes: enough to tell two apart. */
+static void pane_cdn_short(const char *etag, char *buf, size_t cap)
+{
+	if (strncmp(etag, "W/", 2) == 0)
+		etag += 2;
+	if (*etag == '"')
+		etag++;
+	size_t n = strcspn(etag, "\"");
+	snprintf(buf, cap, "%.*s", (int)(n < 8 ? n : 8), etag);
+}
+
+/* "6b0cd395" when both sides agree, "6b0cd395!=7a1f0e22" (edge, origin) when not. */
+static void pane_cdn_validators(const struct cdn_asset *a, char *buf, size_t cap)
+{
+	char e[16] = "-", o[16] = "-";
+	if (a->edge_etag != NULL)
+		pane_cdn_short(a->edge_etag, e, sizeof(e));
+	else if (a->edge_hash[0] != '\0')
+		snprintf(e, sizeof(e), "#%.7s", a->edge_hash);
+	if (a->origin_etag != NULL)
+		pane_cdn_short(a->origin_etag, o, sizeof(o));
+	else if (a->origin_hash[0] != '\0')
+		snprintf(o, sizeof(o), "#%.7s", a->origin_hash);
+	if (strcmp(e, o) == 0)
+		snprintf(buf, cap, "%s", e);
+	else
+		snprintf(buf, cap, "%s!=%s", e, o);
+}
+
 static void pane_cdn_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
 {
 	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
@@ -66,12 +95,17 @@ static void pane_cdn_draw_row(struct pane *pane, WINDOW *win, int y, int w, size
 	}
 	if (x < w)
 		x += widgets_text(win, y, x, w - x < path_w ? w - x : path_w, a->path, base);
-	char mid[48], age[16] = "-";
+	char mid[80], age[16] = "-", status[24] = "-", val[40] = "-";
 	if (a->age >= 0)
 		util_age((uint64_t)(a->age * 1000), age, sizeof(age));
-	snprintf(mid, sizeof(mid), " %-11.11s %5s  ", a->edge_cache != NULL ? a->edge_cache : "-", age);
+	if (a->edge_status > 0)
+		snprintf(status, sizeof(status), "%ld", a->edge_status);
+	pane_cdn_validators(a, val, sizeof(val));
+	snprintf(mid, sizeof(mid), " %3s %-11.11s %5s %-19.19s ", status,
+	         a->edge_cache != NULL ? a->edge_cache : "-", age, val);
+	int mid_w = w >= 120 ? 44 : 24;
 	if (x < w)
-		x += widgets_text(win, y, x, w - x < 20 ? w - x : 20, mid, base);
+		x += widgets_text(win, y, x, w - x < mid_w ? w - x : mid_w, mid, base);
 	if (x < w)
 		x += widgets_text_nopad(win, y, x, w - x, a->detail != NULL ? a->detail : "", base);
 	if (x < w)

@@ -185,6 +185,68 @@ static void test_compare(void **state)
 	free(why);
 }
 
+/* HEAD first: a body is fetched only where the validators do not decide. */
+static void test_need_body(void **state)
+{
+	(void)state;
+	struct cdn_side e = side(200, "\"a1\"", NULL), o = side(200, "\"b7\"", NULL);
+	assert_false(cdn_need_body(&e, &o)); /* strong ETags decide */
+	e = side(200, "W/\"a1\"", NULL);
+	assert_true(cdn_need_body(&e, &o)); /* a weak one does not */
+	e = side(200, NULL, NULL);
+	o = side(200, NULL, NULL);
+	assert_true(cdn_need_body(&e, &o)); /* nothing to compare */
+	snprintf(e.hdr.last_modified, sizeof(e.hdr.last_modified), "Mon, 30 Nov 2026 01:38:29 GMT");
+	snprintf(o.hdr.last_modified, sizeof(o.hdr.last_modified), "Mon, 30 Nov 2026 01:40:00 GMT");
+	assert_false(cdn_need_body(&e, &o)); /* different Last-Modified: stale already */
+	o.hdr.last_modified[0] = '\0';
+	e.hdr.content_length = 10;
+	o.hdr.content_length = 12;
+	assert_false(cdn_need_body(&e, &o)); /* different length, same encoding */
+	snprintf(o.hdr.content_encoding, sizeof(o.hdr.content_encoding), "br");
+	assert_true(cdn_need_body(&e, &o)); /* different encodings: the bodies decide */
+	e = side(404, NULL, NULL);
+	o = side(200, NULL, NULL);
+	assert_false(cdn_need_body(&e, &o)); /* the status decides */
+	e = side(0, NULL, NULL);
+	assert_false(cdn_need_body(&e, &o));
+	e = side(405, NULL, NULL);
+	assert_true(cdn_need_body(&e, &o)); /* HEAD refused: GET */
+	/* A capped hash still compares, and the reason says so. */
+	char *why;
+	e = side(200, NULL, "abcd");
+	o = side(200, NULL, "abcd");
+	e.hash_capped = o.hash_capped = true;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	assert_non_null(strstr(why, "first bytes only"));
+	free(why);
+}
+
+/* A real varnish HEAD answer, parsed as the probe parses resp->headers. */
+static void test_head_block(void **state)
+{
+	(void)state;
+	const char block[] =
+	    "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Type: application/javascript\r\n"
+	    "Content-Length: 42\r\nLast-Modified: Tue, 01 Dec 2026 09:00:00 GMT\r\n"
+	    "ETag: \"6b0cd58b-2a\"\r\nX-Varnish: 32773 32771\r\nAge: 7214\r\n"
+	    "Via: 1.1 varnish (Varnish/7.1)\r\nAccept-Ranges: bytes\r\n\r\n";
+	struct cdn_side e, o;
+	cdn_side_init(&e);
+	cdn_side_init(&o);
+	e.status = o.status = 200;
+	cdn_headers_parse(block, strlen(block), &e.hdr);
+	const char origin[] = "HTTP/1.1 200 OK\r\nContent-Length: 34\r\nETag: \"6b0cd58d-22\"\r\n\r\n";
+	cdn_headers_parse(origin, strlen(origin), &o.hdr);
+	assert_string_equal(e.hdr.cache, "HIT");
+	assert_false(cdn_need_body(&e, &o));
+	char *why;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_string_equal(
+	    why, "edge ETag \"6b0cd58b-2a\" != origin \"6b0cd58d-22\", edge copy 2 h old (Age 7214)");
+	free(why);
+}
+
 static void test_varnishstat(void **state)
 {
 	(void)state;
@@ -209,7 +271,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_varnish_headers),
 	    cmocka_unit_test(test_provider_headers), cmocka_unit_test(test_compare),
-	    cmocka_unit_test(test_varnishstat),
+	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
+	    cmocka_unit_test(test_head_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

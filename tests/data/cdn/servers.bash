@@ -2,7 +2,7 @@
 # tests/lib.sh): a real nginx origin serving $TMP/www and a real varnishd
 # edge in front of it (tests/data/cdn/edge.vcl: PURGE and BAN from
 # loopback), each on a free loopback port, stopped by pid at exit. Sets
-# OPORT, EPORT, EDGE, ORIGIN; purges counts the PURGE requests in varnish's log.
+# OPORT, EPORT, EDGE, ORIGIN, VARNISH_PID; purges counts the PURGE requests in varnish's log.
 cdn_servers_up() {
 	OPORT=$(free_port)
 	EPORT=$(free_port)
@@ -36,11 +36,29 @@ cdn_servers_up() {
 	# no jail (the test may run as root, and the default jail wants a varnish user).
 	varnishd -F -n "$TMP/varnish" -a "127.0.0.1:$EPORT" -T none -f "$TMP/edge.vcl" -s malloc,32m -j none \
 		>"$TMP/varnishd.log" 2>&1 &
-	track_pid $!
+	VARNISH_PID=$!
+	# Not a job bash reports on: it is stopped below, by pid, and waited for.
+	disown "$VARNISH_PID"
+	trap 'cdn_servers_down; cleanup' EXIT
 	wait_for 15 curl -sf "http://127.0.0.1:$EPORT/" || { diag <"$TMP/varnishd.log"; not_ok "varnishd starts"; finish; }
 	ok "varnishd edge on 127.0.0.1:$EPORT"
 	EDGE="http://127.0.0.1:$EPORT"
 	ORIGIN="http://127.0.0.1:$OPORT"
+}
+
+# Stops varnishd by its pid and waits until it (and its cache child) are gone,
+# before lib.sh's cleanup, which would kill -9 a manager still shutting down.
+cdn_servers_down() {
+	[ -n "${VARNISH_PID:-}" ] || return 0
+	local kids
+	kids=$(pgrep -P "$VARNISH_PID" 2>/dev/null)
+	kill "$VARNISH_PID" 2>/dev/null
+	local end=$((SECONDS + 15))
+	while kill -0 "$VARNISH_PID" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+	for k in $kids; do
+		while kill -0 "$k" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+	done
+	VARNISH_PID=
 }
 
 purges() { varnishlog -n "$TMP/varnish" -d -g request -q 'ReqMethod eq "PURGE"' 2>/dev/null | grep -c 'ReqMethod *PURGE'; }
