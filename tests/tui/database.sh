@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Screen test: the database pane against a real PostgreSQL (started here,
+# stopped by its pid). The storm shows as one group row; one query is
+# cancelled by selecting it (/ filter), c and y: the dialog shows the exact
+# statement, the client sees the cancel, the audit log has it; a group row
+# cancels every session of the group; read-only refuses and the query runs
+# on; a stopped server leaves the last data marked with the error while the
+# host pane refreshes on, and the pane recovers when the server is back; a
+# server that never answers leaves the UI responsive; hostile text is inert.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/common.bash"
+source "$TOP/tests/data/postgres/pg.bash"
+trap 'pg_down; cleanup' EXIT
+pg_have || skip_all "postgresql not installed (scripts/install-deps --test)"
+pg_up || {
+	cat "$PG_DIR"/*.log | diag
+	not_ok "postgres started"
+	finish
+}
+pid_of() { pg_psql -Atc "select pid from pg_stat_activity where application_name = '$1'"; }
+active() { [ "$(pg_psql -Atc "select state from pg_stat_activity where pid = $1")" = active ]; }
+
+STATE=$TMP/state
+db_panes() { # db_panes CONNINFO
+	TT_PANES='{ "id": "db", "kind": "database", "source": "postgres", "conninfo": "'"$1"'", "storm_count": 4,
+	    "connect_timeout_seconds": 2, "query_timeout_seconds": 2 },
+	  { "id": "host", "kind": "metrics", "source": "procfs" }'
+}
+TT_EXTRA='"state_dir": "'$STATE'",'
+TT_TITLES=("1 db" "2 host")
+db_panes "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
+
+for i in 1 2 3 4 5; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
+PG_APP=tuivictim pg_bg victim "select pg_sleep(60), 'victim'"
+PG_APP=$'evil\e]0;owned\a' pg_bg hostile "select pg_sleep(60) /* $(printf 'x\e[2Jy\e]52;c;aGk=\a') */, 'hostile'"
+wait_for 5 test -n "$(pid_of tuivictim)"
+VICTIM=$(pid_of tuivictim)
+
+tt_start 160 30
+tm_wait_text 10 "×5"
+check "the storm is one group row: ×5 with the normalised query" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*select pg_sleep(?), ?'"
+check "the summary counts sessions by state" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '[0-9]+ active · 0 idle in tx · 0 waiting'"
+check "the frame is clean (two titles, status bar)" tt_clean 160 30
+tm_capture >"$TMP/screen.txt"
+check "hostile query text is drawn inert (^[ visible, no clear happened)" bash -c "grep -q 'x^\[\[2Jy' '$TMP/screen.txt' && grep -q '1 db' '$TMP/screen.txt'"
+
+# one query: filter to it, c, y
+tm send-keys -t t / t u i v i c t i m Enter
+tm_wait_text 5 "tuivictim"
+tm send-keys -t t c
+tm_wait_text 5 "Confirm cancel"
+check "the dialog shows the exact statement" tm_wait_text 2 "SELECT pg_cancel_backend($VICTIM);"
+tm send-keys -t t y
+tm_wait_text 10 "query stopped (pid $VICTIM)"
+check "the pane reports the query stopped" tm_wait_text 1 "query stopped (pid $VICTIM)"
+wait_for 5 grep -q "canceling statement due to user request" "$TMP/victim.out"
+check "the client sees 'canceling statement due to user request'" grep -q "canceling statement due to user request" "$TMP/victim.out"
+check "audit: the cancel, ok, its statement" grep -q "\"action\":\"cancel\",\"target\":\"$VICTIM\".*\"result\":\"ok\".*SELECT pg_cancel_backend($VICTIM);" "$STATE/audit.jsonl"
+check "the storm still runs" active "$(pid_of storm3)"
+
+# the group row: every session of the group
+tm send-keys -t t Escape
+sleep 0.5
+tm send-keys -t t Home
+tm send-keys -t t c
+tm_wait_text 5 "Confirm cancel"
+tm_capture >"$TMP/dialog.txt"
+n=$(grep -c "SELECT pg_cancel_backend(" "$TMP/dialog.txt")
+check "the group's dialog lists one statement per session ($n)" test "$n" = 5
+tm send-keys -t t y
+tm_wait_text 10 "5 queries stopped"
+check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
+n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'storm%' and state = 'active'")
+check "no storm session runs its query (n=$n)" test "$n" = 0
+
+# the server goes away and comes back
+pg_stop
+tm_wait_text 10 "Connection refused"
+check "server stopped: the pane shows the error" tm_wait_text 1 "Connection refused"
+tm_capture >"$TMP/down.txt"
+check "... and keeps the last data (the hostile session's row)" grep -qF 'x^[[2Jy' "$TMP/down.txt" || diag <"$TMP/down.txt"
+c1=$(tm_capture | grep -o '2 host ─ [a-z]* [0-9a-z]*' | head -1)
+check "the host pane refreshes on ($c1)" bash -c "[[ '$c1' == *'ok '* ]]"
+pg_start
+tm_wait_text 30 "0 waiting"
+wait_for 30 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Connection refused'"
+check "the pane recovers when the server is back" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Connection refused'"
+tm_kill
+
+# read-only: c is refused, the query runs on
+PG_APP=rovictim pg_bg rovictim "select pg_sleep(60), 'ro'"
+wait_for 5 test -n "$(pid_of rovictim)"
+RO=$(pid_of rovictim)
+tt_start 160 30 -- --read-only
+tm_wait_text 10 "rovictim"
+tm send-keys -t t / r o v i c t i m Enter
+sleep 0.5
+tm send-keys -t t c
+sleep 1
+tm send-keys -t t y
+sleep 2
+tm_capture >"$TMP/ro.txt"
+check "read-only: the refusal is on screen" grep -qi "read-only" "$TMP/ro.txt"
+check "read-only: the query still runs" active "$RO"
+check "read-only: the client saw nothing" bash -c "! grep -q cancel '$TMP/rovictim.out'"
+tm_kill
+
+# a server that accepts and never answers
+HPORT=$(free_port)
+python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $HPORT)); s.listen(16)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+" &
+track_pid $!
+wait_for 5 python3 -c "import socket; socket.create_connection(('127.0.0.1', $HPORT), 1)"
+db_panes "host=127.0.0.1 port=$HPORT user=postgres dbname=postgres sslmode=disable"
+tt_start 160 30
+sleep 0.5
+start=$(date +%s%N)
+tm send-keys -t t '?'
+tm_wait_text 3 "Esc close"
+ms=$((($(date +%s%N) - start) / 1000000))
+check "a mute server: the help opens at once (${ms} ms)" test "$ms" -lt 1500
+tm send-keys -t t Escape
+tm_wait_text 10 "no connection within 2 s"
+check "... and the pane says the server does not answer" tm_wait_text 1 "no connection within 2 s"
+check "... and the host pane is fine" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'CPU +[0-9]'"
+finish
