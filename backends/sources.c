@@ -14,6 +14,7 @@ const struct source_ops *const sources_table[] = {
 	&source_releases,
 	&source_jsonl,
 	&source_postgres,
+	&source_httpcheck,
 };
 
 const size_t sources_count = ARRAY_LEN(sources_table);

@@ -34,6 +34,7 @@ static const struct kind_ops *const kind_table[] = {
 	&kind_alerts,
 	&kind_database,
 	&kind_timeline,
+	&kind_checks,
 };
 
 const struct kind_ops *kind_find(const char *name)

@@ -14,6 +14,7 @@
 
 #include "sitrep/alerts.h"
 #include "sitrep/cdn.h"
+#include "sitrep/checks.h"
 #include "sitrep/config.h"
 #include "sitrep/database.h"
 #include "sitrep/deploys.h"
@@ -31,6 +32,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_cdn,
     &pane_timeline,
     &pane_deploys,
+    &pane_checks,
 };
 
 const struct pane_ops *pane_ops_find(const char *kind)

@@ -18,6 +18,7 @@ extern const struct source_ops source_cdn;
 extern const struct source_ops source_releases;
 extern const struct source_ops source_jsonl;
 extern const struct source_ops source_postgres;
+extern const struct source_ops source_httpcheck;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];
