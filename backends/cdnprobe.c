@@ -33,8 +33,13 @@
 #define CDN_DEFAULT_MAX_HASH (2u << 20)
 #define CDN_VERIFY_PAUSE_MS  1000
 
+#define CDN_RETRIES         3 /* answers of 429 retried, each after its Retry-After */
+#define CDN_RETRY_DEFAULT_S 5
+#define CDN_RETRY_MAX_S     60
+
 static const struct cdn_provider *const cdn_providers[] = {
-    &cdn_provider_varnish,
+    &cdn_provider_varnish,    &cdn_provider_nginx,  &cdn_provider_http,
+    &cdn_provider_cloudflare, &cdn_provider_fastly, &cdn_provider_cloudfront,
 };
 
 struct cdn_round;
@@ -60,6 +65,8 @@ struct cdn_src {
 	struct cdn_purge *purge; /* the purge in flight */
 	uv_timer_t verify_timer; /* the pause between verification probes */
 	bool timer_open;
+	uv_timer_t retry_timer; /* a purge request answered 429, sent again after Retry-After */
+	bool retry_open;
 	bool subscribed;
 	bool stopping;     /* sitrep quits: no new refresh */
 	char *deploy;      /* the latest deploy seen on the bus */
@@ -106,6 +113,8 @@ struct cdn_purge {
 	struct action *action;
 	struct cdn_plan *plan;
 	struct http_call **calls;
+	uint64_t *due_ms; /* per request: when a 429'd request goes again, 0 not waiting */
+	unsigned *tries;
 	size_t pending, accepted;
 	char *refusal; /* the first provider refusal */
 	char *ids;     /* the provider's purge ids, ", "-joined */
@@ -121,6 +130,11 @@ void cdn_request_clear(struct cdn_request *r)
 	free(r->body);
 	free(r->content_type);
 	free(r->aws_sigv4);
+	free(r->user);
+	if (r->secret != NULL) {
+		explicit_bzero(r->secret, strlen(r->secret));
+		free(r->secret);
+	}
 	for (char **h = r->headers; h != NULL && *h != NULL; h++) {
 		explicit_bzero(*h, strlen(*h));
 		free(*h);
@@ -212,7 +226,8 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 	if (cs->prov == NULL) {
 		free(provider);
 		return config_fail(ctx, jsonc_get(node, "provider"),
-		                   "unknown CDN provider (this build has: varnish)");
+		                   "unknown CDN provider (this build has: varnish, nginx, http, cloudflare, "
+		                   "fastly, cloudfront)");
 	}
 	free(provider);
 	double timeout_s, max_hash;
@@ -534,12 +549,15 @@ static char *cdn_request_line(const struct cdn_request *r)
 {
 	char *out = xasprintf("%s %s", r->method, r->url);
 	for (char **h = r->headers; h != NULL && *h != NULL; h++) {
-		char *next = xasprintf("%s\n  %s", out, *h);
+		char *next = cdn_header_is_secret(*h)
+		                 ? xasprintf("%s\n  %.*s: ***", out, (int)strcspn(*h, ":"), *h)
+		                 : xasprintf("%s\n  %s", out, *h);
 		free(out);
 		out = next;
 	}
 	if (r->aws_sigv4 != NULL) {
-		char *next = xasprintf("%s\n  (signed AWS SigV4, %s)", out, r->aws_sigv4);
+		char *next = xasprintf("%s\n  (signed AWS SigV4, %s, key id %s)", out, r->aws_sigv4,
+		                       r->user != NULL ? r->user : "?");
 		free(out);
 		out = next;
 	}
@@ -612,8 +630,10 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 		a->request_free(a->request);
 	a->request = plan;
 	a->request_free = cdn_plan_free;
-	/* Sending, then verifying: longer than the gate's default. */
-	a->timeout_ms = (unsigned)(cs->verify_s * 1000 + 2.0 * (double)cs->timeout_ms + 5000);
+	/* Sending (with room for one wait on a 429), then verifying: longer
+	 * than the gate's default. */
+	a->timeout_ms =
+	    (unsigned)(cs->verify_s * 1000 + 2.0 * (double)cs->timeout_ms + 5000 + CDN_RETRY_MAX_S * 1000);
 	return 0;
 }
 
@@ -633,9 +653,13 @@ static void cdn_purge_end(struct cdn_purge *p, enum action_result result, const 
 	cdn_round_free(p->round);
 	if (cs->timer_open)
 		uv_timer_stop(&cs->verify_timer);
+	if (cs->retry_open)
+		uv_timer_stop(&cs->retry_timer);
 	cs->purge = NULL;
 	struct action *a = p->action;
 	free(p->calls);
+	free(p->due_ms);
+	free(p->tries);
 	free(p->refusal);
 	free(p->ids);
 	free(p->last_bad);
@@ -715,6 +739,8 @@ static void cdn_verify_probe(struct cdn_purge *p)
 	cdn_round_go(p->round);
 }
 
+static bool cdn_purge_retry(struct cdn_purge *p, size_t i, const struct http_resp *resp);
+
 /* The answer to request i of the purge in flight. */
 struct cdn_answer_ctx {
 	struct cdn_purge *p;
@@ -729,6 +755,10 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 	p->calls[ctx->i] = NULL;
 	char err[300] = "";
 	char *id = NULL;
+	if (resp->status == 429 && cdn_purge_retry(p, ctx->i, resp)) {
+		free(ctx);
+		return;
+	}
 	if (cs->prov->answer(cs->pdata, resp, &id, err, sizeof(err)) == 0) {
 		p->accepted++;
 		if (id != NULL) {
@@ -756,6 +786,82 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 	cdn_verify_probe(p);
 }
 
+/* Sends request i of the purge in flight, exactly as planned. */
+static void cdn_purge_send(struct cdn_purge *p, size_t i)
+{
+	struct cdn_src *cs = p->cs;
+	const struct cdn_request *r = &p->plan->reqs[i];
+	struct http_req req = {
+	    .method = r->method,
+	    .url = r->url,
+	    .body = r->body,
+	    .body_len = r->body != NULL ? strlen(r->body) : 0,
+	    .content_type = r->content_type,
+	    .headers = (const char *const *)r->headers,
+	    .timeout_ms = cs->timeout_ms,
+	    .insecure = cs->insecure,
+	    .aws_sigv4 = r->aws_sigv4,
+	    .user = r->user,
+	    .secret = r->secret,
+	};
+	struct cdn_answer_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->p = p;
+	ctx->i = i;
+	p->calls[i] = http_request(app_http(cs->src->app), &req, cdn_purge_done, ctx);
+}
+
+static void cdn_retry_tick(uv_timer_t *t)
+{
+	struct cdn_src *cs = t->data;
+	struct cdn_purge *p = cs->purge;
+	if (p == NULL)
+		return;
+	uint64_t now = util_mono_ms(), next = 0;
+	for (size_t i = 0; i < p->plan->nreqs; i++) {
+		if (p->due_ms[i] == 0)
+			continue;
+		if (p->due_ms[i] <= now + 5) {
+			p->due_ms[i] = 0;
+			cdn_purge_send(p, i);
+		} else if (next == 0 || p->due_ms[i] < next) {
+			next = p->due_ms[i];
+		}
+	}
+	if (next != 0)
+		uv_timer_start(&cs->retry_timer, cdn_retry_tick, next - now, 0);
+}
+
+/* A 429: the same request again after the API's Retry-After (seconds; a
+ * date or nothing counts as 5 s), at most CDN_RETRIES times and never past
+ * the action's own time. false: give up, the provider reads the answer. */
+static bool cdn_purge_retry(struct cdn_purge *p, size_t i, const struct http_resp *resp)
+{
+	struct cdn_src *cs = p->cs;
+	if (p->tries[i] >= CDN_RETRIES || !cs->retry_open)
+		return false;
+	struct cdn_headers h;
+	cdn_headers_parse(resp->headers, resp->headers_len, &h);
+	char *end;
+	double s = strtod(h.retry_after, &end);
+	if (h.retry_after[0] == '\0' || *end != '\0' || !(s >= 0))
+		s = CDN_RETRY_DEFAULT_S;
+	if (s > CDN_RETRY_MAX_S)
+		return false;
+	uint64_t now = util_mono_ms();
+	uint64_t due = now + (uint64_t)(s * 1000);
+	if (due + (uint64_t)cs->timeout_ms + (uint64_t)(cs->verify_s * 1000) >
+	    p->started_ms + p->action->timeout_ms)
+		return false;
+	p->tries[i]++;
+	p->due_ms[i] = due;
+	uint64_t first = due;
+	for (size_t k = 0; k < p->plan->nreqs; k++)
+		if (p->due_ms[k] != 0 && p->due_ms[k] < first)
+			first = p->due_ms[k];
+	uv_timer_start(&cs->retry_timer, cdn_retry_tick, first - now, 0);
+	return true;
+}
+
 static int cdn_act(struct source *src, const struct action *action)
 {
 	struct cdn_src *cs = src->data;
@@ -769,31 +875,24 @@ static int cdn_act(struct source *src, const struct action *action)
 		cs->verify_timer.data = cs;
 		cs->timer_open = true;
 	}
+	if (!cs->retry_open) {
+		uv_timer_init(src->loop, &cs->retry_timer);
+		cs->retry_timer.data = cs;
+		cs->retry_open = true;
+	}
 	struct cdn_purge *p = xcalloc(1, sizeof(*p));
 	p->cs = cs;
 	p->action = a;
 	p->plan = plan;
 	p->calls = xcalloc(plan->nreqs, sizeof(*p->calls));
+	p->due_ms = xcalloc(plan->nreqs, sizeof(*p->due_ms));
+	p->tries = xcalloc(plan->nreqs, sizeof(*p->tries));
 	p->pending = plan->nreqs;
+	p->started_ms = util_mono_ms();
 	cs->purge = p;
 	/* What was confirmed is what is sent: the plan's requests, as built. */
-	for (size_t i = 0; i < plan->nreqs; i++) {
-		const struct cdn_request *r = &plan->reqs[i];
-		struct http_req req = {
-		    .method = r->method,
-		    .url = r->url,
-		    .body = r->body,
-		    .body_len = r->body != NULL ? strlen(r->body) : 0,
-		    .content_type = r->content_type,
-		    .headers = (const char *const *)r->headers,
-		    .timeout_ms = cs->timeout_ms,
-		    .insecure = cs->insecure,
-		};
-		struct cdn_answer_ctx *ctx = xcalloc(1, sizeof(*ctx));
-		ctx->p = p;
-		ctx->i = i;
-		p->calls[i] = http_request(h, &req, cdn_purge_done, ctx);
-	}
+	for (size_t i = 0; i < plan->nreqs; i++)
+		cdn_purge_send(p, i);
 	return 0;
 }
 
@@ -803,6 +902,12 @@ static void cdn_timer_closed(uv_handle_t *h)
 {
 	struct cdn_src *cs = h->data;
 	cs->timer_open = false;
+}
+
+static void cdn_retry_closed(uv_handle_t *h)
+{
+	struct cdn_src *cs = h->data;
+	cs->retry_open = false;
 }
 
 static void cdn_stop(struct source *src)
@@ -824,6 +929,8 @@ static void cdn_stop(struct source *src)
 		cdn_purge_end(cs->purge, ACTION_FAILED, "cancelled: sitrep is quitting");
 	if (cs->timer_open && !uv_is_closing((uv_handle_t *)&cs->verify_timer))
 		uv_close((uv_handle_t *)&cs->verify_timer, cdn_timer_closed);
+	if (cs->retry_open && !uv_is_closing((uv_handle_t *)&cs->retry_timer))
+		uv_close((uv_handle_t *)&cs->retry_timer, cdn_retry_closed);
 }
 
 static void cdn_destroy(struct source *src)

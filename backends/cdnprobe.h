@@ -99,6 +99,8 @@ struct cdn_request {
 	char *content_type;
 	char **headers;  /* "Name: value", NULL-terminated; may hold a key (masked when shown) */
 	char *aws_sigv4; /* CloudFront: the provider string to sign with; NULL otherwise */
+	char *user;      /* with aws_sigv4: the access key id */
+	char *secret;    /* with aws_sigv4: the secret key; never shown, wiped when cleared */
 };
 
 struct cdn_provider {
@@ -123,6 +125,37 @@ struct cdn_provider {
 
 void cdn_request_clear(struct cdn_request *r);
 
+/* ---- what the providers share (backends/cdn-api.c) ---- */
+
+/* A NULL-terminated list of n "Name: value" copies (NULL entries skipped). */
+char **cdn_header_list(size_t n, ...);
+/* Whether a header line carries a credential (Authorization, Fastly-Key,
+ * X-Auth-Key, ...): shown as "Name: ***". */
+bool cdn_header_is_secret(const char *line);
+/* An http(s) URL from key (def when absent), trailing '/' dropped. */
+int cdn_config_url(struct config_ctx *ctx, struct jnode *node, const char *key, const char *def, char **out);
+/* "host[:port]" of an http(s) URL. Caller frees. */
+char *cdn_url_host(const char *url);
+/* tmpl with {path}, {path_encoded}, {host} and {url} (base + path) replaced. Caller frees. */
+char *cdn_template(const char *tmpl, const char *base, const char *path);
+/* The first line of a body, sanitized and cut, for a reason ("<html>..."). */
+void cdn_body_snippet(const char *body, size_t len, char *buf, size_t cap);
+/* When no HTTP answer came: -1 with the transport's reason in err; else 0. */
+int cdn_answer_transport(const struct http_resp *resp, const char *who, char *err, size_t cap);
+
+/* The providers' readers of their API's answers, pure for the unit test and
+ * the fuzzer: 0 accepted (*id allocated or NULL), -1 with the reason. */
+int cloudflare_parse_answer(long status, const char *body, size_t len, char **id, char *err, size_t cap);
+int fastly_parse_answer(long status, const char *body, size_t len, char **id, char *err, size_t cap);
+int cloudfront_parse_answer(long status, const char *body, size_t len, char **id, char *err, size_t cap);
+/* The CreateInvalidation body for paths (XML-escaped), with caller_ref. Caller frees. */
+char *cloudfront_invalidation_xml(const char *const *paths, size_t n, const char *caller_ref);
+
 extern const struct cdn_provider cdn_provider_varnish;
+extern const struct cdn_provider cdn_provider_nginx;
+extern const struct cdn_provider cdn_provider_http;
+extern const struct cdn_provider cdn_provider_cloudflare;
+extern const struct cdn_provider cdn_provider_fastly;
+extern const struct cdn_provider cdn_provider_cloudfront;
 
 #endif

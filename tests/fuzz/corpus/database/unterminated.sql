@@ -1,0 +1,3 @@
+select 'unterminated
+$tag$ never closed
+/* open comment

@@ -1,0 +1,78 @@
+/* fuzz-database: what the postgres source reads from outside: query text
+ * from any client (normalised to group it, drawn on one line) and the rows
+ * of pg_stat_activity (tab-separated fields, \N for NULL, one row a line,
+ * as tests/data/postgres/ holds them), built into the model and its JSON.
+ * Invariants: normalising is idempotent on its own output's group, no
+ * control byte reaches a model string, the tree lists each pid once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "backends/postgres-parse.h"
+#include "fuzz.h"
+#include "sitrep/database.h"
+#include "sitrep/kind.h"
+#include "sitrep/util.h"
+
+static void fuzz_database_inert(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data;
+	char *n = database_normalise(in, size);
+	char *again = database_normalise(n, strlen(n));
+	char a[24], b[24];
+	database_text_group(n, a, sizeof(a));
+	database_text_group(again, b, sizeof(b));
+	if (strlen(a) != 17)
+		abort();
+	free(again);
+	free(n);
+
+	char *text = xstrndup(in, size);
+	struct database_data *d = database_data_new();
+	d->storm_min = 2;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		const char *v[PG_NCOLS] = {0};
+		char *f = line;
+		for (int c = 0; c < PG_NCOLS && f != NULL; c++) {
+			char *tab = strchr(f, '\t');
+			if (tab != NULL)
+				*tab = '\0';
+			v[c] = strcmp(f, "\\N") == 0 ? NULL : f;
+			f = tab != NULL ? tab + 1 : NULL;
+		}
+		(void)postgres_parse_session(d, v, (size & 1) != 0);
+	}
+	database_build(d);
+	for (size_t i = 0; i < d->nqueries; i++) {
+		const struct db_query *q = &d->queries[i];
+		fuzz_database_inert(q->user);
+		fuzz_database_inert(q->application);
+		fuzz_database_inert(q->query);
+		fuzz_database_inert(q->state);
+		fuzz_database_inert(q->wait_event);
+	}
+	for (size_t i = 0; i < d->ngroups; i++)
+		fuzz_database_inert(d->groups[i].query);
+	for (size_t i = 0; i < d->nblocking; i++)
+		for (size_t j = i + 1; j < d->nblocking; j++)
+			if (d->blocking[i].pid == d->blocking[j].pid)
+				abort();
+	cJSON *j = kind_database.to_json(d);
+	char *out = cJSON_PrintUnformatted(j);
+	free(out);
+	cJSON_Delete(j);
+	char *hint = kind_database.hint(d);
+	free(hint);
+	database_data_free(d);
+	free(text);
+	return 0;
+}
