@@ -279,9 +279,16 @@ static char *hc_transport_reason(const char *error)
 		out = xstrdup("connect refused");
 	else if (strstr(error, "Couldn't connect to server") != NULL)
 		out = xstrdup("cannot connect");
-	else if (strncmp(error, "timed out", 9) == 0)
-		out = xstrdup(error);
-	else
+	else if (strncmp(error, "timed out", 9) == 0) {
+		/* "timed out: Operation timed out after 1000 milliseconds with 0 bytes received" */
+		const char *after = strstr(error, " after ");
+		unsigned long ms;
+		bool conn = strstr(error, "onnect") != NULL;
+		if (after != NULL && sscanf(after, " after %lu millisecond", &ms) == 1)
+			out = xasprintf("%s after %lu ms", conn ? "connect timed out" : "timed out", ms);
+		else
+			out = xstrdup(error);
+	} else
 		out = xasprintf("no answer: %s", error);
 	char *s = sanitize(out, strlen(out), 200);
 	free(out);
