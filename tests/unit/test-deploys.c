@@ -174,6 +174,7 @@ static void test_marks(void **state)
 	memset(&app, 0, sizeof(app));
 	struct marks *m = marks_open(&app);
 	assert_non_null(m);
+	app.marks = m; /* as app_run_dashboard does */
 	assert_ptr_equal(marks_of(&app), m);
 	/* a deploy event on the bus is a mark, by its key */
 	struct event ev = {
@@ -203,6 +204,7 @@ static void test_marks(void **state)
 		marks_add(m, 20000 + i, "many");
 	assert_int_equal(marks_count(m), MARKS_MAX);
 	marks_close(m);
+	app.marks = NULL;
 	assert_null(marks_of(&app));
 	event_bus_clear(&app.bus);
 }
