@@ -258,6 +258,7 @@ static struct deploys_data *releases_scan(const char *root, char *err, size_t ca
 		free(p->status);
 		free(p->revision);
 		free(p->branch);
+		free(p->version);
 	}
 	char *cur = releases_current(root, NULL);
 	if (cur != NULL && deploys_find(d, cur) == NULL) {

@@ -13,6 +13,7 @@ const struct source_ops *const sources_table[] = {
 	&source_cdn,
 	&source_releases,
 	&source_jsonl,
+	&source_git,
 	&source_postgres,
 	&source_httpcheck,
 };

@@ -46,6 +46,7 @@ void deploys_data_free(void *data)
 		free(p->status);
 		free(p->revision);
 		free(p->branch);
+		free(p->version);
 	}
 	free(d->deploys);
 	free(d->current);
@@ -80,6 +81,7 @@ struct deploy *deploys_add(struct deploys_data *d, const char *id)
 	p->status = xstrdup("");
 	p->revision = xstrdup("");
 	p->branch = xstrdup("");
+	p->version = xstrdup("");
 	return p;
 }
 
@@ -376,6 +378,7 @@ static cJSON *kind_deploys_json(const void *data)
 		cJSON_AddStringToObject(j, "revision", p->revision);
 		cJSON_AddStringToObject(j, "branch", p->branch);
 		cJSON_AddBoolToObject(j, "bad", p->bad);
+		cJSON_AddStringToObject(j, "version", p->version);
 		cJSON_AddItemToArray(arr, j);
 	}
 	return o;

@@ -25,6 +25,8 @@ struct deploy {
 	char *status;   /* as the backend names it ("deployed", "failed", "bad", "ok"), "" none */
 	char *revision; /* the commit it was built from, "" unknown */
 	char *branch;   /* "" unknown */
+	char *version;  /* what it runs when the backend says: helm's chart and app
+	                   version, a deployment's images; "" unknown */
 	bool current;   /* the one running now */
 	bool bad;       /* marked bad or failed, or its files are gone: rollback refuses it */
 };
