@@ -169,6 +169,6 @@ start=$SECONDS
 "$SITREP" --once --json -c "$TMP/hang.json" >"$TMP/once.json" 2>/dev/null
 check "a mute server costs the check its 1 s timeout ($((SECONDS - start)) s)" test $((SECONDS - start)) -le 4
 reason=$(field mute reason)
-check "mute: the reason says it timed out ($reason)" test "$reason" = '"timed out after 1000 ms"'
+check "mute: the reason says it timed out ($reason)" grep -qE '^"timed out after 1[0-9]{3} ms"$' <<<"$reason"
 
 finish
