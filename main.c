@@ -22,7 +22,7 @@
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
 
-enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE };
+enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE, MODE_COMPLETE };
 
 static const char main_usage[] =
 	"usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
@@ -191,6 +191,11 @@ static int main_run(int argc, char **argv, char **sub)
 			mode = MODE_CHECK;
 		} else if (nsub == 0 && strcmp(a, "--example-config") == 0) {
 			mode = MODE_EXAMPLE;
+		} else if (nsub == 0 && strcmp(a, "--complete") == 0) {
+			/* hidden, for completions/: `--complete panes` prints the config's pane ids */
+			if (++i >= argc || strcmp(argv[i], "panes") != 0)
+				return main_usage_error("--complete takes: panes");
+			mode = MODE_COMPLETE;
 		} else if (nsub == 0 && strcmp(a, "--version") == 0) {
 			printf("sitrep %s\n", SITREP_VERSION);
 			return 0;
@@ -239,6 +244,10 @@ static int main_run(int argc, char **argv, char **sub)
 		rc = 0;
 		break;
 	}
+	case MODE_COMPLETE:
+		for (size_t p = 0; p < app.cfg.npanes; p++)
+			printf("%s\n", app.cfg.panes[p].id);
+		break;
 	case MODE_DO:
 		app.loop = uv_default_loop();
 		rc = action_cli(&app, nsub - 1, sub + 1);
