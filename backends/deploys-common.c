@@ -517,9 +517,9 @@ int deploys_common_prepare(struct source *src, struct action *a, char *err, size
 	}
 	/* The gate waits for every step: the commands' timeouts and kills, the
 	 * reads, the health check, and a margin. */
-	a->timeout_ms = 2 * (r->timeout_ms + RUN_DEFAULT_GRACE_MS) +
-	                3 * (DEPLOYS_READ_MS + RUN_DEFAULT_GRACE_MS) +
-	                (c->health != NULL ? c->health->timeout_ms + DEPLOYS_HEALTH_REQ_MS : 0) + 5000;
+	a->timeout_ms =
+	    2 * (r->timeout_ms + RUN_DEFAULT_GRACE_MS) + 3 * (DEPLOYS_READ_MS + RUN_DEFAULT_GRACE_MS) +
+	    (c->health != NULL ? c->health->timeout_ms + DEPLOYS_HEALTH_REQ_MS : 0) + c->extra_ms + 5000;
 	action_set_effect(a, effect);
 	free(effect);
 	free(restart_text);

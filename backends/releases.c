@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends/deploys-common.h"
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
@@ -46,10 +47,11 @@ struct releases_run;
 
 struct releases_source {
 	struct source *src;
-	char *path;               /* the deploy root */
-	char **restart;           /* argv, NULL: none configured */
-	unsigned restart_ms;      /* its timeout */
-	struct releases_run *run; /* the action in flight */
+	char *path;                    /* the deploy root */
+	char **restart;                /* argv, NULL: none configured */
+	unsigned restart_ms;           /* its timeout */
+	struct deploys_health *health; /* checked after a restart or rollback, NULL: none */
+	struct releases_run *run;      /* the action in flight */
 };
 
 enum releases_op { RELEASES_RESTART, RELEASES_ROLLBACK };
@@ -70,7 +72,9 @@ struct releases_run {
 	struct releases_source *rs;
 	struct action *action;
 	struct run *run;
-	char swapped[300]; /* what the swap did, for the outcome */
+	struct deploys_health_run *health; /* the health check in progress */
+	char swapped[300];                 /* what the swap did, for the outcome */
+	char *done;                        /* the verified outcome, waiting for the health check */
 };
 
 static void releases_request_free(void *p)
@@ -123,7 +127,8 @@ static int releases_init(struct source *src, struct config_ctx *ctx, struct jnod
 	double timeout = 120;
 	if (config_get_string(ctx, node, "path", true, NULL, &rs->path) != 0 ||
 	    config_get_argv(ctx, node, "restart", false, &rs->restart) != 0 ||
-	    config_get_number(ctx, node, "restart_timeout_seconds", false, 120, 1, 3600, &timeout) != 0)
+	    config_get_number(ctx, node, "restart_timeout_seconds", false, 120, 1, 3600, &timeout) != 0 ||
+	    deploys_health_init(ctx, node, &rs->health) != 0)
 		return -1;
 	if (rs->path[0] == '\0')
 		return config_fail(ctx, jsonc_get(node, "path"),
@@ -383,8 +388,16 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 		free(old_link);
 		deploys_data_free(d);
 	}
-	/* The gate waits for the restart's timeout, its kill and a margin. */
-	a->timeout_ms = r->timeout_ms + RUN_DEFAULT_GRACE_MS + 5000;
+	if (rs->health != NULL) {
+		char *h = deploys_health_text(rs->health);
+		char *next = xasprintf("%s\n%s", effect, h);
+		free(effect);
+		free(h);
+		effect = next;
+	}
+	/* The gate waits for the restart's timeout, its kill, the health check and a margin. */
+	a->timeout_ms = r->timeout_ms + RUN_DEFAULT_GRACE_MS + 5000 +
+	                (rs->health != NULL ? rs->health->timeout_ms + 5000 : 0);
 	action_set_effect(a, effect);
 	free(effect);
 	free(argv_text);
@@ -398,6 +411,31 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 static void releases_run_end(struct releases_run *rr, enum action_result result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+static void releases_run_finish(struct releases_run *rr, enum action_result result, const char *msg)
+{
+	struct releases_source *rs = rr->rs;
+	if (rs->run == rr)
+		rs->run = NULL;
+	struct action *a = rr->action;
+	free(rr->done);
+	free(rr);
+	action_finish(a, result, "%s", msg);
+	/* The pane shows the new current (and publishes the deploy) at once. */
+	source_refresh_now(rs->src);
+}
+
+static void releases_health_done(bool ok, const char *summary, void *arg)
+{
+	struct releases_run *rr = arg;
+	rr->health = NULL;
+	/* the health goes right after the headline: the gate keeps the start of a long outcome */
+	const char *sep = strchr(rr->done, ';');
+	size_t head = sep != NULL ? (size_t)(sep - rr->done) : strlen(rr->done);
+	char *msg = xasprintf("%.*s; %s%s", (int)head, rr->done, summary, rr->done + head);
+	releases_run_finish(rr, ok ? ACTION_OK : ACTION_FAILED, msg);
+	free(msg);
+}
+
 static void releases_run_end(struct releases_run *rr, enum action_result result, const char *fmt, ...)
 {
 	va_list ap;
@@ -405,14 +443,13 @@ static void releases_run_end(struct releases_run *rr, enum action_result result,
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	struct releases_source *rs = rr->rs;
-	if (rs->run == rr)
-		rs->run = NULL;
-	struct action *a = rr->action;
-	free(rr);
-	action_finish(a, result, "%s", msg);
+	if (result == ACTION_OK && rs->health != NULL && rs->src->loop != NULL) {
+		rr->done = msg;
+		rr->health = deploys_health_start(rs->src, rs->health, releases_health_done, rr);
+		return;
+	}
+	releases_run_finish(rr, result, msg);
 	free(msg);
-	/* The pane shows the new current (and publishes the deploy) at once. */
-	source_refresh_now(rs->src);
 }
 
 /* After the restart argv (or without one): the checks that make it done. */
@@ -515,6 +552,8 @@ static void releases_stop(struct source *src)
 	struct releases_source *rs = src->data;
 	if (rs != NULL && rs->run != NULL && rs->run->run != NULL)
 		run_cancel(rs->run->run); /* its done callback ends the action */
+	else if (rs != NULL && rs->run != NULL && rs->run->health != NULL)
+		deploys_health_cancel(rs->run->health);
 }
 
 static void releases_destroy(struct source *src)
@@ -524,6 +563,7 @@ static void releases_destroy(struct source *src)
 		return;
 	free(rs->path);
 	config_free_argv(rs->restart);
+	deploys_health_free(rs->health);
 	free(rs);
 	src->data = NULL;
 }

@@ -14,6 +14,8 @@ const struct source_ops *const sources_table[] = {
 	&source_releases,
 	&source_jsonl,
 	&source_git,
+	&source_helm,
+	&source_kubectl,
 	&source_postgres,
 	&source_httpcheck,
 };

@@ -18,6 +18,8 @@ extern const struct source_ops source_cdn;
 extern const struct source_ops source_releases;
 extern const struct source_ops source_jsonl;
 extern const struct source_ops source_git;
+extern const struct source_ops source_helm;
+extern const struct source_ops source_kubectl;
 extern const struct source_ops source_postgres;
 extern const struct source_ops source_httpcheck;
 
