@@ -55,6 +55,13 @@ static int nginx_answer(void *pdata, const struct http_resp *resp, char **id, ch
 {
 	(void)pdata;
 	*id = NULL;
+	if (resp->error != NULL && strstr(resp->error, "Empty reply") != NULL) {
+		/* What a worker that dies on the request looks like from here. */
+		snprintf(err, cap,
+		         "nginx closed the connection without an answer (did the worker crash? its error "
+		         "log says \"exited on signal 11\" then)");
+		return -1;
+	}
 	if (cdn_answer_transport(resp, "nginx", err, cap) != 0)
 		return -1;
 	if ((resp->status >= 200 && resp->status < 300) || resp->status == 404)
