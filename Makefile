@@ -45,3 +45,9 @@ soak: test-build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# the binary, themes, man page and bash/zsh/fish completions under meson's
+# prefix (DESTDIR=... to stage them)
+.PHONY: install
+install: build
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))

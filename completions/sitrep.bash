@@ -1,0 +1,96 @@
+# bash completion for sitrep: options, `do` verbs (read from `sitrep --help`
+# when completing, so a new verb needs no change here), theme names (the
+# bundled ones named in --help, plus NAME.json in $SITREP_THEME_DIR and
+# ~/.config/sitrep/themes) and, after --pane, the pane ids of the config in
+# use (-c FILE on the line, else the default path), from the hidden
+# `sitrep --complete panes`. Needs no bash-completion helpers.
+
+# _sitrep_verbs BIN: the `do` verbs.
+_sitrep_verbs()
+{
+	"$1" --help 2>/dev/null | sed -n 's/^.*sitrep do \([a-z_]*\).*$/\1/p'
+}
+
+# _sitrep_themes BIN: bundled theme names and the user's own.
+_sitrep_themes()
+{
+	"$1" --help 2>/dev/null | tr -s ' \n' '  ' |
+		sed -n 's/.*--theme NAME \(.*\), or a themes.*/\1/p' | tr -d ','
+	local d f
+	for d in "${SITREP_THEME_DIR:-}" "${XDG_CONFIG_HOME:-$HOME/.config}/sitrep/themes"; do
+		[ -n "$d" ] && [ -d "$d" ] || continue
+		for f in "$d"/*.json; do
+			[ -f "$f" ] || continue
+			f=${f##*/}
+			echo "${f%.json}"
+		done
+	done
+}
+
+_sitrep()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local bin=${COMP_WORDS[0]} sub= verb= i w
+	local cfg=()
+	bin=${bin/#\~/$HOME}
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-c | --config)
+			((i + 1 < COMP_CWORD)) && cfg=(-c "${COMP_WORDS[i + 1]/#\~/$HOME}")
+			((i++))
+			;;
+		--config=*) cfg=(-c "${w#--config=}") ;;
+		--theme | --refresh | --pane | --for | --since | --group) ((i++)) ;;
+		-*) ;;
+		*)
+			if [ -z "$sub" ]; then
+				sub=$w
+			elif [ "$sub" = do ] && [ -z "$verb" ]; then
+				verb=$w
+			fi
+			;;
+		esac
+	done
+
+	COMPREPLY=()
+	case $prev in
+	-c | --config)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
+	--theme)
+		COMPREPLY=($(compgen -W "$(_sitrep_themes "$bin")" -- "$cur"))
+		return 0
+		;;
+	--pane)
+		COMPREPLY=($(compgen -W "$("$bin" --complete panes "${cfg[@]}" 2>/dev/null)" -- "$cur"))
+		return 0
+		;;
+	--refresh | --for | --since | --group) return 0 ;;
+	esac
+
+	local global="-c --config --read-only --theme --refresh"
+	local words
+	case $sub in
+	do)
+		if [ -z "$verb" ]; then
+			words=$(_sitrep_verbs "$bin")
+		else
+			words="--pane --yes $global"
+			case $verb in
+			purge) words+=" --stale --all" ;;
+			silence) words+=" --for" ;;
+			cancel) words+=" --group --terminate" ;;
+			esac
+		fi
+		;;
+	timeline) words="--markdown --since $global" ;;
+	*) words="$global --once --json --check-config --example-config --version --help do timeline" ;;
+	esac
+	COMPREPLY=($(compgen -W "$words" -- "$cur"))
+	return 0
+}
+complete -F _sitrep sitrep

@@ -1,0 +1,79 @@
+# fish completion for sitrep: options, `do` verbs (read from `sitrep --help`),
+# theme names (bundled, and NAME.json in $SITREP_THEME_DIR and
+# ~/.config/sitrep/themes) and, after --pane, the pane ids of the config in
+# use (-c FILE on the line, else the default path) from the hidden
+# `sitrep --complete panes`.
+
+function __sitrep_bin
+    set -l w (commandline -opc)
+    echo $w[1]
+end
+
+function __sitrep_verbs
+    (__sitrep_bin) --help 2>/dev/null | string replace -rf '^.*sitrep do ([a-z_]+).*$' '$1'
+end
+
+function __sitrep_themes
+    (__sitrep_bin) --help 2>/dev/null | string join ' ' | string replace -r '\s+' ' ' -a \
+        | string replace -rf '.*--theme NAME (.*), or a themes.*' '$1' | string split ', '
+    set -l dirs
+    set -q SITREP_THEME_DIR; and set dirs $dirs $SITREP_THEME_DIR
+    if set -q XDG_CONFIG_HOME
+        set dirs $dirs $XDG_CONFIG_HOME/sitrep/themes
+    else
+        set dirs $dirs $HOME/.config/sitrep/themes
+    end
+    for d in $dirs
+        for f in $d/*.json
+            string replace -r '\.json$' '' (basename $f)
+        end
+    end
+end
+
+function __sitrep_panes
+    set -l w (commandline -opc)
+    set -l cfg
+    for i in (seq 2 (count $w))
+        switch $w[$i]
+            case -c --config
+                set -l n (math $i + 1)
+                test $n -le (count $w); and set cfg -c $w[$n]
+            case '--config=*'
+                set cfg -c (string replace -- '--config=' '' $w[$i])
+        end
+    end
+    $w[1] --complete panes $cfg 2>/dev/null
+end
+
+function __sitrep_no_sub
+    not __fish_seen_subcommand_from do timeline
+end
+
+function __sitrep_needs_verb
+    set -l w (commandline -opc)
+    test "$w[-1]" = do
+end
+
+complete -c sitrep -f
+complete -c sitrep -s c -l config -r -F -d 'config file'
+complete -c sitrep -l read-only -d 'observer mode: every action is refused'
+complete -c sitrep -l theme -x -a '(__sitrep_themes)' -d 'colour theme'
+complete -c sitrep -l refresh -x -d 'refresh interval of every pane (seconds)'
+complete -c sitrep -n __sitrep_no_sub -l once -d 'fetch every pane once, print, exit'
+complete -c sitrep -n __sitrep_no_sub -l json -d 'with --once: JSON output'
+complete -c sitrep -n __sitrep_no_sub -l check-config -d 'check the config'
+complete -c sitrep -n __sitrep_no_sub -l example-config -d 'print a commented example config'
+complete -c sitrep -n __sitrep_no_sub -l version -d 'print the version'
+complete -c sitrep -n __sitrep_no_sub -s h -l help -d 'print the usage'
+complete -c sitrep -n __sitrep_no_sub -a do -d 'run an action'
+complete -c sitrep -n __sitrep_no_sub -a timeline -d 'print the incident timeline'
+complete -c sitrep -n __sitrep_needs_verb -a '(__sitrep_verbs)' -d verb
+complete -c sitrep -n '__fish_seen_subcommand_from do' -l pane -x -a '(__sitrep_panes)' -d 'the pane to act through'
+complete -c sitrep -n '__fish_seen_subcommand_from do' -l yes -d 'do not ask'
+complete -c sitrep -n '__fish_seen_subcommand_from purge' -l stale -d 'purge what is stale'
+complete -c sitrep -n '__fish_seen_subcommand_from purge' -l all -d 'purge everything'
+complete -c sitrep -n '__fish_seen_subcommand_from silence' -l for -x -d 'how long'
+complete -c sitrep -n '__fish_seen_subcommand_from cancel' -l group -x -d 'every query of a group'
+complete -c sitrep -n '__fish_seen_subcommand_from cancel' -l terminate -d 'end the session'
+complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l markdown -d 'print a Markdown report'
+complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l since -x -d 'keep the last DURATION'
