@@ -1,6 +1,6 @@
 /* fuzz-cdn: the cdn probe's readers of outside input: a response's header
  * block (every provider's cache headers into one status), the verdict made
- * from two of them, and varnishstat's JSON. */
+ * from two of them, varnishstat's JSON and the purge APIs' answers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +27,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (why == NULL || (v != CDN_FRESH && v != CDN_STALE && v != CDN_MISSING && v != CDN_ERROR))
 		abort();
 	free(why);
+	/* The purge APIs' answers: accepted with an id, or refused with a reason. */
+	int (*const answers[])(long, const char *, size_t, char **, char *, size_t) = {
+	    cloudflare_parse_answer, fastly_parse_answer, cloudfront_parse_answer};
+	for (size_t i = 0; i < 3; i++) {
+		char *id = NULL;
+		char why2[300] = "";
+		int rc =
+		    answers[i](size > 0 ? 200 + data[0] % 300 : 200, text, size, &id, why2, sizeof(why2));
+		if ((rc == 0) != (why2[0] == '\0') && rc != 0)
+			abort();
+		free(id);
+	}
+	bool body = cdn_need_body(&e, &o);
+	(void)body;
 	struct varnish_stats st;
 	char err[200];
 	if (varnish_parse_stats(text, size, &st, err, sizeof(err)) == 0 && (st.hit < 0 || st.miss < 0))
