@@ -309,6 +309,11 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 	curs_set(0);
 	keypad(stdscr, TRUE);
 	leaveok(stdscr, TRUE);
+	/* ncurses flushes after every cursor move until the screen has been
+	 * through endwin once (it cannot tell a terminfo program's mvcur from
+	 * its own): one round trip now makes each later doupdate one write. */
+	endwin();
+	doupdate();
 
 	const char *no_color = getenv("NO_COLOR");
 	if ((no_color == NULL || no_color[0] == '\0') && has_colors()) {
