@@ -16,6 +16,7 @@ _sitrep_themes()
 {
 	"$1" --help 2>/dev/null | tr -s ' \n' '  ' |
 		sed -n 's/.*--theme NAME \(.*\), or a themes.*/\1/p' | tr -d ','
+	echo
 	local d f
 	for d in "${SITREP_THEME_DIR:-}" "${XDG_CONFIG_HOME:-$HOME/.config}/sitrep/themes"; do
 		[ -n "$d" ] && [ -d "$d" ] || continue

@@ -10,11 +10,13 @@ function __sitrep_bin
 end
 
 function __sitrep_verbs
-    (__sitrep_bin) --help 2>/dev/null | string replace -rf '^.*sitrep do ([a-z_]+).*$' '$1'
+    set -l bin (__sitrep_bin)
+    $bin --help 2>/dev/null | string replace -rf '^.*sitrep do ([a-z_]+).*$' '$1'
 end
 
 function __sitrep_themes
-    (__sitrep_bin) --help 2>/dev/null | string join ' ' | string replace -r '\s+' ' ' -a \
+    set -l bin (__sitrep_bin)
+    $bin --help 2>/dev/null | string join ' ' | string replace -r '\s+' ' ' -a \
         | string replace -rf '.*--theme NAME (.*), or a themes.*' '$1' | string split ', '
     set -l dirs
     set -q SITREP_THEME_DIR; and set dirs $dirs $SITREP_THEME_DIR
