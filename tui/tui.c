@@ -740,7 +740,7 @@ struct tui *tui_start(struct app *app)
 	if (theme_failed)
 		tui_message_long(tui, "%s", err);
 	else if (config_warning() != NULL)
-		tui_message_long(tui, "%s", config_warning());
+		tui_message(tui, "%s", config_warning()); /* a few seconds: it must not hide the panes' states */
 
 	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
