@@ -461,7 +461,8 @@ int deploys_common_prepare(struct source *src, struct action *a, char *err, size
 	}
 	struct deploys_request *r = xcalloc(1, sizeof(*r));
 	r->rollback = rollback;
-	r->restart = deploys_argv_copy(c->restart);
+	/* a restart the user did not configure is not added to a rollback */
+	r->restart = rollback && c->restart_default ? NULL : deploys_argv_copy(c->restart);
 	r->timeout_ms = c->restart_ms;
 	char *restart_text = r->restart != NULL ? deploys_argv_text(r->restart) : NULL;
 	char *health_text = c->health != NULL ? deploys_health_text(c->health) : xstrdup("");

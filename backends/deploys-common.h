@@ -130,9 +130,11 @@ struct deploys_exec;
 struct deploys_common {
 	struct source *src;
 	const struct deploys_backend *be;
-	char **restart;      /* argv, NULL: none */
-	unsigned restart_ms; /* its timeout, and that of the rollback command */
-	unsigned extra_ms;   /* what the backend's verify may take beyond its reads (a rollout) */
+	char **restart;       /* argv, NULL: none */
+	unsigned restart_ms;  /* its timeout, and that of the rollback command */
+	bool restart_default; /* restart is the backend's own (kubectl rollout restart): not run after a
+	                         rollback */
+	unsigned extra_ms;    /* what the backend's verify may take beyond its reads (a rollout) */
 	struct deploys_health *health;
 	struct deploys_job *job;    /* the action in flight */
 	struct deploys_exec *execs; /* commands running, for stop */

@@ -360,6 +360,7 @@ static int kubectl_init(struct source *src, struct config_ctx *ctx, struct jnode
 	if (k->common.restart == NULL) {
 		char *target = xasprintf("deployment/%s", k->deployment);
 		k->common.restart = kubectl_argv(k, "rollout", "restart", target, NULL);
+		k->common.restart_default = true;
 		free(target);
 	}
 	return 0;
