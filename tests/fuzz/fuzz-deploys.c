@@ -1,11 +1,13 @@
 /* fuzz-deploys: the deploys model's readers of outside text: Capistrano's
- * revisions.log, Deployer's .dep/releases_log (JSON lines) and the deploy
- * times in every format deploy tools write. The input goes to all three
- * against a model of three releases; every text the model keeps must stay
- * one sanitized line. */
+ * revisions.log, Deployer's .dep/releases_log (JSON lines), the deploy
+ * times in every format deploy tools write, and the command-driven sources'
+ * parsers: git's NUL-separated records, `helm history -o json`, `kubectl
+ * rollout history` and `kubectl get deployment -o json`. The input goes to
+ * all of them; every text a model keeps must stay one sanitized line. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/deploys-common.h"
 #include "fuzz.h"
 #include "sitrep/deploys.h"
 
@@ -34,5 +36,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)deploys_previous_good(d);
 	deploys_data_free(d);
+
+	char err[300];
+	struct deploys_data *tools[3] = {deploys_data_new(), deploys_data_new(), deploys_data_new()};
+	size_t skipped;
+	(void)gitlog_parse(tools[0], (const char *)data, size, &skipped);
+	(void)helm_parse_history(tools[1], (const char *)data, size, err, sizeof(err));
+	(void)kubectl_parse_history(tools[2], (const char *)data, size, err, sizeof(err));
+	for (int t = 0; t < 3; t++) {
+		for (size_t i = 0; i < tools[t]->n; i++) {
+			const struct deploy *p = &tools[t]->deploys[i];
+			fuzz_deploys_check(p->id);
+			fuzz_deploys_check(p->author);
+			fuzz_deploys_check(p->message);
+			fuzz_deploys_check(p->status);
+			fuzz_deploys_check(p->revision);
+			fuzz_deploys_check(p->version);
+		}
+		(void)deploys_previous_good(tools[t]);
+		deploys_data_free(tools[t]);
+	}
+	char *rev = NULL, *images = NULL;
+	if (kubectl_parse_deployment((const char *)data, size, &rev, &images, err, sizeof(err)) == 0) {
+		fuzz_deploys_check(images);
+		for (const char *p = rev; *p != '\0'; p++)
+			if (*p < '0' || *p > '9')
+				abort();
+	}
+	free(rev);
+	free(images);
 	return 0;
 }
