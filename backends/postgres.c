@@ -30,6 +30,7 @@
 #include "sitrep/config.h"
 #include "sitrep/database.h"
 #include "sitrep/event.h"
+#include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/sources.h"
@@ -592,6 +593,13 @@ static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, c
 	d->role = xstrdup(ps->role != NULL ? ps->role : "");
 	d->by_query_id = ps->server_version >= 140000;
 	d->storm_min = ps->storm_min;
+	/* The deploys pane's history counts too: sitrep may start after r42. */
+	const struct mark *m = src->app != NULL ? marks_latest(marks_of(src->app)) : NULL;
+	if (m != NULL && m->time_ms > ps->deploy_ms) {
+		free(ps->deploy);
+		ps->deploy = xstrdup(m->id);
+		ps->deploy_ms = m->time_ms;
+	}
 	if (ps->deploy != NULL) {
 		d->deploy = sanitize_str(ps->deploy);
 		d->deploy_ms = ps->deploy_ms;

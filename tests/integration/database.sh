@@ -131,6 +131,20 @@ check "a group that is not a query_id is refused (no SQL built from it)" test $?
 table_there() { [ "$(pg_psql -Atc "select 1 from acct")" = 1 ]; }
 check "the table is still there" table_there
 
+# a backend that does not act on the cancel (stopped here, a child of our
+# postmaster): after 5 s the outcome says so and offers terminate
+PG_APP=stuck pg_bg stuck "select pg_sleep(60), 'stuck'"
+wait_for 5 test -n "$(pid_of stuck)"
+STUCK=$(pid_of stuck)
+kill -STOP "$STUCK"
+"$SITREP" do cancel "$STUCK" --yes -c "$TMP/db.json" >"$TMP/stuck.txt" 2>&1
+rc=$?
+kill -CONT "$STUCK"
+check "a cancel that does not work: exit 1 (rc=$rc)" test "$rc" -eq 1
+check "... 'still running after 5 s: press K to terminate'" grep -q "still running after 5 s.*press K to terminate" "$TMP/stuck.txt"
+wait_for 5 grep -q "canceling statement" "$TMP/stuck.out"
+check "... and the cancel lands once the backend runs again" grep -q "canceling statement" "$TMP/stuck.out"
+
 "$SITREP" do cancel --terminate "$HOLDER" --yes -c "$TMP/db.json" >"$TMP/term.txt" 2>&1
 rc=$?
 check "do cancel --terminate PID exits 0 (rc=$rc)" test "$rc" -eq 0

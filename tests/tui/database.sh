@@ -24,10 +24,13 @@ STATE=$TMP/state
 db_panes() { # db_panes CONNINFO
 	TT_PANES='{ "id": "db", "kind": "database", "source": "postgres", "conninfo": "'"$1"'", "storm_count": 4,
 	    "connect_timeout_seconds": 2, "query_timeout_seconds": 2 },
-	  { "id": "host", "kind": "metrics", "source": "procfs" }'
+	  { "id": "host", "kind": "metrics", "source": "procfs" },
+	  { "id": "ci", "kind": "deploys", "source": "jsonl", "path": "'"$TMP/deploys.jsonl"'" }'
 }
 TT_EXTRA='"state_dir": "'$STATE'",'
-TT_TITLES=("1 db" "2 host")
+TT_TITLES=("1 db" "2 host" "3 ci")
+# the deploy that "started" the storm, a minute ago
+echo "{\"id\": \"r42\", \"time\": $(($(date +%s) - 60)), \"author\": \"dev\", \"message\": \"typo\", \"status\": \"success\"}" >"$TMP/deploys.jsonl"
 db_panes "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 
 for i in 1 2 3 4 5; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
@@ -40,7 +43,11 @@ tt_start 160 30
 tm_wait_text 10 "×5"
 check "the storm is one group row: ×5 with the normalised query" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*select pg_sleep(?), ?'"
 check "the summary counts sessions by state" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '[0-9]+ active · 0 idle in tx · 0 waiting'"
-check "the frame is clean (two titles, status bar)" tt_clean 160 30
+check "the group says all its sessions started after deploy r42" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*all after r42'"
+check "the frame is clean (three titles, status bar)" tt_clean 160 30
+check "tps from the counters' difference" tm_wait_text 5 " tps"
+tm_wait_text 5 "[0-9] tps" || true
+check "tps is a number after two refreshes" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '[0-9]+ tps'"
 tm_capture >"$TMP/screen.txt"
 check "hostile query text is drawn inert (^[ visible, no clear happened)" bash -c "grep -q 'x^\[\[2Jy' '$TMP/screen.txt' && grep -q '1 db' '$TMP/screen.txt'"
 
@@ -85,6 +92,19 @@ pg_start
 tm_wait_text 30 "0 waiting"
 wait_for 30 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Connection refused'"
 check "the pane recovers when the server is back" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Connection refused'"
+
+# a server that stops answering on an open connection: sitrep's backend
+# (a child of the postmaster started here) is stopped, then continued
+SB=$(pid_of sitrep)
+kill -STOP "$SB"
+tm_wait_text 10 "not answering"
+check "a hung backend: the pane says the server is not answering" tm_wait_text 1 "server not answering for 2.0 s (hung?)"
+tm send-keys -t t '?'
+check "... while the UI stays responsive" tm_wait_text 2 "Esc close"
+tm send-keys -t t Escape
+kill -CONT "$SB"
+wait_for 30 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'not answering'"
+check "... and it reconnects afterwards" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'not answering'"
 tm_kill
 
 # read-only: c is refused, the query runs on
