@@ -13,6 +13,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <errno.h>
 #include <string.h>
 
 #include "sitrep/app.h"
@@ -43,6 +45,9 @@ struct hc_check {
 	char *method;
 	const char *path; /* "/" when the configured URL ended with one (endpoint drops it) */
 	struct http_call *call;
+	bool https;
+	double min_tls_days; /* 0: the certificate's days left are shown, not judged */
+	int tls_days;        /* days left on the certificate, -1 unknown */
 	/* tcp */
 	struct sockaddr_storage addr;
 	uint64_t timeout_ms;
@@ -117,7 +122,9 @@ static int hc_read_http(struct config_ctx *ctx, struct jnode *node, struct hc_ch
 {
 	char *text = NULL, *regex = NULL;
 	double status = 0;
+	c->tls_days = -1;
 	if (endpoint_read(ctx, node, &c->ep) != 0 ||
+	    config_get_number(ctx, node, "min_tls_days", false, 0, 0, 3650, &c->min_tls_days) != 0 ||
 	    config_get_string(ctx, node, "method", false, "GET", &c->method) != 0 ||
 	    config_get_number(ctx, node, "expect_status", false, 0, 100, 599, &status) != 0 ||
 	    config_get_string(ctx, node, "expect_text", false, NULL, &text) != 0 ||
@@ -151,6 +158,7 @@ static int hc_read_http(struct config_ctx *ctx, struct jnode *node, struct hc_ch
 	const struct jnode *url = jsonc_get(node, "url");
 	c->path = url->len > 0 && url->string[url->len - 1] == '/' ? "/" : "";
 	c->target = xasprintf("%s %s%s", c->method, endpoint_display(c->ep), c->path);
+	c->https = strncmp(endpoint_base(c->ep), "https:", 6) == 0;
 	return 0;
 fail:
 	free(text);
@@ -242,6 +250,7 @@ static void hc_publish(struct hc_source *hs)
 		o->ok = c->ok;
 		o->status = c->status;
 		o->latency_ms = c->latency_ms;
+		o->tls_days = c->type == CHECK_HTTP ? c->tls_days : -1;
 		o->reason = c->reason != NULL ? xstrdup(c->reason)
 		                              : NULL; /* made by checks_judge or here: sanitized */
 		o->nhistory = c->nhistory;
@@ -300,13 +309,26 @@ static void hc_http_done(const struct http_resp *resp, void *arg)
 	struct hc_check *c = arg;
 	c->call = NULL;
 	if (resp->error != NULL) {
-		hc_record(c, false, 0, -1, hc_transport_reason(resp->error));
+		/* curl says "Couldn't connect" for every failed connect; the errno knows */
+		hc_record(c, false, 0, -1,
+		          resp->os_errno == ECONNREFUSED ? xstrdup("connect refused") : hc_transport_reason(resp->error));
 		return;
 	}
 	double ms = resp->seconds * 1000;
 	char *reason;
 	bool ok =
 	    checks_judge(&c->expect, true, resp->status, resp->body, resp->len, resp->truncated, ms, &reason);
+	if (resp->cert_expiry > 0) {
+		long left = resp->cert_expiry - (long)time(NULL);
+		c->tls_days = left < 0 ? -((int)((-left) / 86400) + 1) : (int)(left / 86400);
+		if (ok && c->min_tls_days > 0 && c->tls_days < c->min_tls_days) {
+			ok = false;
+			free(reason);
+			reason = c->tls_days < 0 ? xstrdup("certificate expired")
+			                         : xasprintf("certificate expires in %d days (< %.0f)", c->tls_days,
+			                                     c->min_tls_days);
+		}
+	}
 	hc_record(c, ok, resp->status, ms, reason);
 }
 
@@ -317,6 +339,7 @@ static void hc_http_start(struct hc_check *c, struct http *h)
 	req.head = strcmp(c->method, "HEAD") == 0;
 	req.max_body = HC_MAX_BODY;
 	req.truncate_body = true;
+	req.certinfo = c->https;
 	c->call = endpoint_request(c->ep, h, c->path, &req, hc_http_done, c);
 }
 

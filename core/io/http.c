@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -119,6 +120,7 @@ struct http_call {
 	size_t len, cap, max;
 	bool too_big;
 	bool truncate;  /* req.truncate_body: too_big ends the body, not the request */
+	bool certinfo;  /* req.certinfo: read the certificate's expiry */
 	char *hdr;      /* the response's header block (the last one: after 1xx and redirects) */
 	size_t hdr_len, hdr_cap;
 	char errbuf[CURL_ERROR_SIZE];
@@ -420,6 +422,27 @@ static size_t http_header_cb(char *data, size_t size, size_t n, void *userp)
 	return bytes;
 }
 
+/* The leaf certificate's "Expire date" from curl's certinfo ("Jan  1 00:00:00
+ * 2030 GMT", OpenSSL's words) as Unix time; 0 when absent or unreadable. */
+static long http_cert_expiry(CURL *e)
+{
+	struct curl_certinfo *ci = NULL;
+	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL || ci->num_of_certs < 1)
+		return 0;
+	for (struct curl_slist *l = ci->certinfo[0]; l != NULL; l = l->next) {
+		if (strncmp(l->data, "Expire date:", 12) != 0)
+			continue;
+		struct tm tm = {0};
+		const char *v = l->data + 12;
+		while (*v == ' ')
+			v++;
+		if (strptime(v, "%b %d %H:%M:%S %Y", &tm) == NULL)
+			return 0;
+		return (long)timegm(&tm);
+	}
+	return 0;
+}
+
 static void http_deliver(struct http_call *c, CURLcode code)
 {
 	struct http_resp resp = {0};
@@ -453,6 +476,11 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	resp.len = c->len;
 	resp.headers = c->hdr != NULL ? c->hdr : "";
 	resp.headers_len = c->hdr_len;
+	long os_errno = 0;
+	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
+	resp.os_errno = (int)os_errno;
+	if (c->certinfo && resp.error == NULL)
+		resp.cert_expiry = http_cert_expiry(c->easy);
 	c->cb(&resp, c->arg);
 }
 
@@ -1090,6 +1118,12 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 #endif
 	if (req->head)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	if (req->certinfo && strncmp(req->url, "https:", 6) == 0) {
+		/* a reused connection carries no certificate: take a fresh one */
+		c->certinfo = true;
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	}
 	for (const char *const *hd = req->headers; hd != NULL && *hd != NULL; hd++)
 		c->headers = curl_slist_append(c->headers, *hd);
 	if (req->body != NULL) {

@@ -43,6 +43,8 @@ struct http_req {
 	                            of failing it: for hashing a prefix of a big asset */
 	const char *aws_sigv4;   /* sign with AWS SigV4, e.g. "aws:amz:us-east-1:cloudfront";
 	                            user is the access key id, secret the secret key */
+	bool certinfo;           /* https: read the server certificate's expiry
+	                            (resp.cert_expiry); takes a fresh connection */
 };
 
 /* What the callback receives; valid only during the callback. */
@@ -58,6 +60,9 @@ struct http_resp {
 	                        at most HTTP_MAX_HEADERS bytes */
 	size_t headers_len;
 	bool truncated;      /* truncate_body cut the body at max_body */
+	long cert_expiry;    /* with req.certinfo: the leaf certificate's notAfter (Unix
+	                        time), 0 when unknown */
+	int os_errno;        /* the system error of a failed connect (ECONNREFUSED, ...), 0 */
 };
 
 #define HTTP_MAX_HEADERS (64u << 10)

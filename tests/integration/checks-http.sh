@@ -129,7 +129,7 @@ expect slow status 200
 expect slow-allowed ok true
 expect http-refused ok false
 expect http-refused status null
-expect http-refused reason '"cannot connect"'
+expect http-refused reason '"connect refused"'
 expect tcp-refused reason '"connect refused"'
 expect tcp-nginx ok true
 expect tcp-nginx target "\"tcp localhost:$PORT\""
@@ -170,5 +170,28 @@ start=$SECONDS
 check "a mute server costs the check its 1 s timeout ($((SECONDS - start)) s)" test $((SECONDS - start)) -le 4
 reason=$(field mute reason)
 check "mute: the reason says it timed out ($reason)" grep -qE '^"timed out after 1[0-9]{3} ms"$' <<<"$reason"
+
+# TLS: the certificate's days left are read from a fresh connection and
+# judged against min_tls_days; a refused HTTP connect says so.
+openssl req -x509 -newkey rsa:2048 -nodes -days 5 -subj /CN=localhost \
+	-keyout "$TMP/tls.key" -out "$TMP/tls.crt" >/dev/null 2>&1
+TLS_PORT=$(free_port)
+python3 "$TOP/tests/faultserver.py" "$TLS_PORT" --tls "$TMP/tls.crt" "$TMP/tls.key" 2>/dev/null &
+track_pid $!
+wait_for 10 curl -ksf -o /dev/null "https://127.0.0.1:$TLS_PORT/counts"
+CLOSED_PORT=$(free_port)
+cat >"$TMP/tls.json" <<CONF
+{ "panes": [ { "id": "checks", "kind": "checks", "checks": [
+    { "name": "soon", "url": "https://127.0.0.1:$TLS_PORT/counts", "insecure": true, "min_tls_days": 14 },
+    { "name": "fine", "url": "https://127.0.0.1:$TLS_PORT/counts", "insecure": true, "min_tls_days": 2 },
+    { "name": "closed", "url": "http://127.0.0.1:$CLOSED_PORT/" } ] } ] }
+CONF
+chmod 600 "$TMP/tls.json"
+"$SITREP" --once --json -c "$TMP/tls.json" >"$TMP/once.json" 2>/dev/null
+check "tls: days left are reported ($(field soon tls_days_left))" grep -qE '^[45]$' <<<"$(field soon tls_days_left)"
+check "tls: a certificate expiring before min_tls_days fails ($(field soon reason))" \
+	grep -qE '^"certificate expires in [45] days \(< 14\)"$' <<<"$(field soon reason)"
+check "tls: one that lasts long enough is ok" [ "$(field fine ok)" = true ]
+check "a refused HTTP connect says so ($(field closed reason))" [ "$(field closed reason)" = '"connect refused"' ]
 
 finish
