@@ -191,4 +191,12 @@ printf '200\nok\n' >"$TMP/health"
 "$SITREP" -c "$TMP/rel.json" do restart --yes >"$TMP/rel.out" 2>&1
 check "health on releases: a healthy service: exit 0, health ok in 0 s" grep -q "restart exited with status 0; health ok in [01] s" "$TMP/rel.out"
 
+# The example config's commented git, helm and kubectl panes are valid once uncommented.
+"$SITREP" --example-config >"$TMP/example.json"
+sed -E 's#^    // (\{ "id": "(tags|helm|k8s)"|  "(current_ref|health)")#    \1#' "$TMP/example.json" >"$TMP/example-deploys.json"
+chmod 600 "$TMP/example-deploys.json"
+check "the example's git, helm and kubectl panes are uncommented" \
+	test "$(grep -cE '"source": "(git|helm|kubectl)"' "$TMP/example-deploys.json")" = 3
+check "... and pass --check-config" bash -c "\"$SITREP\" --check-config -c \"$TMP/example-deploys.json\" >/dev/null"
+
 finish
