@@ -65,15 +65,12 @@ static void logfile_update_state(struct logfile *lf)
 	}
 	if (msg == NULL && lf->is_glob && lf->ntails == 0)
 		msg = xasprintf("no file matches %s (waiting)", lf->path);
-	if (lf->is_glob && lf->matched > lf->ntails && lf->ntails == (size_t)lf->max_files) {
-		char *cap = xasprintf("following %zu of %zu files; raise max_files", lf->ntails, lf->matched);
-		char *next = msg == NULL ? cap : xasprintf("%s; %s", cap, msg);
-		if (next != cap) {
-			free(cap);
-			free(msg);
-		}
-		msg = next;
-	}
+	/* a cut is said on the pane as a warning: what is followed is fresh */
+	char *cap = NULL;
+	if (lf->is_glob && lf->matched > lf->ntails && lf->ntails == (size_t)lf->max_files)
+		cap = xasprintf("following %zu of %zu files; raise max_files", lf->ntails, lf->matched);
+	loginput_warning(lf->in, cap);
+	free(cap);
 	loginput_error(lf->in, msg);
 	free(msg);
 	if (lf->adding)

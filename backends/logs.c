@@ -99,6 +99,16 @@ void loginput_error(struct log_input *in, const char *msg)
 	in->owner->errors_changed = true;
 }
 
+void loginput_warning(struct log_input *in, const char *msg)
+{
+	if ((msg == NULL && in->warning == NULL) ||
+	    (msg != NULL && in->warning != NULL && strcmp(msg, in->warning) == 0))
+		return;
+	free(in->warning);
+	in->warning = msg != NULL ? xstrdup(msg) : NULL;
+	in->owner->errors_changed = true;
+}
+
 void loginput_child_exited(struct log_input *in, const char *argv0, int64_t status, int signal)
 {
 	char how[128];
@@ -143,11 +153,12 @@ void loginput_closed(struct log_input *in)
 /* ---- publishing ---- */
 
 /* The inputs' errors joined, or NULL. */
-static char *logs_errors(struct logs_source *ls)
+/* The inputs' errors, or with warnings true their warnings, joined. */
+static char *logs_errors(struct logs_source *ls, bool warnings)
 {
 	char *out = NULL;
 	for (size_t i = 0; i < ls->ninputs; i++) {
-		const char *e = ls->inputs[i].error;
+		const char *e = warnings ? ls->inputs[i].warning : ls->inputs[i].error;
 		if (e == NULL)
 			continue;
 		char *next = out == NULL ? xstrdup(e) : xasprintf("%s; %s", out, e);
@@ -217,7 +228,10 @@ static void logs_publish(struct logs_source *ls)
 	struct source *src = ls->src;
 	if (!ls->all_ready)
 		return;
-	char *err = logs_errors(ls);
+	char *err = logs_errors(ls, false);
+	char *warn = logs_errors(ls, true);
+	source_set_warning(src, warn);
+	free(warn);
 	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed;
 	if (!changed && !ls->refresh_pending && ls->published) {
 		free(err);
@@ -400,6 +414,7 @@ static void logs_destroy(struct source *src)
 			in->ops->destroy(in);
 		free(in->name);
 		free(in->error);
+		free(in->warning);
 	}
 	free(ls->inputs);
 	logclass_free(ls->lc);

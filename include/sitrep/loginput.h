@@ -40,6 +40,7 @@ struct log_input {
 	char *name;     /* label shown as the line's source; the "name" key or a default */
 	unsigned label; /* the name's index in the store */
 	char *error;    /* current trouble, NULL when fine */
+	char *warning;  /* a cap that cuts something (loginput_warning), NULL when none */
 	bool ready;
 	bool closed;
 	void *data;
@@ -57,6 +58,10 @@ void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b);
 unsigned loginput_label(struct log_input *in, const char *name);
 /* Sets (or with NULL clears) the input's trouble. */
 void loginput_error(struct log_input *in, const char *msg);
+/* A warning that is not a failure (a cap that cuts something: "following 64 of
+ * 80 files; raise max_files"): shown as the pane's warning badge, the data
+ * stays fresh. NULL clears it. */
+void loginput_warning(struct log_input *in, const char *msg);
 /* The initial read is done. */
 void loginput_ready(struct log_input *in);
 /* Records a child's exit as a warning line from sitrep itself, so deaths are
