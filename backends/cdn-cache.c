@@ -288,6 +288,17 @@ static char *cdn_reason(const struct cdn_side *edge, const char *fmt, ...)
 	return out;
 }
 
+/* "2 MiB", "640 KiB", "300 B": sizes people read. */
+static void cdn_size(size_t n, char *buf, size_t cap)
+{
+	if (n >= (1u << 20))
+		snprintf(buf, cap, "%.3g MiB", (double)n / (1u << 20));
+	else if (n >= 1024)
+		snprintf(buf, cap, "%.3g KiB", (double)n / 1024);
+	else
+		snprintf(buf, cap, "%zu B", n);
+}
+
 static bool cdn_ok(long status)
 {
 	return status >= 200 && status < 300;
@@ -346,13 +357,41 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 	}
 	if (edge->have_hash && origin->have_hash) {
 		bool capped = edge->hash_capped || origin->hash_capped;
+		char cap[32] = "";
+		if (capped)
+			cdn_size(edge->body_len < origin->body_len ? edge->body_len : origin->body_len, cap,
+			         sizeof(cap));
 		if (strcmp(edge->hash, origin->hash) != 0) {
-			*reason = cdn_reason(edge, "edge body SHA-256 %.12s != origin %.12s%s", edge->hash,
-			                     origin->hash, capped ? " (first bytes only)" : "");
+			*reason =
+			    cdn_reason(edge, "edge body SHA-256 %.12s != origin %.12s%s%s%s", edge->hash,
+			               origin->hash, capped ? " (first " : "", cap, capped ? " hashed)" : "");
 			return CDN_STALE;
 		}
-		*reason = cdn_reason(NULL, "same body (SHA-256 %.12s%s)", edge->hash,
-		                     capped ? ", first bytes only" : "");
+		if (!capped) {
+			*reason = cdn_reason(NULL, "same body (SHA-256 %.12s)", edge->hash);
+			return CDN_FRESH;
+		}
+		/* Past the cap the bodies were not compared: what decides is the
+		 * validators that agree, and the reason says so. */
+		bool lm = e->last_modified[0] != '\0' && o->last_modified[0] != '\0';
+		bool cl = e->content_length >= 0 && o->content_length >= 0 &&
+		          strcasecmp(e->content_encoding, o->content_encoding) == 0;
+		char len[32] = "";
+		if (cl)
+			cdn_size((size_t)e->content_length, len, sizeof(len));
+		if (lm || cl) {
+			*reason =
+			    cdn_reason(NULL,
+			               "same %s%s%s%s%s; body too big to hash whole, first %s the same "
+			               "(SHA-256 %.12s)",
+			               lm ? "Last-Modified " : "", lm ? e->last_modified : "",
+			               lm && cl ? " and " : "", cl ? "length " : "", len, cap, edge->hash);
+			return CDN_FRESH;
+		}
+		*reason = cdn_reason(NULL,
+		                     "first %s the same (SHA-256 %.12s); the rest not compared, no validator "
+		                     "(raise max_hash_bytes)",
+		                     cap, edge->hash);
 		return CDN_FRESH;
 	}
 	if (e->last_modified[0] != '\0' && o->last_modified[0] != '\0') {

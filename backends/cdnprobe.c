@@ -439,12 +439,40 @@ static void cdn_stats_done(struct run_result *res, void *arg)
 	cdn_maybe_publish(cs);
 }
 
+/* When no probe of one side got an answer (the edge or the origin is down,
+ * refuses, or hangs past the timeout), there is nothing to compare: the pane
+ * fails with that side's error, keeping its last good rows. NULL otherwise. */
+static char *cdn_round_down(const struct cdn_round *r, bool origin)
+{
+	if (r->n == 0)
+		return NULL;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->probes[2 * i + (origin ? 1 : 0)].side.status != 0)
+			return NULL;
+	const struct cdn_side *s = &r->probes[origin ? 1 : 0].side;
+	return xasprintf("%s %s: %s", origin ? "origin" : "edge",
+	                 origin ? r->cs->origin_url : r->cs->edge_url,
+	                 s->error != NULL ? s->error : "no answer");
+}
+
 static void cdn_maybe_publish(struct cdn_src *cs)
 {
 	if (cs->stats_pending || cs->round == NULL || cs->round->pending > 0)
 		return;
 	struct cdn_round *r = cs->round;
 	cs->round = NULL;
+	char *edge_down = cdn_round_down(r, false), *origin_down = cdn_round_down(r, true);
+	if (edge_down != NULL || origin_down != NULL) {
+		cdn_round_free(r);
+		source_set_warning(cs->src, cs->stats_error);
+		if (edge_down != NULL && origin_down != NULL)
+			source_fail(cs->src, "%s; %s", edge_down, origin_down);
+		else
+			source_fail(cs->src, "%s", edge_down != NULL ? edge_down : origin_down);
+		free(edge_down);
+		free(origin_down);
+		return;
+	}
 	struct cdn_data *d = cdn_round_data(cs, r);
 	cdn_round_free(r);
 	d->hit_ratio = cs->hit_ratio;

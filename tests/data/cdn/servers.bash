@@ -3,6 +3,7 @@
 # edge in front of it (tests/data/cdn/edge.vcl: PURGE and BAN from
 # loopback), each on a free loopback port, stopped by pid at exit. Sets
 # OPORT, EPORT, EDGE, ORIGIN, VARNISH_PID; purges counts the PURGE requests in varnish's log.
+# CDN_NGINX_EXTRA, when set, goes into the origin's server block (locations).
 cdn_servers_up() {
 	OPORT=$(free_port)
 	EPORT=$(free_port)
@@ -23,7 +24,7 @@ cdn_servers_up() {
 		fastcgi_temp_path $TMP/tmp/fastcgi;
 		uwsgi_temp_path $TMP/tmp/uwsgi;
 		scgi_temp_path $TMP/tmp/scgi;
-		server { listen 127.0.0.1:$OPORT; root $TMP/www; }
+		server { listen 127.0.0.1:$OPORT; root $TMP/www; ${CDN_NGINX_EXTRA:-} }
 	}
 	CONF
 	nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
