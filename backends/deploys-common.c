@@ -304,8 +304,15 @@ static void deploys_exec_done(struct run_result *res, void *arg)
 	cb(c, res, cb_arg);
 }
 
-void deploys_exec(struct deploys_common *c, char *const *argv, unsigned timeout_ms, deploys_exec_cb cb,
-                  void *arg)
+/* A command run for an action (restart, rollback): its output is the
+ * action's progress, shown live by the dashboard. */
+static void deploys_exec_output(const char *data, size_t len, bool is_stderr, void *arg)
+{
+	action_progress(arg, data, len);
+}
+
+static void deploys_exec_with(struct deploys_common *c, char *const *argv, unsigned timeout_ms, deploys_exec_cb cb,
+                              void *arg, struct action *progress)
 {
 	struct deploys_exec *e = xcalloc(1, sizeof(*e));
 	e->c = c;
@@ -314,10 +321,20 @@ void deploys_exec(struct deploys_common *c, char *const *argv, unsigned timeout_
 	e->next = c->execs;
 	c->execs = e;
 	struct run_options opt = {.argv = argv, .timeout_ms = timeout_ms, .max_stdout = 8u << 20};
+	if (progress != NULL) {
+		opt.on_output = deploys_exec_output;
+		opt.output_arg = progress;
+	}
 	e->run = run_start(c->src->loop, &opt, deploys_exec_done, e);
 	/* a step that follows one ended by stop ends at once too */
 	if (c->stopping)
 		run_cancel(e->run);
+}
+
+void deploys_exec(struct deploys_common *c, char *const *argv, unsigned timeout_ms, deploys_exec_cb cb,
+                  void *arg)
+{
+	deploys_exec_with(c, argv, timeout_ms, cb, arg, NULL);
 }
 
 /* ---- the family's hooks ---- */
@@ -657,7 +674,7 @@ static void deploys_job_rolled(struct deploys_common *c, struct run_result *res,
 	}
 	deploys_job_note(job, "%s %s", r->argv[0], how);
 	if (r->restart != NULL) {
-		deploys_exec(c, r->restart, r->timeout_ms, deploys_job_restarted, job);
+		deploys_exec_with(c, r->restart, r->timeout_ms, deploys_job_restarted, job, job->action);
 		return;
 	}
 	c->be->verify(job);
@@ -682,7 +699,7 @@ static void deploys_job_checked(struct deploys_common *c, struct deploys_data *d
 		return;
 	}
 	deploys_data_free(d);
-	deploys_exec(c, r->argv, r->timeout_ms, deploys_job_rolled, job);
+	deploys_exec_with(c, r->argv, r->timeout_ms, deploys_job_rolled, job, job->action);
 }
 
 int deploys_common_act(struct source *src, const struct action *action)
@@ -700,7 +717,7 @@ int deploys_common_act(struct source *src, const struct action *action)
 	if (r->rollback)
 		c->be->read(c, deploys_job_checked, job);
 	else
-		deploys_exec(c, r->restart, r->timeout_ms, deploys_job_restarted, job);
+		deploys_exec_with(c, r->restart, r->timeout_ms, deploys_job_restarted, job, job->action);
 	return 0;
 }
 

@@ -497,6 +497,12 @@ static void releases_run_done(struct run_result *res, void *arg)
 	releases_verify(rr, ran);
 }
 
+/* The restart's output, line by line, as the action's progress. */
+static void releases_run_output(const char *data, size_t len, bool is_stderr, void *arg)
+{
+	action_progress(arg, data, len);
+}
+
 static int releases_act(struct source *src, const struct action *action)
 {
 	struct releases_source *rs = src->data;
@@ -542,7 +548,10 @@ static int releases_act(struct source *src, const struct action *action)
 			return 0;
 		}
 	}
-	struct run_options opt = {.argv = r->argv, .timeout_ms = r->timeout_ms};
+	struct run_options opt = {.argv = r->argv,
+	                          .timeout_ms = r->timeout_ms,
+	                          .on_output = releases_run_output,
+	                          .output_arg = rr->action};
 	rr->run = run_start(src->loop, &opt, releases_run_done, rr);
 	return 0;
 }

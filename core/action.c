@@ -245,6 +245,24 @@ static void action_event(const struct action *a, enum event_type type, enum even
 	free(text);
 }
 
+void action_progress(struct action *a, const char *data, size_t len)
+{
+	if (a == NULL || a->app == NULL || a->reported)
+		return;
+	for (const char *p = data, *end = data + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (l > 0 && p[l - 1] == '\r')
+			l--;
+		if (l > 0) {
+			char *line = sanitize(p, l, 300);
+			action_event(a, EVENT_ACTION_PROGRESS, EVENT_INFO, "%s", line);
+			free(line);
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+}
+
 int action_prepare(struct source *src, struct action *a, char *msg, size_t cap)
 {
 	if (src == NULL || src->ops->prepare == NULL || a->request != NULL)

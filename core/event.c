@@ -31,6 +31,7 @@ static const char *const event_type_names[EVENT_TYPE_COUNT] = {
 	[EVENT_ACTION_REFUSED] = "action_refused",
 	[EVENT_ACTION_STARTED] = "action_started",
 	[EVENT_ACTION_ENDED] = "action_ended",
+	[EVENT_ACTION_PROGRESS] = "action_progress",
 };
 
 static const char *const event_level_names[] = {"info", "ok", "warn", "crit"};

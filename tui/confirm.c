@@ -45,6 +45,8 @@ static char *confirm_text(const struct tui *tui)
 static void confirm_show(struct tui *tui)
 {
 	char *title = xasprintf("Confirm %s", tui->confirm->verb);
+	if (tui->dialog_is_progress)
+		progress_closed(tui);
 	dialog_close(tui->dialog);
 	tui->dialog = dialog_open(title, confirm_text(tui));
 	tui->dialog_is_help = false;

@@ -11,6 +11,7 @@
 #include <curses.h>
 #include <uv.h>
 
+#include "sitrep/event.h"
 #include "sitrep/layout.h"
 #include "sitrep/pane.h"
 #include "sitrep/snapshot.h"
@@ -179,6 +180,10 @@ struct tui {
 	struct dialog *dialog;
 	bool dialog_is_help;
 	bool dialog_is_timeline;     /* the timeline view, refreshed as events arrive */
+	bool dialog_is_progress;     /* a running action's output (progress.c) */
+	char *progress;              /* that output, owned; the newest PROGRESS_MAX bytes */
+	int progress_pane;
+	bool progress_ended;
 	uint64_t timeline_drawn_gen; /* the timeline generation it shows */
 	struct action *confirm;      /* the action waiting for confirmation, owned (confirm.c) */
 	int confirm_pane;
@@ -200,6 +205,12 @@ bool confirm_active(const struct tui *tui);
 void confirm_key(struct tui *tui, int key);
 /* Cancels a pending confirmation (recorded with why); nothing when none. */
 void confirm_cancel(struct tui *tui, const char *why);
+
+/* progress.c: a running action's output (a restart's), shown as it comes;
+ * it opens on the first line, never over another dialog, and stays after
+ * the end with the outcome until a key closes it. */
+void progress_event(struct tui *tui, const struct event *ev);
+void progress_closed(struct tui *tui);
 
 /* A line for the status bar for a few seconds. */
 void tui_message(struct tui *tui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

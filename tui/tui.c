@@ -219,6 +219,8 @@ static void tui_set_focus(struct tui *tui, int i)
 static void tui_open_dialog(struct tui *tui, const char *title, char *text, bool help)
 {
 	dialog_close(tui->dialog);
+	if (tui->dialog_is_progress)
+		progress_closed(tui);
 	tui->dialog = dialog_open(title, text);
 	tui->dialog_is_help = help;
 	tui->dialog_is_timeline = false;
@@ -229,6 +231,8 @@ static void tui_close_dialog(struct tui *tui)
 	dialog_close(tui->dialog);
 	tui->dialog = NULL;
 	tui->dialog_is_timeline = false;
+	if (tui->dialog_is_progress)
+		progress_closed(tui);
 	/* What was under the popup comes back with the next frame. */
 	tui_mark_all(tui);
 }
@@ -641,6 +645,7 @@ static void tui_on_clock(uv_timer_t *t)
 
 static void tui_free(struct tui *tui)
 {
+	free(tui->progress);
 	free(tui->panes);
 	free(tui->rects);
 	free(tui);
@@ -669,6 +674,10 @@ static void tui_on_event(const struct event *ev, void *arg)
 		tui_mark_dirty(tui, ev->pane_index);
 		return;
 	}
+	if (ev->type == EVENT_ACTION_PROGRESS || ev->type == EVENT_ACTION_ENDED)
+		progress_event(tui, ev);
+	if (ev->type == EVENT_ACTION_PROGRESS)
+		return;
 	if (ev->level == EVENT_WARN || ev->level == EVENT_CRIT) {
 		snprintf(tui->hint, sizeof(tui->hint), "%s%s%s", ev->pane != NULL ? ev->pane : "",
 		         ev->pane != NULL ? ": " : "", ev->text != NULL ? ev->text : "");

@@ -48,6 +48,8 @@ struct run {
 	uv_timer_t timer;
 	run_done_cb cb;
 	void *arg;
+	void (*on_output)(const char *data, size_t len, bool is_stderr, void *arg);
+	void *output_arg;
 	char *argv0;
 	char *error;
 	unsigned timeout_ms, grace_ms;
@@ -230,6 +232,8 @@ static void run_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct run_pipe *p = s->data;
 	if (n > 0) {
 		run_pipe_append(p, buf->base, (size_t)n);
+		if (p->r->on_output != NULL)
+			p->r->on_output(buf->base, (size_t)n, p == &p->r->out[1], p->r->output_arg);
 		return;
 	}
 	if (n == 0)
@@ -294,6 +298,8 @@ struct run *run_start(uv_loop_t *loop, const struct run_options *opt, run_done_c
 	r->cb = cb;
 	r->arg = arg;
 	r->argv0 = xstrdup(opt->argv[0]);
+	r->on_output = opt->on_output;
+	r->output_arg = opt->output_arg;
 	r->timeout_ms = opt->timeout_ms != 0 ? opt->timeout_ms : RUN_DEFAULT_TIMEOUT_MS;
 	r->grace_ms = opt->grace_ms != 0 ? opt->grace_ms : RUN_DEFAULT_GRACE_MS;
 	r->started_ns = uv_hrtime();

@@ -131,6 +131,11 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 void action_finish(struct action *a, enum action_result result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Output of a running action (a restart's stdout and stderr), published line
+ * by line as EVENT_ACTION_PROGRESS for whoever shows it (the dashboard's
+ * progress view); sanitized; not recorded (the outcome is). */
+void action_progress(struct action *a, const char *data, size_t len);
+
 /* Appends one line to the audit log under app->cfg.state_dir and syncs it.
  * 0, or -1 with errno set (no state dir, not writable, a symlink, full). */
 int action_audit(const struct app *app, const struct action *a, const char *result, const char *detail);

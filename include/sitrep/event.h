@@ -29,6 +29,7 @@ enum event_type {
 	EVENT_ACTION_REFUSED,   /* read-only, not confirmed, busy, or audit failed */
 	EVENT_ACTION_STARTED,
 	EVENT_ACTION_ENDED,
+	EVENT_ACTION_PROGRESS,  /* a line of an action's output (a restart's), never persisted */
 	EVENT_TYPE_COUNT
 };
 
@@ -37,7 +38,7 @@ enum event_level { EVENT_INFO, EVENT_OK, EVENT_WARN, EVENT_CRIT };
 #define EVENT_BIT(t) (1u << (t))
 #define EVENT_ALL    ((1u << EVENT_TYPE_COUNT) - 1)
 /* What the timeline keeps: everything but the per-refresh data changes. */
-#define EVENT_PERSISTED (EVENT_ALL & ~EVENT_BIT(EVENT_DATA_CHANGED))
+#define EVENT_PERSISTED (EVENT_ALL & ~EVENT_BIT(EVENT_DATA_CHANGED) & ~EVENT_BIT(EVENT_ACTION_PROGRESS))
 
 /* An event. Strings are borrowed for the call; a subscriber copies what it
  * keeps. Text fields are sanitized by the publisher. */

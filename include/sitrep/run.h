@@ -44,6 +44,10 @@ struct run_options {
 	unsigned grace_ms;   /* SIGTERM to SIGKILL; 0: RUN_DEFAULT_GRACE_MS */
 	size_t max_stdout;   /* bytes kept of stdout; 0: RUN_DEFAULT_MAX_OUTPUT */
 	size_t max_stderr;   /* bytes kept of stderr; 0: RUN_DEFAULT_MAX_OUTPUT */
+	/* Optional: every chunk of output as it arrives (before the caps), for
+	 * showing a restart's progress; the result still holds it all. */
+	void (*on_output)(const char *data, size_t len, bool is_stderr, void *arg);
+	void *output_arg;
 };
 
 /* What the done callback receives. The output beyond a cap is read and

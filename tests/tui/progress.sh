@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Screen test: a running action's output shows as it comes. A restart whose
+# argv prints lines with pauses: after r and y the dashboard opens the
+# progress view on the first line, adds the next ones while it runs, ends
+# with the outcome, and closes on Esc. A verb that prints nothing (a silence)
+# never opens it; the keys and the clock keep working meanwhile.
+source "$(dirname "$0")/../lib.sh"
+command -v tmux >/dev/null || skip_all "tmux not installed"
+
+APP=$TMP/app
+mkdir -p "$APP/releases/r1" "$APP/releases/r2" "$TMP/state"
+ln -s releases/r2 "$APP/current"
+cat >"$TMP/restart" <<'SH'
+#!/bin/sh
+echo "stopping app.service"
+sleep 1
+echo "starting app.service" >&2
+sleep 1
+echo "app.service is ready"
+SH
+chmod +x "$TMP/restart"
+cat >"$TMP/c.json" <<JSON
+{ "refresh_seconds": 1, "state_dir": "$TMP/state", "panes": [
+  { "id": "host", "kind": "metrics", "source": "procfs" },
+  { "id": "deploys", "kind": "deploys", "source": "releases", "path": "$APP", "restart": ["$TMP/restart"] } ] }
+JSON
+chmod 600 "$TMP/c.json"
+
+tm_start 160 40 "$SITREP -c $TMP/c.json"
+check "the deploys pane is up" tm_wait_text 10 "r2"
+tm send-keys -t t 2 r
+check "r asks" tm_wait_text 5 "Confirm restart"
+tm send-keys -t t y
+check "the first line shows while it runs" tm_wait_text 3 "stopping app.service"
+check "the view says it is running" tm_wait_text 2 "running; Esc hides this"
+check "stderr lines too, as they come" tm_wait_text 3 "starting app.service"
+clock1=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z' | head -1)
+check "the last line and the outcome" tm_wait_text 5 "=> ok"
+check "the title says it ended" tm_wait_text 2 "(ended; Esc closes)"
+check "the output is all there" tm_wait_text 2 "app.service is ready"
+clock2=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z' | head -1)
+check "the clock moved meanwhile ($clock1 -> $clock2)" test -n "$clock1" -a "$clock1" != "$clock2"
+tm send-keys -t t Escape
+sleep 0.5
+check "Esc closes it" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'app.service is ready'"
+check "the restart is recorded ok" grep -q '"action":"restart".*"result":"ok"' "$TMP/state/audit.jsonl"
+check "the progress lines are not in the audit log" bash -c "! grep -q 'stopping app.service' '$TMP/state/audit.jsonl'"
+tm send-keys -t t q
+finish
