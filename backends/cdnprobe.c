@@ -49,10 +49,16 @@ struct cdn_src {
 	const struct cdn_provider *prov;
 	void *pdata;
 	char *edge_url, *origin_url; /* without a trailing '/' */
-	char **assets;               /* NULL-terminated */
+	char **assets;               /* the configured ones, NULL-terminated */
 	size_t nassets;
-	char **req_headers;   /* "Name: value", NULL-terminated, or NULL */
-	char **probe_headers; /* req_headers plus Accept-Encoding: identity */
+	char **discover; /* origin pages whose scripts and styles are probed too, or NULL */
+	size_t ndiscover;
+	size_t max_assets;
+	char **paths; /* what a refresh probes: assets, then the pages and what they reference */
+	size_t npaths;
+	struct cdn_disc *disc; /* reading the discover pages */
+	char **req_headers;    /* "Name: value", NULL-terminated, or NULL */
+	char **probe_headers;  /* req_headers plus Accept-Encoding: identity */
 	long timeout_ms;
 	size_t max_hash;
 	double verify_s;
@@ -230,10 +236,12 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 		                   "fastly, cloudfront)");
 	}
 	free(provider);
-	double timeout_s, max_hash;
+	double timeout_s, max_hash, max_assets;
 	if (cdn_url(ctx, node, "edge_url", &cs->edge_url) != 0 ||
 	    cdn_url(ctx, node, "origin_url", &cs->origin_url) != 0 ||
-	    config_get_argv(ctx, node, "assets", true, &cs->assets) != 0 ||
+	    config_get_argv(ctx, node, "discover", false, &cs->discover) != 0 ||
+	    config_get_argv(ctx, node, "assets", jsonc_get(node, "discover") == NULL, &cs->assets) != 0 ||
+	    config_get_number(ctx, node, "max_assets", false, 100, 1, 10000, &max_assets) != 0 ||
 	    config_get_number(ctx, node, "timeout_seconds", false, 10, 0.1, 300, &timeout_s) != 0 ||
 	    config_get_number(ctx, node, "max_hash_bytes", false, CDN_DEFAULT_MAX_HASH, 1024,
 	                      256.0 * 1024 * 1024, &max_hash) != 0 ||
@@ -243,16 +251,32 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 		return -1;
 	cs->timeout_ms = lround(timeout_s * 1000);
 	cs->max_hash = (size_t)max_hash;
+	cs->max_assets = (size_t)max_assets;
 	cdn_probe_headers(cs);
+	if (cs->assets == NULL)
+		cs->assets = xcalloc(1, sizeof(char *));
 	for (char **a = cs->assets; *a != NULL; a++, cs->nassets++) {
 		if ((*a)[0] != '/' || strpbrk(*a, " \t\r\n#") != NULL)
 			return config_fail(
 			    ctx, jsonc_get(node, "assets"),
 			    "every asset is a path that starts with / (\"/static/app.js\"), without spaces");
 	}
-	if (cs->nassets == 0)
-		return config_fail(ctx, jsonc_get(node, "assets"),
-		                   "name at least one asset (\"/static/app.js\")");
+	for (char **a = cs->discover; a != NULL && *a != NULL; a++, cs->ndiscover++) {
+		if ((*a)[0] != '/' || strpbrk(*a, " \t\r\n#") != NULL)
+			return config_fail(
+			    ctx, jsonc_get(node, "discover"),
+			    "every page to discover is a path that starts with / (\"/booking\")");
+	}
+	if (cs->nassets == 0 && cs->ndiscover == 0)
+		return config_fail(ctx, jsonc_get(node, cs->discover != NULL ? "discover" : "assets"),
+		                   "name at least one asset (\"/static/app.js\") or page to discover");
+	if (cs->nassets > cs->max_assets)
+		return config_fail(ctx, jsonc_get(node, "assets"), "more assets than max_assets (%zu)",
+		                   cs->max_assets);
+	cs->paths = xcalloc(cs->nassets + 1, sizeof(char *));
+	for (size_t i = 0; i < cs->nassets; i++)
+		cs->paths[i] = xstrdup(cs->assets[i]);
+	cs->npaths = cs->nassets;
 	return cs->prov->init(ctx, node, cs->edge_url, &cs->pdata);
 }
 
@@ -409,6 +433,181 @@ static struct cdn_data *cdn_round_data(struct cdn_src *cs, const struct cdn_roun
 	return d;
 }
 
+/* ---- discover ---- */
+
+/* One page of "discover", read from the origin and from the edge: an old
+ * page cached at the edge references bundles the new one does not, and
+ * both sets are worth probing. */
+struct cdn_disc_get {
+	struct cdn_disc *d;
+	size_t page;
+	bool origin;
+	struct http_call *call;
+	long status;
+	char *body;
+	size_t len;
+	char *error;
+};
+
+typedef void (*cdn_disc_cb)(struct cdn_src *cs, void *arg);
+
+struct cdn_disc {
+	struct cdn_src *cs;
+	struct cdn_disc_get *gets; /* 2 per page: edge, origin */
+	size_t pending;
+	cdn_disc_cb cb;
+	void *arg;
+};
+
+#define CDN_DISCOVER_MAX_PAGE (4u << 20)
+
+static void cdn_disc_free(struct cdn_disc *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < 2 * d->cs->ndiscover; i++) {
+		if (d->gets[i].call != NULL)
+			http_cancel(d->gets[i].call);
+		free(d->gets[i].body);
+		free(d->gets[i].error);
+	}
+	free(d->gets);
+	free(d);
+}
+
+/* The paths being gathered: unique, in order; cut at max_assets at the end. */
+struct cdn_disc_list {
+	const char *base;
+	const char *page;
+	char **paths;
+	size_t n, cap;
+};
+
+static void cdn_disc_add(struct cdn_disc_list *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->paths[i], path) == 0)
+			return;
+	if (l->n + 1 >= l->cap) {
+		l->cap = 2 * (l->n + 8);
+		l->paths = xrealloc(l->paths, l->cap * sizeof(char *));
+	}
+	l->paths[l->n++] = xstrdup(path);
+	l->paths[l->n] = NULL;
+}
+
+static void cdn_disc_ref(const char *ref, void *arg)
+{
+	struct cdn_disc_list *l = arg;
+	char *path = cdn_html_resolve(l->base, l->page, ref);
+	if (path != NULL)
+		cdn_disc_add(l, path);
+	free(path);
+}
+
+/* The pages are in: cs->paths becomes the configured assets, the pages,
+ * then what they reference; the note says what was cut or could not be read. */
+static void cdn_disc_finish(struct cdn_disc *d)
+{
+	struct cdn_src *cs = d->cs;
+	struct cdn_disc_list l = {0};
+	for (size_t i = 0; i < cs->nassets; i++)
+		cdn_disc_add(&l, cs->assets[i]);
+	for (size_t i = 0; i < cs->ndiscover; i++)
+		cdn_disc_add(&l, cs->discover[i]);
+	char *problem = NULL;
+	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
+		struct cdn_disc_get *g = &d->gets[i];
+		if (g->status >= 200 && g->status < 300 && g->body != NULL) {
+			l.base = g->origin ? cs->origin_url : cs->edge_url;
+			l.page = cs->discover[g->page];
+			cdn_html_refs(g->body, g->len, cdn_disc_ref, &l);
+		} else if (g->origin && problem == NULL) {
+			problem = g->status != 0 ? xasprintf("discover %s: the origin answers %ld",
+			                                     cs->discover[g->page], g->status)
+			                         : xasprintf("discover %s: %s", cs->discover[g->page],
+			                                     g->error != NULL ? g->error : "no answer");
+		}
+	}
+	for (size_t i = 0; i < cs->npaths; i++)
+		free(cs->paths[i]);
+	free(cs->paths);
+	size_t total = l.n;
+	for (size_t i = cs->max_assets; i < total; i++)
+		free(l.paths[i]);
+	cs->paths = l.paths;
+	cs->npaths = total < cs->max_assets ? total : cs->max_assets;
+	char *note = NULL;
+	if (total > cs->npaths)
+		note = xasprintf("discovered %zu of %zu assets; raise max_assets%s%s", cs->npaths, total,
+		                 problem != NULL ? "; " : "", problem != NULL ? problem : "");
+	else if (problem != NULL)
+		note = xstrdup(problem);
+	source_set_note(cs->src, note);
+	free(note);
+	free(problem);
+}
+
+static void cdn_disc_done(const struct http_resp *resp, void *arg)
+{
+	struct cdn_disc_get *g = arg;
+	struct cdn_disc *d = g->d;
+	g->call = NULL;
+	g->status = resp->status;
+	if (resp->error != NULL)
+		g->error = sanitize_str(resp->error);
+	if (resp->status >= 200 && resp->status < 300) {
+		g->body = xmalloc(resp->len + 1);
+		memcpy(g->body, resp->body, resp->len);
+		g->body[resp->len] = '\0';
+		g->len = resp->len;
+	}
+	if (--d->pending > 0)
+		return;
+	cdn_disc_finish(d);
+	d->cb(d->cs, d->arg);
+}
+
+/* Reads every discover page at both sides; cb runs once cs->paths is set
+ * (now, when there is no HTTP client). */
+static struct cdn_disc *cdn_disc_start(struct cdn_src *cs, cdn_disc_cb cb, void *arg)
+{
+	struct cdn_disc *d = xcalloc(1, sizeof(*d));
+	d->cs = cs;
+	d->cb = cb;
+	d->arg = arg;
+	d->gets = xcalloc(2 * cs->ndiscover, sizeof(*d->gets));
+	struct http *h = app_http(cs->src->app);
+	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
+		d->gets[i].d = d;
+		d->gets[i].page = i / 2;
+		d->gets[i].origin = i % 2 == 1;
+		if (h == NULL)
+			d->gets[i].error = xstrdup("no HTTP client");
+	}
+	if (h == NULL) {
+		cdn_disc_finish(d);
+		return d;
+	}
+	d->pending = 2 * cs->ndiscover;
+	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
+		struct cdn_disc_get *g = &d->gets[i];
+		char *url =
+		    xasprintf("%s%s", g->origin ? cs->origin_url : cs->edge_url, cs->discover[g->page]);
+		struct http_req req = {
+		    .url = url,
+		    .headers = (const char *const *)cs->probe_headers,
+		    .timeout_ms = cs->timeout_ms,
+		    .max_body = CDN_DISCOVER_MAX_PAGE,
+		    .truncate_body = true,
+		    .insecure = cs->insecure,
+		};
+		g->call = http_request(h, &req, cdn_disc_done, g);
+		free(url);
+	}
+	return d;
+}
+
 /* ---- refresh ---- */
 
 static void cdn_maybe_publish(struct cdn_src *cs);
@@ -482,6 +681,23 @@ static void cdn_maybe_publish(struct cdn_src *cs)
 	source_publish(cs->src, d);
 }
 
+static void cdn_refresh_round(struct cdn_src *cs)
+{
+	cs->round = cdn_round_start(cs, cs->paths, cs->npaths, cdn_refresh_probed, cs);
+	if (cs->round->pending == 0)
+		cdn_maybe_publish(cs);
+}
+
+static void cdn_refresh_discovered(struct cdn_src *cs, void *arg)
+{
+	(void)arg;
+	struct cdn_disc *d = cs->disc;
+	cs->disc = NULL;
+	/* Freed after the last callback: its calls are all done. */
+	cdn_disc_free(d);
+	cdn_refresh_round(cs);
+}
+
 static void cdn_refresh(struct source *src)
 {
 	struct cdn_src *cs = src->data;
@@ -492,9 +708,13 @@ static void cdn_refresh(struct source *src)
 		cs->stats_run = run_start(src->loop, &opt, cdn_stats_done, cs);
 		config_free_argv(argv);
 	}
-	cs->round = cdn_round_start(cs, cs->assets, cs->nassets, cdn_refresh_probed, cs);
-	if (cs->round->pending == 0)
-		cdn_maybe_publish(cs);
+	if (cs->ndiscover > 0) {
+		cs->disc = cdn_disc_start(cs, cdn_refresh_discovered, NULL);
+		if (cs->disc->pending == 0)
+			cdn_refresh_discovered(cs, NULL);
+		return;
+	}
+	cdn_refresh_round(cs);
 }
 
 /* ---- deploys ---- */
@@ -559,13 +779,26 @@ static void cdn_sync_done(struct cdn_round *r, void *arg)
 	s->data = cdn_round_data(r->cs, r);
 }
 
+static void cdn_sync_discovered(struct cdn_src *cs, void *arg)
+{
+	(void)cs;
+	*(bool *)arg = true;
+}
+
 /* `sitrep do purge --stale` runs no dashboard: nothing has been probed yet.
  * The loop is not running (the gate's caller runs it afterwards), so one
  * probe is run to its end here, before anything is shown or sent. */
 static struct cdn_data *cdn_probe_now(struct cdn_src *cs)
 {
 	struct cdn_sync s = {0};
-	struct cdn_round *r = cdn_round_start(cs, cs->assets, cs->nassets, cdn_sync_done, &s);
+	if (cs->ndiscover > 0) {
+		bool read = false;
+		struct cdn_disc *d = cdn_disc_start(cs, cdn_sync_discovered, &read);
+		while (d->pending > 0 && !read && uv_run(cs->src->loop, UV_RUN_ONCE) != 0)
+			;
+		cdn_disc_free(d);
+	}
+	struct cdn_round *r = cdn_round_start(cs, cs->paths, cs->npaths, cdn_sync_done, &s);
 	cdn_round_go(r);
 	while (s.data == NULL && uv_run(cs->src->loop, UV_RUN_ONCE) != 0)
 		;
@@ -608,9 +841,9 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 	struct cdn_plan *plan = xcalloc(1, sizeof(*plan));
 	plan->all = all;
 	if (all) {
-		plan->paths = xcalloc(cs->nassets, sizeof(char *));
-		for (size_t i = 0; i < cs->nassets; i++)
-			plan->paths[plan->npaths++] = xstrdup(cs->assets[i]);
+		plan->paths = xcalloc(cs->npaths + 1, sizeof(char *));
+		for (size_t i = 0; i < cs->npaths; i++)
+			plan->paths[plan->npaths++] = xstrdup(cs->paths[i]);
 	} else {
 		struct cdn_data *probed = NULL;
 		const struct cdn_data *d = src->snap.data;
@@ -718,7 +951,11 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 	size_t fresh = 0;
 	char *bad = NULL;
 	for (size_t i = 0; i < d->nassets; i++) {
-		if (d->assets[i].verdict == CDN_FRESH) {
+		/* Gone at both sides is what the origin says too: the purge did its part. */
+		const struct cdn_asset *as = &d->assets[i];
+		bool gone = as->edge_status == as->origin_status &&
+		            (as->edge_status == 404 || as->edge_status == 410);
+		if (as->verdict == CDN_FRESH || gone) {
 			fresh++;
 			continue;
 		}
@@ -949,6 +1186,8 @@ static void cdn_stop(struct source *src)
 	cs->subscribed = false;
 	cdn_round_free(cs->round);
 	cs->round = NULL;
+	cdn_disc_free(cs->disc);
+	cs->disc = NULL;
 	if (cs->stats_run != NULL) {
 		run_cancel(cs->stats_run);
 		cs->stats_pending = false;
@@ -972,6 +1211,10 @@ static void cdn_destroy(struct source *src)
 	free(cs->edge_url);
 	free(cs->origin_url);
 	config_free_argv(cs->assets);
+	config_free_argv(cs->discover);
+	for (size_t i = 0; i < cs->npaths; i++)
+		free(cs->paths[i]);
+	free(cs->paths);
 	config_free_argv(cs->req_headers);
 	config_free_argv(cs->probe_headers);
 	free(cs->stats_error);

@@ -79,6 +79,20 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
  * no different), or a side refused HEAD (405, 501), so both are fetched. */
 bool cdn_need_body(const struct cdn_side *edge, const struct cdn_side *origin);
 
+/* ---- discover (backends/cdn-html.c) ---- */
+
+typedef void (*cdn_html_ref_cb)(const char *ref, void *arg);
+/* Calls cb with each reference of a page that a browser fetches as a
+ * script, a stylesheet or a preload (<script src>, <link rel=stylesheet|
+ * preload|modulepreload href>), entities decoded, in page order; comments
+ * and the text inside <script> and <style> are skipped. Returns how many. */
+size_t cdn_html_refs(const char *html, size_t len, cdn_html_ref_cb cb, void *arg);
+/* ref, found on the page at path page of the site base ("http://host:port"),
+ * as a path of that site ("/static/app.js?v=2", dot segments and fragment
+ * removed), or NULL when it leads to another scheme, host or port, or holds
+ * spaces or controls. Caller frees. */
+char *cdn_html_resolve(const char *base, const char *page, const char *ref);
+
 /* ---- varnishstat -j (backends/varnish.c) ---- */
 
 struct varnish_stats {

@@ -1,11 +1,28 @@
 /* fuzz-cdn: the cdn probe's readers of outside input: a response's header
  * block (every provider's cache headers into one status), the verdict made
- * from two of them, varnishstat's JSON and the purge APIs' answers. */
+ * from two of them, varnishstat's JSON, the purge APIs' answers, and the
+ * pages "discover" reads (each reference resolved as a path of the site). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends/cdnprobe.h"
 #include "fuzz.h"
+
+static void fuzz_cdn_ref(const char *ref, void *arg)
+{
+	(void)arg;
+	char *path = cdn_html_resolve("http://127.0.0.1:8080", "/shop/booking", ref);
+	if (path == NULL)
+		return;
+	/* What discover keeps is a path of the site, without spaces or controls. */
+	if (path[0] != '/')
+		abort();
+	for (const char *c = path; *c != '\0'; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			abort();
+	free(path);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	bool body = cdn_need_body(&e, &o);
 	(void)body;
+	cdn_html_refs(text, size, fuzz_cdn_ref, NULL);
 	struct varnish_stats st;
 	char err[200];
 	if (varnish_parse_stats(text, size, &st, err, sizeof(err)) == 0 && (st.hit < 0 || st.miss < 0))

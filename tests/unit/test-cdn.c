@@ -218,7 +218,7 @@ static void test_need_body(void **state)
 	o = side(200, NULL, "abcd");
 	e.hash_capped = o.hash_capped = true;
 	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
-	assert_non_null(strstr(why, "first bytes only"));
+	assert_non_null(strstr(why, "the rest not compared"));
 	free(why);
 }
 
@@ -266,13 +266,117 @@ static void test_varnishstat(void **state)
 	assert_non_null(strstr(err, "MAIN.cache_hit"));
 }
 
+struct refs {
+	char got[1024];
+};
+
+static void refs_add(const char *ref, void *arg)
+{
+	struct refs *r = arg;
+	size_t n = strlen(r->got);
+	snprintf(r->got + n, sizeof(r->got) - n, "%s|", ref);
+}
+
+static void test_html_refs(void **state)
+{
+	(void)state;
+	const char *page = "<!doctype html><HTML><head><LINK REL=\"Stylesheet\" HREF=\"/a.css\">"
+	                   "<link href='b.js' rel='modulepreload'><link rel=\"icon preload\" href=/f.woff2>"
+	                   "<link rel=icon href=/favicon.ico><link rel=\"alternate\" href=\"/feed\">"
+	                   "<!-- <script src=\"/commented.js\"></script> -->"
+	                   "<script>document.write('<script src=\"/inline.js\"></'+'script>')</script>"
+	                   "<style>.x{background:url('<link rel=stylesheet href=/in-style.css>')}</style>"
+	                   "<script\tsrc = \"/c.js?a=1&amp;b=2\" defer></script><scripts src=/no.js>"
+	                   "<script src=\"\"></script><script src=/unclosed.js";
+	struct refs r = {""};
+	size_t n = cdn_html_refs(page, strlen(page), refs_add, &r);
+	assert_string_equal(r.got, "/a.css|b.js|/f.woff2|/c.js?a=1&b=2|/unclosed.js|");
+	assert_int_equal(n, 5);
+	/* Hostile endings: an open comment, an open attribute, a lone '<'. */
+	const char *bad[] = {"<!--", "<script src=\"", "<", "<link rel=stylesheet href", "<script>"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cdn_html_refs(bad[i], strlen(bad[i]), refs_add, &r);
+}
+
+static void test_html_resolve(void **state)
+{
+	(void)state;
+	const char *base = "http://127.0.0.1:8080";
+	struct {
+		const char *page, *ref, *want;
+	} cases[] = {
+	    {"/", "/static/app.js", "/static/app.js"},
+	    {"/shop/booking", "app.js", "/shop/app.js"},
+	    {"/shop/booking", "../static/./app.js#x", "/static/app.js"},
+	    {"/shop/", "../../../x.js", "/x.js"},
+	    {"/", "  /sp.js  ", "/sp.js"},
+	    {"/", "http://127.0.0.1:8080/abs.js?v=1", "/abs.js?v=1"},
+	    {"/", "HTTP://127.0.0.1:8080/upper.js", "/upper.js"},
+	    {"/", "//127.0.0.1:8080/proto.js", "/proto.js"},
+	    {"/", "http://127.0.0.1:8081/other-port.js", NULL},
+	    {"/", "https://127.0.0.1:8080/other-scheme.js", NULL},
+	    {"/", "http://cdn.example/x.js", NULL},
+	    {"/", "//cdn.example/x.js", NULL},
+	    {"/", "data:text/javascript,alert(1)", NULL},
+	    {"/", "javascript:alert(1)", NULL},
+	    {"/", "/a b.js", NULL},
+	    {"/", "/ctl\x01.js", NULL},
+	    {"/", "#only-fragment", NULL},
+	    {"/", "", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = cdn_html_resolve(base, cases[i].page, cases[i].ref);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fail_msg("%s on %s: got %s, want NULL", cases[i].ref, cases[i].page, got);
+		} else {
+			if (got == NULL || strcmp(got, cases[i].want) != 0)
+				fail_msg("%s on %s: got %s, want %s", cases[i].ref, cases[i].page,
+				         got != NULL ? got : "NULL", cases[i].want);
+		}
+		free(got);
+	}
+	/* Default ports count as the same site. */
+	char *got = cdn_html_resolve("https://shop.example", "/", "https://SHOP.example:443/x.js");
+	assert_non_null(got);
+	assert_string_equal(got, "/x.js");
+	free(got);
+}
+
+static void test_compare_capped(void **state)
+{
+	(void)state;
+	struct cdn_side e, o;
+	cdn_side_init(&e);
+	cdn_side_init(&o);
+	e.status = o.status = 200;
+	snprintf(e.hdr.last_modified, sizeof(e.hdr.last_modified), "Mon, 30 Nov 2026 01:58:33 GMT");
+	snprintf(o.hdr.last_modified, sizeof(o.hdr.last_modified), "Mon, 30 Nov 2026 01:58:33 GMT");
+	e.hdr.content_length = o.hdr.content_length = 10 << 20;
+	e.have_hash = o.have_hash = e.hash_capped = o.hash_capped = true;
+	e.body_len = o.body_len = 2 << 20;
+	snprintf(e.hash, sizeof(e.hash), "%064d", 1);
+	snprintf(o.hash, sizeof(o.hash), "%064d", 1);
+	char *why;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	assert_string_equal(why, "same Last-Modified Mon, 30 Nov 2026 01:58:33 GMT and length 10 MiB; body "
+	                         "too big to hash whole, first 2 MiB the same (SHA-256 000000000000)");
+	free(why);
+	e.hdr.last_modified[0] = o.hdr.last_modified[0] = '\0';
+	e.hdr.content_length = o.hdr.content_length = -1;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	assert_non_null(strstr(why, "the rest not compared, no validator (raise max_hash_bytes)"));
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_varnish_headers),
 	    cmocka_unit_test(test_provider_headers), cmocka_unit_test(test_compare),
 	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
-	    cmocka_unit_test(test_head_block),
+	    cmocka_unit_test(test_head_block),       cmocka_unit_test(test_html_refs),
+	    cmocka_unit_test(test_html_resolve),     cmocka_unit_test(test_compare_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
