@@ -48,6 +48,8 @@
 static char screen_restore[512];
 static size_t screen_restore_len;
 static char screen_resume[512]; /* what puts our terminal modes back after SIGCONT */
+static struct sigaction screen_old_tstp;
+static bool screen_tstp_ours;
 static size_t screen_resume_len;
 static struct termios screen_saved_tio; /* as we found it */
 static struct termios screen_prog_tio;  /* as we run it: raw, no echo */
@@ -176,6 +178,55 @@ static void screen_build_restore(bool mouse)
 		screen_append_resume("\033[?1000h\033[?1006h");
 }
 
+/* Ctrl-Z: the terminal back to the shell, then stop for real; the SIGCONT
+ * handler puts our modes back and repaints. Ours rather than ncurses' own
+ * (which it installs only where SIGTSTP is at its default), because ncurses
+ * blocks and unblocks SIGTSTP around every doupdate when it owns it: two
+ * system calls a frame. Async-signal-safe as above. */
+static void screen_tstp_handler(int sig)
+{
+	int saved = errno;
+	if (screen_active) {
+		if (screen_restore_len > 0)
+			screen_write_all(screen_restore, screen_restore_len);
+		if (screen_have_tio)
+			tcsetattr(STDIN_FILENO, TCSADRAIN, &screen_saved_tio);
+	}
+	struct sigaction sa, ours;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTSTP, &sa, &ours);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(SIGTSTP); /* stopped here until SIGCONT */
+	sigaction(SIGTSTP, &ours, NULL);
+	/* Without job control (an orphaned process group: sitrep started by
+	 * tmux or a service, no shell to return to) the kernel discards the stop:
+	 * take the terminal back at once. After a real stop the SIGCONT handler
+	 * has done the same; twice is harmless. */
+	screen_cont_handler(SIGCONT);
+	errno = saved;
+	(void)sig;
+}
+
+/* Before newterm, so that ncurses leaves SIGTSTP to us. */
+static void screen_install_tstp(void)
+{
+	struct sigaction cur;
+	if (sigaction(SIGTSTP, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL || (cur.sa_flags & SA_SIGINFO) != 0)
+		return; /* ignored or taken by whoever started us: leave it */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = screen_tstp_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGTSTP, &sa, &screen_old_tstp) == 0)
+		screen_tstp_ours = true;
+}
+
 static void screen_install_handlers(void)
 {
 	struct sigaction sa;
@@ -230,6 +281,10 @@ static void screen_remove_handlers(void)
 	}
 	screen_nsigs = 0;
 	sigaction(SIGCONT, &screen_old_cont, NULL);
+	if (screen_tstp_ours) {
+		sigaction(SIGTSTP, &screen_old_tstp, NULL);
+		screen_tstp_ours = false;
+	}
 	screen_handlers = false;
 }
 
@@ -292,6 +347,7 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 	screen_have_tio = tcgetattr(STDIN_FILENO, &screen_saved_tio) == 0;
 	/* ESC alone must act at once, not after ncurses' default second. */
 	set_escdelay(25);
+	screen_install_tstp();
 	scr->sp = newterm(scr->term, stdout, stdin);
 	if (scr->sp == NULL) {
 		snprintf(err, errcap, "cannot initialise the terminal (TERM=%s)", scr->term);

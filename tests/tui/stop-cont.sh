@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screen test: a SIGSTOP from outside (not Ctrl-Z, which ncurses handles)
+# Screen test: a SIGSTOP from outside (and Ctrl-Z, at the end)
 # cannot be caught, and while sitrep is stopped whoever holds the terminal may
 # put it back in cooked mode with echo, leave the alternate screen and clear
 # it. After SIGCONT sitrep puts back its tty modes (no icanon, no echo), its
@@ -42,8 +42,30 @@ tm send-keys -t t '?'
 check "keys act after the stop (help opens)" tm_wait_text 3 "sitrep help"
 tm send-keys -t t Escape
 check "Esc closes it" wait_for 3 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qF 'sitrep help'"
+# Ctrl-Z without job control (tmux started sitrep itself: nothing to return
+# to, the kernel discards the stop): the dashboard goes on, intact.
+tm send-keys -t t C-z
+sleep 0.5
+check "Ctrl-Z without job control: still raw: $(modes)" raw
+check "Ctrl-Z without job control: every pane still there" wait_for 3 tt_all_titles
 tm send-keys -t t q
 check "q quits" wait_for 5 tt_exited
 check "exit status 0" test "$(tt_exit_code)" = 0
 check "terminal restored at exit" tt_tty_sane
+# Ctrl-Z under a shell with job control: the shell gets the terminal back
+# (main screen, cooked), `fg` brings the dashboard back.
+tm_kill
+TMUX_SOCKETS+=("$TSOCK")
+tm new-session -d -s j -x 100 -y 30 "env PS1='$ ' bash --norc --noprofile -i"
+sleep 0.5
+tm send-keys -t j "$SITREP -c $(tt_config)" Enter
+check "job control: dashboard up" wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+tm send-keys -t j C-z
+check "job control: Ctrl-Z stops it and the shell says so" wait_for 5 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -q 'Stopped'"
+check "job control: the main screen is back" [ "$(tm display -p -t j '#{alternate_on}')" = 0 ]
+tm send-keys -t j "fg" Enter
+check "job control: fg brings every pane back" wait_for 5 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+check "job control: the alternate screen again" [ "$(tm display -p -t j '#{alternate_on}')" = 1 ]
+tm send-keys -t j q
+check "job control: q quits to the shell" wait_for 5 bash -c "[ \"\$(tmux -L '$TSOCK' display -p -t j '#{alternate_on}')\" = 0 ]"
 finish
