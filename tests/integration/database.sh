@@ -186,7 +186,9 @@ check "a password inside conninfo: --check-config exits 2 (rc=$rc)" test "$rc" -
 check "... without printing it" bash -c "! grep -q '$PGPW' '$TMP/inline.txt' && grep -q password_env '$TMP/inline.txt'"
 
 # --- a hostile session -----------------------------------------------------
-PG_APP=$'app\e]0;owned\a' pg_bg hostile "select pg_sleep(30) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
+EVIL=$'evil\e[31m\u202euser'
+pg_psql -c "create role \"$EVIL\" login superuser"
+PG_USER=$EVIL PG_APP=$'app\e]0;owned\a' pg_bg hostile "select pg_sleep(30) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
 wait_for 5 test -n "$(pg_psql -Atc "select pid from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")"
 once "$TMP/h.json"
 check "hostile query text and names: no control byte in the output" python3 - "$TMP/h.json" <<'PY'
@@ -197,6 +199,7 @@ import json
 qs = json.load(open(sys.argv[1]))["panes"][0]["data"]["queries"]
 h = [q for q in qs if "pg_sleep(30)" in q["query"]]
 assert h and all(0x1b not in q["query"].encode() for q in h)
+assert any(q["user"].startswith("evil^[[31m") and "\u202e" not in q["user"] for q in h), [q["user"] for q in h]
 PY
 
 # --- a stopped server, a server that never answers -------------------------

@@ -41,9 +41,12 @@ VICTIM=$(pid_of tuivictim)
 
 tt_start 160 30
 tm_wait_text 10 "×5"
+wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*all after r42'"
 check "the storm is one group row: ×5 with the normalised query" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*select pg_sleep(?), ?'"
 check "the summary counts sessions by state" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '[0-9]+ active · 0 idle in tx · 0 waiting'"
-check "the group says all its sessions started after deploy r42" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*all after r42'"
+tm_capture >"$TMP/start.txt"
+check "the group says all its sessions started after deploy r42" grep -q '×5 .*all after r42' "$TMP/start.txt"
+grep -q '×5 .*all after r42' "$TMP/start.txt" || diag <"$TMP/start.txt"
 check "the frame is clean (three titles, status bar)" tt_clean 160 30
 check "tps from the counters' difference" tm_wait_text 5 " tps"
 tm_wait_text 5 "[0-9] tps" || true
@@ -52,8 +55,9 @@ tm_capture >"$TMP/screen.txt"
 check "hostile query text is drawn inert (^[ visible, no clear happened)" bash -c "grep -q 'x^\[\[2Jy' '$TMP/screen.txt' && grep -q '1 db' '$TMP/screen.txt'"
 
 # one query: filter to it, c, y
+wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '│ *$VICTIM '"
 tm send-keys -t t / t u i v i c t i m Enter
-tm_wait_text 5 "tuivictim"
+tm_wait_text 5 "(1 of"
 tm send-keys -t t c
 tm_wait_text 5 "Confirm cancel"
 check "the dialog shows the exact statement" tm_wait_text 2 "SELECT pg_cancel_backend($VICTIM);"
@@ -64,6 +68,28 @@ wait_for 5 grep -q "canceling statement due to user request" "$TMP/victim.out"
 check "the client sees 'canceling statement due to user request'" grep -q "canceling statement due to user request" "$TMP/victim.out"
 check "audit: the cancel, ok, its statement" grep -q "\"action\":\"cancel\",\"target\":\"$VICTIM\".*\"result\":\"ok\".*SELECT pg_cancel_backend($VICTIM);" "$STATE/audit.jsonl"
 check "the storm still runs" active "$(pid_of storm3)"
+
+# Enter shows the full query; K terminates after the pid is typed
+PG_APP=tuiterm pg_bg term "select pg_sleep(60), 'to be terminated'"
+wait_for 5 test -n "$(pid_of tuiterm)"
+TERM_PID=$(pid_of tuiterm)
+tm send-keys -t t Escape
+wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '│ *$TERM_PID '"
+tm send-keys -t t / t u i t e r m Enter
+tm_wait_text 5 "(1 of"
+tm send-keys -t t Enter
+check "Enter shows the full query and the client" tm_wait_text 5 "select pg_sleep(60), 'to be terminated'" || tm_capture | diag
+check "... with the session's user, application and client" tm_wait_text 1 "application tuiterm  client 127.0.0.1"
+tm send-keys -t t Escape
+tm send-keys -t t K
+tm_wait_text 5 "Confirm terminate"
+check "terminate asks for the pid to be typed" tm_wait_text 2 "Type \"$TERM_PID\""
+check "... and shows the exact statement" tm_wait_text 1 "SELECT pg_terminate_backend($TERM_PID);"
+tm send-keys -t t "$TERM_PID" Enter
+tm_wait_text 10 "session ended (pid $TERM_PID)"
+check "the pane reports the session ended" tm_wait_text 1 "session ended (pid $TERM_PID)"
+gone() { [ -z "$(pg_psql -Atc "select 1 from pg_stat_activity where pid = $TERM_PID")" ]; }
+check "the session is gone on the server" gone
 
 # the group row: every session of the group
 tm send-keys -t t Escape
@@ -104,7 +130,7 @@ check "... while the UI stays responsive" tm_wait_text 2 "Esc close"
 tm send-keys -t t Escape
 kill -CONT "$SB"
 wait_for 30 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'not answering'"
-check "... and it reconnects afterwards" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'not answering'"
+check "... and it reconnects afterwards" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'not answering'" || tm_capture | diag
 tm_kill
 
 # read-only: c is refused, the query runs on
