@@ -106,6 +106,10 @@ check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
 n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'storm%' and state = 'active'")
 check "no storm session runs its query (n=$n)" test "$n" = 0
 
+"$SITREP" timeline -c "$TMP/config.json" >"$TMP/timeline.txt" 2>&1
+check "the timeline has the storm's start and end" bash -c "grep -q 'query storm: ×5' '$TMP/timeline.txt' && grep -q 'query storm over' '$TMP/timeline.txt'"
+check "... and both cancels" test "$(grep -c 'cancel' "$TMP/timeline.txt")" -ge 2
+
 # the server goes away and comes back
 pg_stop
 tm_wait_text 10 "Connection refused"
