@@ -51,3 +51,9 @@ clean:
 .PHONY: install
 install: build
 	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
+
+# the two outages sitrep exists for, replayed on real local servers (scripts/lab):
+# sitrep opens on them; quitting it (or Ctrl-C) stops every server the lab started
+.PHONY: demo
+demo: test-deps build
+	scripts/lab demo "$$(mktemp -d "$${TMPDIR:-/tmp}/sitrep-demo.XXXXXX")" $(BUILD)/sitrep
