@@ -135,7 +135,9 @@ static bool timeline_same_state(struct timeline *tl, const struct timeline_entry
 static int64_t timeline_parse_time(const cJSON *o)
 {
 	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "ms");
-	if (cJSON_IsNumber(ms) && ms->valuedouble > 0)
+	/* an edited file may say anything: only a plausible time is taken
+	 * (before the year 5000), the rest falls back to "time" */
+	if (cJSON_IsNumber(ms) && ms->valuedouble > 0 && ms->valuedouble < 95617584000000.0)
 		return (int64_t)ms->valuedouble;
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
 	if (!cJSON_IsString(t) || t->valuestring == NULL)
@@ -144,7 +146,8 @@ static int64_t timeline_parse_time(const cJSON *o)
 	const char *end = strptime(t->valuestring, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (end == NULL)
 		return 0;
-	return (int64_t)timegm(&tm) * 1000;
+	time_t when = timegm(&tm);
+	return when > 0 ? (int64_t)when * 1000 : 0;
 }
 
 static const char *timeline_str(const cJSON *o, const char *key)
