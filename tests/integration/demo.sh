@@ -147,7 +147,9 @@ def first(*words, after=-1):
     sys.exit("missing: %s" % " ".join(words))
 symptoms = [first("| asset_stale /static/app.js |"), first("| status query storm |", "crit"),
             first("| status app.js |", "failing")]
-actions = [first("| purge", "| ok |"), first("| cancel", "| ok |"), first("| rollback r1 |", "| ok |")]
+# the CLI reads actions from the audit log ("purge cdn"), the TUI's export from
+# the bus ("action_ended purge cdn"): either way, the verb and its ok
+actions = [first(" purge cdn |", "| ok |"), first(" cancel ", "| ok |"), first(" rollback r1 |", "| ok |")]
 recovery = [first("| asset_fresh /static/app.js |"), first("| status app.js |", "| ok |"),
             first("| status query storm |", "| ok |")]
 assert max(symptoms) < min(actions), ("symptoms before actions", symptoms, actions)
@@ -159,8 +161,9 @@ export_md=$(ls "$LAB"/state/timeline-*.md 2>/dev/null | head -1)
 for f in "$export_md" "$TMP/timeline.md"; do
 	what="the export (e)"
 	[ "$f" = "$TMP/timeline.md" ] && what="sitrep timeline --markdown"
-	check "$what: symptoms, then purge, cancel, rollback, then recovery, with times" story "$f"
-	story "$f" 2>&1 | diag
+	story "$f" >"$TMP/story.err" 2>&1
+	check "$what: symptoms, then purge, cancel, rollback, then recovery, with times" test $? -eq 0
+	[ -s "$TMP/story.err" ] && { diag <"$TMP/story.err"; diag <"$f"; }
 	check "$what: has the deploy r3 that caused it, with its time" deployed "$f"
 done
 
