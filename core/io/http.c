@@ -121,6 +121,7 @@ struct http_call {
 	bool too_big;
 	bool truncate;  /* req.truncate_body: too_big ends the body, not the request */
 	bool certinfo;  /* req.certinfo: read the certificate's expiry */
+	bool no_follow; /* req.no_follow: a 3xx is the answer */
 	char *hdr;      /* the response's header block (the last one: after 1xx and redirects) */
 	size_t hdr_len, hdr_cap;
 	char errbuf[CURL_ERROR_SIZE];
@@ -476,6 +477,8 @@ static void http_deliver(struct http_call *c, CURLcode code)
 	resp.len = c->len;
 	resp.headers = c->hdr != NULL ? c->hdr : "";
 	resp.headers_len = c->hdr_len;
+	resp.final_url = c->url;
+	resp.redirects = c->redirects;
 	long os_errno = 0;
 	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
 	resp.os_errno = (int)os_errno;
@@ -982,6 +985,8 @@ static char *http_origin(const char *url)
  * True when the call was taken care of (followed, or failed and reported). */
 static bool http_call_redirect(struct http_call *c)
 {
+	if (c->no_follow)
+		return false; /* the caller wants the 3xx itself */
 	long status = 0;
 	char *loc = NULL;
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -1067,6 +1072,7 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
 	c->truncate = req->truncate_body;
+	c->no_follow = req->no_follow;
 	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (long)HTTP_DEFAULT_CONNECT_MS;
 	c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);

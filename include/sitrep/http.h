@@ -45,6 +45,8 @@ struct http_req {
 	                            user is the access key id, secret the secret key */
 	bool certinfo;           /* https: read the server certificate's expiry
 	                            (resp.cert_expiry); takes a fresh connection */
+	bool no_follow;          /* a redirect is the answer (status 3xx, Location in
+	                            the headers), not followed */
 };
 
 /* What the callback receives; valid only during the callback. */
@@ -63,6 +65,8 @@ struct http_resp {
 	long cert_expiry;    /* with req.certinfo: the leaf certificate's notAfter (Unix
 	                        time), 0 when unknown */
 	int os_errno;        /* the system error of a failed connect (ECONNREFUSED, ...), 0 */
+	const char *final_url; /* the URL that answered, after redirects (the request's when none) */
+	int redirects;         /* how many were followed */
 };
 
 #define HTTP_MAX_HEADERS (64u << 10)

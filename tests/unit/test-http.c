@@ -182,6 +182,8 @@ static int teardown(void **state)
 
 struct result {
 	char headers[1024];
+	char final_url[256];
+	int redirects;
 	bool truncated;
 	bool done;
 	long status;
@@ -200,6 +202,8 @@ static void on_done(const struct http_resp *r, void *arg)
 	snprintf(res->body, sizeof(res->body), "%s", r->body);
 	snprintf(res->error, sizeof(res->error), "%s", r->error != NULL ? r->error : "");
 	snprintf(res->headers, sizeof(res->headers), "%s", r->headers);
+	snprintf(res->final_url, sizeof(res->final_url), "%s", r->final_url != NULL ? r->final_url : "");
+	res->redirects = r->redirects;
 	res->truncated = r->truncated;
 	res->at = uv_now(&loop);
 }
@@ -302,6 +306,18 @@ static void test_headers_head_truncate(void **state)
 	assert_non_null(strstr(r.headers, "Age: 7214"));
 	assert_null(strstr(r.headers, "old"));
 	assert_true(strncmp(r.headers, "HTTP/1.1 200", 12) == 0);
+	assert_non_null(strstr(r.final_url, "/etag"));
+	assert_int_equal(r.redirects, 1);
+
+	struct result nf = {0};
+	char *mu = url("/moved");
+	struct http_req stay = {.url = mu, .no_follow = true};
+	http_request(h, &stay, on_done, &nf);
+	run_until(&nf, 1);
+	free(mu);
+	assert_int_equal(nf.status, 302);
+	assert_non_null(strstr(nf.headers, "Location: /etag"));
+	assert_int_equal(nf.redirects, 0);
 
 	struct result hr = {0};
 	char *u = url("/etag");
