@@ -41,7 +41,7 @@ VICTIM=$(pid_of tuivictim)
 
 tt_start 160 30
 tm_wait_text 10 "×5"
-wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*all after r42'"
+wait_for 25 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*all after r42'"
 check "the storm is one group row: ×5 with the normalised query" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '×5 .*select pg_sleep(?), ?'"
 check "the summary counts sessions by state" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '[0-9]+ active · 0 idle in tx · 0 waiting'"
 tm_capture >"$TMP/start.txt"
