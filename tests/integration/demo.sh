@@ -68,6 +68,7 @@ for p in "${parts[@]}"; do
 done
 answer=0
 for p in "${parts[@]}"; do answer=$(awk -v a="$answer" -v b="${seen[$p]:-99}" 'BEGIN { print (b > a ? b : a) }'); done
+for p in "${parts[@]}"; do record "hint: $p" "${seen[$p]:-99}"; done
 record "hint names deploy, stale asset, storm" "$answer"
 # The same facts in the panes, with their evidence.
 tm_capture >"$TMP/answer.txt"
