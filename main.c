@@ -25,34 +25,34 @@
 enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE, MODE_COMPLETE };
 
 static const char main_usage[] =
-	"usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
-	"       sitrep --once [--json] [-c FILE]\n"
-	"       sitrep --check-config [-c FILE]\n"
-	"       sitrep --example-config\n"
-	"%s"
-	"       sitrep timeline [--markdown] [--since DURATION]\n"
-	"       sitrep --version | --help\n"
-	"\n"
-	"The terminal dashboard for incident response: host metrics, log errors, alerts\n"
-	"and what changed, on one screen.\n"
-	"\n"
-	"  -c, --config FILE   config file (default: $SITREP_CONFIG, then\n"
-	"                      $XDG_CONFIG_HOME/sitrep/config.json, then a built-in\n"
-	"                      default that shows this machine)\n"
-	"  --read-only         observer mode: every action is refused (also\n"
-	"                      SITREP_READ_ONLY=1 or \"read_only\": true)\n"
-	"  --theme NAME        default, mono, high-contrast, solarized-dark,\n"
-	"                      solarized-light, or a themes/NAME.json of your own\n"
-	"  --refresh SECONDS   refresh interval for every pane (default 2)\n"
-	"  --once              fetch every pane once, print, exit (0: all OK, 1: a pane\n"
-	"                      failed)\n"
-	"  --json              with --once: JSON output (schema version 1)\n"
-	"  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
-	"  --example-config    print a complete, commented example config\n"
-	"  --version           print the version\n"
-	"  -h, --help          this help\n"
-	"\n"
-	"In the dashboard, press ? for every key.\n";
+    "usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
+    "       sitrep --once [--json] [-c FILE]\n"
+    "       sitrep --check-config [-c FILE]\n"
+    "       sitrep --example-config\n"
+    "%s"
+    "       sitrep timeline [--markdown] [--since DURATION]\n"
+    "       sitrep --version | --help\n"
+    "\n"
+    "The terminal dashboard for incident response: host metrics, log errors, alerts\n"
+    "and what changed, on one screen.\n"
+    "\n"
+    "  -c, --config FILE   config file (default: $SITREP_CONFIG, then\n"
+    "                      $XDG_CONFIG_HOME/sitrep/config.json, then a built-in\n"
+    "                      default that shows this machine)\n"
+    "  --read-only         observer mode: every action is refused (also\n"
+    "                      SITREP_READ_ONLY=1 or \"read_only\": true)\n"
+    "  --theme NAME        default, mono, high-contrast, solarized-dark,\n"
+    "                      solarized-light, or a themes/NAME.json of your own\n"
+    "  --refresh SECONDS   refresh interval for every pane (default 2)\n"
+    "  --once              fetch every pane once, print, exit (0: all OK, 1: a pane\n"
+    "                      failed)\n"
+    "  --json              with --once: JSON output (schema version 1)\n"
+    "  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
+    "  --example-config    print a complete, commented example config\n"
+    "  --version           print the version\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "In the dashboard, press ? for every key.\n";
 
 static int main_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -89,8 +89,10 @@ static bool main_env_read_only(void)
 		if (strlen(yes[i]) == n && strncasecmp(v, yes[i], n) == 0)
 			return true;
 	char *shown = sanitize_str(v);
-	fprintf(stderr, "sitrep: warning: SITREP_READ_ONLY=\"%s\" is not 1/0, true/false, yes/no or on/off: read-only\n",
-	        shown);
+	fprintf(
+	    stderr,
+	    "sitrep: warning: SITREP_READ_ONLY=\"%s\" is not 1/0, true/false, yes/no or on/off: read-only\n",
+	    shown);
 	free(shown);
 	return true;
 }
@@ -139,11 +141,15 @@ static int main_check_theme(const struct app *app)
 	const struct jnode *at = jsonc_get(app->cfg.root, "theme");
 	char *path = sanitize_str(app->cfg.path), *msg = sanitize_str(err);
 	if (app->opt.theme == NULL && at != NULL)
-		fprintf(stderr, "%s:%d:%d: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
-			path, at->line, at->col, msg);
+		fprintf(
+		    stderr,
+		    "%s:%d:%d: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
+		    path, at->line, at->col, msg);
 	else
-		fprintf(stderr, "sitrep: --theme: %s (bundled: default, mono, high-contrast, solarized-dark, solarized-light)\n",
-			msg);
+		fprintf(stderr,
+		        "sitrep: --theme: %s (bundled: default, mono, high-contrast, solarized-dark, "
+		        "solarized-light)\n",
+		        msg);
 	free(path);
 	free(msg);
 	return 2;
@@ -182,7 +188,8 @@ static int main_run(int argc, char **argv, char **sub)
 			app.opt.refresh_seconds = strtod(argv[i], &end);
 			if (errno != 0 || *end != '\0' || !(app.opt.refresh_seconds >= 0.1) ||
 			    app.opt.refresh_seconds > 86400)
-				return main_usage_error("--refresh takes seconds between 0.1 and 86400, not \"%s\"", argv[i]);
+				return main_usage_error(
+				    "--refresh takes seconds between 0.1 and 86400, not \"%s\"", argv[i]);
 		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "--once") == 0) {
 			mode = MODE_ONCE;
 		} else if (strcmp(a, "--json") == 0 && nsub == 0) {
@@ -252,16 +259,15 @@ static int main_run(int argc, char **argv, char **sub)
 		app.loop = uv_default_loop();
 		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
-	case MODE_TIMELINE:
-		rc = timeline_cli(&app, nsub - 1, sub + 1);
-		break;
+	case MODE_TIMELINE: rc = timeline_cli(&app, nsub - 1, sub + 1); break;
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
 		rc = app_run_once(&app);
 		break;
 	default:
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fprintf(stderr, "sitrep: the dashboard needs a terminal (use --once for plain output)\n");
+			fprintf(stderr,
+			        "sitrep: the dashboard needs a terminal (use --once for plain output)\n");
 			rc = 2;
 			break;
 		}

@@ -116,7 +116,6 @@ void action_free(struct action *a)
 	free(a);
 }
 
-
 /* The words for an action whose verb is not in a table (tests): the verb
  * and the target. */
 static char *action_describe_plain(const struct action *a)
@@ -129,7 +128,8 @@ static char *action_describe_plain(const struct action *a)
 
 char *action_describe(const struct action *a)
 {
-	char *out = a->def != NULL && a->def->describe != NULL ? a->def->describe(a) : action_describe_plain(a);
+	char *out =
+	    a->def != NULL && a->def->describe != NULL ? a->def->describe(a) : action_describe_plain(a);
 	if (a->effect != NULL) {
 		char *next = xasprintf("%s\n%s", out, a->effect);
 		free(out);
@@ -216,11 +216,11 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 }
 
 /* Publishes an action's step on the bus (timeline, status line). */
-static void action_event(const struct action *a, enum event_type type, enum event_level level, const char *fmt,
-                         ...) __attribute__((format(printf, 4, 5)));
+static void action_event(const struct action *a, enum event_type type, enum event_level level,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void action_event(const struct action *a, enum event_type type, enum event_level level, const char *fmt,
-                         ...)
+static void action_event(const struct action *a, enum event_type type, enum event_level level,
+                         const char *fmt, ...)
 {
 	if (a->app == NULL)
 		return;
@@ -312,7 +312,8 @@ static void action_release(struct action *a)
 }
 
 /* Reports the outcome once: audit, event, done callback. */
-static void action_report(struct action *a, enum action_result result, const char *result_word, const char *msg)
+static void action_report(struct action *a, enum action_result result, const char *result_word,
+                          const char *msg)
 {
 	if (a->reported)
 		return;
@@ -321,7 +322,8 @@ static void action_report(struct action *a, enum action_result result, const cha
 		a->src->acting = NULL;
 	action_unlink_live(a);
 	action_audit(a->app, a, result_word, msg);
-	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK ? EVENT_OK : EVENT_CRIT, "%s: %s", result_word, msg);
+	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK ? EVENT_OK : EVENT_CRIT, "%s: %s",
+	             result_word, msg);
 	if (a->done != NULL)
 		a->done(a, result, msg, a->done_arg);
 }
@@ -408,7 +410,8 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 		uv_timer_init(app->loop, &a->timer);
 		a->timer.data = a;
 		a->timer_open = true;
-		uv_timer_start(&a->timer, action_timeout, a->timeout_ms > 0 ? a->timeout_ms : ACTION_TIMEOUT_MS, 0);
+		uv_timer_start(&a->timer, action_timeout,
+		               a->timeout_ms > 0 ? a->timeout_ms : ACTION_TIMEOUT_MS, 0);
 	}
 	/* act() returns 0 once it has started (or finished) the action, and
 	 * non-zero, without calling action_finish, when it could not begin. */
@@ -522,8 +525,8 @@ char *action_usage_lines(const char *first, const char *rest)
 			const struct verb *vb = &kind->verbs[v];
 			if (!vb->cli)
 				continue;
-			char *next = xasprintf("%s%ssitrep do %s%s%s [--pane ID] [--yes]\n", out, lead, vb->name,
-			                       vb->args[0] != '\0' ? " " : "", vb->args);
+			char *next = xasprintf("%s%ssitrep do %s%s%s [--pane ID] [--yes]\n", out, lead,
+			                       vb->name, vb->args[0] != '\0' ? " " : "", vb->args);
 			free(out);
 			out = next;
 			lead = rest;
@@ -610,9 +613,9 @@ int action_cli(struct app *app, int argc, char **argv)
 	struct source *src = NULL;
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *s = &app->sources[i];
-		if (pane_id != NULL
-		        ? strcmp(s->cfg->id, pane_id) == 0
-		        : (s->ops->act != NULL && s->cfg->kind != NULL && strcmp(s->cfg->kind, kind->name) == 0)) {
+		if (pane_id != NULL ? strcmp(s->cfg->id, pane_id) == 0
+		                    : (s->ops->act != NULL && s->cfg->kind != NULL &&
+		                       strcmp(s->cfg->kind, kind->name) == 0)) {
 			src = s;
 			break;
 		}
@@ -626,8 +629,8 @@ int action_cli(struct app *app, int argc, char **argv)
 		return ACTION_USAGE;
 	}
 	if (strcmp(src->cfg->kind, kind->name) != 0) {
-		fprintf(stderr, "sitrep: pane '%s' is a %s pane; %s needs a %s pane\n", src->cfg->id, src->cfg->kind,
-		        verb, kind->name);
+		fprintf(stderr, "sitrep: pane '%s' is a %s pane; %s needs a %s pane\n", src->cfg->id,
+		        src->cfg->kind, verb, kind->name);
 		action_free(a);
 		return ACTION_USAGE;
 	}
@@ -656,7 +659,8 @@ int action_cli(struct app *app, int argc, char **argv)
 		if (!ok) {
 			fprintf(stderr, "sitrep: %s refused: %s\n", verb,
 			        no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");
-			action_not_confirmed(app, src, a, no_tty ? "no terminal to confirm" : "not confirmed");
+			action_not_confirmed(app, src, a,
+			                     no_tty ? "no terminal to confirm" : "not confirmed");
 			return ACTION_REFUSED;
 		}
 	}

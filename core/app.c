@@ -54,9 +54,9 @@ int app_create_sources(struct app *app, struct config_error *err)
 		src->index = (int)i;
 		src->visible = true;
 		src->snap.kind = app_kind_of(pc);
-		double seconds = pc->refresh_seconds > 0 ? pc->refresh_seconds
-				 : app->opt.refresh_seconds > 0 ? app->opt.refresh_seconds
-								: cfg->refresh_seconds;
+		double seconds = pc->refresh_seconds > 0        ? pc->refresh_seconds
+		                 : app->opt.refresh_seconds > 0 ? app->opt.refresh_seconds
+		                                                : cfg->refresh_seconds;
 		src->refresh_ms = (uint64_t)(seconds * 1000.0);
 		app->nsources++;
 		if (src->ops->init(src, &ctx, pc->node) < 0)
@@ -91,7 +91,8 @@ static int app_start_sources(struct app *app)
 		if (src->ops->start != NULL && src->ops->start(src) < 0)
 			return -1;
 		if (src->ops->refresh != NULL) {
-			uint64_t jitter = src->refresh_ms / 20 > 0 ? (uint64_t)rand() % (src->refresh_ms / 20) : 0;
+			uint64_t jitter =
+			    src->refresh_ms / 20 > 0 ? (uint64_t)rand() % (src->refresh_ms / 20) : 0;
 			uv_timer_start(&src->timer, app_refresh_timer, i, src->refresh_ms + jitter);
 		}
 	}
@@ -299,7 +300,7 @@ static void app_once_print_text(struct app *app, FILE *out)
 		const struct snapshot *snap = &src->snap;
 		enum pane_state st = snapshot_state(snap, uv_now(app->loop), 0);
 		fprintf(out, "%s (%s/%s): %s", src->cfg->id, src->cfg->kind, src->cfg->source,
-			snapshot_state_name(st));
+		        snapshot_state_name(st));
 		if (snap->error != NULL)
 			fprintf(out, ": %s", snap->error);
 		fputc('\n', out);

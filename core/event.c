@@ -16,22 +16,22 @@ struct event_queued {
 };
 
 static const char *const event_type_names[EVENT_TYPE_COUNT] = {
-	[EVENT_DATA_CHANGED] = "data",
-	[EVENT_PANE_FAILED] = "pane_failed",
-	[EVENT_PANE_RECOVERED] = "pane_recovered",
-	[EVENT_STATUS_CHANGED] = "status",
-	[EVENT_NEW_ERROR] = "new_error",
-	[EVENT_ERROR_SPIKE] = "error_spike",
-	[EVENT_DEPLOY] = "deploy",
-	[EVENT_ASSET_STALE] = "asset_stale",
-	[EVENT_ASSET_FRESH] = "asset_fresh",
-	[EVENT_ALERT_FIRING] = "alert_firing",
-	[EVENT_ALERT_RESOLVED] = "alert_resolved",
-	[EVENT_ACTION_REQUESTED] = "action_requested",
-	[EVENT_ACTION_REFUSED] = "action_refused",
-	[EVENT_ACTION_STARTED] = "action_started",
-	[EVENT_ACTION_ENDED] = "action_ended",
-	[EVENT_ACTION_PROGRESS] = "action_progress",
+    [EVENT_DATA_CHANGED] = "data",
+    [EVENT_PANE_FAILED] = "pane_failed",
+    [EVENT_PANE_RECOVERED] = "pane_recovered",
+    [EVENT_STATUS_CHANGED] = "status",
+    [EVENT_NEW_ERROR] = "new_error",
+    [EVENT_ERROR_SPIKE] = "error_spike",
+    [EVENT_DEPLOY] = "deploy",
+    [EVENT_ASSET_STALE] = "asset_stale",
+    [EVENT_ASSET_FRESH] = "asset_fresh",
+    [EVENT_ALERT_FIRING] = "alert_firing",
+    [EVENT_ALERT_RESOLVED] = "alert_resolved",
+    [EVENT_ACTION_REQUESTED] = "action_requested",
+    [EVENT_ACTION_REFUSED] = "action_refused",
+    [EVENT_ACTION_STARTED] = "action_started",
+    [EVENT_ACTION_ENDED] = "action_ended",
+    [EVENT_ACTION_PROGRESS] = "action_progress",
 };
 
 static const char *const event_level_names[] = {"info", "ok", "warn", "crit"};
@@ -78,7 +78,8 @@ void event_unsubscribe(struct event_bus *bus, event_cb cb, void *arg)
 	for (int i = 0; i < bus->nsubs; i++) {
 		if (bus->subs[i].cb != cb || bus->subs[i].arg != arg)
 			continue;
-		memmove(&bus->subs[i], &bus->subs[i + 1], (size_t)(bus->nsubs - i - 1) * sizeof(bus->subs[0]));
+		memmove(&bus->subs[i], &bus->subs[i + 1],
+		        (size_t)(bus->nsubs - i - 1) * sizeof(bus->subs[0]));
 		bus->nsubs--;
 		return;
 	}

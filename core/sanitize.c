@@ -74,13 +74,13 @@ static size_t sanitize_decode(const unsigned char *s, size_t avail, uint32_t *cp
 /* Code points that are valid UTF-8 but act on the terminal or the text order. */
 static bool sanitize_is_unsafe(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9F) ||      /* C1 controls: 0x9B is a CSI */
-	       (cp >= 0x202A && cp <= 0x202E) ||  /* bidi embeddings and overrides */
-	       (cp >= 0x2066 && cp <= 0x2069) ||  /* bidi isolates */
-	       cp == 0x200E || cp == 0x200F ||    /* LRM, RLM */
-	       cp == 0x061C ||                    /* arabic letter mark */
-	       cp == 0x2028 || cp == 0x2029 ||    /* line and paragraph separators */
-	       cp == 0xFEFF;                      /* BOM / zero-width no-break space */
+	return (cp >= 0x80 && cp <= 0x9F) ||     /* C1 controls: 0x9B is a CSI */
+	       (cp >= 0x202A && cp <= 0x202E) || /* bidi embeddings and overrides */
+	       (cp >= 0x2066 && cp <= 0x2069) || /* bidi isolates */
+	       cp == 0x200E || cp == 0x200F ||   /* LRM, RLM */
+	       cp == 0x061C ||                   /* arabic letter mark */
+	       cp == 0x2028 || cp == 0x2029 ||   /* line and paragraph separators */
+	       cp == 0xFEFF;                     /* BOM / zero-width no-break space */
 }
 
 static void sanitize_run(struct sanitize_buf *b, const char *in, size_t len)

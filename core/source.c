@@ -102,7 +102,8 @@ void source_fail(struct source *src, const char *fmt, ...)
 		if (snap->error == NULL) {
 			snap->error_ms = source_now(src);
 			/* the pane is named with the event: the text is the error alone */
-			app_event(src->app, src, EVENT_PANE_FAILED, EVENT_WARN, src->cfg->id, NULL, "%s", msg);
+			app_event(src->app, src, EVENT_PANE_FAILED, EVENT_WARN, src->cfg->id, NULL, "%s",
+			          msg);
 		}
 		free(snap->error);
 		snap->error = msg;

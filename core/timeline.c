@@ -261,7 +261,6 @@ static int timeline_read_all(const char *dir, struct timeline_list *out, char **
 	return rc;
 }
 
-
 static void timeline_write(struct timeline *tl, const struct event *ev)
 {
 	if (tl->path == NULL || util_mkdirs(tl->app->cfg.state_dir, 0700) != 0)
@@ -388,10 +387,10 @@ char *timeline_entry_text(const struct timeline_entry *e)
 	/* an action's subject is "verb target": the columns of the audit format */
 	const char *sp = action ? strchr(e->subject, ' ') : NULL;
 	if (sp != NULL)
-		return xasprintf("%s  %-10s %-8.*s %-24s %-10s %-8s %s", when, e->who, (int)(sp - e->subject), e->subject,
-		                 sp + 1, e->pane, e->level, e->text);
-	return xasprintf("%s  %-10s %-8s %-24s %-10s %-8s %s", when, e->who, e->type, e->subject, e->pane, e->level,
-	                 e->text);
+		return xasprintf("%s  %-10s %-8.*s %-24s %-10s %-8s %s", when, e->who, (int)(sp - e->subject),
+		                 e->subject, sp + 1, e->pane, e->level, e->text);
+	return xasprintf("%s  %-10s %-8s %-24s %-10s %-8s %s", when, e->who, e->type, e->subject, e->pane,
+	                 e->level, e->text);
 }
 
 /* A Markdown cell: '|' would split the row, a newline would end it. */
@@ -412,8 +411,8 @@ static char *timeline_md_row(const struct timeline_entry *e)
 	timeline_time_text(e->time_ms, when, sizeof(when));
 	bool action = strcmp(e->type, "action") == 0;
 	char *what = action ? xstrdup(e->subject) : xasprintf("%s %s", e->type, e->subject);
-	char *f[] = {timeline_cell(e->who), timeline_cell(what), timeline_cell(e->pane), timeline_cell(e->level),
-	             timeline_cell(e->text)};
+	char *f[] = {timeline_cell(e->who), timeline_cell(what), timeline_cell(e->pane),
+	             timeline_cell(e->level), timeline_cell(e->text)};
 	char *row = xasprintf("| %s | %s | %s | %s | %s | %s |\n", when, f[0], f[1], f[2], f[3], f[4]);
 	for (size_t i = 0; i < ARRAY_LEN(f); i++)
 		free(f[i]);
@@ -458,7 +457,9 @@ int timeline_cli(struct app *app, int argc, char **argv)
 			double s = action_parse_duration(argv[++i]);
 			if (s <= 0) {
 				char *shown = sanitize_str(argv[i]);
-				fprintf(stderr, "sitrep timeline: bad duration \"%s\" (examples: 30m, 2h, 1d; at most 366d)\n",
+				fprintf(stderr,
+				        "sitrep timeline: bad duration \"%s\" (examples: 30m, 2h, 1d; at "
+				        "most 366d)\n",
 				        shown);
 				free(shown);
 				return 2;
@@ -467,7 +468,8 @@ int timeline_cli(struct app *app, int argc, char **argv)
 		} else {
 			char *shown = sanitize_str(argv[i]);
 			fprintf(stderr,
-			        "sitrep timeline: unknown argument \"%s\" (usage: sitrep timeline [--markdown] [--since DURATION])\n",
+			        "sitrep timeline: unknown argument \"%s\" (usage: sitrep timeline "
+			        "[--markdown] [--since DURATION])\n",
 			        shown);
 			free(shown);
 			return 2;

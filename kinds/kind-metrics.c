@@ -105,7 +105,7 @@ static void kind_metrics_print(const void *data, FILE *out)
 		char rss[16];
 		util_bytes((double)m->procs[i].rss, rss, sizeof(rss));
 		fprintf(out, "  top %7d %-16s %6.1f%% %8s\n", m->procs[i].pid, m->procs[i].name,
-			m->procs[i].cpu, rss);
+		        m->procs[i].cpu, rss);
 	}
 }
 
@@ -115,7 +115,8 @@ static bool kind_metrics_same(const struct metric_series *a, const struct metric
 	if (strcmp(a->name, b->name) != 0 || a->nlabels != b->nlabels)
 		return false;
 	for (size_t i = 0; i < a->nlabels; i++)
-		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 || strcmp(a->labels[i].value, b->labels[i].value) != 0)
+		if (strcmp(a->labels[i].name, b->labels[i].name) != 0 ||
+		    strcmp(a->labels[i].value, b->labels[i].value) != 0)
 			return false;
 	return true;
 }
@@ -127,7 +128,8 @@ static void kind_metrics_value_text(const struct metric_series *s, char *buf, si
 	else if (strcmp(s->unit, "B/s") == 0 || strcmp(s->unit, "B") == 0)
 		util_bytes(s->value, buf, cap);
 	else
-		snprintf(buf, cap, "%.1f%s%s", s->value, s->unit[0] != '\0' && s->unit[0] != '%' ? " " : "", s->unit);
+		snprintf(buf, cap, "%.1f%s%s", s->value, s->unit[0] != '\0' && s->unit[0] != '%' ? " " : "",
+		         s->unit);
 }
 
 /* A series whose status moved between ok, warn and crit is an event; a
@@ -152,13 +154,17 @@ static void kind_metrics_diff(struct source *src, const void *old, const void *n
 			continue;
 		char value[32];
 		kind_metrics_value_text(s, value, sizeof(value));
-		enum event_level lv = s->status == LEVEL_CRIT ? EVENT_CRIT : s->status == LEVEL_WARN ? EVENT_WARN : EVENT_OK;
-		char *who = s->nlabels > 0 ? xasprintf("%s{%s=%s}", s->name, s->labels[0].name, s->labels[0].value)
-		                           : xstrdup(s->name);
+		enum event_level lv = s->status == LEVEL_CRIT   ? EVENT_CRIT
+		                      : s->status == LEVEL_WARN ? EVENT_WARN
+		                                                : EVENT_OK;
+		char *who = s->nlabels > 0
+		                ? xasprintf("%s{%s=%s}", s->name, s->labels[0].name, s->labels[0].value)
+		                : xstrdup(s->name);
 		if (s->status == LEVEL_CRIT || s->status == LEVEL_WARN)
 			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
 			          "%s %s: %s (%s at %g)", who, metrics_level_name(s->status), value,
-			          s->status == LEVEL_CRIT ? "crit" : "warn", s->status == LEVEL_CRIT ? s->crit : s->warn);
+			          s->status == LEVEL_CRIT ? "crit" : "warn",
+			          s->status == LEVEL_CRIT ? s->crit : s->warn);
 		else
 			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
 			          "%s back to %s: %s", who, metrics_level_name(s->status), value);
@@ -184,10 +190,10 @@ static char *kind_metrics_hint(const void *data)
 }
 
 const struct kind_ops kind_metrics = {
-	.name = "metrics",
-	.free = metrics_data_free,
-	.to_json = kind_metrics_json,
-	.print = kind_metrics_print,
-	.diff = kind_metrics_diff,
-	.hint = kind_metrics_hint,
+    .name = "metrics",
+    .free = metrics_data_free,
+    .to_json = kind_metrics_json,
+    .print = kind_metrics_print,
+    .diff = kind_metrics_diff,
+    .hint = kind_metrics_hint,
 };

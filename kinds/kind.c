@@ -27,14 +27,8 @@ const struct kind_ops kind_empty = {
     .name = "empty", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
 
 static const struct kind_ops *const kind_table[] = {
-	&kind_metrics,
-	&kind_cdn,
-	&kind_deploys,
-	&kind_logs,
-	&kind_alerts,
-	&kind_database,
-	&kind_timeline,
-	&kind_checks,
+    &kind_metrics, &kind_cdn,      &kind_deploys,  &kind_logs,
+    &kind_alerts,  &kind_database, &kind_timeline, &kind_checks,
 };
 
 const struct kind_ops *kind_find(const char *name)

@@ -32,7 +32,8 @@ static char *confirm_text(const struct tui *tui)
 	if (confirm_typed(a)) {
 		char *name = sanitize_str(a->target);
 		char *typed = sanitize_str(tui->confirm_typed);
-		out = xasprintf("%s\n\nType \"%s\" and Enter to confirm; Esc cancels.\n> %s_", what, name, typed);
+		out = xasprintf("%s\n\nType \"%s\" and Enter to confirm; Esc cancels.\n> %s_", what, name,
+		                typed);
 		free(typed);
 		free(name);
 	} else {
@@ -59,7 +60,10 @@ static void confirm_done(struct action *a, enum action_result result, const char
 {
 	struct source *src = arg;
 	char *text = xasprintf("%s %s: %s", a->verb,
-	                       result == ACTION_OK ? "done" : result == ACTION_UNKNOWN ? "outcome unknown" : "failed", msg);
+	                       result == ACTION_OK        ? "done"
+	                       : result == ACTION_UNKNOWN ? "outcome unknown"
+	                                                  : "failed",
+	                       msg);
 	source_set_note(src, text);
 	free(text);
 }

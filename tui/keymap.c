@@ -111,7 +111,8 @@ static void keymap_unbind(struct keymap *km, enum keymap_action action, const st
 }
 
 /* Binds every key of a space-separated spec list. */
-static void keymap_bind_specs(struct keymap *km, const char *specs, enum keymap_action action, const struct verb *verb)
+static void keymap_bind_specs(struct keymap *km, const char *specs, enum keymap_action action,
+                              const struct verb *verb)
 {
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%s", specs);
@@ -213,8 +214,8 @@ const char *keymap_action_help(enum keymap_action action)
 	return keys_ui[action - KEYMAP_QUIT].help;
 }
 
-static const char *keymap_keys_matching(const struct keymap *km, enum keymap_action action, const struct verb *verb,
-                                        char *buf, size_t cap)
+static const char *keymap_keys_matching(const struct keymap *km, enum keymap_action action,
+                                        const struct verb *verb, char *buf, size_t cap)
 {
 	size_t used = 0;
 	buf[0] = '\0';

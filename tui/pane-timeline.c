@@ -38,7 +38,8 @@ static enum role pane_timeline_role(const struct timeline_entry *e)
 {
 	if (strcmp(e->level, "crit") == 0 || strcmp(e->level, "failed") == 0)
 		return ROLE_CRIT;
-	if (strcmp(e->level, "warn") == 0 || strcmp(e->level, "unknown") == 0 || strcmp(e->level, "refused") == 0)
+	if (strcmp(e->level, "warn") == 0 || strcmp(e->level, "unknown") == 0 ||
+	    strcmp(e->level, "refused") == 0)
 		return ROLE_WARN;
 	if (strcmp(e->level, "ok") == 0)
 		return ROLE_OK;
@@ -58,7 +59,8 @@ static void pane_timeline_draw_row(struct pane *pane, WINDOW *win, int y, int w,
 	char level[12];
 	snprintf(level, sizeof(level), "%-7.7s ", e->level);
 	if (x < w)
-		x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, level, selected ? base : pane_timeline_role(e));
+		x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, level,
+		                  selected ? base : pane_timeline_role(e));
 	char where[16];
 	snprintf(where, sizeof(where), "%-10.10s ", e->pane);
 	if (x < w)

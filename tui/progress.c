@@ -59,8 +59,9 @@ void progress_event(struct tui *tui, const struct event *ev)
 			tui->progress_ended = false;
 		}
 		progress_append(tui, ev->text != NULL ? ev->text : "");
-		char *title = xasprintf("%s: %s (running; Esc hides this, it goes on)", ev->pane != NULL ? ev->pane : "",
-		                        ev->subject != NULL ? ev->subject : "action");
+		char *title =
+		    xasprintf("%s: %s (running; Esc hides this, it goes on)",
+		              ev->pane != NULL ? ev->pane : "", ev->subject != NULL ? ev->subject : "action");
 		progress_show(tui, title);
 		free(title);
 		return;

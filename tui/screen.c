@@ -216,7 +216,8 @@ static void screen_tstp_handler(int sig)
 static void screen_install_tstp(void)
 {
 	struct sigaction cur;
-	if (sigaction(SIGTSTP, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL || (cur.sa_flags & SA_SIGINFO) != 0)
+	if (sigaction(SIGTSTP, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
+	    (cur.sa_flags & SA_SIGINFO) != 0)
 		return; /* ignored or taken by whoever started us: leave it */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

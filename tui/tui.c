@@ -262,8 +262,8 @@ static char *tui_timeline_line(const struct timeline_entry *e)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	if (strcmp(e->type, "action") == 0)
-		return xasprintf("%s %-7s %-10s %s %s: %s%s%s", when, e->level, e->pane, e->who, e->subject, e->level,
-		                 e->text[0] != '\0' ? " - " : "", e->text);
+		return xasprintf("%s %-7s %-10s %s %s: %s%s%s", when, e->level, e->pane, e->who, e->subject,
+		                 e->level, e->text[0] != '\0' ? " - " : "", e->text);
 	return xasprintf("%s %-7s %-10s %s", when, e->level, e->pane, e->text);
 }
 
@@ -273,8 +273,9 @@ static char *tui_timeline_text(const struct tui *tui)
 	const struct timeline *tl = tui->app->timeline;
 	size_t n = timeline_count(tl);
 	if (n == 0)
-		return xstrdup("Nothing recorded yet: threshold crossings, new error groups, alerts, deploys and every "
-		               "action will appear here.");
+		return xstrdup(
+		    "Nothing recorded yet: threshold crossings, new error groups, alerts, deploys and every "
+		    "action will appear here.");
 	char *out = xstrdup("");
 	for (size_t i = n; i-- > 0;) {
 		char *line = tui_timeline_line(timeline_entry(tl, i));
@@ -288,7 +289,8 @@ static char *tui_timeline_text(const struct tui *tui)
 
 static void tui_open_timeline(struct tui *tui)
 {
-	tui_open_dialog(tui, "Incident timeline (newest first; e exports Markdown)", tui_timeline_text(tui), false);
+	tui_open_dialog(tui, "Incident timeline (newest first; e exports Markdown)", tui_timeline_text(tui),
+	                false);
 	tui->dialog_is_timeline = true;
 	tui->timeline_drawn_gen = timeline_generation(tui->app->timeline);
 }
@@ -499,7 +501,9 @@ static void tui_key(struct tui *tui, int ch)
 		/* An action waiting for its answer may apply anyway: ask first. */
 		if (action_in_flight(tui->app) > 0 && !tui->quit_armed) {
 			tui->quit_armed = true;
-			tui_message(tui, "an action is still in flight: press %s again to quit anyway (recorded as unknown)",
+			tui_message(tui,
+			            "an action is still in flight: press %s again to quit anyway (recorded "
+			            "as unknown)",
 			            "q");
 			return;
 		}
@@ -749,7 +753,8 @@ struct tui *tui_start(struct app *app)
 	if (theme_failed)
 		tui_message_long(tui, "%s", err);
 	else if (config_warning() != NULL)
-		tui_message(tui, "%s", config_warning()); /* a few seconds: it must not hide the panes' states */
+		tui_message(tui, "%s",
+		            config_warning()); /* a few seconds: it must not hide the panes' states */
 
 	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);

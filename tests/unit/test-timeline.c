@@ -56,7 +56,12 @@ static size_t count_lines(const char *t)
 static void publish(struct app *app, enum event_type type, enum event_level level, const char *pane,
                     const char *subject, const char *text, int64_t ms)
 {
-	struct event ev = {.type = type, .level = level, .pane = pane, .subject = subject, .text = text, .time_ms = ms,
+	struct event ev = {.type = type,
+	                   .level = level,
+	                   .pane = pane,
+	                   .subject = subject,
+	                   .text = text,
+	                   .time_ms = ms,
 	                   .pane_index = -1};
 	event_publish(&app->bus, &ev);
 }
@@ -68,7 +73,8 @@ static void test_persist_and_read_back(void **state)
 	struct timeline *tl = timeline_open(&app, 1);
 	publish(&app, EVENT_DATA_CHANGED, EVENT_INFO, "host", NULL, NULL, 1000);
 	publish(&app, EVENT_STATUS_CHANGED, EVENT_CRIT, "host", "CPU", "CPU crit: 99%", 2000000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "new error group: db 7 \x1b[2J", 3000000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "new error group: db 7 \x1b[2J",
+	        3000000);
 	publish(&app, EVENT_ACTION_STARTED, EVENT_INFO, "alerts", "silence X", "started", 3500000);
 	assert_int_equal(timeline_count(tl), 3); /* data changes are not kept; the action is, in memory */
 	char *file = slurp("timeline.jsonl");
@@ -87,7 +93,8 @@ static void test_persist_and_read_back(void **state)
 	/* an audit record between the two events, as core/action.c writes it */
 	char *audit = xasprintf("%s/audit.jsonl", dir);
 	FILE *f = fopen(audit, "w");
-	fputs("{\"time\":\"1970-01-01T00:41:40Z\",\"user\":\"ana\",\"action\":\"silence\",\"target\":\"HighCPU\","
+	fputs("{\"time\":\"1970-01-01T00:41:40Z\",\"user\":\"ana\",\"action\":\"silence\",\"target\":"
+	      "\"HighCPU\","
 	      "\"pane\":\"alerts\",\"result\":\"ok\"}\n",
 	      f);
 	fclose(f);

@@ -51,7 +51,8 @@ static void test_keys_unique(void **state)
 	for (size_t i = 0; i < keys_nui; i++) {
 		char buf[64];
 		snprintf(buf, sizeof(buf), "%s", keys_ui[i].keys);
-		for (char *s = NULL, *tok = strtok_r(buf, " ", &s); tok != NULL; tok = strtok_r(NULL, " ", &s)) {
+		for (char *s = NULL, *tok = strtok_r(buf, " ", &s); tok != NULL;
+		     tok = strtok_r(NULL, " ", &s)) {
 			char mark[32];
 			snprintf(mark, sizeof(mark), "[%s]", tok);
 			assert_null(strstr(seen, mark));
