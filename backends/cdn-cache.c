@@ -155,6 +155,8 @@ static void cdn_header(struct cdn_headers *h, const char *name, size_t nlen, con
 		h->age = end != num && *end == '\0' && isfinite(a) && a >= 0 ? a : -1;
 	} else if (cdn_name_is(name, nlen, "retry-after")) {
 		cdn_copy(h->retry_after, sizeof(h->retry_after), v, vlen);
+	} else if (cdn_name_is(name, nlen, "location")) {
+		cdn_copy(h->location, sizeof(h->location), v, vlen);
 	} else if (cdn_name_is(name, nlen, "via")) {
 		cdn_copy(h->via, sizeof(h->via), v, vlen);
 	} else if (cdn_name_is(name, nlen, "x-served-by") || cdn_name_is(name, nlen, "x-amz-cf-pop")) {
@@ -313,6 +315,23 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 	}
 	if (origin->status == 0) {
 		*reason = cdn_reason(NULL, "origin: %s", origin->error != NULL ? origin->error : "no answer");
+		return CDN_ERROR;
+	}
+	if (edge->left != NULL) {
+		if (cdn_ok(origin->status) && origin->redirects == 0) {
+			*reason = cdn_reason(edge,
+			                     "edge redirects off the edge (%ld to %s), origin answers %ld "
+			                     "without a redirect",
+			                     edge->status, edge->left, origin->status);
+			return CDN_STALE;
+		}
+		*reason = cdn_reason(NULL,
+		                     "edge redirects off the edge (%ld to %s): users leave the CDN; origin "
+		                     "%ld%s",
+		                     edge->status, edge->left, origin->status,
+		                     origin->redirects > 0 ? " after its own redirect (an absolute redirect "
+		                                             "naming the origin's host?)"
+		                                           : "");
 		return CDN_ERROR;
 	}
 	if (edge->status == 404 || edge->status == 410) {

@@ -33,6 +33,8 @@
 #define CDN_DEFAULT_MAX_HASH (2u << 20)
 #define CDN_VERIFY_PAUSE_MS  1000
 
+#define CDN_MAX_HOPS 5 /* redirects an edge probe follows on the edge */
+
 #define CDN_RETRIES         3 /* answers of 429 retried, each after its Retry-After */
 #define CDN_RETRY_DEFAULT_S 5
 #define CDN_RETRY_MAX_S     60
@@ -89,6 +91,9 @@ struct cdn_probe {
 	struct http_call *call;
 	struct cdn_side side;
 	char error[256];
+	char *url;      /* the edge only: where a redirect on the edge led, NULL before one */
+	int hops;       /* redirects followed on the edge */
+	char left[512]; /* where a redirect led off the edge */
 };
 
 typedef void (*cdn_round_cb)(struct cdn_round *r, void *arg);
@@ -286,9 +291,11 @@ static void cdn_round_free(struct cdn_round *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < 2 * r->n; i++)
+	for (size_t i = 0; i < 2 * r->n; i++) {
 		if (r->probes[i].call != NULL)
 			http_cancel(r->probes[i].call);
+		free(r->probes[i].url);
+	}
 	for (size_t i = 0; i < r->n; i++)
 		free(r->paths[i]);
 	free(r->paths);
@@ -299,12 +306,17 @@ static void cdn_round_free(struct cdn_round *r)
 
 static void cdn_probe_done(const struct http_resp *resp, void *arg);
 
-/* The caller has counted this request in r->pending. */
+/* The caller has counted this request in r->pending. The edge is asked not
+ * to follow redirects: one that stays on the edge is followed here (the
+ * edge serves what it leads to), one that leaves it is the edge's answer,
+ * or the edge probe would end at the origin and compare it with itself. */
 static void cdn_probe_send(struct cdn_probe *p, bool get)
 {
 	struct cdn_round *r = p->round;
 	struct cdn_src *cs = r->cs;
-	char *url = xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
+	char *url = p->url != NULL
+	                ? xstrdup(p->url)
+	                : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
 	p->get = get;
 	struct http_req req = {
 	    .url = url,
@@ -314,9 +326,57 @@ static void cdn_probe_send(struct cdn_probe *p, bool get)
 	    .truncate_body = true,
 	    .head = !get,
 	    .insecure = cs->insecure,
+	    .no_follow = !p->origin,
 	};
 	p->call = http_request(app_http(cs->src->app), &req, cdn_probe_done, p);
 	free(url);
+}
+
+/* The length of "scheme://host[:port]" at the start of url. */
+static size_t cdn_url_site_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (p == NULL)
+		return 0;
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+/* An edge's 3xx: true when it was followed on the edge (the probe is out
+ * again); else the answer stands, with p->left set when it leaves the edge. */
+static bool cdn_probe_redirect(struct cdn_probe *p, const struct http_resp *resp)
+{
+	long st = resp->status;
+	if (p->origin || resp->error != NULL ||
+	    (st != 301 && st != 302 && st != 303 && st != 307 && st != 308) ||
+	    p->side.hdr.location[0] == '\0')
+		return false;
+	const char *cur = resp->final_url;
+	size_t site = cdn_url_site_len(cur);
+	char *path = cdn_html_resolve(cur, cur + site, p->side.hdr.location);
+	if (path == NULL) {
+		/* Another scheme, host or port: absolute for the reason. */
+		const char *loc = p->side.hdr.location;
+		const char *scheme_end = strstr(cur, "://");
+		char *abs = loc[0] == '/' && loc[1] == '/' && scheme_end != NULL
+		                ? xasprintf("%.*s%s", (int)(scheme_end - cur + 1), cur, loc)
+		                : xstrdup(loc);
+		sanitize_into(p->left, sizeof(p->left), abs, strlen(abs));
+		free(abs);
+		p->side.left = p->left;
+		return false;
+	}
+	if (p->hops >= CDN_MAX_HOPS) {
+		free(path);
+		return false;
+	}
+	p->hops++;
+	char *next = xasprintf("%.*s%s", (int)site, cur, path);
+	free(path);
+	free(p->url);
+	p->url = next;
+	cdn_probe_send(p, p->get);
+	return true;
 }
 
 static void cdn_probe_done(const struct http_resp *resp, void *arg)
@@ -331,7 +391,10 @@ static void cdn_probe_done(const struct http_resp *resp, void *arg)
 	} else {
 		p->side.status = resp->status;
 		cdn_headers_parse(resp->headers, resp->headers_len, &p->side.hdr);
+		if (cdn_probe_redirect(p, resp))
+			return; /* still counted in r->pending */
 	}
+	p->side.redirects = p->origin ? resp->redirects : p->hops;
 	if (p->get && p->side.status != 0) {
 		/* Past the cap the prefix is hashed: both sides stop at the same byte. */
 		cdn_sha256_hex(resp->body, resp->len, p->side.hash);

@@ -47,6 +47,7 @@ struct cdn_headers {
 	char served_by[64];        /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
 	char via[64];              /* Via, "" absent */
 	char retry_after[32];      /* Retry-After, "" absent */
+	char location[512];        /* Location, "" absent */
 };
 
 /* Reads a header block (status lines and "Name: value" lines, CRLF or LF;
@@ -66,13 +67,18 @@ struct cdn_side {
 	bool hash_capped; /* only the first max bytes were hashed */
 	char hash[65];
 	size_t body_len;
+	int redirects;    /* redirects followed to this answer */
+	const char *left; /* the edge only: where its redirect leads off the edge (another
+	                     scheme, host or port), NULL when it stayed; the 3xx is its copy */
 };
 
 void cdn_side_init(struct cdn_side *s);
 /* The verdict and its reason (allocated, sanitized) from the two sides, in
  * order of trust: status, strong ETag, Last-Modified, Content-Length (same
  * encoding only), the body's hash. The edge copy's age is added to a stale
- * reason. */
+ * reason. An edge that redirects off itself (edge->left) serves that
+ * redirect: stale when the origin answers the path itself without one (an
+ * old redirect cached), else an error that says where users are sent. */
 enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side *origin, char **reason);
 /* After a HEAD of both sides: whether the validators leave the verdict to
  * the bodies' hash (no strong ETag on both, Last-Modified and Content-Length

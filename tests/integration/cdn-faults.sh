@@ -3,7 +3,9 @@
 # varnishd edge. Edge down and origin down fail the pane with that side's
 # error (--once exits 1); a 404 cached at the edge while the origin has the
 # file is "missing"; a redirect is followed on both sides and the copies it
-# leads to are compared; a 10 MiB asset is hashed over its first 2 MiB only
+# leads to are compared; an absolute redirect that names the origin's
+# host:port is not followed off the edge (the edge serves that redirect,
+# and the reason says where it sends users); a 10 MiB asset is hashed over its first 2 MiB only
 # (nginx's log shows the short read) and the reason says which validators
 # decided. Last, in the dashboard (tmux), an edge that accepts and never
 # answers: the cdn pane shows the timeout and its age grows, while the
@@ -15,8 +17,10 @@ command -v curl >/dev/null || skip_all "curl not installed"
 command -v tmux >/dev/null || skip_all "tmux not installed"
 source "$TOP/tests/data/cdn/servers.bash"
 # /moved.js: a relative redirect to app.js. /plain/: no ETag, so only
-# Last-Modified, Content-Length and the body's hash can decide.
+# Last-Modified, Content-Length and the body's hash can decide. /abs.js:
+# nginx's default absolute redirect, which names the origin's own host:port.
 CDN_NGINX_EXTRA='location = /moved.js { absolute_redirect off; return 301 /static/app.js; }
+		location = /abs.js { return 301 /static/app.js; }
 		location /plain/ { etag off; }'
 cdn_servers_up
 
@@ -75,6 +79,9 @@ check "the origin now has it" curl -sf -o /dev/null "$ORIGIN/static/new.js"
 # ---- a redirect, cached at the edge ----
 curl -s -o /dev/null "$EDGE/moved.js"
 curl -s -o /dev/null "$EDGE/static/app.js"
+# ---- a redirect that leaves the edge ----
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$EDGE/abs.js")
+check "the edge's redirect for /abs.js names the origin ($loc)" test "$loc" = "$ORIGIN/static/app.js"
 
 # ---- a 10 MiB asset, with and without an ETag ----
 mkdir -p "$TMP/www/plain"
@@ -84,7 +91,7 @@ chmod -R a+rX "$TMP/www"
 curl -s -o /dev/null "$EDGE/plain/big.bin"
 curl -s -o /dev/null "$EDGE/static/big.bin"
 
-cfg all "$EDGE" "$ORIGIN" '["/static/app.js", "/static/new.js", "/moved.js", "/plain/big.bin", "/static/big.bin"]'
+cfg all "$EDGE" "$ORIGIN" '["/static/app.js", "/static/new.js", "/moved.js", "/abs.js", "/plain/big.bin", "/static/big.bin"]'
 : >"$TMP/logs/access.log"
 "$SITREP" --once --json -c "$TMP/all.json" >"$TMP/all.out" 2>/dev/null
 rc=$?
@@ -101,6 +108,13 @@ x = a['/moved.js']
 assert x['verdict'] == 'fresh' and x['edge_status'] == 200 and x['origin_status'] == 200, x
 assert x['edge_etag'] == a['/static/app.js']['edge_etag'], (x, a['/static/app.js'])")
 check "a redirect is followed on both sides: /moved.js compares app.js's copies" test -z "$out"
+[ -n "$out" ] && diag <<<"$out"
+out=$(py "$TMP/all.out" "
+x = a['/abs.js']
+assert x['verdict'] == 'error', x
+assert x['edge_status'] == 301 and x['origin_status'] == 200, x
+assert x['detail'].startswith('edge redirects off the edge (301 to $ORIGIN/static/app.js): users leave the CDN; origin 200 after its own redirect'), x['detail']")
+check "a redirect off the edge is not followed: the edge's 301 to the origin is its copy, and the reason says so" test -z "$out"
 [ -n "$out" ] && diag <<<"$out"
 out=$(py "$TMP/all.out" "
 x = a['/plain/big.bin']

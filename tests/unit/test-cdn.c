@@ -369,6 +369,33 @@ static void test_compare_capped(void **state)
 	free(why);
 }
 
+/* An edge whose redirect leaves it serves that redirect. */
+static void test_compare_left(void **state)
+{
+	(void)state;
+	char *why;
+	struct cdn_side e = side(301, NULL, NULL), o = side(200, "\"b7\"", NULL);
+	e.left = "http://127.0.0.1:8080/static/app.js";
+	o.redirects = 1;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	assert_string_equal(why, "edge redirects off the edge (301 to http://127.0.0.1:8080/static/app.js): "
+	                         "users leave the CDN; origin 200 after its own redirect (an absolute "
+	                         "redirect naming the origin's host?)");
+	free(why);
+	/* The origin serves the path itself now: the edge's redirect is an old copy. */
+	o.redirects = 0;
+	e.hdr.age = 600;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_string_equal(why, "edge redirects off the edge (301 to http://127.0.0.1:8080/static/app.js), "
+	                         "origin answers 200 without a redirect, edge copy 10 min old (Age 600)");
+	free(why);
+	/* Location is read from the block. */
+	const char block[] = "HTTP/1.1 301 Moved Permanently\r\nLocation: http://o:1/x.js\r\nAge: 3\r\n\r\n";
+	struct cdn_headers h;
+	cdn_headers_parse(block, sizeof(block) - 1, &h);
+	assert_string_equal(h.location, "http://o:1/x.js");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +404,7 @@ int main(void)
 	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
 	    cmocka_unit_test(test_head_block),       cmocka_unit_test(test_html_refs),
 	    cmocka_unit_test(test_html_resolve),     cmocka_unit_test(test_compare_capped),
+	    cmocka_unit_test(test_compare_left),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
