@@ -163,6 +163,7 @@ static void cdnhttp_free(void *pdata)
 
 const struct cdn_provider cdn_provider_http = {
     .name = "http",
+    .per_edge = true,
     .init = cdnhttp_init,
     .plan = cdnhttp_plan,
     .answer = cdnhttp_answer,

@@ -46,12 +46,23 @@ static const struct cdn_provider *const cdn_providers[] = {
 
 struct cdn_round;
 
+#define CDN_MAX_EDGES 64
+
+/* One edge of the pane: a POP or an edge URL, probed and purged on its own. */
+struct cdn_edge {
+	char *name;  /* its label in rows and JSON; NULL for a lone "edge_url" */
+	char *url;   /* without a trailing '/' */
+	void *pdata; /* per_edge providers: the provider's state for this edge */
+};
+
 struct cdn_src {
 	struct source *src;
 	const struct cdn_provider *prov;
-	void *pdata;
-	char *edge_url, *origin_url; /* without a trailing '/' */
-	char **assets;               /* the configured ones, NULL-terminated */
+	void *pdata;            /* the provider's state (the first edge's when per_edge) */
+	struct cdn_edge *edges; /* at least one */
+	size_t nedges;
+	char *origin_url; /* without a trailing '/' */
+	char **assets;    /* the configured ones, NULL-terminated */
 	size_t nassets;
 	char **discover; /* origin pages whose scripts and styles are probed too, or NULL */
 	size_t ndiscover;
@@ -86,6 +97,7 @@ struct cdn_src {
 struct cdn_probe {
 	struct cdn_round *round;
 	size_t asset;
+	size_t edge; /* which edge, when not the origin */
 	bool origin;
 	bool get; /* the GET stage: the body is hashed */
 	struct http_call *call;
@@ -103,8 +115,9 @@ struct cdn_round {
 	struct cdn_src *cs;
 	char **paths; /* owned copies */
 	size_t n;
-	struct cdn_probe *probes; /* 2 per path: edge, origin */
-	unsigned char *heads;     /* per path: HEAD answers still awaited */
+	size_t stride;            /* probes per path: one per edge, then the origin */
+	struct cdn_probe *probes; /* stride per path */
+	unsigned *heads;          /* per path: HEAD answers still awaited */
 	size_t pending;
 	cdn_round_cb cb;
 	void *arg;
@@ -222,6 +235,72 @@ static void cdn_probe_headers(struct cdn_src *cs)
 		cs->probe_headers[n] = xstrdup("Accept-Encoding: identity");
 }
 
+/* "edge_url" (one edge), or "edges": [ { "name", "url", "purge_url" } ]. */
+static int cdn_read_edges(struct cdn_src *cs, struct config_ctx *ctx, struct jnode *node)
+{
+	struct jnode *arr;
+	if (config_get_node(ctx, node, "edges", JNODE_ARRAY, false, &arr) != 0)
+		return -1;
+	if (arr == NULL) {
+		cs->edges = xcalloc(1, sizeof(*cs->edges));
+		cs->nedges = 1;
+		return cdn_url(ctx, node, "edge_url", &cs->edges[0].url);
+	}
+	if (jsonc_get(node, "edge_url") != NULL)
+		return config_fail(ctx, jsonc_get(node, "edge_url"), "\"edge_url\" or \"edges\", not both");
+	if (arr->count == 0 || arr->count > CDN_MAX_EDGES)
+		return config_fail(ctx, arr, "between 1 and %d edges", CDN_MAX_EDGES);
+	cs->edges = xcalloc(arr->count, sizeof(*cs->edges));
+	for (struct jnode *m = arr->child; m != NULL; m = m->next) {
+		if (m->type != JNODE_OBJECT)
+			return config_fail(ctx, m,
+			                   "an edge is { \"name\": \"fra\", \"url\": \"http://...\" }");
+		struct cdn_edge *e = &cs->edges[cs->nedges++]; /* counted first: destroy frees it */
+		if (config_get_string(ctx, m, "name", true, NULL, &e->name) != 0 ||
+		    cdn_url(ctx, m, "url", &e->url) != 0)
+			return -1;
+		if (e->name[0] == '\0' || strlen(e->name) > 40 || strpbrk(e->name, " \t\r\n") != NULL)
+			return config_fail(ctx, jsonc_get(m, "name"),
+			                   "an edge's name is a short word (\"fra\")");
+		for (const char *c = e->name; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return config_fail(ctx, jsonc_get(m, "name"),
+				                   "an edge's name has no control bytes");
+		for (size_t i = 0; i + 1 < cs->nedges; i++)
+			if (strcmp(cs->edges[i].name, e->name) == 0)
+				return config_fail(ctx, jsonc_get(m, "name"), "two edges named \"%s\"",
+				                   e->name);
+		/* purge_url is read by the provider, per edge. */
+		if (config_check_unknown(ctx, m, "cdn edge") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The provider's state: one per edge when it purges each edge, its own
+ * purge_url (in the edge's object) or the edge's URL as the default. */
+static int cdn_init_provider(struct cdn_src *cs, struct config_ctx *ctx, struct jnode *node)
+{
+	struct jnode *arr = jsonc_get(node, "edges");
+	if (!cs->prov->per_edge || arr == NULL)
+		return cs->prov->init(ctx, node, cs->edges[0].url, &cs->pdata);
+	if (jsonc_get(node, "purge_url") != NULL && cs->nedges > 1)
+		return config_fail(ctx, jsonc_get(node, "purge_url"),
+		                   "with several edges, give each edge its own \"purge_url\"");
+	size_t i = 0;
+	for (struct jnode *m = arr->child; m != NULL && i < cs->nedges; m = m->next, i++) {
+		char *purge = NULL;
+		if (config_get_string(ctx, m, "purge_url", false, cs->edges[i].url, &purge) != 0)
+			return -1;
+		int rc = cs->prov->init(ctx, node, purge, &cs->edges[i].pdata);
+		free(purge);
+		if (rc != 0)
+			return -1;
+	}
+	cs->pdata = cs->edges[0].pdata;
+	return 0;
+}
+
 static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct cdn_src *cs = xcalloc(1, sizeof(*cs));
@@ -242,8 +321,7 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 	}
 	free(provider);
 	double timeout_s, max_hash, max_assets;
-	if (cdn_url(ctx, node, "edge_url", &cs->edge_url) != 0 ||
-	    cdn_url(ctx, node, "origin_url", &cs->origin_url) != 0 ||
+	if (cdn_read_edges(cs, ctx, node) != 0 || cdn_url(ctx, node, "origin_url", &cs->origin_url) != 0 ||
 	    config_get_argv(ctx, node, "discover", false, &cs->discover) != 0 ||
 	    config_get_argv(ctx, node, "assets", jsonc_get(node, "discover") == NULL, &cs->assets) != 0 ||
 	    config_get_number(ctx, node, "max_assets", false, 100, 1, 10000, &max_assets) != 0 ||
@@ -282,7 +360,7 @@ static int cdn_init(struct source *src, struct config_ctx *ctx, struct jnode *no
 	for (size_t i = 0; i < cs->nassets; i++)
 		cs->paths[i] = xstrdup(cs->assets[i]);
 	cs->npaths = cs->nassets;
-	return cs->prov->init(ctx, node, cs->edge_url, &cs->pdata);
+	return cdn_init_provider(cs, ctx, node);
 }
 
 /* ---- probing ---- */
@@ -291,7 +369,7 @@ static void cdn_round_free(struct cdn_round *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < 2 * r->n; i++) {
+	for (size_t i = 0; i < r->stride * r->n; i++) {
 		if (r->probes[i].call != NULL)
 			http_cancel(r->probes[i].call);
 		free(r->probes[i].url);
@@ -314,9 +392,9 @@ static void cdn_probe_send(struct cdn_probe *p, bool get)
 {
 	struct cdn_round *r = p->round;
 	struct cdn_src *cs = r->cs;
-	char *url = p->url != NULL
-	                ? xstrdup(p->url)
-	                : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edge_url, r->paths[p->asset]);
+	char *url = p->url != NULL ? xstrdup(p->url)
+	                           : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edges[p->edge].url,
+	                                       r->paths[p->asset]);
 	p->get = get;
 	struct http_req req = {
 	    .url = url,
@@ -403,10 +481,18 @@ static void cdn_probe_done(const struct http_resp *resp, void *arg)
 		p->side.body_len = resp->len;
 	}
 	if (!p->get && --r->heads[p->asset] == 0) {
-		struct cdn_probe *e = &r->probes[2 * p->asset], *o = e + 1;
-		if (cdn_need_body(&e->side, &o->side)) {
-			r->pending += 2;
-			cdn_probe_send(e, true);
+		/* The origin's body is fetched once for every edge that needs it. */
+		struct cdn_probe *row = &r->probes[r->stride * p->asset], *o = &row[r->stride - 1];
+		bool origin_get = false;
+		for (size_t e = 0; e + 1 < r->stride; e++) {
+			if (!cdn_need_body(&row[e].side, &o->side))
+				continue;
+			r->pending++;
+			cdn_probe_send(&row[e], true);
+			origin_get = true;
+		}
+		if (origin_get) {
+			r->pending++;
 			cdn_probe_send(o, true);
 		}
 	}
@@ -422,30 +508,33 @@ static struct cdn_round *cdn_round_start(struct cdn_src *cs, char *const *paths,
 	r->cb = cb;
 	r->arg = arg;
 	r->n = n;
+	r->stride = cs->nedges + 1;
+	size_t total = r->stride * n;
 	r->paths = xcalloc(n, sizeof(char *));
-	r->probes = xcalloc(2 * n, sizeof(struct cdn_probe));
-	r->heads = xcalloc(n, 1);
+	r->probes = xcalloc(total, sizeof(struct cdn_probe));
+	r->heads = xcalloc(n, sizeof(*r->heads));
 	for (size_t i = 0; i < n; i++) {
 		r->paths[i] = xstrdup(paths[i]);
-		r->heads[i] = 2;
+		r->heads[i] = (unsigned)r->stride;
 	}
-	for (size_t i = 0; i < 2 * n; i++) {
+	for (size_t i = 0; i < total; i++) {
 		struct cdn_probe *p = &r->probes[i];
 		p->round = r;
-		p->asset = i / 2;
-		p->origin = i % 2 == 1;
+		p->asset = i / r->stride;
+		p->edge = i % r->stride;
+		p->origin = p->edge == cs->nedges;
 		cdn_side_init(&p->side);
 	}
 	if (app_http(cs->src->app) == NULL) {
-		for (size_t i = 0; i < 2 * n; i++) {
+		for (size_t i = 0; i < total; i++) {
 			snprintf(r->probes[i].error, sizeof(r->probes[i].error), "no HTTP client");
 			r->probes[i].side.error = r->probes[i].error;
 		}
 		return r; /* the caller sees pending 0 and calls cb itself */
 	}
 	/* Counted first: an answer may come before the last request is out. */
-	r->pending = 2 * n;
-	for (size_t i = 0; i < 2 * n; i++)
+	r->pending = total;
+	for (size_t i = 0; i < total; i++)
 		cdn_probe_send(&r->probes[i], false);
 	return r;
 }
@@ -458,9 +547,10 @@ static void cdn_round_go(struct cdn_round *r)
 }
 
 static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *path,
-                           const struct cdn_side *e, const struct cdn_side *o)
+                           const struct cdn_edge *edge, const struct cdn_side *e, const struct cdn_side *o)
 {
 	a->path = sanitize_str(path);
+	a->edge = edge->name != NULL ? sanitize_str(edge->name) : NULL;
 	a->age = e->hdr.age;
 	a->edge_status = e->status;
 	a->origin_status = o->status;
@@ -488,11 +578,16 @@ static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *
 static struct cdn_data *cdn_round_data(struct cdn_src *cs, const struct cdn_round *r)
 {
 	struct cdn_data *d = cdn_data_new(cs->prov->name);
-	d->assets = xcalloc(r->n, sizeof(*d->assets));
-	d->nassets = r->n;
-	for (size_t i = 0; i < r->n; i++)
-		cdn_fill_asset(cs, &d->assets[i], r->paths[i], &r->probes[2 * i].side,
-		               &r->probes[2 * i + 1].side);
+	size_t ne = r->stride - 1;
+	d->assets = xcalloc(r->n * ne + 1, sizeof(*d->assets));
+	d->nassets = r->n * ne;
+	/* One row per asset and edge, an asset's edges together. */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cdn_probe *row = &r->probes[r->stride * i];
+		for (size_t e = 0; e < ne; e++)
+			cdn_fill_asset(cs, &d->assets[i * ne + e], r->paths[i], &cs->edges[e], &row[e].side,
+			               &row[ne].side);
+	}
 	return d;
 }
 
@@ -582,7 +677,7 @@ static void cdn_disc_finish(struct cdn_disc *d)
 	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
 		struct cdn_disc_get *g = &d->gets[i];
 		if (g->status >= 200 && g->status < 300 && g->body != NULL) {
-			l.base = g->origin ? cs->origin_url : cs->edge_url;
+			l.base = g->origin ? cs->origin_url : cs->edges[0].url;
 			l.page = cs->discover[g->page];
 			cdn_html_refs(g->body, g->len, cdn_disc_ref, &l);
 		} else if (g->origin && problem == NULL) {
@@ -656,7 +751,7 @@ static struct cdn_disc *cdn_disc_start(struct cdn_src *cs, cdn_disc_cb cb, void 
 	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
 		struct cdn_disc_get *g = &d->gets[i];
 		char *url =
-		    xasprintf("%s%s", g->origin ? cs->origin_url : cs->edge_url, cs->discover[g->page]);
+		    xasprintf("%s%s", g->origin ? cs->origin_url : cs->edges[0].url, cs->discover[g->page]);
 		struct http_req req = {
 		    .url = url,
 		    .headers = (const char *const *)cs->probe_headers,
@@ -701,20 +796,35 @@ static void cdn_stats_done(struct run_result *res, void *arg)
 	cdn_maybe_publish(cs);
 }
 
-/* When no probe of one side got an answer (the edge or the origin is down,
- * refuses, or hangs past the timeout), there is nothing to compare: the pane
- * fails with that side's error, keeping its last good rows. NULL otherwise. */
+/* When no probe of the origin, or of every edge, got an answer (down,
+ * refusing, or hanging past the timeout), there is nothing to compare: the
+ * pane fails with that side's error, keeping its last good rows. One edge
+ * of several down is its rows' error. NULL otherwise. */
 static char *cdn_round_down(const struct cdn_round *r, bool origin)
 {
 	if (r->n == 0)
 		return NULL;
+	size_t first = origin ? r->stride - 1 : 0, last = origin ? r->stride : r->stride - 1;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->probes[2 * i + (origin ? 1 : 0)].side.status != 0)
-			return NULL;
-	const struct cdn_side *s = &r->probes[origin ? 1 : 0].side;
-	return xasprintf("%s %s: %s", origin ? "origin" : "edge",
-	                 origin ? r->cs->origin_url : r->cs->edge_url,
-	                 s->error != NULL ? s->error : "no answer");
+		for (size_t k = first; k < last; k++)
+			if (r->probes[r->stride * i + k].side.status != 0)
+				return NULL;
+	char *out = NULL;
+	for (size_t k = first; k < last; k++) {
+		const struct cdn_side *s = &r->probes[k].side;
+		const struct cdn_edge *e = origin ? NULL : &r->cs->edges[k];
+		char *one = xasprintf(
+		    "%s%s%s %s: %s", origin ? "origin" : "edge", e != NULL && e->name != NULL ? " " : "",
+		    e != NULL && e->name != NULL ? e->name : "", origin ? r->cs->origin_url : e->url,
+		    s->error != NULL ? s->error : "no answer");
+		char *next = out == NULL ? one : xasprintf("%s; %s", out, one);
+		if (out != NULL) {
+			free(out);
+			free(one);
+		}
+		out = next;
+	}
+	return out;
 }
 
 static void cdn_maybe_publish(struct cdn_src *cs)
@@ -893,6 +1003,27 @@ static char *cdn_request_line(const struct cdn_request *r)
 	return out;
 }
 
+/* The provider's requests: each edge's in turn when it purges per edge. */
+static int cdn_plan_edges(struct cdn_src *cs, struct cdn_plan *plan, char *err, size_t cap)
+{
+	const char *const *paths = (const char *const *)plan->paths;
+	if (!cs->prov->per_edge || cs->nedges == 1 || cs->edges[0].pdata == NULL)
+		return cs->prov->plan(cs->pdata, paths, plan->npaths, plan->all, &plan->reqs, &plan->nreqs,
+		                      err, cap);
+	for (size_t e = 0; e < cs->nedges; e++) {
+		struct cdn_request *reqs = NULL;
+		size_t n = 0;
+		if (cs->prov->plan(cs->edges[e].pdata, paths, plan->npaths, plan->all, &reqs, &n, err, cap) !=
+		    0)
+			return -1;
+		plan->reqs = xrealloc(plan->reqs, (plan->nreqs + n + 1) * sizeof(*plan->reqs));
+		memcpy(plan->reqs + plan->nreqs, reqs, n * sizeof(*reqs));
+		plan->nreqs += n;
+		free(reqs);
+	}
+	return 0;
+}
+
 static int cdn_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct cdn_src *cs = src->data;
@@ -931,8 +1062,7 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 			return -1;
 		}
 	}
-	if (cs->prov->plan(cs->pdata, (const char *const *)plan->paths, plan->npaths, all, &plan->reqs,
-	                   &plan->nreqs, err, cap) != 0) {
+	if (cdn_plan_edges(cs, plan, err, cap) != 0) {
 		cdn_plan_free(plan);
 		return -1;
 	}
@@ -1025,10 +1155,12 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 		if (bad == NULL || strlen(bad) < 160) {
 			char *next =
 			    bad == NULL
-			        ? xasprintf("%s %s (%s)", d->assets[i].path,
-			                    d->assets[i].verdict == CDN_ERROR ? "unverified" : "still stale",
-			                    d->assets[i].detail)
-			        : xasprintf("%s; %s", bad, d->assets[i].path);
+			        ? xasprintf("%s%s%s %s (%s)", as->path, as->edge != NULL ? " at " : "",
+			                    as->edge != NULL ? as->edge : "",
+			                    as->verdict == CDN_ERROR ? "unverified" : "still stale",
+			                    as->detail)
+			        : xasprintf("%s; %s%s%s", bad, as->path, as->edge != NULL ? " at " : "",
+			                    as->edge != NULL ? as->edge : "");
 			free(bad);
 			bad = next;
 		}
@@ -1045,6 +1177,9 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 		if (p->plan->all)
 			cdn_purge_end(p, ACTION_OK, "everything purged%s, %zu of %zu assets fresh in %.0f s",
 			              ids, fresh, n, secs);
+		else if (cs->nedges > 1)
+			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh at %zu edges in %.0f s",
+			              p->plan->npaths, ids, p->plan->npaths, cs->nedges, secs);
 		else
 			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh in %.0f s", p->plan->npaths, ids,
 			              fresh, secs);
@@ -1269,9 +1404,18 @@ static void cdn_destroy(struct source *src)
 	if (cs == NULL)
 		return;
 	cdn_stop(src);
-	if (cs->prov != NULL && cs->prov->free != NULL)
+	bool each = false;
+	for (size_t i = 0; i < cs->nedges; i++) {
+		if (cs->edges[i].pdata != NULL && cs->prov != NULL && cs->prov->free != NULL) {
+			cs->prov->free(cs->edges[i].pdata);
+			each = true;
+		}
+		free(cs->edges[i].name);
+		free(cs->edges[i].url);
+	}
+	free(cs->edges);
+	if (!each && cs->prov != NULL && cs->prov->free != NULL)
 		cs->prov->free(cs->pdata);
-	free(cs->edge_url);
 	free(cs->origin_url);
 	config_free_argv(cs->assets);
 	config_free_argv(cs->discover);

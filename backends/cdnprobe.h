@@ -125,6 +125,9 @@ struct cdn_request {
 
 struct cdn_provider {
 	const char *name;
+	/* Purges go to each edge of the pane (init runs once per edge, with
+	 * that edge's URL); else the provider's API purges once for all. */
+	bool per_edge;
 	/* Reads the provider's own keys from the pane's object; no I/O. */
 	int (*init)(struct config_ctx *ctx, struct jnode *node, const char *edge_url, void **pdata);
 	/* The requests that purge paths (n > 0) or everything (all). 0 with

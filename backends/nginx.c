@@ -87,6 +87,7 @@ static void nginx_free(void *pdata)
 
 const struct cdn_provider cdn_provider_nginx = {
     .name = "nginx",
+    .per_edge = true,
     .init = nginx_init,
     .plan = nginx_plan,
     .answer = nginx_answer,

@@ -167,6 +167,7 @@ static void varnish_free(void *pdata)
 
 const struct cdn_provider cdn_provider_varnish = {
     .name = "varnish",
+    .per_edge = true,
     .init = varnish_init,
     .plan = varnish_plan,
     .answer = varnish_answer,

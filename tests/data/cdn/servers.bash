@@ -47,18 +47,41 @@ cdn_servers_up() {
 	ORIGIN="http://127.0.0.1:$OPORT"
 }
 
-# Stops varnishd by its pid and waits until it (and its cache child) are gone,
-# before lib.sh's cleanup, which would kill -9 a manager still shutting down.
-cdn_servers_down() {
-	[ -n "${VARNISH_PID:-}" ] || return 0
-	local kids
-	kids=$(pgrep -P "$VARNISH_PID" 2>/dev/null)
-	kill "$VARNISH_PID" 2>/dev/null
+# A second varnishd edge in front of the same origin, with its own cache
+# (after cdn_servers_up): sets EPORT2, EDGE2, VARNISH2_PID; its instance is
+# $TMP/varnish2 (varnishlog -n).
+cdn_edge2_up() {
+	EPORT2=$(free_port)
+	varnishd -F -n "$TMP/varnish2" -a "127.0.0.1:$EPORT2" -T none -f "$TMP/edge.vcl" -s malloc,32m -j none \
+		>"$TMP/varnishd2.log" 2>&1 &
+	VARNISH2_PID=$!
+	disown "$VARNISH2_PID"
+	wait_for 15 curl -sf "http://127.0.0.1:$EPORT2/" || { diag <"$TMP/varnishd2.log"; not_ok "the second varnishd starts"; finish; }
+	ok "second varnishd edge on 127.0.0.1:$EPORT2"
+	EDGE2="http://127.0.0.1:$EPORT2"
+}
+
+# Stops a varnishd by its pid and waits until it (and its cache child) are gone.
+cdn_varnish_stop() {
+	local pid=$1 kids
+	kids=$(pgrep -P "$pid" 2>/dev/null)
+	kill "$pid" 2>/dev/null
 	local end=$((SECONDS + 15))
-	while kill -0 "$VARNISH_PID" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+	while kill -0 "$pid" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
 	for k in $kids; do
 		while kill -0 "$k" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
 	done
+}
+
+# Stops the varnishd edges before lib.sh's cleanup, which would kill -9 a
+# manager still shutting down.
+cdn_servers_down() {
+	if [ -n "${VARNISH2_PID:-}" ]; then
+		cdn_varnish_stop "$VARNISH2_PID"
+		VARNISH2_PID=
+	fi
+	[ -n "${VARNISH_PID:-}" ] || return 0
+	cdn_varnish_stop "$VARNISH_PID"
 	VARNISH_PID=
 }
 
