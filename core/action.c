@@ -176,9 +176,13 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 	if (fd < 0)
 		return -1;
 	char when[32];
-	util_rfc3339(time(NULL), when, sizeof(when));
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	util_rfc3339(ts.tv_sec, when, sizeof(when));
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "time", when);
+	/* milliseconds too: the timeline orders actions among events of the same second */
+	cJSON_AddNumberToObject(o, "ms", (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000));
 	cJSON_AddStringToObject(o, "user", a->user);
 	cJSON_AddStringToObject(o, "action", a->verb);
 	char *target = sanitize_str(a->target);

@@ -97,9 +97,19 @@ static bool timeline_is_state(const char *type)
 	       t == EVENT_PANE_RECOVERED;
 }
 
-/* Records the state of (pane, subject); true when it is the same as before. */
+/* Records the state of (pane, subject); true when it is the same as before.
+ * A deploy is known by its pane, id and time: seen again after a restart, it
+ * is the same deploy. */
 static bool timeline_same_state(struct timeline *tl, const struct timeline_entry *e)
 {
+	if (event_type_from_name(e->type) == EVENT_DEPLOY) {
+		char subject[300];
+		snprintf(subject, sizeof(subject), "%s@%lld", e->subject, (long long)e->time_ms);
+		struct timeline_entry d = *e;
+		d.subject = subject;
+		d.type = (char *)"status"; /* a state of its own, never changed */
+		return timeline_same_state(tl, &d);
+	}
 	if (!timeline_is_state(e->type))
 		return false;
 	int t = event_type_from_name(e->type);

@@ -437,10 +437,16 @@ static void kind_deploys_diff(struct source *src, const void *old, const void *n
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (o == NULL) {
-		/* The history found at start: markers, no events. */
+		/* The history found at start: markers; and a current release made
+		 * in the last ten minutes is the deploy the incident's story starts
+		 * with (the timeline drops it when a restart sees it again). */
 		for (size_t i = 0; i < n->n; i++)
 			if (n->deploys[i].time > 0)
 				marks_add(marks_of(src->app), n->deploys[i].time * 1000, n->deploys[i].id);
+		const struct deploy *cur = n->current != NULL ? deploys_find(n, n->current) : NULL;
+		if (cur != NULL && cur->time > 0 && cur->time * 1000 <= now_ms &&
+		    now_ms - cur->time * 1000 <= 10 * 60 * 1000)
+			kind_deploys_event(src, cur, cur->time * 1000, "deploy");
 		return;
 	}
 	/* A deploy is `current` moving: a release directory being built, or a

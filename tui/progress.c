@@ -4,7 +4,8 @@
  * shows them in a dialog over the panes, titled with the action. The view
  * opens on the first line (a silence prints nothing, so it never opens),
  * never replaces a dialog the user opened, and on EVENT_ACTION_ENDED shows the
- * outcome and stays until a key closes it. */
+ * outcome and stays until a key closes it. It is not modal: the move keys
+ * scroll it, any other key closes it and does what it does (tui.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +60,8 @@ void progress_event(struct tui *tui, const struct event *ev)
 			tui->progress_ended = false;
 		}
 		progress_append(tui, ev->text != NULL ? ev->text : "");
-		char *title =
-		    xasprintf("%s: %s (running; Esc hides this, it goes on)",
-		              ev->pane != NULL ? ev->pane : "", ev->subject != NULL ? ev->subject : "action");
+		char *title = xasprintf("%s: %s (running; a key hides it)", ev->pane != NULL ? ev->pane : "",
+		                        ev->subject != NULL ? ev->subject : "action");
 		progress_show(tui, title);
 		free(title);
 		return;
@@ -71,7 +71,7 @@ void progress_event(struct tui *tui, const struct event *ev)
 		char *line = xasprintf("=> %s", ev->text != NULL ? ev->text : "ended");
 		progress_append(tui, line);
 		free(line);
-		char *title = xasprintf("%s: %s (ended; Esc closes)", ev->pane != NULL ? ev->pane : "",
+		char *title = xasprintf("%s: %s (ended; a key closes it)", ev->pane != NULL ? ev->pane : "",
 		                        ev->subject != NULL ? ev->subject : "action");
 		progress_show(tui, title);
 		free(title);

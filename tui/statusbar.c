@@ -86,31 +86,48 @@ static char *statusbar_deploy(const struct tui *tui, int64_t now_ms)
  * minutes with its time ("errors: new error group ... since 22:15"), then
  * what every pane's kind says ("host: CPU crit 98 %", "cdn: 2 assets
  * stale"), joined by " · ". Caller frees; NULL when all is well. */
-static char *statusbar_hint(const struct tui *tui, int64_t now_ms)
+/* Causes before symptoms: what changed and broke comes first, what it did
+ * to the host and the logs after. Kinds not listed come last. */
+static const char *const statusbar_hint_order[] = {"deploys", "cdn",  "database", "checks",
+                                                   "alerts",  "logs", "metrics"};
+
+static int statusbar_hint_rank(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_LEN(statusbar_hint_order); i++)
+		if (strcmp(statusbar_hint_order[i], kind) == 0)
+			return (int)i;
+	return (int)ARRAY_LEN(statusbar_hint_order);
+}
+
+/* What is wrong now: every pane's kind hint, causes first; then the latest
+ * warn or crit event of the last minutes when no pane hint says it already. */
+static char *statusbar_hint(const struct tui *tui, int64_t now_ms, bool *cause)
 {
 	char *out = NULL;
-	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS) {
+	*cause = false;
+	for (int rank = 0; rank <= (int)ARRAY_LEN(statusbar_hint_order); rank++) {
+		for (int i = 0; i < tui->npanes; i++) {
+			const struct snapshot *snap = &tui->panes[i].src->snap;
+			if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL ||
+			    statusbar_hint_rank(snap->kind->name) != rank)
+				continue;
+			char *h = snap->kind->hint(snap->data);
+			if (h == NULL)
+				continue;
+			char *part = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
+			free(h);
+			*cause = *cause || rank < statusbar_hint_rank("logs");
+			statusbar_join(&out, part, " \u00b7 ");
+		}
+	}
+	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS &&
+	    (out == NULL || strstr(out, tui->hint) == NULL)) {
 		struct tm tm;
 		time_t t = (time_t)(tui->hint_ms / 1000);
 		localtime_r(&t, &tm);
 		char hm[8];
 		strftime(hm, sizeof(hm), "%H:%M", &tm);
-		out = xasprintf("%s since %s", tui->hint, hm);
-	}
-	for (int i = 0; i < tui->npanes; i++) {
-		const struct snapshot *snap = &tui->panes[i].src->snap;
-		if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL)
-			continue;
-		char *h = snap->kind->hint(snap->data);
-		if (h == NULL)
-			continue;
-		char *part = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
-		free(h);
-		/* the event may already say it */
-		if (out != NULL && strstr(out, part) != NULL)
-			free(part);
-		else
-			statusbar_join(&out, part, " \u00b7 ");
+		statusbar_join(&out, xasprintf("%s since %s", tui->hint, hm), " \u00b7 ");
 	}
 	return out;
 }
@@ -144,9 +161,21 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	if (x < left)
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 
-	/* A passing message matters more than the marks' detail: make room for it. */
+	/* A passing message, else the hint, matters more than the marks'
+	 * detail: make room for it (the marks keep at least their numbers). */
 	bool msg = tui->message[0] != '\0' && now_ms < tui->message_until;
-	int room = left - x - (msg ? widgets_width(tui->message) + 2 : 0);
+	int64_t wall_ms = (int64_t)time(NULL) * 1000;
+	char *deploy = msg ? NULL : statusbar_deploy(tui, wall_ms);
+	bool cause = false;
+	char *hint = msg ? NULL : statusbar_hint(tui, wall_ms, &cause);
+	/* Symptoms alone (a metric's warning, the error rate) take what the marks
+	 * leave; a cause (a deploy, a stale asset, a storm, a failing check, an
+	 * alert) takes the room it needs. */
+	int want = msg                       ? widgets_width(tui->message) + 2
+	           : deploy != NULL || cause ? (deploy != NULL ? widgets_width(deploy) + 5 : 0) +
+	                                           (hint != NULL ? widgets_width(hint) + 2 : 0)
+	                                     : 0;
+	int room = left - x - want;
 	int detail = 2;
 	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > room)
 		detail--;
@@ -161,9 +190,6 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 			                       widgets_status_attr(ROLE_WARN));
 	} else if (x + 4 < left) {
 		/* No message: the hint says what changed and what is wrong now. */
-		int64_t wall_ms = (int64_t)time(NULL) * 1000;
-		char *deploy = statusbar_deploy(tui, wall_ms);
-		char *hint = statusbar_hint(tui, wall_ms);
 		if (deploy != NULL || hint != NULL)
 			x += widgets_text_attr(win, 0, x, left - x, "  ", base);
 		if (deploy != NULL && x < left) {
@@ -175,9 +201,9 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 		}
 		if (hint != NULL && x < left)
 			x += widgets_text_attr(win, 0, x, left - x, hint, widgets_status_attr(ROLE_CRIT));
-		free(deploy);
-		free(hint);
 	}
+	free(deploy);
+	free(hint);
 	if (x < left) {
 		wattrset(win, base);
 		mvwhline(win, 0, x, ' ', left - x);

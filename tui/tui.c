@@ -480,6 +480,10 @@ static void tui_key(struct tui *tui, int ch)
 		tui_export_timeline(tui);
 		return;
 	}
+	/* The progress view is not modal: it scrolls with the move keys, Esc
+	 * hides it, and any other key hides it and acts as if it were not there. */
+	if (tui->dialog != NULL && tui->dialog_is_progress && !tui_is_move(a) && key != TUI_KEY_ESC)
+		tui_close_dialog(tui);
 	if (tui->dialog != NULL) {
 		if (dialog_key(tui->dialog, a, key))
 			tui_close_dialog(tui);

@@ -32,11 +32,11 @@ tm send-keys -t t 2 r
 check "r asks" tm_wait_text 5 "Confirm restart"
 tm send-keys -t t y
 check "the first line shows while it runs" tm_wait_text 3 "stopping app.service"
-check "the view says it is running" tm_wait_text 2 "running; Esc hides this"
+check "the view says it is running" tm_wait_text 2 "(running; a key hides it)"
 check "stderr lines too, as they come" tm_wait_text 3 "starting app.service"
 clock1=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z' | head -1)
 check "the last line and the outcome" tm_wait_text 5 "=> ok"
-check "the title says it ended" tm_wait_text 2 "(ended; Esc closes)"
+check "the title says it ended" tm_wait_text 2 "(ended; a key closes it)"
 check "the output is all there" tm_wait_text 2 "app.service is ready"
 clock2=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}Z' | head -1)
 check "the clock moved meanwhile ($clock1 -> $clock2)" test -n "$clock1" -a "$clock1" != "$clock2"
@@ -45,5 +45,15 @@ sleep 0.5
 check "Esc closes it" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'app.service is ready'"
 check "the restart is recorded ok" grep -q '"action":"restart".*"result":"ok"' "$TMP/state/audit.jsonl"
 check "the progress lines are not in the audit log" bash -c "! grep -q 'stopping app.service' '$TMP/state/audit.jsonl'"
+# not modal: ? closes it and opens the help at once
+tm send-keys -t t 2 r
+tm_wait_text 5 "Confirm restart"
+tm send-keys -t t y
+tm_wait_text 5 "stopping app.service"
+tm send-keys -t t '?'
+check "a key while it runs closes it and does its own thing" tm_wait_text 3 "sitrep help"
+tm send-keys -t t Escape
+sleep 3
 tm send-keys -t t q
+check "q quits even after an action's output was shown" wait_for 5 tm_pane_dead
 finish

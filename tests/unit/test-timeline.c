@@ -129,6 +129,29 @@ static void test_persist_and_read_back(void **state)
 	timeline_close(tl);
 }
 
+/* A deploy seen again (a restart finds the same release) is one entry; the
+ * same id deployed again later is a new one. */
+static void test_deploy_once(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
+	timeline_close(tl);
+	struct app again = {0};
+	again.cfg.state_dir = dir;
+	tl = timeline_open(&again, 1);
+	assert_int_equal(timeline_count(tl), 1);
+	publish(&again, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
+	assert_int_equal(timeline_count(tl), 1);
+	publish(&again, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42 again", 2000000);
+	assert_int_equal(timeline_count(tl), 2);
+	timeline_close(tl);
+	char *file = slurp("timeline.jsonl");
+	assert_int_equal(count_lines(file), 2);
+	free(file);
+}
+
 static void test_markdown_cells(void **state)
 {
 	struct app app = {0};
@@ -197,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_persist_and_read_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_cells, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deploy_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 	};
