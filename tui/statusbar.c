@@ -132,6 +132,26 @@ static char *statusbar_hint(const struct tui *tui, int64_t now_ms, bool *cause)
 	return out;
 }
 
+/* The marks folded into counts by state, the worst first, in their colours,
+ * when a cause needs the room: " 9 ok", " 1 error 2 stale 6 ok". */
+static int statusbar_summary(struct tui *tui, WINDOW *win, int x, int w, uint64_t now_ms)
+{
+	static const enum pane_state order[] = {PANE_ERROR, PANE_STALE, PANE_INIT, PANE_OK};
+	int used = 0;
+	for (size_t k = 0; k < ARRAY_LEN(order); k++) {
+		int n = 0;
+		for (int i = 0; i < tui->npanes; i++)
+			n += pane_state_now(&tui->panes[i], now_ms) == order[k];
+		if (n == 0 || used >= w)
+			continue;
+		char part[32];
+		snprintf(part, sizeof(part), " %d %s", n, snapshot_state_name(order[k]));
+		used += widgets_text_attr(win, 0, x + used, w - used, part,
+		                          widgets_status_attr(pane_state_role(order[k])));
+	}
+	return used;
+}
+
 void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 {
 	int w = getmaxx(win);
@@ -179,7 +199,10 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	int detail = 2;
 	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > room)
 		detail--;
-	x += statusbar_marks(tui, win, x, left - x, detail, true, now_ms);
+	if (statusbar_marks(tui, win, x, left - x, 0, false, now_ms) > room && want > 0)
+		x += statusbar_summary(tui, win, x, left - x, now_ms); /* "9 panes ok", "7 ok 2 stale" */
+	else
+		x += statusbar_marks(tui, win, x, left - x, detail, true, now_ms);
 	if (x > left)
 		x = left;
 
