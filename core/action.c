@@ -442,7 +442,13 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 	va_end(ap);
 	if (a->timer_open)
 		uv_timer_stop(&a->timer);
-	if (a->reported) {
+	if (a->reported && a->app != NULL && a->app->quitting && result != ACTION_OK) {
+		/* Sitrep quit first and stopping ended the work half way (a killed
+		 * restart): what it did is unknown, and the record keeps saying so. */
+		char *late = xasprintf("after sitrep quit: %s", msg);
+		action_audit(a->app, a, "unknown", late);
+		free(late);
+	} else if (a->reported) {
 		/* The gate gave up waiting; the late answer is still the truth. */
 		action_audit(a->app, a, result == ACTION_OK ? "ok" : "failed", msg);
 	}

@@ -56,4 +56,27 @@ tm send-keys -t t Escape
 sleep 3
 tm send-keys -t t q
 check "q quits even after an action's output was shown" wait_for 5 tm_pane_dead
+tm_kill
+
+# Quitting while an action waits for its answer asks first; quitting anyway
+# records it as unknown (it may have applied), never as failed.
+cat >"$TMP/restart" <<'SH'
+#!/bin/sh
+echo "restarting slowly"
+sleep 30
+SH
+tm_start 160 40 "$SITREP -c $TMP/c.json"
+tm_wait_text 10 "r2"
+tm send-keys -t t 2 r
+tm_wait_text 5 "Confirm restart"
+tm send-keys -t t y
+tm_wait_text 5 "restarting slowly"
+tm send-keys -t t Escape q
+check "q with an action in flight asks first" tm_wait_text 3 "still in flight: press q again"
+check "and does not quit yet" bash -c "! tmux -L '$TSOCK' display -p -t t '#{pane_dead}' | grep -q 1"
+tm send-keys -t t q
+check "q again quits" wait_for 5 tm_pane_dead
+check "the action is recorded unknown: sitrep quit before the answer" \
+	grep -q '"action":"restart".*"result":"unknown".*sitrep quit before the answer' "$TMP/state/audit.jsonl"
+check "not recorded as failed" bash -c "! grep -q '\"action\":\"restart\".*\"result\":\"failed\"' '$TMP/state/audit.jsonl'"
 finish
