@@ -190,6 +190,8 @@ struct tui {
 	char confirm_typed[128];
 	char hint[256];              /* the latest warn/crit event, for the status line */
 	int64_t hint_ms;
+	int hint_pane;          /* the pane the hint's event was about, -1: none */
+	char hint_subject[128]; /* and its subject, to clear it when that recovers */
 	bool quit_armed; /* q pressed once while an action is in flight */
 
 	char message[256];

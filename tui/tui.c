@@ -690,6 +690,15 @@ static void tui_on_event(const struct event *ev, void *arg)
 		snprintf(tui->hint, sizeof(tui->hint), "%s%s%s", ev->pane != NULL ? ev->pane : "",
 		         ev->pane != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
 		tui->hint_ms = ev->time_ms;
+		tui->hint_pane = ev->pane_index;
+		snprintf(tui->hint_subject, sizeof(tui->hint_subject), "%s",
+		         ev->subject != NULL ? ev->subject : "");
+	} else if (ev->level == EVENT_OK && tui->hint[0] != '\0' && ev->pane_index == tui->hint_pane &&
+	           (ev->type == EVENT_PANE_RECOVERED ||
+	            (ev->subject != NULL && strcmp(ev->subject, tui->hint_subject) == 0))) {
+		/* what the hint said is over: a recovered pane, a series back to
+		 * ok, an alert resolved, an asset fresh again */
+		tui->hint[0] = '\0';
 	}
 	tui->status_dirty = true;
 }
