@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sitrep/action.h"
 #include "sitrep/app.h"
@@ -69,9 +70,31 @@ int app_create_sources(struct app *app, struct config_error *err)
 	return 0;
 }
 
+/* A refresh every whole number of seconds lands just after the wall-clock
+ * second turns, a few ms before the status bar's clock (tui.c, +15 ms): the
+ * new data and the new second then go out in one frame instead of two. */
+#define APP_ON_CLOCK_MS 5
+
+static bool app_on_clock(const struct source *src)
+{
+	return src->refresh_ms >= 1000 && src->refresh_ms <= 60000 && src->refresh_ms % 1000 == 0;
+}
+
+/* Milliseconds until the next multiple of period in wall-clock time, plus the
+ * offset. */
+static uint64_t app_ms_to_boundary(uint64_t period)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
+	return period - now % period + APP_ON_CLOCK_MS;
+}
+
 static void app_refresh_timer(uv_timer_t *timer)
 {
 	struct source *src = timer->data;
+	if (app_on_clock(src) && !src->app->quitting)
+		uv_timer_start(&src->timer, app_refresh_timer, app_ms_to_boundary(src->refresh_ms), 0);
 	if (src->in_flight || src->app->quitting)
 		return;
 	src->in_flight = true;
@@ -90,7 +113,9 @@ static int app_start_sources(struct app *app)
 		src->timer.data = src;
 		if (src->ops->start != NULL && src->ops->start(src) < 0)
 			return -1;
-		if (src->ops->refresh != NULL) {
+		if (src->ops->refresh != NULL && app_on_clock(src)) {
+			uv_timer_start(&src->timer, app_refresh_timer, i, 0);
+		} else if (src->ops->refresh != NULL) {
 			uint64_t jitter =
 			    src->refresh_ms / 20 > 0 ? (uint64_t)rand() % (src->refresh_ms / 20) : 0;
 			uv_timer_start(&src->timer, app_refresh_timer, i, src->refresh_ms + jitter);

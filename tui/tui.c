@@ -624,8 +624,10 @@ static uint64_t tui_ms_to_next_second(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	/* A few ms past the boundary, so the displayed second has turned. */
-	return 1000 - (uint64_t)(ts.tv_nsec / 1000000) + 5;
+	/* Past the boundary, so the displayed second has turned, and after the
+	 * sources that refresh on the second (app.c, +5 ms): usually their frame
+	 * has drawn the new second already and this tick changes nothing. */
+	return 1000 - (uint64_t)(ts.tv_nsec / 1000000) + 15;
 }
 
 static void tui_on_clock(uv_timer_t *t)
