@@ -91,34 +91,6 @@ static void releases_request_free(void *p)
 	free(r);
 }
 
-static char **releases_argv_copy(char *const *argv)
-{
-	if (argv == NULL)
-		return NULL;
-	size_t n = 0;
-	while (argv[n] != NULL)
-		n++;
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(argv[i]);
-	return out;
-}
-
-/* "systemctl restart 'app service'": each element shown, quoted when it
- * holds a space, so the dialog shows exactly the elements run. */
-static char *releases_argv_text(char *const *argv)
-{
-	char *out = xstrdup("");
-	for (size_t i = 0; argv != NULL && argv[i] != NULL; i++) {
-		bool q = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"") != NULL;
-		char *next =
-		    xasprintf("%s%s%s%s%s", out, i > 0 ? " " : "", q ? "'" : "", argv[i], q ? "'" : "");
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int releases_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct releases_source *rs = xcalloc(1, sizeof(*rs));
@@ -256,14 +228,7 @@ static struct deploys_data *releases_scan(const char *root, char *err, size_t ca
 	releases_read_log(d, root, ".dep/releases_log", true);
 	deploys_sort(d, true);
 	while (d->n > RELEASES_MAX) {
-		struct deploy *p = &d->deploys[--d->n]; /* the oldest go */
-		free(p->id);
-		free(p->author);
-		free(p->message);
-		free(p->status);
-		free(p->revision);
-		free(p->branch);
-		free(p->version);
+		deploys_entry_clear(&d->deploys[--d->n]); /* the oldest go */
 	}
 	char *cur = releases_current(root, NULL);
 	if (cur != NULL && deploys_find(d, cur) == NULL) {
@@ -303,9 +268,9 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 	}
 	struct releases_request *r = xcalloc(1, sizeof(*r));
 	r->op = rollback ? RELEASES_ROLLBACK : RELEASES_RESTART;
-	r->argv = releases_argv_copy(rs->restart);
+	r->argv = deploys_argv_copy(rs->restart);
 	r->timeout_ms = rs->restart_ms;
-	char *argv_text = r->argv != NULL ? releases_argv_text(r->argv) : NULL;
+	char *argv_text = r->argv != NULL ? deploys_argv_text(r->argv) : NULL;
 	char *effect = NULL;
 	if (!rollback) {
 		if (r->argv == NULL) {

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,12 +32,11 @@
 /* Names longer than this are never "close" to a valid key. */
 #define CONFIG_NAME_MAX 64
 
-/* Actions a key can be bound to in "keys". */
 /* Named keys accepted besides single printable characters. */
 static const char *const config_key_names[] = {
-	"Tab", "S-Tab", "Enter", "Esc", "Space", "Up", "Down", "Left", "Right", "PgUp", "PgDn",
-	"Home", "End", "Backspace", "Delete", "Insert", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
-	"F8", "F9", "F10", "F11", "F12",
+    "Tab",  "S-Tab", "Enter", "Esc",       "Space",  "Up",     "Down", "Left", "Right", "PgUp",
+    "PgDn", "Home",  "End",   "Backspace", "Delete", "Insert", "F1",   "F2",   "F3",    "F4",
+    "F5",   "F6",    "F7",    "F8",        "F9",     "F10",    "F11",  "F12",
 };
 
 /* Fills the error. The file name and the message are sanitized here, once for
@@ -117,7 +115,8 @@ static void config_warn_mode(const char *what, const char *path, const struct st
 		return;
 	char *safe = sanitize_str(path);
 	snprintf(config_warning_text, sizeof(config_warning_text),
-	         "warning: %s %s has mode %04o: group or others can %s it (chmod 600 %s)", what, safe, mode, who, safe);
+	         "warning: %s %s has mode %04o: group or others can %s it (chmod 600 %s)", what, safe, mode,
+	         who, safe);
 	fprintf(stderr, "sitrep: %s\n", config_warning_text);
 	free(safe);
 }
@@ -144,48 +143,11 @@ static char *config_read_file(const char *path, size_t max, size_t *len, struct 
 		errno = e;
 		return NULL;
 	}
-	bool pipe = S_ISFIFO(st->st_mode);
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap >= max)
-				break;
-			cap = cap * 2 > max ? max : cap * 2;
-			buf = xrealloc(buf, cap);
-		}
-		if (pipe) {
-			/* a FIFO whose writer has not come yet reads as end of file:
-			 * wait for data or for the writer to close first */
-			struct pollfd pfd = {.fd = fd, .events = POLLIN};
-			int pr = poll(&pfd, 1, CONFIG_PIPE_WAIT_MS);
-			if (pr < 0 && errno == EINTR)
-				continue;
-			if (pr <= 0) {
-				int e = pr == 0 ? ETIMEDOUT : errno;
-				free(buf);
-				close(fd);
-				errno = e;
-				return NULL;
-			}
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR || (pipe && errno == EAGAIN))
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	/* a FIFO whose writer has not come yet reads as end of file: wait */
+	char *buf = util_read_fd(fd, max, S_ISFIFO(st->st_mode) ? CONFIG_PIPE_WAIT_MS : -1, len);
+	int e = errno;
 	close(fd);
-	buf[n] = '\0';
-	*len = n;
+	errno = e;
 	return buf;
 }
 
@@ -295,7 +257,7 @@ static int config_type(struct config_ctx *ctx, const struct jnode *n, const char
 }
 
 int config_get_string(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
-		      const char *def, char **out)
+                      const char *def, char **out)
 {
 	struct jnode *n = jsonc_get(obj, key);
 	*out = NULL;
@@ -315,8 +277,8 @@ int config_get_string(struct config_ctx *ctx, struct jnode *obj, const char *key
 	return 0;
 }
 
-int config_get_number(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
-		      double def, double min, double max, double *out)
+int config_get_number(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required, double def,
+                      double min, double max, double *out)
 {
 	struct jnode *n = jsonc_get(obj, key);
 	*out = def;
@@ -326,7 +288,7 @@ int config_get_number(struct config_ctx *ctx, struct jnode *obj, const char *key
 		return config_type(ctx, n, key, "a number");
 	if (n->number < min || n->number > max)
 		return config_fail(ctx, n, "\"%s\" must be between %g and %g, not %g", key, min, max,
-				   n->number);
+		                   n->number);
 	*out = n->number;
 	return 0;
 }
@@ -344,7 +306,7 @@ int config_get_bool(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 }
 
 int config_get_node(struct config_ctx *ctx, struct jnode *obj, const char *key, enum jnode_type type,
-		    bool required, struct jnode **out)
+                    bool required, struct jnode **out)
 {
 	struct jnode *n = jsonc_get(obj, key);
 	*out = NULL;
@@ -365,8 +327,7 @@ void config_free_argv(char **argv)
 	free(argv);
 }
 
-int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
-		    char ***out)
+int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required, char ***out)
 {
 	struct jnode *arr;
 	*out = NULL;
@@ -381,7 +342,8 @@ int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 	for (struct jnode *e = arr->child; e != NULL; e = e->next) {
 		if (e->type != JNODE_STRING || strlen(e->string) != e->len) {
 			config_free_argv(argv);
-			return config_fail(ctx, e, "\"%s\" must be an array of strings (an argv, no shell)", key);
+			return config_fail(ctx, e, "\"%s\" must be an array of strings (an argv, no shell)",
+			                   key);
 		}
 		argv[i++] = xstrdup(e->string);
 	}
@@ -578,13 +540,17 @@ static int config_keys(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		c->used = true;
 		/* the dashboard's actions and every kind's verbs (core/keys.c) */
 		if (!keys_known(c->key))
-			return config_fail_key(ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: %s)", c->key,
-			                       keys_names());
+			return config_fail_key(ctx, c,
+			                       "unknown action \"%s\" in \"keys\" (expected one of: %s)",
+			                       c->key, keys_names());
 		if (c->type != JNODE_STRING)
 			return config_type(ctx, c, c->key, "a key name such as \"q\", \"Tab\" or \"F5\"");
 		if (!config_valid_key_spec(c->string))
-			return config_fail(ctx, c, "\"%s\" is not a key sitrep can bind (expected one printable character, or Tab, S-Tab, Enter, Esc, Space, arrows, PgUp, PgDn, Home, End, F1..F12; no Ctrl chords)",
-					   c->string);
+			return config_fail(ctx, c,
+			                   "\"%s\" is not a key sitrep can bind (expected one printable "
+			                   "character, or Tab, S-Tab, Enter, Esc, Space, arrows, PgUp, PgDn, "
+			                   "Home, End, F1..F12; no Ctrl chords)",
+			                   c->string);
 		cfg->keys = xrealloc(cfg->keys, (cfg->nkeys + 1) * sizeof(*cfg->keys));
 		cfg->keys[cfg->nkeys].name = xstrdup(c->key);
 		cfg->keys[cfg->nkeys].key = xstrdup(c->string);
@@ -597,14 +563,15 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 {
 	struct pane_config *pc = &cfg->panes[index];
 	if (node->type != JNODE_OBJECT)
-		return config_fail(ctx, node, "each pane must be an object, not %s", jsonc_type_name(node->type));
+		return config_fail(ctx, node, "each pane must be an object, not %s",
+		                   jsonc_type_name(node->type));
 	pc->node = node;
 	if (config_get_string(ctx, node, "kind", true, NULL, &pc->kind) < 0)
 		return -1;
 	struct jnode *kind_node = jsonc_get(node, "kind");
 	if (kind_find(pc->kind) == NULL)
 		return config_fail(ctx, kind_node, "unknown pane kind \"%s\" (expected one of: %s)", pc->kind,
-				   kind_names());
+		                   kind_names());
 	/* a kind with one natural source (logs, timeline) names it in its table */
 	const char *def_source = kind_find(pc->kind)->default_source;
 	if (config_get_string(ctx, node, "source", def_source == NULL, def_source, &pc->source) < 0)
@@ -613,11 +580,11 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	pc->ops = source_find(pc->source);
 	if (pc->ops == NULL)
 		return config_fail(ctx, src_node != NULL ? src_node : node,
-				   "unknown source \"%s\" (this build has: %s)", pc->source, source_names());
+		                   "unknown source \"%s\" (this build has: %s)", pc->source, source_names());
 	if (pc->ops->kind != NULL && strcmp(pc->ops->kind, pc->kind) != 0)
 		return config_fail(ctx, src_node != NULL ? src_node : node,
-				   "source \"%s\" feeds \"%s\" panes, not \"%s\"", pc->source, pc->ops->kind,
-				   pc->kind);
+		                   "source \"%s\" feeds \"%s\" panes, not \"%s\"", pc->source, pc->ops->kind,
+		                   pc->kind);
 	char *def_id = xasprintf("%s%zu", pc->kind, index + 1);
 	int rc = config_get_string(ctx, node, "id", false, def_id, &pc->id);
 	free(def_id);
@@ -625,7 +592,7 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		return -1;
 	if (!config_valid_id(pc->id))
 		return config_fail(ctx, jsonc_get(node, "id"),
-				   "pane id \"%s\" must be 1-32 letters, digits, '-', '_' or '.'", pc->id);
+		                   "pane id \"%s\" must be 1-32 letters, digits, '-', '_' or '.'", pc->id);
 	for (size_t i = 0; i < index; i++) {
 		if (strcmp(cfg->panes[i].id, pc->id) != 0)
 			continue;
@@ -656,7 +623,7 @@ static char *config_default_state_dir(void)
 }
 
 int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
-		     struct config_error *err)
+                     struct config_error *err)
 {
 	struct config_ctx ctx = {.file = name, .err = err};
 	struct jsonc_error jerr = {0};
@@ -678,8 +645,9 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 	struct jnode *root = cfg->root;
 	if (root->type != JNODE_OBJECT)
 		return config_fail(&ctx, root, "the config must be a JSON object, not %s",
-				   jsonc_type_name(root->type));
-	if (config_get_number(&ctx, root, "refresh_seconds", false, 2, 0.1, 86400, &cfg->refresh_seconds) < 0 ||
+		                   jsonc_type_name(root->type));
+	if (config_get_number(&ctx, root, "refresh_seconds", false, 2, 0.1, 86400, &cfg->refresh_seconds) <
+	        0 ||
 	    config_get_string(&ctx, root, "theme", false, "default", &cfg->theme) < 0 ||
 	    config_plain_name(&ctx, root, "theme", cfg->theme) < 0 ||
 	    config_get_bool(&ctx, root, "read_only", false, &cfg->read_only) < 0 ||
@@ -703,7 +671,7 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 		return config_fail(&ctx, panes, "\"panes\" must list at least one pane");
 	if (panes->count > CONFIG_MAX_PANES)
 		return config_fail(&ctx, panes, "at most %d panes fit on a screen, not %zu", CONFIG_MAX_PANES,
-				   panes->count);
+		                   panes->count);
 	cfg->panes = xcalloc(panes->count, sizeof(*cfg->panes));
 	for (struct jnode *p = panes->child; p != NULL; p = p->next) {
 		if (config_pane(cfg, &ctx, p, cfg->npanes) < 0) {

@@ -22,6 +22,8 @@
 #include "sitrep/util.h"
 
 #define TIMELINE_MAX_READ (64u << 20)
+/* What a start reads of each file: far more than TIMELINE_KEEP entries */
+#define TIMELINE_START_READ (2u << 20)
 /* How many (pane, subject) states the store remembers to drop repeats. */
 #define TIMELINE_STATES 512
 
@@ -33,7 +35,8 @@ struct timeline_state {
 struct timeline {
 	struct app *app;
 	int persist;
-	char *path; /* state_dir/timeline.jsonl; NULL when not persisting */
+	char *path;    /* state_dir/timeline.jsonl; NULL when not persisting */
+	bool dir_made; /* state_dir exists (made by the first write) */
 	struct timeline_entry *ring;
 	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
 	uint64_t gen;
@@ -201,11 +204,39 @@ struct timeline_list {
 	size_t n, cap;
 };
 
-/* Appends every entry of a file; -1 (errno) when it exists but cannot be read. */
-static int timeline_read_file(const char *path, bool audit, struct timeline_list *out)
+/* The newest max bytes of a file, from a line's start: a long history (the
+ * audit log is never rotated) costs the start no more than its tail, and the
+ * CLI shows the newest entries rather than the oldest. Caller frees. */
+static char *timeline_read_tail(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+		lseek(fd, st.st_size - (off_t)max, SEEK_SET);
+	else
+		st.st_size = 0;
+	char *text = util_read_fd(fd, max + 1, -1, len);
+	int e = errno;
+	close(fd);
+	errno = e;
+	if (text != NULL && st.st_size > 0) {
+		/* started inside a line: drop its end */
+		char *nl = memchr(text, '\n', *len);
+		size_t skip = nl != NULL ? (size_t)(nl - text) + 1 : *len;
+		memmove(text, text + skip, *len - skip + 1);
+		*len -= skip;
+	}
+	return text;
+}
+
+/* Appends every entry of the newest max bytes of a file; -1 (errno) when it
+ * exists but cannot be read. */
+static int timeline_read_file(const char *path, bool audit, size_t max, struct timeline_list *out)
 {
 	size_t len = 0;
-	char *text = util_read_file(path, TIMELINE_MAX_READ, &len);
+	char *text = timeline_read_tail(path, max, &len);
 	if (text == NULL)
 		return errno == ENOENT ? 0 : -1;
 	for (char *p = text; p < text + len;) {
@@ -238,10 +269,10 @@ static int timeline_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Every entry of the three files (the rotated one, the current one and the
+/* Every entry of the newest max bytes of the three files (the rotated one, the current one and the
  * audit log), in time order; ties keep file order. -1 with *bad naming a
  * file that could not be read. */
-static int timeline_read_all(const char *dir, struct timeline_list *out, char **bad)
+static int timeline_read_all(const char *dir, size_t max, struct timeline_list *out, char **bad)
 {
 	static const struct {
 		const char *name;
@@ -250,7 +281,7 @@ static int timeline_read_all(const char *dir, struct timeline_list *out, char **
 	int rc = 0;
 	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
 		char *path = xasprintf("%s/%s", dir, files[i].name);
-		if (timeline_read_file(path, files[i].audit, out) != 0 && rc == 0) {
+		if (timeline_read_file(path, files[i].audit, max, out) != 0 && rc == 0) {
 			rc = -1;
 			*bad = path;
 			continue;
@@ -273,9 +304,14 @@ static int timeline_read_all(const char *dir, struct timeline_list *out, char **
 
 static void timeline_write(struct timeline *tl, const struct event *ev)
 {
-	if (tl->path == NULL || util_mkdirs(tl->app->cfg.state_dir, 0700) != 0)
+	/* the state dir is made once, not at every event */
+	if (tl->path == NULL || (!tl->dir_made && util_mkdirs(tl->app->cfg.state_dir, 0700) != 0))
 		return;
+	tl->dir_made = true;
 	int fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ENOENT &&
+	    util_mkdirs(tl->app->cfg.state_dir, 0700) == 0) /* removed meanwhile */
+		fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	char when[32];
@@ -348,7 +384,7 @@ struct timeline *timeline_open(struct app *app, int persist)
 		tl->path = xasprintf("%s/timeline.jsonl", app->cfg.state_dir);
 		struct timeline_list all = {0};
 		char *bad = NULL;
-		timeline_read_all(app->cfg.state_dir, &all, &bad);
+		timeline_read_all(app->cfg.state_dir, TIMELINE_START_READ, &all, &bad);
 		free(bad);
 		size_t first = all.n > TIMELINE_KEEP ? all.n - TIMELINE_KEEP : 0;
 		for (size_t i = 0; i < all.n; i++) {
@@ -487,7 +523,7 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	}
 	struct timeline_list all = {0};
 	char *bad = NULL;
-	int rc = timeline_read_all(app->cfg.state_dir, &all, &bad);
+	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, &bad);
 	if (rc != 0) {
 		int e = errno;
 		char *path = sanitize_str(bad);

@@ -2,6 +2,7 @@
  * bytes cannot do anything useful), time and size formatting. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -125,30 +126,36 @@ void util_bytes(double bytes, char *buf, size_t cap)
 		snprintf(buf, cap, "%.0f%c", bytes, units[u]);
 }
 
-char *util_read_file(const char *path, size_t max, size_t *len)
+char *util_read_fd(int fd, size_t max, int wait_ms, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return NULL;
 	size_t cap = 4096, n = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
-			if (cap >= max) {
+			if (cap >= max)
 				break;
-			}
-			cap *= 2;
-			if (cap > max)
-				cap = max;
+			cap = cap * 2 > max ? max : cap * 2;
 			buf = xrealloc(buf, cap);
+		}
+		if (wait_ms >= 0) {
+			/* a pipe: wait for data, or for its writer to close */
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int pr = poll(&pfd, 1, wait_ms);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0) {
+				int e = pr == 0 ? ETIMEDOUT : errno;
+				free(buf);
+				errno = e;
+				return NULL;
+			}
 		}
 		ssize_t r = read(fd, buf + n, cap - n - 1);
 		if (r < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || (wait_ms >= 0 && errno == EAGAIN))
 				continue;
 			int e = errno;
 			free(buf);
-			close(fd);
 			errno = e;
 			return NULL;
 		}
@@ -156,10 +163,21 @@ char *util_read_file(const char *path, size_t max, size_t *len)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
 	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
+	return buf;
+}
+
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	char *buf = util_read_fd(fd, max, -1, len);
+	int e = errno;
+	close(fd);
+	errno = e;
 	return buf;
 }
 

@@ -33,21 +33,25 @@ struct deploys_data *deploys_data_new(void)
 	return xcalloc(1, sizeof(struct deploys_data));
 }
 
+void deploys_entry_clear(struct deploy *p)
+{
+	free(p->id);
+	free(p->author);
+	free(p->message);
+	free(p->status);
+	free(p->revision);
+	free(p->branch);
+	free(p->version);
+	memset(p, 0, sizeof(*p));
+}
+
 void deploys_data_free(void *data)
 {
 	struct deploys_data *d = data;
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->n; i++) {
-		struct deploy *p = &d->deploys[i];
-		free(p->id);
-		free(p->author);
-		free(p->message);
-		free(p->status);
-		free(p->revision);
-		free(p->branch);
-		free(p->version);
-	}
+	for (size_t i = 0; i < d->n; i++)
+		deploys_entry_clear(&d->deploys[i]);
 	free(d->deploys);
 	free(d->current);
 	free(d->path);

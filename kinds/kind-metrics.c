@@ -143,12 +143,16 @@ static void kind_metrics_diff(struct source *src, const void *old, const void *n
 			continue;
 		enum level before = LEVEL_OK;
 		bool seen = false;
-		for (size_t j = 0; o != NULL && j < o->nseries; j++) {
-			if (kind_metrics_same(&o->series[j], s)) {
-				before = o->series[j].status;
-				seen = true;
-				break;
-			}
+		/* series keep their order from one refresh to the next: the same
+		 * index first, a search only when it moved (no n x m per refresh) */
+		const struct metric_series *was =
+		    o != NULL && i < o->nseries && kind_metrics_same(&o->series[i], s) ? &o->series[i] : NULL;
+		for (size_t j = 0; was == NULL && o != NULL && j < o->nseries; j++)
+			if (kind_metrics_same(&o->series[j], s))
+				was = &o->series[j];
+		if (was != NULL) {
+			before = was->status;
+			seen = true;
 		}
 		if (before == LEVEL_UNKNOWN || s->status == before || (!seen && s->status == LEVEL_OK))
 			continue;

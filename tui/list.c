@@ -380,3 +380,11 @@ void list_draw_status(struct list *l, WINDOW *win, int y, int w)
 	}
 	widgets_text(win, y, 0, w, line, role);
 }
+
+void list_draw_with_status(struct list *list, WINDOW *win, int y, int h, int w)
+{
+	bool status = list_has_status(list) && h > 1;
+	list_draw(list, win, y, h - status, w);
+	if (status)
+		list_draw_status(list, win, y + h - 1, w);
+}

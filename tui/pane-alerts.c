@@ -112,13 +112,8 @@ static void pane_alerts_draw(struct pane *pane, WINDOW *win, int h, int w)
 	struct pane_alerts_view *v = pane_alerts_view(pane);
 	/* Below the rows: the filter line (an action's outcome is the source's
 	 * note, drawn by the frame). */
-	int rows = h;
-	bool status = list_has_status(v->list) && rows > 1;
-	rows -= status;
 	v->now = time(NULL);
-	list_draw(v->list, win, 0, rows, w);
-	if (status)
-		list_draw_status(v->list, win, rows, w);
+	list_draw_with_status(v->list, win, 0, h, w);
 }
 
 static bool pane_alerts_key(struct pane *pane, int ch)

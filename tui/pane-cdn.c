@@ -128,12 +128,7 @@ static void pane_cdn_draw(struct pane *pane, WINDOW *win, int h, int w)
 			snprintf(line + n, sizeof(line) - (size_t)n, "  %.0f objects", d->objects);
 		widgets_text(win, y++, 0, w, line, stale > 0 ? ROLE_CRIT : ROLE_LABEL);
 	}
-	int rows = h - y;
-	bool status = list_has_status(v->list) && rows > 1;
-	rows -= status;
-	list_draw(v->list, win, y, rows, w);
-	if (status)
-		list_draw_status(v->list, win, y + rows, w);
+	list_draw_with_status(v->list, win, y, h - y, w);
 }
 
 static bool pane_cdn_key(struct pane *pane, int ch)

@@ -101,12 +101,7 @@ static void pane_checks_draw_row(struct pane *pane, WINDOW *win, int y, int w, s
 static void pane_checks_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	struct pane_checks_view *v = pane_checks_view(pane);
-	int rows = h;
-	bool status = list_has_status(v->list) && rows > 1;
-	rows -= status;
-	list_draw(v->list, win, 0, rows, w);
-	if (status)
-		list_draw_status(v->list, win, rows, w);
+	list_draw_with_status(v->list, win, 0, h, w);
 }
 
 static bool pane_checks_key(struct pane *pane, int ch)

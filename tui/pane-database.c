@@ -199,12 +199,7 @@ static void pane_database_draw(struct pane *pane, WINDOW *win, int h, int w)
 		}
 		free(note);
 	}
-	int rows = h - y;
-	bool status = list_has_status(v->list) && rows > 1;
-	rows -= status;
-	list_draw(v->list, win, y, rows, w);
-	if (status)
-		list_draw_status(v->list, win, y + rows, w);
+	list_draw_with_status(v->list, win, y, h - y, w);
 }
 
 static bool pane_database_key(struct pane *pane, int ch)

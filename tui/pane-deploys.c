@@ -84,13 +84,8 @@ static void pane_deploys_draw_row(struct pane *pane, WINDOW *win, int y, int w, 
 static void pane_deploys_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	struct pane_deploys_view *v = pane_deploys_view(pane);
-	int rows = h;
-	bool status = list_has_status(v->list) && rows > 1;
-	rows -= status;
 	v->now = time(NULL);
-	list_draw(v->list, win, 0, rows, w);
-	if (status)
-		list_draw_status(v->list, win, rows, w);
+	list_draw_with_status(v->list, win, 0, h, w);
 }
 
 static bool pane_deploys_key(struct pane *pane, int ch)

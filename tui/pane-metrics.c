@@ -361,12 +361,7 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 	/* Tells a source that fetches history (prometheus) how many points fit. */
 	source_set_view_cells(pane->src, pane_metrics_spark_cells(w, v->name_w));
 	v->lv = pane_metrics_cpu_levels(m);
-	if (list_has_status(v->list) && h > 1) {
-		list_draw(v->list, win, 0, h - 1, w);
-		list_draw_status(v->list, win, h - 1, w);
-	} else {
-		list_draw(v->list, win, 0, h, w);
-	}
+	list_draw_with_status(v->list, win, 0, h, w);
 }
 
 static void pane_metrics_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t r, bool sel)

@@ -119,12 +119,7 @@ static const struct list_ops pane_timeline_list = {
 static void pane_timeline_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
 	struct list *list = pane_timeline_view(pane);
-	int rows = h;
-	bool status = list_has_status(list) && rows > 1;
-	rows -= status;
-	list_draw(list, win, 0, rows, w);
-	if (status)
-		list_draw_status(list, win, rows, w);
+	list_draw_with_status(list, win, 0, h, w);
 }
 
 static bool pane_timeline_key(struct pane *pane, int ch)

@@ -152,6 +152,22 @@ static int statusbar_summary(struct tui *tui, WINDOW *win, int x, int w, uint64_
 	return used;
 }
 
+/* statusbar_hint, asked again when the second turned or an event changed
+ * the hint; the status bar redraws at every publish and the kinds' hints
+ * walk their data. Caller frees. */
+static char *statusbar_hint_cached(struct tui *tui, int64_t now_ms, bool *cause)
+{
+	int64_t sec = now_ms / 1000;
+	if (sec != tui->hint_cached_sec || tui->hint_gen != tui->hint_cached_gen) {
+		free(tui->hint_cached);
+		tui->hint_cached = statusbar_hint(tui, now_ms, &tui->hint_cached_cause);
+		tui->hint_cached_sec = sec;
+		tui->hint_cached_gen = tui->hint_gen;
+	}
+	*cause = tui->hint_cached_cause;
+	return tui->hint_cached != NULL ? xstrdup(tui->hint_cached) : NULL;
+}
+
 void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 {
 	int w = getmaxx(win);
@@ -187,7 +203,7 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	int64_t wall_ms = (int64_t)time(NULL) * 1000;
 	char *deploy = msg ? NULL : statusbar_deploy(tui, wall_ms);
 	bool cause = false;
-	char *hint = msg ? NULL : statusbar_hint(tui, wall_ms, &cause);
+	char *hint = msg ? NULL : statusbar_hint_cached(tui, wall_ms, &cause);
 	/* Symptoms alone (a metric's warning, the error rate) take what the marks
 	 * leave; a cause (a deploy, a stale asset, a storm, a failing check, an
 	 * alert) takes the room it needs. */

@@ -192,6 +192,13 @@ struct tui {
 	int64_t hint_ms;
 	int hint_pane;          /* the pane the hint's event was about, -1: none */
 	char hint_subject[128]; /* and its subject, to clear it when that recovers */
+	uint64_t hint_gen;      /* bumped when hint changes */
+	/* statusbar.c's hint as last built: the kinds' hints are asked at most
+	 * once a second (the status bar redraws at every publish) */
+	char *hint_cached;
+	bool hint_cached_cause;
+	int64_t hint_cached_sec;
+	uint64_t hint_cached_gen;
 	bool quit_armed; /* q pressed once while an action is in flight */
 
 	char message[256];

@@ -655,6 +655,7 @@ static void tui_on_clock(uv_timer_t *t)
 
 static void tui_free(struct tui *tui)
 {
+	free(tui->hint_cached);
 	free(tui->progress);
 	free(tui->panes);
 	free(tui->rects);
@@ -693,6 +694,7 @@ static void tui_on_event(const struct event *ev, void *arg)
 		         ev->pane != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
 		tui->hint_ms = ev->time_ms;
 		tui->hint_pane = ev->pane_index;
+		tui->hint_gen++;
 		snprintf(tui->hint_subject, sizeof(tui->hint_subject), "%s",
 		         ev->subject != NULL ? ev->subject : "");
 	} else if (ev->level == EVENT_OK && tui->hint[0] != '\0' && ev->pane_index == tui->hint_pane &&
@@ -701,6 +703,7 @@ static void tui_on_event(const struct event *ev, void *arg)
 		/* what the hint said is over: a recovered pane, a series back to
 		 * ok, an alert resolved, an asset fresh again */
 		tui->hint[0] = '\0';
+		tui->hint_gen++;
 	}
 	tui->status_dirty = true;
 }

@@ -42,6 +42,8 @@ struct deploys_data {
 /* Allocates an empty model; free with deploys_data_free. */
 struct deploys_data *deploys_data_new(void);
 void deploys_data_free(void *data);
+/* Frees one entry's strings and zeroes it. */
+void deploys_entry_clear(struct deploy *p);
 /* Appends a deploy with id (sanitized), every other text ""; the pointer is
  * valid until the next add. */
 struct deploy *deploys_add(struct deploys_data *d, const char *id);

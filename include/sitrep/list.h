@@ -86,6 +86,10 @@ const char *list_filter(const struct list *list);
 const char *list_filter_error(const struct list *list);
 /* Whether there is a filter line to show: typing, a filter, or an error. */
 bool list_has_status(const struct list *list);
+/* Draws the rows into lines [y, y + h) of win and, when there is one, the
+ * filter line as the last of them: what every list pane draws below its
+ * own header lines. */
+void list_draw_with_status(struct list *list, WINDOW *win, int y, int h, int w);
 /* Draws that line ("/text_", "/filter (3 of 12)  Esc: clear", the error). */
 void list_draw_status(struct list *list, WINDOW *win, int y, int w);
 

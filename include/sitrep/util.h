@@ -29,6 +29,11 @@ void util_age(uint64_t ms, char *buf, size_t cap);
 void util_bytes(double bytes, char *buf, size_t cap);
 /* Reads a whole small file into a new NUL-terminated buffer; NULL with errno on failure. */
 char *util_read_file(const char *path, size_t max, size_t *len);
+/* Reads fd to its end (at most max - 1 bytes) into a new NUL-terminated
+ * buffer; NULL with errno. wait_ms >= 0: fd is a pipe opened non-blocking,
+ * waited on with poll for up to wait_ms at a time (ETIMEDOUT when silent);
+ * < 0: read as it comes. fd stays open. */
+char *util_read_fd(int fd, size_t max, int wait_ms, size_t *len);
 /* mkdir -p with mode for the directories it creates; 0, or -1 with errno. */
 int util_mkdirs(const char *dir, unsigned mode);
 /* A whole number of seconds in its largest exact unit: "2h", "30m", "1d", "90s". */
