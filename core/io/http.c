@@ -26,7 +26,23 @@
  * For the same reason redirects are followed here, not by curl (each new
  * host is resolved like the first), and the proxy comes from the
  * environment through http_proxy_for, decided here and told to curl, so the
- * name resolved is the name curl connects to. */
+ * name resolved is the name curl connects to.
+ *
+ * Transfers are admitted to curl per connection target (host:port, or the
+ * proxy's): at most HTTP_HOST_TRANSFERS at once, as many as curl would open
+ * connections to it, more (HTTP_HOST_STREAMS) once the target was seen to
+ * speak HTTP/2 and can multiplex. The rest wait, in order, in a queue of our
+ * own that holds no curl handle: an easy handle (with curl's 16 KiB receive
+ * buffer) is taken when the call is admitted, from a small pool of reset
+ * handles, and given back when it ends. So memory grows with the targets and
+ * the caps, not with the requests asked for at once (1000 Prometheus queries
+ * are 2000 requests per refresh to one host). Time spent queued is honest:
+ * the total timeout counts from http_request, through the lookup, the queue
+ * and the transfer; a call still queued at its deadline fails with curl's own
+ * words ("Operation timed out after N milliseconds with 0 bytes received");
+ * curl gets what is left of it when admitted. The connect timeout counts
+ * from the admission, when the connection is tried, as it did when such a
+ * call waited inside curl for a free connection. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -57,6 +73,22 @@ struct http_sock {
 #define HTTP_DNS_THREADS   8     /* lookups running at once per client */
 #define HTTP_DNS_TICK_MS   100   /* how often waiting calls check their deadline */
 #define HTTP_DNS_MAX_ADDRS 8
+/* Transfers in curl at once per connection target: curl's connection cap per
+ * host (CURLMOPT_MAX_HOST_CONNECTIONS); more would only wait inside curl, each
+ * with its easy handle and buffers. */
+#define HTTP_HOST_TRANSFERS 6
+/* ... once the target answered over HTTP/2: streams multiplexed on its connections. */
+#define HTTP_HOST_STREAMS 32
+/* Idle easy handles kept for reuse (curl_easy_reset). */
+#define HTTP_EASY_POOL 8
+
+/* A connection target: its transfers in curl and the calls waiting for a turn. */
+struct http_slot {
+	char *key; /* "name:port", "s" appended for https */
+	unsigned active, cap;
+	struct http_call *head, *tail; /* the queue, oldest first */
+	struct http_slot *next;
+};
 
 /* A name as the loop knows it: resolved (addrs), being resolved, or neither. */
 struct http_host {
@@ -105,7 +137,10 @@ struct http_call {
 	struct http_target tgt[2];
 	int ntgt;
 	bool waiting; /* for a lookup */
+	bool queued;  /* for a turn in its slot */
 	bool in_multi;
+	struct http_slot *slot;          /* set when first admitted */
+	struct http_call *qnext, *qprev; /* in slot's queue */
 	bool allow_v6_lookup;
 	bool is_post;
 	bool custom_method;
@@ -115,6 +150,11 @@ struct http_call {
 	uint64_t dns_deadline;
 	long timeout_ms;
 	long connect_ms;
+	/* The request, kept until the call gets its easy handle. */
+	enum http_auth auth;
+	char *user, *secret, *aws_sigv4, *method;
+	bool insecure, head;
+	size_t body_len;
 	char *body_out; /* the request body we send (curl does not copy POSTFIELDS) */
 	char *buf;      /* the response body */
 	size_t len, cap, max;
@@ -146,6 +186,10 @@ struct http {
 	struct http_lookup *done;     /* under http_dns_lock */
 	struct http_lookup *inflight; /* loop only */
 	int threads;
+	struct http_slot *slots;
+	uv_timer_t queue_timer; /* data = this; deadlines of queued calls */
+	CURL *pool[HTTP_EASY_POOL];
+	int npool;
 	int pending_closes;
 };
 
@@ -156,6 +200,9 @@ static void http_lookup_free(struct http_lookup *l);
 static bool http_call_redirect(struct http_call *c);
 static void http_call_go(struct http_call *c);
 static int http_resolver_start(void *resolver, void *reserved, void *userp);
+static void http_call_admit(struct http_call *c, bool first);
+static void http_pump(struct http *h);
+static void http_queue_tick(uv_timer_t *t);
 
 static void http_sock_closed(uv_handle_t *handle)
 {
@@ -266,6 +313,8 @@ struct http *http_new(uv_loop_t *loop)
 	h->dns_async.data = h;
 	uv_timer_init(loop, &h->dns_timer);
 	h->dns_timer.data = h;
+	uv_timer_init(loop, &h->queue_timer);
+	h->queue_timer.data = h;
 	/* The async handle alone must not keep a finished loop running. */
 	uv_unref((uv_handle_t *)&h->dns_async);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
@@ -274,16 +323,36 @@ struct http *http_new(uv_loop_t *loop)
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* A few connections per host, reused: 200 queries must not mean 200 sockets. */
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HTTP_HOST_TRANSFERS);
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 64L);
 	return h;
 }
 
 static void http_call_leave_multi(struct http_call *c)
 {
-	if (c->in_multi && c->h->multi != NULL)
-		curl_multi_remove_handle(c->h->multi, c->easy);
+	if (c->in_multi) {
+		if (c->h->multi != NULL)
+			curl_multi_remove_handle(c->h->multi, c->easy);
+		c->slot->active--;
+	}
 	c->in_multi = false;
+}
+
+static void http_call_dequeue(struct http_call *c)
+{
+	struct http_slot *s = c->slot;
+	if (!c->queued)
+		return;
+	c->queued = false;
+	if (c->qprev != NULL)
+		c->qprev->qnext = c->qnext;
+	else
+		s->head = c->qnext;
+	if (c->qnext != NULL)
+		c->qnext->qprev = c->qprev;
+	else
+		s->tail = c->qprev;
+	c->qnext = c->qprev = NULL;
 }
 
 static void http_call_unlink(struct http_call *c)
@@ -299,13 +368,41 @@ static void http_call_unlink(struct http_call *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	h->ncalls--;
+	http_call_dequeue(c);
 	http_call_leave_multi(c);
+}
+
+/* A secret's copy is wiped before its memory goes back. */
+static void http_free_secret(char *p)
+{
+	if (p == NULL)
+		return;
+	for (volatile char *q = p; *q != '\0'; q++)
+		*q = '\0';
+	free(p);
+}
+
+/* Back to the pool, reset (no option, no credential left on it), or freed. */
+static void http_easy_release(struct http *h, CURL *e)
+{
+	if (e == NULL)
+		return;
+	if (h->closing || h->npool >= HTTP_EASY_POOL) {
+		curl_easy_cleanup(e);
+		return;
+	}
+	curl_easy_reset(e);
+	h->pool[h->npool++] = e;
 }
 
 static void http_call_free(struct http_call *c)
 {
 	http_call_unlink(c);
-	curl_easy_cleanup(c->easy);
+	http_easy_release(c->h, c->easy);
+	free(c->user);
+	http_free_secret(c->secret);
+	free(c->aws_sigv4);
+	free(c->method);
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->plain_headers);
 	curl_slist_free_all(c->resolve);
@@ -334,6 +431,14 @@ void http_close(struct http *h)
 	h->closing = true;
 	while (h->calls != NULL)
 		http_call_free(h->calls);
+	while (h->npool > 0)
+		curl_easy_cleanup(h->pool[--h->npool]);
+	while (h->slots != NULL) {
+		struct http_slot *next = h->slots->next;
+		free(h->slots->key);
+		free(h->slots);
+		h->slots = next;
+	}
 	curl_multi_cleanup(h->multi);
 	h->multi = NULL;
 	/* Sockets curl did not hand back during cleanup are closed here. */
@@ -360,9 +465,11 @@ void http_close(struct http *h)
 	}
 	uv_timer_stop(&h->timer);
 	uv_timer_stop(&h->dns_timer);
-	h->pending_closes = 3;
+	uv_timer_stop(&h->queue_timer);
+	h->pending_closes = 4;
 	uv_close((uv_handle_t *)&h->timer, http_timer_closed);
 	uv_close((uv_handle_t *)&h->dns_timer, http_timer_closed);
+	uv_close((uv_handle_t *)&h->queue_timer, http_timer_closed);
 	uv_close((uv_handle_t *)&h->dns_async, http_timer_closed);
 }
 
@@ -497,6 +604,11 @@ static void http_check_done(struct http *h)
 		struct http_call *c = NULL;
 		CURLcode code = m->data.result;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		long version = 0;
+		/* An answer over HTTP/2: this target multiplexes, more may run at once. */
+		if (curl_easy_getinfo(c->easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+		    version >= CURL_HTTP_VERSION_2_0 && c->slot->cap < HTTP_HOST_STREAMS)
+			c->slot->cap = HTTP_HOST_STREAMS;
 		http_call_leave_multi(c);
 		if (code == CURLE_OK && http_call_redirect(c))
 			continue;
@@ -506,6 +618,7 @@ static void http_check_done(struct http *h)
 		http_deliver(c, code);
 		http_call_free(c);
 	}
+	http_pump(h);
 }
 
 /* ---- names: resolved off the loop (see the top of the file) ---- */
@@ -650,9 +763,14 @@ static void http_call_fail(struct http_call *c, const char *msg)
 	http_call_free(c);
 }
 
-/* Every target known: give curl the addresses and start the transfer. */
+static void http_call_setup(struct http_call *c);
+
+/* Every target known and a turn in its slot: give curl the addresses and
+ * start the transfer. */
 static void http_call_start(struct http_call *c)
 {
+	if (c->easy == NULL)
+		http_call_setup(c);
 	CURL *e = c->easy;
 	c->waiting = false;
 	curl_slist_free_all(c->resolve);
@@ -679,6 +797,127 @@ static void http_call_start(struct http_call *c)
 	if (curl_multi_add_handle(c->h->multi, e) != CURLM_OK)
 		abort();
 	c->in_multi = true;
+	c->slot->active++;
+}
+
+/* ---- the queue: a turn per connection target (see the top of the file) ---- */
+
+static struct http_slot *http_slot_get(struct http *h, const struct http_call *c)
+{
+	char key[320];
+	bool tls = strncmp(c->url, "https:", 6) == 0;
+	if (c->ntgt > 0)
+		snprintf(key, sizeof(key), "%s:%ld%s", c->tgt[0].name, c->tgt[0].port, tls ? "s" : "");
+	else
+		snprintf(key, sizeof(key), "%s", tls ? "s" : "");
+	for (struct http_slot *s = h->slots; s != NULL; s = s->next)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	struct http_slot *s = xcalloc(1, sizeof(*s));
+	s->key = xstrdup(key);
+	s->cap = HTTP_HOST_TRANSFERS;
+	s->next = h->slots;
+	h->slots = s;
+	return s;
+}
+
+static bool http_call_targets_ready(const struct http_call *c)
+{
+	for (int i = 0; i < c->ntgt; i++)
+		if (c->tgt[i].host != NULL && !http_host_ready(c->h, c->tgt[i].host))
+			return false;
+	return true;
+}
+
+/* Starts the oldest queued calls of s while it has room. Never calls back. */
+static void http_slot_pump(struct http_slot *s)
+{
+	while (s->head != NULL && s->active < s->cap) {
+		struct http_call *c = s->head;
+		http_call_dequeue(c);
+		if (http_call_targets_ready(c))
+			http_call_start(c);
+		else
+			http_call_go(c); /* its addresses expired while it waited */
+	}
+}
+
+static void http_pump(struct http *h)
+{
+	if (h->closing)
+		return;
+	for (struct http_slot *s = h->slots; s != NULL; s = s->next)
+		http_slot_pump(s);
+}
+
+/* Puts c in its slot's queue (first: at the head, a redirect's next leg)
+ * and starts what has room. Never calls back. */
+static void http_call_admit(struct http_call *c, bool first)
+{
+	struct http *h = c->h;
+	c->waiting = false;
+	c->slot = http_slot_get(h, c);
+	struct http_slot *s = c->slot;
+	c->queued = true;
+	if (first) {
+		c->qnext = s->head;
+		c->qprev = NULL;
+		if (s->head != NULL)
+			s->head->qprev = c;
+		else
+			s->tail = c;
+		s->head = c;
+	} else {
+		c->qprev = s->tail;
+		c->qnext = NULL;
+		if (s->tail != NULL)
+			s->tail->qnext = c;
+		else
+			s->head = c;
+		s->tail = c;
+	}
+	http_slot_pump(s);
+	if (!c->queued)
+		return;
+	/* Still waiting: its deadline is watched by the queue timer. */
+	uint64_t now = uv_now(h->loop);
+	uint64_t end = c->started + (uint64_t)c->timeout_ms;
+	uint64_t in = end > now ? end - now : 0;
+	if (!uv_is_active((uv_handle_t *)&h->queue_timer) || uv_timer_get_due_in(&h->queue_timer) > in)
+		uv_timer_start(&h->queue_timer, http_queue_tick, in, 0);
+}
+
+/* Fails the queued calls whose total timeout has passed, and waits for the
+ * next deadline. A failure's callback may start or cancel calls, so the walk
+ * starts over after each. */
+static void http_queue_tick(uv_timer_t *t)
+{
+	struct http *h = t->data;
+	uint64_t now, next;
+again:
+	now = uv_now(h->loop);
+	next = UINT64_MAX;
+	for (struct http_slot *s = h->slots; s != NULL; s = s->next) {
+		for (struct http_call *c = s->head; c != NULL; c = c->qnext) {
+			uint64_t end = c->started + (uint64_t)c->timeout_ms;
+			if (now < end) {
+				if (end < next)
+					next = end;
+				continue;
+			}
+			char msg[200];
+			snprintf(
+			    msg, sizeof(msg),
+			    "timed out: Operation timed out after %llu milliseconds with 0 bytes received",
+			    (unsigned long long)(now - c->started));
+			http_call_fail(c, msg);
+			if (h->closing)
+				return;
+			goto again;
+		}
+	}
+	if (next != UINT64_MAX)
+		uv_timer_start(&h->queue_timer, http_queue_tick, next - now, 0);
 }
 
 /* Moves every waiting call on: started when its names are known, failed
@@ -715,7 +954,7 @@ again:
 			goto again;
 		}
 		if (ready)
-			http_call_start(c);
+			http_call_admit(c, c->redirects > 0);
 		else
 			any = true;
 	}
@@ -934,7 +1173,7 @@ static void http_call_go(struct http_call *c)
 			http_host_start(h, ho);
 	}
 	if (ready) {
-		http_call_start(c);
+		http_call_admit(c, c->redirects > 0);
 		return;
 	}
 	/* The lookup counts against the connect timeout, and the whole against the total. */
@@ -1048,20 +1287,16 @@ static bool http_call_redirect(struct http_call *c)
 	return true;
 }
 
-struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb, void *arg)
+/* The call's easy handle, from the pool or new, with every option of the
+ * request: taken only when the call is admitted (http_call_start). */
+static void http_call_setup(struct http_call *c)
 {
-	struct http_call *c = xcalloc(1, sizeof(*c));
-	c->h = h;
-	c->cb = cb;
-	c->arg = arg;
-	c->max = req->max_body != 0 ? req->max_body : HTTP_DEFAULT_MAX_BODY;
-	c->easy = curl_easy_init();
+	struct http *h = c->h;
+	c->easy = h->npool > 0 ? h->pool[--h->npool] : curl_easy_init();
 	if (c->easy == NULL)
 		abort();
 	CURL *e = c->easy;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
-	c->url = xstrdup(req->url);
-	c->started = uv_now(h->loop);
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_RESOLVER_START_FUNCTION, http_resolver_start);
 	curl_easy_setopt(e, CURLOPT_RESOLVER_START_DATA, c);
@@ -1071,10 +1306,6 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-	c->truncate = req->truncate_body;
-	c->no_follow = req->no_follow;
-	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (long)HTTP_DEFAULT_CONNECT_MS;
-	c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
 	/* A dripping server: under 64 bytes/s for 5 s is a failure. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
@@ -1095,41 +1326,86 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 	/* Waiting for a connection to multiplex only makes sense where HTTP/2 is
 	 * negotiated (TLS); on plain HTTP/1.1 it would queue a request behind a
 	 * hung one on the same host. */
-	if (strncmp(req->url, "https:", 6) == 0)
+	if (strncmp(c->url, "https:", 6) == 0)
 		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT,
 	                 "sitrep/"
 	                 "0.1");
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
 	/* Credentials are never forwarded to another host on redirect (curl's
 	 * default; stated here because it matters). */
 	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
-	if (req->auth == HTTP_AUTH_BEARER && req->secret != NULL) {
+	if (c->auth == HTTP_AUTH_BEARER && c->secret != NULL) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, req->secret);
-	} else if (req->auth == HTTP_AUTH_BASIC) {
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->secret);
+	} else if (c->auth == HTTP_AUTH_BASIC) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, req->user != NULL ? req->user : "");
-		curl_easy_setopt(e, CURLOPT_PASSWORD, req->secret != NULL ? req->secret : "");
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->user != NULL ? c->user : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->secret != NULL ? c->secret : "");
 	}
 #if LIBCURL_VERSION_NUM >= 0x074b00
-	if (req->aws_sigv4 != NULL) {
+	if (c->aws_sigv4 != NULL) {
 		/* the access key id and the secret key sign the request; neither is sent */
-		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
-		curl_easy_setopt(e, CURLOPT_USERNAME, req->user != NULL ? req->user : "");
-		curl_easy_setopt(e, CURLOPT_PASSWORD, req->secret != NULL ? req->secret : "");
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, c->aws_sigv4);
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->user != NULL ? c->user : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->secret != NULL ? c->secret : "");
 	}
 #endif
-	if (req->head)
+	if (c->head)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	if (req->certinfo && strncmp(req->url, "https:", 6) == 0) {
+	if (c->certinfo) {
 		/* a reused connection carries no certificate: take a fresh one */
-		c->certinfo = true;
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	}
+	if (c->body_out != NULL) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body_out);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+	}
+	if (c->custom_method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
+	if (c->headers != NULL)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+	/* The secret now lives in curl's copy only. */
+	http_free_secret(c->secret);
+	c->secret = NULL;
+}
+
+struct http_call *http_request(struct http *h, const struct http_req *req, http_done_cb cb, void *arg)
+{
+	struct http_call *c = xcalloc(1, sizeof(*c));
+	c->h = h;
+	c->cb = cb;
+	c->arg = arg;
+	c->max = req->max_body != 0 ? req->max_body : HTTP_DEFAULT_MAX_BODY;
+	c->url = xstrdup(req->url);
+	c->started = uv_now(h->loop);
+	c->truncate = req->truncate_body;
+	c->no_follow = req->no_follow;
+	c->connect_ms = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : (long)HTTP_DEFAULT_CONNECT_MS;
+	c->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_DEFAULT_TIMEOUT_MS;
+	c->insecure = req->insecure;
+	c->head = req->head;
+	if (req->auth == HTTP_AUTH_BEARER && req->secret != NULL) {
+		c->auth = HTTP_AUTH_BEARER;
+		c->secret = xstrdup(req->secret);
+	} else if (req->auth == HTTP_AUTH_BASIC) {
+		c->auth = HTTP_AUTH_BASIC;
+		c->user = req->user != NULL ? xstrdup(req->user) : NULL;
+		c->secret = req->secret != NULL ? xstrdup(req->secret) : NULL;
+	}
+#if LIBCURL_VERSION_NUM >= 0x074b00
+	if (req->aws_sigv4 != NULL) {
+		c->aws_sigv4 = xstrdup(req->aws_sigv4);
+		free(c->user);
+		http_free_secret(c->secret);
+		c->user = req->user != NULL ? xstrdup(req->user) : NULL;
+		c->secret = req->secret != NULL ? xstrdup(req->secret) : NULL;
+	}
+#endif
+	c->certinfo = req->certinfo && strncmp(req->url, "https:", 6) == 0;
 	for (const char *const *hd = req->headers; hd != NULL && *hd != NULL; hd++)
 		c->headers = curl_slist_append(c->headers, *hd);
 	if (req->body != NULL) {
@@ -1142,16 +1418,13 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 		c->body_out = xmalloc(req->body_len + 1);
 		memcpy(c->body_out, req->body, req->body_len);
 		c->body_out[req->body_len] = '\0';
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body_out);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		c->body_len = req->body_len;
 	}
 	if (req->method != NULL && strcmp(req->method, req->body != NULL ? "POST" : "GET") != 0) {
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+		c->method = xstrdup(req->method);
 		c->custom_method = true;
 		c->is_post = false;
 	}
-	if (c->headers != NULL)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 
 	c->next = h->calls;
 	if (h->calls != NULL)
@@ -1165,8 +1438,11 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 
 void http_cancel(struct http_call *call)
 {
-	if (call != NULL)
-		http_call_free(call);
+	if (call == NULL)
+		return;
+	struct http *h = call->h;
+	http_call_free(call);
+	http_pump(h); /* its turn goes to the next one waiting */
 }
 
 unsigned long http_connections_opened(const struct http *h)
