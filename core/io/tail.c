@@ -21,9 +21,11 @@
 #include "sitrep/tail.h"
 #include "sitrep/util.h"
 
-/* Bytes read per loop pass before yielding to other events. */
-#define TAIL_SLICE (1u * 1024 * 1024)
-#define TAIL_CHUNK (256u * 1024)
+/* What one loop pass may read before yielding to other events (keys): at
+ * most TAIL_SLICE bytes, and no more chunks once TAIL_SLICE_NS have gone. */
+#define TAIL_SLICE    (1u * 1024 * 1024)
+#define TAIL_SLICE_NS (3u * 1000 * 1000)
+#define TAIL_CHUNK    (64u * 1024)
 /* Scanning backwards for tail_lines stops after this much. */
 #define TAIL_LINES_SCAN_MAX (64u * 1024 * 1024)
 
@@ -41,10 +43,10 @@ struct tail {
 	bool ready_sent;
 	bool closing;
 	bool event_active;
-	bool paused; /* the owner reads a backlog */
+	bool check_due; /* the file changed: stat it on the next pass */
+	bool paused;    /* the owner reads a backlog */
 	char *error;
 	struct linebuf lb;
-	char *buf;
 	uv_timer_t poll; /* stat check */
 	/* Continues a read that hit the slice on the next loop pass. An idle
 	 * handle, not a 0 ms timer: libuv 1.44 runs a timer re-armed from its own
@@ -56,6 +58,13 @@ struct tail {
 };
 
 static void tail_check(struct tail *t);
+
+/* One read buffer for every tail: they all run on the loop thread and a read
+ * never outlives its call (linebuf copies what it keeps). A buffer per tail
+ * cost up to TAIL_CHUNK of private memory per followed file. Allocated with
+ * the first tail, freed with the last. */
+static char *tail_buf;
+static size_t tail_buf_users;
 
 const char *tail_path(const struct tail *t)
 {
@@ -92,8 +101,9 @@ static void tail_on_line(void *ctx, const char *line, size_t len, bool cut)
 static bool tail_read(struct tail *t, size_t budget)
 {
 	size_t done = 0;
-	while (done < budget) {
-		ssize_t n = pread(t->fd, t->buf, TAIL_CHUNK, t->offset);
+	uint64_t start = uv_hrtime();
+	while (done < budget && uv_hrtime() - start < TAIL_SLICE_NS) {
+		ssize_t n = pread(t->fd, tail_buf, TAIL_CHUNK, t->offset);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -106,7 +116,7 @@ static bool tail_read(struct tail *t, size_t budget)
 			return true;
 		t->offset += n;
 		done += (size_t)n;
-		linebuf_feed(&t->lb, t->buf, (size_t)n, tail_on_line, t);
+		linebuf_feed(&t->lb, tail_buf, (size_t)n, tail_on_line, t);
 	}
 	return false;
 }
@@ -137,14 +147,26 @@ static void tail_pump(struct tail *t)
 
 static void tail_more_cb(uv_idle_t *h)
 {
+	struct tail *t = h->data;
 	uv_idle_stop(h);
-	tail_pump(h->data);
+	if (t->check_due) {
+		t->check_due = false;
+		tail_check(t);
+	} else {
+		tail_pump(t);
+	}
 }
 
+/* Only marks: a writer at 100 MB/s sends hundreds of events a pass, and a
+ * read per event would keep the loop from keys until the file is caught up.
+ * The check (a full one, not just a read: truncation shows up here first)
+ * runs once on the next pass. */
 static void tail_event_cb(uv_fs_event_t *h, const char *name, int events, int status)
 {
-	/* A full check, not just a read: truncation shows up here first. */
-	tail_check(h->data);
+	struct tail *t = h->data;
+	t->check_due = true;
+	if (!uv_is_active((uv_handle_t *)&t->more))
+		uv_idle_start(&t->more, tail_more_cb);
 }
 
 static void tail_watch(struct tail *t)
@@ -184,11 +206,11 @@ static off_t tail_start_offset(struct tail *t, off_t size)
 		while (pos > 0 && size - pos < (off_t)TAIL_LINES_SCAN_MAX) {
 			size_t n = pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
 			pos -= (off_t)n;
-			ssize_t got = pread(t->fd, t->buf, n, pos);
+			ssize_t got = pread(t->fd, tail_buf, n, pos);
 			if (got != (ssize_t)n)
 				return size;
 			for (size_t i = n; i-- > 0;) {
-				if (t->buf[i] == '\n' && (pos + (off_t)i != size - 1) && ++seen == want - 1)
+				if (tail_buf[i] == '\n' && (pos + (off_t)i != size - 1) && ++seen == want - 1)
 					return pos + (off_t)i + 1;
 			}
 		}
@@ -204,12 +226,12 @@ static off_t tail_start_offset(struct tail *t, off_t size)
 		return pos;
 	while (pos < size) {
 		size_t n = size - pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(size - pos);
-		ssize_t got = pread(t->fd, t->buf, n, pos);
+		ssize_t got = pread(t->fd, tail_buf, n, pos);
 		if (got <= 0)
 			return size;
-		char *nl = memchr(t->buf, '\n', (size_t)got);
+		char *nl = memchr(tail_buf, '\n', (size_t)got);
 		if (nl != NULL)
-			return pos + (nl - t->buf) + 1;
+			return pos + (nl - tail_buf) + 1;
 		pos += got;
 	}
 	return size;
@@ -314,7 +336,8 @@ struct tail *tail_new(uv_loop_t *loop, const struct tail_options *opt, const str
 	t->ctx = ctx;
 	t->fd = -1;
 	t->first_open = true;
-	t->buf = xmalloc(TAIL_CHUNK);
+	if (tail_buf_users++ == 0)
+		tail_buf = xmalloc(TAIL_CHUNK);
 	linebuf_init(&t->lb, opt->max_line);
 	uv_timer_init(loop, &t->poll);
 	uv_idle_init(loop, &t->more);
@@ -340,7 +363,10 @@ static void tail_handle_closed(uv_handle_t *h)
 	if (t->closed != NULL)
 		t->closed(t->ctx);
 	linebuf_free(&t->lb);
-	free(t->buf);
+	if (--tail_buf_users == 0) {
+		free(tail_buf);
+		tail_buf = NULL;
+	}
 	free(t->error);
 	free(t->path);
 	free(t);

@@ -83,6 +83,10 @@ struct log_line {
 	uint16_t source; /* index into the store's source names */
 	uint8_t sev;     /* enum log_sev */
 	bool cut;        /* the original line was longer and was cut */
+	/* private to logstore: text holds the raw bytes, not yet sanitized, and
+	 * (raw_time) the time is still to be parsed from them; cap is text's size */
+	bool raw, raw_time;
+	uint32_t cap;
 };
 
 struct log_group {

@@ -10,6 +10,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The most output bytes one input byte can become (\xNN; a secret's mask is
+ * shorter than the secret): an input of at most max_out / SANITIZE_GROWTH_MAX
+ * bytes is never cut. */
+#define SANITIZE_GROWTH_MAX 4
+
 /* Cut marker appended when a string is longer than its limit. */
 #define SANITIZE_CUT_MARK "…[cut]"
 

@@ -12,7 +12,15 @@
  * lines out of order (a tail read at start, a journal batch, a Loki poll).
  *
  * A big backlog does not come line by line: logscan reads it on the thread
- * pool and logstore_merge adds its parts (counts, groups, the kept lines). */
+ * pool and logstore_merge adds its parts (counts, groups, the kept lines).
+ *
+ * A followed file at 100 MB/s brings a million lines a second, and all but
+ * the last max_lines of them are gone before anyone looks. So a line that is
+ * neither a warning nor an error is only copied into its ring slot (reusing
+ * the slot's buffer, no allocation); its time is parsed and its text
+ * sanitized when the ring is next read (logstore_settle), once, and only for
+ * the lines still in it. Warnings and errors are done at once: their groups
+ * and counts need the time and the sanitized sample. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +38,7 @@ struct logstore {
 	size_t head, n; /* ring[head] is the oldest of n */
 	uint64_t seq;
 	uint64_t generation;
+	bool unsettled; /* some line came in raw (see the head) */
 
 	size_t *order; /* ring slots in time order */
 	uint64_t order_gen;
@@ -322,14 +331,13 @@ void logstore_limits(const struct logstore *st, size_t *max_lines, size_t *max_g
 	*max_line_bytes = st->max_line_bytes;
 }
 
-/* Appends a line (text owned) to the ring, dropping the oldest when full. */
-static void logstore_push_line(struct logstore *st, int64_t time_ms, unsigned source, int sev, char *text,
-                               size_t len, bool cut)
+/* The slot for a new line, the oldest line's when the ring is full; its text
+ * buffer is left for the caller to reuse or free. */
+static struct log_line *logstore_next_slot(struct logstore *st, int64_t time_ms, unsigned source, int sev,
+                                           bool cut)
 {
 	struct log_line *l;
 	if (st->n == st->max_lines) {
-		l = &st->ring[st->head];
-		free(l->text);
 		st->head = (st->head + 1) % st->max_lines;
 		st->n--;
 		st->stats.lines_evicted++;
@@ -338,30 +346,98 @@ static void logstore_push_line(struct logstore *st, int64_t time_ms, unsigned so
 	st->n++;
 	l->time_ms = time_ms;
 	l->seq = st->seq++;
-	l->text = text;
-	l->len = (uint32_t)len;
 	l->source = (uint16_t)source;
 	l->sev = (uint8_t)sev;
 	l->cut = cut;
+	l->raw = l->raw_time = false;
+	return l;
+}
+
+/* Appends a line (text owned, sanitized) to the ring, dropping the oldest when full. */
+static void logstore_push_line(struct logstore *st, int64_t time_ms, unsigned source, int sev, char *text,
+                               size_t len, bool cut)
+{
+	struct log_line *l = logstore_next_slot(st, time_ms, source, sev, cut);
+	free(l->text);
+	l->text = text;
+	l->len = (uint32_t)len;
+	l->cap = (uint32_t)len + 1;
+}
+
+/* Appends a line by copying its raw bytes into the slot; logstore_settle
+ * finishes it. time_ms 0: parse it from the line, with now_ms as the clock of
+ * its arrival. Past max_line_bytes only a few bytes more are kept: sanitize
+ * cuts there anyway, and they let it see that the line was longer and finish
+ * a character that starts before the cut. */
+static void logstore_push_raw(struct logstore *st, int64_t time_ms, int64_t now_ms, unsigned source, int sev,
+                              const char *raw, size_t len, bool cut)
+{
+	struct log_line *l = logstore_next_slot(st, time_ms > 0 ? time_ms : now_ms, source, sev, cut);
+	size_t keep = len < st->max_line_bytes + 8 ? len : st->max_line_bytes + 8;
+	if (l->text == NULL || l->cap < keep + 1) {
+		free(l->text);
+		l->cap = (uint32_t)(keep + 1 > 64 ? keep + 1 : 64);
+		l->text = xmalloc(l->cap);
+	}
+	memcpy(l->text, raw, keep);
+	l->text[keep] = '\0';
+	l->len = (uint32_t)keep;
+	l->raw = true;
+	l->raw_time = time_ms <= 0;
+	st->unsettled = true;
+}
+
+/* A line's time from its text, or the clock of its arrival (also when the
+ * line's clock is far ahead of ours: that is not believed). */
+static int64_t logstore_line_time(const char *raw, size_t len, int64_t now_ms)
+{
+	int64_t t = logtime_parse(raw, len, now_ms);
+	return t <= 0 || t > now_ms + 86400000 ? now_ms : t;
+}
+
+/* Parses and sanitizes the lines that came in raw (see the head). */
+static void logstore_settle(struct logstore *st)
+{
+	if (!st->unsettled)
+		return;
+	st->unsettled = false;
+	for (size_t i = 0; i < st->n; i++) {
+		struct log_line *l = &st->ring[(st->head + i) % st->max_lines];
+		if (!l->raw)
+			continue;
+		if (l->raw_time)
+			l->time_ms = logstore_line_time(l->text, l->len, l->time_ms);
+		bool cut;
+		char *text = logstore_text(st->max_line_bytes, l->text, l->len, l->cut, &cut);
+		free(l->text);
+		l->text = text;
+		l->len = (uint32_t)strlen(text);
+		l->cap = l->len + 1;
+		l->cut = cut;
+		l->raw = l->raw_time = false;
+	}
 }
 
 void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
                      const char *raw, size_t len, bool cut)
 {
-	/* Classified first: the time is parsed from the line only when needed
-	 * (every stored line needs one, but the clock is read only without). */
+	/* Classified first: what else is done depends on it (see the head). */
 	if (sev < 0)
 		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
-	if (time_ms <= 0) {
-		int64_t now = logstore_wall_ms();
-		time_ms = logtime_parse(raw, len, now);
-		/* A clock in the line far ahead of ours is not believed. */
-		if (time_ms <= 0 || time_ms > now + 86400000)
-			time_ms = now;
-	}
-	char *text = logstore_text(st->max_line_bytes, raw, len, cut, &cut);
-
 	st->stats.lines++;
+	st->generation++;
+	/* Deferred only when whether the text is cut is known now, for the count:
+	 * cut by length, or too short for escaping to grow it past the limit. */
+	bool cut_now = cut || len > st->max_line_bytes;
+	if (sev < LOG_SEV_WARN && (cut_now || len * SANITIZE_GROWTH_MAX <= st->max_line_bytes)) {
+		if (cut_now)
+			st->stats.cut++;
+		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len, cut);
+		return;
+	}
+	if (time_ms <= 0)
+		time_ms = logstore_line_time(raw, len, logstore_wall_ms());
+	char *text = logstore_text(st->max_line_bytes, raw, len, cut, &cut);
 	if (cut)
 		st->stats.cut++;
 	if (sev == LOG_SEV_ERROR) {
@@ -370,10 +446,8 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
 	} else if (sev == LOG_SEV_WARN) {
 		st->stats.warnings++;
 	}
-	if (sev >= LOG_SEV_WARN)
-		logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
+	logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
 	logstore_push_line(st, time_ms, source, sev, text, strlen(text), cut);
-	st->generation++;
 }
 
 /* The buckets of a part: per slot the newer second (minute) wins, equal ones add. */
@@ -454,6 +528,7 @@ static int logstore_cmp_line(const void *a, const void *b)
 
 static void logstore_sort_lines(struct logstore *st)
 {
+	logstore_settle(st);
 	bool sorted = true;
 	for (size_t i = 0; i < st->n; i++) {
 		st->order[i] = (st->head + i) % st->max_lines;

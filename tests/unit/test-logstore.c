@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +24,85 @@ static int64_t now_ms(void)
 static void add(struct logstore *st, struct logclass *lc, int64_t t, const char *s)
 {
 	logstore_ingest(st, lc, 0, t, -1, s, strlen(s), false);
+}
+
+/* A line that is neither warning nor error is kept raw and finished only when
+ * the ring is read (logstore_settle): what comes out must be what finishing
+ * it at once gives, for every kind of hostile or odd line, read at any time,
+ * also after its slot was reused by shorter and longer lines. */
+static void test_deferred_lines_equal_eager(void **state)
+{
+	char err[100];
+	struct logclass *lc = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
+	const size_t max = 64;
+	static char big[300];
+	memset(big, 'a', sizeof(big) - 1);
+	char esc[40]; /* 16 bytes that each become 4: grows past max unless cut */
+	memset(esc, '\x01', 16);
+	memcpy(esc + 16, " ok", 4);
+	char nearmax[70]; /* 62 'b' and a 2-byte character across the limit */
+	memset(nearmax, 'b', 63);
+	memcpy(nearmax + 63, "\xc3\xa9z", 4);
+	struct {
+		const char *s;
+		size_t len;
+		bool cut;
+	} in[] = {
+	    {"2001-01-01T00:00:00Z plain line", 31, false},
+	    {"no time at all", 14, false},
+	    {"ESC \x1b[31m red \x1b[0m and CR\r", 31, false},
+	    {"nul \0 inside", 13, false},
+	    {"bad utf8 \xff\xfe here", 21, false},
+	    {big, 299, false},
+	    {big, 64, false},
+	    {big, 65, false},
+	    {big, 40, true}, /* linebuf cut it: the mark is added */
+	    {esc, 19, false},
+	    {nearmax, 66, false},
+	    {"bidi \xe2\x80\xae reversed", 23, false},
+	};
+	size_t n = sizeof(in) / sizeof(in[0]);
+	/* A ring of 5 slots, fed 3 rounds: slots are reused by every other line. */
+	struct logstore *st = logstore_new(5, 10, max);
+	int64_t t0 = now_ms();
+	size_t want_cut = 0;
+	for (size_t round = 0; round < 3; round++) {
+		for (size_t i = 0; i < n; i++) {
+			logstore_ingest(st, lc, 0, 0, -1, in[i].s, in[i].len, in[i].cut);
+			bool cut;
+			free(logstore_text(max, in[i].s, in[i].len, in[i].cut, &cut));
+			want_cut += cut;
+			/* read after every line in the first round, never in the others */
+			if (round > 0)
+				continue;
+			const struct log_line *l = logstore_line(st, logstore_nlines(st) - 1);
+			char *want = logstore_text(max, in[i].s, in[i].len, in[i].cut, &cut);
+			assert_string_equal(l->text, want);
+			assert_int_equal(l->len, strlen(want));
+			assert_int_equal(l->cut, cut);
+			free(want);
+		}
+	}
+	assert_int_equal(logstore_stats(st)->cut, want_cut);
+	assert_int_equal(logstore_stats(st)->lines, 3 * n);
+	/* The last 5 of the last round, in order (no time in most: arrival). */
+	for (size_t k = 0; k < 5; k++) {
+		size_t i = n - 5 + k;
+		bool cut;
+		char *want = logstore_text(max, in[i].s, in[i].len, in[i].cut, &cut);
+		const struct log_line *l = logstore_line(st, k);
+		assert_string_equal(l->text, want);
+		assert_int_equal(l->cut, cut);
+		assert_true(l->time_ms >= t0 - 1000 && l->time_ms <= now_ms() + 1000);
+		free(want);
+	}
+	logstore_unref(st);
+	/* The time parsed later is the one parsed at once. */
+	st = logstore_new(5, 10, max);
+	logstore_ingest(st, lc, 0, 0, -1, in[0].s, in[0].len, false);
+	assert_int_equal(logstore_line(st, 0)->time_ms, 978307200000LL);
+	logstore_unref(st);
+	logclass_free(lc);
 }
 
 static void test_ring_counts(void **state)
@@ -208,6 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ring_counts),
+	    cmocka_unit_test(test_deferred_lines_equal_eager),
 	    cmocka_unit_test(test_group_eviction),
 	    cmocka_unit_test(test_time_order_and_sources),
 	    cmocka_unit_test(test_bad_input),
