@@ -285,11 +285,16 @@ static void tail_check(struct tail *t)
 	int stat_errno = rc == 0 ? 0 : errno;
 	if (t->fd >= 0) {
 		if (rc == 0 && st.st_dev == t->dev && st.st_ino == t->ino) {
-			struct stat fst;
-			if (fstat(t->fd, &fst) == 0 && fst.st_size < t->offset) {
+			/* the same inode: the path's stat is the open file's */
+			if (st.st_size < t->offset) {
 				/* Truncated in place: start over. */
 				linebuf_reset(&t->lb);
 				t->offset = 0;
+			} else if (st.st_size == t->offset && !uv_is_active((uv_handle_t *)&t->more)) {
+				/* Nothing new: no read (an idle poll of many files is one
+				 * stat each) */
+				tail_ready(t);
+				return;
 			}
 			tail_pump(t);
 			return;
