@@ -164,7 +164,7 @@ struct http_call {
 	bool no_follow; /* req.no_follow: a 3xx is the answer */
 	char *hdr;      /* the response's header block (the last one: after 1xx and redirects) */
 	size_t hdr_len, hdr_cap;
-	char errbuf[CURL_ERROR_SIZE];
+	char *errbuf; /* CURL_ERROR_SIZE bytes, with the easy handle */
 	http_done_cb cb;
 	void *arg;
 	bool linked;
@@ -399,6 +399,7 @@ static void http_call_free(struct http_call *c)
 {
 	http_call_unlink(c);
 	http_easy_release(c->h, c->easy);
+	free(c->errbuf);
 	free(c->user);
 	http_free_secret(c->secret);
 	free(c->aws_sigv4);
@@ -1300,6 +1301,7 @@ static void http_call_setup(struct http_call *c)
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_RESOLVER_START_FUNCTION, http_resolver_start);
 	curl_easy_setopt(e, CURLOPT_RESOLVER_START_DATA, c);
+	c->errbuf = xcalloc(1, CURL_ERROR_SIZE);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);

@@ -55,13 +55,13 @@ static void conn_send(struct conn *c, const char *data, size_t len)
 
 static void conn_reply(struct conn *c, int code, const char *extra, const char *body)
 {
-	char head[512];
+	char head[1024];
+	/* One write: head and body in two would meet Nagle and delayed ACKs (40 ms each). */
 	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%sConnection: keep-alive\r\n\r\n", code,
-	                 strlen(body), extra);
+	                 "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%sConnection: keep-alive\r\n\r\n%s", code,
+	                 strlen(body), extra,
+	                 strcmp(last_method, "HEAD") != 0 ? body : ""); /* a HEAD answer has no body */
 	conn_send(c, head, (size_t)n);
-	if (strcmp(last_method, "HEAD") != 0) /* a HEAD answer has no body */
-		conn_send(c, body, strlen(body));
 }
 
 static void conn_request(struct conn *c, const char *req)
@@ -470,6 +470,98 @@ static void test_cancel_and_close_in_flight(void **state)
 	finish(h); /* frees the other one without calling back */
 }
 
+/* Six hung transfers fill the host's turns: a seventh waits in the queue, and
+ * its own total timeout still holds there (counted from http_request), with
+ * curl's words; nobody opens a seventh connection. */
+static void test_queued_timeout_is_honest(void **state)
+{
+	struct http *h = http_new(&loop);
+	struct result r[7] = {0};
+	char *hang = url("/hang"), *ok = url("/ok");
+	struct http_req rh = {.url = hang, .timeout_ms = 2000};
+	struct http_req ro = {.url = ok, .timeout_ms = 300};
+	uint64_t t0 = uv_now(&loop);
+	for (int i = 0; i < 6; i++)
+		http_request(h, &rh, on_done, &r[i]);
+	http_request(h, &ro, on_done, &r[6]);
+	free(hang);
+	free(ok);
+	assert_int_equal(http_active(h), 7);
+	run_until(&r[6], 1);
+	assert_int_equal(r[6].status, 0);
+	assert_non_null(strstr(r[6].error, "timed out: Operation timed out after"));
+	assert_non_null(strstr(r[6].error, "with 0 bytes received"));
+	assert_true(r[6].at - t0 >= 290 && r[6].at - t0 < 1000);
+	for (int i = 0; i < 6; i++)
+		assert_false(r[i].done);
+	assert_int_equal(accepted, 6);
+	run_until(r, 6);
+	for (int i = 0; i < 6; i++)
+		assert_non_null(strstr(r[i].error, "timed out"));
+	finish(h);
+}
+
+/* A queued call can be cancelled (never called back); a cancelled transfer
+ * gives its turn to the oldest waiting call, which then gets its answer. */
+static void test_queue_cancel_and_turns(void **state)
+{
+	struct http *h = http_new(&loop);
+	struct result r[8] = {0};
+	struct http_call *calls[6];
+	char *hang = url("/hang"), *ok = url("/ok");
+	struct http_req rh = {.url = hang, .timeout_ms = 3000};
+	struct http_req ro = {.url = ok};
+	for (int i = 0; i < 6; i++)
+		calls[i] = http_request(h, &rh, on_done, &r[i]);
+	struct http_call *queued = http_request(h, &ro, never, NULL);
+	http_request(h, &ro, on_done, &r[6]);
+	free(hang);
+	free(ok);
+	for (int i = 0; i < 20; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_false(r[6].done);
+	http_cancel(queued);
+	assert_int_equal(http_active(h), 7);
+	uint64_t t0 = uv_now(&loop);
+	http_cancel(calls[0]);
+	run_until(&r[6], 1);
+	assert_int_equal(r[6].status, 200);
+	assert_string_equal(r[6].body, "hello");
+	assert_true(r[6].at - t0 < 1000);
+	finish(h); /* the five hung ones go without calling back */
+}
+
+/* Many more requests than turns, in several rounds: every one answered, on
+ * the same few connections, whatever handle it was given. */
+static void test_queue_many_rounds(void **state)
+{
+	struct http *h = http_new(&loop);
+	enum { N = 300 };
+	struct result *r = xcalloc(N, sizeof(*r));
+	char *ok = url("/ok"), *moved = url("/moved");
+	for (int round = 0; round < 3; round++) {
+		memset(r, 0, N * sizeof(*r));
+		for (int i = 0; i < N; i++) {
+			struct http_req req = {.url = i % 10 == 0 ? moved : ok,
+			                       .auth = i % 2 ? HTTP_AUTH_BEARER : HTTP_AUTH_NONE,
+			                       .secret = "tok-q"};
+			http_request(h, &req, on_done, &r[i]);
+		}
+		run_until(r, N);
+		for (int i = 0; i < N; i++) {
+			assert_string_equal(r[i].error, "");
+			assert_int_equal(r[i].status, 200);
+			assert_int_equal(r[i].redirects, i % 10 == 0 ? 1 : 0);
+		}
+		assert_int_equal(http_active(h), 0);
+	}
+	assert_true(accepted <= 6);
+	free(ok);
+	free(moved);
+	free(r);
+	finish(h);
+}
+
 static void test_urlencode(void **state)
 {
 	char *s = http_urlencode("query=", "rate(x{a=\"b c\"}[1m])&y");
@@ -494,6 +586,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bearer_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_localhost_and_redirect_origin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_close_in_flight, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queued_timeout_is_honest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_cancel_and_turns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_many_rounds, setup, teardown),
 	    cmocka_unit_test(test_urlencode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
