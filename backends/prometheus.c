@@ -7,7 +7,10 @@
  * stale. A query returning many series keeps the top N by value, so the
  * busiest hosts come first. The range query asks for one point per cell of
  * the pane's sparkline (src->view_cells, which the pane sets with source_set_view_cells), so
- * the whole window fits the pane; Prometheus's 11,000-point cap bounds it. */
+ * the whole window fits the pane; Prometheus's 11,000-point cap bounds it.
+ * Only what can be shown is kept: as an answer arrives, the instant result is
+ * cut to its top N series and the range result to their histories, so the
+ * memory of a query is bounded by its "top", not by what Prometheus returns. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +38,13 @@ struct prom_query {
 	size_t top;
 	/* This refresh. */
 	struct prom_result now, range;
+	size_t now_total; /* series in the instant answer before the cut to top */
 	bool now_done, range_done;
 	bool answered; /* Prometheus itself answered (not a transport failure or 5xx) */
 	char *fail;    /* transport or HTTP failure text of this refresh */
 	/* Last good answers, shown again (with the error) when a refresh fails. */
 	struct prom_result last_now, last_range;
+	size_t last_total;
 	bool have_last;
 };
 
@@ -70,6 +75,7 @@ static void prom_query_clear(struct prom_query *q)
 	free(q->fail);
 	q->fail = NULL;
 	q->now_done = q->range_done = q->answered = false;
+	q->now_total = 0;
 }
 
 static int prom_init_query(struct config_ctx *ctx, struct jnode *node, struct prom_query *q)
@@ -137,8 +143,62 @@ static int prom_value_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* Keeps the series of r marked in keep, in their order; frees the others. */
+static void prom_result_keep(struct prom_result *r, const bool *keep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nseries; i++)
+		n += keep[i];
+	if (n == r->nseries)
+		return;
+	struct prom_result drop = {.series = xcalloc(r->nseries - n, sizeof(*drop.series))};
+	struct prom_series *kept = xcalloc(n + 1, sizeof(*kept));
+	size_t k = 0;
+	for (size_t i = 0; i < r->nseries; i++) {
+		if (keep[i])
+			kept[k++] = r->series[i];
+		else
+			drop.series[drop.nseries++] = r->series[i];
+	}
+	free(r->series);
+	r->series = kept;
+	r->nseries = n;
+	prom_result_free(&drop);
+}
+
+/* The instant answer cut to the q->top series prom_add_query shows (the
+ * same sort, so the same series). */
+static void prom_keep_top(struct prom_query *q, struct prom_result *r)
+{
+	if (r->nseries <= q->top)
+		return;
+	const struct prom_series **order = xcalloc(r->nseries, sizeof(*order));
+	for (size_t i = 0; i < r->nseries; i++)
+		order[i] = &r->series[i];
+	qsort(order, r->nseries, sizeof(*order), prom_value_desc);
+	bool *keep = xcalloc(r->nseries, sizeof(*keep));
+	for (size_t i = 0; i < q->top; i++)
+		keep[order[i] - r->series] = true;
+	free(order);
+	prom_result_keep(r, keep);
+	free(keep);
+}
+
+/* The range answer cut to the histories of the series in now. */
+static void prom_keep_shown(struct prom_result *range, const struct prom_result *now)
+{
+	if (range->nseries == 0)
+		return;
+	bool *keep = xcalloc(range->nseries, sizeof(*keep));
+	for (size_t k = 0; k < range->nseries; k++)
+		for (size_t i = 0; i < now->nseries && !keep[k]; i++)
+			keep[k] = strcmp(range->series[k].key, now->series[i].key) == 0;
+	prom_result_keep(range, keep);
+	free(keep);
+}
+
 static void prom_add_query(struct metrics_data *m, struct prom_query *q, const char *error,
-                           const struct prom_result *now, const struct prom_result *range)
+                           const struct prom_result *now, size_t total, const struct prom_result *range)
 {
 	if (now == NULL || now->nseries == 0) {
 		struct metric_series *s = metrics_add_series(m, q->name, q->unit);
@@ -178,8 +238,8 @@ static void prom_add_query(struct metrics_data *m, struct prom_query *q, const c
 		if (error != NULL)
 			s->error = xstrdup(error);
 	}
-	if (now->nseries > shown)
-		m->series[m->nseries - 1].detail = xasprintf("top %zu of %zu", shown, now->nseries);
+	if (total > shown)
+		m->series[m->nseries - 1].detail = xasprintf("top %zu of %zu", shown, total);
 	free(order);
 }
 
@@ -204,15 +264,17 @@ static void prom_finish(struct prom_source *ps)
 			prom_result_free(&q->last_range);
 			q->last_now = q->now;
 			q->last_range = q->range;
+			q->last_total = q->now_total;
 			memset(&q->now, 0, sizeof(q->now));
 			memset(&q->range, 0, sizeof(q->range));
 			q->have_last = true;
-			prom_add_query(m, q, NULL, &q->last_now, &q->last_range);
+			prom_add_query(m, q, NULL, &q->last_now, q->last_total, &q->last_range);
 		} else if (q->now.error == NULL && q->fail == NULL) {
 			/* The value came but the history did not: show the value. */
-			prom_add_query(m, q, err, &q->now, q->have_last ? &q->last_range : NULL);
+			prom_add_query(m, q, err, &q->now, q->now_total,
+			               q->have_last ? &q->last_range : NULL);
 		} else {
-			prom_add_query(m, q, err, q->have_last ? &q->last_now : NULL,
+			prom_add_query(m, q, err, q->have_last ? &q->last_now : NULL, q->last_total,
 			               q->have_last ? &q->last_range : NULL);
 		}
 		prom_query_clear(q);
@@ -252,6 +314,10 @@ static void prom_done(const struct http_resp *resp, void *arg)
 			                 ps->npoints, r);
 		else
 			prom_parse_query(resp->body, resp->len, resp->status, r);
+		if (!f->range) {
+			q->now_total = r->nseries;
+			prom_keep_top(q, r);
+		}
 		/* Prometheus's own errors belong to the query; anything else
 		 * (malformed JSON, a proxy's HTML page) means the backend failed. */
 		if (r->api_answer)
@@ -263,6 +329,9 @@ static void prom_done(const struct http_resp *resp, void *arg)
 		q->range_done = true;
 	else
 		q->now_done = true;
+	/* Both in: only the shown series' histories are needed. */
+	if (q->now_done && q->range_done && q->fail == NULL && q->now.error == NULL)
+		prom_keep_shown(&q->range, &q->now);
 	if (--ps->pending == 0)
 		prom_finish(ps);
 }
