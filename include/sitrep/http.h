@@ -3,7 +3,9 @@
  * asynchronous and bounded: a connect timeout, a total timeout, a low-speed
  * limit and a body cap, so a hung, dripping or huge response only ever costs
  * its own source a failed refresh. Secrets passed in a request are never
- * copied into an error message. */
+ * copied into an error message. Any number of requests may be asked for at
+ * once: a few per host run in curl, the rest wait in a light queue (no curl
+ * handle, no buffer) with their total timeout running. */
 #ifndef SITREP_HTTP_H
 #define SITREP_HTTP_H
 
@@ -88,7 +90,7 @@ void http_cancel(struct http_call *call);
 
 /* Connections opened so far (new TCP connections; reuse keeps this low). */
 unsigned long http_connections_opened(const struct http *h);
-/* Requests in flight. */
+/* Requests not called back yet: resolving, queued or in transfer. */
 size_t http_active(const struct http *h);
 
 /* Appends the URL encoding of s (RFC 3986 unreserved kept) to a new string
