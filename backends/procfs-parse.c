@@ -118,7 +118,13 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *out)
 	char line[512];
 	bool have_all = false;
 	out->ncores = 0;
+	out->has_forks = false;
 	while (procfs_lines_next(&it, line, sizeof(line))) {
+		if (strncmp(line, "processes ", 10) == 0) {
+			const char *f = line + 10;
+			out->has_forks = procfs_u64(&f, &out->forks);
+			continue;
+		}
 		if (strncmp(line, "cpu", 3) != 0)
 			continue;
 		const char *s = line + 3;

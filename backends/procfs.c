@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,26 @@
 #define PROCFS_MAX_FS    16
 #define PROCFS_TOP_MAX   50
 #define PROCFS_READ_MAX  (16u << 20)
+
+/* The whole files read every refresh. On a real procfs each stays open and is
+ * read again from offset 0 (the kernel regenerates the text), which saves an
+ * open and a close per file and refresh; a read that fails closes it, and the
+ * next read opens it again. Files under a fake root (tests, bench) are opened
+ * afresh each time, as they may be replaced between refreshes. */
+enum procfs_file_id {
+	PROCFS_STAT,
+	PROCFS_LOADAVG,
+	PROCFS_MEMINFO,
+	PROCFS_MOUNTS,
+	PROCFS_DISKSTATS,
+	PROCFS_NETDEV,
+	PROCFS_NFILES
+};
+
+static const char *const procfs_file_rel[PROCFS_NFILES] = {
+    [PROCFS_STAT] = "stat",          [PROCFS_LOADAVG] = "loadavg",     [PROCFS_MEMINFO] = "meminfo",
+    [PROCFS_MOUNTS] = "self/mounts", [PROCFS_DISKSTATS] = "diskstats", [PROCFS_NETDEV] = "net/dev",
+};
 
 /* The recent values of one series, by name, oldest overwritten first. */
 struct procfs_ring {
@@ -49,6 +72,12 @@ struct procfs_state {
 	long clk_tck, page_size;
 	char *buf; /* reused for every whole-file read */
 	size_t buf_cap;
+	int fds[PROCFS_NFILES]; /* kept open on a real procfs; -1: none */
+	/* self/mounts parsed at the last read: on a real procfs it is read again
+	 * only when poll says the mount table changed */
+	struct procfs_mount *mounts;
+	size_t nmounts;
+	bool have_mounts;
 	struct procfs_stat stat_prev, stat_cur;
 	bool have_stat;
 	struct procfs_io disk_prev, net_prev;
@@ -71,15 +100,10 @@ static uint64_t procfs_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Reads root/rel whole into st->buf (NUL-terminated). /proc files report
- * size 0, so this reads until EOF, growing the reused buffer. */
-static int procfs_read(struct procfs_state *st, const char *rel, size_t *len)
+/* Reads the whole of fd from offset 0 into st->buf (NUL-terminated). /proc
+ * files report size 0, so this reads until EOF, growing the reused buffer. */
+static int procfs_read_fd(struct procfs_state *st, int fd, size_t *len)
 {
-	char *path = xasprintf("%s/%s", st->root, rel);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	free(path);
-	if (fd < 0)
-		return -1;
 	size_t n = 0;
 	for (;;) {
 		if (st->buf_cap - n < 4096) {
@@ -88,23 +112,64 @@ static int procfs_read(struct procfs_state *st, const char *rel, size_t *len)
 			st->buf_cap = st->buf_cap != 0 ? st->buf_cap * 2 : 16384;
 			st->buf = xrealloc(st->buf, st->buf_cap);
 		}
-		ssize_t r = read(fd, st->buf + n, st->buf_cap - n - 1);
+		ssize_t r = pread(fd, st->buf + n, st->buf_cap - n - 1, (off_t)n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
+		if (r < 0)
 			return -1;
-		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
 	st->buf[n] = '\0';
 	*len = n;
 	return 0;
+}
+
+/* Opens root/rel; *proc tells whether it lives on a real procfs. */
+static int procfs_open(const struct procfs_state *st, const char *rel, bool *proc)
+{
+	char *path = xasprintf("%s/%s", st->root, rel);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	free(path);
+	struct statfs fs;
+	*proc = fd >= 0 && fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+	return fd;
+}
+
+/* Reads one of the files whole into st->buf (see procfs_file_id). */
+static int procfs_read(struct procfs_state *st, enum procfs_file_id id, size_t *len)
+{
+	int *kept = &st->fds[id];
+	if (*kept >= 0) {
+		/* a real /proc file is never empty: nothing read is a failure too */
+		if (procfs_read_fd(st, *kept, len) == 0 && *len > 0)
+			return 0;
+		close(*kept);
+		*kept = -1;
+	}
+	bool proc;
+	int fd = procfs_open(st, procfs_file_rel[id], &proc);
+	if (fd < 0)
+		return -1;
+	int rc = procfs_read_fd(st, fd, len);
+	int e = errno;
+	if (rc == 0 && proc) {
+		*kept = fd;
+	} else {
+		close(fd);
+		errno = e;
+	}
+	return rc;
+}
+
+static void procfs_close_files(struct procfs_state *st)
+{
+	for (int i = 0; i < PROCFS_NFILES; i++) {
+		if (st->fds[i] >= 0)
+			close(st->fds[i]);
+		st->fds[i] = -1;
+	}
 }
 
 /* ---- history ---- */
@@ -237,7 +302,7 @@ static void procfs_add_load(struct procfs_state *st, struct metrics_data *m, str
 	double load[3];
 	size_t len;
 	int e = 0;
-	bool ok = procfs_read(st, "loadavg", &len) == 0;
+	bool ok = procfs_read(st, PROCFS_LOADAVG, &len) == 0;
 	if (!ok)
 		e = errno;
 	else if (procfs_parse_loadavg(st->buf, len, load) < 0)
@@ -263,7 +328,7 @@ static void procfs_add_memory(struct procfs_state *st, struct metrics_data *m, s
 	struct procfs_mem mem;
 	size_t len;
 	int e = 0;
-	bool ok = procfs_read(st, "meminfo", &len) == 0;
+	bool ok = procfs_read(st, PROCFS_MEMINFO, &len) == 0;
 	if (!ok)
 		e = errno;
 	else if (procfs_parse_meminfo(st->buf, len, &mem) < 0)
@@ -292,18 +357,47 @@ static void procfs_add_memory(struct procfs_state *st, struct metrics_data *m, s
 	}
 }
 
+/* Whether the mount table must be read again: always under a fake root or
+ * without a parsed copy; on a real procfs only when poll on the kept
+ * self/mounts reports a change (POLLPRI, as util-linux's findmnt --poll
+ * waits for), since the text is only regenerated to find nothing new. */
+static bool procfs_mounts_stale(const struct procfs_state *st)
+{
+	if (!st->have_mounts || st->fds[PROCFS_MOUNTS] < 0)
+		return true;
+	struct pollfd pfd = {.fd = st->fds[PROCFS_MOUNTS], .events = POLLPRI};
+	int r;
+	do
+		r = poll(&pfd, 1, 0);
+	while (r < 0 && errno == EINTR);
+	return r != 0;
+}
+
+static void procfs_mounts_drop(struct procfs_state *st)
+{
+	procfs_mounts_free(st->mounts, st->nmounts);
+	st->mounts = NULL;
+	st->nmounts = 0;
+	st->have_mounts = false;
+}
+
 static void procfs_add_filesystems(struct procfs_state *st, struct metrics_data *m,
                                    struct procfs_names *names)
 {
 	size_t len;
-	if (procfs_read(st, "self/mounts", &len) < 0) {
-		int e = errno;
-		struct metric_series *s = procfs_series(m, names, "fs", "%");
-		procfs_series_error(st, s, "self/mounts", e);
-		return;
+	if (procfs_mounts_stale(st)) {
+		procfs_mounts_drop(st);
+		if (procfs_read(st, PROCFS_MOUNTS, &len) < 0) {
+			int e = errno;
+			struct metric_series *s = procfs_series(m, names, "fs", "%");
+			procfs_series_error(st, s, "self/mounts", e);
+			return;
+		}
+		st->nmounts = procfs_parse_mounts(st->buf, len, &st->mounts);
+		st->have_mounts = true;
 	}
-	struct procfs_mount *mounts;
-	size_t n = procfs_parse_mounts(st->buf, len, &mounts);
+	const struct procfs_mount *mounts = st->mounts;
+	size_t n = st->nmounts;
 	size_t shown = 0;
 	for (size_t i = 0; i < n && shown < PROCFS_MAX_FS; i++) {
 		/* Network and FUSE filesystems are filtered out by the parser:
@@ -327,13 +421,14 @@ static void procfs_add_filesystems(struct procfs_state *st, struct metrics_data 
 		metrics_add_label(s, "type", mounts[i].type);
 		shown++;
 	}
-	procfs_mounts_free(mounts, n);
 }
 
 /* Disk or network: two rate series from byte counters. */
 static void procfs_add_io(struct procfs_state *st, struct metrics_data *m, struct procfs_names *names,
-                          const char *rel, bool disk, double seconds, bool *baseline)
+                          bool disk, double seconds, bool *baseline)
 {
+	enum procfs_file_id id = disk ? PROCFS_DISKSTATS : PROCFS_NETDEV;
+	const char *rel = procfs_file_rel[id];
 	const char *rname = disk ? "Disk read" : "Net rx";
 	const char *wname = disk ? "Disk write" : "Net tx";
 	struct procfs_io *prev = disk ? &st->disk_prev : &st->net_prev;
@@ -341,7 +436,7 @@ static void procfs_add_io(struct procfs_state *st, struct metrics_data *m, struc
 	struct procfs_io cur;
 	size_t len;
 	int e = 0;
-	bool ok = procfs_read(st, rel, &len) == 0;
+	bool ok = procfs_read(st, id, &len) == 0;
 	if (!ok)
 		e = errno;
 	else if ((disk ? procfs_parse_diskstats : procfs_parse_netdev)(st->buf, len, &cur) < 0)
@@ -389,6 +484,8 @@ static void procfs_add_procs(struct procfs_state *st, struct metrics_data *m, bo
 	if (!st->procs_fresh || !procfs_procs_have_baseline(st->procs))
 		*baseline = true;
 	double seconds = st->procs_fresh ? (double)(now - st->procs_ms) / 1000.0 : 0.0;
+	if (st->stat_cur.has_forks)
+		procfs_procs_set_forks(st->procs, st->stat_cur.forks);
 	size_t n = 0;
 	long count = procfs_procs_scan(st->procs, st->root, seconds, st->top, &n, st->top_cap);
 	st->procs_ms = now;
@@ -412,7 +509,7 @@ static struct metrics_data *procfs_collect(struct procfs_state *st, bool visible
                                            bool *baseline, char **fatal)
 {
 	size_t len;
-	if (procfs_read(st, "stat", &len) < 0) {
+	if (procfs_read(st, PROCFS_STAT, &len) < 0) {
 		*fatal = xasprintf("cannot read %s/stat: %s", st->root, strerror(errno));
 		return NULL;
 	}
@@ -428,8 +525,8 @@ static struct metrics_data *procfs_collect(struct procfs_state *st, bool visible
 	procfs_add_load(st, m, names);
 	procfs_add_memory(st, m, names);
 	procfs_add_filesystems(st, m, names);
-	procfs_add_io(st, m, names, "diskstats", true, seconds, baseline);
-	procfs_add_io(st, m, names, "net/dev", false, seconds, baseline);
+	procfs_add_io(st, m, names, true, seconds, baseline);
+	procfs_add_io(st, m, names, false, seconds, baseline);
 	procfs_add_procs(st, m, visible, now, baseline);
 
 	struct procfs_stat t = st->stat_prev;
@@ -525,6 +622,8 @@ static void procfs_state_free(struct procfs_state *st)
 {
 	free(st->root);
 	free(st->buf);
+	procfs_close_files(st);
+	procfs_mounts_drop(st);
 	procfs_stat_free(&st->stat_prev);
 	procfs_stat_free(&st->stat_cur);
 	procfs_procs_free(st->procs);
@@ -537,6 +636,8 @@ static int procfs_init(struct source *src, struct config_ctx *ctx, struct jnode 
 {
 	struct procfs_state *st = xcalloc(1, sizeof(*st));
 	st->src = src;
+	for (int i = 0; i < PROCFS_NFILES; i++)
+		st->fds[i] = -1;
 	double top = 5, history = 120;
 	if (procfs_pair(ctx, node, "cpu", 80, 95, 100, &st->cpu_warn, &st->cpu_crit) < 0 ||
 	    procfs_pair(ctx, node, "memory", 85, 95, 100, &st->mem_warn, &st->mem_crit) < 0 ||

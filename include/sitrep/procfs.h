@@ -16,12 +16,14 @@ struct procfs_cpu {
 	uint64_t total;
 };
 
-/* /proc/stat: the "cpu" line and one per "cpuN" line. */
+/* /proc/stat: the "cpu" line, one per "cpuN" line, and the fork counter. */
 struct procfs_stat {
 	struct procfs_cpu all;
 	struct procfs_cpu *cores; /* owned; grown by procfs_parse_stat */
 	size_t ncores;
 	size_t cap;
+	uint64_t forks; /* "processes": forks since boot */
+	bool has_forks;
 };
 
 /* Parses /proc/stat into out, reusing out->cores. 0, or -1 when there is no
@@ -126,13 +128,18 @@ void procfs_procs_free(struct procfs_procs *p);
 double procfs_procs_account(struct procfs_procs *p, const struct procfs_pid_stat *st, double seconds);
 /* Ends a scan: the processes accounted since the last call become the previous ones. */
 void procfs_procs_end_scan(struct procfs_procs *p);
-/* Scans root (a /proc) once: opens the directory once and reads each
- * PID/stat with one open/read/close. Fills top[0..*n) (at most cap) with the
+/* Scans root (a /proc) once: lists the directory (kept open on a real
+ * procfs; skipped as procfs_procs_set_forks says) and reads each PID/stat
+ * (kept open between scans, read again at offset 0). Fills top[0..*n) (at most cap) with the
  * busiest processes; processes without a previous sample count as 0 %.
  * Returns the number of processes read, or -1 with errno when root cannot be
  * opened. */
 long procfs_procs_scan(struct procfs_procs *p, const char *root, double seconds, struct procfs_top *top,
                        size_t *n, size_t cap);
+/* The fork counter of ROOT/stat, read before the next scan: when it has not
+ * moved since the scan that last listed a real procfs, that scan's pids are
+ * read again without listing the directory. Holds for the next scan only. */
+void procfs_procs_set_forks(struct procfs_procs *p, uint64_t forks);
 /* Whether the previous scan exists (CPU percents of the next one mean something). */
 bool procfs_procs_have_baseline(const struct procfs_procs *p);
 

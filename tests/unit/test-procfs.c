@@ -54,10 +54,14 @@ static void test_stat_parse(void **state)
 	assert_int_equal(st.cores[0].total, 802 + 751 + 27367 + 8 + 3 + 3);
 	/* cpu1 1388 0 1199 25951 348 0 37 7 0 0 */
 	assert_int_equal(st.cores[1].busy, 1388 + 1199 + 37 + 7);
+	/* processes 5006: the fork counter that lets a scan skip the listing */
+	assert_true(st.has_forks);
+	assert_int_equal(st.forks, 5006);
 	procfs_stat_free(&st);
 	free(buf);
 
 	assert_int_equal(procfs_parse_stat("intr 1 2 3\nctxt 5\n", 18, &st), -1);
+	assert_false(st.has_forks);
 	procfs_stat_free(&st);
 }
 
@@ -448,7 +452,8 @@ static void test_procs_keeps_fds(void **state)
 		mkdir(path, 0755);
 		snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
 		char line[128];
-		snprintf(line, sizeof(line), "%d (x) S 1 20 20 0 -1 0 0 0 0 0 10 10 0 0 20 0 1 0 100 1000 10 0 0\n", pid);
+		snprintf(line, sizeof(line),
+		         "%d (x) S 1 20 20 0 -1 0 0 0 0 0 10 10 0 0 20 0 1 0 100 1000 10 0 0\n", pid);
 		write_file(path, line);
 	}
 	int before = open_fds();
