@@ -30,6 +30,9 @@ static void add(struct logstore *st, struct logclass *lc, int64_t t, const char 
  * the ring is read (logstore_settle): what comes out must be what finishing
  * it at once gives, for every kind of hostile or odd line, read at any time,
  * also after its slot was reused by shorter and longer lines. */
+/* a string literal and its length, NUL bytes inside included */
+#define LIT(s) s, sizeof(s) - 1
+
 static void test_deferred_lines_equal_eager(void **state)
 {
 	char err[100];
@@ -48,18 +51,18 @@ static void test_deferred_lines_equal_eager(void **state)
 		size_t len;
 		bool cut;
 	} in[] = {
-	    {"2001-01-01T00:00:00Z plain line", 31, false},
-	    {"no time at all", 14, false},
-	    {"ESC \x1b[31m red \x1b[0m and CR\r", 31, false},
-	    {"nul \0 inside", 13, false},
-	    {"bad utf8 \xff\xfe here", 21, false},
+	    {LIT("2001-01-01T00:00:00Z plain line"), false},
+	    {LIT("no time at all"), false},
+	    {LIT("ESC \x1b[31m red \x1b[0m and CR\r"), false},
+	    {LIT("nul \0 inside"), false},
+	    {LIT("bad utf8 \xff\xfe here"), false},
 	    {big, 299, false},
 	    {big, 64, false},
 	    {big, 65, false},
 	    {big, 40, true}, /* linebuf cut it: the mark is added */
 	    {esc, 19, false},
 	    {nearmax, 66, false},
-	    {"bidi \xe2\x80\xae reversed", 23, false},
+	    {LIT("bidi \xe2\x80\xae reversed"), false},
 	};
 	size_t n = sizeof(in) / sizeof(in[0]);
 	/* A ring of 5 slots, fed 3 rounds: slots are reused by every other line. */
