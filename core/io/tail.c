@@ -24,7 +24,7 @@
 /* What one loop pass may read before yielding to other events (keys): at
  * most TAIL_SLICE bytes, and no more chunks once TAIL_SLICE_NS have gone. */
 #define TAIL_SLICE    (1u * 1024 * 1024)
-#define TAIL_SLICE_NS (3u * 1000 * 1000)
+#define TAIL_SLICE_NS (1u * 1000 * 1000)
 #define TAIL_CHUNK    (64u * 1024)
 /* Scanning backwards for tail_lines stops after this much. */
 #define TAIL_LINES_SCAN_MAX (64u * 1024 * 1024)
