@@ -2,6 +2,7 @@
  * field of JSON lines. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,12 +132,88 @@ static void test_fixture(void **state)
 	logclass_free(lc);
 }
 
+/* The literal prefilter in front of PCRE2 may only ever say "maybe": every
+ * line must get the severity the same patterns give without it (custom
+ * patterns equal to the defaults turn the prefilter off). Lines are built
+ * from words that match, near misses and filler, in random case, at every
+ * offset against the 16-byte blocks, at the ends of the line, and with
+ * random bytes. */
+static void test_prefilter_never_misses(void **state)
+{
+	static const char *const words[] = {
+	    "error", "errors", "emerg", "emergency", "fatal", "panic", "panicked", "crit", "critical",
+	    "criteria", "traceback", "segfault", "segmentation fault", "core dumped", "oom-killer",
+	    "out of memory", "out of  memory", "exception", "NullPointerException", "[alert]", "[alerts]",
+	    "warn", "warns", "warning", "warnings", "HTTP/1.1\" 503 ", "HTTP/2.0\" 500 ", "HTTP/1.1\" 404 ",
+	    "\" 5", "of me", "span", "expand", "company", "script", "description", "forward", "software",
+	    "element", "segment", "merge", "energy", "jump", "data", "write", "learn", "err", "rro",
+	    "erro", "arn", "war", "{al", "dum", "xce", "ceb", "om-", "f m", "nic", "fat", "egf", "egm",
+	};
+	static const char *const seps[] = {" ", "", ":", "_", "-", "\t", "=", "\"", "[", "]", "5", "\x01", "\xc3\xa9"};
+	const char *defe = logclass_default_error, *defw = logclass_default_warn;
+	char err[200];
+	struct logclass *fast = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
+	struct logclass *slow = logclass_new(&defe, 1, &defw, 1, err, sizeof(err));
+	assert_non_null(fast);
+	assert_non_null(slow);
+	unsigned seed = 12345;
+	char line[512];
+	size_t checked = 0, hits = 0;
+	for (int i = 0; i < 200000; i++) {
+		size_t n = 0;
+		/* a random prefix length moves the words across block boundaries */
+		seed = seed * 1103515245u + 12345u;
+		size_t pad = (seed >> 16) % 40;
+		memset(line, 'a' + (int)(pad % 3), pad);
+		n = pad;
+		seed = seed * 1103515245u + 12345u;
+		int nwords = 1 + (int)((seed >> 16) % 4);
+		for (int w = 0; w < nwords; w++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *sep = seps[(seed >> 16) % ARRAY_LEN(seps)];
+			seed = seed * 1103515245u + 12345u;
+			const char *word = words[(seed >> 16) % ARRAY_LEN(words)];
+			if (n + strlen(sep) + strlen(word) + 2 >= sizeof(line))
+				break;
+			memcpy(line + n, sep, strlen(sep));
+			n += strlen(sep);
+			for (const char *c = word; *c != '\0'; c++) {
+				seed = seed * 1103515245u + 12345u;
+				/* random case, and now and then a random byte instead */
+				char ch = (seed >> 20) % 2 ? (char)toupper((unsigned char)*c) : *c;
+				if ((seed >> 8) % 97 == 0)
+					ch = (char)(seed >> 24);
+				line[n++] = ch;
+			}
+		}
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 2) {
+			memcpy(line + n, " tail", 5);
+			n += 5;
+		}
+		enum log_sev a = logclass_classify(fast, line, n), b = logclass_classify(slow, line, n);
+		if (a != b) {
+			fprintf(stderr, "prefilter %s, patterns %s: \"%.*s\"\n", log_sev_name(a), log_sev_name(b),
+			        (int)n, line);
+			fail();
+		}
+		checked++;
+		hits += b != LOG_SEV_INFO;
+	}
+	/* the test means something only if both kinds of lines were made */
+	assert_true(hits > checked / 10);
+	assert_true(hits < checked - checked / 10);
+	logclass_free(fast);
+	logclass_free(slow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_access_log_5xx),
 	    cmocka_unit_test(test_custom),     cmocka_unit_test(test_bad_pattern),
 	    cmocka_unit_test(test_json_level), cmocka_unit_test(test_fixture),
+	    cmocka_unit_test(test_prefilter_never_misses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
