@@ -12,9 +12,18 @@
  * does not answer within query_timeout is shown as hung, the connection is
  * dropped and opened again with backoff.
  *
+ * libpq resolves a host name with a blocking getaddrinfo inside
+ * PQconnectStartParams, which a hung DNS server would turn into a frozen
+ * dashboard. So a single host name is looked up first by the HTTP client's
+ * resolver (a thread, with the connect timeout) and libpq gets hostaddr for
+ * each address it found, with host repeated for TLS, Kerberos and .pgpass:
+ * it then tries them in order, as it would have. Addresses, sockets, several
+ * hosts and a given hostaddr go to libpq as they are (pg_host_to_resolve).
+ *
  * The password comes from password_env / password_file (registered with the
  * sanitizer, so no output can show it) or from libpq's own ~/.pgpass; a
  * password inside the connection string is refused. */
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +39,7 @@
 #include "sitrep/config.h"
 #include "sitrep/database.h"
 #include "sitrep/event.h"
+#include "sitrep/http.h"
 #include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
@@ -41,7 +51,7 @@
 #define PG_VERIFY_STEP_MS 250
 #define PG_BACKOFF_MAX_MS 30000
 
-enum pg_state { PG_DOWN, PG_CONNECTING, PG_READY, PG_BUSY };
+enum pg_state { PG_DOWN, PG_RESOLVING, PG_CONNECTING, PG_READY, PG_BUSY };
 
 struct pg_source;
 
@@ -79,6 +89,8 @@ struct pg_source {
 	struct source *src;
 	char *conninfo;
 	char *password; /* config_get_secret; NULL: libpq's own (pgpass) */
+	char *resolve_name;             /* the host libpq would look up itself; NULL: none */
+	struct http_resolve *resolving; /* its lookup, off the loop */
 	double connect_timeout_ms, query_timeout_ms, statement_timeout_ms;
 	size_t storm_min;
 
@@ -134,6 +146,41 @@ static uv_timer_t *pg_timer(struct pg_source *ps, void *data)
 
 /* --- config -------------------------------------------------------------- */
 
+/* The host name libpq would resolve with a blocking lookup, or NULL when it
+ * would not look one up (an address, a socket directory, hostaddr given) or
+ * when the string names several hosts or ports (left to libpq, which
+ * resolves them itself: docs/configuration.md says to give addresses). The
+ * environment counts as libpq reads it. Caller frees. */
+static char *pg_host_to_resolve(const PQconninfoOption *opts)
+{
+	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+	}
+	if (host == NULL)
+		host = getenv("PGHOST");
+	if (hostaddr == NULL)
+		hostaddr = getenv("PGHOSTADDR");
+	if (port == NULL)
+		port = getenv("PGPORT");
+	if (host == NULL || host[0] == '\0' || (hostaddr != NULL && hostaddr[0] != '\0'))
+		return NULL;
+	if (host[0] == '/' || host[0] == '@' || strchr(host, ',') != NULL ||
+	    (port != NULL && strchr(port, ',') != NULL))
+		return NULL;
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
+		return NULL;
+	return xstrdup(host);
+}
+
 static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct pg_source *ps = xcalloc(1, sizeof(*ps));
@@ -172,6 +219,7 @@ static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 			sanitize_add_secret(o->val);
 			inline_pw = true;
 		}
+	ps->resolve_name = pg_host_to_resolve(opts);
 	PQconninfoFree(opts);
 	sanitize_add_url_secret(ps->conninfo);
 	if (inline_pw)
@@ -496,15 +544,44 @@ static void pg_on_io(uv_poll_t *h, int status, int events)
 		pg_read(ps);
 }
 
-static void pg_connect(struct pg_source *ps)
+/* Opens the connection; addrs: the addresses resolve_name has now
+ * ("a,[b]"), NULL to let libpq read the string as it is. */
+static void pg_connect_to(struct pg_source *ps, const char *addrs)
 {
-	const char *keys[5] = {"dbname", "fallback_application_name", NULL, NULL, NULL};
-	const char *vals[5] = {ps->conninfo, "sitrep", NULL, NULL, NULL};
+	const char *keys[7] = {"dbname", "fallback_application_name", NULL, NULL, NULL, NULL, NULL};
+	const char *vals[7] = {ps->conninfo, "sitrep", NULL, NULL, NULL, NULL, NULL};
+	int k = 2;
 	if (ps->password != NULL) {
-		keys[2] = "password";
-		vals[2] = ps->password;
+		keys[k] = "password";
+		vals[k++] = ps->password;
+	}
+	/* Later keys override the string's: host once per address. */
+	char *hosts = NULL, *hostaddrs = NULL;
+	if (addrs != NULL) {
+		size_t n = 1;
+		for (const char *c = addrs; *c != '\0'; c++)
+			n += *c == ',';
+		size_t nl = strlen(ps->resolve_name);
+		hosts = xmalloc(n * (nl + 1));
+		hostaddrs = xmalloc(strlen(addrs) + 1);
+		size_t o = 0, a = 0;
+		for (size_t i = 0; i < n; i++) {
+			memcpy(hosts + o, ps->resolve_name, nl);
+			o += nl;
+			hosts[o++] = i + 1 < n ? ',' : '\0';
+		}
+		for (const char *c = addrs; *c != '\0'; c++)
+			if (*c != '[' && *c != ']')
+				hostaddrs[a++] = *c;
+		hostaddrs[a] = '\0';
+		keys[k] = "host";
+		vals[k++] = hosts;
+		keys[k] = "hostaddr";
+		vals[k++] = hostaddrs;
 	}
 	ps->conn = PQconnectStartParams(keys, vals, 1);
+	free(hosts);
+	free(hostaddrs);
 	if (ps->conn == NULL) {
 		pg_drop(ps, "cannot connect: out of memory");
 		return;
@@ -519,6 +596,28 @@ static void pg_connect(struct pg_source *ps)
 	/* As if PQconnectPoll had asked to write. */
 	if (pg_watch(ps, UV_WRITABLE) != 0)
 		pg_drop(ps, "cannot watch the connection's socket");
+}
+
+static void pg_on_resolved(const char *addrs, const char *err, void *arg)
+{
+	struct pg_source *ps = arg;
+	ps->resolving = NULL;
+	if (err != NULL) {
+		pg_drop(ps, "cannot connect: %s", err);
+		return;
+	}
+	pg_connect_to(ps, addrs);
+}
+
+static void pg_connect(struct pg_source *ps)
+{
+	if (ps->resolve_name == NULL) {
+		pg_connect_to(ps, NULL);
+		return;
+	}
+	ps->state = PG_RESOLVING;
+	ps->resolving = http_resolve(app_http(ps->src->app), ps->resolve_name, (unsigned)ps->connect_timeout_ms,
+	                             pg_on_resolved, ps);
 }
 
 static void pg_setup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
@@ -924,6 +1023,8 @@ static void pg_stop(struct source *src)
 	}
 	while (ps->acts != NULL)
 		pg_act_finish(ps->acts, ACTION_UNKNOWN, "sitrep stopped before the result was known");
+	http_resolve_cancel(ps->resolving);
+	ps->resolving = NULL;
 	pg_unwatch(ps);
 	pg_close((uv_handle_t *)ps->deadline);
 	ps->deadline = NULL;
@@ -940,9 +1041,10 @@ static void pg_destroy(struct source *src)
 	struct pg_source *ps = src->data;
 	if (ps == NULL)
 		return;
-	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL)
+	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->resolving != NULL)
 		pg_stop(src);
 	free(ps->conninfo);
+	free(ps->resolve_name);
 	config_free_secret(ps->password);
 	free(ps->last_error);
 	free(ps->role);

@@ -171,6 +171,16 @@ struct http_call {
 	struct http_call *next, *prev;
 };
 
+/* A lookup asked for by another client (http_resolve). */
+struct http_resolve {
+	struct http *h;
+	struct http_host *host;
+	uint64_t deadline; /* loop time */
+	http_resolve_cb cb;
+	void *arg;
+	struct http_resolve *next;
+};
+
 struct http {
 	uv_loop_t *loop;
 	CURLM *multi;
@@ -178,6 +188,7 @@ struct http {
 	struct http_sock *socks;
 	struct http_call *calls;
 	size_t ncalls;
+	struct http_resolve *resolves; /* http_resolve's, waiting */
 	unsigned long connects;
 	bool closing;
 	struct http_host *hosts;
@@ -432,6 +443,8 @@ void http_close(struct http *h)
 	h->closing = true;
 	while (h->calls != NULL)
 		http_call_free(h->calls);
+	while (h->resolves != NULL)
+		http_resolve_cancel(h->resolves);
 	while (h->npool > 0)
 		curl_easy_cleanup(h->pool[--h->npool]);
 	while (h->slots != NULL) {
@@ -921,6 +934,15 @@ again:
 		uv_timer_start(&h->queue_timer, http_queue_tick, next - now, 0);
 }
 
+static void http_resolve_unlink(struct http_resolve *r)
+{
+	for (struct http_resolve **pp = &r->h->resolves; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			return;
+		}
+}
+
 /* Moves every waiting call on: started when its names are known, failed
  * when a lookup failed or its deadline passed. A failure's callback may
  * start or cancel calls, so the walk starts over after each. */
@@ -958,6 +980,35 @@ again:
 			http_call_admit(c, c->redirects > 0);
 		else
 			any = true;
+	}
+	/* The same for the lookups of other clients. */
+	for (struct http_resolve *r = h->resolves; r != NULL; r = r->next) {
+		struct http_host *ho = r->host;
+		char msg[300] = "";
+		if (!http_host_ready(h, ho)) {
+			if (ho->failed)
+				http_resolve_error(ho, msg, sizeof(msg));
+			else if (!ho->pending)
+				http_host_start(h, ho);
+			if (msg[0] == '\0' && now >= r->deadline)
+				snprintf(msg, sizeof(msg), "resolving host: timed out (%s)", ho->name);
+			if (msg[0] == '\0') {
+				any = true;
+				continue;
+			}
+		}
+		/* Unlinked before the callback, which may ask or cancel again. */
+		http_resolve_unlink(r);
+		http_resolve_cb cb = r->cb;
+		void *arg = r->arg;
+		const char *addrs = msg[0] == '\0' ? ho->addrs : NULL;
+		char *copy = addrs != NULL ? xstrdup(addrs) : NULL;
+		free(r);
+		cb(copy, msg[0] != '\0' ? msg : NULL, arg);
+		free(copy);
+		if (h->closing)
+			return;
+		goto again;
 	}
 	/* A failure is told to the calls waiting now; the next request asks again. */
 	for (struct http_host *ho = h->hosts; ho != NULL; ho = ho->next)
@@ -1445,6 +1496,37 @@ void http_cancel(struct http_call *call)
 	struct http *h = call->h;
 	http_call_free(call);
 	http_pump(h); /* its turn goes to the next one waiting */
+}
+
+struct http_resolve *http_resolve(struct http *h, const char *name, unsigned timeout_ms, http_resolve_cb cb,
+                                  void *arg)
+{
+	char *lower = xstrdup(name);
+	for (char *p = lower; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	struct http_resolve *r = xcalloc(1, sizeof(*r));
+	r->h = h;
+	r->host = http_host_get(h, lower);
+	free(lower);
+	r->deadline = uv_now(h->loop) + timeout_ms;
+	r->cb = cb;
+	r->arg = arg;
+	r->next = h->resolves;
+	h->resolves = r;
+	if (!http_host_ready(h, r->host) && !r->host->pending)
+		http_host_start(h, r->host);
+	/* The answer (also one already known) comes from the timer, never
+	 * from inside this call. */
+	uv_timer_start(&h->dns_timer, http_dns_tick, 0, HTTP_DNS_TICK_MS);
+	return r;
+}
+
+void http_resolve_cancel(struct http_resolve *r)
+{
+	if (r == NULL)
+		return;
+	http_resolve_unlink(r);
+	free(r);
 }
 
 unsigned long http_connections_opened(const struct http *h)

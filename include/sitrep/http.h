@@ -88,6 +88,20 @@ struct http_call *http_request(struct http *h, const struct http_req *req, http_
 /* Stops a request; its callback is not called. Not from inside its own callback. */
 void http_cancel(struct http_call *call);
 
+/* A name looked up for another client (libpq), the way the client resolves
+ * its own hosts: getaddrinfo on a detached thread, never on the loop, results
+ * shared with requests and kept for a short while. cb runs on the loop, never
+ * from inside http_resolve, exactly once unless cancelled first: with the
+ * addresses ("192.0.2.1,[2001:db8::1]", IPv6 in brackets; at most a few) or
+ * with an error text ("resolving host: timed out (NAME)", "... no such host
+ * (NAME)"). timeout_ms bounds the wait (a hung resolver). The handle is valid
+ * until cb has run. */
+typedef void (*http_resolve_cb)(const char *addrs, const char *err, void *arg);
+struct http_resolve *http_resolve(struct http *h, const char *name, unsigned timeout_ms, http_resolve_cb cb,
+                                  void *arg);
+/* Stops waiting for a lookup; its callback is not called. Not from inside it. */
+void http_resolve_cancel(struct http_resolve *r);
+
 /* Connections opened so far (new TCP connections; reuse keeps this low). */
 unsigned long http_connections_opened(const struct http *h);
 /* Requests not called back yet: resolving, queued or in transfer. */

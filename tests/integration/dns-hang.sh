@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration: a name lookup that hangs never blocks the loop. An LD_PRELOAD
-# shim (built here with cc) makes getaddrinfo sleep for slow.invalid and fail
-# at once for nx.invalid. With a prometheus pane on each: the dashboard keeps
+# shim (tests/data/slowdns.c, built here with cc) makes getaddrinfo sleep for
+# slow.invalid and fail at once for nx.invalid. With a prometheus pane on each: the dashboard keeps
 # its clock and answers keys while the lookup hangs, the pane says "resolving
 # host: timed out", the other says "no such host", and `sitrep --once`
 # returns within its bound (SITREP_ONCE_TIMEOUT) with both errors.
@@ -12,38 +12,7 @@ command -v cc >/dev/null || skip_all "no C compiler for the getaddrinfo shim"
 [ -x "$SITREP" ] || skip_all "no binary at $SITREP"
 
 HANG=40
-cat >"$TMP/slowdns.c" <<'C'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <netdb.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-static int ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), m = strlen(tail);
-	return n >= m && strcmp(s + n - m, tail) == 0;
-}
-
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-                struct addrinfo **res)
-{
-	static int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
-	if (node != NULL && ends_with(node, "slow.invalid")) {
-		const char *s = getenv("SLOWDNS_SECONDS");
-		sleep(s != NULL ? (unsigned)atoi(s) : 60);
-		return EAI_AGAIN;
-	}
-	if (node != NULL && ends_with(node, "nx.invalid"))
-		return EAI_NONAME;
-	if (real == NULL)
-		real = (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))
-		    dlsym(RTLD_NEXT, "getaddrinfo");
-	return real(node, service, hints, res);
-}
-C
-if ! cc -shared -fPIC -o "$TMP/slowdns.so" "$TMP/slowdns.c" -ldl 2>"$TMP/cc.log"; then
+if ! cc -shared -fPIC -o "$TMP/slowdns.so" "$TOP/tests/data/slowdns.c" -ldl 2>"$TMP/cc.log"; then
 	diag <"$TMP/cc.log"
 	skip_all "cannot build the getaddrinfo shim"
 fi
@@ -80,17 +49,9 @@ check "--once: nx pane says no such host ($(err_of nx))" grep -qF "no such host"
 # new requests keep arriving for the hung name).
 tt_start 160 40 $SHIM
 check "dashboard up" wait_for 5 tt_all_titles
-clock() { tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}' | tail -1; }
 # For 12 s, well past the 3 s lookup deadline and the 10 s request timeout,
 # the clock moves on in every 2.5 s window.
-frozen=0
-last=$(clock)
-for i in 1 2 3 4 5; do
-	sleep 2.5
-	now=$(clock)
-	[ -n "$now" ] && [ "$now" != "$last" ] || frozen=$((frozen + 1))
-	last=$now
-done
+frozen=$(tt_frozen_windows 5)
 check "the clock kept ticking while the lookup hung ($frozen frozen windows)" test "$frozen" = 0
 tm send-keys -t t '?'
 check "keys answered: ? opens the help within 2 s" tm_wait_text 2 "sitrep help"

@@ -70,6 +70,20 @@ tt_all_titles() {
 		[ "$(grep -cF -- " $t " <<<"$cap")" = 1 ] || return 1
 	done
 }
+# tt_frozen_windows N: watches the status bar's clock over N windows of 2.5 s
+# and prints how many ended on the second they began with (0: the loop kept
+# ticking throughout).
+tt_frozen_windows() {
+	local n=$1 frozen=0 last now i
+	last=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}' | tail -1)
+	for ((i = 0; i < n; i++)); do
+		sleep 2.5
+		now=$(tm_capture | tail -1 | grep -oE '[0-9]{2}:[0-9]{2}:[0-9]{2}' | tail -1)
+		[ -n "$now" ] && [ "$now" != "$last" ] || frozen=$((frozen + 1))
+		last=$now
+	done
+	echo "$frozen"
+}
 # A numeric CPU value in the host pane: "CPU  12.3%".
 tt_cpu_value() { tm_capture | grep -qE 'CPU +[0-9]+(\.[0-9]+)?%'; }
 
