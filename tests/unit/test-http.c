@@ -389,6 +389,57 @@ static void test_redirect_limits(void **state)
 
 /* "localhost" needs no lookup; a redirect to another origin is followed
  * (resolved like the first host) without the credentials. */
+/* http_resolve, for other clients (libpq): the answer comes from the loop,
+ * never from inside the call; a name the cache knows is still answered
+ * later; a cancelled lookup is never called back, also when the client
+ * closes with one waiting. */
+struct resolved {
+	int calls;
+	char addrs[200];
+	char err[200];
+};
+
+static void on_resolved(const char *addrs, const char *err, void *arg)
+{
+	struct resolved *r = arg;
+	r->calls++;
+	snprintf(r->addrs, sizeof(r->addrs), "%s", addrs != NULL ? addrs : "");
+	snprintf(r->err, sizeof(r->err), "%s", err != NULL ? err : "");
+}
+
+static void test_resolve_for_others(void **state)
+{
+	struct http *h = http_new(&loop);
+	struct resolved a = {0}, b = {0}, c = {0};
+	http_resolve(h, "LocalHost", 3000, on_resolved, &a);
+	assert_int_equal(a.calls, 0);
+	/* UV_RUN_ONCE would block in poll after running the timer that answers */
+	for (int i = 0; i < 300 && a.calls == 0; i++)
+		uv_run(&loop, UV_RUN_NOWAIT), uv_sleep(10);
+	assert_int_equal(a.calls, 1);
+	assert_string_equal(a.err, "");
+	assert_true(strstr(a.addrs, "127.0.0.1") != NULL || strstr(a.addrs, "[::1]") != NULL);
+	/* known now: still not from inside the call */
+	http_resolve(h, "localhost", 3000, on_resolved, &b);
+	assert_int_equal(b.calls, 0);
+	struct http_resolve *gone = http_resolve(h, "localhost", 3000, on_resolved, &c);
+	http_resolve_cancel(gone);
+	for (int i = 0; i < 300 && b.calls == 0; i++)
+		uv_run(&loop, UV_RUN_NOWAIT), uv_sleep(10);
+	assert_int_equal(b.calls, 1);
+	assert_string_equal(b.addrs, a.addrs);
+	for (int i = 0; i < 5; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(a.calls, 1);
+	/* waiting when the client closes: no callback */
+	http_resolve(h, "localhost", 3000, on_resolved, &c);
+	finish(h);
+	for (int i = 0; i < 5; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(c.calls, 0);
+}
+
 static void test_localhost_and_redirect_origin(void **state)
 {
 	struct http *h = http_new(&loop);
@@ -589,6 +640,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_queued_timeout_is_honest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_cancel_and_turns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_many_rounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resolve_for_others, setup, teardown),
 	    cmocka_unit_test(test_urlencode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
