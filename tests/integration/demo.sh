@@ -170,8 +170,9 @@ done
 
 # --- quit: the lab goes down with sitrep ----------------------------------------
 key q
-check "q ends sitrep and the demo, exit status 0" wait_for 30 bash -c \
-	"[ \"\$(tmux -L '$TSOCK' display-message -p -t t '#{pane_dead}:#{pane_dead_status}')\" = 1:0 ]"
+quit_ok() { [ "$(tm display-message -p -t t '#{pane_dead}:#{pane_dead_status}')" = 1:0 ]; }
+check "q ends sitrep and the demo, exit status 0" wait_for 30 quit_ok
+quit_ok || { echo "pane dead:status $(tm display-message -p -t t '#{pane_dead}:#{pane_dead_status}')"; tm_capture; cat "$TMP/demo.err"; } | diag
 alive=()
 while read -r p; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive+=("$p"); done <"$TMP/pids.played"
 check "after the demo no lab pid is alive ($(wc -l <"$TMP/pids.played") tracked; alive: ${alive[*]:-none})" test ${#alive[@]} -eq 0
