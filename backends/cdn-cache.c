@@ -70,6 +70,17 @@ static const char *cdn_cache_word(const char *w, size_t len)
 	return NULL;
 }
 
+/* cdn_cache_word of a header value that is one word between spaces. */
+static const char *cdn_cache_word_trimmed(const char *v, size_t len)
+{
+	size_t s = 0;
+	while (s < len && v[s] == ' ')
+		s++;
+	while (len > s && v[len - 1] == ' ')
+		len--;
+	return cdn_cache_word(v + s, len - s);
+}
+
 /* X-Cache: "HIT", "MISS, HIT" (Fastly shielding: the last is the edge the
  * client met), "Hit from cloudfront", "TCP_HIT from a23-1" (Akamai). */
 static const char *cdn_xcache(const char *v, size_t len)
@@ -183,25 +194,13 @@ static void cdn_header(struct cdn_headers *h, const char *name, size_t nlen, con
 		word = cdn_cache_status(v, vlen, NULL);
 		r = 4;
 	} else if (cdn_name_is(name, nlen, "cf-cache-status")) {
-		size_t s = 0;
-		while (s < vlen && v[s] == ' ')
-			s++;
-		size_t e = vlen;
-		while (e > s && v[e - 1] == ' ')
-			e--;
-		word = cdn_cache_word(v + s, e - s);
+		word = cdn_cache_word_trimmed(v, vlen);
 		r = 4;
 	} else if (cdn_name_is(name, nlen, "x-cache")) {
 		word = cdn_xcache(v, vlen);
 		r = 3;
 	} else if (cdn_name_is(name, nlen, "x-cache-status")) { /* nginx's $upstream_cache_status */
-		size_t s = 0;
-		while (s < vlen && v[s] == ' ')
-			s++;
-		size_t e = vlen;
-		while (e > s && v[e - 1] == ' ')
-			e--;
-		word = cdn_cache_word(v + s, e - s);
+		word = cdn_cache_word_trimmed(v, vlen);
 		r = 3;
 	} else if (cdn_name_is(name, nlen, "x-varnish")) {
 		/* "32770 3" names the request and the object it hit; one id: a miss or pass. */

@@ -690,9 +690,7 @@ static void deploys_job_checked(struct deploys_common *c, struct deploys_data *d
 		    job, "cannot read the deploy history before the rollback: %s; nothing changed", err);
 		return;
 	}
-	bool same = (d->current == NULL && r->from == NULL) ||
-	            (d->current != NULL && r->from != NULL && strcmp(d->current, r->from) == 0);
-	if (!same) {
+	if (!util_str_same(d->current, r->from)) {
 		deploys_job_fail(job, "current moved to %s since it was confirmed; nothing changed",
 		                 d->current != NULL ? d->current : "(none)");
 		deploys_data_free(d);

@@ -91,8 +91,7 @@ int loginput_classify(struct log_input *in, const char *raw, size_t len)
 
 void loginput_error(struct log_input *in, const char *msg)
 {
-	if ((msg == NULL && in->error == NULL) ||
-	    (msg != NULL && in->error != NULL && strcmp(msg, in->error) == 0))
+	if (util_str_same(msg, in->error))
 		return;
 	free(in->error);
 	in->error = msg != NULL ? xstrdup(msg) : NULL;
@@ -101,8 +100,7 @@ void loginput_error(struct log_input *in, const char *msg)
 
 void loginput_warning(struct log_input *in, const char *msg)
 {
-	if ((msg == NULL && in->warning == NULL) ||
-	    (msg != NULL && in->warning != NULL && strcmp(msg, in->warning) == 0))
+	if (util_str_same(msg, in->warning))
 		return;
 	free(in->warning);
 	in->warning = msg != NULL ? xstrdup(msg) : NULL;

@@ -482,9 +482,7 @@ static int releases_act(struct source *src, const struct action *action)
 	if (r->op == RELEASES_ROLLBACK) {
 		/* current must still be what was confirmed */
 		char *now = releases_current(rs->path, NULL);
-		bool same = (now == NULL && r->from == NULL) ||
-		            (now != NULL && r->from != NULL && strcmp(now, r->from) == 0);
-		if (!same) {
+		if (!util_str_same(now, r->from)) {
 			releases_run_end(rr, ACTION_FAILED,
 			                 "current moved to %s since it was confirmed; nothing changed",
 			                 now != NULL ? now : "(none)");

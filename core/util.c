@@ -72,6 +72,11 @@ char *xvasprintf(const char *fmt, va_list ap)
 	return p;
 }
 
+bool util_str_same(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

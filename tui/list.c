@@ -69,6 +69,16 @@ void list_free(struct list *l)
 	free(l);
 }
 
+void list_view_free(struct pane *pane)
+{
+	if (pane->view == NULL)
+		return;
+	/* the view's first member: C lets a struct be read through it */
+	list_free(*(struct list **)pane->view);
+	free(pane->view);
+	pane->view = NULL;
+}
+
 void list_set_flags(struct list *l, unsigned flags)
 {
 	l->flags = flags;

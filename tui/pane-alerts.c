@@ -26,7 +26,7 @@ static const char *const pane_alerts_key_labels[] = {"instance", "job",        "
                                                      "pod",      "mountpoint", "device"};
 
 struct pane_alerts_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 	time_t now; /* wall clock of the draw in progress, for the ages */
 };
 
@@ -224,21 +224,11 @@ static char *pane_alerts_detail(struct pane *pane)
 	return list_detail(pane_alerts_view(pane)->list);
 }
 
-static void pane_alerts_free(struct pane *pane)
-{
-	struct pane_alerts_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_alerts = {
     .kind = "alerts",
     .draw = pane_alerts_draw,
     .key = pane_alerts_key,
     .select = pane_alerts_select,
     .detail = pane_alerts_detail,
-    .free = pane_alerts_free,
+    .free = list_view_free,
 };

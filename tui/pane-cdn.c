@@ -20,7 +20,7 @@
 #include "sitrep/widgets.h"
 
 struct pane_cdn_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 };
 
 static const struct list_ops pane_cdn_list;
@@ -218,21 +218,11 @@ static char *pane_cdn_detail(struct pane *pane)
 	return list_detail(pane_cdn_view(pane)->list);
 }
 
-static void pane_cdn_free(struct pane *pane)
-{
-	struct pane_cdn_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_cdn = {
     .kind = "cdn",
     .draw = pane_cdn_draw,
     .key = pane_cdn_key,
     .select = pane_cdn_select,
     .detail = pane_cdn_detail,
-    .free = pane_cdn_free,
+    .free = list_view_free,
 };

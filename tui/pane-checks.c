@@ -20,7 +20,7 @@
 #define PANE_CHECKS_SPARK_MAX 30
 
 struct pane_checks_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 };
 
 static const struct list_ops pane_checks_list;
@@ -190,20 +190,10 @@ static char *pane_checks_detail(struct pane *pane)
 	return list_detail(pane_checks_view(pane)->list);
 }
 
-static void pane_checks_free(struct pane *pane)
-{
-	struct pane_checks_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_checks = {
     .kind = "checks",
     .draw = pane_checks_draw,
     .key = pane_checks_key,
     .detail = pane_checks_detail,
-    .free = pane_checks_free,
+    .free = list_view_free,
 };

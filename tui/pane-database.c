@@ -25,7 +25,7 @@
 #include "sitrep/widgets.h"
 
 struct pane_database_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 };
 
 enum pane_database_row { PANE_DB_GROUP, PANE_DB_BLOCK, PANE_DB_QUERY };
@@ -360,21 +360,11 @@ static char *pane_database_detail(struct pane *pane)
 	return list_detail(pane_database_view(pane)->list);
 }
 
-static void pane_database_free(struct pane *pane)
-{
-	struct pane_database_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_database = {
     .kind = "database",
     .draw = pane_database_draw,
     .key = pane_database_key,
     .select = pane_database_select,
     .detail = pane_database_detail,
-    .free = pane_database_free,
+    .free = list_view_free,
 };

@@ -21,7 +21,7 @@
 #include "sitrep/widgets.h"
 
 struct pane_deploys_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 	time_t now; /* wall clock of the draw in progress */
 };
 
@@ -170,21 +170,11 @@ static char *pane_deploys_detail(struct pane *pane)
 	return list_detail(pane_deploys_view(pane)->list);
 }
 
-static void pane_deploys_free(struct pane *pane)
-{
-	struct pane_deploys_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_deploys = {
     .kind = "deploys",
     .draw = pane_deploys_draw,
     .key = pane_deploys_key,
     .select = pane_deploys_select,
     .detail = pane_deploys_detail,
-    .free = pane_deploys_free,
+    .free = list_view_free,
 };

@@ -25,8 +25,8 @@
 #include "sitrep/widgets.h"
 
 struct pane_logs_view {
+	struct list *list; /* first (list_view_free): the groups or, in the raw view, the lines */
 	bool raw;
-	struct list *list;         /* the groups or, in the raw view, the lines */
 	int64_t now;               /* wall clock of the draw in progress, for the ages */
 	const struct marks *marks; /* the deploys in view (marks.h), NULL: none */
 	char since[40];            /* " new since r42" for groups first seen after the latest deploy */
@@ -269,20 +269,10 @@ static char *pane_logs_detail(struct pane *pane)
 	return list_detail(pane_logs_view(pane)->list);
 }
 
-static void pane_logs_free(struct pane *pane)
-{
-	struct pane_logs_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_logs = {
     .kind = "logs",
     .draw = pane_logs_draw,
     .key = pane_logs_key,
     .detail = pane_logs_detail,
-    .free = pane_logs_free,
+    .free = list_view_free,
 };

@@ -336,7 +336,7 @@ static void pane_metrics_draw_proc(WINDOW *win, int y, int w, const struct cpu_l
 
 /* What every row of one draw shares, worked out once per draw. */
 struct pane_metrics_view {
-	struct list *list;
+	struct list *list; /* first: list_view_free frees the view */
 	int name_w;
 	struct cpu_levels lv;
 };
@@ -537,20 +537,10 @@ static char *pane_metrics_detail(struct pane *pane)
 	return list_detail(pane_metrics_view(pane)->list);
 }
 
-static void pane_metrics_free(struct pane *pane)
-{
-	struct pane_metrics_view *v = pane->view;
-	if (v == NULL)
-		return;
-	list_free(v->list);
-	free(v);
-	pane->view = NULL;
-}
-
 const struct pane_ops pane_metrics = {
     .kind = "metrics",
     .draw = pane_metrics_draw,
     .key = pane_metrics_key,
     .detail = pane_metrics_detail,
-    .free = pane_metrics_free,
+    .free = list_view_free,
 };

@@ -1064,21 +1064,27 @@ static bool http_is_localhost(const char *name)
 	return strcmp(name, "localhost") == 0 || (n > 10 && strcmp(name + n - 10, ".localhost") == 0);
 }
 
+/* A host as the lookups and their cache know it: without an IPv6 literal's
+ * brackets, lower case, without the root's trailing dot. Caller frees. */
+static char *http_host_name(const char *host)
+{
+	size_t n = strlen(host);
+	char *name = n > 2 && host[0] == '[' && host[n - 1] == ']' ? xstrndup(host + 1, n - 2) : xstrdup(host);
+	n = strlen(name);
+	for (char *p = name; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	return name;
+}
+
 static void http_call_add_target(struct http_call *c, const char *host, long port)
 {
 	if (c->ntgt >= (int)ARRAY_LEN(c->tgt) || host == NULL || host[0] == '\0')
 		return;
 	struct http_target *t = &c->tgt[c->ntgt++];
 	memset(t, 0, sizeof(*t));
-	size_t n = strlen(host);
-	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
-		t->name = xstrndup(host + 1, n - 2);
-	else
-		t->name = xstrdup(host);
-	for (char *p = t->name; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (t->name[n - 1] == '.' && n > 1)
-		t->name[n - 1] = '\0';
+	t->name = http_host_name(host);
 	t->port = port;
 	unsigned char addr[16];
 	if (inet_pton(AF_INET, t->name, addr) == 1)
@@ -1501,13 +1507,11 @@ void http_cancel(struct http_call *call)
 struct http_resolve *http_resolve(struct http *h, const char *name, unsigned timeout_ms, http_resolve_cb cb,
                                   void *arg)
 {
-	char *lower = xstrdup(name);
-	for (char *p = lower; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	char *key = http_host_name(name);
 	struct http_resolve *r = xcalloc(1, sizeof(*r));
 	r->h = h;
-	r->host = http_host_get(h, lower);
-	free(lower);
+	r->host = http_host_get(h, key);
+	free(key);
 	r->deadline = uv_now(h->loop) + timeout_ms;
 	r->cb = cb;
 	r->arg = arg;

@@ -73,8 +73,7 @@ const char *tail_path(const struct tail *t)
 
 static void tail_set_error(struct tail *t, const char *err)
 {
-	if ((err == NULL && t->error == NULL) ||
-	    (err != NULL && t->error != NULL && strcmp(err, t->error) == 0))
+	if (util_str_same(err, t->error))
 		return;
 	free(t->error);
 	t->error = err != NULL ? xstrdup(err) : NULL;

@@ -57,6 +57,9 @@ enum list_flags {
 /* A list for pane, which it must not outlive. Free with list_free. */
 struct list *list_new(struct pane *pane, const struct list_ops *ops, unsigned flags);
 void list_free(struct list *list);
+/* The free op of a pane whose view is a struct that starts with its
+ * struct list * (allocated, with the list): frees both. */
+void list_view_free(struct pane *pane);
 void list_set_flags(struct list *list, unsigned flags);
 
 /* A key for the list: moves (KEY_UP/DOWN, KEY_PPAGE/NPAGE, KEY_HOME/END, as

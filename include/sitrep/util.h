@@ -4,6 +4,7 @@
 #define SITREP_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -18,6 +19,8 @@ char *xstrndup(const char *s, size_t n);
 /* Allocated printf; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* Two strings, either of which may be NULL, are the same (both NULL counts). */
+bool util_str_same(const char *a, const char *b);
 
 /* Monotonic milliseconds (for intervals and ages, never for display). */
 uint64_t util_mono_ms(void);
