@@ -20,6 +20,7 @@
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
+#include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
@@ -306,23 +307,17 @@ static void tui_focus_timeline(struct tui *tui)
 		tui_open_timeline(tui);
 }
 
-/* `e`: the timeline as Markdown in the state dir, named by the time. */
+/* `e`: the timeline as Markdown in the state dir, named by the time; a new
+ * 0600 file opened by the state dir's rules (timeline_export). */
 static void tui_export_timeline(struct tui *tui)
 {
-	char *md = timeline_markdown(tui->app->timeline, 0);
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	char *path = xasprintf("%s/timeline-%s.md", tui->app->cfg.state_dir, stamp);
-	FILE *f = fopen(path, "wx");
-	if (f != NULL && fputs(md, f) >= 0 && fclose(f) == 0)
+	char *path = NULL;
+	char msg[STATEFILE_MSG_MAX];
+	if (timeline_export(tui->app->timeline, &path, msg, sizeof(msg)) == 0)
 		tui_message(tui, "timeline exported to %s", path);
 	else
-		tui_message(tui, "cannot write %s (is the state dir there?)", path);
+		tui_message(tui, "timeline not exported: %s", msg);
 	free(path);
-	free(md);
 }
 
 /* A verb key: the focused pane's kind must have it; the pane fills the
