@@ -42,6 +42,7 @@ struct timeline {
 	char read_error[STATEFILE_MSG_MAX + 32];
 	char write_error[STATEFILE_MSG_MAX + 32];
 	int read_errno, write_errno;
+	bool read_clears; /* the read error was about the dir or timeline.jsonl: a write ends it */
 	struct timeline_entry *ring;
 	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
 	uint64_t gen;
@@ -292,13 +293,16 @@ static int timeline_cmp(const void *pa, const void *pb)
  * A state dir that does not exist yet holds nothing. -1 with errno and msg
  * (the first failure) when the dir or a file may not or cannot be read:
  * a refused dir gives no entries at all (another user could have forged
- * them); a bad file is skipped and the others are still read. */
-static int timeline_read_all(const char *dir, size_t max, struct timeline_list *out, char *msg, size_t cap)
+ * them); a bad file is skipped and the others are still read. *bad names
+ * the file that failed first (NULL: the dir). */
+static int timeline_read_all(const char *dir, size_t max, struct timeline_list *out, char *msg, size_t cap,
+                             const char **bad)
 {
 	static const struct {
 		const char *name;
 		bool audit;
 	} files[] = {{"timeline.jsonl.1", false}, {"timeline.jsonl", false}, {"audit.jsonl", true}};
+	*bad = NULL; /* the dir itself, when it is refused */
 	int dfd = statefile_dir(dir, false, msg, cap);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -310,6 +314,7 @@ static int timeline_read_all(const char *dir, size_t max, struct timeline_list *
 		    rc == 0) {
 			rc = -1;
 			err = errno;
+			*bad = files[i].name;
 			snprintf(msg, cap, "%s", one);
 		}
 	}
@@ -391,9 +396,16 @@ static void timeline_write(struct timeline *tl, const struct event *ev)
 		tl->write_errno = errno;
 		snprintf(tl->write_error, sizeof(tl->write_error), "events not saved: %s", msg);
 		tl->gen++; /* whoever shows the error redraws */
-	} else if (tl->write_error[0] != '\0') {
+	} else if (tl->write_error[0] != '\0' || tl->read_clears) {
+		/* written: the file (and the dir) are fine now; a read error about
+		 * another file (the audit log) still stands */
 		tl->write_error[0] = '\0';
 		tl->write_errno = 0;
+		if (tl->read_clears) {
+			tl->read_error[0] = '\0';
+			tl->read_errno = 0;
+			tl->read_clears = false;
+		}
 		tl->gen++;
 	}
 	free(line);
@@ -450,9 +462,12 @@ struct timeline *timeline_open(struct app *app, int persist)
 	if (app->cfg.state_dir != NULL) {
 		struct timeline_list all = {0};
 		char msg[STATEFILE_MSG_MAX];
-		if (timeline_read_all(app->cfg.state_dir, TIMELINE_START_READ, &all, msg, sizeof(msg)) != 0) {
+		const char *bad = NULL;
+		if (timeline_read_all(app->cfg.state_dir, TIMELINE_START_READ, &all, msg, sizeof(msg),
+		                      &bad) != 0) {
 			tl->read_errno = errno;
 			snprintf(tl->read_error, sizeof(tl->read_error), "history not read: %s", msg);
+			tl->read_clears = bad == NULL || strcmp(bad, "timeline.jsonl") == 0;
 		}
 		size_t first = all.n > TIMELINE_KEEP ? all.n - TIMELINE_KEEP : 0;
 		for (size_t i = 0; i < all.n; i++) {
@@ -709,7 +724,8 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	}
 	struct timeline_list all = {0};
 	char msg[STATEFILE_MSG_MAX];
-	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg));
+	const char *bad = NULL;
+	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad);
 	if (rc != 0)
 		fprintf(stderr, "sitrep timeline: %s\n", msg);
 	struct timeline_buf md = {0};
