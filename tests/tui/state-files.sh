@@ -62,7 +62,10 @@ tt_start 250 30
 check "FIFO: dashboard up (open() did not block)" wait_for 10 tt_all_titles
 check "FIFO: the status line says the history was not read, naming the FIFO" \
 	wait_for 5 status_has "is a FIFO, not a regular file"
-check "FIFO: the timeline pane carries the same warning" tm_wait_text 5 "history not read"
+pane_has() { tm_capture | head -n -1 | grep -qF -- "$1"; }
+check "FIFO: the timeline pane's frame carries the same warning" wait_for 5 pane_has "! history not read"
+check "FIFO: ... and its empty text does not claim nothing was recorded" \
+	pane_has "nothing to show: the state files could not be used"
 sleep 1
 new_error "worker crashed"
 check "FIFO: a new event is not saved, and the status line says so" tm_wait_text 10 "events not saved"
