@@ -13,13 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sitrep/app.h"
 #include "sitrep/event.h"
+#include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -396,6 +399,67 @@ static void test_export_private(void **state)
 	timeline_close(tl);
 }
 
+/* The shared opener's refusals, one per kind of thing that can stand in a
+ * state file's place or in the dir's, each with its errno and the file named. */
+static void test_statefile_kinds(void **state)
+{
+	char msg[STATEFILE_MSG_MAX];
+	char *sub = xasprintf("%s/sub", dir), *sock = xasprintf("%s/sock", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(state_open(dir, "sub", STATEFILE_READ, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(strstr(msg, "sub is a directory"));
+	assert_int_equal(state_open(dir, "sub", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EISDIR);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(state_open(dir, "sock", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(msg, "sock is a socket"));
+	close(s);
+	/* a missing file to read is ENOENT (nothing recorded yet), not a refusal */
+	assert_int_equal(state_open(dir, "none", STATEFILE_READ, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ENOENT);
+	/* created 0600 whatever the umask */
+	mode_t old = umask(0);
+	int fd = state_open(dir, "new", STATEFILE_CREATE, msg, sizeof(msg));
+	umask(old);
+	assert_true(fd >= 0);
+	close(fd);
+	struct stat st;
+	char *created = xasprintf("%s/new", dir);
+	assert_int_equal(stat(created, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(state_open(dir, "new", STATEFILE_CREATE, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EEXIST);
+	/* the state dir itself a symlink (also written with a trailing slash) */
+	char *link = xasprintf("%s/link", dir), *slashed = xasprintf("%s/link/", dir);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(state_open(link, "x", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(msg, "is a symbolic link, not a directory"));
+	assert_int_equal(state_open(slashed, "x", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ELOOP);
+	char *through = xasprintf("%s/x", sub);
+	assert_int_not_equal(access(through, F_OK), 0);
+	/* a missing state dir is made 0700 for a write, with its parents */
+	char *deep = xasprintf("%s/a/b/state", dir);
+	fd = state_open(deep, "timeline.jsonl", STATEFILE_APPEND, msg, sizeof(msg));
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(deep, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(deep);
+	free(through);
+	free(link);
+	free(slashed);
+	free(created);
+	free(sub);
+	free(sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +471,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_state_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_statefile_kinds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
