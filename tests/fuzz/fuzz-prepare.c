@@ -393,12 +393,14 @@ static void fuzz_prepare_silence(struct fuzz_prepare_words *w)
 /* ---- cdn: purge, through the source and through each provider's plan ---- */
 
 /* A snapshot of assets whose paths came from outside (discover reads them
- * from pages), every one stale: `purge --stale` acts on all of them. */
+ * from pages), most of them stale: `purge --stale` acts on those. */
 static struct cdn_data *fuzz_prepare_assets(char *const *paths, size_t n)
 {
 	struct cdn_data *d = cdn_data_new("fuzz");
 	d->assets = xcalloc(n + 1, sizeof(*d->assets));
 	for (size_t i = 0; i < n; i++) {
+		if (paths[i][0] != '/')
+			continue; /* the config's check and discover keep only paths of the site */
 		struct cdn_asset *as = &d->assets[d->nassets++];
 		as->path = xstrdup(paths[i]);
 		as->verdict = i % 3 == 2 ? CDN_FRESH : CDN_STALE;
