@@ -726,8 +726,10 @@ static void fuzz_prepare_cancel(struct fuzz_prepare_words *w)
 			for (const char *c = a->selection[i]; *c != '\0'; c++)
 				if (*c < '0' || *c > '9')
 					abort();
-			if (strstr(a->effect, a->selection[i]) == NULL)
+			char *num = xasprintf("%ld", strtol(a->selection[i], NULL, 10));
+			if (strstr(a->effect, num) == NULL)
 				abort();
+			free(num);
 		}
 	}
 	action_free(a);
