@@ -219,8 +219,9 @@ static size_t fuzz_prepare_utf8(const unsigned char *s, size_t avail, uint32_t *
 	return n;
 }
 
-/* The sanitizer's promise (core/sanitize.c), line breaks allowed. */
-static void fuzz_prepare_inert(const char *text)
+/* The sanitizer's promise (core/sanitize.c), line breaks allowed. A
+ * message cut by its buffer (cut true) may end in part of a character. */
+static void fuzz_prepare_inert_cut(const char *text, bool cut)
 {
 	if (text == NULL)
 		return;
@@ -229,6 +230,8 @@ static void fuzz_prepare_inert(const char *text)
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = fuzz_prepare_utf8(s + i, len - i, &cp);
+		if (n == 0 && cut && len - i < 4 && s[i] >= 0xC0)
+			break;
 		if (n == 0)
 			abort();
 		if ((cp < 0x20 && cp != '\n') || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
@@ -237,6 +240,17 @@ static void fuzz_prepare_inert(const char *text)
 			abort();
 		i += n;
 	}
+}
+
+static void fuzz_prepare_inert(const char *text)
+{
+	fuzz_prepare_inert_cut(text, false);
+}
+
+/* An error message of a fixed buffer: cut when it filled it. */
+static void fuzz_prepare_inert_err(const char *err, size_t cap)
+{
+	fuzz_prepare_inert_cut(err, strlen(err) + 1 == cap);
 }
 
 #ifdef FUZZ_PREPARE_STRICT
@@ -331,7 +345,7 @@ static struct action *fuzz_prepare_cli(const char *verb, char **words, size_t n)
 	if (def->parse != NULL ? def->parse(a, (int)n, words, err, sizeof(err)) != 0 : n != 0) {
 		if (err[0] == '\0' && def->parse != NULL)
 			abort(); /* a refusal always says why */
-		fuzz_prepare_inert(err);
+		fuzz_prepare_inert_err(err, sizeof(err));
 		action_free(a);
 		return NULL;
 	}
@@ -352,7 +366,7 @@ static bool fuzz_prepare_run(struct source *src, struct action *a, char *const *
 	if (rc != 0) {
 		if (err[0] == '\0')
 			abort();
-		fuzz_prepare_inert(err);
+		fuzz_prepare_inert_err(err, sizeof(err));
 		return false;
 	}
 	if (a->effect == NULL || a->request == NULL)
