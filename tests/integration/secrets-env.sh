@@ -97,7 +97,7 @@ chmod 600 "$TMP/bad.json"
 "$SITREP" --check-config -c "$TMP/bad.json" >"$TMP/bad.txt" 2>&1
 rc=$?
 diag <"$TMP/bad.txt"
-check "pass_env on a metrics pane: exit 2 with FILE:LINE:COL" bash -c "test $rc -eq 2 && grep -q 'bad.json:1:.*a metrics pane runs no command' '$TMP/bad.txt'"
+check "pass_env on a metrics pane: exit 2 with FILE:LINE:COL" bash -c "test $rc -eq 2 && grep -q 'bad.json:1:.*a metrics pane with source .procfs. runs no command' '$TMP/bad.txt'"
 cat >"$TMP/bad2.json" <<JSON
 { "panes": [ { "id": "l", "kind": "logs", "pass_env": ["X"],
   "sources": [ { "type": "command", "argv": ["true"] } ] } ] }

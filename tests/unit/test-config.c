@@ -105,7 +105,7 @@ static void test_error_positions(void **state)
 	    {"{ \"panes\": [ { \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"t\", \"zzz\": 1 } ] }", 1,
 	     62,
 	     "unknown key \"zzz\" in a cdn pane with source \"note\" (expected one of: kind, source, id, "
-	     "title, refresh_seconds, pass_env, text)"},
+	     "title, refresh_seconds, text)"},
 	    /* a top-level typo is reported before a mistake inside the panes */
 	    {"{ \"thme\": \"mono\", \"panes\": [ { \"kind\": \"graphs\" } ] }", 1, 3,
 	     "unknown key \"thme\" in the top level (did you mean \"theme\"?)"},
@@ -341,7 +341,7 @@ static void test_pass_env(void **state)
 	    {"{ \"panes\": [ { \"kind\": \"logs\", \"pass_env\": [\"T\"], \"sources\": [] } ] }", 1, 44,
 	     "\"pass_env\" goes on the log input of type \"command\""},
 	    {"{ \"panes\": [ { \"kind\": \"metrics\", \"source\": \"procfs\", \"pass_env\": [\"T\"] } ] }", 1,
-	     67, "a metrics pane runs no command"},
+	     67, "a metrics pane with source \"procfs\" runs no command"},
 	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
 	     "[] } ] }",
 	     1, 80, "must name at least one variable"},
