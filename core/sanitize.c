@@ -196,8 +196,10 @@ static void sanitize_quads_build(void)
 	sanitize_quad_bits = NULL;
 	if (n == 0)
 		return;
-	unsigned log2 = 15; /* 4 KiB at least: fits the L1 cache next to the text */
-	while (log2 < 31 && ((size_t)1 << log2) < n * 64)
+	/* 4 KiB at least (fits the L1 cache next to the text), 128 KiB at most:
+	 * huge secrets only make hits, which are checked, more frequent */
+	unsigned log2 = 15;
+	while (log2 < 20 && ((size_t)1 << log2) < n * 64)
 		log2++;
 	sanitize_quad_shift = 32 - log2;
 	sanitize_quad_bits = xcalloc(((size_t)1 << log2) / 64, sizeof(uint64_t));
