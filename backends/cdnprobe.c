@@ -877,6 +877,7 @@ static void cdn_refresh(struct source *src)
 	char **argv = cs->prov->stats_argv != NULL ? cs->prov->stats_argv(cs->pdata) : NULL;
 	if (argv != NULL) {
 		struct run_options opt = {.argv = argv, .timeout_ms = (unsigned)cs->timeout_ms};
+		opt.pass_env = src->cfg->pass_env;
 		cs->stats_pending = true;
 		cs->stats_run = run_start(src->loop, &opt, cdn_stats_done, cs);
 		config_free_argv(argv);

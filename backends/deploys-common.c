@@ -321,6 +321,7 @@ static void deploys_exec_with(struct deploys_common *c, char *const *argv, unsig
 	e->next = c->execs;
 	c->execs = e;
 	struct run_options opt = {.argv = argv, .timeout_ms = timeout_ms, .max_stdout = 8u << 20};
+	opt.pass_env = c->src->cfg->pass_env; /* the pane's "pass_env": secret variables its commands get */
 	if (progress != NULL) {
 		opt.on_output = deploys_exec_output;
 		opt.output_arg = progress;

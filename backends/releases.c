@@ -512,6 +512,7 @@ static int releases_act(struct source *src, const struct action *action)
 		}
 	}
 	struct run_options opt = {.argv = r->argv,
+	                          .pass_env = src->cfg->pass_env,
 	                          .timeout_ms = r->timeout_ms,
 	                          .on_output = releases_run_output,
 	                          .output_arg = rr->action};
