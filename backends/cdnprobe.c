@@ -1174,11 +1174,14 @@ static char *cdn_plan_text(const struct cdn_src *cs, const struct cdn_plan *plan
 			}
 			edges = next;
 		}
-		char *head = xasprintf("through the %s API, which purges at every edge of the CDN (verified at %s)%s",
-		                       cs->prov->name, edges,
-		                       action_param(a, "edge") != NULL && cs->nedges > 1
-		                           ? "; it cannot purge the row's edge alone"
-		                           : "");
+		char *head =
+		    cs->nedges == 1
+		        ? xasprintf("through the %s API (verified at the edge %s)", cs->prov->name, edges)
+		        : xasprintf("through the %s API, which purges at every edge of the CDN (verified at "
+		                    "%s)%s",
+		                    cs->prov->name, edges,
+		                    action_param(a, "edge") != NULL ? "; it cannot purge the row's edge alone"
+		                                                    : "");
 		cdn_lines_add(&out, head);
 		free(head);
 		free(edges);

@@ -412,6 +412,85 @@ static void test_compare_left(void **state)
 	assert_string_equal(h.location, "http://o:1/x.js");
 }
 
+/* Two 150-byte ETags that share their first 140 bytes: different, whatever
+ * the display keeps; so are two long Last-Modified values. */
+static void test_compare_whole_validators(void **state)
+{
+	(void)state;
+	char a[151], b[151];
+	memset(a, 'a', 150);
+	a[0] = '"';
+	a[149] = '"';
+	a[150] = '\0';
+	memcpy(b, a, sizeof(a));
+	b[145] = 'b';
+	char *ea = xasprintf("HTTP/1.1 200 OK\r\nETag: %s\r\n\r\n", a);
+	char *eb = xasprintf("HTTP/1.1 200 OK\r\nETag: %s\r\n\r\n", b);
+	struct cdn_side e, o;
+	cdn_side_init(&e);
+	cdn_side_init(&o);
+	e.status = o.status = 200;
+	cdn_headers_parse(ea, strlen(ea), &e.hdr);
+	cdn_headers_parse(eb, strlen(eb), &o.hdr);
+	assert_string_equal(e.hdr.etag, o.hdr.etag); /* the display copies are cut alike */
+	assert_false(cdn_need_body(&e, &o));
+	char *why;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_non_null(strstr(why, "(they differ past what is shown: SHA-256 "));
+	free(why);
+	cdn_headers_parse(ea, strlen(ea), &o.hdr);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	free(ea);
+	free(eb);
+	/* Weak ETags, Last-Modified 100 bytes long, the same first 90. */
+	char lm1[101], lm2[101];
+	memset(lm1, 'x', 100);
+	lm1[100] = '\0';
+	memcpy(lm2, lm1, sizeof(lm1));
+	lm2[95] = 'y';
+	char *h1 = xasprintf("HTTP/1.1 200 OK\r\nLast-Modified: %s\r\n\r\n", lm1);
+	char *h2 = xasprintf("HTTP/1.1 200 OK\r\nLast-Modified: %s\r\n\r\n", lm2);
+	cdn_headers_parse(h1, strlen(h1), &e.hdr);
+	cdn_headers_parse(h2, strlen(h2), &o.hdr);
+	assert_string_equal(e.hdr.last_modified, o.hdr.last_modified);
+	assert_false(cdn_need_body(&e, &o));
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	free(why);
+	free(h1);
+	free(h2);
+}
+
+/* 404 at both sides is gone, not fresh; 304 is fresh only with the same
+ * strong ETag; a 404 at the edge beside a 5xx at the origin is an error. */
+static void test_compare_gone_and_304(void **state)
+{
+	(void)state;
+	char *why;
+	struct cdn_side e = side(404, NULL, NULL), o = side(404, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_GONE);
+	assert_string_equal(why, "edge and origin answer 404/404: gone at both, nothing to compare");
+	free(why);
+	o = side(410, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_GONE);
+	free(why);
+	o = side(503, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	free(why);
+	e = side(304, "\"a1\"", NULL);
+	o = side(304, "\"a1\"", NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	o = side(304, "\"b7\"", NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
+	free(why);
+	o = side(304, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
+	free(why);
+	assert_string_equal(cdn_verdict_name(CDN_GONE), "gone");
+	assert_string_equal(cdn_verdict_name(CDN_UNVERIFIED), "unverified");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,7 +499,8 @@ int main(void)
 	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
 	    cmocka_unit_test(test_head_block),       cmocka_unit_test(test_html_refs),
 	    cmocka_unit_test(test_html_resolve),     cmocka_unit_test(test_compare_capped),
-	    cmocka_unit_test(test_compare_left),
+	    cmocka_unit_test(test_compare_left),     cmocka_unit_test(test_compare_whole_validators),
+	    cmocka_unit_test(test_compare_gone_and_304),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
