@@ -75,6 +75,32 @@ check "fra logged one PURGE" test "$(purges_at "$TMP/varnish")" = 1
 check "lhr, fresh, was sent nothing" test "$(purges_at "$TMP/varnish2")" = 0
 check "curl through fra now gets v2" bash -c "curl -sf '$EDGE/static/app.js' | grep -q v2"
 
+# ---- a selected row: its edge alone, in the dialog and in the requests ----
+curl -s -o /dev/null "$EDGE2/static/app.js"
+echo 'console.log("v3: both edges stale now, longer");' >"$TMP/www/static/app.js"
+check "both edges serve v2 while the origin has v3" bash -c "curl -sf '$EDGE/static/app.js' | grep -q v2 && curl -sf '$EDGE2/static/app.js' | grep -q v2"
+tm_start 200 24 "env USER=oncall $SITREP --theme mono -c $TMP/two.json"
+tm_wait_text 10 "stale   lhr /static/app.js"
+tm send-keys -t t 1 j p
+check "p on fra's row: the dialog names fra alone" tm_wait_text 5 "at edge fra ($EDGE): 1 asset"
+check "... says nothing goes to lhr" tm_wait_text 3 "nothing is sent to lhr"
+check "... shows fra's request" tm_wait_text 3 "PURGE $EDGE/static/app.js"
+tm_capture >"$TMP/dialog.txt"
+diag <"$TMP/dialog.txt"
+check "... and no request to lhr" bash -c "! grep -qF 'PURGE $EDGE2' '$TMP/dialog.txt'"
+tm send-keys -t t y
+check "y: verified at fra" tm_wait_text 15 "1 purged, 1 fresh at fra in"
+check "fra logged its second PURGE" test "$(purges_at "$TMP/varnish")" = 2
+check "lhr was sent nothing and still serves v2" bash -c "test \$(varnishlog -n '$TMP/varnish2' -d -g request -q 'ReqMethod eq \"PURGE\"' 2>/dev/null | grep -c 'ReqMethod *PURGE') = 0 && curl -sf '$EDGE2/static/app.js' | grep -q v2"
+tm send-keys -t t 1 j p
+check "p on lhr's row: the dialog names lhr alone" tm_wait_text 5 "at edge lhr ($EDGE2): 1 asset"
+tm send-keys -t t y
+check "y: verified at lhr" tm_wait_text 15 "1 purged, 1 fresh at lhr in"
+check "lhr logged one PURGE, fra none more" bash -c "test $(purges_at "$TMP/varnish") = 2 && test \$(varnishlog -n '$TMP/varnish2' -d -g request -q 'ReqMethod eq \"PURGE\"' 2>/dev/null | grep -c 'ReqMethod *PURGE') = 1"
+tm send-keys -t t q
+wait_for 5 tm_pane_dead
+tm_kill
+
 # ---- one edge of two down ----
 DOWN=$(free_port)
 cfg down '[ { "name": "fra", "url": "'$EDGE'" }, { "name": "gone", "url": "http://127.0.0.1:'$DOWN'" } ]'
