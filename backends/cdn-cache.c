@@ -346,7 +346,8 @@ static void cdn_differ_note(const char *e_shown, const char *o_shown, const char
 {
 	buf[0] = '\0';
 	if (strcmp(e_shown, o_shown) == 0)
-		snprintf(buf, cap, " (they differ past what is shown: SHA-256 %.12s != %.12s)", e_hash, o_hash);
+		snprintf(buf, cap, " (they differ past what is shown: SHA-256 %.12s != %.12s)", e_hash,
+		         o_hash);
 }
 
 enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side *origin, char **reason)
@@ -386,9 +387,9 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 		}
 		if (cdn_gone(origin->status)) {
 			/* Nothing at either side: nothing was compared, so not fresh. */
-			*reason = cdn_reason(NULL,
-			                     "edge and origin answer %ld/%ld: gone at both, nothing to compare",
-			                     edge->status, origin->status);
+			*reason = cdn_reason(
+			    NULL, "edge and origin answer %ld/%ld: gone at both, nothing to compare",
+			    edge->status, origin->status);
 			return CDN_GONE;
 		}
 		*reason = cdn_reason(NULL, "edge answers %ld, origin %ld", edge->status, origin->status);
@@ -461,10 +462,11 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 			char len[32] = "";
 			if (cl)
 				cdn_size((size_t)e->content_length, len, sizeof(len));
-			*reason = cdn_reason(NULL,
-			                     "same Last-Modified %s%s%s; body too big to hash whole, first %s "
-			                     "the same (SHA-256 %.12s)",
-			                     e->last_modified, cl ? " and length " : "", len, cap, edge->hash);
+			*reason =
+			    cdn_reason(NULL,
+			               "same Last-Modified %s%s%s; body too big to hash whole, first %s "
+			               "the same (SHA-256 %.12s)",
+			               e->last_modified, cl ? " and length " : "", len, cap, edge->hash);
 			return CDN_FRESH;
 		}
 		*reason = cdn_reason(NULL,
@@ -477,7 +479,8 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 		*reason = cdn_reason(NULL, "same Last-Modified %s", e->last_modified);
 		return CDN_FRESH;
 	}
-	*reason = cdn_reason(NULL, "unverified: no validator to compare (no strong ETag, Last-Modified or body)");
+	*reason =
+	    cdn_reason(NULL, "unverified: no validator to compare (no strong ETag, Last-Modified or body)");
 	return CDN_UNVERIFIED;
 }
 

@@ -154,7 +154,7 @@ struct cdn_purge {
 	char *refusal;  /* the first provider refusal */
 	char *redirect; /* the first redirect answered, in words */
 	size_t redirected;
-	char *ids;     /* the provider's purge ids, ", "-joined */
+	char *ids; /* the provider's purge ids, ", "-joined */
 	uint64_t started_ms, deadline_ms;
 	struct cdn_round *round; /* the verification probe in flight */
 	char *last_bad;          /* what was still stale at the last probe */
@@ -408,8 +408,9 @@ static void cdn_probe_send(struct cdn_probe *p, bool get)
 	struct cdn_round *r = p->round;
 	struct cdn_src *cs = r->cs;
 	char *path = cdn_url_path(r->paths[p->asset]);
-	char *url = p->url != NULL ? xstrdup(p->url)
-	                           : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edges[p->edge].url, path);
+	char *url = p->url != NULL
+	                ? xstrdup(p->url)
+	                : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edges[p->edge].url, path);
 	free(path);
 	p->get = get;
 	struct http_req req = {
@@ -959,8 +960,8 @@ static size_t cdn_edge_index(const struct cdn_src *cs, const char *name)
 }
 
 /* The row of d for raw at edge e, or NULL. */
-static const struct cdn_asset *cdn_data_row(const struct cdn_src *cs, const struct cdn_data *d, const char *raw,
-                                            size_t e)
+static const struct cdn_asset *cdn_data_row(const struct cdn_src *cs, const struct cdn_data *d,
+                                            const char *raw, size_t e)
 {
 	for (size_t i = 0; d != NULL && i < d->nassets; i++)
 		if (strcmp(d->assets[i].raw, raw) == 0 && util_str_same(d->assets[i].edge, cs->edges[e].name))
@@ -1090,9 +1091,9 @@ static int cdn_plan_requests(struct cdn_src *cs, struct cdn_plan *plan, char *er
 		struct cdn_request *reqs = NULL;
 		size_t nr = 0;
 		void *pdata = each && cs->edges[e].pdata != NULL ? cs->edges[e].pdata : cs->pdata;
-		int rc = n > 0 || plan->all
-		             ? cs->prov->plan(pdata, (const char *const *)enc, n, plan->all, &reqs, &nr, err, cap)
-		             : 0;
+		int rc = n > 0 || plan->all ? cs->prov->plan(pdata, (const char *const *)enc, n, plan->all,
+		                                             &reqs, &nr, err, cap)
+		                            : 0;
 		config_free_argv(enc);
 		if (rc != 0)
 			return -1;
@@ -1133,7 +1134,8 @@ static char *cdn_plan_where(const struct cdn_src *cs, const struct cdn_plan *pla
 		names = next;
 		n++;
 	}
-	char *out = n == 1 ? xasprintf(" at %s", names) : xasprintf(" at %zu edges (%s)", n, names ? names : "");
+	char *out =
+	    n == 1 ? xasprintf(" at %s", names) : xasprintf(" at %zu edges (%s)", n, names ? names : "");
 	free(names);
 	return out;
 }
@@ -1202,9 +1204,11 @@ static char *cdn_plan_text(const struct cdn_src *cs, const struct cdn_plan *plan
 			continue;
 		}
 		char *label = cdn_edge_label(&cs->edges[e]);
-		char *head = plan->all ? xasprintf("at %s %s: everything", cs->edges[e].name != NULL ? "edge" : "the edge", label)
-		                       : xasprintf("at %s %s: %zu asset%s", cs->edges[e].name != NULL ? "edge" : "the edge",
-		                                   label, n, n == 1 ? "" : "s");
+		char *head = plan->all ? xasprintf("at %s %s: everything",
+		                                   cs->edges[e].name != NULL ? "edge" : "the edge", label)
+		                       : xasprintf("at %s %s: %zu asset%s",
+		                                   cs->edges[e].name != NULL ? "edge" : "the edge", label, n,
+		                                   n == 1 ? "" : "s");
 		cdn_lines_add(&out, head);
 		free(head);
 		free(label);
@@ -1274,8 +1278,9 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 		free(line);
 	}
 	char *where = cdn_plan_where(cs, plan);
-	char *verify = xasprintf("then re-probe %zu asset%s%s until the edge serves the origin's copy (at most %.0f s)",
-	                         plan->npaths, plan->npaths == 1 ? "" : "s", where, cs->verify_s);
+	char *verify =
+	    xasprintf("then re-probe %zu asset%s%s until the edge serves the origin's copy (at most %.0f s)",
+	              plan->npaths, plan->npaths == 1 ? "" : "s", where, cs->verify_s);
 	cdn_lines_add(&effect, verify);
 	action_set_effect(a, effect);
 	free(verify);
@@ -1383,7 +1388,8 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 			char *next =
 			    bad == NULL
 			        ? xasprintf("%s%s%s %s (%s)", as->path, as->edge != NULL ? " at " : "",
-			                    as->edge != NULL ? as->edge : "", cdn_unfresh_word(as), as->detail)
+			                    as->edge != NULL ? as->edge : "", cdn_unfresh_word(as),
+			                    as->detail)
 			        : xasprintf("%s; %s%s%s %s", bad, as->path, as->edge != NULL ? " at " : "",
 			                    as->edge != NULL ? as->edge : "", cdn_unfresh_word(as));
 			free(bad);
@@ -1404,11 +1410,12 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 		char *where = cdn_plan_where(cs, plan);
 		size_t purged = cs->prov->per_edge ? n : plan->npaths;
 		if (plan->all)
-			cdn_purge_end(p, ACTION_OK, "everything purged%s, %zu of %zu assets fresh%s%s in %.0f s",
-			              ids, fresh, n, gone, where, secs);
+			cdn_purge_end(p, ACTION_OK,
+			              "everything purged%s, %zu of %zu assets fresh%s%s in %.0f s", ids,
+			              fresh, n, gone, where, secs);
 		else
-			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh%s%s in %.0f s", purged, ids, fresh,
-			              gone, where, secs);
+			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh%s%s in %.0f s", purged, ids,
+			              fresh, gone, where, secs);
 		free(where);
 		return;
 	}
@@ -1461,11 +1468,12 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 		 * nothing but the requests shown was sent. */
 		struct cdn_headers *h = xmalloc(sizeof(*h));
 		cdn_headers_parse(resp->headers, resp->headers_len, h);
-		char *who = cs->prov->per_edge ? xstrdup("the edge") : xasprintf("the %s API", cs->prov->name);
+		char *who =
+		    cs->prov->per_edge ? xstrdup("the edge") : xasprintf("the %s API", cs->prov->name);
 		if (p->redirect == NULL)
-			p->redirect = xasprintf("%s %s: %s redirected the purge to %s (%ld); nothing else was sent",
-			                        r->method, r->url, who, h->location[0] != '\0' ? h->location : "?",
-			                        resp->status);
+			p->redirect = xasprintf(
+			    "%s %s: %s redirected the purge to %s (%ld); nothing else was sent", r->method,
+			    r->url, who, h->location[0] != '\0' ? h->location : "?", resp->status);
 		p->redirected++;
 		free(who);
 		free(h);
@@ -1485,8 +1493,8 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 		return;
 	size_t n = p->plan->nreqs;
 	if (p->redirect != NULL) {
-		char *why = xasprintf("%s (%zu of %zu purge requests redirected%s%s)", p->redirect, p->redirected,
-		                      n, p->refusal != NULL ? "; also refused: " : "",
+		char *why = xasprintf("%s (%zu of %zu purge requests redirected%s%s)", p->redirect,
+		                      p->redirected, n, p->refusal != NULL ? "; also refused: " : "",
 		                      p->refusal != NULL ? p->refusal : "");
 		cdn_purge_end(p, ACTION_FAILED, "%s", why);
 		free(why);

@@ -38,19 +38,19 @@ struct cdn_headers {
 	char etag[128]; /* "" absent; kept as sent, quotes and W/ included; for display
 	                   (sanitized, maybe cut): compare etag_hash */
 	bool etag_weak;
-	char etag_hash[65];        /* SHA-256 of the whole raw value, "" absent */
-	char last_modified[64];    /* "" absent; for display */
+	char etag_hash[65];          /* SHA-256 of the whole raw value, "" absent */
+	char last_modified[64];      /* "" absent; for display */
 	char last_modified_hash[65]; /* SHA-256 of the whole raw value, "" absent */
-	long long content_length;  /* -1 absent */
-	char content_encoding[32]; /* "" identity */
-	double age;                /* Age, -1 absent */
-	char cache[16];            /* one status: HIT MISS EXPIRED STALE BYPASS REVALIDATED
-	                              UPDATING DYNAMIC PASS, "" unknown */
-	long hits;                 /* X-Cache-Hits (the edge's), or -1 */
-	char served_by[64];        /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
-	char via[64];              /* Via, "" absent */
-	char retry_after[32];      /* Retry-After, "" absent */
-	char location[512];        /* Location, "" absent */
+	long long content_length;    /* -1 absent */
+	char content_encoding[32];   /* "" identity */
+	double age;                  /* Age, -1 absent */
+	char cache[16];              /* one status: HIT MISS EXPIRED STALE BYPASS REVALIDATED
+	                                UPDATING DYNAMIC PASS, "" unknown */
+	long hits;                   /* X-Cache-Hits (the edge's), or -1 */
+	char served_by[64];          /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
+	char via[64];                /* Via, "" absent */
+	char retry_after[32];        /* Retry-After, "" absent */
+	char location[512];          /* Location, "" absent */
 };
 
 /* Reads a header block (status lines and "Name: value" lines, CRLF or LF;

@@ -65,28 +65,28 @@ const char *cdn_verdict_name(enum cdn_verdict v)
 static bool kind_cdn_invisible(uint32_t cp)
 {
 	static const uint32_t ranges[][2] = {
-	    {0x0080, 0x00A0},   /* C1 controls, no-break space */
-	    {0x00AD, 0x00AD},   /* soft hyphen */
-	    {0x034F, 0x034F},   /* combining grapheme joiner */
-	    {0x061C, 0x061C},   /* arabic letter mark */
-	    {0x115F, 0x1160},   /* hangul fillers */
-	    {0x17B4, 0x17B5},   /* khmer inherent vowels */
-	    {0x180B, 0x180F},   /* mongolian selectors and vowel separator */
-	    {0x2000, 0x200F},   /* spaces, zero-width characters, LRM, RLM */
-	    {0x2028, 0x202F},   /* separators, bidi embeddings and overrides, narrow space */
-	    {0x205F, 0x206F},   /* math space, invisible operators, bidi isolates */
-	    {0x2800, 0x2800},   /* braille blank */
-	    {0x3000, 0x3000},   /* ideographic space */
-	    {0x3164, 0x3164},   /* hangul filler */
-	    {0xD800, 0xDFFF},   /* (never valid UTF-8: decoded as bytes) */
-	    {0xE000, 0xF8FF},   /* private use */
-	    {0xFE00, 0xFE0F},   /* variation selectors */
-	    {0xFEFF, 0xFEFF},   /* zero-width no-break space */
-	    {0xFFA0, 0xFFA0},   /* halfwidth hangul filler */
-	    {0xFFF0, 0xFFFF},   /* specials */
-	    {0x1BCA0, 0x1BCA3}, /* shorthand format controls */
-	    {0x1D173, 0x1D17A}, /* musical format controls */
-	    {0xE0000, 0xE0FFF}, /* tags, variation selectors supplement */
+	    {0x0080, 0x00A0},    /* C1 controls, no-break space */
+	    {0x00AD, 0x00AD},    /* soft hyphen */
+	    {0x034F, 0x034F},    /* combining grapheme joiner */
+	    {0x061C, 0x061C},    /* arabic letter mark */
+	    {0x115F, 0x1160},    /* hangul fillers */
+	    {0x17B4, 0x17B5},    /* khmer inherent vowels */
+	    {0x180B, 0x180F},    /* mongolian selectors and vowel separator */
+	    {0x2000, 0x200F},    /* spaces, zero-width characters, LRM, RLM */
+	    {0x2028, 0x202F},    /* separators, bidi embeddings and overrides, narrow space */
+	    {0x205F, 0x206F},    /* math space, invisible operators, bidi isolates */
+	    {0x2800, 0x2800},    /* braille blank */
+	    {0x3000, 0x3000},    /* ideographic space */
+	    {0x3164, 0x3164},    /* hangul filler */
+	    {0xD800, 0xDFFF},    /* (never valid UTF-8: decoded as bytes) */
+	    {0xE000, 0xF8FF},    /* private use */
+	    {0xFE00, 0xFE0F},    /* variation selectors */
+	    {0xFEFF, 0xFEFF},    /* zero-width no-break space */
+	    {0xFFA0, 0xFFA0},    /* halfwidth hangul filler */
+	    {0xFFF0, 0xFFFF},    /* specials */
+	    {0x1BCA0, 0x1BCA3},  /* shorthand format controls */
+	    {0x1D173, 0x1D17A},  /* musical format controls */
+	    {0xE0000, 0xE0FFF},  /* tags, variation selectors supplement */
 	    {0xF0000, 0x10FFFF}, /* private use planes */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
@@ -139,7 +139,8 @@ char *cdn_visible(const char *raw, bool *changed)
 			o += sprintf(o, "\\x%02x", *s++);
 			any = true;
 		} else if (kind_cdn_invisible(cp)) {
-			o += cp > 0xFFFF ? sprintf(o, "\\U%08x", (unsigned)cp) : sprintf(o, "\\u%04x", (unsigned)cp);
+			o += cp > 0xFFFF ? sprintf(o, "\\U%08x", (unsigned)cp)
+			                 : sprintf(o, "\\u%04x", (unsigned)cp);
 			s += n;
 			any = true;
 		} else {
@@ -332,13 +333,13 @@ static char *kind_cdn_purge_describe(const struct action *a)
 {
 	if (a->nselection == 0)
 		return xstrdup("purge every stale asset from the CDN");
-	char *out =
-	    xasprintf("purge %zu asset%s from the CDN%s", a->nselection, a->nselection == 1 ? "" : "s",
-	              a->effect != NULL ? "" : ":");
+	char *out = xasprintf("purge %zu asset%s from the CDN%s", a->nselection,
+	                      a->nselection == 1 ? "" : "s", a->effect != NULL ? "" : ":");
 	for (size_t i = 0; a->effect == NULL && i < a->nselection; i++) {
 		bool changed;
 		char *p = cdn_visible(a->selection[i], &changed);
-		char *next = xasprintf("%s\n  %s%s%s", out, p, changed ? "  " : "", changed ? CDN_VISIBLE_NOTE : "");
+		char *next =
+		    xasprintf("%s\n  %s%s%s", out, p, changed ? "  " : "", changed ? CDN_VISIBLE_NOTE : "");
 		free(p);
 		free(out);
 		out = next;

@@ -52,7 +52,8 @@ static void fuzz_cdn_setup(void)
 static bool fuzz_cdn_url_ok(const char *u, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f || strchr("\"<>\\^`{|}", u[i]) != NULL)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
+		    strchr("\"<>\\^`{|}", u[i]) != NULL)
 			return false;
 	return true;
 }
@@ -89,7 +90,9 @@ static void fuzz_cdn_prepare(const uint8_t *data, size_t size)
 			for (const char *l = a->effect; l != NULL && *l != '\0';) {
 				const char *nl = strchr(l, '\n');
 				size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
-				size_t m = strncmp(l, "PURGE ", 6) == 0 ? 6 : strncmp(l, "POST ", 5) == 0 ? 5 : 0;
+				size_t m = strncmp(l, "PURGE ", 6) == 0  ? 6
+				           : strncmp(l, "POST ", 5) == 0 ? 5
+				                                         : 0;
 				if (m > 0 && !fuzz_cdn_url_ok(l + m, n - m))
 					abort();
 				for (size_t i = 0; i < n; i++)

@@ -23,7 +23,9 @@
 #include "sitrep/sources.h"
 #include "sitrep/util.h"
 
-#define BIDI "/static/\xe2\x80\xae" "sj.lave" /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define BIDI                                                                                                 \
+	"/static/\xe2\x80\xae"                                                                               \
+	"sj.lave" /* U+202E RIGHT-TO-LEFT OVERRIDE */
 
 struct fixture {
 	struct app app;
@@ -212,15 +214,19 @@ static void test_visible(void **state)
 	} cases[] = {
 	    {"/static/app.js?v=2", "/static/app.js?v=2", false},
 	    {BIDI, "/static/\\u202esj.lave", true},
-	    {"/a\xe2\x80\x8b" "b", "/a\\u200bb", true},          /* zero-width space */
-	    {"/a\xc2\xa0" "b", "/a\\u00a0b", true},               /* no-break space */
-	    {"/a\xef\xbb\xbf", "/a\\ufeff", true},                /* BOM */
-	    {"/a\xf3\xa0\x80\x81", "/a\\U000e0001", true},        /* a tag character */
+	    {"/a\xe2\x80\x8b"
+	     "b",
+	     "/a\\u200bb", true}, /* zero-width space */
+	    {"/a\xc2\xa0"
+	     "b",
+	     "/a\\u00a0b", true},                          /* no-break space */
+	    {"/a\xef\xbb\xbf", "/a\\ufeff", true},         /* BOM */
+	    {"/a\xf3\xa0\x80\x81", "/a\\U000e0001", true}, /* a tag character */
 	    {"/a\x1b[2J", "/a\\x1b[2J", true},
-	    {"/a\xff", "/a\\xff", true},                          /* not UTF-8 */
-	    {"/a\xc0\xaf", "/a\\xc0\\xaf", true},                 /* overlong */
-	    {"/a\\u202e", "/a\\\\u202e", false},                  /* the text, not the character */
-	    {"/caf\xc3\xa9.js", "/caf\xc3\xa9.js", false},        /* a visible letter stays */
+	    {"/a\xff", "/a\\xff", true},                   /* not UTF-8 */
+	    {"/a\xc0\xaf", "/a\\xc0\\xaf", true},          /* overlong */
+	    {"/a\\u202e", "/a\\\\u202e", false},           /* the text, not the character */
+	    {"/caf\xc3\xa9.js", "/caf\xc3\xa9.js", false}, /* a visible letter stays */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bool changed;
@@ -258,9 +264,12 @@ int main(void)
 {
 	sources_register();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_selected_row),      cmocka_unit_test(test_display_form_is_not_the_identity),
-	    cmocka_unit_test(test_stale_rows_at_their_edges), cmocka_unit_test(test_api_every_edge),
-	    cmocka_unit_test(test_unknown_edge),      cmocka_unit_test(test_visible),
+	    cmocka_unit_test(test_selected_row),
+	    cmocka_unit_test(test_display_form_is_not_the_identity),
+	    cmocka_unit_test(test_stale_rows_at_their_edges),
+	    cmocka_unit_test(test_api_every_edge),
+	    cmocka_unit_test(test_unknown_edge),
+	    cmocka_unit_test(test_visible),
 	    cmocka_unit_test(test_url_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -494,12 +494,12 @@ static void test_compare_gone_and_304(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_varnish_headers),
-	    cmocka_unit_test(test_provider_headers), cmocka_unit_test(test_compare),
-	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
-	    cmocka_unit_test(test_head_block),       cmocka_unit_test(test_html_refs),
-	    cmocka_unit_test(test_html_resolve),     cmocka_unit_test(test_compare_capped),
-	    cmocka_unit_test(test_compare_left),     cmocka_unit_test(test_compare_whole_validators),
+	    cmocka_unit_test(test_sha256_vectors),       cmocka_unit_test(test_varnish_headers),
+	    cmocka_unit_test(test_provider_headers),     cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_varnishstat),          cmocka_unit_test(test_need_body),
+	    cmocka_unit_test(test_head_block),           cmocka_unit_test(test_html_refs),
+	    cmocka_unit_test(test_html_resolve),         cmocka_unit_test(test_compare_capped),
+	    cmocka_unit_test(test_compare_left),         cmocka_unit_test(test_compare_whole_validators),
 	    cmocka_unit_test(test_compare_gone_and_304),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
