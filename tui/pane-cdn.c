@@ -185,14 +185,18 @@ static char *pane_cdn_row_detail(struct pane *pane, size_t row)
 	char age[32] = "-";
 	if (a->age >= 0)
 		snprintf(age, sizeof(age), "%.0f s", a->age);
+	bool changed = false;
+	if (a->raw != NULL)
+		free(cdn_visible(a->raw, &changed));
 	return xasprintf(
-	    "%s%s%s\nverdict: %s\nreason: %s\nedge: HTTP %ld, cache %s, age %s, ETag %s, SHA-256 %s\n"
+	    "%s%s%s%s\nverdict: %s\nreason: %s\nedge: HTTP %ld, cache %s, age %s, ETag %s, SHA-256 %s\n"
 	    "origin: HTTP %ld, ETag %s, SHA-256 %s",
 	    a->path, a->edge != NULL ? " at " : "", a->edge != NULL ? a->edge : "",
-	    cdn_verdict_name(a->verdict), a->detail != NULL ? a->detail : "-", a->edge_status,
-	    a->edge_cache != NULL ? a->edge_cache : "-", age, a->edge_etag != NULL ? a->edge_etag : "-",
-	    a->edge_hash[0] != '\0' ? a->edge_hash : "-", a->origin_status,
-	    a->origin_etag != NULL ? a->origin_etag : "-", a->origin_hash[0] != '\0' ? a->origin_hash : "-");
+	    changed ? "\n" CDN_VISIBLE_NOTE : "", cdn_verdict_name(a->verdict),
+	    a->detail != NULL ? a->detail : "-", a->edge_status, a->edge_cache != NULL ? a->edge_cache : "-",
+	    age, a->edge_etag != NULL ? a->edge_etag : "-", a->edge_hash[0] != '\0' ? a->edge_hash : "-",
+	    a->origin_status, a->origin_etag != NULL ? a->origin_etag : "-",
+	    a->origin_hash[0] != '\0' ? a->origin_hash : "-");
 }
 
 static const char *pane_cdn_empty(struct pane *pane, enum role *role)
