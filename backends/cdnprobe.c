@@ -1099,7 +1099,8 @@ static int cdn_plan_requests(struct cdn_src *cs, struct cdn_plan *plan, char *er
 			return -1;
 		plan->reqs = xrealloc(plan->reqs, (plan->nreqs + nr + 1) * sizeof(*plan->reqs));
 		plan->req_edge = xrealloc(plan->req_edge, (plan->nreqs + nr + 1) * sizeof(*plan->req_edge));
-		memcpy(plan->reqs + plan->nreqs, reqs, nr * sizeof(*reqs));
+		if (nr > 0)
+			memcpy(plan->reqs + plan->nreqs, reqs, nr * sizeof(*reqs));
 		for (size_t k = 0; k < nr; k++)
 			plan->req_edge[plan->nreqs + k] = each ? e : SIZE_MAX;
 		plan->nreqs += nr;
