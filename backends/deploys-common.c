@@ -250,7 +250,7 @@ static void deploys_health_tick(uv_timer_t *t)
 	long req_ms = left < DEPLOYS_HEALTH_REQ_MS ? (long)left : DEPLOYS_HEALTH_REQ_MS;
 	if (req_ms < 1000)
 		req_ms = 1000;
-	struct http_req req = {.url = hr->h->url, .timeout_ms = req_ms, .max_body = 1u << 20};
+	struct http_req req = {.url = hr->h->url, .timeout_ms = req_ms, .max_body = 1u << 20, .no_follow = true};
 	hr->call = http_request(http, &req, deploys_health_resp, hr);
 }
 
