@@ -1078,6 +1078,7 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 	    "%s\nthen re-probe %zu asset%s until the edge serves the origin's copy (at most %.0f s)", effect,
 	    plan->npaths, plan->npaths == 1 ? "" : "s", cs->verify_s);
 	action_set_effect(a, verify);
+	a->ntargets = plan->npaths;
 	free(verify);
 	free(effect);
 	if (a->request != NULL && a->request_free != NULL)
