@@ -34,7 +34,11 @@ struct screen {
 int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap);
 /* Restores the terminal (endwin, handlers back to default). */
 void screen_close(struct screen *scr);
-/* The terminal size from the tty (TIOCGWINSZ); 0 when known. */
+/* The largest screen sitrep draws: a bigger terminal gets a dashboard of this
+ * size in its top left corner (documented in docs/sitrep.1). */
+#define SCREEN_MAX_ROWS 500
+#define SCREEN_MAX_COLS 1000
+/* The terminal size from the tty (TIOCGWINSZ), clamped to the above; 0 when known. */
 int screen_query_size(int *rows, int *cols);
 
 /* keymap.c: key specs to actions. The dashboard's own actions are
