@@ -116,7 +116,8 @@ static void confirm_update(struct tui *tui)
 {
 	struct dialog *dlg = tui->dialog;
 	struct dialog_geom g;
-	if (!confirm_typed(tui) && dialog_measure(dlg, &g) &&
+	/* a list that fits is never escalated, however short */
+	if (!confirm_typed(tui) && dialog_measure(dlg, &g) && g.rows > g.body_h &&
 	    (g.body_h < CONFIRM_MIN_BODY || g.rows > CONFIRM_MAX_PAGES * g.body_h)) {
 		tui->confirm_escalated = true;
 		tui->confirm_typed[0] = '\0';
