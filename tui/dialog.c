@@ -147,6 +147,19 @@ bool dialog_measure(const struct dialog *dlg, struct dialog_geom *g)
 	return dialog_geometry(dlg, g);
 }
 
+/* The bytes of the text a wrapped row stands for in the seen record: the
+ * row, and the spaces or newline the wrap consumed after it; an empty last
+ * row (the text ends with a newline) is its terminating NUL, the record's
+ * extra byte. */
+static void dialog_row_span(const struct dialog *dlg, const char *line, const char *next, size_t *from,
+                            size_t *to)
+{
+	*from = (size_t)(line - dlg->text);
+	*to = next != NULL ? (size_t)(next - dlg->text) : dlg->text_len;
+	if (*to == *from)
+		*to = *from + 1;
+}
+
 struct dialog_draw_ctx {
 	struct dialog *dlg;
 	int w;
@@ -168,9 +181,8 @@ static void dialog_draw_row(void *ctx, int row, const char *line, size_t len, co
 	widgets_text(dlg->win, c->first + y, 2, c->w, one, c->role);
 	free(one);
 	if (c->mark && dlg->seen != NULL) {
-		/* the row, and the spaces or newline the wrap consumed after it */
-		size_t from = (size_t)(line - dlg->text);
-		size_t to = next != NULL ? (size_t)(next - dlg->text) : dlg->text_len;
+		size_t from, to;
+		dialog_row_span(dlg, line, next, &from, &to);
 		memset(dlg->seen + from, 1, to - from);
 	}
 }
@@ -253,10 +265,8 @@ static void dialog_count_unseen(void *ctx, int row, const char *line, size_t len
 {
 	(void)row, (void)len;
 	struct dialog_unseen_ctx *c = ctx;
-	size_t from = (size_t)(line - c->dlg->text);
-	size_t to = next != NULL ? (size_t)(next - c->dlg->text) : c->dlg->text_len;
-	if (to == from)
-		to = from + 1; /* an empty last row: its terminating byte */
+	size_t from, to;
+	dialog_row_span(c->dlg, line, next, &from, &to);
 	if (memchr(c->dlg->seen + from, 0, to - from) != NULL)
 		c->unseen++;
 }
