@@ -476,10 +476,13 @@ static struct deploys_data *releases_scan(const char *root, struct releases_layo
 		releases_read_log(d, lay, dep, ".dep/releases_log", "releases_log", true);
 		close(dep);
 	} else if (errno != ENOENT) {
-		releases_warn(lay, ".dep %s: not read",
-		              errno == ELOOP     ? "is a symlink"
-		              : errno == ENOTDIR ? "is not a directory"
-		                                 : strerror(errno));
+		/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR of a symlink: say what it is */
+		struct stat st;
+		int e = errno;
+		if (fstatat(rootfd, ".dep", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+			releases_warn(lay, ".dep is %s: not read", releases_mode_name(st.st_mode));
+		else
+			releases_warn(lay, ".dep: %s: not read", strerror(e));
 	}
 	deploys_sort(d, true);
 	while (d->n > RELEASES_MAX) {
@@ -761,8 +764,10 @@ static int releases_recheck(struct releases_source *rs, const struct releases_re
 		snprintf(why, cap, "current moved to %s since it was confirmed",
 		         d->current != NULL ? d->current : "(none)");
 	else if (to == NULL || releases_dir_stat(rs->path, r->to, &st) != 0)
-		snprintf(why, cap, "release %s is gone since it was confirmed%s%s", r->to,
-		         to != NULL ? ": " : "", to != NULL ? strerror(errno) : "");
+		snprintf(why, cap, "release %s %s since it was confirmed", r->to,
+		         to == NULL || errno == ENOENT ? "is gone"
+		         : errno == ELOOP              ? "was replaced by a symlink"
+		                                       : "cannot be checked");
 	else if (st.st_dev != r->to_dev || st.st_ino != r->to_ino)
 		snprintf(
 		    why, cap,
