@@ -56,6 +56,13 @@ struct releases_source {
 	struct releases_run *run;      /* the action in flight */
 };
 
+/* A release directory's identity (releases_dir_ident). */
+struct releases_ident {
+	uint64_t dev, ino;
+	int64_t sec; /* birth (else change) time */
+	uint32_t nsec;
+};
+
 enum releases_op { RELEASES_RESTART, RELEASES_ROLLBACK };
 
 /* What an action will do, built by prepare, done by act. */
@@ -68,8 +75,7 @@ struct releases_request {
 	char *tmp;     /* PATH/.current.sitrep-PID (the symlink renamed over current) */
 	char **argv;   /* restart argv (copied), NULL: none */
 	unsigned timeout_ms;
-	dev_t to_dev; /* rollback: the release directory the dialog showed, re-checked by act */
-	ino_t to_ino;
+	struct releases_ident to_ident; /* rollback: the directory the dialog showed, re-checked by act */
 };
 
 struct releases_run {
@@ -260,17 +266,36 @@ static bool releases_name_ok(const char *name)
 }
 
 /* What identifies release id: its directory in releases/ itself, never
- * through a symlink. 0, or -1 with errno (ELOOP: it is a symlink). */
-static int releases_dir_stat(const char *root, const char *id, struct stat *st)
+ * through a symlink: device, inode and birth time (the inode number of a
+ * directory removed and made again comes back at once; where the
+ * filesystem keeps no birth time, the change time stands in, so any change
+ * counts). 0, or -1 with errno (ELOOP: it is a symlink). */
+static int releases_dir_ident(const char *root, const char *id, struct releases_ident *out)
 {
 	char *p = xasprintf("%s/releases/%s", root, id);
-	int rc = lstat(p, st);
+	struct statx sx;
+	int rc = statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+	               STATX_TYPE | STATX_INO | STATX_BTIME | STATX_CTIME, &sx);
 	free(p);
-	if (rc == 0 && !S_ISDIR(st->st_mode)) {
-		errno = S_ISLNK(st->st_mode) ? ELOOP : ENOTDIR;
+	if (rc != 0)
+		return -1;
+	if (!S_ISDIR(sx.stx_mode)) {
+		errno = S_ISLNK(sx.stx_mode) ? ELOOP : ENOTDIR;
 		return -1;
 	}
-	return rc;
+	bool born = (sx.stx_mask & STATX_BTIME) != 0;
+	*out = (struct releases_ident){
+	    .dev = ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor,
+	    .ino = sx.stx_ino,
+	    .sec = born ? sx.stx_btime.tv_sec : sx.stx_ctime.tv_sec,
+	    .nsec = born ? sx.stx_btime.tv_nsec : sx.stx_ctime.tv_nsec,
+	};
+	return 0;
+}
+
+static bool releases_ident_same(const struct releases_ident *a, const struct releases_ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->sec == b->sec && a->nsec == b->nsec;
 }
 
 /* A log at the deploy root (dir), read from its end, never through a
@@ -554,7 +579,6 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 			return -1;
 		}
 		const struct deploy *to = NULL;
-		struct stat st;
 		const char *why = NULL;
 		if (lay.outside != NULL) {
 			/* a current nobody understands is put right by hand first */
@@ -587,7 +611,7 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 		} else if ((to = deploys_previous_good(d)) == NULL) {
 			snprintf(err, cap, "no healthy release older than %s to roll back to", d->current);
 		}
-		if (to != NULL && releases_dir_stat(rs->path, to->id, &st) != 0) {
+		if (to != NULL && releases_dir_ident(rs->path, to->id, &r->to_ident) != 0) {
 			snprintf(err, cap, "release %s: %s", to->id, strerror(errno));
 			to = NULL;
 		}
@@ -602,8 +626,6 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 		char skipped[256] = "", refused[256] = "";
 		deploys_skipped(d, to, skipped, sizeof(skipped), refused, sizeof(refused));
 		r->to = xstrdup(to->id);
-		r->to_dev = st.st_dev;
-		r->to_ino = st.st_ino;
 		r->from = d->current != NULL ? xstrdup(d->current) : NULL;
 		/* The new link is written the way the old one was: relative stays relative. */
 		r->link = lay.link != NULL && lay.link[0] != '/'
@@ -621,7 +643,7 @@ static int releases_prepare(struct source *src, struct action *a, char *err, siz
 		                   "target: release %s, the directory %s/%s (inode %llu)\n%s\n"
 		                   "then check: current -> %s%s%s%s%s",
 		                   r->from != NULL ? r->from : "(none)", to->id, r->tmp, r->link, r->current,
-		                   to->id, dir, to->id, (unsigned long long)r->to_ino, then, r->link,
+		                   to->id, dir, to->id, (unsigned long long)r->to_ident.ino, then, r->link,
 		                   skipped[0] != '\0' ? "\nskipped, marked bad: " : "", skipped,
 		                   refused[0] != '\0' ? "\nskipped, never a target: " : "", refused);
 		free(dir);
@@ -754,7 +776,7 @@ static int releases_recheck(struct releases_source *rs, const struct releases_re
 	char msg[512];
 	struct deploys_data *d = releases_scan(rs->path, &lay, msg, sizeof(msg));
 	const struct deploy *to = d != NULL ? deploys_find(d, r->to) : NULL;
-	struct stat st;
+	struct releases_ident now;
 	int rc = -1;
 	if (d == NULL)
 		snprintf(why, cap, "%s", msg);
@@ -763,16 +785,16 @@ static int releases_recheck(struct releases_source *rs, const struct releases_re
 	else if (!util_str_same(d->current, r->from))
 		snprintf(why, cap, "current moved to %s since it was confirmed",
 		         d->current != NULL ? d->current : "(none)");
-	else if (to == NULL || releases_dir_stat(rs->path, r->to, &st) != 0)
+	else if (to == NULL || releases_dir_ident(rs->path, r->to, &now) != 0)
 		snprintf(why, cap, "release %s %s since it was confirmed", r->to,
 		         to == NULL || errno == ENOENT ? "is gone"
 		         : errno == ELOOP              ? "was replaced by a symlink"
 		                                       : "cannot be checked");
-	else if (st.st_dev != r->to_dev || st.st_ino != r->to_ino)
-		snprintf(
-		    why, cap,
-		    "release %s was replaced since it was confirmed (inode %llu, the dialog showed %llu)",
-		    r->to, (unsigned long long)st.st_ino, (unsigned long long)r->to_ino);
+	else if (!releases_ident_same(&now, &r->to_ident))
+		snprintf(why, cap,
+		         "release %s was replaced since it was confirmed: another directory of that name "
+		         "(the dialog showed inode %llu)",
+		         r->to, (unsigned long long)r->to_ident.ino);
 	else if (to->bad)
 		snprintf(why, cap, "release %s was marked %s since it was confirmed%s%s", r->to, to->status,
 		         to->message[0] != '\0' ? ": " : "", to->message);
