@@ -90,6 +90,14 @@ FAKE_MODE=stuck "$SITREP" -c "$TMP/helm.json" do rollback --yes >/dev/null 2>"$T
 check "helm: a rollback that changes nothing exits 1" test $? = 1
 check "... not verified: revision 4 still deployed" grep -q "not verified: revision 4 is still the deployed one" "$TMP/stuck.err"
 
+# The revision the dialog showed leaves the history before the action acts: refused, no rollback run.
+cp "$TMP/helm-start.json" "$FAKE_STATE"
+: >"$FAKE_ARGV"
+FAKE_MODE=gone-after-history "$SITREP" -c "$TMP/helm.json" do rollback --yes >/dev/null 2>"$TMP/gone.err"
+check "helm: revision 2 gone from the history between the dialog and the action: exit 1" test $? = 1
+check "... saying so, nothing changed" grep -q "2 is no longer in the deploy history; nothing changed" "$TMP/gone.err"
+check "... no helm rollback ran" bash -c "! grep -q '\"rollback\"' '$FAKE_ARGV'"
+
 FAKE_MODE=fail "$SITREP" --once --json -c "$TMP/helm.json" >"$TMP/hf.json" 2>/dev/null
 check "helm: a failing helm is the pane's error with helm's words" python3 -c "
 import json
@@ -140,6 +148,24 @@ check "kubectl: the outcome says the revision moved and what runs" \
 "$SITREP" -c "$TMP/kc.json" do restart --yes >"$TMP/kr.out" 2>&1
 check "kubectl: restart defaults to kubectl rollout restart deployment/web -n shop" \
 	argv_is 1 '["rollout","restart","deployment/web","-n","shop"]'
+
+# The revision the dialog showed leaves the history before the action acts: refused, no undo run.
+cp "$FAKE_STATE" "$TMP/kc-saved.json"
+cat >"$FAKE_STATE" <<'JSON'
+{"revisions": [[1, "", "shop/web:1.2.0"], [2, "image 1.3.0", "shop/web:1.3.0"], [3, "image 1.4.0", "shop/web:1.4.0"]], "current": 3}
+JSON
+: >"$FAKE_ARGV"
+FAKE_MODE=gone-after-history "$SITREP" -c "$TMP/kc.json" do rollback --yes >/dev/null 2>"$TMP/kgone.err"
+check "kubectl: revision 2 gone from the history between the dialog and the action: exit 1" test $? = 1
+check "... saying so, nothing changed, no rollout undo ran" bash -c "
+grep -q '2 is no longer in the deploy history; nothing changed' '$TMP/kgone.err' && ! grep -q '\"undo\"' '$FAKE_ARGV'"
+check "kubectl: the effect named the target's identity and the --to-revision= form" python3 -c "
+import json
+L=[json.loads(l) for l in open('$TMP/state/audit.jsonl')]
+s=[l for l in L if l['result']=='started'][-1]
+assert 'target: revision 2 of deployment/web, change-cause: image 1.3.0' in s['what'], s
+assert 'argv: kubectl rollout undo deployment/web --to-revision=2 -n shop' in s['what'], s"
+cp "$TMP/kc-saved.json" "$FAKE_STATE"
 
 FAKE_MODE=status-fail "$SITREP" -c "$TMP/kc.json" do rollback 1 --yes >/dev/null 2>"$TMP/ksf.err"
 check "kubectl: a rollout that does not complete fails the rollback" test $? = 1
