@@ -418,7 +418,8 @@ static struct cdn_data *fuzz_prepare_assets(char *const *paths, size_t n)
 		if (paths[i][0] != '/')
 			continue; /* the config's check and discover keep only paths of the site */
 		struct cdn_asset *as = &d->assets[d->nassets++];
-		as->path = xstrdup(paths[i]);
+		as->raw = xstrdup(paths[i]);
+		as->path = cdn_visible(paths[i], NULL);
 		as->verdict = i % 3 == 2 ? CDN_FRESH : CDN_STALE;
 		as->age = -1;
 	}
@@ -580,13 +581,16 @@ static size_t fuzz_prepare_argc(char *const *argv)
 /* The argv of a rollback to a plain id: how many elements it has. */
 static size_t fuzz_prepare_plain_argc(struct source *src)
 {
-	char *ids[] = {"plain2", "plain1"};
+	/* numbers: helm and kubectl take nothing else as a revision */
+	char *ids[] = {"12", "11"};
 	src->snap.data = fuzz_prepare_history(ids, 2);
-	struct action *a = action_new("rollback", "plain1");
+	struct action *a = action_new("rollback", "11");
 	char err[300];
 	size_t n = 0;
-	if (action_prepare(src, a, err, sizeof(err)) != 0)
+	if (action_prepare(src, a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz-prepare: a plain rollback was refused: %s\n", err);
 		abort();
+	}
 	n = fuzz_prepare_argc(((struct deploys_request *)a->request)->argv);
 	action_free(a);
 	deploys_data_free(src->snap.data);
