@@ -25,6 +25,8 @@
  * password inside the connection string is refused. */
 #include <arpa/inet.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,27 @@ enum pg_state { PG_DOWN, PG_RESOLVING, PG_CONNECTING, PG_READY, PG_BUSY };
 
 struct pg_source;
 
+enum pg_step { PG_STEP_SETTINGS, PG_STEP_START };
+
+struct pg_thread {
+	struct pg_source *ps; /* NULL once the source gave up on it (under pg_thread_lock) */
+	enum pg_step step;
+	char **keys, **vals; /* owned, NULL-terminated */
+	PGconn *conn;        /* what PQconnectStartParams gave */
+	bool done;
+};
+
+/* One host as libpq would try it: host, hostaddr and port elements of the
+ * comma-separated lists (empty: not given). */
+struct pg_entry {
+	char *host, *hostaddr, *port;
+	bool lookup; /* a name libpq would resolve */
+	char *addrs; /* what the resolver found ("a,[b]") */
+	char *err;   /* or why not */
+	struct http_resolve *resolve;
+	struct pg_source *owner;
+};
+
 /* A job's results: PGresults in order; err set (sanitized) when it failed. */
 typedef void (*pg_job_cb)(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
 
@@ -70,9 +93,12 @@ struct pg_act;
 struct pg_source {
 	struct source *src;
 	char *conninfo;
-	char *password;                 /* config_get_secret; NULL: libpq's own (pgpass) */
-	char *resolve_name;             /* the host libpq would look up itself; NULL: none */
-	struct http_resolve *resolving; /* its lookup, off the loop */
+	char *password; /* config_get_secret; NULL: libpq's own (pgpass) */
+	/* opening a connection (off the loop: see "opening the connection") */
+	struct pg_thread *thread; /* libpq reading its settings or starting, on a thread */
+	uv_async_t *async;        /* the thread's answer */
+	struct pg_entry *entries; /* the hosts libpq would try */
+	size_t nentries, lookups; /* lookups: how many of them are names */
 	double connect_timeout_ms, query_timeout_ms, statement_timeout_ms;
 	size_t storm_min;
 
@@ -103,6 +129,7 @@ struct pg_source {
 };
 
 static void pg_kick(struct pg_source *ps);
+static void pg_setup_cancel(struct pg_source *ps);
 static void pg_drop(struct pg_source *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* --- handles ------------------------------------------------------------- */
@@ -127,41 +154,6 @@ static uv_timer_t *pg_timer(struct pg_source *ps, void *data)
 }
 
 /* --- config -------------------------------------------------------------- */
-
-/* The host name libpq would resolve with a blocking lookup, or NULL when it
- * would not look one up (an address, a socket directory, hostaddr given) or
- * when the string names several hosts or ports (left to libpq, which
- * resolves them itself: docs/configuration.md says to give addresses). The
- * environment counts as libpq reads it. Caller frees. */
-static char *pg_host_to_resolve(const PQconninfoOption *opts)
-{
-	const char *host = NULL, *hostaddr = NULL, *port = NULL;
-	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-	}
-	if (host == NULL)
-		host = getenv("PGHOST");
-	if (hostaddr == NULL)
-		hostaddr = getenv("PGHOSTADDR");
-	if (port == NULL)
-		port = getenv("PGPORT");
-	if (host == NULL || host[0] == '\0' || (hostaddr != NULL && hostaddr[0] != '\0'))
-		return NULL;
-	if (host[0] == '/' || host[0] == '@' || strchr(host, ',') != NULL ||
-	    (port != NULL && strchr(port, ',') != NULL))
-		return NULL;
-	unsigned char buf[sizeof(struct in6_addr)];
-	if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
-		return NULL;
-	return xstrdup(host);
-}
 
 static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
@@ -201,7 +193,6 @@ static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 			sanitize_add_secret(o->val);
 			inline_pw = true;
 		}
-	ps->resolve_name = pg_host_to_resolve(opts);
 	PQconninfoFree(opts);
 	sanitize_add_url_secret(ps->conninfo);
 	if (inline_pw)
@@ -296,7 +287,14 @@ static int pg_watch(struct pg_source *ps, int events)
 static void pg_on_deadline(uv_timer_t *t)
 {
 	struct pg_source *ps = t->data;
-	if (ps->state == PG_CONNECTING)
+	if (ps->state == PG_RESOLVING && ps->thread != NULL && ps->thread->step == PG_STEP_SETTINGS)
+		pg_drop(ps,
+		        "reading the connection settings took more than %.0f s (a service file's LDAP "
+		        "lookup, or the login's name?)",
+		        ps->connect_timeout_ms / 1000);
+	else if (ps->state == PG_RESOLVING)
+		pg_drop(ps, "starting the connection took more than %.0f s", ps->connect_timeout_ms / 1000);
+	else if (ps->state == PG_CONNECTING)
 		pg_drop(ps, "no connection within %.0f s", ps->connect_timeout_ms / 1000);
 	else if (ps->state == PG_BUSY)
 		pg_drop(ps, "server not answering for %.1f s (hung?)", ps->query_timeout_ms / 1000);
@@ -351,6 +349,7 @@ static void pg_drop(struct pg_source *ps, const char *fmt, ...)
 	free(raw);
 	pg_unwatch(ps);
 	pg_deadline_stop(ps);
+	pg_setup_cancel(ps);
 	pg_results_clear(ps);
 	if (ps->conn != NULL)
 		PQfinish(ps->conn);
@@ -530,44 +529,342 @@ static void pg_on_io(uv_poll_t *h, int status, int events)
 		pg_read(ps);
 }
 
-/* Opens the connection; addrs: the addresses resolve_name has now
- * ("a,[b]"), NULL to let libpq read the string as it is. */
-static void pg_connect_to(struct pg_source *ps, const char *addrs)
+/* --- opening the connection off the loop ---------------------------------- */
+
+/* libpq reads its settings (the connection string, the service file named by
+ * service= or PGSERVICE, which may send it to LDAP, the PG* variables, the
+ * login's name, .pgpass) and resolves each host name with a blocking lookup,
+ * all inside PQconnectStartParams, and the next host's name inside
+ * PQconnectPoll. None of that runs on the loop:
+ *  1. a thread asks libpq for the settings it would use (a start that fails
+ *     on purpose before connecting: sslmode is not valid), and the loop
+ *     reads host, hostaddr and port from it (PQconninfo): every way a host
+ *     can be given (conninfo, URI, service file, PGHOST, several hosts) ends
+ *     up there, as libpq itself reads it;
+ *  2. every host name without an address is looked up by the HTTP client's
+ *     resolver (threads, cache, deadline), all at once;
+ *  3. a thread starts the connection with an address (hostaddr) for every
+ *     host, host kept for TLS, Kerberos and .pgpass, so PQconnectPoll never
+ *     looks a name up; the loop takes the PGconn from there.
+ * A thread that hangs (a hung LDAP server) is left behind: it frees what it
+ * made when it ends, and the source says which step did not answer. */
+
+static pthread_mutex_t pg_thread_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void pg_thread_free(struct pg_thread *t)
 {
-	const char *keys[7] = {"dbname", "fallback_application_name", NULL, NULL, NULL, NULL, NULL};
-	const char *vals[7] = {ps->conninfo, "sitrep", NULL, NULL, NULL, NULL, NULL};
-	int k = 2;
+	for (size_t i = 0; t->keys != NULL && t->keys[i] != NULL; i++) {
+		free(t->keys[i]);
+		if (t->vals[i] != NULL)
+			explicit_bzero(t->vals[i], strlen(t->vals[i])); /* may be the password */
+		free(t->vals[i]);
+	}
+	free(t->keys);
+	free(t->vals);
+	if (t->conn != NULL)
+		PQfinish(t->conn);
+	free(t);
+}
+
+static void *pg_thread_main(void *arg)
+{
+	struct pg_thread *t = arg;
+	PGconn *conn = PQconnectStartParams((const char *const *)t->keys, (const char *const *)t->vals, 1);
+	pthread_mutex_lock(&pg_thread_lock);
+	t->conn = conn;
+	t->done = true;
+	bool orphan = t->ps == NULL;
+	if (!orphan)
+		uv_async_send(t->ps->async);
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (orphan)
+		pg_thread_free(t);
+	return NULL;
+}
+
+/* Leaves the thread in flight behind (it frees itself), or frees a
+ * finished one. */
+static void pg_thread_cancel(struct pg_source *ps)
+{
+	struct pg_thread *t = ps->thread;
+	if (t == NULL)
+		return;
+	ps->thread = NULL;
+	pthread_mutex_lock(&pg_thread_lock);
+	bool done = t->done;
+	t->ps = NULL;
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (done)
+		pg_thread_free(t);
+}
+
+static void pg_thread_answer(uv_async_t *h);
+
+/* Runs PQconnectStartParams(keys, vals) on a thread of its own. */
+static int pg_thread_run(struct pg_source *ps, enum pg_step step, const char *const *keys,
+                         const char *const *vals, size_t n)
+{
+	if (ps->async == NULL) {
+		ps->async = xcalloc(1, sizeof(*ps->async));
+		uv_async_init(ps->src->loop, ps->async, pg_thread_answer);
+		ps->async->data = ps;
+		uv_unref((uv_handle_t *)ps->async); /* the deadline keeps the loop alive */
+	}
+	struct pg_thread *t = xcalloc(1, sizeof(*t));
+	t->ps = ps;
+	t->step = step;
+	t->keys = xcalloc(n + 1, sizeof(*t->keys));
+	t->vals = xcalloc(n + 1, sizeof(*t->vals));
+	for (size_t i = 0; i < n; i++) {
+		t->keys[i] = xstrdup(keys[i]);
+		t->vals[i] = xstrdup(vals[i]);
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Signals are the loop's business, never this thread's. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t th;
+	int rc = pthread_create(&th, &attr, pg_thread_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pg_thread_free(t);
+		return -1;
+	}
+	ps->thread = t;
+	ps->state = PG_RESOLVING;
+	pg_deadline(ps, ps->connect_timeout_ms);
+	return 0;
+}
+
+static void pg_entries_free(struct pg_source *ps)
+{
+	for (size_t i = 0; i < ps->nentries; i++) {
+		struct pg_entry *e = &ps->entries[i];
+		http_resolve_cancel(e->resolve);
+		free(e->host);
+		free(e->hostaddr);
+		free(e->port);
+		free(e->addrs);
+		free(e->err);
+	}
+	free(ps->entries);
+	ps->entries = NULL;
+	ps->nentries = ps->lookups = 0;
+}
+
+/* Everything set up for a connection that is not one yet. */
+static void pg_setup_cancel(struct pg_source *ps)
+{
+	pg_thread_cancel(ps);
+	pg_entries_free(ps);
+}
+
+/* The elements of a comma-separated list (libpq has no escape for a comma):
+ * n of them; "" one empty element. Caller frees each and the array. */
+static char **pg_split(const char *list, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	const char *p = list != NULL ? list : "";
+	for (;;) {
+		const char *c = strchr(p, ',');
+		size_t len = c != NULL ? (size_t)(c - p) : strlen(p);
+		out = xrealloc(out, (*n + 1) * sizeof(*out));
+		out[(*n)++] = xstrndup(p, len);
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return out;
+}
+
+static void pg_split_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Whether libpq would look host up by name (not a socket, not an address). */
+static bool pg_is_name(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return host[0] != '\0' && host[0] != '/' && host[0] != '@' && inet_pton(AF_INET, host, buf) != 1 &&
+	       inet_pton(AF_INET6, host, buf) != 1;
+}
+
+/* The hosts libpq would try, from the settings it reported; -1 with err
+ * when the lists do not match (libpq would refuse them too). */
+static int pg_entries_build(struct pg_source *ps, const char *host, const char *hostaddr, const char *port,
+                            char *err, size_t cap)
+{
+	size_t nh, na, np;
+	bool has_host = host != NULL && host[0] != '\0', has_addr = hostaddr != NULL && hostaddr[0] != '\0';
+	char **h = pg_split(has_host ? host : "", &nh);
+	char **a = pg_split(has_addr ? hostaddr : "", &na);
+	char **p = pg_split(port, &np);
+	size_t n = has_host ? nh : has_addr ? na : 1;
+	int rc = 0;
+	if (has_host && has_addr && nh != na) {
+		snprintf(err, cap, "could not match %zu host names to %zu hostaddr values (host, hostaddr)",
+		         nh, na);
+		rc = -1;
+	} else if (np > 1 && np != n) {
+		snprintf(err, cap, "could not match %zu port numbers to %zu hosts (port)", np, n);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		ps->entries = xrealloc(ps->entries, (ps->nentries + 1) * sizeof(*ps->entries));
+		struct pg_entry *e = &ps->entries[ps->nentries++];
+		memset(e, 0, sizeof(*e));
+		e->host = xstrdup(has_host ? h[i] : "");
+		e->hostaddr = xstrdup(has_addr ? a[i] : "");
+		e->port = xstrdup(np > 1 ? p[i] : p[0]);
+		e->lookup = e->hostaddr[0] == '\0' && pg_is_name(e->host);
+		ps->lookups += e->lookup;
+	}
+	pg_split_free(h, nh);
+	pg_split_free(a, na);
+	pg_split_free(p, np);
+	return rc;
+}
+
+/* Step 3: the start, with an address for every name. */
+static void pg_start_conn(struct pg_source *ps)
+{
+	const char *keys[8] = {"dbname", "fallback_application_name"};
+	const char *vals[8] = {ps->conninfo, "sitrep"};
+	size_t k = 2;
 	if (ps->password != NULL) {
 		keys[k] = "password";
 		vals[k++] = ps->password;
 	}
-	/* Later keys override the string's: host once per address. */
-	char *hosts = NULL, *hostaddrs = NULL;
-	if (addrs != NULL) {
-		size_t n = 1;
-		for (const char *c = addrs; *c != '\0'; c++)
-			n += *c == ',';
-		size_t nl = strlen(ps->resolve_name);
-		hosts = xmalloc(n * (nl + 1));
-		hostaddrs = xmalloc(strlen(addrs) + 1);
-		size_t o = 0, a = 0;
-		for (size_t i = 0; i < n; i++) {
-			memcpy(hosts + o, ps->resolve_name, nl);
-			o += nl;
-			hosts[o++] = i + 1 < n ? ',' : '\0';
+	char *hosts = NULL, *hostaddrs = NULL, *ports = NULL;
+	if (ps->lookups > 0) {
+		/* Later keys override the string's (and the service's): one entry per address. */
+		hosts = xstrdup("");
+		hostaddrs = xstrdup("");
+		ports = xstrdup("");
+		bool first = true;
+		for (size_t i = 0; i < ps->nentries; i++) {
+			const struct pg_entry *e = &ps->entries[i];
+			if (e->lookup && e->addrs == NULL)
+				continue; /* its name did not resolve: libpq would skip it too */
+			size_t na;
+			char **addrs = pg_split(e->lookup ? e->addrs : e->hostaddr, &na);
+			for (size_t j = 0; j < na; j++) {
+				char *addr = addrs[j];
+				size_t al = strlen(addr);
+				if (al >= 2 && addr[0] == '[' && addr[al - 1] == ']') {
+					memmove(addr, addr + 1, al - 2);
+					addr[al - 2] = '\0';
+				}
+				char *nh = xasprintf("%s%s%s", hosts, first ? "" : ",", e->host);
+				char *na2 = xasprintf("%s%s%s", hostaddrs, first ? "" : ",", addr);
+				char *np = xasprintf("%s%s%s", ports, first ? "" : ",", e->port);
+				free(hosts);
+				free(hostaddrs);
+				free(ports);
+				hosts = nh;
+				hostaddrs = na2;
+				ports = np;
+				first = false;
+			}
+			pg_split_free(addrs, na);
 		}
-		for (const char *c = addrs; *c != '\0'; c++)
-			if (*c != '[' && *c != ']')
-				hostaddrs[a++] = *c;
-		hostaddrs[a] = '\0';
 		keys[k] = "host";
 		vals[k++] = hosts;
 		keys[k] = "hostaddr";
 		vals[k++] = hostaddrs;
+		keys[k] = "port";
+		vals[k++] = ports;
 	}
-	ps->conn = PQconnectStartParams(keys, vals, 1);
+	if (pg_thread_run(ps, PG_STEP_START, keys, vals, k) != 0)
+		pg_drop(ps, "cannot connect: no thread to start the connection on");
 	free(hosts);
 	free(hostaddrs);
+	free(ports);
+}
+
+static void pg_on_resolved(const char *addrs, const char *err, void *arg)
+{
+	struct pg_entry *e = arg;
+	struct pg_source *ps = e->owner;
+	e->resolve = NULL;
+	if (addrs != NULL)
+		e->addrs = xstrdup(addrs);
+	else
+		e->err = xstrdup(err != NULL ? err : "resolving host: failed");
+	for (size_t i = 0; i < ps->nentries; i++)
+		if (ps->entries[i].resolve != NULL)
+			return; /* others still pending */
+	const char *first_err = NULL;
+	bool any = false;
+	for (size_t i = 0; i < ps->nentries; i++) {
+		const struct pg_entry *x = &ps->entries[i];
+		if (!x->lookup || x->addrs != NULL)
+			any = true;
+		else if (first_err == NULL)
+			first_err = x->err;
+	}
+	if (!any) {
+		pg_drop(ps, "cannot connect: %s", first_err);
+		return;
+	}
+	pg_start_conn(ps);
+}
+
+/* Step 2: the names, all at once. */
+static void pg_resolve(struct pg_source *ps)
+{
+	if (ps->lookups == 0) {
+		pg_start_conn(ps);
+		return;
+	}
+	ps->state = PG_RESOLVING;
+	pg_deadline_stop(ps); /* each lookup has the connect timeout of its own */
+	for (size_t i = 0; i < ps->nentries; i++) {
+		struct pg_entry *e = &ps->entries[i];
+		e->owner = ps;
+		if (e->lookup)
+			e->resolve = http_resolve(app_http(ps->src->app), e->host,
+			                          (unsigned)ps->connect_timeout_ms, pg_on_resolved, e);
+	}
+}
+
+/* Step 1 done: the settings libpq would use. */
+static void pg_settings_read(struct pg_source *ps, PGconn *probe)
+{
+	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	PQconninfoOption *opts = probe != NULL ? PQconninfo(probe) : NULL;
+	for (const PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+	}
+	char err[200];
+	pg_entries_free(ps);
+	int rc = pg_entries_build(ps, host, hostaddr, port, err, sizeof(err));
+	PQconninfoFree(opts);
+	if (rc != 0) {
+		pg_drop(ps, "cannot connect: %s", err);
+		return;
+	}
+	pg_resolve(ps);
+}
+
+/* Step 3 done: the connection is libpq's to continue, on the loop. */
+static void pg_started(struct pg_source *ps, PGconn *conn)
+{
+	pg_entries_free(ps);
+	ps->conn = conn;
 	if (ps->conn == NULL) {
 		pg_drop(ps, "cannot connect: out of memory");
 		return;
@@ -584,26 +881,40 @@ static void pg_connect_to(struct pg_source *ps, const char *addrs)
 		pg_drop(ps, "cannot watch the connection's socket");
 }
 
-static void pg_on_resolved(const char *addrs, const char *err, void *arg)
+static void pg_thread_answer(uv_async_t *h)
 {
-	struct pg_source *ps = arg;
-	ps->resolving = NULL;
-	if (err != NULL) {
-		pg_drop(ps, "cannot connect: %s", err);
+	struct pg_source *ps = h->data;
+	struct pg_thread *t = ps->thread;
+	if (t == NULL)
 		return;
+	pthread_mutex_lock(&pg_thread_lock);
+	bool done = t->done;
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (!done)
+		return;
+	ps->thread = NULL;
+	PGconn *conn = t->conn;
+	t->conn = NULL;
+	enum pg_step step = t->step;
+	pg_thread_free(t);
+	pg_deadline_stop(ps);
+	if (step == PG_STEP_SETTINGS) {
+		pg_settings_read(ps, conn);
+		if (conn != NULL)
+			PQfinish(conn); /* never connected: no socket, no I/O */
+	} else {
+		pg_started(ps, conn);
 	}
-	pg_connect_to(ps, addrs);
 }
 
 static void pg_connect(struct pg_source *ps)
 {
-	if (ps->resolve_name == NULL) {
-		pg_connect_to(ps, NULL);
-		return;
-	}
-	ps->state = PG_RESOLVING;
-	ps->resolving = http_resolve(app_http(ps->src->app), ps->resolve_name,
-	                             (unsigned)ps->connect_timeout_ms, pg_on_resolved, ps);
+	/* sslmode is checked after libpq has read every setting and before it
+	 * looks anything up or connects: this start always stops there. */
+	const char *keys[] = {"dbname", "sslmode"};
+	const char *vals[] = {ps->conninfo, "sitrep-reads-the-settings-only"};
+	if (pg_thread_run(ps, PG_STEP_SETTINGS, keys, vals, 2) != 0)
+		pg_drop(ps, "cannot connect: no thread to read the connection settings on");
 }
 
 static void pg_setup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
@@ -1300,8 +1611,9 @@ static void pg_stop(struct source *src)
 	}
 	while (ps->acts != NULL)
 		pg_act_finish(ps->acts, ACTION_UNKNOWN, "sitrep stopped before the result was known");
-	http_resolve_cancel(ps->resolving);
-	ps->resolving = NULL;
+	pg_setup_cancel(ps);
+	pg_close((uv_handle_t *)ps->async);
+	ps->async = NULL;
 	pg_unwatch(ps);
 	pg_close((uv_handle_t *)ps->deadline);
 	ps->deadline = NULL;
@@ -1318,10 +1630,10 @@ static void pg_destroy(struct source *src)
 	struct pg_source *ps = src->data;
 	if (ps == NULL)
 		return;
-	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->resolving != NULL)
+	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->thread != NULL ||
+	    ps->entries != NULL || ps->async != NULL)
 		pg_stop(src);
 	free(ps->conninfo);
-	free(ps->resolve_name);
 	config_free_secret(ps->password);
 	free(ps->last_error);
 	free(ps->role);
