@@ -889,7 +889,7 @@ static const struct verb kind_database_verbs[] = {
     {
         .name = "cancel",
         .key = "c",
-        .args = "PID [--backend-start TS [--query-start TS]]|--group QUERYID [--terminate]",
+        .args = "PID|--group QUERYID [--terminate] [--backend-start TS [--query-start TS]]",
         .help = "cancel the selected query (or group)",
         .confirm = VERB_CONFIRM_Y,
         .cli = true,
