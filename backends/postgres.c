@@ -304,6 +304,9 @@ static void pg_deadline(struct pg_source *ps, double ms)
 {
 	if (ps->deadline == NULL)
 		ps->deadline = pg_timer(ps, ps);
+	/* The loop's clock stops while `sitrep do` waits for a y at the terminal:
+	 * a deadline counted from that stale time would fire at once. */
+	uv_update_time(ps->src->loop);
 	uv_timer_start(ps->deadline, pg_on_deadline, (uint64_t)ms, 0);
 }
 

@@ -38,6 +38,7 @@ chmod 600 "$TMP/db.json"
 AUDIT=$STATE/audit.jsonl
 q() { pg_psql -Atc "$1"; }
 pid_of() { q "select pid from pg_stat_activity where application_name = '$1'"; }
+has_app() { [ -n "$(pid_of "$1")" ]; }
 # what the server says about a session: backend_start|query_start|state, as text in UTC
 ident() { PGTZ=UTC PGDATESTYLE='ISO, YMD' pg_psql -Atc "select backend_start::text || '|' || query_start::text || '|' || state from pg_stat_activity where pid = $1"; }
 
@@ -80,7 +81,7 @@ PY
 
 # --- 1. the session ends between the confirmation and the action ---------
 PG_APP=gone1 pg_bg gone1 "select pg_sleep(60), 'gone1'"
-wait_for 5 test -n "$(pid_of gone1)"
+wait_for 5 has_app gone1
 P1=$(pid_of gone1)
 IFS='|' read -r BS1 QS1 _ <<<"$(ident "$P1")"
 confirm "$TMP/c1" "psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc 'select pg_terminate_backend($P1)' >/dev/null; sleep 0.5; PGAPPNAME=after1 psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -c \"select pg_sleep(60), 'after1'\" >$TMP/after1.out 2>&1 & echo \$! >$TMP/after1.pid; sleep 1" \
@@ -111,7 +112,7 @@ check "a session started meanwhile is not touched (pid $A1 runs on)" \
 printf "select pg_sleep(3), 'first';\nselect pg_sleep(60), 'second';\n" >"$TMP/two.sql"
 PGAPPNAME=twoq pg_psql -f "$TMP/two.sql" >"$TMP/twoq.out" 2>&1 &
 track_pid $!
-wait_for 5 test -n "$(pid_of twoq)"
+wait_for 5 has_app twoq
 P2=$(pid_of twoq)
 IFS='|' read -r BS2 QS2 _ <<<"$(ident "$P2")"
 confirm "$TMP/c2" "for i in \$(seq 50); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where pid = $P2 and query like '%second%'\")\" = 1 ] && break; sleep 0.2; done; sleep 0.3" \
@@ -127,7 +128,7 @@ check "... the second query runs on, uncancelled (same session, query_start $QS2
 
 # --- 3. a forged identity: the right pid, another backend_start -----------
 PG_APP=real3 pg_bg real3 "select pg_sleep(60), 'real3'"
-wait_for 5 test -n "$(pid_of real3)"
+wait_for 5 has_app real3
 P3=$(pid_of real3)
 IFS='|' read -r BS3 QS3 _ <<<"$(ident "$P3")"
 FORGED=$(PGTZ=UTC PGDATESTYLE='ISO, YMD' pg_psql -Atc "select ('$BS3'::timestamptz - interval '1 microsecond')::text")
@@ -159,7 +160,7 @@ check "a backend_start that is not a timestamp is a usage error (rc=$rc)" test "
 
 # --once --json carries the exact identity
 PG_APP=json4 pg_bg json4 "select pg_sleep(60), 'json4'"
-wait_for 5 test -n "$(pid_of json4)"
+wait_for 5 has_app json4
 P4=$(pid_of json4)
 IFS='|' read -r BS4 QS4 _ <<<"$(ident "$P4")"
 "$SITREP" --once --json -c "$TMP/db.json" >"$TMP/once.json" 2>/dev/null
@@ -172,7 +173,8 @@ PY
 
 # --- 4. a group: newer sessions of the group are counted, not touched ---
 for i in 1 2 3; do PG_APP=grp$i pg_bg grp$i "select pg_sleep(60.5)"; done
-wait_for 5 test "$(q "select count(*) from pg_stat_activity where application_name like 'grp%' and state = 'active'")" = 3
+three() { [ "$(q "select count(*) from pg_stat_activity where application_name like 'grp%' and state = 'active'")" = 3 ]; }
+wait_for 5 three
 QID=$(q "select query_id from pg_stat_activity where application_name = 'grp1'")
 confirm "$TMP/c4" "for i in 4 5; do PGAPPNAME=grp\$i psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -c 'select pg_sleep(60.5)' >$TMP/grp\$i.out 2>&1 & echo \$! >>$TMP/grp.pids; done; for i in \$(seq 50); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where application_name in ('grp4', 'grp5') and state = 'active'\")\" = 2 ] && break; sleep 0.2; done" \
 	do cancel --group "$QID" -c "$TMP/db.json"

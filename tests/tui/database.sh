@@ -103,7 +103,8 @@ n=$(grep -c "pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = " "$TMP/di
 check "the group's dialog lists one statement per session ($n)" test "$n" = 5
 # two sessions of the same group start while the dialog is open
 for i in 6 7; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
-wait_for 5 test "$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm6', 'storm7') and state = 'active'")" = 2
+newer_up() { [ "$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm6', 'storm7') and state = 'active'")" = 2 ]; }
+wait_for 5 newer_up
 tm send-keys -t t y
 tm_wait_text 10 "5 queries stopped"
 check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
