@@ -121,6 +121,17 @@ static void am_silence_done(const struct http_resp *resp, void *arg)
 		action_finish(a, ACTION_FAILED, "silence not created: %s", resp->error);
 		return;
 	}
+	if (resp->status >= 300 && resp->status < 400) {
+		/* The POST is never followed (no_follow): only what the dialog
+		 * showed is sent, and a redirect is the outcome. */
+		char *loc = http_resp_header(resp, "Location");
+		action_finish(a, ACTION_FAILED,
+		              "silence not created: alertmanager redirected the silence to %s (%ld); nothing "
+		              "else was sent",
+		              loc != NULL ? loc : "?", resp->status);
+		free(loc);
+		return;
+	}
 	char *id, *err;
 	if (am_parse_silence_reply(resp->body, resp->len, resp->status, &id, &err) != 0) {
 		action_finish(a, ACTION_FAILED, "silence not created: %s", err);
@@ -220,6 +231,7 @@ static int am_act(struct source *src, const struct action *action)
 	req.body = body;
 	req.body_len = strlen(body);
 	req.content_type = "application/json";
+	req.no_follow = true; /* exactly the request confirmed: a redirect is the answer */
 	struct am_silence *s = xcalloc(1, sizeof(*s));
 	s->as = as;
 	s->action = a;

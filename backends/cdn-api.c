@@ -53,6 +53,30 @@ int cdn_config_url(struct config_ctx *ctx, struct jnode *node, const char *key, 
 	return 0;
 }
 
+static bool cdn_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+char *cdn_url_path(const char *raw)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	char *out = xmalloc(strlen(raw) * 3 + 1), *o = out;
+	for (const unsigned char *s = (const unsigned char *)raw; *s != '\0'; s++) {
+		bool keep = *s > 0x20 && *s < 0x7F && strchr("\"#<>\\^`{|}", *s) == NULL &&
+		            (*s != '%' || (cdn_hex((char)s[1]) && cdn_hex((char)s[2])));
+		if (keep) {
+			*o++ = (char)*s;
+		} else {
+			*o++ = '%';
+			*o++ = hexd[*s >> 4];
+			*o++ = hexd[*s & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 char *cdn_url_host(const char *url)
 {
 	const char *h = strstr(url, "://");

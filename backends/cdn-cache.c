@@ -30,16 +30,32 @@ static void cdn_headers_reset(struct cdn_headers *h)
 	h->hits = -1;
 }
 
+/* Trims blanks off both ends of v[0..*len). */
+static const char *cdn_trim(const char *v, size_t *len)
+{
+	while (*len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		(*len)--;
+	}
+	while (*len > 0 && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+		(*len)--;
+	return v;
+}
+
 /* Copies a value, sanitized, trimmed of blanks. */
 static void cdn_copy(char *dst, size_t cap, const char *v, size_t len)
 {
-	while (len > 0 && (*v == ' ' || *v == '\t')) {
-		v++;
-		len--;
-	}
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-		len--;
+	v = cdn_trim(v, &len);
 	sanitize_into(dst, cap, v, len);
+}
+
+/* A validator: its display copy, and the SHA-256 of its whole raw value,
+ * which is what comparisons use (a display copy may be cut). */
+static void cdn_copy_validator(char *dst, size_t cap, char hash[65], const char *v, size_t len)
+{
+	v = cdn_trim(v, &len);
+	sanitize_into(dst, cap, v, len);
+	cdn_sha256_hex(v, len, hash);
 }
 
 /* The cache words of every provider, in one vocabulary. */
@@ -146,10 +162,11 @@ static void cdn_header(struct cdn_headers *h, const char *name, size_t nlen, con
 	const char *word = NULL;
 	int r = 0;
 	if (cdn_name_is(name, nlen, "etag")) {
-		cdn_copy(h->etag, sizeof(h->etag), v, vlen);
+		cdn_copy_validator(h->etag, sizeof(h->etag), h->etag_hash, v, vlen);
 		h->etag_weak = strncmp(h->etag, "W/", 2) == 0;
 	} else if (cdn_name_is(name, nlen, "last-modified")) {
-		cdn_copy(h->last_modified, sizeof(h->last_modified), v, vlen);
+		cdn_copy_validator(h->last_modified, sizeof(h->last_modified), h->last_modified_hash, v,
+		                   vlen);
 	} else if (cdn_name_is(name, nlen, "content-length")) {
 		cdn_copy(num, sizeof(num), v, vlen);
 		char *end;
@@ -305,6 +322,34 @@ static bool cdn_ok(long status)
 	return status >= 200 && status < 300;
 }
 
+static bool cdn_gone(long status)
+{
+	return status == 404 || status == 410;
+}
+
+/* Both sides sent this validator (its hash). */
+static bool cdn_both(const char *e, const char *o)
+{
+	return e[0] != '\0' && o[0] != '\0';
+}
+
+/* Strong ETags on both sides. */
+static bool cdn_strong_etags(const struct cdn_headers *e, const struct cdn_headers *o)
+{
+	return cdn_both(e->etag_hash, o->etag_hash) && !e->etag_weak && !o->etag_weak;
+}
+
+/* " (they differ past what is shown: SHA-256 1a2b... != 3c4d...)" when the
+ * display copies of two different validators read the same, else "". */
+static void cdn_differ_note(const char *e_shown, const char *o_shown, const char *e_hash, const char *o_hash,
+                            char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (strcmp(e_shown, o_shown) == 0)
+		snprintf(buf, cap, " (they differ past what is shown: SHA-256 %.12s != %.12s)", e_hash,
+		         o_hash);
+}
+
 enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side *origin, char **reason)
 {
 	*reason = NULL;
@@ -333,38 +378,58 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 		                                           : "");
 		return CDN_ERROR;
 	}
-	if (edge->status == 404 || edge->status == 410) {
+	const struct cdn_headers *e = &edge->hdr, *o = &origin->hdr;
+	if (cdn_gone(edge->status)) {
 		if (cdn_ok(origin->status)) {
 			*reason =
 			    cdn_reason(NULL, "edge answers %ld, origin %ld", edge->status, origin->status);
 			return CDN_MISSING;
 		}
-		*reason = cdn_reason(NULL, "edge and origin answer %ld/%ld: the asset is gone", edge->status,
-		                     origin->status);
-		return CDN_MISSING;
+		if (cdn_gone(origin->status)) {
+			/* Nothing at either side: nothing was compared, so not fresh. */
+			*reason = cdn_reason(
+			    NULL, "edge and origin answer %ld/%ld: gone at both, nothing to compare",
+			    edge->status, origin->status);
+			return CDN_GONE;
+		}
+		*reason = cdn_reason(NULL, "edge answers %ld, origin %ld", edge->status, origin->status);
+		return CDN_ERROR;
 	}
-	if (cdn_ok(edge->status) && (origin->status == 404 || origin->status == 410)) {
+	if (cdn_ok(edge->status) && cdn_gone(origin->status)) {
 		*reason = cdn_reason(edge, "edge still serves a copy the origin no longer has (origin %ld)",
 		                     origin->status);
 		return CDN_STALE;
+	}
+	if (edge->status == 304 && origin->status == 304) {
+		/* Both revalidated a copy: the same one only when the strong ETags agree. */
+		if (cdn_strong_etags(e, o) && strcmp(e->etag_hash, o->etag_hash) == 0) {
+			*reason = cdn_reason(NULL, "both answer 304 with the same ETag %s", e->etag);
+			return CDN_FRESH;
+		}
+		*reason = cdn_reason(NULL, "both answer 304 without the same strong ETag: not compared");
+		return CDN_UNVERIFIED;
 	}
 	if (!cdn_ok(edge->status) || !cdn_ok(origin->status)) {
 		*reason = cdn_reason(NULL, "edge answers %ld, origin %ld", edge->status, origin->status);
 		return CDN_ERROR;
 	}
-	const struct cdn_headers *e = &edge->hdr, *o = &origin->hdr;
-	if (e->etag[0] != '\0' && o->etag[0] != '\0' && !e->etag_weak && !o->etag_weak) {
-		if (strcmp(e->etag, o->etag) != 0) {
-			*reason = cdn_reason(edge, "edge ETag %s != origin %s", e->etag, o->etag);
+	char note[128];
+	if (cdn_strong_etags(e, o)) {
+		if (strcmp(e->etag_hash, o->etag_hash) != 0) {
+			cdn_differ_note(e->etag, o->etag, e->etag_hash, o->etag_hash, note, sizeof(note));
+			*reason = cdn_reason(edge, "edge ETag %s != origin %s%s", e->etag, o->etag, note);
 			return CDN_STALE;
 		}
 		*reason = cdn_reason(NULL, "same ETag %s", e->etag);
 		return CDN_FRESH;
 	}
-	if (e->last_modified[0] != '\0' && o->last_modified[0] != '\0' &&
-	    strcmp(e->last_modified, o->last_modified) != 0) {
-		*reason = cdn_reason(edge, "edge Last-Modified %s != origin %s", e->last_modified,
-		                     o->last_modified);
+	bool lm_both = cdn_both(e->last_modified_hash, o->last_modified_hash);
+	bool lm_same = lm_both && strcmp(e->last_modified_hash, o->last_modified_hash) == 0;
+	if (lm_both && !lm_same) {
+		cdn_differ_note(e->last_modified, o->last_modified, e->last_modified_hash,
+		                o->last_modified_hash, note, sizeof(note));
+		*reason = cdn_reason(edge, "edge Last-Modified %s != origin %s%s", e->last_modified,
+		                     o->last_modified, note);
 		return CDN_STALE;
 	}
 	if (e->content_length >= 0 && o->content_length >= 0 && e->content_length != o->content_length &&
@@ -389,35 +454,34 @@ enum cdn_verdict cdn_compare(const struct cdn_side *edge, const struct cdn_side 
 			*reason = cdn_reason(NULL, "same body (SHA-256 %.12s)", edge->hash);
 			return CDN_FRESH;
 		}
-		/* Past the cap the bodies were not compared: what decides is the
-		 * validators that agree, and the reason says so. */
-		bool lm = e->last_modified[0] != '\0' && o->last_modified[0] != '\0';
-		bool cl = e->content_length >= 0 && o->content_length >= 0 &&
-		          strcasecmp(e->content_encoding, o->content_encoding) == 0;
-		char len[32] = "";
-		if (cl)
-			cdn_size((size_t)e->content_length, len, sizeof(len));
-		if (lm || cl) {
+		/* Past the cap the bodies were not compared: only a validator that
+		 * agrees makes it fresh; a length is no validator. */
+		if (lm_same) {
+			bool cl = e->content_length >= 0 && o->content_length >= 0 &&
+			          strcasecmp(e->content_encoding, o->content_encoding) == 0;
+			char len[32] = "";
+			if (cl)
+				cdn_size((size_t)e->content_length, len, sizeof(len));
 			*reason =
 			    cdn_reason(NULL,
-			               "same %s%s%s%s%s; body too big to hash whole, first %s the same "
-			               "(SHA-256 %.12s)",
-			               lm ? "Last-Modified " : "", lm ? e->last_modified : "",
-			               lm && cl ? " and " : "", cl ? "length " : "", len, cap, edge->hash);
+			               "same Last-Modified %s%s%s; body too big to hash whole, first %s "
+			               "the same (SHA-256 %.12s)",
+			               e->last_modified, cl ? " and length " : "", len, cap, edge->hash);
 			return CDN_FRESH;
 		}
 		*reason = cdn_reason(NULL,
-		                     "first %s the same (SHA-256 %.12s); the rest not compared, no validator "
-		                     "(raise max_hash_bytes)",
+		                     "unverified: first %s the same (SHA-256 %.12s), the rest not compared "
+		                     "and no validator (raise max_hash_bytes)",
 		                     cap, edge->hash);
-		return CDN_FRESH;
+		return CDN_UNVERIFIED;
 	}
-	if (e->last_modified[0] != '\0' && o->last_modified[0] != '\0') {
+	if (lm_same) {
 		*reason = cdn_reason(NULL, "same Last-Modified %s", e->last_modified);
 		return CDN_FRESH;
 	}
-	*reason = cdn_reason(NULL, "no validator to compare (no ETag, Last-Modified or body)");
-	return CDN_ERROR;
+	*reason =
+	    cdn_reason(NULL, "unverified: no validator to compare (no strong ETag, Last-Modified or body)");
+	return CDN_UNVERIFIED;
 }
 
 bool cdn_need_body(const struct cdn_side *edge, const struct cdn_side *origin)
@@ -428,10 +492,10 @@ bool cdn_need_body(const struct cdn_side *edge, const struct cdn_side *origin)
 	if (!cdn_ok(edge->status) || !cdn_ok(origin->status))
 		return false;
 	const struct cdn_headers *e = &edge->hdr, *o = &origin->hdr;
-	if (e->etag[0] != '\0' && o->etag[0] != '\0' && !e->etag_weak && !o->etag_weak)
+	if (cdn_strong_etags(e, o))
 		return false;
-	if (e->last_modified[0] != '\0' && o->last_modified[0] != '\0' &&
-	    strcmp(e->last_modified, o->last_modified) != 0)
+	if (cdn_both(e->last_modified_hash, o->last_modified_hash) &&
+	    strcmp(e->last_modified_hash, o->last_modified_hash) != 0)
 		return false;
 	if (e->content_length >= 0 && o->content_length >= 0 && e->content_length != o->content_length &&
 	    strcasecmp(e->content_encoding, o->content_encoding) == 0)

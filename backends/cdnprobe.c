@@ -123,12 +123,23 @@ struct cdn_round {
 	void *arg;
 };
 
+/* Where a path of a plan is purged and verified, per edge. */
+enum cdn_at {
+	CDN_AT_NONE = 0,
+	CDN_AT_EDGE,      /* purged there (or by an API that purges every edge), verified there */
+	CDN_AT_EDGE_GONE, /* the same, and the origin already answered 404/410 before: the
+	                     edge answering 404/410 too is the purge's effect, not a doubt */
+};
+
 /* A plan: what prepare built and act sends. */
 struct cdn_plan {
 	struct cdn_request *reqs;
 	size_t nreqs;
-	char **paths; /* what is verified afterwards */
+	char **paths; /* raw, unique: what is verified afterwards */
 	size_t npaths;
+	size_t nedges;
+	unsigned char *at; /* npaths * nedges enum cdn_at: which edges each path is for */
+	size_t *req_edge;  /* per request: the edge it goes to, or SIZE_MAX for an API call */
 	bool all;
 };
 
@@ -140,8 +151,10 @@ struct cdn_purge {
 	uint64_t *due_ms; /* per request: when a 429'd request goes again, 0 not waiting */
 	unsigned *tries;
 	size_t pending, accepted;
-	char *refusal; /* the first provider refusal */
-	char *ids;     /* the provider's purge ids, ", "-joined */
+	char *refusal;  /* the first provider refusal */
+	char *redirect; /* the first redirect answered, in words */
+	size_t redirected;
+	char *ids; /* the provider's purge ids, ", "-joined */
 	uint64_t started_ms, deadline_ms;
 	struct cdn_round *round; /* the verification probe in flight */
 	char *last_bad;          /* what was still stale at the last probe */
@@ -178,6 +191,8 @@ static void cdn_plan_free(void *p)
 	for (size_t i = 0; i < plan->npaths; i++)
 		free(plan->paths[i]);
 	free(plan->paths);
+	free(plan->at);
+	free(plan->req_edge);
 	free(plan);
 }
 
@@ -392,9 +407,11 @@ static void cdn_probe_send(struct cdn_probe *p, bool get)
 {
 	struct cdn_round *r = p->round;
 	struct cdn_src *cs = r->cs;
-	char *url = p->url != NULL ? xstrdup(p->url)
-	                           : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edges[p->edge].url,
-	                                       r->paths[p->asset]);
+	char *path = cdn_url_path(r->paths[p->asset]);
+	char *url = p->url != NULL
+	                ? xstrdup(p->url)
+	                : xasprintf("%s%s", p->origin ? cs->origin_url : cs->edges[p->edge].url, path);
+	free(path);
 	p->get = get;
 	struct http_req req = {
 	    .url = url,
@@ -549,7 +566,8 @@ static void cdn_round_go(struct cdn_round *r)
 static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *path,
                            const struct cdn_edge *edge, const struct cdn_side *e, const struct cdn_side *o)
 {
-	a->path = sanitize_str(path);
+	a->raw = xstrdup(path);
+	a->path = cdn_visible(path, NULL);
 	a->edge = edge->name != NULL ? sanitize_str(edge->name) : NULL;
 	a->age = e->hdr.age;
 	a->edge_status = e->status;
@@ -558,9 +576,11 @@ static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *
 	a->edge_etag = e->hdr.etag[0] != '\0' ? xstrdup(e->hdr.etag) : NULL;
 	a->origin_etag = o->hdr.etag[0] != '\0' ? xstrdup(o->hdr.etag) : NULL;
 	if (e->have_hash)
-		snprintf(a->edge_hash, sizeof(a->edge_hash), "%.16s", e->hash);
+		snprintf(a->edge_hash, sizeof(a->edge_hash), "%s", e->hash);
 	if (o->have_hash)
-		snprintf(a->origin_hash, sizeof(a->origin_hash), "%.16s", o->hash);
+		snprintf(a->origin_hash, sizeof(a->origin_hash), "%s", o->hash);
+	snprintf(a->edge_etag_hash, sizeof(a->edge_etag_hash), "%s", e->hdr.etag_hash);
+	snprintf(a->origin_etag_hash, sizeof(a->origin_etag_hash), "%s", o->hdr.etag_hash);
 	char *reason;
 	a->verdict = cdn_compare(e, o, &reason);
 	if ((a->verdict == CDN_STALE || a->verdict == CDN_MISSING) && cs->deploy != NULL) {
@@ -750,8 +770,9 @@ static struct cdn_disc *cdn_disc_start(struct cdn_src *cs, cdn_disc_cb cb, void 
 	d->pending = 2 * cs->ndiscover;
 	for (size_t i = 0; i < 2 * cs->ndiscover; i++) {
 		struct cdn_disc_get *g = &d->gets[i];
-		char *url =
-		    xasprintf("%s%s", g->origin ? cs->origin_url : cs->edges[0].url, cs->discover[g->page]);
+		char *path = cdn_url_path(cs->discover[g->page]);
+		char *url = xasprintf("%s%s", g->origin ? cs->origin_url : cs->edges[0].url, path);
+		free(path);
 		struct http_req req = {
 		    .url = url,
 		    .headers = (const char *const *)cs->probe_headers,
@@ -877,6 +898,7 @@ static void cdn_refresh(struct source *src)
 	char **argv = cs->prov->stats_argv != NULL ? cs->prov->stats_argv(cs->pdata) : NULL;
 	if (argv != NULL) {
 		struct run_options opt = {.argv = argv, .timeout_ms = (unsigned)cs->timeout_ms};
+		opt.pass_env = src->cfg->pass_env;
 		cs->stats_pending = true;
 		cs->stats_run = run_start(src->loop, &opt, cdn_stats_done, cs);
 		config_free_argv(argv);
@@ -916,30 +938,82 @@ static int cdn_start(struct source *src)
 
 /* ---- purge ---- */
 
-/* The paths the action names: the selection, or the stale ones of d. */
-static size_t cdn_purge_paths(const struct action *a, const struct cdn_data *d, char ***out)
+/* The index of raw in the plan's paths, added (for no edge yet) when new. */
+static size_t cdn_plan_path(struct cdn_plan *plan, const char *raw)
 {
-	char **paths = NULL;
-	size_t n = 0;
-	if (a->nselection > 0) {
-		paths = xcalloc(a->nselection, sizeof(char *));
-		for (size_t i = 0; i < a->nselection; i++)
-			paths[n++] = xstrdup(a->selection[i]);
-	} else if (d != NULL) {
-		paths = xcalloc(d->nassets + 1, sizeof(char *));
-		for (size_t i = 0; i < d->nassets; i++) {
-			const struct cdn_asset *as = &d->assets[i];
-			if (as->verdict != CDN_STALE && as->verdict != CDN_MISSING)
-				continue;
-			bool dup = false;
-			for (size_t j = 0; j < n && !dup; j++)
-				dup = strcmp(paths[j], as->path) == 0;
-			if (!dup)
-				paths[n++] = xstrdup(as->path);
-		}
+	for (size_t i = 0; i < plan->npaths; i++)
+		if (strcmp(plan->paths[i], raw) == 0)
+			return i;
+	plan->paths = xrealloc(plan->paths, (plan->npaths + 1) * sizeof(char *));
+	plan->at = xrealloc(plan->at, (plan->npaths + 1) * plan->nedges);
+	memset(plan->at + plan->npaths * plan->nedges, CDN_AT_NONE, plan->nedges);
+	plan->paths[plan->npaths] = xstrdup(raw);
+	return plan->npaths++;
+}
+
+/* The edge named name (a row's edge, NULL for a lone edge_url), or SIZE_MAX. */
+static size_t cdn_edge_index(const struct cdn_src *cs, const char *name)
+{
+	for (size_t e = 0; e < cs->nedges; e++)
+		if (util_str_same(cs->edges[e].name, name))
+			return e;
+	return SIZE_MAX;
+}
+
+/* The row of d for raw at edge e, or NULL. */
+static const struct cdn_asset *cdn_data_row(const struct cdn_src *cs, const struct cdn_data *d,
+                                            const char *raw, size_t e)
+{
+	for (size_t i = 0; d != NULL && i < d->nassets; i++)
+		if (strcmp(d->assets[i].raw, raw) == 0 && util_str_same(d->assets[i].edge, cs->edges[e].name))
+			return &d->assets[i];
+	return NULL;
+}
+
+/* Path i is purged at edge e (SIZE_MAX: every edge); a provider that purges
+ * through its API purges every edge whatever the row, so every edge is
+ * verified. d (may be NULL) is what was seen before: where the edge served
+ * a copy the origin no longer has, gone at both afterwards is the effect. */
+static void cdn_plan_mark(const struct cdn_src *cs, struct cdn_plan *plan, size_t i, size_t e,
+                          const struct cdn_data *d)
+{
+	for (size_t k = 0; k < plan->nedges; k++) {
+		if (e != SIZE_MAX && cs->prov->per_edge && k != e)
+			continue;
+		const struct cdn_asset *row = cdn_data_row(cs, d, plan->paths[i], k);
+		bool origin_gone = row != NULL && row->edge_status >= 200 && row->edge_status < 300 &&
+		                   (row->origin_status == 404 || row->origin_status == 410);
+		plan->at[i * plan->nedges + k] = origin_gone ? CDN_AT_EDGE_GONE : CDN_AT_EDGE;
 	}
-	*out = paths;
-	return n;
+}
+
+/* The targets the action names: the selected paths (at the row's edge when
+ * it names one), or every stale or missing row of d at its own edge. 0, or
+ * -1 with err. */
+static int cdn_plan_targets(const struct cdn_src *cs, struct cdn_plan *plan, const struct action *a,
+                            const struct cdn_data *d, char *err, size_t cap)
+{
+	if (a->nselection > 0) {
+		const char *name = action_param(a, "edge");
+		size_t e = name != NULL ? cdn_edge_index(cs, name) : SIZE_MAX;
+		if (name != NULL && e == SIZE_MAX) {
+			char *shown = sanitize_str(name);
+			snprintf(err, cap, "this pane has no edge named \"%s\"", shown);
+			free(shown);
+			return -1;
+		}
+		for (size_t i = 0; i < a->nselection; i++)
+			cdn_plan_mark(cs, plan, cdn_plan_path(plan, a->selection[i]), e, d);
+		return 0;
+	}
+	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
+		const struct cdn_asset *as = &d->assets[i];
+		if (as->verdict != CDN_STALE && as->verdict != CDN_MISSING)
+			continue;
+		size_t e = cdn_edge_index(cs, as->edge);
+		cdn_plan_mark(cs, plan, cdn_plan_path(plan, as->raw), e, d);
+	}
+	return 0;
 }
 
 struct cdn_sync {
@@ -1003,25 +1077,154 @@ static char *cdn_request_line(const struct cdn_request *r)
 	return out;
 }
 
-/* The provider's requests: each edge's in turn when it purges per edge. */
-static int cdn_plan_edges(struct cdn_src *cs, struct cdn_plan *plan, char *err, size_t cap)
+/* The provider's requests: each edge's for its own paths when it purges
+ * per edge, else one plan (the API purges every edge). Paths go to the
+ * provider as they go into a URL (cdn_url_path). */
+static int cdn_plan_requests(struct cdn_src *cs, struct cdn_plan *plan, char *err, size_t cap)
 {
-	const char *const *paths = (const char *const *)plan->paths;
-	if (!cs->prov->per_edge || cs->nedges == 1 || cs->edges[0].pdata == NULL)
-		return cs->prov->plan(cs->pdata, paths, plan->npaths, plan->all, &plan->reqs, &plan->nreqs,
-		                      err, cap);
-	for (size_t e = 0; e < cs->nedges; e++) {
-		struct cdn_request *reqs = NULL;
+	bool each = cs->prov->per_edge;
+	for (size_t e = 0; e < (each ? plan->nedges : 1); e++) {
+		char **enc = xcalloc(plan->npaths + 1, sizeof(char *));
 		size_t n = 0;
-		if (cs->prov->plan(cs->edges[e].pdata, paths, plan->npaths, plan->all, &reqs, &n, err, cap) !=
-		    0)
+		for (size_t i = 0; i < plan->npaths; i++)
+			if (!each || plan->at[i * plan->nedges + e] != CDN_AT_NONE)
+				enc[n++] = cdn_url_path(plan->paths[i]);
+		struct cdn_request *reqs = NULL;
+		size_t nr = 0;
+		void *pdata = each && cs->edges[e].pdata != NULL ? cs->edges[e].pdata : cs->pdata;
+		int rc = n > 0 || plan->all ? cs->prov->plan(pdata, (const char *const *)enc, n, plan->all,
+		                                             &reqs, &nr, err, cap)
+		                            : 0;
+		config_free_argv(enc);
+		if (rc != 0)
 			return -1;
-		plan->reqs = xrealloc(plan->reqs, (plan->nreqs + n + 1) * sizeof(*plan->reqs));
-		memcpy(plan->reqs + plan->nreqs, reqs, n * sizeof(*reqs));
-		plan->nreqs += n;
+		plan->reqs = xrealloc(plan->reqs, (plan->nreqs + nr + 1) * sizeof(*plan->reqs));
+		plan->req_edge = xrealloc(plan->req_edge, (plan->nreqs + nr + 1) * sizeof(*plan->req_edge));
+		if (nr > 0)
+			memcpy(plan->reqs + plan->nreqs, reqs, nr * sizeof(*reqs));
+		for (size_t k = 0; k < nr; k++)
+			plan->req_edge[plan->nreqs + k] = each ? e : SIZE_MAX;
+		plan->nreqs += nr;
 		free(reqs);
 	}
 	return 0;
+}
+
+/* "fra (http://...)", or "http://..." for a lone edge_url. Caller frees. */
+static char *cdn_edge_label(const struct cdn_edge *e)
+{
+	return e->name != NULL ? xasprintf("%s (%s)", e->name, e->url) : xstrdup(e->url);
+}
+
+/* The edges a plan verifies: "" for a lone unnamed edge, " at fra", " at 2
+ * edges (fra, lhr)". Caller frees. */
+static char *cdn_plan_where(const struct cdn_src *cs, const struct cdn_plan *plan)
+{
+	if (cs->nedges == 1 && cs->edges[0].name == NULL)
+		return xstrdup("");
+	char *names = NULL;
+	size_t n = 0;
+	for (size_t e = 0; e < plan->nedges; e++) {
+		bool used = false;
+		for (size_t i = 0; i < plan->npaths && !used; i++)
+			used = plan->at[i * plan->nedges + e] != CDN_AT_NONE;
+		if (!used)
+			continue;
+		char *next = names == NULL ? xstrdup(cs->edges[e].name)
+		                           : xasprintf("%s, %s", names, cs->edges[e].name);
+		free(names);
+		names = next;
+		n++;
+	}
+	char *out =
+	    n == 1 ? xasprintf(" at %s", names) : xasprintf(" at %zu edges (%s)", n, names ? names : "");
+	free(names);
+	return out;
+}
+
+/* Appends line to *out ("\n"-separated). */
+static void cdn_lines_add(char **out, const char *line)
+{
+	char *next = *out == NULL ? xstrdup(line) : xasprintf("%s\n%s", *out, line);
+	free(*out);
+	*out = next;
+}
+
+/* "  /static/\u202eevil.js  (path shown with ...)": a path as the dialog shows it. */
+static void cdn_lines_path(char **out, const char *raw)
+{
+	bool changed;
+	char *shown = cdn_visible(raw, &changed);
+	char *line = xasprintf("  %s%s%s", shown, changed ? "  " : "", changed ? CDN_VISIBLE_NOTE : "");
+	cdn_lines_add(out, line);
+	free(line);
+	free(shown);
+}
+
+/* Which paths go to which edges, in words, before the requests themselves:
+ * the dialog and the requests agree on the edges because both come from
+ * plan->at. Caller frees. */
+static char *cdn_plan_text(const struct cdn_src *cs, const struct cdn_plan *plan, const struct action *a)
+{
+	char *out = NULL;
+	if (!cs->prov->per_edge) {
+		char *edges = NULL;
+		for (size_t e = 0; e < cs->nedges; e++) {
+			char *l = cdn_edge_label(&cs->edges[e]);
+			char *next = edges == NULL ? l : xasprintf("%s, %s", edges, l);
+			if (edges != NULL) {
+				free(edges);
+				free(l);
+			}
+			edges = next;
+		}
+		char *head =
+		    cs->nedges == 1
+		        ? xasprintf("through the %s API (verified at the edge %s)", cs->prov->name, edges)
+		        : xasprintf("through the %s API, which purges at every edge of the CDN (verified at "
+		                    "%s)%s",
+		                    cs->prov->name, edges,
+		                    action_param(a, "edge") != NULL ? "; it cannot purge the row's edge alone"
+		                                                    : "");
+		cdn_lines_add(&out, head);
+		free(head);
+		free(edges);
+		for (size_t i = 0; !plan->all && i < plan->npaths; i++)
+			cdn_lines_path(&out, plan->paths[i]);
+		return out;
+	}
+	char *skipped = NULL;
+	for (size_t e = 0; e < plan->nedges; e++) {
+		size_t n = 0;
+		for (size_t i = 0; i < plan->npaths; i++)
+			n += plan->at[i * plan->nedges + e] != CDN_AT_NONE;
+		if (n == 0) {
+			char *next = skipped == NULL ? xstrdup(cs->edges[e].name)
+			                             : xasprintf("%s, %s", skipped, cs->edges[e].name);
+			free(skipped);
+			skipped = next;
+			continue;
+		}
+		char *label = cdn_edge_label(&cs->edges[e]);
+		char *head = plan->all ? xasprintf("at %s %s: everything",
+		                                   cs->edges[e].name != NULL ? "edge" : "the edge", label)
+		                       : xasprintf("at %s %s: %zu asset%s",
+		                                   cs->edges[e].name != NULL ? "edge" : "the edge", label, n,
+		                                   n == 1 ? "" : "s");
+		cdn_lines_add(&out, head);
+		free(head);
+		free(label);
+		for (size_t i = 0; !plan->all && i < plan->npaths; i++)
+			if (plan->at[i * plan->nedges + e] != CDN_AT_NONE)
+				cdn_lines_path(&out, plan->paths[i]);
+	}
+	if (skipped != NULL) {
+		char *line = xasprintf("nothing is sent to %s", skipped);
+		cdn_lines_add(&out, line);
+		free(line);
+		free(skipped);
+	}
+	return out;
 }
 
 static int cdn_prepare(struct source *src, struct action *a, char *err, size_t cap)
@@ -1034,13 +1237,13 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 	}
 	struct cdn_plan *plan = xcalloc(1, sizeof(*plan));
 	plan->all = all;
+	plan->nedges = cs->nedges;
+	struct cdn_data *probed = NULL;
+	const struct cdn_data *d = src->snap.data;
 	if (all) {
-		plan->paths = xcalloc(cs->npaths + 1, sizeof(char *));
 		for (size_t i = 0; i < cs->npaths; i++)
-			plan->paths[plan->npaths++] = xstrdup(cs->paths[i]);
+			cdn_plan_mark(cs, plan, cdn_plan_path(plan, cs->paths[i]), SIZE_MAX, d);
 	} else {
-		struct cdn_data *probed = NULL;
-		const struct cdn_data *d = src->snap.data;
 		if (a->nselection == 0 && d == NULL) {
 			if (src->app != NULL && src->app->ui == NULL && src->loop != NULL)
 				d = probed = cdn_probe_now(cs);
@@ -1051,9 +1254,13 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 				return -1;
 			}
 		}
-		plan->npaths = cdn_purge_paths(a, d, &plan->paths);
+		int rc = cdn_plan_targets(cs, plan, a, d, err, cap);
 		size_t nassets = d != NULL ? d->nassets : 0;
 		cdn_data_free(probed);
+		if (rc != 0) {
+			cdn_plan_free(plan);
+			return -1;
+		}
 		if (plan->npaths == 0) {
 			snprintf(err, cap,
 			         "nothing is stale at the edge (%zu asset%s probed); nothing to purge",
@@ -1062,23 +1269,25 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 			return -1;
 		}
 	}
-	if (cdn_plan_edges(cs, plan, err, cap) != 0) {
+	if (cdn_plan_requests(cs, plan, err, cap) != 0) {
 		cdn_plan_free(plan);
 		return -1;
 	}
-	char *effect = NULL;
+	char *effect = cdn_plan_text(cs, plan, a);
 	for (size_t i = 0; i < plan->nreqs; i++) {
 		char *line = cdn_request_line(&plan->reqs[i]);
-		char *next = effect == NULL ? xstrdup(line) : xasprintf("%s\n%s", effect, line);
+		cdn_lines_add(&effect, line);
 		free(line);
-		free(effect);
-		effect = next;
 	}
-	char *verify = xasprintf(
-	    "%s\nthen re-probe %zu asset%s until the edge serves the origin's copy (at most %.0f s)", effect,
-	    plan->npaths, plan->npaths == 1 ? "" : "s", cs->verify_s);
-	action_set_effect(a, verify);
+	char *where = cdn_plan_where(cs, plan);
+	char *verify =
+	    xasprintf("then re-probe %zu asset%s%s until the edge serves the origin's copy (at most %.0f s)",
+	              plan->npaths, plan->npaths == 1 ? "" : "s", where, cs->verify_s);
+	cdn_lines_add(&effect, verify);
+	action_set_effect(a, effect);
+	a->ntargets = plan->npaths;
 	free(verify);
+	free(where);
 	free(effect);
 	if (a->request != NULL && a->request_free != NULL)
 		a->request_free(a->request);
@@ -1115,6 +1324,7 @@ static void cdn_purge_end(struct cdn_purge *p, enum action_result result, const 
 	free(p->due_ms);
 	free(p->tries);
 	free(p->refusal);
+	free(p->redirect);
 	free(p->ids);
 	free(p->last_bad);
 	free(p);
@@ -1134,61 +1344,89 @@ static void cdn_verify_tick(uv_timer_t *t)
 		cdn_verify_probe(cs->purge);
 }
 
+/* What a verified row that is not fresh says, for the outcome. */
+static const char *cdn_unfresh_word(const struct cdn_asset *as)
+{
+	switch (as->verdict) {
+	case CDN_STALE: return "still stale";
+	case CDN_MISSING: return "missing at the edge";
+	case CDN_GONE: return "gone at edge and origin, not verified";
+	case CDN_FRESH:
+	case CDN_UNVERIFIED:
+	case CDN_ERROR: break;
+	}
+	return "unverified";
+}
+
+/* Fresh is said only of a row whose verdict is fresh (the same validator or
+ * body, compared whole); gone counts only where the origin had lost the
+ * asset before the purge; anything else keeps the purge unverified. */
 static void cdn_verified(struct cdn_round *r, void *arg)
 {
 	struct cdn_purge *p = arg;
 	struct cdn_src *cs = p->cs;
+	const struct cdn_plan *plan = p->plan;
 	struct cdn_data *d = cdn_round_data(cs, r);
 	p->round = NULL;
 	cdn_round_free(r);
-	size_t fresh = 0;
+	size_t fresh = 0, removed = 0, n = 0;
 	char *bad = NULL;
-	for (size_t i = 0; i < d->nassets; i++) {
-		/* Gone at both sides is what the origin says too: the purge did its part. */
-		const struct cdn_asset *as = &d->assets[i];
-		bool gone = as->edge_status == as->origin_status &&
-		            (as->edge_status == 404 || as->edge_status == 410);
-		if (as->verdict == CDN_FRESH || gone) {
-			fresh++;
-			continue;
-		}
-		if (bad == NULL || strlen(bad) < 160) {
+	for (size_t i = 0; i < plan->npaths; i++) {
+		for (size_t e = 0; e < plan->nedges; e++) {
+			unsigned char at = plan->at[i * plan->nedges + e];
+			if (at == CDN_AT_NONE)
+				continue;
+			n++;
+			const struct cdn_asset *as = &d->assets[i * plan->nedges + e];
+			if (as->verdict == CDN_FRESH) {
+				fresh++;
+				continue;
+			}
+			if (as->verdict == CDN_GONE && at == CDN_AT_EDGE_GONE) {
+				removed++;
+				continue;
+			}
+			if (bad != NULL && strlen(bad) >= 160)
+				continue;
 			char *next =
 			    bad == NULL
 			        ? xasprintf("%s%s%s %s (%s)", as->path, as->edge != NULL ? " at " : "",
-			                    as->edge != NULL ? as->edge : "",
-			                    as->verdict == CDN_ERROR ? "unverified" : "still stale",
+			                    as->edge != NULL ? as->edge : "", cdn_unfresh_word(as),
 			                    as->detail)
-			        : xasprintf("%s; %s%s%s", bad, as->path, as->edge != NULL ? " at " : "",
-			                    as->edge != NULL ? as->edge : "");
+			        : xasprintf("%s; %s%s%s %s", bad, as->path, as->edge != NULL ? " at " : "",
+			                    as->edge != NULL ? as->edge : "", cdn_unfresh_word(as));
 			free(bad);
 			bad = next;
 		}
 	}
-	size_t n = d->nassets;
 	cdn_data_free(d);
 	uint64_t now = util_mono_ms();
 	double secs = (double)(now - p->started_ms) / 1000;
 	char ids[200] = "";
 	if (p->ids != NULL)
 		snprintf(ids, sizeof(ids), " (%s id %s)", cs->prov->name, p->ids);
-	if (fresh == n) {
+	char gone[64] = "";
+	if (removed > 0)
+		snprintf(gone, sizeof(gone), ", %zu removed (gone at the origin too)", removed);
+	if (fresh + removed == n) {
 		free(bad);
-		if (p->plan->all)
-			cdn_purge_end(p, ACTION_OK, "everything purged%s, %zu of %zu assets fresh in %.0f s",
-			              ids, fresh, n, secs);
-		else if (cs->nedges > 1)
-			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh at %zu edges in %.0f s",
-			              p->plan->npaths, ids, p->plan->npaths, cs->nedges, secs);
+		char *where = cdn_plan_where(cs, plan);
+		size_t purged = cs->prov->per_edge ? n : plan->npaths;
+		if (plan->all)
+			cdn_purge_end(p, ACTION_OK,
+			              "everything purged%s, %zu of %zu assets fresh%s%s in %.0f s", ids,
+			              fresh, n, gone, where, secs);
 		else
-			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh in %.0f s", p->plan->npaths, ids,
-			              fresh, secs);
+			cdn_purge_end(p, ACTION_OK, "%zu purged%s, %zu fresh%s%s in %.0f s", purged, ids,
+			              fresh, gone, where, secs);
+		free(where);
 		return;
 	}
 	free(p->last_bad);
 	p->last_bad = bad;
 	if (now >= p->deadline_ms) {
-		cdn_purge_end(p, ACTION_FAILED, "purge accepted%s, %s after %.0f s", ids, p->last_bad, secs);
+		cdn_purge_end(p, ACTION_FAILED, "purge accepted%s, %s after %.0f s; %zu of %zu fresh", ids,
+		              p->last_bad, secs, fresh, n);
 		return;
 	}
 	uint64_t wait =
@@ -1210,11 +1448,17 @@ struct cdn_answer_ctx {
 	size_t i;
 };
 
+static bool cdn_redirect_status(long st)
+{
+	return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
+}
+
 static void cdn_purge_done(const struct http_resp *resp, void *arg)
 {
 	struct cdn_answer_ctx *ctx = arg;
 	struct cdn_purge *p = ctx->p;
 	struct cdn_src *cs = p->cs;
+	const struct cdn_request *r = &p->plan->reqs[ctx->i];
 	p->calls[ctx->i] = NULL;
 	char err[300] = "";
 	char *id = NULL;
@@ -1222,7 +1466,21 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 		free(ctx);
 		return;
 	}
-	if (cs->prov->answer(cs->pdata, resp, &id, err, sizeof(err)) == 0) {
+	if (resp->error == NULL && cdn_redirect_status(resp->status)) {
+		/* Never followed (no_follow): the redirect is the outcome, and
+		 * nothing but the requests shown was sent. */
+		struct cdn_headers *h = xmalloc(sizeof(*h));
+		cdn_headers_parse(resp->headers, resp->headers_len, h);
+		char *who =
+		    cs->prov->per_edge ? xstrdup("the edge") : xasprintf("the %s API", cs->prov->name);
+		if (p->redirect == NULL)
+			p->redirect = xasprintf(
+			    "%s %s: %s redirected the purge to %s (%ld); nothing else was sent", r->method,
+			    r->url, who, h->location[0] != '\0' ? h->location : "?", resp->status);
+		p->redirected++;
+		free(who);
+		free(h);
+	} else if (cs->prov->answer(cs->pdata, resp, &id, err, sizeof(err)) == 0) {
 		p->accepted++;
 		if (id != NULL) {
 			char *next = p->ids == NULL ? xstrdup(id) : xasprintf("%s, %s", p->ids, id);
@@ -1230,16 +1488,24 @@ static void cdn_purge_done(const struct http_resp *resp, void *arg)
 			p->ids = next;
 		}
 	} else if (p->refusal == NULL) {
-		const struct cdn_request *r = &p->plan->reqs[ctx->i];
 		p->refusal = xasprintf("%s %s: %s", r->method, r->url, err);
 	}
 	free(id);
 	free(ctx);
 	if (--p->pending > 0)
 		return;
+	size_t n = p->plan->nreqs;
+	if (p->redirect != NULL) {
+		char *why = xasprintf("%s (%zu of %zu purge requests redirected%s%s)", p->redirect,
+		                      p->redirected, n, p->refusal != NULL ? "; also refused: " : "",
+		                      p->refusal != NULL ? p->refusal : "");
+		cdn_purge_end(p, ACTION_FAILED, "%s", why);
+		free(why);
+		return;
+	}
 	if (p->refusal != NULL) {
 		char *why = xstrdup(p->refusal);
-		size_t acc = p->accepted, n = p->plan->nreqs;
+		size_t acc = p->accepted;
 		cdn_purge_end(p, ACTION_FAILED, "%zu of %zu purge requests refused: %s", n - acc, n, why);
 		free(why);
 		return;
@@ -1266,6 +1532,8 @@ static void cdn_purge_send(struct cdn_purge *p, size_t i)
 	    .aws_sigv4 = r->aws_sigv4,
 	    .user = r->user,
 	    .secret = r->secret,
+	    /* Only what the dialog showed is sent: a redirect is an answer. */
+	    .no_follow = true,
 	};
 	struct cdn_answer_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	ctx->p = p;

@@ -35,19 +35,22 @@ void cdn_sha256_hex(const void *data, size_t len, char out[65]);
 /* What one response says about itself and about the cache that served it.
  * Strings point into the caller's fixed buffers; all sanitized. */
 struct cdn_headers {
-	char etag[128]; /* "" absent; kept as sent, quotes and W/ included */
+	char etag[128]; /* "" absent; kept as sent, quotes and W/ included; for display
+	                   (sanitized, maybe cut): compare etag_hash */
 	bool etag_weak;
-	char last_modified[64];    /* "" absent */
-	long long content_length;  /* -1 absent */
-	char content_encoding[32]; /* "" identity */
-	double age;                /* Age, -1 absent */
-	char cache[16];            /* one status: HIT MISS EXPIRED STALE BYPASS REVALIDATED
-	                              UPDATING DYNAMIC PASS, "" unknown */
-	long hits;                 /* X-Cache-Hits (the edge's), or -1 */
-	char served_by[64];        /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
-	char via[64];              /* Via, "" absent */
-	char retry_after[32];      /* Retry-After, "" absent */
-	char location[512];        /* Location, "" absent */
+	char etag_hash[65];          /* SHA-256 of the whole raw value, "" absent */
+	char last_modified[64];      /* "" absent; for display */
+	char last_modified_hash[65]; /* SHA-256 of the whole raw value, "" absent */
+	long long content_length;    /* -1 absent */
+	char content_encoding[32];   /* "" identity */
+	double age;                  /* Age, -1 absent */
+	char cache[16];              /* one status: HIT MISS EXPIRED STALE BYPASS REVALIDATED
+	                                UPDATING DYNAMIC PASS, "" unknown */
+	long hits;                   /* X-Cache-Hits (the edge's), or -1 */
+	char served_by[64];          /* X-Served-By, X-Amz-Cf-Pop, CF-Ray's POP, "" absent */
+	char via[64];                /* Via, "" absent */
+	char retry_after[32];        /* Retry-After, "" absent */
+	char location[512];          /* Location, "" absent */
 };
 
 /* Reads a header block (status lines and "Name: value" lines, CRLF or LF;
@@ -75,7 +78,10 @@ struct cdn_side {
 void cdn_side_init(struct cdn_side *s);
 /* The verdict and its reason (allocated, sanitized) from the two sides, in
  * order of trust: status, strong ETag, Last-Modified, Content-Length (same
- * encoding only), the body's hash. The edge copy's age is added to a stale
+ * encoding only), the body's hash. Validators and digests are compared
+ * whole (their hashes), never their shortened display. Fresh needs both
+ * sides' 2xx (or the same 304) and the same validator or body; both 404/410
+ * is gone; agreement on nothing that proves sameness is unverified. The edge copy's age is added to a stale
  * reason. An edge that redirects off itself (edge->left) serves that
  * redirect: stale when the origin answers the path itself without one (an
  * old redirect cached), else an error that says where users are sent. */
@@ -157,6 +163,13 @@ char **cdn_header_list(size_t n, ...);
 bool cdn_header_is_secret(const char *line);
 /* An http(s) URL from key (def when absent), trailing '/' dropped. */
 int cdn_config_url(struct config_ctx *ctx, struct jnode *node, const char *key, const char *def, char **out);
+/* A raw path (bytes as configured or discovered) as it goes into a URL:
+ * every byte that may not appear there raw (controls, space, DEL, bytes
+ * past ASCII, '"', '#', '<', '>', '\\', '^', '`', '{', '|', '}', and a '%' that
+ * starts no %XX) percent-encoded, the rest kept, so "/a.js?v=2" stays and
+ * U+202E becomes %E2%80%AE: what a browser sends, so what the edge keys on.
+ * Idempotent. Caller frees. */
+char *cdn_url_path(const char *raw);
 /* "host[:port]" of an http(s) URL. Caller frees. */
 char *cdn_url_host(const char *url);
 /* tmpl with {path}, {path_encoded}, {host} and {url} (base + path) replaced. Caller frees. */

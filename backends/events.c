@@ -2,7 +2,9 @@
  * (core/timeline.c), which is the bus's record of the incident: on each
  * refresh it publishes a fresh copy of the newest entries when the store's
  * generation moved since the last copy, else the same data again (fresh, not
- * stale). No subscription of its own: the store is the subscriber.
+ * stale). No subscription of its own: the store is the subscriber. When the
+ * store could not read or write its files, the pane carries the reason as a
+ * warning.
  *
  *   { "id": "story", "kind": "timeline" }            ("source": "events" is implied)
  *   "max_entries": 200                                how many the pane keeps (10..1000) */
@@ -35,6 +37,10 @@ static void events_refresh(struct source *src)
 {
 	struct events_source *es = src->data;
 	const struct timeline *tl = src->app != NULL ? src->app->timeline : NULL;
+	/* State files that were refused or could not be written: the pane says
+	 * so beside what it still shows (a warning, not an error: the entries in
+	 * memory are still right, and a failing pane would be an event itself). */
+	source_set_warning(src, timeline_state_error(tl, NULL));
 	uint64_t gen = timeline_generation(tl);
 	if (es->copied && gen == es->copied_gen) {
 		/* nothing new: keep the same data, but it is not stale */

@@ -66,11 +66,18 @@ static const struct spawn_callbacks logchild_callbacks = {
 
 struct logchild *logchild_start(struct log_input *in, char *const *argv, const struct logchild_hooks *hooks)
 {
+	return logchild_start_env(in, argv, NULL, hooks);
+}
+
+struct logchild *logchild_start_env(struct log_input *in, char *const *argv, char *const *pass_env,
+                                    const struct logchild_hooks *hooks)
+{
 	struct logchild *c = xcalloc(1, sizeof(*c));
 	c->in = in;
 	c->hooks = hooks;
 	c->argv0 = xstrdup(argv[0]);
-	struct spawn_options o = {.argv = argv};
+	/* a secret variable of the config reaches the child only when named */
+	struct spawn_options o = {.argv = argv, .pass_env = pass_env};
 	c->sp = spawn_new(in->loop, &o, &logchild_callbacks, c);
 	uv_timer_init(in->loop, &c->ready_timer);
 	c->ready_timer.data = c;

@@ -1,7 +1,9 @@
 /* logcmd: the "command" log input. Runs an argv (kubectl logs -f ..., docker
  * logs -f ...) and follows its stdout and stderr as log lines, classified by
  * the pane's patterns. The child's lifecycle (restarts, exit status as the
- * input's error, the end of the initial read) is backends/logchild.c. */
+ * input's error, the end of the initial read) is backends/logchild.c. Its
+ * environment is sitrep's without the config's secret variables, but for
+ * those the input's "pass_env" names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 
 struct logcmd {
 	char **argv;
+	char **pass_env; /* the secret variables the command gets; NULL: none */
 	struct logchild *child;
 };
 
@@ -31,6 +34,8 @@ static int logcmd_init(struct log_input *in, struct config_ctx *ctx, struct jnod
 		return -1;
 	if (c->argv[0] == NULL)
 		return config_fail(ctx, jsonc_get(node, "argv"), "expected a non-empty argv");
+	if (config_get_env_names(ctx, node, "pass_env", &c->pass_env) < 0)
+		return -1;
 	if (in->name == NULL) {
 		const char *base = strrchr(c->argv[0], '/');
 		in->name = xstrdup(base != NULL ? base + 1 : c->argv[0]);
@@ -41,7 +46,7 @@ static int logcmd_init(struct log_input *in, struct config_ctx *ctx, struct jnod
 static int logcmd_start(struct log_input *in)
 {
 	struct logcmd *c = in->data;
-	c->child = logchild_start(in, c->argv, &logcmd_hooks);
+	c->child = logchild_start_env(in, c->argv, c->pass_env, &logcmd_hooks);
 	return 0;
 }
 
@@ -58,6 +63,7 @@ static void logcmd_destroy(struct log_input *in)
 	if (c == NULL)
 		return;
 	config_free_argv(c->argv);
+	config_free_argv(c->pass_env);
 	free(c);
 	in->data = NULL;
 }

@@ -25,6 +25,7 @@
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
+#include "sitrep/statefile.h"
 #include "sitrep/util.h"
 
 struct action *action_new(const char *verb, const char *target)
@@ -148,31 +149,17 @@ bool action_refused(const struct app *app, char *msg, size_t cap)
 	return false;
 }
 
-/* The state dir holds the record of what was done: it must be a real
- * directory of ours that nobody else can write into. */
-static int action_check_state_dir(const char *dir)
-{
-	struct stat st;
-	if (lstat(dir, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
+/* Why the last action_audit failed: a sentence naming the file and the
+ * reason (statefile.h), for the message that says the action was not sent. */
+static char action_audit_error[STATEFILE_MSG_MAX];
 
 int action_audit(const struct app *app, const struct action *a, const char *result, const char *detail)
 {
-	if (app == NULL || app->cfg.state_dir == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	if (util_mkdirs(app->cfg.state_dir, 0700) != 0 || action_check_state_dir(app->cfg.state_dir) != 0)
-		return -1;
-	char *path = xasprintf("%s/audit.jsonl", app->cfg.state_dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	free(path);
+	/* The state dir holds the record of what was done: it and the log must
+	 * be ours, writable by nobody else, the log a regular file (never a
+	 * FIFO, which would block the open, nor a symlink). */
+	int fd = state_open(app != NULL ? app->cfg.state_dir : NULL, "audit.jsonl", STATEFILE_APPEND,
+	                    action_audit_error, sizeof(action_audit_error));
 	if (fd < 0)
 		return -1;
 	char when[32];
@@ -206,17 +193,37 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 	line[n] = '\n';
 	/* One write with O_APPEND: concurrent sitrep processes do not interleave
 	 * lines. Synced: the record must survive a crash right after. */
-	ssize_t w = write(fd, line, n + 1);
+	int rc = statefile_write_all(fd, line, n + 1) == 0 && fsync(fd) == 0 ? 0 : -1;
 	int saved = errno;
-	int rc = w == (ssize_t)(n + 1) && fsync(fd) == 0 ? 0 : -1;
-	if (rc != 0 && w >= 0 && w != (ssize_t)(n + 1))
-		saved = ENOSPC;
-	else if (rc != 0 && w == (ssize_t)(n + 1))
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
 		saved = errno;
+	}
+	if (rc != 0) {
+		char *dir = sanitize_str(app->cfg.state_dir);
+		snprintf(action_audit_error, sizeof(action_audit_error), "cannot write %s/audit.jsonl: %s",
+		         dir, strerror(saved));
+		free(dir);
+	}
 	free(line);
-	close(fd);
 	errno = saved;
 	return rc;
+}
+
+/* A record after the gate (an outcome, a refusal): the action is not held
+ * back by it, but a record that could not be written is not silent either.
+ * It is remembered for `sitrep do` (a warning and exit 1) and returned as a
+ * sentence to add to what the user is shown (caller frees), NULL when
+ * written. */
+static bool action_record_lost;
+
+static char *action_audit_noted(const struct app *app, const struct action *a, const char *result,
+                                const char *detail)
+{
+	if (action_audit(app, a, result, detail) == 0)
+		return NULL;
+	action_record_lost = true;
+	return xasprintf("not recorded in the audit log: %s", action_audit_error);
 }
 
 /* Publishes an action's step on the bus (timeline, status line). */
@@ -278,8 +285,10 @@ void action_not_confirmed(struct app *app, struct source *src, struct action *a,
 {
 	a->app = app;
 	a->src = src;
-	action_audit(app, a, "refused", why);
-	action_event(a, EVENT_ACTION_REFUSED, EVENT_INFO, "%s", why);
+	char *lost = action_audit_noted(app, a, "refused", why);
+	action_event(a, EVENT_ACTION_REFUSED, lost != NULL ? EVENT_CRIT : EVENT_INFO, "%s%s%s", why,
+	             lost != NULL ? "; " : "", lost != NULL ? lost : "");
+	free(lost);
 	action_free(a);
 }
 
@@ -325,11 +334,16 @@ static void action_report(struct action *a, enum action_result result, const cha
 	if (a->src != NULL && a->src->acting == a)
 		a->src->acting = NULL;
 	action_unlink_live(a);
-	action_audit(a->app, a, result_word, msg);
-	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK ? EVENT_OK : EVENT_CRIT, "%s: %s",
-	             result_word, msg);
+	char *lost = action_audit_noted(a->app, a, result_word, msg);
+	char *full = lost != NULL ? xasprintf("%s; %s", msg, lost) : NULL;
+	if (full != NULL)
+		msg = full;
+	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK && lost == NULL ? EVENT_OK : EVENT_CRIT,
+	             "%s: %s", result_word, msg);
 	if (a->done != NULL)
 		a->done(a, result, msg, a->done_arg);
+	free(full);
+	free(lost);
 }
 
 static void action_timeout(uv_timer_t *t)
@@ -369,14 +383,17 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	a->done_arg = arg;
 	action_event(a, EVENT_ACTION_REQUESTED, EVENT_INFO, "requested by %s", a->user);
 	if (action_refused(app, msg, cap)) {
-		action_audit(app, a, "refused", "read-only");
+		char *lost = action_audit_noted(app, a, "refused", "read-only");
+		if (lost != NULL && msg != NULL && strlen(msg) + 3 < cap)
+			snprintf(msg + strlen(msg), cap - strlen(msg), "; %s", lost);
+		free(lost);
 		action_event(a, EVENT_ACTION_REFUSED, EVENT_INFO, "refused: read-only");
 		action_free(a);
 		return ACTION_REFUSED;
 	}
 	if (src == NULL || src->ops->act == NULL) {
 		snprintf(msg, cap, "%s is not available for this pane", a->verb);
-		action_audit(app, a, "failed", msg);
+		free(action_audit_noted(app, a, "failed", msg));
 		action_event(a, EVENT_ACTION_ENDED, EVENT_CRIT, "%s", msg);
 		action_free(a);
 		return ACTION_FAILED;
@@ -384,22 +401,21 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	if (src->acting != NULL) {
 		snprintf(msg, cap, "%s refused: %s is still running on pane %s", a->verb, src->acting->verb,
 		         src->cfg != NULL ? src->cfg->id : "?");
-		action_audit(app, a, "refused", "another action on this pane is in flight");
+		free(action_audit_noted(app, a, "refused", "another action on this pane is in flight"));
 		action_event(a, EVENT_ACTION_REFUSED, EVENT_WARN, "%s", msg);
 		action_free(a);
 		return ACTION_REFUSED;
 	}
 	if (action_prepare(src, a, msg, cap) != 0) {
-		action_audit(app, a, "failed", msg);
+		free(action_audit_noted(app, a, "failed", msg));
 		action_event(a, EVENT_ACTION_ENDED, EVENT_CRIT, "%s", msg);
 		action_free(a);
 		return ACTION_FAILED;
 	}
 	/* The record comes first: an action that cannot be recorded is not sent. */
 	if (action_audit(app, a, "started", NULL) != 0) {
-		snprintf(msg, cap, "%s not sent: cannot write the audit log in %s: %s", a->verb,
-		         app != NULL && app->cfg.state_dir != NULL ? app->cfg.state_dir : "(no state dir)",
-		         strerror(errno));
+		snprintf(msg, cap, "%s not sent: cannot write the audit log: %s", a->verb,
+		         action_audit_error);
 		action_event(a, EVENT_ACTION_REFUSED, EVENT_CRIT, "%s", msg);
 		action_free(a);
 		return ACTION_FAILED;
@@ -446,11 +462,11 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 		/* Sitrep quit first and stopping ended the work half way (a killed
 		 * restart): what it did is unknown, and the record keeps saying so. */
 		char *late = xasprintf("after sitrep quit: %s", msg);
-		action_audit(a->app, a, "unknown", late);
+		free(action_audit_noted(a->app, a, "unknown", late));
 		free(late);
 	} else if (a->reported) {
 		/* The gate gave up waiting; the late answer is still the truth. */
-		action_audit(a->app, a, result == ACTION_OK ? "ok" : "failed", msg);
+		free(action_audit_noted(a->app, a, result == ACTION_OK ? "ok" : "failed", msg));
 	}
 	action_report(a, result, result == ACTION_OK ? "ok" : "failed", msg);
 	a->finished = true;
@@ -579,7 +595,7 @@ static bool action_confirm_typed(const char *what, const char *name, bool *no_tt
 	return strcmp(answer, name) == 0;
 }
 
-int action_cli(struct app *app, int argc, char **argv)
+static int action_cli_run(struct app *app, int argc, char **argv)
 {
 	if (argc < 1)
 		return action_cli_usage();
@@ -655,7 +671,7 @@ int action_cli(struct app *app, int argc, char **argv)
 	if (action_prepare(src, a, msg, sizeof(msg)) != 0) {
 		a->src = src;
 		a->app = app;
-		action_audit(app, a, "failed", msg);
+		free(action_audit_noted(app, a, "failed", msg));
 		fprintf(stderr, "sitrep: %s: %s (nothing was sent)\n", verb, msg);
 		action_free(a);
 		return ACTION_FAILED;
@@ -693,4 +709,18 @@ int action_cli(struct app *app, int argc, char **argv)
 	/* Close callbacks (the gate's timer, curl's sockets) run before return. */
 	uv_run(app->loop, UV_RUN_NOWAIT);
 	return r == ACTION_OK ? 0 : r == ACTION_UNKNOWN ? 1 : (int)r;
+}
+
+int action_cli(struct app *app, int argc, char **argv)
+{
+	action_record_lost = false;
+	int rc = action_cli_run(app, argc, argv);
+	if (action_record_lost) {
+		/* what happened is not in the record: the exit status says so */
+		fprintf(stderr, "sitrep: do %s: not recorded in the audit log: %s\n", argc > 0 ? argv[0] : "",
+		        action_audit_error);
+		if (rc == 0)
+			rc = 1;
+	}
+	return rc;
 }

@@ -87,6 +87,8 @@ const char config_example_text[] =
 	"        // other inputs, merged by time and tagged with their \"name\":\n"
 	"        // , { \"type\": \"journald\", \"unit\": \"app.service\", \"priority\": \"warning\" }\n"
 	"        // , { \"type\": \"command\", \"argv\": [\"kubectl\", \"logs\", \"-f\", \"deploy/web\"] }\n"
+	"        //   commands run without the config's token_env/password_env variables; one\n"
+	"        //   that needs one names it: \"pass_env\": [\"KUBE_TOKEN\"] (also on deploys panes)\n"
 	"        // , { \"type\": \"loki\", \"url\": \"http://127.0.0.1:3100\", \"query\": \"{app=\\\"web\\\"}\",\n"
 	"        //     \"org_id\": \"tenant-1\", \"token_env\": \"LOKI_TOKEN\" }\n"
 	"      ],\n"

@@ -21,6 +21,7 @@
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
+#include "sitrep/spawn.h"
 #include "sitrep/util.h"
 
 #define CONFIG_MAX_BYTES  (4u << 20)
@@ -351,6 +352,49 @@ int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 	return 0;
 }
 
+/* A name a shell and execve take as a variable's: a letter or '_', then
+ * letters, digits and '_'. */
+static bool config_env_name_ok(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s != '\0'; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+int config_get_env_names(struct config_ctx *ctx, struct jnode *obj, const char *key, char ***out)
+{
+	struct jnode *arr;
+	*out = NULL;
+	if (config_get_node(ctx, obj, key, JNODE_ARRAY, false, &arr) < 0)
+		return -1;
+	if (arr == NULL)
+		return 0;
+	if (arr->count == 0)
+		return config_fail(ctx, arr, "\"%s\" must name at least one variable (or be left out)", key);
+	char **names = xcalloc(arr->count + 1, sizeof(char *));
+	size_t n = 0;
+	for (struct jnode *e = arr->child; e != NULL; e = e->next) {
+		const char *why = NULL;
+		if (e->type != JNODE_STRING || strlen(e->string) != e->len)
+			why = "must be an array of variable names";
+		else if (!config_env_name_ok(e->string))
+			why = "names variables: a letter or '_', then letters, digits and '_'";
+		for (size_t i = 0; why == NULL && i < n; i++)
+			if (strcmp(names[i], e->string) == 0)
+				why = "names this variable twice";
+		if (why != NULL) {
+			config_free_argv(names);
+			return config_fail(ctx, e, "\"%s\" %s", key, why);
+		}
+		names[n++] = xstrdup(e->string);
+	}
+	*out = names;
+	return 0;
+}
+
 /* What makes a secret unsafe to send, or NULL. A secret goes into an HTTP
  * header or a conninfo string, where a CR or LF would start a header (or a
  * request) of its own and other control bytes have no business. */
@@ -441,9 +485,12 @@ int config_get_secret(struct config_ctx *ctx, struct jnode *obj, const char *env
 	} else if (file != NULL) {
 		rc = config_read_secret(ctx, jsonc_get(obj, file_key), file, file_key, out);
 	}
-	/* From here on no output can carry it: the sanitizer masks it. */
+	/* From here on no output can carry it: the sanitizer masks it. And no
+	 * child inherits its variable unless its command's "pass_env" names it. */
 	if (rc == 0 && *out != NULL)
 		sanitize_add_secret(*out);
+	if (rc == 0 && env != NULL)
+		spawn_withhold_env(env);
 	free(env);
 	free(file);
 	return rc;
@@ -610,6 +657,29 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		return -1;
 	if (config_get_number(ctx, node, "refresh_seconds", false, 0, 0.1, 86400, &pc->refresh_seconds) < 0)
 		return -1;
+	/* the secret variables the pane's own commands get: only kinds that run
+	 * any read it (and offer it in "did you mean"); elsewhere it is an error
+	 * that says where it belongs */
+	if ((strcmp(pc->kind, "deploys") != 0 && strcmp(pc->kind, "cdn") != 0) ||
+	    strcmp(pc->source, "note") == 0) {
+		for (struct jnode *c = node->child; c != NULL; c = c->next) {
+			if (strcmp(c->key, "pass_env") != 0)
+				continue;
+			if (strcmp(pc->kind, "logs") == 0)
+				return config_fail(
+				    ctx, c,
+				    "\"pass_env\" goes on the log input of type \"command\" whose "
+				    "child needs the variables, not on the pane");
+			return config_fail(
+			    ctx, c,
+			    "a %s pane with source \"%s\" runs no command: \"pass_env\" is for deploys and "
+			    "cdn panes and log inputs of type \"command\"",
+			    pc->kind, pc->source);
+		}
+		return 0;
+	}
+	if (config_get_env_names(ctx, node, "pass_env", &pc->pass_env) < 0)
+		return -1;
 	return 0;
 }
 
@@ -709,6 +779,7 @@ void config_free(struct config *cfg)
 		free(cfg->panes[i].kind);
 		free(cfg->panes[i].source);
 		free(cfg->panes[i].title);
+		config_free_argv(cfg->panes[i].pass_env);
 	}
 	free(cfg->panes);
 	for (size_t i = 0; i < cfg->nkeys; i++) {

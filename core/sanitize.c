@@ -130,26 +130,120 @@ static void sanitize_run(struct sanitize_buf *b, const char *in, size_t len)
 
 /* The secrets no output may carry (tokens, passwords, URL passwords).
  * Registered while the config loads, before any other thread runs; read-only
- * afterwards, so the thread pool may sanitize too. */
-#define SANITIZE_MAX_SECRETS 64
-#define SANITIZE_MIN_SECRET  4
-#define SANITIZE_MASK        "***"
-static char *sanitize_secrets[SANITIZE_MAX_SECRETS];
+ * afterwards, so the thread pool may sanitize too.
+ *
+ * Masking works on the input, before anything is cut, so a secret that
+ * straddles the limit is masked whole, never shown in part. A text that was
+ * cut before it got here (a fixed buffer, a capped read, a line limit) may
+ * hold only a piece of a secret: every piece of SANITIZE_MIN_FRAGMENT bytes
+ * or more of a long secret is masked too, wherever it sits.
+ *
+ * Finding pieces without scanning every substring: a piece of 8 bytes or
+ * more at text offset s covers [s, s+8), and one of the positions s..s+4 is
+ * a multiple of 5 from where the search started, so the 4 bytes there are 4
+ * bytes of the secret. The search reads one 4-byte word every 5 bytes and
+ * tests it against a bit filter of every 4-byte window of every secret; only
+ * a hit (rare in text that holds no secret) is compared byte by byte and
+ * grown to the longest piece around it. Secrets of 4 to 7 bytes are masked
+ * only whole (memmem). Pieces are looked for in the text as it came: the
+ * visible form of a byte next to a shorter piece (\xA2 before 7 bytes of a
+ * secret that go on with "2") is not a piece of the secret. */
+#define SANITIZE_MAX_SECRETS  64
+#define SANITIZE_MIN_SECRET   4
+#define SANITIZE_MIN_FRAGMENT 8
+#define SANITIZE_QUAD         4
+#define SANITIZE_STRIDE       (SANITIZE_MIN_FRAGMENT - SANITIZE_QUAD + 1)
+#define SANITIZE_MASK         "***"
+struct sanitize_secret {
+	char *text;
+	size_t len;
+};
+static struct sanitize_secret sanitize_secrets[SANITIZE_MAX_SECRETS];
 static size_t sanitize_nsecrets;
+static size_t sanitize_nshort; /* secrets shorter than a piece: masked only whole */
+/* A filter of every 4-byte window of the long secrets: one bit per hash,
+ * 64 bits or more per window, so text that holds no secret almost never
+ * sets one off (a hit is then compared byte by byte). A bit test has no
+ * branch to mispredict, unlike a probe in a hash table. NULL: no long secret. */
+static uint64_t *sanitize_quad_bits;
+static unsigned sanitize_quad_shift; /* 32 - log2(bits) */
 
-void sanitize_add_secret(const char *secret)
+static uint32_t sanitize_quad_at(const char *s)
 {
-	if (secret == NULL || strlen(secret) < SANITIZE_MIN_SECRET)
+	uint32_t w;
+	memcpy(&w, s, sizeof(w));
+	return w;
+}
+
+static uint32_t sanitize_quad_hash(uint32_t w)
+{
+	return (w * 0x9E3779B1u) >> sanitize_quad_shift;
+}
+
+static bool sanitize_quad_maybe(uint32_t w)
+{
+	uint32_t h = sanitize_quad_hash(w);
+	return (sanitize_quad_bits[h >> 6] >> (h & 63)) & 1;
+}
+
+static void sanitize_quads_build(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sanitize_nsecrets; i++)
+		if (sanitize_secrets[i].len >= SANITIZE_MIN_FRAGMENT)
+			n += sanitize_secrets[i].len - SANITIZE_QUAD + 1;
+	free(sanitize_quad_bits);
+	sanitize_quad_bits = NULL;
+	if (n == 0)
+		return;
+	/* 4 KiB at least (fits the L1 cache next to the text), 128 KiB at most:
+	 * huge secrets only make hits, which are checked, more frequent */
+	unsigned log2 = 15;
+	while (log2 < 20 && ((size_t)1 << log2) < n * 64)
+		log2++;
+	sanitize_quad_shift = 32 - log2;
+	sanitize_quad_bits = xcalloc(((size_t)1 << log2) / 64, sizeof(uint64_t));
+	for (size_t i = 0; i < sanitize_nsecrets; i++) {
+		const struct sanitize_secret *sec = &sanitize_secrets[i];
+		for (size_t j = 0; sec->len >= SANITIZE_MIN_FRAGMENT && j + SANITIZE_QUAD <= sec->len; j++) {
+			uint32_t h = sanitize_quad_hash(sanitize_quad_at(sec->text + j));
+			sanitize_quad_bits[h >> 6] |= (uint64_t)1 << (h & 63);
+		}
+	}
+}
+
+static void sanitize_add_one(const char *secret, size_t len)
+{
+	if (len < SANITIZE_MIN_SECRET)
 		return;
 	for (size_t i = 0; i < sanitize_nsecrets; i++)
-		if (strcmp(sanitize_secrets[i], secret) == 0)
+		if (sanitize_secrets[i].len == len && memcmp(sanitize_secrets[i].text, secret, len) == 0)
 			return;
 	if (sanitize_nsecrets == SANITIZE_MAX_SECRETS) {
 		/* more secrets than slots: refuse to run blind rather than leak */
 		fprintf(stderr, "sitrep: more than %d secrets configured\n", SANITIZE_MAX_SECRETS);
 		abort();
 	}
-	sanitize_secrets[sanitize_nsecrets++] = xstrdup(secret);
+	sanitize_secrets[sanitize_nsecrets++] = (struct sanitize_secret){xstrndup(secret, len), len};
+	if (len < SANITIZE_MIN_FRAGMENT)
+		sanitize_nshort++;
+	sanitize_quads_build();
+}
+
+void sanitize_add_secret(const char *secret)
+{
+	if (secret == NULL)
+		return;
+	sanitize_add_one(secret, strlen(secret));
+	/* Text that was sanitized once already shows the secret's visible form
+	 * (a bidi mark as <U+202E>, a stray byte as \xFF): mask that too. */
+	struct sanitize_buf b = {.cap = strlen(secret) * SANITIZE_GROWTH_MAX + 16};
+	b.p = xmalloc(b.cap);
+	sanitize_run(&b, secret, strlen(secret));
+	if (b.len != strlen(secret) || memcmp(b.p, secret, b.len) != 0)
+		sanitize_add_one(b.p, b.len);
+	explicit_bzero(b.p, b.len);
+	free(b.p);
 }
 
 void sanitize_add_url_secret(const char *url)
@@ -168,49 +262,116 @@ void sanitize_add_url_secret(const char *url)
 	if (colon != NULL)
 		sanitize_add_secret(colon + 1);
 	sanitize_add_secret(userinfo);
+	explicit_bzero(userinfo, strlen(userinfo));
 	free(userinfo);
 }
 
 void sanitize_forget_secrets(void)
 {
 	for (size_t i = 0; i < sanitize_nsecrets; i++) {
-		explicit_bzero(sanitize_secrets[i], strlen(sanitize_secrets[i]));
-		free(sanitize_secrets[i]);
-		sanitize_secrets[i] = NULL;
+		explicit_bzero(sanitize_secrets[i].text, sanitize_secrets[i].len);
+		free(sanitize_secrets[i].text);
+		sanitize_secrets[i] = (struct sanitize_secret){NULL, 0};
 	}
 	sanitize_nsecrets = 0;
+	sanitize_nshort = 0;
+	free(sanitize_quad_bits);
+	sanitize_quad_bits = NULL;
 }
 
-/* Replaces every registered secret in b with the mask, longest first is not
- * needed: each secret is masked wherever it occurs. */
-static void sanitize_redact(struct sanitize_buf *b)
+/* Keeps the earlier of [*start, *end) and [a, b), or both as one when they
+ * overlap. */
+static void sanitize_merge(size_t *start, size_t *end, size_t a, size_t b)
+{
+	if (*start == *end || b < *start) {
+		*start = a;
+		*end = b;
+	} else if (a <= *end) {
+		*start = a < *start ? a : *start;
+		*end = b > *end ? b : *end;
+	}
+}
+
+/* The longest piece of any long secret that holds s[p..p+4), not reaching
+ * before floor: widens [*start, *end) to cover it when it is long enough. */
+static void sanitize_grow(const char *s, size_t len, size_t floor, size_t p, size_t *start, size_t *end)
 {
 	for (size_t i = 0; i < sanitize_nsecrets; i++) {
-		const char *sec = sanitize_secrets[i];
-		size_t sl = strlen(sec), ml = strlen(SANITIZE_MASK);
-		char *hit;
-		size_t from = 0;
-		while (from < b->len && (hit = memmem(b->p + from, b->len - from, sec, sl)) != NULL) {
-			size_t at = (size_t)(hit - b->p);
-			if (b->len - sl + ml + 1 > b->cap) {
-				b->cap = b->len - sl + ml + 16;
-				b->p = xrealloc(b->p, b->cap);
-			}
-			memmove(b->p + at + ml, b->p + at + sl, b->len - at - sl);
-			memcpy(b->p + at, SANITIZE_MASK, ml);
-			b->len = b->len - sl + ml;
-			from = at + ml;
+		const struct sanitize_secret *sec = &sanitize_secrets[i];
+		if (sec->len < SANITIZE_MIN_FRAGMENT)
+			continue;
+		for (size_t j = 0; j + SANITIZE_QUAD <= sec->len; j++) {
+			if (memcmp(sec->text + j, s + p, SANITIZE_QUAD) != 0)
+				continue;
+			size_t l = 0, r = SANITIZE_QUAD;
+			while (l < j && p - l > floor && sec->text[j - l - 1] == s[p - l - 1])
+				l++;
+			while (j + r < sec->len && p + r < len && sec->text[j + r] == s[p + r])
+				r++;
+			if (l + r < SANITIZE_MIN_FRAGMENT)
+				continue;
+			sanitize_merge(start, end, p - l, p + r);
 		}
 	}
+}
+
+/* The first stretch of s[from..len) to mask, [*start, *end): a whole short
+ * secret, or the pieces of long secrets found at one probe (they overlap, so
+ * together they are one stretch). Only stretches that start before upto are
+ * looked for (the caller's limit ends the output before the others); a
+ * stretch may end past it. False when there is none. */
+static bool sanitize_find(const char *s, size_t len, size_t from, size_t upto, size_t *start, size_t *end)
+{
+	*start = *end = 0;
+	if (sanitize_quad_bits != NULL && len >= SANITIZE_QUAD) {
+		/* a stretch that starts before upto has a probe before upto + 4 */
+		size_t last = upto + SANITIZE_QUAD - 1;
+		if (last > len - SANITIZE_QUAD)
+			last = len - SANITIZE_QUAD;
+		for (size_t p = from; p <= last; p += SANITIZE_STRIDE) {
+			if (!sanitize_quad_maybe(sanitize_quad_at(s + p)))
+				continue;
+			sanitize_grow(s, len, from, p, start, end);
+			if (*start != *end)
+				break;
+		}
+	}
+	for (size_t i = 0; i < sanitize_nsecrets && sanitize_nshort > 0; i++) {
+		const struct sanitize_secret *sec = &sanitize_secrets[i];
+		if (sec->len >= SANITIZE_MIN_FRAGMENT)
+			continue;
+		/* a hit counts when it starts before what was found (or upto) or overlaps it */
+		size_t stop = (*start != *end ? *end : upto) + sec->len - 1;
+		if (stop > len)
+			stop = len;
+		const char *hit = stop > from ? memmem(s + from, stop - from, sec->text, sec->len) : NULL;
+		if (hit != NULL)
+			sanitize_merge(start, end, (size_t)(hit - s), (size_t)(hit - s) + sec->len);
+	}
+	return *start != *end;
 }
 
 char *sanitize(const char *in, size_t len, size_t max_out)
 {
 	struct sanitize_buf b = {.cap = len + 16, .limit = max_out};
 	b.p = xmalloc(b.cap);
-	sanitize_run(&b, in, len);
-	if (sanitize_nsecrets > 0)
-		sanitize_redact(&b);
+	size_t pos = 0;
+	while (pos < len && !b.cut) {
+		size_t start = len, end = len;
+		if (sanitize_nsecrets > 0) {
+			/* every input byte gives at least one output byte: a stretch
+			 * that starts past the room left is never reached */
+			size_t upto = max_out != 0 ? pos + (max_out - b.len) + 1 : len;
+			if (upto > len)
+				upto = len;
+			if (!sanitize_find(in, len, pos, upto, &start, &end))
+				start = end = len;
+		}
+		sanitize_run(&b, in + pos, start - pos);
+		if (start < len)
+			sanitize_put(&b, SANITIZE_MASK, strlen(SANITIZE_MASK), false);
+		pos = end;
+	}
 	if (b.cut) {
 		b.limit = 0;
 		b.cut = false;

@@ -18,6 +18,7 @@
 #include "sitrep/app.h"
 #include "sitrep/event.h"
 #include "sitrep/sanitize.h"
+#include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -35,8 +36,13 @@ struct timeline_state {
 struct timeline {
 	struct app *app;
 	int persist;
-	char *path;    /* state_dir/timeline.jsonl; NULL when not persisting */
-	bool dir_made; /* state_dir exists (made by the first write) */
+	/* Why the state files could not be read at start, or why the last write
+	 * failed (a sentence naming the file); "" when all is well. Shown on the
+	 * status line: events that are not saved must not go unnoticed. */
+	char read_error[STATEFILE_MSG_MAX + 32];
+	char write_error[STATEFILE_MSG_MAX + 32];
+	int read_errno, write_errno;
+	bool read_clears; /* the read error was about the dir or timeline.jsonl: a write ends it */
 	struct timeline_entry *ring;
 	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
 	uint64_t gen;
@@ -204,24 +210,36 @@ struct timeline_list {
 	size_t n, cap;
 };
 
-/* The newest max bytes of a file, from a line's start: a long history (the
- * audit log is never rotated) costs the start no more than its tail, and the
- * CLI shows the newest entries rather than the oldest. Caller frees. */
-static char *timeline_read_tail(const char *path, size_t max, size_t *len)
+/* The newest max bytes of dir/name, from a line's start: a long history
+ * (the audit log is never rotated) costs the start no more than its tail,
+ * and the CLI shows the newest entries rather than the oldest. The file is
+ * opened by the state dir's rules (statefile.h): never a FIFO, a symlink or
+ * a file another user could have written. NULL with errno and msg. Caller
+ * frees. */
+static char *timeline_read_tail(int dfd, const char *dir, const char *name, size_t max, size_t *len,
+                                char *msg, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = state_openat(dfd, dir, name, STATEFILE_READ, msg, cap);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size > max)
 		lseek(fd, st.st_size - (off_t)max, SEEK_SET);
 	else
 		st.st_size = 0;
 	char *text = util_read_fd(fd, max + 1, -1, len);
 	int e = errno;
 	close(fd);
-	errno = e;
-	if (text != NULL && st.st_size > 0) {
+	if (text == NULL) {
+		char *path = xasprintf("%s/%s", dir, name);
+		char *shown = sanitize_str(path);
+		free(path);
+		snprintf(msg, cap, "cannot read %s: %s", shown, strerror(e));
+		free(shown);
+		errno = e;
+		return NULL;
+	}
+	if (st.st_size > 0) {
 		/* started inside a line: drop its end */
 		char *nl = memchr(text, '\n', *len);
 		size_t skip = nl != NULL ? (size_t)(nl - text) + 1 : *len;
@@ -231,12 +249,13 @@ static char *timeline_read_tail(const char *path, size_t max, size_t *len)
 	return text;
 }
 
-/* Appends every entry of the newest max bytes of a file; -1 (errno) when it
- * exists but cannot be read. */
-static int timeline_read_file(const char *path, bool audit, size_t max, struct timeline_list *out)
+/* Appends every entry of the newest max bytes of a file; a missing file has
+ * none. -1 with errno and msg when it exists but may not or cannot be read. */
+static int timeline_read_file(int dfd, const char *dir, const char *name, bool audit, size_t max,
+                              struct timeline_list *out, char *msg, size_t cap)
 {
 	size_t len = 0;
-	char *text = timeline_read_tail(path, max, &len);
+	char *text = timeline_read_tail(dfd, dir, name, max, &len, msg, cap);
 	if (text == NULL)
 		return errno == ENOENT ? 0 : -1;
 	for (char *p = text; p < text + len;) {
@@ -269,25 +288,37 @@ static int timeline_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Every entry of the newest max bytes of the three files (the rotated one, the current one and the
- * audit log), in time order; ties keep file order. -1 with *bad naming a
- * file that could not be read. */
-static int timeline_read_all(const char *dir, size_t max, struct timeline_list *out, char **bad)
+/* Every entry of the newest max bytes of the three files (the rotated one,
+ * the current one and the audit log), in time order; ties keep file order.
+ * A state dir that does not exist yet holds nothing. -1 with errno and msg
+ * (the first failure) when the dir or a file may not or cannot be read:
+ * a refused dir gives no entries at all (another user could have forged
+ * them); a bad file is skipped and the others are still read. *bad names
+ * the file that failed first (NULL: the dir). */
+static int timeline_read_all(const char *dir, size_t max, struct timeline_list *out, char *msg, size_t cap,
+                             const char **bad)
 {
 	static const struct {
 		const char *name;
 		bool audit;
 	} files[] = {{"timeline.jsonl.1", false}, {"timeline.jsonl", false}, {"audit.jsonl", true}};
-	int rc = 0;
+	*bad = NULL; /* the dir itself, when it is refused */
+	int dfd = statefile_dir(dir, false, msg, cap);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0, err = 0;
 	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
-		char *path = xasprintf("%s/%s", dir, files[i].name);
-		if (timeline_read_file(path, files[i].audit, max, out) != 0 && rc == 0) {
+		char one[STATEFILE_MSG_MAX];
+		if (timeline_read_file(dfd, dir, files[i].name, files[i].audit, max, out, one, sizeof(one)) !=
+		        0 &&
+		    rc == 0) {
 			rc = -1;
-			*bad = path;
-			continue;
+			err = errno;
+			*bad = files[i].name;
+			snprintf(msg, cap, "%s", one);
 		}
-		free(path);
 	}
+	close(dfd);
 	/* Time order, ties in file order (qsort is not stable: the position
 	 * breaks ties). */
 	struct timeline_sorted *tmp = xcalloc(out->n + 1, sizeof(*tmp));
@@ -299,20 +330,49 @@ static int timeline_read_all(const char *dir, size_t max, struct timeline_list *
 	for (size_t i = 0; i < out->n; i++)
 		out->v[i] = tmp[i].e;
 	free(tmp);
+	errno = err;
+	return rc;
+}
+
+/* Appends line (n bytes, ending in a newline) to state_dir/timeline.jsonl,
+ * rotating it past TIMELINE_ROTATE_BYTES. 0, or -1 with errno and msg. */
+static int timeline_append_line(const char *dir, const char *line, size_t n, char *msg, size_t cap)
+{
+	int dfd = statefile_dir(dir, true, msg, cap);
+	if (dfd < 0)
+		return -1;
+	int fd = state_openat(dfd, dir, "timeline.jsonl", STATEFILE_APPEND, msg, cap);
+	int rc = -1, e = errno;
+	if (fd >= 0) {
+		/* one write: lines from two processes never interleave */
+		if (statefile_write_all(fd, line, n) != 0) {
+			e = errno;
+			char *shown = sanitize_str(dir);
+			snprintf(msg, cap, "cannot write %s/timeline.jsonl: %s", shown, strerror(e));
+			free(shown);
+		} else {
+			rc = 0;
+		}
+		struct stat st;
+		if (rc == 0 && fstat(fd, &st) == 0 && (size_t)st.st_size > TIMELINE_ROTATE_BYTES &&
+		    renameat(dfd, "timeline.jsonl", dfd, "timeline.jsonl.1") != 0) {
+			/* bounded: the current file becomes .1, replacing the older one */
+			rc = -1;
+			e = errno;
+			char *shown = sanitize_str(dir);
+			snprintf(msg, cap, "cannot rotate %s/timeline.jsonl: %s", shown, strerror(e));
+			free(shown);
+		}
+		close(fd);
+	}
+	close(dfd);
+	errno = e;
 	return rc;
 }
 
 static void timeline_write(struct timeline *tl, const struct event *ev)
 {
-	/* the state dir is made once, not at every event */
-	if (tl->path == NULL || (!tl->dir_made && util_mkdirs(tl->app->cfg.state_dir, 0700) != 0))
-		return;
-	tl->dir_made = true;
-	int fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == ENOENT &&
-	    util_mkdirs(tl->app->cfg.state_dir, 0700) == 0) /* removed meanwhile */
-		fd = open(tl->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	if (!tl->persist || tl->app->cfg.state_dir == NULL)
 		return;
 	char when[32];
 	util_rfc3339((time_t)(ev->time_ms / 1000), when, sizeof(when));
@@ -331,17 +391,36 @@ static void timeline_write(struct timeline *tl, const struct event *ev)
 	size_t n = strlen(line);
 	line = xrealloc(line, n + 2);
 	line[n] = '\n';
-	ssize_t w = write(fd, line, n + 1); /* one write: lines never interleave */
-	(void)w;
-	free(line);
-	struct stat st;
-	if (fstat(fd, &st) == 0 && (size_t)st.st_size > TIMELINE_ROTATE_BYTES) {
-		/* bounded: the current file becomes .1, replacing the older one */
-		char *old = xasprintf("%s.1", tl->path);
-		rename(tl->path, old);
-		free(old);
+	char msg[STATEFILE_MSG_MAX];
+	if (timeline_append_line(tl->app->cfg.state_dir, line, n + 1, msg, sizeof(msg)) != 0) {
+		tl->write_errno = errno;
+		snprintf(tl->write_error, sizeof(tl->write_error), "events not saved: %s", msg);
+		tl->gen++; /* whoever shows the error redraws */
+	} else if (tl->write_error[0] != '\0' || tl->read_clears) {
+		/* written: the file (and the dir) are fine now; a read error about
+		 * another file (the audit log) still stands */
+		tl->write_error[0] = '\0';
+		tl->write_errno = 0;
+		if (tl->read_clears) {
+			tl->read_error[0] = '\0';
+			tl->read_errno = 0;
+			tl->read_clears = false;
+		}
+		tl->gen++;
 	}
-	close(fd);
+	free(line);
+}
+
+const char *timeline_state_error(const struct timeline *tl, int *err)
+{
+	if (tl == NULL)
+		return NULL;
+	const char *msg = tl->write_error[0] != '\0'  ? tl->write_error
+	                  : tl->read_error[0] != '\0' ? tl->read_error
+	                                              : NULL;
+	if (err != NULL)
+		*err = msg == NULL ? 0 : msg == tl->write_error ? tl->write_errno : tl->read_errno;
+	return msg;
 }
 
 /* ---- the store ---- */
@@ -369,7 +448,7 @@ static void timeline_on_event(const struct event *ev, void *arg)
 	}
 	/* Actions are recorded by the audit log; writing them here too would
 	 * show each twice after a restart. */
-	if (tl->persist && !action)
+	if (!action)
 		timeline_write(tl, ev);
 	timeline_push(tl, &e);
 }
@@ -381,11 +460,15 @@ struct timeline *timeline_open(struct app *app, int persist)
 	tl->persist = persist;
 	tl->ring = xcalloc(TIMELINE_KEEP, sizeof(*tl->ring));
 	if (app->cfg.state_dir != NULL) {
-		tl->path = xasprintf("%s/timeline.jsonl", app->cfg.state_dir);
 		struct timeline_list all = {0};
-		char *bad = NULL;
-		timeline_read_all(app->cfg.state_dir, TIMELINE_START_READ, &all, &bad);
-		free(bad);
+		char msg[STATEFILE_MSG_MAX];
+		const char *bad = NULL;
+		if (timeline_read_all(app->cfg.state_dir, TIMELINE_START_READ, &all, msg, sizeof(msg),
+		                      &bad) != 0) {
+			tl->read_errno = errno;
+			snprintf(tl->read_error, sizeof(tl->read_error), "history not read: %s", msg);
+			tl->read_clears = bad == NULL || strcmp(bad, "timeline.jsonl") == 0;
+		}
 		size_t first = all.n > TIMELINE_KEEP ? all.n - TIMELINE_KEEP : 0;
 		for (size_t i = 0; i < all.n; i++) {
 			if (i < first) {
@@ -414,7 +497,6 @@ void timeline_close(struct timeline *tl)
 		free(tl->states[i].state);
 	}
 	free(tl->ring);
-	free(tl->path);
 	free(tl);
 }
 
@@ -439,57 +521,176 @@ char *timeline_entry_text(const struct timeline_entry *e)
 	                 e->level, e->text);
 }
 
-/* A Markdown cell: '|' would split the row, a newline would end it. */
-static char *timeline_cell(const char *s)
+/* ---- Markdown: every outside string is inert ----
+ *
+ * The export is pasted into wikis (GitHub, GitLab, Python-Markdown, plain
+ * CommonMark), and log text, alert text and file contents are outside
+ * text: none of it may become a tag, link, image, heading or code block.
+ * A cell made only of bytes that are text in every dialect wherever they
+ * stand is written as is; anything else goes into a code span, where
+ * Markdown interprets nothing: its fence is one backtick longer than the
+ * longest run inside, spaces pad a content that starts or ends with a
+ * backtick, line breaks become spaces (they would end the row) and '|' is
+ * written "\|" (GFM tables split cells on '|' even inside code spans, and
+ * unescape only "\|", so "\\|" cannot end the cell either). */
+
+/* Letters, digits, space, '-', ',' and UTF-8: no dialect makes markup of
+ * them ('.', ':' and '@' are out: GFM links bare www.x, http://x and
+ * a@b.c). */
+static bool timeline_md_plain(const char *s)
 {
-	char *c = xstrdup(s);
-	for (char *p = c; *p != '\0'; p++)
-		if (*p == '|')
-			*p = '/';
-		else if (*p == '\n')
-			*p = ' ';
-	return c;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == ' ' || *p == '-' || *p == ',' || *p >= 0x80))
+			return false;
+	return true;
 }
 
-static char *timeline_md_row(const struct timeline_entry *e)
+/* A growing string: the export appends many rows. */
+struct timeline_buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void timeline_buf_add(struct timeline_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void timeline_buf_str(struct timeline_buf *b, const char *s)
+{
+	timeline_buf_add(b, s, strlen(s));
+}
+
+static void timeline_buf_ticks(struct timeline_buf *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		timeline_buf_add(b, "`", 1);
+}
+
+/* Appends s as one table cell's content (see above). */
+static void timeline_md_cell(struct timeline_buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	if (len == 0)
+		return;
+	if (timeline_md_plain(s)) {
+		timeline_buf_add(b, s, len);
+		return;
+	}
+	size_t run = 0, longest = 0;
+	for (size_t i = 0; i < len; i++) {
+		run = s[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	bool pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
+	timeline_buf_ticks(b, longest + 1);
+	if (pad)
+		timeline_buf_add(b, " ", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '|')
+			timeline_buf_add(b, "\\|", 2);
+		else if (c < 0x20 || c == 0x7f)
+			timeline_buf_add(b, " ", 1); /* the sanitizer leaves none; a row is one line */
+		else
+			timeline_buf_add(b, s + i, 1);
+	}
+	if (pad)
+		timeline_buf_add(b, " ", 1);
+	timeline_buf_ticks(b, longest + 1);
+}
+
+static void timeline_md_row(struct timeline_buf *b, const struct timeline_entry *e)
 {
 	char when[32];
 	timeline_time_text(e->time_ms, when, sizeof(when));
 	bool action = strcmp(e->type, "action") == 0;
 	char *what = action ? xstrdup(e->subject) : xasprintf("%s %s", e->type, e->subject);
-	char *f[] = {timeline_cell(e->who), timeline_cell(what), timeline_cell(e->pane),
-	             timeline_cell(e->level), timeline_cell(e->text)};
-	char *row = xasprintf("| %s | %s | %s | %s | %s | %s |\n", when, f[0], f[1], f[2], f[3], f[4]);
-	for (size_t i = 0; i < ARRAY_LEN(f); i++)
-		free(f[i]);
+	const char *f[] = {e->who, what, e->pane, e->level, e->text};
+	timeline_buf_str(b, "| ");
+	timeline_buf_str(b, when);
+	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+		timeline_buf_str(b, " | ");
+		timeline_md_cell(b, f[i]);
+	}
+	timeline_buf_str(b, " |\n");
 	free(what);
-	return row;
 }
 
-static char *timeline_md_header(void)
+static void timeline_md_header(struct timeline_buf *b)
 {
-	return xstrdup("## Incident timeline\n\n"
-	               "| time (UTC) | who | what | pane | result | detail |\n"
-	               "|---|---|---|---|---|---|\n");
-}
-
-static void timeline_append(char **out, char *more)
-{
-	char *next = xasprintf("%s%s", *out, more);
-	free(*out);
-	free(more);
-	*out = next;
+	timeline_buf_str(b, "## Incident timeline\n\n"
+	                    "| time (UTC) | who | what | pane | result | detail |\n"
+	                    "|---|---|---|---|---|---|\n");
 }
 
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
 {
-	char *out = timeline_md_header();
+	struct timeline_buf b = {0};
+	timeline_md_header(&b);
 	for (size_t i = 0; i < timeline_count(tl); i++) {
 		const struct timeline_entry *e = timeline_entry(tl, i);
 		if (e->time_ms >= since_ms)
-			timeline_append(&out, timeline_md_row(e));
+			timeline_md_row(&b, e);
 	}
-	return out;
+	return b.s;
+}
+
+int timeline_export(const struct timeline *tl, char **path, char *msg, size_t cap)
+{
+	*path = NULL;
+	const char *dir = tl != NULL ? tl->app->cfg.state_dir : NULL;
+	int dfd = statefile_dir(dir, true, msg, cap);
+	if (dfd < 0)
+		return -1;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	/* a second export within the same second gets the next free suffix */
+	int fd = -1;
+	char name[64];
+	for (int i = 1; i <= 99 && fd < 0; i++) {
+		if (i == 1)
+			snprintf(name, sizeof(name), "timeline-%s.md", stamp);
+		else
+			snprintf(name, sizeof(name), "timeline-%s-%d.md", stamp, i);
+		fd = state_openat(dfd, dir, name, STATEFILE_CREATE, msg, cap);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	int e = errno;
+	close(dfd);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	char *md = timeline_markdown(tl, 0);
+	int rc = statefile_write_all(fd, md, strlen(md));
+	e = errno;
+	if (close(fd) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	free(md);
+	char *full = xasprintf("%s/%s", dir, name);
+	*path = sanitize_str(full);
+	free(full);
+	if (rc != 0) {
+		snprintf(msg, cap, "cannot write %s: %s", *path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 int timeline_cli(struct app *app, int argc, char **argv)
@@ -522,38 +723,42 @@ int timeline_cli(struct app *app, int argc, char **argv)
 		}
 	}
 	struct timeline_list all = {0};
-	char *bad = NULL;
-	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, &bad);
-	if (rc != 0) {
-		int e = errno;
-		char *path = sanitize_str(bad);
-		fprintf(stderr, "sitrep timeline: cannot read %s: %s\n", path, strerror(e));
-		free(path);
-		free(bad);
-	}
-	if (markdown) {
-		char *h = timeline_md_header();
-		fputs(h, stdout);
-		free(h);
-	}
+	char msg[STATEFILE_MSG_MAX];
+	const char *bad = NULL;
+	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad);
+	if (rc != 0)
+		fprintf(stderr, "sitrep timeline: %s\n", msg);
+	struct timeline_buf md = {0};
+	if (markdown)
+		timeline_md_header(&md);
 	size_t shown = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct timeline_entry *e = &all.v[i];
 		if (e->time_ms >= since_ms) {
-			char *line = markdown ? timeline_md_row(e) : timeline_entry_text(e);
-			fputs(line, stdout);
-			if (!markdown)
-				fputc('\n', stdout);
-			free(line);
+			if (markdown) {
+				timeline_md_row(&md, e);
+			} else {
+				char *line = timeline_entry_text(e);
+				puts(line);
+				free(line);
+			}
 			shown++;
 		}
 		timeline_entry_clear(e);
 	}
 	free(all.v);
-	if (shown == 0 && !markdown) {
+	if (markdown)
+		fputs(md.s, stdout);
+	free(md.s);
+	if (shown == 0 && !markdown && rc == 0) {
 		char *dir = sanitize_str(app->cfg.state_dir);
 		printf("no actions recorded yet, and no events (%s)\n", dir);
 		free(dir);
+	}
+	/* what could not be printed is an error, and so is output that did not arrive */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "sitrep timeline: cannot write the output: %s\n", strerror(errno));
+		rc = -1;
 	}
 	return rc != 0 ? 1 : 0;
 }

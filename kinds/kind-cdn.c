@@ -5,6 +5,8 @@
  * asset "edge", "edge_status", "origin_status", "edge_sha256" and
  * "origin_sha256" are compatible additions, and "missing" a verdict beside
  * fresh, stale and error (docs/json-output.md). */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,7 @@ void cdn_data_free(void *data)
 	for (size_t i = 0; i < d->nassets; i++) {
 		struct cdn_asset *a = &d->assets[i];
 		free(a->path);
+		free(a->raw);
 		free(a->edge);
 		free(a->detail);
 		free(a->edge_cache);
@@ -50,14 +53,117 @@ const char *cdn_verdict_name(enum cdn_verdict v)
 	case CDN_FRESH: return "fresh";
 	case CDN_STALE: return "stale";
 	case CDN_MISSING: return "missing";
+	case CDN_GONE: return "gone";
+	case CDN_UNVERIFIED: return "unverified";
 	case CDN_ERROR: break;
 	}
 	return "error";
 }
 
+/* Code points a reader cannot see, or sees as a blank or as nothing: they
+ * could make two different paths look the same, so each is written out. */
+static bool kind_cdn_invisible(uint32_t cp)
+{
+	static const uint32_t ranges[][2] = {
+	    {0x0080, 0x00A0},    /* C1 controls, no-break space */
+	    {0x00AD, 0x00AD},    /* soft hyphen */
+	    {0x034F, 0x034F},    /* combining grapheme joiner */
+	    {0x061C, 0x061C},    /* arabic letter mark */
+	    {0x115F, 0x1160},    /* hangul fillers */
+	    {0x17B4, 0x17B5},    /* khmer inherent vowels */
+	    {0x180B, 0x180F},    /* mongolian selectors and vowel separator */
+	    {0x2000, 0x200F},    /* spaces, zero-width characters, LRM, RLM */
+	    {0x2028, 0x202F},    /* separators, bidi embeddings and overrides, narrow space */
+	    {0x205F, 0x206F},    /* math space, invisible operators, bidi isolates */
+	    {0x2800, 0x2800},    /* braille blank */
+	    {0x3000, 0x3000},    /* ideographic space */
+	    {0x3164, 0x3164},    /* hangul filler */
+	    {0xD800, 0xDFFF},    /* (never valid UTF-8: decoded as bytes) */
+	    {0xE000, 0xF8FF},    /* private use */
+	    {0xFE00, 0xFE0F},    /* variation selectors */
+	    {0xFEFF, 0xFEFF},    /* zero-width no-break space */
+	    {0xFFA0, 0xFFA0},    /* halfwidth hangul filler */
+	    {0xFFF0, 0xFFFF},    /* specials */
+	    {0x1BCA0, 0x1BCA3},  /* shorthand format controls */
+	    {0x1D173, 0x1D17A},  /* musical format controls */
+	    {0xE0000, 0xE0FFF},  /* tags, variation selectors supplement */
+	    {0xF0000, 0x10FFFF}, /* private use planes */
+	};
+	for (size_t i = 0; i < ARRAY_LEN(ranges); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return true;
+	return false;
+}
+
+/* Length of a valid, shortest-form UTF-8 sequence at s with its code point, or 0. */
+static size_t kind_cdn_utf8(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t v, min;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, v = s[0] & 0x1F, min = 0x80;
+	else if ((s[0] & 0xF0) == 0xE0)
+		n = 3, v = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, v = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+char *cdn_visible(const char *raw, bool *changed)
+{
+	size_t len = strlen(raw);
+	/* At most 10 output bytes per input byte (\U0010FFFF for 4 bytes is less). */
+	char *out = xmalloc(len * 10 + 1), *o = out;
+	bool any = false;
+	const unsigned char *s = (const unsigned char *)raw;
+	while (*s != '\0') {
+		uint32_t cp;
+		size_t n;
+		if (*s == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			s++;
+		} else if (*s >= 0x20 && *s < 0x7F) {
+			*o++ = (char)*s++;
+		} else if (*s < 0x80 || (n = kind_cdn_utf8(s, &cp)) == 0) {
+			o += sprintf(o, "\\x%02x", *s++);
+			any = true;
+		} else if (kind_cdn_invisible(cp)) {
+			o += cp > 0xFFFF ? sprintf(o, "\\U%08x", (unsigned)cp)
+			                 : sprintf(o, "\\u%04x", (unsigned)cp);
+			s += n;
+			any = true;
+		} else {
+			memcpy(o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	*o = '\0';
+	if (changed != NULL)
+		*changed = any;
+	return out;
+}
+
 static bool kind_cdn_bad(const struct cdn_asset *a)
 {
 	return a->verdict == CDN_STALE || a->verdict == CDN_MISSING;
+}
+
+/* Whether a row's identity is the given raw path and edge. */
+static bool kind_cdn_same(const struct cdn_asset *a, const struct cdn_asset *like)
+{
+	return util_str_same(a->raw, like->raw) && util_str_same(a->edge, like->edge);
 }
 
 size_t cdn_data_stale(const struct cdn_data *d)
@@ -139,8 +245,7 @@ static const struct cdn_asset *kind_cdn_find(const struct cdn_data *d, const str
 {
 	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
 		const struct cdn_asset *a = &d->assets[i];
-		if (strcmp(a->path, like->path) == 0 &&
-		    strcmp(a->edge != NULL ? a->edge : "", like->edge != NULL ? like->edge : "") == 0)
+		if (kind_cdn_same(a, like))
 			return a;
 	}
 	return NULL;
@@ -221,15 +326,20 @@ static int kind_cdn_purge_parse(struct action *a, int argc, char **argv, char *e
 	return 0;
 }
 
+/* The paths in their display form, each marked when it differs from its
+ * raw bytes. Once prepared, the effect lists them with their edges and
+ * requests, so the words stay one line. */
 static char *kind_cdn_purge_describe(const struct action *a)
 {
 	if (a->nselection == 0)
 		return xstrdup("purge every stale asset from the CDN");
-	char *out =
-	    xasprintf("purge %zu asset%s from the CDN:", a->nselection, a->nselection == 1 ? "" : "s");
-	for (size_t i = 0; i < a->nselection; i++) {
-		char *p = sanitize_str(a->selection[i]);
-		char *next = xasprintf("%s\n  %s", out, p);
+	char *out = xasprintf("purge %zu asset%s from the CDN%s", a->nselection,
+	                      a->nselection == 1 ? "" : "s", a->effect != NULL ? "" : ":");
+	for (size_t i = 0; a->effect == NULL && i < a->nselection; i++) {
+		bool changed;
+		char *p = cdn_visible(a->selection[i], &changed);
+		char *next =
+		    xasprintf("%s\n  %s%s%s", out, p, changed ? "  " : "", changed ? CDN_VISIBLE_NOTE : "");
 		free(p);
 		free(out);
 		out = next;
@@ -252,6 +362,8 @@ static const struct verb kind_cdn_verbs[] = {
         .args = "[--stale|--all|PATH...]",
         .help = "purge stale or selected CDN assets",
         .confirm = VERB_CONFIRM_Y,
+        .noun = "asset",
+        .nouns = "assets",
         .cli = true,
         .parse = kind_cdn_purge_parse,
         .describe = kind_cdn_purge_describe,

@@ -11,6 +11,11 @@ shape. The scenario is picked by the id in the path:
   000000000000f429   e429.example         E429         429 (Retry-After: 1), then accepted
   00000000000fa15e   false.example        EFALSE       refused in the body (success false / error)
   000000000000ba0d   bad.example          EBAD         502 with an HTML body
+  0000000000000307   e307.example         E307         307 to $CDNAPI_REDIRECT + the same path
+  0000000000000308   e308.example         E308         308, the same way
+
+A redirect is an answer the client must not follow: the test gives
+CDNAPI_REDIRECT as the address of another server and checks it heard nothing.
 
 An accepted purge is carried out on the real edge (PURGE per path, BAN for
 everything), so sitrep's re-probe sees what a real CDN would do. Every request
@@ -23,6 +28,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import re
 import sys
 import urllib.request
@@ -30,6 +36,7 @@ import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, EDGE, LOG, TOKEN, AKID, SECRET, SITE = sys.argv[1:8]
+REDIRECT = os.environ.get("CDNAPI_REDIRECT", "http://127.0.0.1:9")
 seen_429 = set()
 
 
@@ -103,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def scenario(self, key, body):
         """(status, body, content type, headers) of the error scenarios, or None: accept."""
+        for code in (307, 308):
+            if key.endswith(str(code)):
+                return code, body, "application/json", {"Location": REDIRECT + self.path}
         if key in seen_429 or not key.endswith("429"):
             return None
         seen_429.add(key)

@@ -2,7 +2,9 @@
  * assets are stale, hit ratio, objects), then one row per asset: verdict,
  * path, the edge's cache status, the edge copy's age, short validators and
  * the reason. Selection, paging, the `/` filter and Enter are the list
- * engine's (tui/list.c); a row is known by its edge and path.
+ * engine's (tui/list.c); a row is known by its edge and path. The path
+ * drawn is the display form (invisible characters made visible); what `p`
+ * hands the action is the raw path and the row's edge.
  * `p` purges the selected row, or every stale asset when no row is
  * selected; `P` everything. This pane only says which rows (its select
  * hook); the source prepares the exact requests, the one dialog asks, and
@@ -46,6 +48,8 @@ static enum role pane_cdn_role(enum cdn_verdict v)
 	case CDN_FRESH: return ROLE_OK;
 	case CDN_STALE:
 	case CDN_MISSING: return ROLE_CRIT;
+	case CDN_GONE:
+	case CDN_UNVERIFIED:
 	case CDN_ERROR: break;
 	}
 	return ROLE_WARN;
@@ -62,10 +66,13 @@ static void pane_cdn_short(const char *etag, char *buf, size_t cap)
 	snprintf(buf, cap, "%.*s", (int)(n < 8 ? n : 8), etag);
 }
 
-/* "6b0cd395" when both sides agree, "6b0cd395!=7a1f0e22" (edge, origin) when not. */
+/* "6b0cd395" when both sides agree, "6b0cd395!=7a1f0e22" (edge, origin) when
+ * not. Whether they agree is read from the whole values (their hashes), never
+ * from the shortened forms, which may read the same when the values differ. */
 static void pane_cdn_validators(const struct cdn_asset *a, char *buf, size_t cap)
 {
 	char e[16] = "-", o[16] = "-";
+	const char *eh = NULL, *oh = NULL; /* the whole values' hashes, when comparable */
 	if (a->edge_etag != NULL)
 		pane_cdn_short(a->edge_etag, e, sizeof(e));
 	else if (a->edge_hash[0] != '\0')
@@ -74,8 +81,16 @@ static void pane_cdn_validators(const struct cdn_asset *a, char *buf, size_t cap
 		pane_cdn_short(a->origin_etag, o, sizeof(o));
 	else if (a->origin_hash[0] != '\0')
 		snprintf(o, sizeof(o), "#%.7s", a->origin_hash);
-	if (strcmp(e, o) == 0)
+	if (a->edge_etag != NULL && a->origin_etag != NULL)
+		eh = a->edge_etag_hash, oh = a->origin_etag_hash;
+	else if (a->edge_etag == NULL && a->origin_etag == NULL && a->edge_hash[0] != '\0')
+		eh = a->edge_hash, oh = a->origin_hash;
+	bool shown_same = strcmp(e, o) == 0;
+	bool same = eh != NULL ? strcmp(eh, oh) == 0 : shown_same;
+	if (same)
 		snprintf(buf, cap, "%s", e);
+	else if (shown_same)
+		snprintf(buf, cap, "%s~!=%s~", e, o); /* the same start, different values */
 	else
 		snprintf(buf, cap, "%s!=%s", e, o);
 }
@@ -170,14 +185,18 @@ static char *pane_cdn_row_detail(struct pane *pane, size_t row)
 	char age[32] = "-";
 	if (a->age >= 0)
 		snprintf(age, sizeof(age), "%.0f s", a->age);
+	bool changed = false;
+	if (a->raw != NULL)
+		free(cdn_visible(a->raw, &changed));
 	return xasprintf(
-	    "%s%s%s\nverdict: %s\nreason: %s\nedge: HTTP %ld, cache %s, age %s, ETag %s, SHA-256 %s\n"
+	    "%s%s%s%s\nverdict: %s\nreason: %s\nedge: HTTP %ld, cache %s, age %s, ETag %s, SHA-256 %s\n"
 	    "origin: HTTP %ld, ETag %s, SHA-256 %s",
 	    a->path, a->edge != NULL ? " at " : "", a->edge != NULL ? a->edge : "",
-	    cdn_verdict_name(a->verdict), a->detail != NULL ? a->detail : "-", a->edge_status,
-	    a->edge_cache != NULL ? a->edge_cache : "-", age, a->edge_etag != NULL ? a->edge_etag : "-",
-	    a->edge_hash[0] != '\0' ? a->edge_hash : "-", a->origin_status,
-	    a->origin_etag != NULL ? a->origin_etag : "-", a->origin_hash[0] != '\0' ? a->origin_hash : "-");
+	    changed ? "\n" CDN_VISIBLE_NOTE : "", cdn_verdict_name(a->verdict),
+	    a->detail != NULL ? a->detail : "-", a->edge_status, a->edge_cache != NULL ? a->edge_cache : "-",
+	    age, a->edge_etag != NULL ? a->edge_etag : "-", a->edge_hash[0] != '\0' ? a->edge_hash : "-",
+	    a->origin_status, a->origin_etag != NULL ? a->origin_etag : "-",
+	    a->origin_hash[0] != '\0' ? a->origin_hash : "-");
 }
 
 static const char *pane_cdn_empty(struct pane *pane, enum role *role)
@@ -206,9 +225,13 @@ static int pane_cdn_select(struct pane *pane, struct action *a, char *err, size_
 	struct pane_cdn_view *v = pane_cdn_view(pane);
 	const struct cdn_data *d = pane_cdn_data(pane);
 	size_t row;
-	if (d != NULL && list_selected_row(v->list, &row) && row < d->nassets)
-		action_select(a, d->assets[row].path);
-	else
+	if (d != NULL && list_selected_row(v->list, &row) && row < d->nassets) {
+		/* The raw bytes the edge knows, not the path as drawn; and the
+		 * row's edge, so the purge goes there alone. */
+		action_select(a, d->assets[row].raw);
+		if (d->assets[row].edge != NULL)
+			action_add_param(a, "edge", d->assets[row].edge);
+	} else
 		action_add_param(a, "stale", "1");
 	return 0;
 }

@@ -104,6 +104,12 @@ static char *pane_timeline_detail(struct pane *pane, size_t row)
 static const char *pane_timeline_empty(struct pane *pane, enum role *role)
 {
 	*role = ROLE_DIM;
+	/* the history could not be read (the warning in the frame says why):
+	 * "nothing recorded" would be a claim about the files */
+	if (pane->src != NULL && pane->src->snap.warning != NULL) {
+		*role = ROLE_WARN;
+		return "nothing to show: the state files could not be used (the warning above says why)";
+	}
 	return "nothing recorded yet: crossings, new errors, alerts, deploys and actions appear here";
 }
 

@@ -1,10 +1,10 @@
 /* statusbar: the bottom row. From left to right: the time in UTC and local
  * time (incident notes need both), a READ-ONLY badge, one mark per pane
  * ("1:host ok 2s", the state in its colour, the age of the data), a passing
- * message or else the triage hint (the latest deploy, then what is wrong
- * now: "deploy r42 9m ago → errors: 3 new error groups since the deploy ·
- * host: CPU crit 98 %"), and the help key at the right edge. When the marks do not fit
- * they lose their ages, then get clipped. */
+ * message or else the triage hint (a state file that cannot be written,
+ * the latest deploy, then what is wrong now: "deploy r42 9m ago → errors: 3 new error groups since the deploy
+ * · host: CPU crit 98 %"), and the help key at the right edge. When the marks do not fit they lose their
+ * ages, then get clipped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include "sitrep/kind.h"
 #include "sitrep/marks.h"
 #include "sitrep/source.h"
+#include "sitrep/timeline.h"
 #include "sitrep/util.h"
 #include "sitrep/widgets.h"
 #include "tui-internal.h"
@@ -204,6 +205,18 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	char *deploy = msg ? NULL : statusbar_deploy(tui, wall_ms);
 	bool cause = false;
 	char *hint = msg ? NULL : statusbar_hint_cached(tui, wall_ms, &cause);
+	/* State files that cannot be written (or read) lead, and stay until a
+	 * write succeeds: events silently not saved would be worse than a slow
+	 * pane. Not behind a deploy's arrow: the deploy did not cause it. */
+	const char *state = msg ? NULL : timeline_state_error(tui->app->timeline, NULL);
+	if (state != NULL) {
+		char *joined = hint != NULL ? xasprintf("%s \u00b7 %s", state, hint) : xstrdup(state);
+		free(hint);
+		hint = joined;
+		cause = true;
+		free(deploy);
+		deploy = NULL;
+	}
 	/* Symptoms alone (a metric's warning, the error rate) take what the marks
 	 * leave; a cause (a deploy, a stale asset, a storm, a failing check, an
 	 * alert) takes the room it needs. */

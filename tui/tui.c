@@ -20,6 +20,7 @@
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
 #include "sitrep/source.h"
+#include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
@@ -71,10 +72,8 @@ static void tui_drop_windows(struct tui *tui)
 	if (tui->status != NULL)
 		delwin(tui->status);
 	tui->status = NULL;
-	if (tui->dialog != NULL && tui->dialog->win != NULL) {
-		delwin(tui->dialog->win);
-		tui->dialog->win = NULL;
-	}
+	if (tui->dialog != NULL)
+		dialog_forget_window(tui->dialog);
 }
 
 /* Recomputes rectangles; panes whose rectangle changed get new windows.
@@ -186,7 +185,10 @@ static void tui_on_prepare(uv_prepare_t *h)
 	}
 	tui->status_dirty = false;
 	if (tui->dialog != NULL && panes_shown && (tui->dialog->dirty || drew)) {
-		dialog_draw(tui->dialog, drew);
+		if (confirm_active(tui))
+			confirm_draw(tui, drew);
+		else
+			dialog_draw(tui->dialog, drew);
 		drew = true;
 	}
 	if (drew)
@@ -306,23 +308,17 @@ static void tui_focus_timeline(struct tui *tui)
 		tui_open_timeline(tui);
 }
 
-/* `e`: the timeline as Markdown in the state dir, named by the time. */
+/* `e`: the timeline as Markdown in the state dir, named by the time; a new
+ * 0600 file opened by the state dir's rules (timeline_export). */
 static void tui_export_timeline(struct tui *tui)
 {
-	char *md = timeline_markdown(tui->app->timeline, 0);
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	char *path = xasprintf("%s/timeline-%s.md", tui->app->cfg.state_dir, stamp);
-	FILE *f = fopen(path, "wx");
-	if (f != NULL && fputs(md, f) >= 0 && fclose(f) == 0)
+	char *path = NULL;
+	char msg[STATEFILE_MSG_MAX];
+	if (timeline_export(tui->app->timeline, &path, msg, sizeof(msg)) == 0)
 		tui_message(tui, "timeline exported to %s", path);
 	else
-		tui_message(tui, "cannot write %s (is the state dir there?)", path);
+		tui_message(tui, "timeline not exported: %s", msg);
 	free(path);
-	free(md);
 }
 
 /* A verb key: the focused pane's kind must have it; the pane fills the
@@ -473,7 +469,7 @@ static void tui_key(struct tui *tui, int ch)
 	enum keymap_action a = keymap_lookup(&tui->keymap, key, &verb);
 
 	if (confirm_active(tui)) {
-		confirm_key(tui, key);
+		confirm_key(tui, key, a);
 		return;
 	}
 	if (tui->dialog != NULL && tui->dialog_is_timeline && a == KEYMAP_EXPORT) {

@@ -1543,6 +1543,27 @@ size_t http_active(const struct http *h)
 	return h->ncalls;
 }
 
+char *http_resp_header(const struct http_resp *resp, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = resp->headers, *end = resp->headers + resp->headers_len;
+	while (p != NULL && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = eol != NULL ? eol : end;
+		if ((size_t)(line_end - p) > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
+			const char *v = p + nlen + 1;
+			while (v < line_end && (*v == ' ' || *v == '\t'))
+				v++;
+			const char *ve = line_end;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			return xstrndup(v, (size_t)(ve - v));
+		}
+		p = eol != NULL ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
 char *http_urlencode(const char *prefix, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -338,7 +338,7 @@ struct run *run_start(uv_loop_t *loop, const struct run_options *opt, run_done_c
 	/* Through spawn.c's trampoline, which ties the child's life to
 	 * sitrep's (PR_SET_PDEATHSIG); it also finds a missing program first. */
 	struct spawn_guard guard;
-	int rc = spawn_guard_apply(&guard, &o);
+	int rc = spawn_guard_apply(&guard, &o, opt->pass_env);
 	if (rc == 0) {
 		/* uv_spawn initialises the handle even when it fails. */
 		rc = uv_spawn(loop, &r->proc, &o);

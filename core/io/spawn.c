@@ -21,6 +21,7 @@
  * grandchildren the command forks itself are not covered (commands that
  * follow output, journalctl -f or kubectl logs -f, do not fork). */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,45 +107,98 @@ static int spawn_guard_which(const char *file, char *const *env, const char *cwd
 	return rc;
 }
 
-int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o)
+/* The names of the variables that hold a secret (see spawn.h). Registered
+ * while the config loads, read-only afterwards. */
+#define SPAWN_MAX_WITHHELD 64
+static char *spawn_withheld[SPAWN_MAX_WITHHELD];
+static size_t spawn_nwithheld;
+
+void spawn_withhold_env(const char *name)
+{
+	if (name == NULL || *name == '\0' || strchr(name, '=') != NULL)
+		return;
+	for (size_t i = 0; i < spawn_nwithheld; i++)
+		if (strcmp(spawn_withheld[i], name) == 0)
+			return;
+	if (spawn_nwithheld == SPAWN_MAX_WITHHELD) {
+		/* more than there are slots: refuse to hand a secret on unseen */
+		fprintf(stderr, "sitrep: more than %d secret variables configured\n", SPAWN_MAX_WITHHELD);
+		abort();
+	}
+	spawn_withheld[spawn_nwithheld++] = xstrdup(name);
+}
+
+void spawn_forget_withheld(void)
+{
+	for (size_t i = 0; i < spawn_nwithheld; i++) {
+		free(spawn_withheld[i]);
+		spawn_withheld[i] = NULL;
+	}
+	spawn_nwithheld = 0;
+}
+
+/* Whether name (n bytes) is one of the NULL-terminated names, NULL: none. */
+static bool spawn_name_in(const char *name, size_t n, const char *const *names)
+{
+	for (; names != NULL && *names != NULL; names++)
+		if (strlen(*names) == n && memcmp(*names, name, n) == 0)
+			return true;
+	return false;
+}
+
+bool spawn_env_passes(const char *entry, char *const *pass_env)
+{
+	size_t n = strcspn(entry, "=");
+	if (n == sizeof(SPAWN_GUARD_ENV) - 1 && memcmp(entry, SPAWN_GUARD_ENV, n) == 0)
+		return false; /* only the guard itself sets the marker */
+	if (!spawn_name_in(entry, n, (const char *const *)spawn_withheld))
+		return true;
+	return spawn_name_in(entry, n, (const char *const *)pass_env);
+}
+
+int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o, char *const *pass_env)
 {
 	memset(g, 0, sizeof(*g));
 	char *const *env = o->env != NULL ? o->env : environ;
-	int rc = spawn_guard_which(o->file, env, o->cwd, &g->path);
-	if (rc != 0) {
-		free(g->path);
-		g->path = NULL;
-		return rc;
-	}
-	if (access(SPAWN_GUARD_EXE, X_OK) != 0)
-		return 0; /* no /proc: run unguarded rather than not at all */
 	size_t nargs = 0, nenv = 0;
 	while (o->args[nargs] != NULL)
 		nargs++;
 	while (env[nenv] != NULL)
 		nenv++;
+	/* The child's environment: the marker first when there is a guard (so
+	 * spawn_guard_free finds what it allocated), then every entry but the
+	 * secret variables the command was not given. Built with or without the
+	 * guard: a missing /proc must not hand a token on. */
+	bool guarded = access(SPAWN_GUARD_EXE, X_OK) == 0;
+	g->env = xcalloc(nenv + 2, sizeof(*g->env));
+	size_t k = 0;
+	if (guarded)
+		g->env[k++] = g->marker = xasprintf("%s=%ld", SPAWN_GUARD_ENV, (long)getpid());
+	for (size_t i = 0; i < nenv; i++)
+		if (spawn_env_passes(env[i], pass_env))
+			g->env[k++] = env[i];
+	o->env = g->env;
+	int rc = spawn_guard_which(o->file, g->env, o->cwd, &g->path);
+	if (rc != 0) {
+		free(g->path);
+		g->path = NULL;
+		return rc;
+	}
+	if (!guarded)
+		return 0; /* no /proc: run unguarded rather than not at all */
 	g->args = xcalloc(nargs + 3, sizeof(*g->args));
 	g->args[0] = SPAWN_GUARD_ARG0;
 	g->args[1] = g->path;
 	for (size_t i = 0; i < nargs; i++)
 		g->args[i + 2] = o->args[i];
-	/* The marker first, so spawn_guard_free finds what it allocated. */
-	g->env = xcalloc(nenv + 2, sizeof(*g->env));
-	g->env[0] = xasprintf("%s=%ld", SPAWN_GUARD_ENV, (long)getpid());
-	size_t k = 1;
-	for (size_t i = 0; i < nenv; i++)
-		if (strncmp(env[i], SPAWN_GUARD_ENV "=", sizeof(SPAWN_GUARD_ENV)) != 0)
-			g->env[k++] = env[i];
 	o->file = SPAWN_GUARD_EXE;
 	o->args = g->args;
-	o->env = g->env;
 	return 0;
 }
 
 void spawn_guard_free(struct spawn_guard *g)
 {
-	if (g->env != NULL)
-		free(g->env[0]);
+	free(g->marker);
 	free(g->env);
 	free(g->args);
 	free(g->path);
@@ -162,6 +216,7 @@ struct spawn_pipe {
 struct spawn {
 	uv_loop_t *loop;
 	char **argv;
+	char **pass_env; /* copied from the options; NULL: none */
 	struct spawn_options opt;
 	struct spawn_callbacks cb;
 	void *ctx;
@@ -222,6 +277,9 @@ static void spawn_free(struct spawn *sp)
 	for (char **a = sp->argv; *a != NULL; a++)
 		free(*a);
 	free(sp->argv);
+	for (char **a = sp->pass_env; a != NULL && *a != NULL; a++)
+		free(*a);
+	free(sp->pass_env);
 	free(sp);
 }
 
@@ -343,7 +401,7 @@ static void spawn_run(struct spawn *sp)
 	sp->proc.data = sp;
 	struct spawn_guard guard;
 	/* A command not on PATH is found out here, before uv_spawn. */
-	int rc = spawn_guard_apply(&guard, &o);
+	int rc = spawn_guard_apply(&guard, &o, sp->pass_env);
 	bool proc_init = rc == 0;
 	if (rc == 0)
 		rc = uv_spawn(sp->loop, &sp->proc, &o);
@@ -390,6 +448,14 @@ struct spawn *spawn_new(uv_loop_t *loop, const struct spawn_options *opt, const 
 	for (size_t i = 0; i < n; i++)
 		sp->argv[i] = xstrdup(opt->argv[i]);
 	sp->opt.argv = sp->argv;
+	for (n = 0; opt->pass_env != NULL && opt->pass_env[n] != NULL; n++)
+		;
+	if (opt->pass_env != NULL) {
+		sp->pass_env = xcalloc(n + 1, sizeof(*sp->pass_env));
+		for (size_t i = 0; i < n; i++)
+			sp->pass_env[i] = xstrdup(opt->pass_env[i]);
+	}
+	sp->opt.pass_env = sp->pass_env;
 	sp->cb = *cb;
 	sp->ctx = ctx;
 	for (int i = 0; i < 2; i++)

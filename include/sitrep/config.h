@@ -31,6 +31,8 @@ struct pane_config {
 	char *title;            /* optional; defaults to id */
 	double refresh_seconds; /* 0: the global value */
 	struct jnode *node;     /* the pane's object, owned by config.root */
+	char **pass_env;        /* "pass_env": the secret variables the pane's commands
+	                           get (deploys, cdn panes), NULL-terminated; NULL: none */
 	const struct source_ops *ops;
 };
 
@@ -87,6 +89,9 @@ int config_get_bool(struct config_ctx *ctx, struct jnode *obj, const char *key, 
 /* An array of strings (argv): NULL-terminated, newly allocated; *out NULL when absent. */
 int config_get_argv(struct config_ctx *ctx, struct jnode *obj, const char *key, bool required,
 		    char ***out);
+/* "pass_env": a non-empty array of environment variable names, each once;
+ * NULL-terminated, newly allocated (config_free_argv); *out NULL when absent. */
+int config_get_env_names(struct config_ctx *ctx, struct jnode *obj, const char *key, char ***out);
 /* The node of an array or object member, type-checked; *out NULL when absent. */
 int config_get_node(struct config_ctx *ctx, struct jnode *obj, const char *key,
 		    enum jnode_type type, bool required, struct jnode **out);
@@ -100,6 +105,8 @@ int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *
 void config_free_argv(char **argv);
 
 /* A secret from "token_env" / "token_file" keys of obj: *out NULL when neither is set.
+ * The variable named by env_key is withheld from every child process whose
+ * command does not name it in "pass_env" (spawn_withhold_env).
  * The value is never placed in an error message. A secret that is empty or holds
  * CR, LF (a token file may end with one newline) or another control byte is
  * refused: it would inject a header. A token file that group or others can read

@@ -107,6 +107,11 @@ unsigned long http_connections_opened(const struct http *h);
 /* Requests not called back yet: resolving, queued or in transfer. */
 size_t http_active(const struct http *h);
 
+/* The value of header name (any case) in resp's header block, blanks
+ * trimmed, or NULL when absent: raw, sanitize before showing. With
+ * req.no_follow, a redirect's Location. Caller frees. */
+char *http_resp_header(const struct http_resp *resp, const char *name);
+
 /* Appends the URL encoding of s (RFC 3986 unreserved kept) to a new string
  * "prefix" + encoded. Caller frees. */
 char *http_urlencode(const char *prefix, const char *s);

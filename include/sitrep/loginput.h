@@ -91,6 +91,9 @@ struct logchild_hooks {
 /* Spawns argv (copied) on in->loop and follows it. The result owns itself and
  * is freed by logchild_stop's closing. */
 struct logchild *logchild_start(struct log_input *in, char *const *argv, const struct logchild_hooks *hooks);
+/* The same, giving the child the secret variables pass_env names (copied). */
+struct logchild *logchild_start_env(struct log_input *in, char *const *argv, char *const *pass_env,
+                                    const struct logchild_hooks *hooks);
 /* Stops the child and closes its handles; calls loginput_closed once all are
  * closed, then c is gone. */
 void logchild_stop(struct logchild *c);

@@ -36,14 +36,18 @@ struct run;
 #define RUN_DEFAULT_MAX_OUTPUT (1u << 20)
 
 struct run_options {
-	char *const *argv;   /* copied; argv[0] is looked up on PATH */
-	const char *cwd;     /* copied; NULL: sitrep's working directory */
-	char *const *env;    /* copied "NAME=value" entries set on top of sitrep's
-	                        environment, NULL-terminated; NULL: none */
-	unsigned timeout_ms; /* 0: RUN_DEFAULT_TIMEOUT_MS */
-	unsigned grace_ms;   /* SIGTERM to SIGKILL; 0: RUN_DEFAULT_GRACE_MS */
-	size_t max_stdout;   /* bytes kept of stdout; 0: RUN_DEFAULT_MAX_OUTPUT */
-	size_t max_stderr;   /* bytes kept of stderr; 0: RUN_DEFAULT_MAX_OUTPUT */
+	char *const *argv;     /* copied; argv[0] is looked up on PATH */
+	const char *cwd;       /* copied; NULL: sitrep's working directory */
+	char *const *env;      /* copied "NAME=value" entries set on top of sitrep's
+	                          environment, NULL-terminated; NULL: none */
+	char *const *pass_env; /* the secret variables (spawn_withhold_env) this
+	                          command is given, NULL-terminated names; NULL:
+	                          none. Every other secret variable is left out of
+	                          its environment. Read by run_start only. */
+	unsigned timeout_ms;   /* 0: RUN_DEFAULT_TIMEOUT_MS */
+	unsigned grace_ms;     /* SIGTERM to SIGKILL; 0: RUN_DEFAULT_GRACE_MS */
+	size_t max_stdout;     /* bytes kept of stdout; 0: RUN_DEFAULT_MAX_OUTPUT */
+	size_t max_stderr;     /* bytes kept of stderr; 0: RUN_DEFAULT_MAX_OUTPUT */
 	/* Optional: every chunk of output as it arrives (before the caps), for
 	 * showing a restart's progress; the result still holds it all. */
 	void (*on_output)(const char *data, size_t len, bool is_stderr, void *arg);

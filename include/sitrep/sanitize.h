@@ -33,8 +33,13 @@ size_t sanitize_into(char *out, size_t cap, const char *in, size_t len);
  * timeline, error messages) passes the sanitizer, so the sanitizer is the one
  * place that masks secrets: once registered, a secret (4 bytes or more)
  * comes out as "***" wherever it appears, even inside a server's error body
- * that echoes a header. Register while the config loads, before any work
- * runs on other threads. The value is copied. */
+ * that echoes a header. The secret is masked before max_out cuts the text,
+ * so a cut never shows part of it; and any piece of 8 bytes or more of a
+ * secret (what is left of it in a text cut before it got here: a prefix at
+ * the end, a suffix at the start, or a piece anywhere) is masked as well.
+ * Register while the config loads, before any work runs on other threads.
+ * The value is copied; its visible form, when sanitizing changes it, is
+ * registered too. */
 void sanitize_add_secret(const char *secret);
 /* Registers the userinfo of a URL (scheme://user:password@host/...): the
  * password alone and user:password. No userinfo: nothing. */

@@ -21,6 +21,7 @@ struct spawn;
 
 struct spawn_options {
 	char *const *argv;       /* copied; argv[0] is looked up on PATH */
+	char *const *pass_env;   /* copied; secret variables this command is given (see below); NULL: none */
 	size_t max_line;         /* lines longer are cut (0: 1 MiB) */
 	unsigned backoff_min_ms; /* first restart delay (0: 1 s) */
 	unsigned backoff_max_ms; /* longest delay (0: 60 s) */
@@ -57,13 +58,31 @@ void spawn_describe_exit(int64_t status, int signal, char *buf, size_t cap);
  * PATH here, so a missing command still fails in uv_spawn's place: the
  * return is 0, UV_ENOENT or UV_EACCES. Call spawn_guard_free after uv_spawn
  * (the child has its copy by then). Where /proc/self/exe is not there the
- * options are left as they were (no guard) and 0 is returned. */
+ * command runs without the guard.
+ *
+ * Either way o->env is replaced by the child's environment: o->env (or
+ * sitrep's environ) without the secret variables (spawn_withhold_env) that
+ * pass_env (NULL-terminated names, NULL: none) does not name. Every child
+ * sitrep starts goes through here, so none inherits a token it was not
+ * given. */
 struct spawn_guard {
-	char **args; /* allocated: the trampoline's argv */
-	char **env;  /* allocated: o->env (or environ) plus the marker */
-	char *path;  /* allocated: the command's full path */
+	char **args;  /* allocated: the trampoline's argv */
+	char **env;   /* allocated: the child's environment (strings borrowed but the marker) */
+	char *marker; /* allocated: the guard's marker entry, NULL without the guard */
+	char *path;   /* allocated: the command's full path */
 };
-int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o);
+int spawn_guard_apply(struct spawn_guard *g, uv_process_options_t *o, char *const *pass_env);
 void spawn_guard_free(struct spawn_guard *g);
+
+/* Secret variables: the config registers the name of every variable that
+ * holds a secret ("token_env", "password_env", ...) while it loads, before
+ * anything is started. A child gets such a variable only when its command's
+ * pass_env names it ("pass_env" in the config). A name with '=' or an empty
+ * one is ignored. */
+void spawn_withhold_env(const char *name);
+/* Forgets every registered name (for tests). */
+void spawn_forget_withheld(void);
+/* Whether the environment entry "NAME=value" goes to a child given pass_env. */
+bool spawn_env_passes(const char *entry, char *const *pass_env);
 
 #endif

@@ -42,8 +42,21 @@ const struct timeline_entry *timeline_entry(const struct timeline *tl, size_t i)
 /* Changes whenever an entry is added: a view redraws when it differs. */
 uint64_t timeline_generation(const struct timeline *tl);
 /* The timeline as Markdown (a title and a table), entries at or after
- * since_ms (0: all). Caller frees. */
+ * since_ms (0: all). Every outside string is inert: plain words as they are,
+ * anything else in a code span (no tag, link, image or block of outside
+ * text renders). Caller frees. */
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms);
+/* `e` in the dashboard: timeline_markdown(tl, 0) as a new 0600 file
+ * state_dir/timeline-YYYYMMDDTHHMMSSZ.md (-2, -3, ... when the name is
+ * taken), opened by the state dir's rules (statefile.h). 0 with *path (the
+ * file, sanitized for display; caller frees), or -1 with errno and msg. */
+int timeline_export(const struct timeline *tl, char **path, char *msg, size_t cap);
+/* Why the last write to state_dir/timeline.jsonl failed ("events not
+ * saved: ..."), else why the state files could not be read back at start
+ * ("history not read: ..."): a sentence naming the file and the reason;
+ * NULL when all is well. err (may be NULL) gets its errno.
+ * The dashboard shows it on the status line until a write succeeds. */
+const char *timeline_state_error(const struct timeline *tl, int *err);
 /* One line of text for an entry (the `sitrep timeline` format). Caller frees. */
 char *timeline_entry_text(const struct timeline_entry *e);
 
@@ -60,7 +73,9 @@ struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max);
 void timeline_data_free(void *data);
 
 /* `sitrep timeline [--markdown] [--since DURATION]`: prints the timeline to
- * stdout. Returns the exit code: 0, 1 when a file cannot be read, 2 for bad usage. */
+ * stdout. Returns the exit code: 0, 1 when the state dir or a file in it is
+ * refused or cannot be read (the reason, with the file, on stderr; nothing
+ * of a refused dir is printed), 2 for bad usage. */
 int timeline_cli(struct app *app, int argc, char **argv);
 
 #endif

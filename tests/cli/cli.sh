@@ -115,7 +115,8 @@ printf '%s\n' '{"time":"2026-11-22T01:00:00Z","user":"ana","action":"silence","t
 check "timeline lists the action" grep -q "2026-11-22T01:00:00Z  ana .*silence .*HighCPU" "$TMP/tl.out"
 check "timeline output is sanitized" bash -c "grep -qF '^[[31m' '$TMP/tl.out' && ! grep -q $'\e' '$TMP/tl.out'"
 "$SITREP" timeline --markdown -c "$TMP/state.json" >"$TMP/tl.md" 2>&1
-check "timeline --markdown is a table row" grep -qF "| 2026-11-22T01:00:00Z | ana | silence HighCPU | alerts | ok | ^[[31mred/x |" "$TMP/tl.md"
+check "timeline --markdown is a table row, outside text in a code span" \
+	grep -qF '| 2026-11-22T01:00:00Z | ana | silence HighCPU | alerts | ok | `^[[31mred\|x` |' "$TMP/tl.md"
 "$SITREP" timeline --bogus >/dev/null 2>&1
 check "timeline with a bad argument exits 2" [ $? = 2 ]
 

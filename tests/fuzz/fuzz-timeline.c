@@ -4,10 +4,12 @@
  * is split at its first NUL byte (or in the middle): the first part becomes
  * timeline.jsonl, the rest audit.jsonl. Invariants: entries come out in time
  * order, every field is inert text (no control byte), and the Markdown has one
- * table row per entry. */
+ * table row per entry, of six cells split only by unescaped pipes, each cell
+ * empty, plain words, or one code span whose fence no run inside can close. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -23,6 +25,8 @@ static void fuzz_timeline_write(const char *dir, const char *name, const uint8_t
 		fwrite(data, 1, len, f);
 		fclose(f);
 	}
+	/* whatever the umask: a group-writable file would be refused unread */
+	chmod(path, 0600);
 	free(path);
 }
 
@@ -44,6 +48,71 @@ static void fuzz_timeline_cleanup(void)
 		free(path);
 	}
 	rmdir(fuzz_timeline_dir);
+}
+
+static size_t fuzz_timeline_run(const char *p, const char *end)
+{
+	size_t n = 0;
+	while (p + n < end && p[n] == '`')
+		n++;
+	return n;
+}
+
+/* One cell's content (between the " | " of its row): nothing, plain words
+ * (timeline_md_plain's bytes), or one code span that nothing inside closes. */
+static void fuzz_timeline_md_cell(const char *c, const char *end)
+{
+	if (c == end)
+		return;
+	if (*c != '`') {
+		for (const unsigned char *p = (const unsigned char *)c; p < (const unsigned char *)end; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == ' ' || *p == '-' || *p == ',' || *p >= 0x80))
+				abort();
+		return;
+	}
+	size_t fence = fuzz_timeline_run(c, end);
+	if ((size_t)(end - c) < 2 * fence + 1)
+		abort();
+	const char *in = c + fence, *in_end = end - fence;
+	/* the closing fence is exactly as long, and the content neither starts
+	 * nor ends with a backtick (a pad space keeps it from joining a fence) */
+	if (fuzz_timeline_run(in_end, end) != fence || in_end[-1] == '`' || in[0] == '`')
+		abort();
+	for (const char *p = in; p < in_end;) {
+		size_t r = fuzz_timeline_run(p, in_end);
+		if (r >= fence)
+			abort();
+		if (*p == '|' && p[-1] != '\\')
+			abort();
+		if ((unsigned char)*p < 0x20)
+			abort();
+		p += r > 0 ? r : 1;
+	}
+}
+
+/* A row: "| time | who | what | pane | result | detail |", cells split at
+ * pipes no backslash escapes. */
+static void fuzz_timeline_md_row(const char *row, const char *end)
+{
+	if (end - row < 4 || memcmp(row, "| ", 2) != 0 || memcmp(end - 2, " |", 2) != 0)
+		abort();
+	const char *cells[8];
+	size_t n = 0;
+	for (const char *p = row; p < end; p++)
+		if (*p == '|' && (p == row || p[-1] != '\\')) {
+			if (n == 8)
+				abort();
+			cells[n++] = p;
+		}
+	if (n != 7)
+		abort();
+	for (size_t i = 1; i + 1 < n; i++) {
+		/* " | " on both sides: the content is between the spaces */
+		if (cells[i][1] != ' ' || cells[i + 1][-1] != ' ')
+			abort();
+		fuzz_timeline_md_cell(cells[i] + 2, cells[i + 1] - 1);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,6 +156,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the header row and its rule are two of them */
 	if (rows != n + 1)
 		abort();
+	/* the rows after the header's four lines: inert whatever the entries say */
+	const char *p = md;
+	for (int skip = 0; skip < 4 && p != NULL; skip++)
+		p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL;
+	for (size_t i = 0; p != NULL && *p != '\0'; i++) {
+		const char *nl = strchr(p, '\n');
+		if (nl == NULL)
+			abort();
+		fuzz_timeline_md_row(p, nl);
+		p = nl + 1;
+	}
 	free(md);
 	struct timeline_data *d = timeline_data_copy(tl, 50);
 	timeline_data_free(d);

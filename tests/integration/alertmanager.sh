@@ -3,6 +3,9 @@
 # in `sitrep --once --json`, sorted by severity; `sitrep do silence` makes
 # Alertmanager report the alert silenced, and the action is in the audit log;
 # read-only mode and a missing terminal refuse with exit 3 and send nothing.
+# Behind a real nginx that answers the silence POST with 307 (to this same
+# Alertmanager), the silence is not created: the redirect is the outcome,
+# never followed.
 source "$(dirname "$0")/../lib.sh"
 command -v prometheus-alertmanager >/dev/null || skip_all "prometheus-alertmanager not installed"
 
@@ -78,6 +81,51 @@ check "audit: the silence is recorded with user and result" grep -q '"user":"onc
 check "audit: every line is JSON" python3 -c "
 import json
 for l in open('$AUDIT'): json.loads(l)"
+
+# ---- a redirect is an answer, not a second request ----
+if command -v nginx >/dev/null; then
+	NPORT=$(free_port)
+	mkdir -p "$TMP/nginx/tmp"
+	cat >"$TMP/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log error;
+events { worker_connections 64; }
+http {
+	access_log $TMP/nginx/access.log;
+	client_body_temp_path $TMP/nginx/tmp/body;
+	proxy_temp_path $TMP/nginx/tmp/proxy;
+	fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+	uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+	scgi_temp_path $TMP/nginx/tmp/scgi;
+	server {
+		listen 127.0.0.1:$NPORT;
+		location = /api/v2/silences { return 307 $AM_URL/api/v2/silences; }
+		location / { proxy_pass $AM_URL; }
+	}
+}
+CONF
+	nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -g 'daemon off;' 2>"$TMP/nginx/stderr" &
+	track_pid $!
+	wait_for 5 curl -sf "http://127.0.0.1:$NPORT/api/v2/status" || diag <"$TMP/nginx/stderr"
+	cat >"$TMP/redirect.json" <<JSON
+{ "state_dir": "$TMP/state", "panes": [
+  { "id": "alerts", "kind": "alerts", "source": "alertmanager", "url": "http://127.0.0.1:$NPORT" } ] }
+JSON
+	chmod 600 "$TMP/redirect.json"
+	before=$(nsil)
+	USER=oncall "$SITREP" do silence SitrepLatency --yes -c "$TMP/redirect.json" >"$TMP/redir.txt" 2>&1
+	rc=$?
+	diag <"$TMP/redir.txt"
+	check "a silence POST answered 307 fails (rc=$rc)" test "$rc" -eq 1
+	check "... saying where it was redirected and that nothing else was sent" \
+		grep -qF "alertmanager redirected the silence to $AM_URL/api/v2/silences (307); nothing else was sent" "$TMP/redir.txt"
+	check "... no silence was created at the Location" test "$(nsil)" = "$before"
+	check "... SitrepLatency is not silenced" not_silenced SitrepLatency
+	check "... the audit log records the redirect" python3 -c "
+import json; r=[json.loads(l) for l in open('$AUDIT')][-1]
+assert r['result'] == 'failed' and 'redirected the silence' in r['detail'], r"
+fi
 
 "$SITREP" --once --json -c "$TMP/sitrep.json" >"$TMP/b.json"
 check "--once shows the alert silenced" python3 -c "

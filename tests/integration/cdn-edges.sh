@@ -3,8 +3,8 @@
 # of one real nginx origin. fra cached app.js v1, then the origin got v2:
 # --once --json has one row per edge and asset, each with its own verdict
 # and its edge's name; the pane's request_headers reach both edges
-# (varnishlog); `do purge --stale --yes` sends a PURGE to each edge and is
-# done when both serve v2. An edge of two that is down is its rows' error,
+# (varnishlog); `do purge --stale --yes` sends a PURGE to the stale row's
+# edge alone (fra) and is done when it serves v2. An edge of two that is down is its rows' error,
 # not the pane's; config mistakes about edges are reported where they are.
 source "$(dirname "$0")/../lib.sh"
 command -v varnishd >/dev/null || skip_all "varnish not installed"
@@ -70,10 +70,36 @@ USER=oncall "$SITREP" do purge --stale --yes -c "$TMP/two.json" >"$TMP/do.txt" 2
 rc=$?
 diag <"$TMP/do.txt"
 check "do purge --stale --yes exits 0 (rc=$rc)" test "$rc" -eq 0
-check "it reports the outcome at both edges" grep -q "1 purged, 1 fresh at 2 edges in" "$TMP/do.txt"
+check "it reports the outcome at the stale row's edge" grep -q "1 purged, 1 fresh at fra in" "$TMP/do.txt"
 check "fra logged one PURGE" test "$(purges_at "$TMP/varnish")" = 1
-check "lhr logged one PURGE" test "$(purges_at "$TMP/varnish2")" = 1
+check "lhr, fresh, was sent nothing" test "$(purges_at "$TMP/varnish2")" = 0
 check "curl through fra now gets v2" bash -c "curl -sf '$EDGE/static/app.js' | grep -q v2"
+
+# ---- a selected row: its edge alone, in the dialog and in the requests ----
+curl -s -o /dev/null "$EDGE2/static/app.js"
+echo 'console.log("v3: both edges stale now, longer");' >"$TMP/www/static/app.js"
+check "both edges serve v2 while the origin has v3" bash -c "curl -sf '$EDGE/static/app.js' | grep -q v2 && curl -sf '$EDGE2/static/app.js' | grep -q v2"
+tm_start 200 24 "env USER=oncall $SITREP --theme mono -c $TMP/two.json"
+tm_wait_text 10 "stale   lhr /static/app.js"
+tm send-keys -t t 1 j p
+check "p on fra's row: the dialog names fra alone" tm_wait_text 5 "at edge fra ($EDGE): 1 asset"
+check "... says nothing goes to lhr" tm_wait_text 3 "nothing is sent to lhr"
+check "... shows fra's request" tm_wait_text 3 "PURGE $EDGE/static/app.js"
+tm_capture >"$TMP/dialog.txt"
+diag <"$TMP/dialog.txt"
+check "... and no request to lhr" bash -c "! grep -qF 'PURGE $EDGE2' '$TMP/dialog.txt'"
+tm send-keys -t t y
+check "y: verified at fra" tm_wait_text 15 "1 purged, 1 fresh at fra in"
+check "fra logged its second PURGE" test "$(purges_at "$TMP/varnish")" = 2
+check "lhr was sent nothing and still serves v2" bash -c "test \$(varnishlog -n '$TMP/varnish2' -d -g request -q 'ReqMethod eq \"PURGE\"' 2>/dev/null | grep -c 'ReqMethod *PURGE') = 0 && curl -sf '$EDGE2/static/app.js' | grep -q v2"
+tm send-keys -t t 1 j p
+check "p on lhr's row: the dialog names lhr alone" tm_wait_text 5 "at edge lhr ($EDGE2): 1 asset"
+tm send-keys -t t y
+check "y: verified at lhr" tm_wait_text 15 "1 purged, 1 fresh at lhr in"
+check "lhr logged one PURGE, fra none more" bash -c "test $(purges_at "$TMP/varnish") = 2 && test \$(varnishlog -n '$TMP/varnish2' -d -g request -q 'ReqMethod eq \"PURGE\"' 2>/dev/null | grep -c 'ReqMethod *PURGE') = 1"
+tm send-keys -t t q
+wait_for 5 tm_pane_dead
+tm_kill
 
 # ---- one edge of two down ----
 DOWN=$(free_port)

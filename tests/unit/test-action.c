@@ -1,6 +1,7 @@
 /* Unit tests of the action gate: read-only refuses without calling the
  * source and records the refusal; a permitted action reaches act(), and its
  * outcome is audited; durations and descriptions. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,7 +180,8 @@ static void test_one_in_flight_and_quit(void **state)
 	                 ACTION_REFUSED);
 	assert_non_null(strstr(msg, "still running"));
 	assert_int_equal(act_calls, 1);
-	action_not_confirmed(&app, &src, action_new("silence", "C"), "not confirmed (cancelled in the dashboard)");
+	action_not_confirmed(&app, &src, action_new("silence", "C"),
+	                     "not confirmed (cancelled in the dashboard)");
 	last_result = -1;
 	assert_int_equal(action_abandon_all(&app), 1);
 	assert_int_equal(last_result, ACTION_UNKNOWN);
@@ -199,11 +201,114 @@ static void test_one_in_flight_and_quit(void **state)
 	rmdir(dir);
 }
 
+/* Every state-file refusal stops the action before act() and names the
+ * file and the reason: a FIFO (which used to block open() for ever), a
+ * symlink, a log or dir another user could have written. */
+static void test_audit_refusals_named(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *audit = xasprintf("%s/audit.jsonl", dir);
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &fake_ops, .cfg = &pc};
+	char msg[600];
+	act_calls = 0;
+
+	assert_int_equal(mkfifo(audit, 0600), 0);
+	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_FAILED);
+	assert_non_null(strstr(msg, "audit.jsonl is a FIFO"));
+	assert_int_equal(action_audit(&app, NULL, "x", NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	unlink(audit);
+
+	assert_int_equal(symlink("/nonexistent", audit), 0);
+	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_FAILED);
+	assert_non_null(strstr(msg, "audit.jsonl is a symbolic link"));
+	unlink(audit);
+
+	FILE *f = fopen(audit, "w");
+	fclose(f);
+	assert_int_equal(chmod(audit, 0666), 0);
+	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_FAILED);
+	assert_non_null(strstr(msg, "can be written by other users (mode 0666)"));
+	char *t = audit_text(dir);
+	assert_string_equal(t, ""); /* nothing appended to a file others could have planted */
+	free(t);
+	unlink(audit);
+
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(
+		    action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+		    ACTION_FAILED);
+		assert_non_null(strstr(msg, "belongs to uid 65534"));
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	assert_int_equal(act_calls, 0);
+	free(audit);
+	rmdir(dir);
+}
+
+static char *swap_dir;
+static const char *last_msg_seen;
+static char last_msg_buf[600];
+static void done_msg(struct action *a, enum action_result r, const char *msg, void *arg)
+{
+	last_result = (int)r;
+	snprintf(last_msg_buf, sizeof(last_msg_buf), "%s", msg);
+	last_msg_seen = last_msg_buf;
+}
+
+/* act() runs, then the log turns into a FIFO before the outcome is written */
+static int swapping_act(struct source *src, const struct action *a)
+{
+	act_calls++;
+	char *audit = xasprintf("%s/audit.jsonl", swap_dir);
+	unlink(audit);
+	assert_int_equal(mkfifo(audit, 0600), 0);
+	free(audit);
+	action_finish((struct action *)a, ACTION_OK, "did %s", a->verb);
+	return 0;
+}
+static const struct source_ops swapping_ops = {.name = "swap", .kind = "alerts", .act = swapping_act};
+
+/* An outcome that cannot be recorded is not silent: the message the user
+ * gets says so, with the reason. */
+static void test_outcome_not_recorded_is_said(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	swap_dir = dir;
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &swapping_ops, .cfg = &pc};
+	char msg[300];
+	last_msg_seen = NULL;
+	action_run(&app, &src, action_new("silence", "A"), done_msg, NULL, msg, sizeof(msg));
+	assert_non_null(last_msg_seen);
+	assert_int_equal(last_result, ACTION_OK);
+	assert_non_null(strstr(last_msg_seen, "did silence"));
+	assert_non_null(strstr(last_msg_seen, "not recorded in the audit log"));
+	assert_non_null(strstr(last_msg_seen, "is a FIFO"));
+	char *audit = xasprintf("%s/audit.jsonl", dir);
+	unlink(audit);
+	free(audit);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_audit_first),
 	    cmocka_unit_test(test_one_in_flight_and_quit),
+	    cmocka_unit_test(test_audit_refusals_named),
+	    cmocka_unit_test(test_outcome_not_recorded_is_said),
 	    cmocka_unit_test(test_read_only_refuses_and_records),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_describe_sanitizes),

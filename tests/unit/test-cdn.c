@@ -124,14 +124,23 @@ static struct cdn_side side(long status, const char *etag, const char *hash)
 	struct cdn_side s;
 	cdn_side_init(&s);
 	s.status = status;
-	if (etag != NULL)
+	if (etag != NULL) {
 		snprintf(s.hdr.etag, sizeof(s.hdr.etag), "%s", etag);
+		cdn_sha256_hex(etag, strlen(etag), s.hdr.etag_hash);
+	}
 	s.hdr.etag_weak = etag != NULL && strncmp(etag, "W/", 2) == 0;
 	if (hash != NULL) {
 		snprintf(s.hash, sizeof(s.hash), "%s", hash);
 		s.have_hash = true;
 	}
 	return s;
+}
+
+/* A Last-Modified as the header parser leaves it: shown and hashed. */
+static void set_lm(struct cdn_side *s, const char *lm)
+{
+	snprintf(s->hdr.last_modified, sizeof(s->hdr.last_modified), "%s", lm);
+	cdn_sha256_hex(lm, strlen(lm), s->hdr.last_modified_hash);
 }
 
 static void test_compare(void **state)
@@ -179,9 +188,10 @@ static void test_compare(void **state)
 	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
 	assert_string_equal(why, "edge: Connection refused");
 	free(why);
+	/* Both answered, nothing proves sameness: unverified, never fresh. */
 	e = side(200, NULL, NULL);
 	o = side(200, NULL, NULL);
-	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
 	free(why);
 }
 
@@ -196,10 +206,10 @@ static void test_need_body(void **state)
 	e = side(200, NULL, NULL);
 	o = side(200, NULL, NULL);
 	assert_true(cdn_need_body(&e, &o)); /* nothing to compare */
-	snprintf(e.hdr.last_modified, sizeof(e.hdr.last_modified), "Mon, 30 Nov 2026 01:38:29 GMT");
-	snprintf(o.hdr.last_modified, sizeof(o.hdr.last_modified), "Mon, 30 Nov 2026 01:40:00 GMT");
+	set_lm(&e, "Mon, 30 Nov 2026 01:38:29 GMT");
+	set_lm(&o, "Mon, 30 Nov 2026 01:40:00 GMT");
 	assert_false(cdn_need_body(&e, &o)); /* different Last-Modified: stale already */
-	o.hdr.last_modified[0] = '\0';
+	o.hdr.last_modified[0] = o.hdr.last_modified_hash[0] = '\0';
 	e.hdr.content_length = 10;
 	o.hdr.content_length = 12;
 	assert_false(cdn_need_body(&e, &o)); /* different length, same encoding */
@@ -217,7 +227,7 @@ static void test_need_body(void **state)
 	e = side(200, NULL, "abcd");
 	o = side(200, NULL, "abcd");
 	e.hash_capped = o.hash_capped = true;
-	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
 	assert_non_null(strstr(why, "the rest not compared"));
 	free(why);
 }
@@ -350,8 +360,8 @@ static void test_compare_capped(void **state)
 	cdn_side_init(&e);
 	cdn_side_init(&o);
 	e.status = o.status = 200;
-	snprintf(e.hdr.last_modified, sizeof(e.hdr.last_modified), "Mon, 30 Nov 2026 01:58:33 GMT");
-	snprintf(o.hdr.last_modified, sizeof(o.hdr.last_modified), "Mon, 30 Nov 2026 01:58:33 GMT");
+	set_lm(&e, "Mon, 30 Nov 2026 01:58:33 GMT");
+	set_lm(&o, "Mon, 30 Nov 2026 01:58:33 GMT");
 	e.hdr.content_length = o.hdr.content_length = 10 << 20;
 	e.have_hash = o.have_hash = e.hash_capped = o.hash_capped = true;
 	e.body_len = o.body_len = 2 << 20;
@@ -362,10 +372,16 @@ static void test_compare_capped(void **state)
 	assert_string_equal(why, "same Last-Modified Mon, 30 Nov 2026 01:58:33 GMT and length 10 MiB; body "
 	                         "too big to hash whole, first 2 MiB the same (SHA-256 000000000000)");
 	free(why);
+	/* Without a validator, a prefix that agrees proves nothing about the rest,
+	 * and the same length is no validator either. */
 	e.hdr.last_modified[0] = o.hdr.last_modified[0] = '\0';
+	e.hdr.last_modified_hash[0] = o.hdr.last_modified_hash[0] = '\0';
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
+	assert_string_equal(why, "unverified: first 2 MiB the same (SHA-256 000000000000), the rest not "
+	                         "compared and no validator (raise max_hash_bytes)");
+	free(why);
 	e.hdr.content_length = o.hdr.content_length = -1;
-	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
-	assert_non_null(strstr(why, "the rest not compared, no validator (raise max_hash_bytes)"));
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
 	free(why);
 }
 
@@ -396,15 +412,95 @@ static void test_compare_left(void **state)
 	assert_string_equal(h.location, "http://o:1/x.js");
 }
 
+/* Two 150-byte ETags that share their first 140 bytes: different, whatever
+ * the display keeps; so are two long Last-Modified values. */
+static void test_compare_whole_validators(void **state)
+{
+	(void)state;
+	char a[151], b[151];
+	memset(a, 'a', 150);
+	a[0] = '"';
+	a[149] = '"';
+	a[150] = '\0';
+	memcpy(b, a, sizeof(a));
+	b[145] = 'b';
+	char *ea = xasprintf("HTTP/1.1 200 OK\r\nETag: %s\r\n\r\n", a);
+	char *eb = xasprintf("HTTP/1.1 200 OK\r\nETag: %s\r\n\r\n", b);
+	struct cdn_side e, o;
+	cdn_side_init(&e);
+	cdn_side_init(&o);
+	e.status = o.status = 200;
+	cdn_headers_parse(ea, strlen(ea), &e.hdr);
+	cdn_headers_parse(eb, strlen(eb), &o.hdr);
+	assert_string_equal(e.hdr.etag, o.hdr.etag); /* the display copies are cut alike */
+	assert_false(cdn_need_body(&e, &o));
+	char *why;
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	assert_non_null(strstr(why, "(they differ past what is shown: SHA-256 "));
+	free(why);
+	cdn_headers_parse(ea, strlen(ea), &o.hdr);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	free(ea);
+	free(eb);
+	/* Weak ETags, Last-Modified 100 bytes long, the same first 90. */
+	char lm1[101], lm2[101];
+	memset(lm1, 'x', 100);
+	lm1[100] = '\0';
+	memcpy(lm2, lm1, sizeof(lm1));
+	lm2[95] = 'y';
+	char *h1 = xasprintf("HTTP/1.1 200 OK\r\nLast-Modified: %s\r\n\r\n", lm1);
+	char *h2 = xasprintf("HTTP/1.1 200 OK\r\nLast-Modified: %s\r\n\r\n", lm2);
+	cdn_headers_parse(h1, strlen(h1), &e.hdr);
+	cdn_headers_parse(h2, strlen(h2), &o.hdr);
+	assert_string_equal(e.hdr.last_modified, o.hdr.last_modified);
+	assert_false(cdn_need_body(&e, &o));
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_STALE);
+	free(why);
+	free(h1);
+	free(h2);
+}
+
+/* 404 at both sides is gone, not fresh; 304 is fresh only with the same
+ * strong ETag; a 404 at the edge beside a 5xx at the origin is an error. */
+static void test_compare_gone_and_304(void **state)
+{
+	(void)state;
+	char *why;
+	struct cdn_side e = side(404, NULL, NULL), o = side(404, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_GONE);
+	assert_string_equal(why, "edge and origin answer 404/404: gone at both, nothing to compare");
+	free(why);
+	o = side(410, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_GONE);
+	free(why);
+	o = side(503, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_ERROR);
+	free(why);
+	e = side(304, "\"a1\"", NULL);
+	o = side(304, "\"a1\"", NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_FRESH);
+	free(why);
+	o = side(304, "\"b7\"", NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
+	free(why);
+	o = side(304, NULL, NULL);
+	assert_int_equal(cdn_compare(&e, &o, &why), CDN_UNVERIFIED);
+	free(why);
+	assert_string_equal(cdn_verdict_name(CDN_GONE), "gone");
+	assert_string_equal(cdn_verdict_name(CDN_UNVERIFIED), "unverified");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_varnish_headers),
-	    cmocka_unit_test(test_provider_headers), cmocka_unit_test(test_compare),
-	    cmocka_unit_test(test_varnishstat),      cmocka_unit_test(test_need_body),
-	    cmocka_unit_test(test_head_block),       cmocka_unit_test(test_html_refs),
-	    cmocka_unit_test(test_html_resolve),     cmocka_unit_test(test_compare_capped),
-	    cmocka_unit_test(test_compare_left),
+	    cmocka_unit_test(test_sha256_vectors),       cmocka_unit_test(test_varnish_headers),
+	    cmocka_unit_test(test_provider_headers),     cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_varnishstat),          cmocka_unit_test(test_need_body),
+	    cmocka_unit_test(test_head_block),           cmocka_unit_test(test_html_refs),
+	    cmocka_unit_test(test_html_resolve),         cmocka_unit_test(test_compare_capped),
+	    cmocka_unit_test(test_compare_left),         cmocka_unit_test(test_compare_whole_validators),
+	    cmocka_unit_test(test_compare_gone_and_304),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

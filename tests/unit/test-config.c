@@ -16,6 +16,7 @@
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/sources.h"
+#include "sitrep/spawn.h"
 
 /* Loads text as "t.json" and creates the sources (init only), like --check-config. */
 static int load(const char *text, struct config_error *err)
@@ -330,6 +331,76 @@ static void test_secrets(void **state)
 	config_free(&cfg);
 }
 
+/* "pass_env": the secret variables a command is given. On deploys and cdn
+ * panes and on log inputs of type "command"; names only, each once; a
+ * token_env's variable is withheld from children once the config loads. */
+static void test_pass_env(void **state)
+{
+	(void)state;
+	static const struct bad_case cases[] = {
+	    {"{ \"panes\": [ { \"kind\": \"logs\", \"pass_env\": [\"T\"], \"sources\": [] } ] }", 1, 44,
+	     "\"pass_env\" goes on the log input of type \"command\""},
+	    {"{ \"panes\": [ { \"kind\": \"metrics\", \"source\": \"procfs\", \"pass_env\": [\"T\"] } ] }", 1,
+	     67, "a metrics pane with source \"procfs\" runs no command"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "[] } ] }",
+	     1, 80, "must name at least one variable"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "[\"1X\"] } ] }",
+	     1, 81, "names variables: a letter or '_'"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "[\"A=B\"] } ] }",
+	     1, 81, "names variables"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "[\"A\", \"A\"] } ] }",
+	     1, 86, "names this variable twice"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "[3] } ] }",
+	     1, 81, "must be an array of variable names"},
+	    {"{ \"panes\": [ { \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\", \"pass_env\": "
+	     "\"A\" } ] }",
+	     1, 80, "must be an array"},
+	    {"{ \"panes\": [ { \"kind\": \"logs\", \"sources\": [ { \"type\": \"command\", \"argv\": "
+	     "[\"env\"], "
+	     "\"pass_env\": [\"A-B\"] } ] } ] }",
+	     1, 96, "names variables"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config_error err = {0};
+		assert_int_equal(load(cases[i].text, &err), -1);
+		if (strstr(err.msg, cases[i].msg_part) == NULL || err.line != cases[i].line ||
+		    err.col != cases[i].col)
+			fail_msg("case %zu: got %d:%d: %s", i, err.line, err.col, err.msg);
+	}
+	/* the accepted forms, and what they load to */
+	setenv("SITREP_TEST_LOKI_TOKEN", "tok-for-loki-0123", 1);
+	const char *good =
+	    "{ \"panes\": [ { \"id\": \"d\", \"kind\": \"deploys\", \"source\": \"jsonl\", \"path\": \"/x\","
+	    "  \"pass_env\": [\"DEPLOY_TOKEN\", \"_B2\"] },"
+	    "{ \"kind\": \"logs\", \"sources\": [ { \"type\": \"command\", \"argv\": [\"env\"], "
+	    "\"pass_env\": "
+	    "[\"SITREP_TEST_LOKI_TOKEN\"] },"
+	    "  { \"type\": \"loki\", \"url\": \"http://127.0.0.1:9\", \"query\": \"{a=\\\"b\\\"}\","
+	    "    \"token_env\": \"SITREP_TEST_LOKI_TOKEN\" } ] } ] }";
+	struct config_error err = {0};
+	struct app app = {0};
+	spawn_forget_withheld();
+	assert_true(spawn_env_passes("SITREP_TEST_LOKI_TOKEN=x", NULL));
+	if (config_load_text(&app.cfg, "t.json", good, strlen(good), &err) != 0 ||
+	    app_create_sources(&app, &err) != 0)
+		fail_msg("%d:%d: %s", err.line, err.col, err.msg);
+	assert_non_null(app.cfg.panes[0].pass_env);
+	assert_string_equal(app.cfg.panes[0].pass_env[0], "DEPLOY_TOKEN");
+	assert_string_equal(app.cfg.panes[0].pass_env[1], "_B2");
+	assert_null(app.cfg.panes[0].pass_env[2]);
+	assert_null(app.cfg.panes[1].pass_env);
+	/* the loki input's token_env is now a secret variable: children lose it */
+	assert_false(spawn_env_passes("SITREP_TEST_LOKI_TOKEN=x", NULL));
+	app_free(&app);
+	spawn_forget_withheld();
+	unsetenv("SITREP_TEST_LOKI_TOKEN");
+}
+
 struct secret_case {
 	const char *content;
 	const char *want; /* NULL: refused */
@@ -500,12 +571,19 @@ int main(void)
 {
 	sources_register();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_error_positions),      cmocka_unit_test(test_errors_sanitized),
-	    cmocka_unit_test(test_config_mode_warning),  cmocka_unit_test(test_config_fifo),
-	    cmocka_unit_test(test_missing_file),         cmocka_unit_test(test_secrets),
-	    cmocka_unit_test(test_secret_control_bytes), cmocka_unit_test(test_secret_mode_warning),
-	    cmocka_unit_test(test_defaults_and_values),  cmocka_unit_test(test_builtin_default_loads),
-	    cmocka_unit_test(test_example_loads),        cmocka_unit_test(test_find_path),
+	    cmocka_unit_test(test_error_positions),
+	    cmocka_unit_test(test_errors_sanitized),
+	    cmocka_unit_test(test_config_mode_warning),
+	    cmocka_unit_test(test_config_fifo),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_pass_env),
+	    cmocka_unit_test(test_secret_control_bytes),
+	    cmocka_unit_test(test_secret_mode_warning),
+	    cmocka_unit_test(test_defaults_and_values),
+	    cmocka_unit_test(test_builtin_default_loads),
+	    cmocka_unit_test(test_example_loads),
+	    cmocka_unit_test(test_find_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

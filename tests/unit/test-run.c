@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "sitrep/run.h"
+#include "sitrep/spawn.h"
 
 struct got {
 	int calls;
@@ -287,6 +289,61 @@ static void test_cwd_and_env(void **state)
 	assert_string_equal(getenv("SITREP_TEST_OVER"), "old");
 }
 
+/* Whether the NUL-terminated output of `env` has a line that starts with entry. */
+static bool env_has(const char *out, const char *entry)
+{
+	size_t n = strlen(entry);
+	for (const char *p = out; p != NULL && *p != '\0'; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, entry, n) == 0)
+			return true;
+	return false;
+}
+
+/* A variable that holds a secret of the config is not in a child's
+ * environment unless the command's pass_env names it; every other variable
+ * is, and so is a variable whose name only starts like the secret's. The
+ * guard's marker never reaches the command. */
+static void test_secret_env_withheld(void **state)
+{
+	(void)state;
+	setenv("SITREP_TEST_TOKEN", "tok-in-env-0123456789", 1);
+	setenv("SITREP_TEST_TOKEN_NOT", "plain", 1);
+	setenv("SITREP_TEST_PLAIN", "plain", 1);
+	spawn_withhold_env("SITREP_TEST_TOKEN");
+	spawn_withhold_env("SITREP_TEST_SET_BY_CALLER");
+	char *argv[] = {"env", NULL};
+	char *extra[] = {"SITREP_TEST_SET_BY_CALLER=x", NULL};
+	struct run_options o = {.argv = argv, .env = extra};
+	struct got g;
+	got_run(&o, &g);
+	assert_int_equal(g.res.status, 0);
+	assert_false(env_has(g.out, "SITREP_TEST_TOKEN="));
+	assert_null(strstr(g.out, "tok-in-env-0123456789"));
+	assert_false(env_has(g.out, "SITREP_TEST_SET_BY_CALLER="));
+	assert_true(env_has(g.out, "SITREP_TEST_TOKEN_NOT=plain"));
+	assert_true(env_has(g.out, "SITREP_TEST_PLAIN=plain"));
+	assert_true(env_has(g.out, "PATH="));
+	assert_false(env_has(g.out, "SITREP_SPAWN_GUARD="));
+	got_free(&g);
+
+	/* named in pass_env: given, and only that one */
+	char *pass[] = {"SITREP_TEST_TOKEN", NULL};
+	o.pass_env = pass;
+	got_run(&o, &g);
+	assert_true(env_has(g.out, "SITREP_TEST_TOKEN=tok-in-env-0123456789"));
+	assert_false(env_has(g.out, "SITREP_TEST_SET_BY_CALLER="));
+	got_free(&g);
+
+	/* the rule itself, entry by entry */
+	assert_false(spawn_env_passes("SITREP_TEST_TOKEN=v", NULL));
+	assert_true(spawn_env_passes("SITREP_TEST_TOKEN=v", pass));
+	assert_true(spawn_env_passes("SITREP_TEST_TOKE=v", NULL));
+	assert_true(spawn_env_passes("HOME=/root", NULL));
+	spawn_forget_withheld();
+	assert_true(spawn_env_passes("SITREP_TEST_TOKEN=v", NULL));
+	unsetenv("SITREP_TEST_TOKEN");
+}
+
 static void test_own_process_group(void **state)
 {
 	(void)state;
@@ -316,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_grandchild_killed_with_group),
 	    cmocka_unit_test(test_cancel_calls_back_once),
 	    cmocka_unit_test(test_cwd_and_env),
+	    cmocka_unit_test(test_secret_env_withheld),
 	    cmocka_unit_test(test_own_process_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,19 +2,27 @@
  * lines (not the per-refresh data changes, not actions, whose record is the
  * audit log), read back by a new store beside the audit log in time order,
  * a state already recorded is not recorded again, the file rotates past its
- * bound, hostile text is stored inert, and Markdown escapes cells. */
+ * bound, hostile text is stored inert, Markdown keeps outside text inert,
+ * and the state files follow the state dir's rules (statefile.h): no symlink,
+ * no FIFO, nothing another user could have written, created 0600, and every
+ * failure named with its errno. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sitrep/app.h"
+#include "sitrep/event.h"
+#include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -152,15 +160,31 @@ static void test_deploy_once(void **state)
 	free(file);
 }
 
+/* Outside text in the Markdown export is inert: plain words stay as they
+ * are; anything else goes into a code span whose fence is longer than any
+ * backtick run inside, a '|' is escaped for GFM tables and a row stays one
+ * line. (tests/integration/state-markdown.sh renders a hostile corpus with
+ * real Markdown renderers.) */
 static void test_markdown_cells(void **state)
 {
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 0);
 	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "a | b\nc", 1000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "x", "<img src=x onerror=alert(1)>", 2000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "y", "run `ls` then ``x``", 3000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "z", "`edge`", 4000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "w", "plain words, no-markup", 5000);
 	char *md = timeline_markdown(tl, 0);
-	assert_non_null(strstr(md, "a / b"));
 	assert_null(strstr(md, "a | b"));
+	assert_non_null(strstr(md, "`a \\| b"));
+	/* one line per entry: the header's three, a blank, and five rows */
+	assert_int_equal(count_lines(md), 2 + 2 + 5);
+	assert_non_null(strstr(md, "| `<img src=x onerror=alert(1)>` |"));
+	assert_non_null(strstr(md, "| ``` run `ls` then ``x`` ``` |"));
+	assert_non_null(strstr(md, "| `` `edge` `` |"));
+	assert_non_null(strstr(md, "| plain words, no-markup |"));
+	assert_non_null(strstr(md, "| deploys | info |"));
 	free(md);
 	timeline_close(tl);
 	/* persist 0: nothing written */
@@ -201,18 +225,239 @@ static void test_rotation(void **state)
 
 static void test_symlink_refused(void **state)
 {
-	/* the file is never followed through a symlink (it could point anywhere) */
+	/* the file is never followed through a symlink (it could point anywhere),
+	 * and the failure says so, with ELOOP, not a silent loss */
 	char *path = xasprintf("%s/timeline.jsonl", dir), *target = xasprintf("%s/elsewhere", dir);
 	assert_int_equal(symlink(target, path), 0);
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 1);
+	int err = 0;
+	/* read at start: refused, named */
+	assert_non_null(timeline_state_error(tl, &err));
+	assert_int_equal(err, ELOOP);
 	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r1", "deployed", 1000);
-	timeline_close(tl);
+	const char *why = timeline_state_error(tl, &err);
+	assert_non_null(why);
+	assert_int_equal(err, ELOOP);
+	assert_non_null(strstr(why, "events not saved"));
+	assert_non_null(strstr(why, "timeline.jsonl is a symbolic link"));
 	assert_int_not_equal(access(target, F_OK), 0);
+	/* once the file can be written again, the error goes */
 	unlink(path);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r2", "deployed", 2000);
+	assert_null(timeline_state_error(tl, NULL)); /* the start's read error too: same file */
+	timeline_close(tl);
+	char *file = slurp("timeline.jsonl");
+	assert_non_null(strstr(file, "\"r2\""));
+	free(file);
 	free(path);
 	free(target);
+}
+
+/* A FIFO in place of either file is refused at once (opened non-blocking,
+ * then fstat), reading and writing: no open() that waits for a writer. */
+static void test_fifo_refused(void **state)
+{
+	static const char *const names[] = {"timeline.jsonl", "audit.jsonl", "timeline.jsonl.1"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		assert_int_equal(mkfifo(path, 0600), 0);
+		struct app app = {0};
+		app.cfg.state_dir = dir;
+		struct timeline *tl = timeline_open(&app, 1);
+		int err = 0;
+		const char *why = timeline_state_error(tl, &err);
+		assert_non_null(why);
+		assert_int_equal(err, EINVAL);
+		assert_non_null(strstr(why, names[i]));
+		assert_non_null(strstr(why, "is a FIFO"));
+		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", names[i], "deployed", 1000 + (int64_t)i);
+		if (i == 0) { /* the one the store writes */
+			why = timeline_state_error(tl, &err);
+			assert_non_null(strstr(why, "events not saved"));
+			assert_int_equal(err, EINVAL);
+		} else { /* timeline.jsonl was written; the other file is still refused */
+			why = timeline_state_error(tl, &err);
+			assert_non_null(why);
+			assert_non_null(strstr(why, "history not read"));
+			assert_non_null(strstr(why, names[i]));
+		}
+		timeline_close(tl);
+		unlink(path);
+		free(path);
+	}
+}
+
+/* The state dir and its files follow the audit log's rules: a dir or file
+ * another user could have written is neither read (no forged entries) nor
+ * written (nothing appended to someone else's file). */
+static void test_foreign_state_refused(void **state)
+{
+	char *audit = xasprintf("%s/audit.jsonl", dir), *tlf = xasprintf("%s/timeline.jsonl", dir);
+	FILE *f = fopen(audit, "w");
+	fputs("{\"time\":\"2026-01-01T00:00:00Z\",\"user\":\"alice\",\"action\":\"rollback\","
+	      "\"target\":\"r1\",\"result\":\"ok\"}\n",
+	      f);
+	fclose(f);
+	struct {
+		const char *what;
+		mode_t dir_mode, file_mode;
+		bool foreign_owner;
+	} cases[] = {
+	    {"dir writable by others", 0777, 0600, false},
+	    {"dir writable by the group", 0770, 0600, false},
+	    {"file writable by others", 0700, 0666, false},
+	    {"dir of another user", 0700, 0600, true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].foreign_owner && geteuid() != 0) {
+			print_message("# skipped (needs root to chown): %s\n", cases[i].what);
+			continue;
+		}
+		assert_int_equal(chmod(dir, cases[i].dir_mode), 0);
+		assert_int_equal(chmod(audit, cases[i].file_mode), 0);
+		if (cases[i].foreign_owner)
+			assert_int_equal(chown(dir, 65534, 65534), 0);
+		struct app app = {0};
+		app.cfg.state_dir = dir;
+		struct timeline *tl = timeline_open(&app, 1);
+		assert_int_equal(timeline_count(tl), 0); /* alice's forged rollback is not shown */
+		int err = 0;
+		const char *why = timeline_state_error(tl, &err);
+		assert_non_null(why);
+		assert_int_equal(err, EPERM);
+		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r1", "deployed", 1000);
+		why = timeline_state_error(tl, &err);
+		if (cases[i].file_mode == 0600) { /* the dir is refused: nothing written there */
+			assert_non_null(strstr(why, "events not saved"));
+			assert_int_equal(err, EPERM);
+			assert_int_not_equal(access(tlf, F_OK), 0);
+		}
+		timeline_close(tl);
+		unlink(tlf);
+		if (cases[i].foreign_owner)
+			assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	/* and an other user's timeline file in our dir is not appended to */
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(dir, 0700), 0);
+		assert_int_equal(chmod(audit, 0600), 0);
+		f = fopen(tlf, "w");
+		fclose(f);
+		assert_int_equal(chown(tlf, 65534, 65534), 0);
+		struct app app = {0};
+		app.cfg.state_dir = dir;
+		struct timeline *tl = timeline_open(&app, 1);
+		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r9", "deployed", 9000);
+		int err = 0;
+		assert_non_null(strstr(timeline_state_error(tl, &err), "belongs to uid 65534"));
+		assert_int_equal(err, EPERM);
+		timeline_close(tl);
+		char *t = slurp("timeline.jsonl");
+		assert_string_equal(t, "");
+		free(t);
+	}
+	chmod(dir, 0700);
+	free(audit);
+	free(tlf);
+}
+
+/* `e` writes a new file, 0600 whatever the umask, and a second export in the
+ * same second does not fail on the name. */
+static void test_export_private(void **state)
+{
+	mode_t old = umask(0);
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 0);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "x", "<iframe src=//evil>", 1000);
+	char *a = NULL, *b = NULL;
+	char msg[600];
+	assert_int_equal(timeline_export(tl, &a, msg, sizeof(msg)), 0);
+	assert_int_equal(timeline_export(tl, &b, msg, sizeof(msg)), 0);
+	assert_string_not_equal(a, b);
+	struct stat st;
+	assert_int_equal(stat(a, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(b, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	size_t len;
+	char *text = util_read_file(a, 1 << 20, &len);
+	assert_non_null(strstr(text, "| `<iframe src=//evil>` |"));
+	free(text);
+	/* a dir others can write into gets no export */
+	assert_int_equal(chmod(dir, 0777), 0);
+	char *c = NULL;
+	assert_int_equal(timeline_export(tl, &c, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(msg, "can be written by other users"));
+	chmod(dir, 0700);
+	umask(old);
+	free(a);
+	free(b);
+	timeline_close(tl);
+}
+
+/* The shared opener's refusals, one per kind of thing that can stand in a
+ * state file's place or in the dir's, each with its errno and the file named. */
+static void test_statefile_kinds(void **state)
+{
+	char msg[STATEFILE_MSG_MAX];
+	char *sub = xasprintf("%s/sub", dir), *sock = xasprintf("%s/sock", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(state_open(dir, "sub", STATEFILE_READ, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(strstr(msg, "sub is a directory"));
+	assert_int_equal(state_open(dir, "sub", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EISDIR);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(state_open(dir, "sock", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(msg, "sock is a socket"));
+	close(s);
+	/* a missing file to read is ENOENT (nothing recorded yet), not a refusal */
+	assert_int_equal(state_open(dir, "none", STATEFILE_READ, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ENOENT);
+	/* created 0600 whatever the umask */
+	mode_t old = umask(0);
+	int fd = state_open(dir, "new", STATEFILE_CREATE, msg, sizeof(msg));
+	umask(old);
+	assert_true(fd >= 0);
+	close(fd);
+	struct stat st;
+	char *created = xasprintf("%s/new", dir);
+	assert_int_equal(stat(created, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(state_open(dir, "new", STATEFILE_CREATE, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, EEXIST);
+	/* the state dir itself a symlink (also written with a trailing slash) */
+	char *link = xasprintf("%s/link", dir), *slashed = xasprintf("%s/link/", dir);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_int_equal(state_open(link, "x", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(msg, "is a symbolic link, not a directory"));
+	assert_int_equal(state_open(slashed, "x", STATEFILE_APPEND, msg, sizeof(msg)), -1);
+	assert_int_equal(errno, ELOOP);
+	char *through = xasprintf("%s/x", sub);
+	assert_int_not_equal(access(through, F_OK), 0);
+	/* a missing state dir is made 0700 for a write, with its parents */
+	char *deep = xasprintf("%s/a/b/state", dir);
+	fd = state_open(deep, "timeline.jsonl", STATEFILE_APPEND, msg, sizeof(msg));
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(deep, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(deep);
+	free(through);
+	free(link);
+	free(slashed);
+	free(created);
+	free(sub);
+	free(sock);
 }
 
 int main(void)
@@ -223,6 +468,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deploy_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_state_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_statefile_kinds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
