@@ -1153,6 +1153,13 @@ static int pg_now(struct pg_source *ps, char *sql, struct pg_now *w, char *err, 
 	return 0;
 }
 
+/* `sitrep do` asks the server (it has a loop and no snapshot); the
+ * dashboard, and anything without a loop, names what its snapshot shows. */
+static bool pg_ask_server(const struct pg_source *ps)
+{
+	return !ps->started && ps->src->loop != NULL;
+}
+
 static void pg_target_add(struct postgres_target **t, size_t *n, int pid, const char *bs, const char *qs)
 {
 	*t = xrealloc(*t, (*n + 1) * sizeof(**t));
@@ -1217,7 +1224,7 @@ static int pg_group_targets(struct pg_source *ps, const char *group, struct post
 {
 	struct database_data *now = NULL;
 	const struct database_data *d = ps->src->snap.data;
-	if (!ps->started) {
+	if (pg_ask_server(ps)) {
 		struct pg_now w;
 		if (pg_now(ps, NULL, &w, err, cap) != 0)
 			return -1;
@@ -1266,10 +1273,10 @@ static int pg_action_targets(struct pg_source *ps, const struct action *a, struc
 			snprintf(err, cap, "'%s' is not a backend pid", shown);
 			free(shown);
 			rc = -1;
-		} else if (ps->started) {
-			rc = pg_target_of(database_query(ps->src->snap.data, pid), pid, t, n, err, cap);
-		} else {
+		} else if (pg_ask_server(ps)) {
 			rc = pg_target_now(ps, pid, t, n, err, cap);
+		} else {
+			rc = pg_target_of(database_query(ps->src->snap.data, pid), pid, t, n, err, cap);
 		}
 		if (rc != 0) {
 			pg_targets_free(*t, *n);
