@@ -177,7 +177,7 @@ assert d["note"].endswith("hidden: GRANT pg_read_all_stats TO app"), d["note"]
 assert not any("insufficient privilege" in q["query"] for q in d["queries"])
 PY
 check "the password is in no output" bash -c "! grep -q '$PGPW' '$TMP/app.out' '$TMP/app.out.err'"
-APP_PW=wrong-password-123 once "$TMP/bad.out" "$TMP/app.json"
+APP_PW=Wr0ng-Qz7xK9v-123 once "$TMP/bad.out" "$TMP/app.json"
 check "a wrong password: the pane errors (exit 1), the text says why" bash -c "grep -q 'password authentication failed' '$TMP/bad.out'"
 config "$TMP/inline.json" "host=127.0.0.1 port=$PG_PORT user=app password=$PGPW"
 "$SITREP" --check-config -c "$TMP/inline.json" >"$TMP/inline.txt" 2>&1
