@@ -110,7 +110,7 @@ pid = sys.argv[2]
 assert any(l["result"] == "refused" and l["action"] == "cancel" for l in lines), lines
 ok = [l for l in lines if l["action"] == "cancel" and l["result"] == "ok"]
 assert ok and ok[-1]["user"] == "oncall" and ok[-1]["target"] == pid
-assert "SELECT pg_cancel_backend(%s);" % pid in ok[-1]["what"], ok[-1]
+assert "SELECT pid, pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = %s AND backend_start = '" % pid in ok[-1]["what"], ok[-1]
 started = [l for l in lines if l["result"] == "started"]
 assert started and lines.index(started[-1]) < lines.index(ok[-1])
 PY
