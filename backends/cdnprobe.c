@@ -1289,6 +1289,7 @@ static int cdn_prepare(struct source *src, struct action *a, char *err, size_t c
 	              plan->npaths, plan->npaths == 1 ? "" : "s", where, cs->verify_s);
 	cdn_lines_add(&effect, verify);
 	action_set_effect(a, effect);
+	a->ntargets = plan->npaths;
 	free(verify);
 	free(where);
 	free(effect);

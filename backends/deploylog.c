@@ -92,6 +92,8 @@ static bool deploylog_parse_line(struct deploys_data *d, const char *line, size_
 	struct deploy *p = deploys_find(d, clean);
 	if (p == NULL)
 		p = deploys_add(d, clean);
+	/* the id kept is the sanitized one: say when it differs from the pipeline's */
+	p->id_altered = p->id_altered || strcmp(clean, id) != 0;
 	free(clean);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
 	if (cJSON_IsString(t) && t->valuestring != NULL)
@@ -132,6 +134,7 @@ static struct deploys_data *deploylog_snapshot(const struct deploylog *dl)
 		deploys_set(&p->revision, s->revision, (size_t)-1);
 		deploys_set(&p->branch, s->branch, (size_t)-1);
 		p->bad = s->bad;
+		p->id_altered = s->id_altered;
 	}
 	deploys_sort(d, false);
 	for (size_t i = 0; i < d->n; i++) {

@@ -333,8 +333,8 @@ static void deploys_exec_output(const char *data, size_t len, bool is_stderr, vo
 	action_progress(arg, data, len);
 }
 
-static void deploys_exec_with(struct deploys_common *c, char *const *argv, unsigned timeout_ms, deploys_exec_cb cb,
-                              void *arg, struct action *progress)
+static void deploys_exec_with(struct deploys_common *c, char *const *argv, unsigned timeout_ms,
+                              deploys_exec_cb cb, void *arg, struct action *progress)
 {
 	struct deploys_exec *e = xcalloc(1, sizeof(*e));
 	e->c = c;
@@ -453,6 +453,7 @@ static void deploys_request_free(void *p)
 	free(r->to);
 	free(r->to_commit);
 	free(r->to_message);
+	free(r->to_version);
 	free(r->from);
 	config_free_argv(r->argv);
 	config_free_argv(r->restart);
@@ -466,8 +467,13 @@ static const struct deploy *deploys_common_target(const struct deploys_data *d, 
 	if (named[0] != '\0') {
 		const struct deploy *to = deploys_find(d, named);
 		char *t = sanitize_str(named);
-		if (to == NULL || named[0] == '-')
+		const char *why = to != NULL ? deploys_not_target(to) : NULL;
+		if (to == NULL && named[0] == '-')
+			snprintf(err, cap, "%s is not a deploy: a target never begins with '-'", t);
+		else if (to == NULL)
 			snprintf(err, cap, "no deploy %s in the history", t);
+		else if (why != NULL)
+			snprintf(err, cap, "deploy %s is never a rollback target: %s", to->id, why);
 		else if (to->current)
 			snprintf(err, cap, "%s is already the current deploy", to->id);
 		else if (to->bad)
@@ -489,6 +495,29 @@ static const struct deploy *deploys_common_target(const struct deploys_data *d, 
 	if (to == NULL)
 		snprintf(err, cap, "no healthy deploy older than %s to roll back to", d->current);
 	return to;
+}
+
+/* Appends id to list (", "-separated) while it fits. */
+static void deploys_list_add(char *list, size_t cap, const char *id)
+{
+	size_t len = strlen(list);
+	if (len + strlen(id) + 3 < cap)
+		snprintf(list + len, cap - len, "%s%s", len > 0 ? ", " : "", id);
+}
+
+void deploys_skipped(const struct deploys_data *d, const struct deploy *to, char *bad, size_t bad_cap,
+                     char *refused, size_t refused_cap)
+{
+	bad[0] = refused[0] = '\0';
+	for (size_t i = 0, past = 0; i < d->n && &d->deploys[i] != to; i++) {
+		const struct deploy *p = &d->deploys[i];
+		if (p->current)
+			past = 1;
+		else if (past && p->bad)
+			deploys_list_add(bad, bad_cap, p->id);
+		else if (past && deploys_not_target(p) != NULL)
+			deploys_list_add(refused, refused_cap, p->id);
+	}
 }
 
 int deploys_common_prepare(struct source *src, struct action *a, char *err, size_t cap)
@@ -527,19 +556,13 @@ int deploys_common_prepare(struct source *src, struct action *a, char *err, size
 			deploys_data_free(fresh);
 			goto fail;
 		}
-		/* Bad deploys passed over are named, so the user sees why it is not the one just before. */
-		char skipped[256] = "";
-		for (size_t i = 0, past = 0; i < d->n && &d->deploys[i] != to; i++) {
-			if (d->deploys[i].current)
-				past = 1;
-			else if (past && d->deploys[i].bad &&
-			         strlen(skipped) + strlen(d->deploys[i].id) + 4 < sizeof(skipped))
-				snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped), "%s%s",
-				         skipped[0] != '\0' ? ", " : "", d->deploys[i].id);
-		}
+		/* Deploys passed over are named, so the user sees why it is not the one just before. */
+		char skipped[256] = "", refused[256] = "";
+		deploys_skipped(d, to, skipped, sizeof(skipped), refused, sizeof(refused));
 		r->to = xstrdup(to->id);
 		r->to_commit = xstrdup(to->revision);
 		r->to_message = xstrdup(to->message);
+		r->to_version = xstrdup(to->version);
 		r->from = d->current != NULL ? xstrdup(d->current) : NULL;
 		free(a->target);
 		a->target = xstrdup(to->id);
@@ -547,10 +570,13 @@ int deploys_common_prepare(struct source *src, struct action *a, char *err, size
 		char *then = restart_text != NULL ? xasprintf("\nthen argv: %s (timeout %u s)", restart_text,
 		                                              r->timeout_ms / 1000)
 		                                  : xstrdup("");
-		effect = xasprintf("current: %s -> %s\nargv: %s (timeout %u s)%s\n%s%s%s%s%s",
-		                   r->from != NULL ? r->from : "(none)", to->id, argv_text,
+		char *ident = c->be->identity(c, to);
+		effect = xasprintf("current: %s -> %s\ntarget: %s\nargv: %s (timeout %u s)%s\n%s%s%s%s%s%s%s",
+		                   r->from != NULL ? r->from : "(none)", to->id, ident, argv_text,
 		                   r->timeout_ms / 1000, then, verify, health_text[0] != '\0' ? "\n" : "",
-		                   health_text, skipped[0] != '\0' ? "\nskipped, marked bad: " : "", skipped);
+		                   health_text, skipped[0] != '\0' ? "\nskipped, marked bad: " : "", skipped,
+		                   refused[0] != '\0' ? "\nskipped, never a target: " : "", refused);
+		free(ident);
 		free(then);
 		free(argv_text);
 		free(verify);
@@ -716,6 +742,33 @@ static void deploys_job_checked(struct deploys_common *c, struct deploys_data *d
 	if (!util_str_same(d->current, r->from)) {
 		deploys_job_fail(job, "current moved to %s since it was confirmed; nothing changed",
 		                 d->current != NULL ? d->current : "(none)");
+		deploys_data_free(d);
+		return;
+	}
+	/* The target is an identity, not a name: a tag moved to another commit,
+	 * a revision that left the history or now runs something else is not
+	 * what the dialog showed. */
+	const struct deploy *to = deploys_find(d, r->to);
+	if (to == NULL) {
+		deploys_job_fail(job, "%s is no longer in the deploy history; nothing changed", r->to);
+		deploys_data_free(d);
+		return;
+	}
+	if (strcmp(to->revision, r->to_commit) != 0 || strcmp(to->version, r->to_version) != 0 ||
+	    strcmp(to->message, r->to_message) != 0 || to->bad) {
+		char *was = c->be->identity(c, &(struct deploy){.id = r->to,
+		                                                .revision = r->to_commit,
+		                                                .version = r->to_version,
+		                                                .message = r->to_message,
+		                                                .author = "",
+		                                                .status = "",
+		                                                .branch = ""});
+		char *now = c->be->identity(c, to);
+		deploys_job_fail(
+		    job, "%s changed since it was confirmed: now %s%s%s, confirmed %s; nothing changed",
+		    r->to, now, to->bad ? ", marked " : "", to->bad ? to->status : "", was);
+		free(was);
+		free(now);
 		deploys_data_free(d);
 		return;
 	}

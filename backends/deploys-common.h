@@ -123,6 +123,10 @@ struct deploys_backend {
 	/* After the rollback command (and the restart argv): checks it took
 	 * effect, then calls deploys_job_ok or deploys_job_fail. */
 	void (*verify)(struct deploys_job *job);
+	/* What identifies `to` for the dialog ("tag deploy-2 at commit 1a2b...",
+	 * "revision 2: web-1.3.0 app 1.3.0"); a new string. The same fields are
+	 * re-checked when the action acts. */
+	char *(*identity)(struct deploys_common *c, const struct deploy *to);
 };
 
 struct deploys_exec;
@@ -148,6 +152,8 @@ struct deploys_request {
 	char *to;         /* the deploy's id */
 	char *to_commit;  /* its revision field (a commit, an app version), "" unknown */
 	char *to_message; /* its message */
+	char *to_version; /* its version: with to_commit and to_message, the identity re-checked
+	                     before the rollback command runs */
 	char *from;       /* the current id when prepared, NULL none */
 	char **argv;      /* the rollback command */
 	char **restart;   /* the restart argv, NULL none */
@@ -180,6 +186,12 @@ void deploys_common_refresh(struct source *src);
 int deploys_common_prepare(struct source *src, struct action *a, char *err, size_t cap);
 int deploys_common_act(struct source *src, const struct action *a);
 void deploys_common_stop(struct source *src);
+
+/* The deploys a rollback from current to `to` passes over: the bad ones
+ * into bad, the ones deploys_not_target refuses into refused, each a
+ * ", "-separated list of ids ("" none), cut to fit. */
+void deploys_skipped(const struct deploys_data *d, const struct deploy *to, char *bad, size_t bad_cap,
+                     char *refused, size_t refused_cap);
 
 /* Adds a step to the outcome ("helm rollback web 41 exited with status 0"). */
 void deploys_job_note(struct deploys_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -147,8 +147,10 @@ static char **gitlog_list_argv(const struct gitlog *g)
 		free(countopt);
 		return argv;
 	}
+	/* --end-of-options: the branch is a revision, never an option */
 	return deploys_argv("git", "-C", g->repo, "log", "--first-parent", "-n", count, "--abbrev=12",
-	                    "--format=tformat:%h%x00%H%x00%ct%x00%an%x00%s%x00", g->branch, "--", NULL);
+	                    "--format=tformat:%h%x00%H%x00%ct%x00%an%x00%s%x00", "--end-of-options",
+	                    g->branch, "--", NULL);
 }
 
 static char **gitlog_current_argv(const struct gitlog *g)
@@ -156,7 +158,8 @@ static char **gitlog_current_argv(const struct gitlog *g)
 	if (g->cur_argv != NULL)
 		return deploys_argv_copy(g->cur_argv);
 	char *spec = xasprintf("%s^{commit}", g->ref);
-	char **argv = deploys_argv("git", "-C", g->repo, "rev-parse", "--verify", "--quiet", spec, NULL);
+	char **argv = deploys_argv("git", "-C", g->repo, "rev-parse", "--verify", "--quiet",
+	                           "--end-of-options", spec, NULL);
 	free(spec);
 	return argv;
 }
@@ -269,6 +272,11 @@ static char *gitlog_rollback(struct deploys_common *c, const struct deploy *to, 
 		snprintf(err, cap, "no \"rollback\" argv configured for pane %s", c->src->cfg->id);
 		return NULL;
 	}
+	const char *why = deploys_not_target(to);
+	if (why != NULL) {
+		snprintf(err, cap, "deploy %s is never a rollback target: %s", to->id, why);
+		return NULL;
+	}
 	*argv = deploys_argv_subst(g->rollback, to->id);
 	if (!g->verify)
 		return xstrdup(
@@ -279,6 +287,14 @@ static char *gitlog_rollback(struct deploys_common *c, const struct deploy *to, 
 	                : xasprintf("then check: %s is at %s (%s)", what, to->revision, to->id);
 	free(what);
 	return out;
+}
+
+static char *gitlog_identity(struct deploys_common *c, const struct deploy *to)
+{
+	const struct gitlog *g = (const struct gitlog *)c;
+	if (g->tags != NULL)
+		return xasprintf("tag %s at commit %s", to->id, to->revision);
+	return xasprintf("commit %s", to->revision);
 }
 
 static void gitlog_verify_done(struct deploys_common *c, struct run_result *res, void *arg)
@@ -331,6 +347,7 @@ static const struct deploys_backend gitlog_backend = {
     .read = gitlog_read,
     .rollback = gitlog_rollback,
     .verify = gitlog_verify,
+    .identity = gitlog_identity,
 };
 
 static int gitlog_init(struct source *src, struct config_ctx *ctx, struct jnode *node)

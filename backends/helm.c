@@ -5,10 +5,11 @@
  * description. The newest "deployed" revision is current; "failed" ones are
  * bad (rollback refuses them).
  *
- * Rollback: `helm rollback RELEASE REVISION`, then the restart argv when one
+ * Rollback: `helm rollback [-n NS] -- RELEASE REVISION`, then the restart argv when one
  * is configured, then the history is read again: helm records a rollback as
  * a new revision, so the check is that a newer revision than the one rolled
  * back from is now "deployed" and runs the target's chart and app version. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,15 +93,27 @@ int helm_parse_history(struct deploys_data *d, const char *json, size_t len, cha
 	return n;
 }
 
-static char **helm_argv(const struct helm *h, const char *verb, const char *arg)
+/* helm VERB [-n NS] [--kube-context C] [OPTION...] -- RELEASE [REVISION]:
+ * the options first and "--" before the release and revision, so neither
+ * is ever read as an option. The options end with NULL. */
+static char **helm_argv(const struct helm *h, const char *verb, const char *revision, ...)
+    __attribute__((sentinel));
+
+static char **helm_argv(const struct helm *h, const char *verb, const char *revision, ...)
 {
-	char **argv = deploys_argv("helm", verb, h->release, NULL);
-	if (arg != NULL)
-		deploys_argv_push(&argv, arg, NULL);
+	char **argv = deploys_argv("helm", verb, NULL);
 	if (h->ns != NULL)
 		deploys_argv_push(&argv, "-n", h->ns, NULL);
 	if (h->context != NULL)
 		deploys_argv_push(&argv, "--kube-context", h->context, NULL);
+	va_list ap;
+	va_start(ap, revision);
+	for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
+		deploys_argv_push(&argv, s, NULL);
+	va_end(ap);
+	deploys_argv_push(&argv, "--", h->release, NULL);
+	if (revision != NULL)
+		deploys_argv_push(&argv, revision, NULL);
 	return argv;
 }
 
@@ -141,8 +154,7 @@ static void helm_read(struct deploys_common *c, deploys_read_cb cb, void *arg)
 	rd->arg = arg;
 	char max[32];
 	snprintf(max, sizeof(max), "%u", h->max);
-	char **argv = helm_argv(h, "history", NULL);
-	deploys_argv_push(&argv, "-o", "json", "--max", max, NULL);
+	char **argv = helm_argv(h, "history", NULL, "-o", "json", "--max", max, NULL);
 	deploys_exec(c, argv, HELM_READ_MS, helm_read_done, rd);
 	config_free_argv(argv);
 }
@@ -150,13 +162,24 @@ static void helm_read(struct deploys_common *c, deploys_read_cb cb, void *arg)
 static char *helm_rollback(struct deploys_common *c, const struct deploy *to, char ***argv, char *err,
                            size_t cap)
 {
-	(void)err;
-	(void)cap;
 	struct helm *h = (struct helm *)c;
-	*argv = helm_argv(h, "rollback", to->id);
+	/* helm's revisions are numbers: anything else is not one of them */
+	if (strspn(to->id, "0123456789") != strlen(to->id) || to->id[0] == '\0' || to->id[0] == '0') {
+		char *t = sanitize_str(to->id);
+		snprintf(err, cap, "%s is not a helm revision number", t);
+		free(t);
+		return NULL;
+	}
+	*argv = helm_argv(h, "rollback", to->id, NULL);
 	return xasprintf("then check: helm history %s: a revision newer than the current one is deployed "
 	                 "and runs %s",
 	                 h->release, to->version[0] != '\0' ? to->version : "the same chart");
+}
+
+static char *helm_identity(struct deploys_common *c, const struct deploy *to)
+{
+	(void)c;
+	return xasprintf("revision %s%s%s", to->id, to->version[0] != '\0' ? ", running " : "", to->version);
 }
 
 static void helm_verified(struct deploys_common *c, struct deploys_data *d, const char *err, void *arg)
@@ -198,6 +221,7 @@ static const struct deploys_backend helm_backend = {
     .read = helm_read,
     .rollback = helm_rollback,
     .verify = helm_verify,
+    .identity = helm_identity,
 };
 
 static bool helm_name_ok(const char *s)

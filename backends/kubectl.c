@@ -246,9 +246,14 @@ static void kubectl_read(struct deploys_common *c, deploys_read_cb cb, void *arg
 static char *kubectl_rollback(struct deploys_common *c, const struct deploy *to, char ***argv, char *err,
                               size_t cap)
 {
-	(void)err;
-	(void)cap;
 	struct kubectl *k = (struct kubectl *)c;
+	/* a revision is a number, given as --to-revision=N: never an option of its own */
+	if (strspn(to->id, "0123456789") != strlen(to->id) || to->id[0] == '\0' || to->id[0] == '0') {
+		char *t = sanitize_str(to->id);
+		snprintf(err, cap, "%s is not a rollout revision number", t);
+		free(t);
+		return NULL;
+	}
 	char *target = xasprintf("deployment/%s", k->deployment);
 	char *rev = xasprintf("--to-revision=%s", to->id);
 	*argv = kubectl_argv(k, "rollout", "undo", target, rev, NULL);
@@ -263,6 +268,13 @@ static char *kubectl_rollback(struct deploys_common *c, const struct deploy *to,
 	free(rev);
 	free(target);
 	return out;
+}
+
+static char *kubectl_identity(struct deploys_common *c, const struct deploy *to)
+{
+	struct kubectl *k = (struct kubectl *)c;
+	return xasprintf("revision %s of deployment/%s%s%s", to->id, k->deployment,
+	                 to->message[0] != '\0' ? ", change-cause: " : "", to->message);
 }
 
 static void kubectl_checked(struct deploys_common *c, struct run_result *res, void *arg)
@@ -331,6 +343,7 @@ static const struct deploys_backend kubectl_backend = {
     .read = kubectl_read,
     .rollback = kubectl_rollback,
     .verify = kubectl_verify,
+    .identity = kubectl_identity,
 };
 
 static bool kubectl_name_ok(const char *s)

@@ -27,6 +27,7 @@
 	" a.query,"                                                                                          \
 	" CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,"
 #define POSTGRES_SQL_TAIL                                                                                    \
+	", a.backend_start::text, a.query_start::text"                                                       \
 	" FROM pg_stat_activity a"                                                                           \
 	" WHERE a.pid <> pg_backend_pid()"                                                                   \
 	" AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL));\n" \
@@ -163,6 +164,11 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	q->xact_s = postgres_number(v[PG_COL_XACT], -1);
 	double start = postgres_number(v[PG_COL_START_MS], 0);
 	q->started_ms = start > 0 ? (int64_t)start : 0;
+	/* the identity goes back into SQL: kept only when it is a timestamp */
+	if (database_valid_timestamp(v[PG_COL_BACKEND_START]))
+		q->backend_start = xstrdup(v[PG_COL_BACKEND_START]);
+	if (database_valid_timestamp(v[PG_COL_QUERY_START]))
+		q->query_start = xstrdup(v[PG_COL_QUERY_START]);
 	if (postgres_parse_pids(v[PG_COL_BLOCKING], &q->blocked_by, &q->nblocked_by) != 0)
 		q->nblocked_by = 0;
 	q->waiting = v[PG_COL_WAIT] != NULL && strncmp(v[PG_COL_WAIT], "Lock:", 5) == 0;
@@ -181,21 +187,55 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	return 0;
 }
 
-char *postgres_signal_sql(const int *pids, size_t n, bool terminate)
+char *postgres_signal_sql(const struct postgres_target *t, size_t n, bool terminate)
 {
 	const char *fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
 	char *out = xstrdup("");
 	for (size_t i = 0; i < n; i++) {
-		char *next = xasprintf("%s%sSELECT %s(%d);", out, i > 0 ? "\n" : "", fn, pids[i]);
+		if (t[i].pid <= 0 || !database_valid_timestamp(t[i].backend_start) ||
+		    (t[i].query_start != NULL && !database_valid_timestamp(t[i].query_start))) {
+			free(out);
+			return NULL;
+		}
+		char *query = !terminate && t[i].query_start != NULL
+		                  ? xasprintf(" AND query_start = '%s'", t[i].query_start)
+		                  : xstrdup("");
+		char *next = xasprintf("%s%sSELECT pid, %s(pid) FROM pg_stat_activity WHERE pid = %d AND "
+		                       "backend_start = '%s'%s;",
+		                       out, i > 0 ? "\n" : "", fn, t[i].pid, t[i].backend_start, query);
+		free(query);
 		free(out);
 		out = next;
 	}
 	return out;
 }
 
-char *postgres_signal_group_sql(const char *query_id, bool terminate)
+char *postgres_lookup_sql(const struct postgres_target *t, size_t n)
 {
-	return xasprintf("SELECT pid, %s(pid) FROM pg_stat_activity WHERE query_id = %s"
-	                 " AND pid <> pg_backend_pid() AND backend_type = 'client backend';",
-	                 terminate ? "pg_terminate_backend" : "pg_cancel_backend", query_id);
+	char *list = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s%d", list, i > 0 ? ", " : "", t[i].pid);
+		free(list);
+		list = next;
+	}
+	char *out =
+	    xasprintf("SELECT pid, backend_start::text, query_start::text, state FROM pg_stat_activity "
+	              "WHERE pid IN (%s);",
+	              list);
+	free(list);
+	return out;
+}
+
+bool postgres_target_running(const struct postgres_target *t, bool terminate, const char *pid,
+                             const char *backend_start, const char *query_start, const char *state)
+{
+	int p;
+	if (!postgres_valid_pid(pid, &p) || p != t->pid || backend_start == NULL ||
+	    strcmp(backend_start, t->backend_start) != 0)
+		return false; /* another session, maybe on the same pid */
+	if (terminate)
+		return true;
+	if (t->query_start != NULL && (query_start == NULL || strcmp(query_start, t->query_start) != 0))
+		return false; /* the session runs another query now */
+	return state != NULL && strcmp(state, "active") == 0;
 }

@@ -24,6 +24,8 @@ enum postgres_col {
 	PG_COL_QUERY,
 	PG_COL_BLOCKING,
 	PG_COL_QUERY_ID,
+	PG_COL_BACKEND_START, /* exact text (ISO, UTC: the setup pins DateStyle and TimeZone) */
+	PG_COL_QUERY_START,
 	PG_NCOLS
 };
 
@@ -47,10 +49,32 @@ int postgres_parse_pids(const char *text, int **out, size_t *n);
 bool postgres_valid_pid(const char *text, int *pid);
 bool postgres_valid_query_id(const char *text);
 
-/* The statements that cancel (or terminate) each pid, one per line:
- * "SELECT pg_cancel_backend(4242);". Caller frees. */
-char *postgres_signal_sql(const int *pids, size_t n, bool terminate);
-/* The statement that cancels every session running query_id (validated). */
-char *postgres_signal_group_sql(const char *query_id, bool terminate);
+/* A session an action names: what cannot be reused once it has ended. A
+ * pid alone can (the next backend may get it); pid + backend_start cannot,
+ * and a cancel also names the query by its query_start. The timestamps are
+ * the exact text the server gave (never parsed, never rounded), checked by
+ * database_identity_parse before they reach SQL. */
+struct postgres_target {
+	int pid;
+	char *backend_start;
+	char *query_start; /* NULL: the session's query is not named (terminate) */
+};
+
+/* The statements that cancel (or terminate) each target, one per line. Each
+ * re-checks the identity in the statement that acts, so a session that
+ * ended meanwhile (and a new one that got its pid) is not touched:
+ *   SELECT pid, pg_cancel_backend(pid) FROM pg_stat_activity
+ *    WHERE pid = 4242 AND backend_start = '...' AND query_start = '...';
+ * One answer per statement: a row (pid, t/f) when it matched, none when the
+ * target had ended. Caller frees; NULL when a timestamp is not one. */
+char *postgres_signal_sql(const struct postgres_target *t, size_t n, bool terminate);
+/* The read that finds the targets again after the signal (verification):
+ * pid, backend_start, query_start, state. Caller frees. */
+char *postgres_lookup_sql(const struct postgres_target *t, size_t n);
+/* Whether a row of that read (text, NULL for SQL NULL) is the target still
+ * doing what it was asked to stop: the same session (terminate), or the same
+ * session still running the same query (cancel). */
+bool postgres_target_running(const struct postgres_target *t, bool terminate, const char *pid,
+                             const char *backend_start, const char *query_start, const char *state);
 
 #endif

@@ -25,6 +25,8 @@
  * password inside the connection string is refused. */
 #include <arpa/inet.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +57,27 @@ enum pg_state { PG_DOWN, PG_RESOLVING, PG_CONNECTING, PG_READY, PG_BUSY };
 
 struct pg_source;
 
+enum pg_step { PG_STEP_SETTINGS, PG_STEP_START };
+
+struct pg_thread {
+	struct pg_source *ps; /* NULL once the source gave up on it (under pg_thread_lock) */
+	enum pg_step step;
+	char **keys, **vals; /* owned, NULL-terminated */
+	PGconn *conn;        /* what PQconnectStartParams gave */
+	bool done;
+};
+
+/* One host as libpq would try it: host, hostaddr and port elements of the
+ * comma-separated lists (empty: not given). */
+struct pg_entry {
+	char *host, *hostaddr, *port;
+	bool lookup; /* a name libpq would resolve */
+	char *addrs; /* what the resolver found ("a,[b]") */
+	char *err;   /* or why not */
+	struct http_resolve *resolve;
+	struct pg_source *owner;
+};
+
 /* A job's results: PGresults in order; err set (sanitized) when it failed. */
 typedef void (*pg_job_cb)(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
 
@@ -65,32 +88,17 @@ struct pg_job {
 	struct pg_job *next;
 };
 
-/* An action in flight: its sessions as they were before the signal. */
-struct pg_act {
-	struct pg_source *ps;
-	struct action *action;
-	bool terminate;
-	int *pids;
-	double *starts; /* query_start (epoch s) before the signal, -1 unknown */
-	size_t npids;
-	uint64_t sent_ms; /* when the signal went out (monotonic) */
-	uv_timer_t *timer;
-	char *refused; /* pids for which the function returned false */
-	struct pg_act *next;
-};
-
-struct pg_request {
-	char *sql;    /* exactly what act() sends */
-	char *lookup; /* the read that finds the sessions before and after */
-	bool terminate;
-};
+struct pg_act;
 
 struct pg_source {
 	struct source *src;
 	char *conninfo;
 	char *password; /* config_get_secret; NULL: libpq's own (pgpass) */
-	char *resolve_name;             /* the host libpq would look up itself; NULL: none */
-	struct http_resolve *resolving; /* its lookup, off the loop */
+	/* opening a connection (off the loop: see "opening the connection") */
+	struct pg_thread *thread; /* libpq reading its settings or starting, on a thread */
+	uv_async_t *async;        /* the thread's answer */
+	struct pg_entry *entries; /* the hosts libpq would try */
+	size_t nentries, lookups; /* lookups: how many of them are names */
 	double connect_timeout_ms, query_timeout_ms, statement_timeout_ms;
 	size_t storm_min;
 
@@ -121,6 +129,7 @@ struct pg_source {
 };
 
 static void pg_kick(struct pg_source *ps);
+static void pg_setup_cancel(struct pg_source *ps);
 static void pg_drop(struct pg_source *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* --- handles ------------------------------------------------------------- */
@@ -145,41 +154,6 @@ static uv_timer_t *pg_timer(struct pg_source *ps, void *data)
 }
 
 /* --- config -------------------------------------------------------------- */
-
-/* The host name libpq would resolve with a blocking lookup, or NULL when it
- * would not look one up (an address, a socket directory, hostaddr given) or
- * when the string names several hosts or ports (left to libpq, which
- * resolves them itself: docs/configuration.md says to give addresses). The
- * environment counts as libpq reads it. Caller frees. */
-static char *pg_host_to_resolve(const PQconninfoOption *opts)
-{
-	const char *host = NULL, *hostaddr = NULL, *port = NULL;
-	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-	}
-	if (host == NULL)
-		host = getenv("PGHOST");
-	if (hostaddr == NULL)
-		hostaddr = getenv("PGHOSTADDR");
-	if (port == NULL)
-		port = getenv("PGPORT");
-	if (host == NULL || host[0] == '\0' || (hostaddr != NULL && hostaddr[0] != '\0'))
-		return NULL;
-	if (host[0] == '/' || host[0] == '@' || strchr(host, ',') != NULL ||
-	    (port != NULL && strchr(port, ',') != NULL))
-		return NULL;
-	unsigned char buf[sizeof(struct in6_addr)];
-	if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
-		return NULL;
-	return xstrdup(host);
-}
 
 static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
@@ -219,7 +193,6 @@ static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 			sanitize_add_secret(o->val);
 			inline_pw = true;
 		}
-	ps->resolve_name = pg_host_to_resolve(opts);
 	PQconninfoFree(opts);
 	sanitize_add_url_secret(ps->conninfo);
 	if (inline_pw)
@@ -314,7 +287,14 @@ static int pg_watch(struct pg_source *ps, int events)
 static void pg_on_deadline(uv_timer_t *t)
 {
 	struct pg_source *ps = t->data;
-	if (ps->state == PG_CONNECTING)
+	if (ps->state == PG_RESOLVING && ps->thread != NULL && ps->thread->step == PG_STEP_SETTINGS)
+		pg_drop(ps,
+		        "reading the connection settings took more than %.0f s (a service file's LDAP "
+		        "lookup, or the login's name?)",
+		        ps->connect_timeout_ms / 1000);
+	else if (ps->state == PG_RESOLVING)
+		pg_drop(ps, "starting the connection took more than %.0f s", ps->connect_timeout_ms / 1000);
+	else if (ps->state == PG_CONNECTING)
 		pg_drop(ps, "no connection within %.0f s", ps->connect_timeout_ms / 1000);
 	else if (ps->state == PG_BUSY)
 		pg_drop(ps, "server not answering for %.1f s (hung?)", ps->query_timeout_ms / 1000);
@@ -324,6 +304,9 @@ static void pg_deadline(struct pg_source *ps, double ms)
 {
 	if (ps->deadline == NULL)
 		ps->deadline = pg_timer(ps, ps);
+	/* The loop's clock stops while `sitrep do` waits for a y at the terminal:
+	 * a deadline counted from that stale time would fire at once. */
+	uv_update_time(ps->src->loop);
 	uv_timer_start(ps->deadline, pg_on_deadline, (uint64_t)ms, 0);
 }
 
@@ -369,6 +352,7 @@ static void pg_drop(struct pg_source *ps, const char *fmt, ...)
 	free(raw);
 	pg_unwatch(ps);
 	pg_deadline_stop(ps);
+	pg_setup_cancel(ps);
 	pg_results_clear(ps);
 	if (ps->conn != NULL)
 		PQfinish(ps->conn);
@@ -502,7 +486,11 @@ static void pg_connect_step(struct pg_source *ps)
 	ps->state = PG_READY;
 	/* sitrep's own statements are bounded; the setup runs first. */
 	struct pg_job *j = xcalloc(1, sizeof(*j));
+	/* DateStyle and TimeZone pinned: a session's backend_start and
+	 * query_start are read as text and sent back as literals (its identity),
+	 * so they must read the same on every connection. */
 	j->sql = xasprintf("SET statement_timeout = %.0f; SET lock_timeout = %.0f;"
+	                   " SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
 	                   " SELECT current_setting('server_version_num')::int, current_user::text,"
 	                   " coalesce((SELECT pg_has_role(oid, 'USAGE') FROM pg_roles"
 	                   " WHERE rolname = 'pg_read_all_stats'), false);",
@@ -544,44 +532,342 @@ static void pg_on_io(uv_poll_t *h, int status, int events)
 		pg_read(ps);
 }
 
-/* Opens the connection; addrs: the addresses resolve_name has now
- * ("a,[b]"), NULL to let libpq read the string as it is. */
-static void pg_connect_to(struct pg_source *ps, const char *addrs)
+/* --- opening the connection off the loop ---------------------------------- */
+
+/* libpq reads its settings (the connection string, the service file named by
+ * service= or PGSERVICE, which may send it to LDAP, the PG* variables, the
+ * login's name, .pgpass) and resolves each host name with a blocking lookup,
+ * all inside PQconnectStartParams, and the next host's name inside
+ * PQconnectPoll. None of that runs on the loop:
+ *  1. a thread asks libpq for the settings it would use (a start that fails
+ *     on purpose before connecting: sslmode is not valid), and the loop
+ *     reads host, hostaddr and port from it (PQconninfo): every way a host
+ *     can be given (conninfo, URI, service file, PGHOST, several hosts) ends
+ *     up there, as libpq itself reads it;
+ *  2. every host name without an address is looked up by the HTTP client's
+ *     resolver (threads, cache, deadline), all at once;
+ *  3. a thread starts the connection with an address (hostaddr) for every
+ *     host, host kept for TLS, Kerberos and .pgpass, so PQconnectPoll never
+ *     looks a name up; the loop takes the PGconn from there.
+ * A thread that hangs (a hung LDAP server) is left behind: it frees what it
+ * made when it ends, and the source says which step did not answer. */
+
+static pthread_mutex_t pg_thread_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void pg_thread_free(struct pg_thread *t)
 {
-	const char *keys[7] = {"dbname", "fallback_application_name", NULL, NULL, NULL, NULL, NULL};
-	const char *vals[7] = {ps->conninfo, "sitrep", NULL, NULL, NULL, NULL, NULL};
-	int k = 2;
+	for (size_t i = 0; t->keys != NULL && t->keys[i] != NULL; i++) {
+		free(t->keys[i]);
+		if (t->vals[i] != NULL)
+			explicit_bzero(t->vals[i], strlen(t->vals[i])); /* may be the password */
+		free(t->vals[i]);
+	}
+	free(t->keys);
+	free(t->vals);
+	if (t->conn != NULL)
+		PQfinish(t->conn);
+	free(t);
+}
+
+static void *pg_thread_main(void *arg)
+{
+	struct pg_thread *t = arg;
+	PGconn *conn = PQconnectStartParams((const char *const *)t->keys, (const char *const *)t->vals, 1);
+	pthread_mutex_lock(&pg_thread_lock);
+	t->conn = conn;
+	t->done = true;
+	bool orphan = t->ps == NULL;
+	if (!orphan)
+		uv_async_send(t->ps->async);
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (orphan)
+		pg_thread_free(t);
+	return NULL;
+}
+
+/* Leaves the thread in flight behind (it frees itself), or frees a
+ * finished one. */
+static void pg_thread_cancel(struct pg_source *ps)
+{
+	struct pg_thread *t = ps->thread;
+	if (t == NULL)
+		return;
+	ps->thread = NULL;
+	pthread_mutex_lock(&pg_thread_lock);
+	bool done = t->done;
+	t->ps = NULL;
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (done)
+		pg_thread_free(t);
+}
+
+static void pg_thread_answer(uv_async_t *h);
+
+/* Runs PQconnectStartParams(keys, vals) on a thread of its own. */
+static int pg_thread_run(struct pg_source *ps, enum pg_step step, const char *const *keys,
+                         const char *const *vals, size_t n)
+{
+	if (ps->async == NULL) {
+		ps->async = xcalloc(1, sizeof(*ps->async));
+		uv_async_init(ps->src->loop, ps->async, pg_thread_answer);
+		ps->async->data = ps;
+		uv_unref((uv_handle_t *)ps->async); /* the deadline keeps the loop alive */
+	}
+	struct pg_thread *t = xcalloc(1, sizeof(*t));
+	t->ps = ps;
+	t->step = step;
+	t->keys = xcalloc(n + 1, sizeof(*t->keys));
+	t->vals = xcalloc(n + 1, sizeof(*t->vals));
+	for (size_t i = 0; i < n; i++) {
+		t->keys[i] = xstrdup(keys[i]);
+		t->vals[i] = xstrdup(vals[i]);
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Signals are the loop's business, never this thread's. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t th;
+	int rc = pthread_create(&th, &attr, pg_thread_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pg_thread_free(t);
+		return -1;
+	}
+	ps->thread = t;
+	ps->state = PG_RESOLVING;
+	pg_deadline(ps, ps->connect_timeout_ms);
+	return 0;
+}
+
+static void pg_entries_free(struct pg_source *ps)
+{
+	for (size_t i = 0; i < ps->nentries; i++) {
+		struct pg_entry *e = &ps->entries[i];
+		http_resolve_cancel(e->resolve);
+		free(e->host);
+		free(e->hostaddr);
+		free(e->port);
+		free(e->addrs);
+		free(e->err);
+	}
+	free(ps->entries);
+	ps->entries = NULL;
+	ps->nentries = ps->lookups = 0;
+}
+
+/* Everything set up for a connection that is not one yet. */
+static void pg_setup_cancel(struct pg_source *ps)
+{
+	pg_thread_cancel(ps);
+	pg_entries_free(ps);
+}
+
+/* The elements of a comma-separated list (libpq has no escape for a comma):
+ * n of them; "" one empty element. Caller frees each and the array. */
+static char **pg_split(const char *list, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	const char *p = list != NULL ? list : "";
+	for (;;) {
+		const char *c = strchr(p, ',');
+		size_t len = c != NULL ? (size_t)(c - p) : strlen(p);
+		out = xrealloc(out, (*n + 1) * sizeof(*out));
+		out[(*n)++] = xstrndup(p, len);
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return out;
+}
+
+static void pg_split_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Whether libpq would look host up by name (not a socket, not an address). */
+static bool pg_is_name(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return host[0] != '\0' && host[0] != '/' && host[0] != '@' && inet_pton(AF_INET, host, buf) != 1 &&
+	       inet_pton(AF_INET6, host, buf) != 1;
+}
+
+/* The hosts libpq would try, from the settings it reported; -1 with err
+ * when the lists do not match (libpq would refuse them too). */
+static int pg_entries_build(struct pg_source *ps, const char *host, const char *hostaddr, const char *port,
+                            char *err, size_t cap)
+{
+	size_t nh, na, np;
+	bool has_host = host != NULL && host[0] != '\0', has_addr = hostaddr != NULL && hostaddr[0] != '\0';
+	char **h = pg_split(has_host ? host : "", &nh);
+	char **a = pg_split(has_addr ? hostaddr : "", &na);
+	char **p = pg_split(port, &np);
+	size_t n = has_host ? nh : has_addr ? na : 1;
+	int rc = 0;
+	if (has_host && has_addr && nh != na) {
+		snprintf(err, cap, "could not match %zu host names to %zu hostaddr values (host, hostaddr)",
+		         nh, na);
+		rc = -1;
+	} else if (np > 1 && np != n) {
+		snprintf(err, cap, "could not match %zu port numbers to %zu hosts (port)", np, n);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		ps->entries = xrealloc(ps->entries, (ps->nentries + 1) * sizeof(*ps->entries));
+		struct pg_entry *e = &ps->entries[ps->nentries++];
+		memset(e, 0, sizeof(*e));
+		e->host = xstrdup(has_host ? h[i] : "");
+		e->hostaddr = xstrdup(has_addr ? a[i] : "");
+		e->port = xstrdup(np > 1 ? p[i] : p[0]);
+		e->lookup = e->hostaddr[0] == '\0' && pg_is_name(e->host);
+		ps->lookups += e->lookup;
+	}
+	pg_split_free(h, nh);
+	pg_split_free(a, na);
+	pg_split_free(p, np);
+	return rc;
+}
+
+/* Step 3: the start, with an address for every name. */
+static void pg_start_conn(struct pg_source *ps)
+{
+	const char *keys[8] = {"dbname", "fallback_application_name"};
+	const char *vals[8] = {ps->conninfo, "sitrep"};
+	size_t k = 2;
 	if (ps->password != NULL) {
 		keys[k] = "password";
 		vals[k++] = ps->password;
 	}
-	/* Later keys override the string's: host once per address. */
-	char *hosts = NULL, *hostaddrs = NULL;
-	if (addrs != NULL) {
-		size_t n = 1;
-		for (const char *c = addrs; *c != '\0'; c++)
-			n += *c == ',';
-		size_t nl = strlen(ps->resolve_name);
-		hosts = xmalloc(n * (nl + 1));
-		hostaddrs = xmalloc(strlen(addrs) + 1);
-		size_t o = 0, a = 0;
-		for (size_t i = 0; i < n; i++) {
-			memcpy(hosts + o, ps->resolve_name, nl);
-			o += nl;
-			hosts[o++] = i + 1 < n ? ',' : '\0';
+	char *hosts = NULL, *hostaddrs = NULL, *ports = NULL;
+	if (ps->lookups > 0) {
+		/* Later keys override the string's (and the service's): one entry per address. */
+		hosts = xstrdup("");
+		hostaddrs = xstrdup("");
+		ports = xstrdup("");
+		bool first = true;
+		for (size_t i = 0; i < ps->nentries; i++) {
+			const struct pg_entry *e = &ps->entries[i];
+			if (e->lookup && e->addrs == NULL)
+				continue; /* its name did not resolve: libpq would skip it too */
+			size_t na;
+			char **addrs = pg_split(e->lookup ? e->addrs : e->hostaddr, &na);
+			for (size_t j = 0; j < na; j++) {
+				char *addr = addrs[j];
+				size_t al = strlen(addr);
+				if (al >= 2 && addr[0] == '[' && addr[al - 1] == ']') {
+					memmove(addr, addr + 1, al - 2);
+					addr[al - 2] = '\0';
+				}
+				char *nh = xasprintf("%s%s%s", hosts, first ? "" : ",", e->host);
+				char *na2 = xasprintf("%s%s%s", hostaddrs, first ? "" : ",", addr);
+				char *np = xasprintf("%s%s%s", ports, first ? "" : ",", e->port);
+				free(hosts);
+				free(hostaddrs);
+				free(ports);
+				hosts = nh;
+				hostaddrs = na2;
+				ports = np;
+				first = false;
+			}
+			pg_split_free(addrs, na);
 		}
-		for (const char *c = addrs; *c != '\0'; c++)
-			if (*c != '[' && *c != ']')
-				hostaddrs[a++] = *c;
-		hostaddrs[a] = '\0';
 		keys[k] = "host";
 		vals[k++] = hosts;
 		keys[k] = "hostaddr";
 		vals[k++] = hostaddrs;
+		keys[k] = "port";
+		vals[k++] = ports;
 	}
-	ps->conn = PQconnectStartParams(keys, vals, 1);
+	if (pg_thread_run(ps, PG_STEP_START, keys, vals, k) != 0)
+		pg_drop(ps, "cannot connect: no thread to start the connection on");
 	free(hosts);
 	free(hostaddrs);
+	free(ports);
+}
+
+static void pg_on_resolved(const char *addrs, const char *err, void *arg)
+{
+	struct pg_entry *e = arg;
+	struct pg_source *ps = e->owner;
+	e->resolve = NULL;
+	if (addrs != NULL)
+		e->addrs = xstrdup(addrs);
+	else
+		e->err = xstrdup(err != NULL ? err : "resolving host: failed");
+	for (size_t i = 0; i < ps->nentries; i++)
+		if (ps->entries[i].resolve != NULL)
+			return; /* others still pending */
+	const char *first_err = NULL;
+	bool any = false;
+	for (size_t i = 0; i < ps->nentries; i++) {
+		const struct pg_entry *x = &ps->entries[i];
+		if (!x->lookup || x->addrs != NULL)
+			any = true;
+		else if (first_err == NULL)
+			first_err = x->err;
+	}
+	if (!any) {
+		pg_drop(ps, "cannot connect: %s", first_err);
+		return;
+	}
+	pg_start_conn(ps);
+}
+
+/* Step 2: the names, all at once. */
+static void pg_resolve(struct pg_source *ps)
+{
+	if (ps->lookups == 0) {
+		pg_start_conn(ps);
+		return;
+	}
+	ps->state = PG_RESOLVING;
+	pg_deadline_stop(ps); /* each lookup has the connect timeout of its own */
+	for (size_t i = 0; i < ps->nentries; i++) {
+		struct pg_entry *e = &ps->entries[i];
+		e->owner = ps;
+		if (e->lookup)
+			e->resolve = http_resolve(app_http(ps->src->app), e->host,
+			                          (unsigned)ps->connect_timeout_ms, pg_on_resolved, e);
+	}
+}
+
+/* Step 1 done: the settings libpq would use. */
+static void pg_settings_read(struct pg_source *ps, PGconn *probe)
+{
+	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	PQconninfoOption *opts = probe != NULL ? PQconninfo(probe) : NULL;
+	for (const PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+	}
+	char err[200];
+	pg_entries_free(ps);
+	int rc = pg_entries_build(ps, host, hostaddr, port, err, sizeof(err));
+	PQconninfoFree(opts);
+	if (rc != 0) {
+		pg_drop(ps, "cannot connect: %s", err);
+		return;
+	}
+	pg_resolve(ps);
+}
+
+/* Step 3 done: the connection is libpq's to continue, on the loop. */
+static void pg_started(struct pg_source *ps, PGconn *conn)
+{
+	pg_entries_free(ps);
+	ps->conn = conn;
 	if (ps->conn == NULL) {
 		pg_drop(ps, "cannot connect: out of memory");
 		return;
@@ -598,26 +884,40 @@ static void pg_connect_to(struct pg_source *ps, const char *addrs)
 		pg_drop(ps, "cannot watch the connection's socket");
 }
 
-static void pg_on_resolved(const char *addrs, const char *err, void *arg)
+static void pg_thread_answer(uv_async_t *h)
 {
-	struct pg_source *ps = arg;
-	ps->resolving = NULL;
-	if (err != NULL) {
-		pg_drop(ps, "cannot connect: %s", err);
+	struct pg_source *ps = h->data;
+	struct pg_thread *t = ps->thread;
+	if (t == NULL)
 		return;
+	pthread_mutex_lock(&pg_thread_lock);
+	bool done = t->done;
+	pthread_mutex_unlock(&pg_thread_lock);
+	if (!done)
+		return;
+	ps->thread = NULL;
+	PGconn *conn = t->conn;
+	t->conn = NULL;
+	enum pg_step step = t->step;
+	pg_thread_free(t);
+	pg_deadline_stop(ps);
+	if (step == PG_STEP_SETTINGS) {
+		pg_settings_read(ps, conn);
+		if (conn != NULL)
+			PQfinish(conn); /* never connected: no socket, no I/O */
+	} else {
+		pg_started(ps, conn);
 	}
-	pg_connect_to(ps, addrs);
 }
 
 static void pg_connect(struct pg_source *ps)
 {
-	if (ps->resolve_name == NULL) {
-		pg_connect_to(ps, NULL);
-		return;
-	}
-	ps->state = PG_RESOLVING;
-	ps->resolving = http_resolve(app_http(ps->src->app), ps->resolve_name, (unsigned)ps->connect_timeout_ms,
-	                             pg_on_resolved, ps);
+	/* sslmode is checked after libpq has read every setting and before it
+	 * looks anything up or connects: this start always stops there. */
+	const char *keys[] = {"dbname", "sslmode"};
+	const char *vals[] = {ps->conninfo, "sitrep-reads-the-settings-only"};
+	if (pg_thread_run(ps, PG_STEP_SETTINGS, keys, vals, 2) != 0)
+		pg_drop(ps, "cannot connect: no thread to read the connection settings on");
 }
 
 static void pg_setup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
@@ -675,6 +975,26 @@ static void pg_enqueue(struct pg_source *ps, char *sql, pg_job_cb done, void *ar
 
 /* --- the refresh --------------------------------------------------------- */
 
+/* The activity query's answer as a model (sessions only: no deploy, no
+ * tps); NULL when the answer is not the expected shape. Caller frees. */
+static struct database_data *pg_activity_model(struct pg_source *ps, PGresult **res, size_t nres)
+{
+	if (nres != 2 || PQnfields(res[0]) != PG_NCOLS || PQnfields(res[1]) != 2)
+		return NULL;
+	struct database_data *d = database_data_new();
+	d->server_version = ps->server_version;
+	d->role = xstrdup(ps->role != NULL ? ps->role : "");
+	d->by_query_id = ps->server_version >= 140000;
+	d->storm_min = ps->storm_min;
+	const char *v[PG_NCOLS];
+	for (int row = 0; row < PQntuples(res[0]); row++) {
+		for (int c = 0; c < PG_NCOLS; c++)
+			v[c] = PQgetisnull(res[0], row, c) ? NULL : PQgetvalue(res[0], row, c);
+		postgres_parse_session(d, v, d->by_query_id);
+	}
+	return d;
+}
+
 static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
 {
 	(void)arg;
@@ -683,15 +1003,11 @@ static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, c
 		source_fail(src, "%s", err);
 		return;
 	}
-	if (nres != 2 || PQnfields(res[0]) != PG_NCOLS || PQnfields(res[1]) != 2) {
+	struct database_data *d = pg_activity_model(ps, res, nres);
+	if (d == NULL) {
 		source_fail(src, "unexpected answer from the server");
 		return;
 	}
-	struct database_data *d = database_data_new();
-	d->server_version = ps->server_version;
-	d->role = xstrdup(ps->role != NULL ? ps->role : "");
-	d->by_query_id = ps->server_version >= 140000;
-	d->storm_min = ps->storm_min;
 	/* The deploys pane's history counts too: sitrep may start after r42. */
 	const struct mark *m = src->app != NULL ? marks_latest(marks_of(src->app)) : NULL;
 	if (m != NULL && m->time_ms > ps->deploy_ms) {
@@ -702,12 +1018,6 @@ static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, c
 	if (ps->deploy != NULL) {
 		d->deploy = sanitize_str(ps->deploy);
 		d->deploy_ms = ps->deploy_ms;
-	}
-	const char *v[PG_NCOLS];
-	for (int row = 0; row < PQntuples(res[0]); row++) {
-		for (int c = 0; c < PG_NCOLS; c++)
-			v[c] = PQgetisnull(res[0], row, c) ? NULL : PQgetvalue(res[0], row, c);
-		postgres_parse_session(d, v, d->by_query_id);
 	}
 	database_build(d);
 	if (PQntuples(res[1]) == 1 && !PQgetisnull(res[1], 0, 0)) {
@@ -730,104 +1040,305 @@ static void pg_refresh(struct source *src)
 
 /* --- actions ------------------------------------------------------------- */
 
+/* An action names sessions by identity (postgres-parse.h): the dialog shows
+ * them, the statement that acts re-checks them, the verification looks for
+ * them. A target that no longer matches "ended before the action" and is not
+ * touched; sessions of a group that started after the dialog are counted and
+ * reported, never signalled. */
+
+struct pg_request {
+	struct postgres_target *targets;
+	size_t ntargets;
+	char *group;  /* the query group the dialog showed; NULL: sessions */
+	char *sql;    /* exactly what act() sends: one statement per target */
+	char *lookup; /* the read that looks for the targets afterwards */
+	bool terminate;
+};
+
+/* What became of one target. */
+enum pg_fate { PG_FATE_SENT, PG_FATE_ENDED, PG_FATE_REFUSED };
+
+/* An action in flight. */
+struct pg_act {
+	struct pg_source *ps;
+	struct action *action;
+	enum pg_fate *fates; /* per target */
+	size_t running;      /* signalled targets still doing it at the last look */
+	uint64_t sent_ms;    /* when the signal went out (monotonic) */
+	uv_timer_t *timer;
+	enum action_result result; /* kept while the group's newer sessions are counted */
+	char *msg;
+	struct pg_act *next;
+};
+
+static void pg_targets_free(struct postgres_target *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].backend_start);
+		free(t[i].query_start);
+	}
+	free(t);
+}
+
 static void pg_request_free(void *p)
 {
 	struct pg_request *r = p;
 	if (r == NULL)
 		return;
+	pg_targets_free(r->targets, r->ntargets);
+	free(r->group);
 	free(r->sql);
 	free(r->lookup);
 	free(r);
 }
 
-/* The pids the action names: its selection (from the pane or `do cancel
- * PID`), or the sessions of a group known to the current snapshot. */
-static int pg_action_pids(struct source *src, const struct action *a, int **pids, size_t *n, char *err,
-                          size_t cap)
+/* A blocking look at the server, for `sitrep do` only: its prepare runs
+ * outside the loop, which is run here until the answer is in. The dashboard
+ * (and --once) never come here: their loop is running, and their selection
+ * carries the identities from the snapshot. */
+struct pg_now {
+	bool done;
+	char *err;
+	PGresult **res; /* taken from the job */
+	size_t nres;
+};
+
+static void pg_now_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
 {
-	*pids = NULL;
-	*n = 0;
-	for (size_t i = 0; i < a->nselection; i++) {
-		int pid;
-		if (!postgres_valid_pid(a->selection[i], &pid)) {
-			char *shown = sanitize_str(a->selection[i]);
-			snprintf(err, cap, "'%s' is not a backend pid", shown);
-			free(shown);
-			free(*pids);
-			*pids = NULL;
-			*n = 0;
-			return -1;
-		}
-		*pids = xrealloc(*pids, (*n + 1) * sizeof(**pids));
-		(*pids)[(*n)++] = pid;
+	(void)ps;
+	struct pg_now *w = arg;
+	w->done = true;
+	if (err != NULL) {
+		w->err = xstrdup(err);
+		return;
 	}
-	const char *group = action_param(a, "group");
-	const struct db_group *g = *n == 0 ? database_group(src->snap.data, group) : NULL;
-	for (size_t i = 0; g != NULL && i < g->npids; i++) {
-		*pids = xrealloc(*pids, (*n + 1) * sizeof(**pids));
-		(*pids)[(*n)++] = g->pids[i];
+	w->res = xcalloc(nres + 1, sizeof(*w->res));
+	for (size_t i = 0; i < nres; i++) {
+		w->res[i] = res[i];
+		res[i] = NULL; /* ours now */
+	}
+	w->nres = nres;
+}
+
+static void pg_now_clear(struct pg_now *w)
+{
+	for (size_t i = 0; i < w->nres; i++)
+		PQclear(w->res[i]);
+	free(w->res);
+	free(w->err);
+	memset(w, 0, sizeof(*w));
+}
+
+/* sql NULL: the activity query. 0, or -1 with err. */
+static int pg_now(struct pg_source *ps, char *sql, struct pg_now *w, char *err, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	if (ps->started || ps->src->loop == NULL) {
+		free(sql);
+		snprintf(err, cap, "the session is not in the pane's data (refresh and select it again)");
+		return -1;
+	}
+	if (ps->state == PG_DOWN)
+		ps->retry_at_ms = 0;
+	pg_enqueue(ps, sql, pg_now_done, w);
+	while (!w->done && uv_run(ps->src->loop, UV_RUN_ONCE) != 0)
+		;
+	if (!w->done)
+		pg_drop(ps, "the connection stalled"); /* fails the job: w is still ours */
+	if (w->err != NULL) {
+		snprintf(err, cap, "%s", w->err);
+		pg_now_clear(w);
+		return -1;
 	}
 	return 0;
 }
 
-static char *pg_lookup_sql(const int *pids, size_t n, const char *query_id)
+/* `sitrep do` asks the server (it has a loop and no snapshot); the
+ * dashboard, and anything without a loop, names what its snapshot shows. */
+static bool pg_ask_server(const struct pg_source *ps)
 {
-	const char *head = "SELECT pid, extract(epoch FROM query_start), state FROM pg_stat_activity WHERE ";
-	if (query_id != NULL)
-		return xasprintf(
-		    "%squery_id = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend';", head,
-		    query_id);
-	char *list = xstrdup("");
-	for (size_t i = 0; i < n; i++) {
-		char *next = xasprintf("%s%s%d", list, i > 0 ? ", " : "", pids[i]);
-		free(list);
-		list = next;
+	return !ps->started && ps->src->loop != NULL;
+}
+
+static void pg_target_add(struct postgres_target **t, size_t *n, int pid, const char *bs, const char *qs)
+{
+	*t = xrealloc(*t, (*n + 1) * sizeof(**t));
+	(*t)[*n].pid = pid;
+	(*t)[*n].backend_start = xstrdup(bs);
+	(*t)[*n].query_start = qs != NULL ? xstrdup(qs) : NULL;
+	(*n)++;
+}
+
+/* A session of the model as a target; -1 with err when it cannot be named. */
+static int pg_target_of(const struct db_query *q, int pid, struct postgres_target **t, size_t *n, char *err,
+                        size_t cap)
+{
+	if (q == NULL) {
+		snprintf(err, cap, "no such session now (pid %d; already gone?)", pid);
+		return -1;
 	}
-	char *out = xasprintf("%spid IN (%s);", head, list);
-	free(list);
-	return out;
+	if (q->backend_start == NULL) {
+		snprintf(err, cap,
+		         "pid %d: this login cannot see when that session started, so it cannot be named "
+		         "exactly (GRANT pg_read_all_stats)",
+		         pid);
+		return -1;
+	}
+	pg_target_add(t, n, pid, q->backend_start, q->query_start);
+	return 0;
+}
+
+/* `sitrep do cancel PID`: the session on that pid now, as the server has it
+ * (any state: an idle session can be terminated). */
+static int pg_target_now(struct pg_source *ps, int pid, struct postgres_target **t, size_t *n, char *err,
+                         size_t cap)
+{
+	struct postgres_target probe = {.pid = pid};
+	struct pg_now w;
+	if (pg_now(ps, postgres_lookup_sql(&probe, 1), &w, err, cap) != 0)
+		return -1;
+	const PGresult *r = w.nres == 1 ? w.res[0] : NULL;
+	int rc = -1;
+	if (r == NULL || PQnfields(r) != 4)
+		snprintf(err, cap, "unexpected answer from the server");
+	else if (PQntuples(r) == 0)
+		snprintf(err, cap, "no such session now (pid %d; already gone?)", pid);
+	else if (PQgetisnull(r, 0, 1) || !database_valid_timestamp(PQgetvalue(r, 0, 1)))
+		snprintf(err, cap,
+		         "pid %d: this login cannot see when that session started, so it cannot be named "
+		         "exactly (GRANT pg_read_all_stats)",
+		         pid);
+	else {
+		const char *qs = PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2);
+		pg_target_add(t, n, pid, PQgetvalue(r, 0, 1), database_valid_timestamp(qs) ? qs : NULL);
+		rc = 0;
+	}
+	pg_now_clear(&w);
+	return rc;
+}
+
+/* The sessions of a group: the snapshot's (dashboard), or the server's now
+ * (`sitrep do cancel --group`, a query_id or a text group key alike). */
+static int pg_group_targets(struct pg_source *ps, const char *group, struct postgres_target **t, size_t *n,
+                            char *err, size_t cap)
+{
+	struct database_data *now = NULL;
+	const struct database_data *d = ps->src->snap.data;
+	if (pg_ask_server(ps)) {
+		struct pg_now w;
+		if (pg_now(ps, NULL, &w, err, cap) != 0)
+			return -1;
+		now = pg_activity_model(ps, w.res, w.nres);
+		pg_now_clear(&w);
+		if (now == NULL) {
+			snprintf(err, cap, "unexpected answer from the server");
+			return -1;
+		}
+		database_build(now);
+		d = now;
+	}
+	const struct db_group *g = database_group(d, group);
+	int rc = 0;
+	if (g == NULL || g->npids == 0) {
+		char *shown = sanitize_str(group);
+		snprintf(err, cap, "query group %s is not running now", shown);
+		free(shown);
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && g != NULL && i < g->npids; i++)
+		rc = pg_target_of(database_query(d, g->pids[i]), g->pids[i], t, n, err, cap);
+	database_data_free(now);
+	return rc;
+}
+
+/* The action's targets: each selected identity as it is; a bare pid looked
+ * up now; a group's sessions. */
+static int pg_action_targets(struct pg_source *ps, const struct action *a, struct postgres_target **t,
+                             size_t *n, char *err, size_t cap)
+{
+	*t = NULL;
+	*n = 0;
+	for (size_t i = 0; i < a->nselection; i++) {
+		int pid;
+		char *bs, *qs;
+		if (database_identity_parse(a->selection[i], &pid, &bs, &qs) == 0) {
+			*t = xrealloc(*t, (*n + 1) * sizeof(**t));
+			(*t)[(*n)++] =
+			    (struct postgres_target){.pid = pid, .backend_start = bs, .query_start = qs};
+			continue;
+		}
+		int rc;
+		if (!postgres_valid_pid(a->selection[i], &pid)) {
+			char *shown = sanitize_str(a->selection[i]);
+			snprintf(err, cap, "'%s' is not a backend pid", shown);
+			free(shown);
+			rc = -1;
+		} else if (pg_ask_server(ps)) {
+			rc = pg_target_now(ps, pid, t, n, err, cap);
+		} else {
+			rc = pg_target_of(database_query(ps->src->snap.data, pid), pid, t, n, err, cap);
+		}
+		if (rc != 0) {
+			pg_targets_free(*t, *n);
+			*t = NULL;
+			*n = 0;
+			return -1;
+		}
+	}
+	const char *group = action_param(a, "group");
+	if (*n == 0 && group != NULL)
+		return pg_group_targets(ps, group, t, n, err, cap);
+	if (*n == 0) {
+		snprintf(err, cap, "no session selected");
+		return -1;
+	}
+	return 0;
+}
+
+/* The selection becomes the identities found, so the dialog (and the
+ * audit record) shows exactly which sessions the statements name. */
+static void pg_selection_set(struct action *a, const struct postgres_target *t, size_t n)
+{
+	for (size_t i = 0; i < a->nselection; i++)
+		free(a->selection[i]);
+	free(a->selection);
+	a->selection = NULL;
+	a->nselection = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *id = database_identity_format(t[i].pid, t[i].backend_start, t[i].query_start);
+		action_select(a, id);
+		free(id);
+	}
 }
 
 /* Builds the statements act() will send and shows them: what the dialog
- * and the audit log carry is the SQL itself. */
+ * and the audit log carry is the SQL itself, with each session's identity. */
 static int pg_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
+	struct pg_source *ps = src->data;
 	bool terminate = strcmp(a->verb, "terminate") == 0;
 	if (!terminate && strcmp(a->verb, "cancel") != 0) {
 		snprintf(err, cap, "a database pane cannot %s", a->verb);
 		return -1;
 	}
-	int *pids;
+	struct postgres_target *t;
 	size_t n;
-	if (pg_action_pids(src, a, &pids, &n, err, cap) != 0)
+	if (pg_action_targets(ps, a, &t, &n, err, cap) != 0)
 		return -1;
-	const char *group = action_param(a, "group");
 	struct pg_request *r = xcalloc(1, sizeof(*r));
 	r->terminate = terminate;
-	if (n > 0) {
-		r->sql = postgres_signal_sql(pids, n, terminate);
-		r->lookup = pg_lookup_sql(pids, n, NULL);
-	} else if (group != NULL && postgres_valid_query_id(group)) {
-		/* `sitrep do cancel --group QUERYID` without a dashboard: the server
-		 * finds the sessions by query_id. */
-		r->sql = postgres_signal_group_sql(group, terminate);
-		r->lookup = pg_lookup_sql(NULL, 0, group);
-	} else {
-		char *shown = sanitize_str(group != NULL ? group : "");
-		if (group != NULL)
-			snprintf(
-			    err, cap,
-			    "query group %s is not running now (a text group is known to the dashboard only; "
-			    "use a PID or a query_id)",
-			    shown);
-		else
-			snprintf(err, cap, "no session selected");
-		free(shown);
-		free(pids);
+	r->targets = t;
+	r->ntargets = n;
+	const char *group = action_param(a, "group");
+	r->group = group != NULL ? xstrdup(group) : NULL;
+	r->sql = postgres_signal_sql(t, n, terminate);
+	r->lookup = postgres_lookup_sql(t, n);
+	if (r->sql == NULL) {
+		snprintf(err, cap, "a session's start is not a timestamp");
 		pg_request_free(r);
 		return -1;
 	}
-	free(pids);
+	pg_selection_set(a, t, n);
 	action_set_effect(a, r->sql);
 	if (a->request != NULL && a->request_free != NULL)
 		a->request_free(a->request);
@@ -844,9 +1355,8 @@ static void pg_act_free(struct pg_act *pa)
 	if (*pp == pa)
 		*pp = pa->next;
 	pg_close((uv_handle_t *)pa->timer);
-	free(pa->pids);
-	free(pa->starts);
-	free(pa->refused);
+	free(pa->fates);
+	free(pa->msg);
 	free(pa);
 }
 
@@ -855,11 +1365,151 @@ static void pg_act_finish(struct pg_act *pa, enum action_result r, const char *m
 	struct pg_source *ps = pa->ps;
 	struct action *a = pa->action;
 	pa->action = NULL;
+	char *text = xstrdup(msg);
 	pg_act_free(pa);
 	if (a != NULL)
-		action_finish(a, r, "%s", msg);
+		action_finish(a, r, "%s", text);
+	free(text);
 	if (ps->started && !ps->stopping)
 		source_refresh_now(ps->src); /* show the effect without waiting for the tick */
+}
+
+static bool pg_act_known(struct pg_source *ps, struct pg_act *pa)
+{
+	for (struct pg_act *x = ps->acts; x != NULL; x = x->next)
+		if (x == pa)
+			return true;
+	return false;
+}
+
+/* "pid 11, 12" of the targets with that fate. Caller frees. */
+static char *pg_act_pids(const struct pg_act *pa, enum pg_fate fate, size_t *count)
+{
+	const struct pg_request *r = pa->action->request;
+	char *out = xstrdup("");
+	*count = 0;
+	for (size_t i = 0; i < r->ntargets; i++) {
+		if (pa->fates[i] != fate)
+			continue;
+		char *next = xasprintf("%s%s%d", out, (*count)++ > 0 ? ", " : "pid ", r->targets[i].pid);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* The newer sessions of the group: running it now, not among the targets
+ * (a target that started the same query again counts: it is a new query). */
+static void pg_newer_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+{
+	struct pg_act *pa = arg;
+	if (!pg_act_known(ps, pa))
+		return;
+	const struct pg_request *r = pa->action->request;
+	struct database_data *d = err == NULL ? pg_activity_model(ps, res, nres) : NULL;
+	char *msg;
+	if (d == NULL) {
+		msg = xasprintf("%s; could not look for newer sessions of the group: %s", pa->msg,
+		                err != NULL ? err : "unexpected answer");
+	} else {
+		database_build(d);
+		const struct db_group *g = database_group(d, r->group);
+		size_t newer = 0;
+		for (size_t i = 0; g != NULL && i < g->npids; i++) {
+			const struct db_query *q = database_query(d, g->pids[i]);
+			bool listed = false;
+			for (size_t k = 0; q != NULL && k < r->ntargets && !listed; k++)
+				listed = q->pid == r->targets[k].pid &&
+				         util_str_same(q->backend_start, r->targets[k].backend_start) &&
+				         (r->terminate ||
+				          util_str_same(q->query_start, r->targets[k].query_start));
+			newer += !listed;
+		}
+		if (newer > 0)
+			msg =
+			    xasprintf("%s; %zu newer session%s of this group %s not touched: press %s again",
+			              pa->msg, newer, newer == 1 ? "" : "s", newer == 1 ? "was" : "were",
+			              r->terminate ? "K" : "c");
+		else
+			msg = xstrdup(pa->msg);
+		database_data_free(d);
+	}
+	pg_act_finish(pa, pa->result, msg);
+	free(msg);
+}
+
+/* The outcome is known; a group's is completed by the count of its newer
+ * sessions. */
+static void pg_act_conclude(struct pg_act *pa, enum action_result result, char *msg)
+{
+	const struct pg_request *r = pa->action->request;
+	if (r->group == NULL || pa->ps->conn == NULL) {
+		pg_act_finish(pa, result, msg);
+		free(msg);
+		return;
+	}
+	pa->result = result;
+	free(pa->msg);
+	pa->msg = msg;
+	pg_enqueue(pa->ps, NULL, pg_newer_done, pa);
+}
+
+/* Every signalled target is verified gone (or the time is up). */
+static void pg_act_outcome(struct pg_act *pa, const char *err)
+{
+	const struct pg_request *r = pa->action->request;
+	size_t sent, ended, refused;
+	char *sent_pids = pg_act_pids(pa, PG_FATE_SENT, &sent);
+	char *ended_pids = pg_act_pids(pa, PG_FATE_ENDED, &ended);
+	char *refused_pids = pg_act_pids(pa, PG_FATE_REFUSED, &refused);
+	char *head;
+	enum action_result result = ACTION_OK;
+	if (sent == 0) {
+		head = xstrdup("");
+		result = ACTION_FAILED;
+	} else if (err != NULL) {
+		head = xasprintf("sent, but could not check the result: %s", err);
+		result = ACTION_UNKNOWN;
+	} else if (pa->running > 0) {
+		head = r->terminate
+		           ? xasprintf("%zu session%s still connected after 5 s (%s)", pa->running,
+		                       pa->running == 1 ? "" : "s", sent_pids)
+		           : xasprintf("still running after 5 s (%zu of %zu, %s): press K to terminate",
+		                       pa->running, sent, sent_pids);
+		result = ACTION_FAILED;
+	} else if (sent == 1) {
+		head = xasprintf("%s (%s)", r->terminate ? "session ended" : "query stopped", sent_pids);
+	} else {
+		head = xasprintf("%zu %s", sent, r->terminate ? "sessions ended" : "queries stopped");
+	}
+	/* A target that no longer matched was not acted on: said, and not ok. */
+	char *tail = xstrdup("");
+	if (ended > 0) {
+		char *what = ended == 1 ? xstrdup(r->terminate ? "the session" : "the query")
+		                        : xasprintf("%zu %s", ended, r->terminate ? "sessions" : "queries");
+		char *next = xasprintf("%s%s%s ended before the action (%s): not touched", tail,
+		                       *head != '\0' ? "; " : "", what, ended_pids);
+		free(what);
+		free(tail);
+		tail = next;
+		if (result == ACTION_OK)
+			result = ACTION_FAILED;
+	}
+	if (refused > 0) {
+		char *next = xasprintf("%s%s%zu not signalled (%s: the server refused)", tail,
+		                       *head != '\0' || *tail != '\0' ? "; " : "", refused, refused_pids);
+		free(tail);
+		tail = next;
+		if (result == ACTION_OK)
+			result = ACTION_FAILED;
+	}
+	char *msg = xasprintf("%s%s", head, tail);
+	free(head);
+	free(tail);
+	free(sent_pids);
+	free(ended_pids);
+	free(refused_pids);
+	pg_act_conclude(pa, result, msg);
 }
 
 static void pg_verify_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
@@ -871,121 +1521,69 @@ static void pg_verify_tick(uv_timer_t *t)
 	pg_enqueue(pa->ps, xstrdup(r->lookup), pg_verify_done, pa);
 }
 
-static bool pg_act_known(struct pg_source *ps, struct pg_act *pa)
-{
-	for (struct pg_act *x = ps->acts; x != NULL; x = x->next)
-		if (x == pa)
-			return true;
-	return false;
-}
-
-/* Which sessions still run the query they ran before the signal. */
+/* Which signalled targets still do what they were asked to stop: the same
+ * identity, never only the same pid. */
 static void pg_verify_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
 {
 	struct pg_act *pa = arg;
 	if (!pg_act_known(ps, pa))
 		return;
-	size_t running = 0;
-	int first = 0;
-	const PGresult *r = nres == 1 ? res[0] : NULL;
-	for (int row = 0; err == NULL && r != NULL && row < PQntuples(r); row++) {
-		int pid = atoi(PQgetvalue(r, row, 0));
-		double start = PQgetisnull(r, row, 1) ? -1 : atof(PQgetvalue(r, row, 1));
-		bool active = !PQgetisnull(r, row, 2) && strcmp(PQgetvalue(r, row, 2), "active") == 0;
-		for (size_t i = 0; i < pa->npids; i++) {
-			if (pa->pids[i] != pid)
-				continue;
-			/* terminate: the session must be gone; cancel: its query */
-			if (pa->terminate || (active && start == pa->starts[i])) {
-				if (running++ == 0)
-					first = pid;
+	const struct pg_request *req = pa->action->request;
+	const PGresult *r = nres == 1 && PQnfields(res[0]) == 4 ? res[0] : NULL;
+	if (err == NULL && r == NULL)
+		err = "unexpected answer";
+	pa->running = 0;
+	for (size_t i = 0; err == NULL && i < req->ntargets; i++) {
+		if (pa->fates[i] != PG_FATE_SENT)
+			continue;
+		for (int row = 0; row < PQntuples(r); row++) {
+			const char *v[4];
+			for (int c = 0; c < 4; c++)
+				v[c] = PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
+			if (postgres_target_running(&req->targets[i], req->terminate, v[0], v[1], v[2],
+			                            v[3])) {
+				pa->running++;
+				break;
 			}
 		}
 	}
 	bool late = uv_now(ps->src->loop) - pa->sent_ms >= PG_VERIFY_MS;
-	if (err == NULL && running == 0) {
-		char *msg;
-		const char *what = pa->terminate ? "session ended" : "query stopped";
-		if (pa->npids == 1)
-			msg = xasprintf("%s (pid %d)%s%s", what, pa->pids[0], pa->refused ? "; " : "",
-			                pa->refused ? pa->refused : "");
-		else
-			msg = xasprintf("%zu %s%s%s", pa->npids,
-			                pa->terminate ? "sessions ended" : "queries stopped",
-			                pa->refused ? "; " : "", pa->refused ? pa->refused : "");
-		pg_act_finish(pa, ACTION_OK, msg);
-		free(msg);
-		return;
-	}
-	if (!late) {
+	if (err == NULL && pa->running > 0 && !late) {
 		uv_timer_start(pa->timer, pg_verify_tick, PG_VERIFY_STEP_MS, 0);
 		return;
 	}
-	char *msg;
-	if (err != NULL)
-		msg = xasprintf("sent, but could not check the result: %s", err);
-	else if (pa->terminate)
-		msg = xasprintf("%zu session%s still connected after 5 s (pid %d)", running,
-		                running == 1 ? "" : "s", first);
-	else
-		msg = xasprintf("still running after 5 s (%zu of %zu, pid %d): press K to terminate", running,
-		                pa->npids, first);
-	pg_act_finish(pa, err != NULL ? ACTION_UNKNOWN : ACTION_FAILED, msg);
-	free(msg);
+	pg_act_outcome(pa, err);
 }
 
-/* The signal's own answers: one row per statement (or per session of a
- * query_id group): pid true/false. */
+/* The signal's answers: one per statement, in the targets' order: a row
+ * (pid, t/f) when the identity matched, none when the target had ended. */
 static void pg_signal_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
 {
 	struct pg_act *pa = arg;
 	if (!pg_act_known(ps, pa))
 		return;
-	if (err != NULL) {
-		char *msg = xasprintf("%s", err);
-		pg_act_finish(pa, ps->conn == NULL ? ACTION_UNKNOWN : ACTION_FAILED, msg);
+	const struct pg_request *r = pa->action->request;
+	if (err != NULL || nres != r->ntargets) {
+		char *msg = xasprintf("%s", err != NULL ? err : "unexpected answer to the signal");
+		pg_act_finish(pa, ps->conn == NULL || err == NULL ? ACTION_UNKNOWN : ACTION_FAILED, msg);
 		free(msg);
 		return;
 	}
 	pa->sent_ms = uv_now(ps->src->loop);
-	size_t refused = 0;
-	for (size_t i = 0; i < nres; i++)
-		for (int row = 0; row < PQntuples(res[i]); row++)
-			if (strcmp(PQgetvalue(res[i], row, PQnfields(res[i]) - 1), "f") == 0)
-				refused++;
-	if (refused > 0)
-		pa->refused = xasprintf("%zu not signalled (already gone?)", refused);
+	size_t sent = 0;
+	for (size_t i = 0; i < nres; i++) {
+		if (PQntuples(res[i]) == 0)
+			pa->fates[i] = PG_FATE_ENDED;
+		else if (strcmp(PQgetvalue(res[i], 0, PQnfields(res[i]) - 1), "t") == 0)
+			pa->fates[i] = PG_FATE_SENT, sent++;
+		else
+			pa->fates[i] = PG_FATE_REFUSED;
+	}
+	if (sent == 0) {
+		pg_act_outcome(pa, NULL);
+		return;
+	}
 	uv_timer_start(pa->timer, pg_verify_tick, PG_VERIFY_STEP_MS, 0);
-}
-
-/* Before the signal: which sessions there are and what they run now. */
-static void pg_lookup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
-{
-	struct pg_act *pa = arg;
-	if (!pg_act_known(ps, pa))
-		return;
-	const PGresult *r = nres == 1 ? res[0] : NULL;
-	if (err != NULL || r == NULL) {
-		char *msg = xasprintf("nothing sent: %s", err != NULL ? err : "unexpected answer");
-		pg_act_finish(pa, ACTION_FAILED, msg);
-		free(msg);
-		return;
-	}
-	free(pa->pids);
-	free(pa->starts);
-	pa->npids = (size_t)PQntuples(r);
-	pa->pids = xcalloc(pa->npids + 1, sizeof(*pa->pids));
-	pa->starts = xcalloc(pa->npids + 1, sizeof(*pa->starts));
-	for (size_t i = 0; i < pa->npids; i++) {
-		pa->pids[i] = atoi(PQgetvalue(r, (int)i, 0));
-		pa->starts[i] = PQgetisnull(r, (int)i, 1) ? -1 : atof(PQgetvalue(r, (int)i, 1));
-	}
-	if (pa->npids == 0) {
-		pg_act_finish(pa, ACTION_FAILED, "no such session now (already gone?); nothing sent");
-		return;
-	}
-	const struct pg_request *req = pa->action->request;
-	pg_enqueue(ps, xstrdup(req->sql), pg_signal_done, pa);
 }
 
 static int pg_act(struct source *src, const struct action *action)
@@ -998,14 +1596,14 @@ static int pg_act(struct source *src, const struct action *action)
 	struct pg_act *pa = xcalloc(1, sizeof(*pa));
 	pa->ps = ps;
 	pa->action = a;
-	pa->terminate = r->terminate;
+	pa->fates = xcalloc(r->ntargets + 1, sizeof(*pa->fates));
 	pa->timer = pg_timer(ps, pa);
 	pa->next = ps->acts;
 	ps->acts = pa;
 	/* An action is worth a fresh try at once. */
 	if (ps->state == PG_DOWN)
 		ps->retry_at_ms = 0;
-	pg_enqueue(ps, xstrdup(r->lookup), pg_lookup_done, pa);
+	pg_enqueue(ps, xstrdup(r->sql), pg_signal_done, pa);
 	return 0;
 }
 
@@ -1023,8 +1621,9 @@ static void pg_stop(struct source *src)
 	}
 	while (ps->acts != NULL)
 		pg_act_finish(ps->acts, ACTION_UNKNOWN, "sitrep stopped before the result was known");
-	http_resolve_cancel(ps->resolving);
-	ps->resolving = NULL;
+	pg_setup_cancel(ps);
+	pg_close((uv_handle_t *)ps->async);
+	ps->async = NULL;
 	pg_unwatch(ps);
 	pg_close((uv_handle_t *)ps->deadline);
 	ps->deadline = NULL;
@@ -1041,10 +1640,10 @@ static void pg_destroy(struct source *src)
 	struct pg_source *ps = src->data;
 	if (ps == NULL)
 		return;
-	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->resolving != NULL)
+	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->thread != NULL ||
+	    ps->entries != NULL || ps->async != NULL)
 		pg_stop(src);
 	free(ps->conninfo);
-	free(ps->resolve_name);
 	config_free_secret(ps->password);
 	free(ps->last_error);
 	free(ps->role);

@@ -47,6 +47,8 @@ void database_data_free(void *data)
 		free(q->query_full);
 		free(q->group);
 		free(q->blocked_by);
+		free(q->backend_start);
+		free(q->query_start);
 	}
 	free(d->queries);
 	for (size_t i = 0; i < d->ngroups; i++) {
@@ -70,6 +72,87 @@ void database_duration(double s, char *buf, size_t cap)
 		return;
 	}
 	util_age((uint64_t)(s * 1000.0), buf, cap);
+}
+
+/* --- identities ----------------------------------------------------------- */
+
+/* n digits at *p, moving past them. */
+static bool database_digits(const char **p, int n)
+{
+	for (int i = 0; i < n; i++, (*p)++)
+		if (**p < '0' || **p > '9')
+			return false;
+	return true;
+}
+
+bool database_valid_timestamp(const char *t)
+{
+	if (t == NULL || strlen(t) > 40)
+		return false;
+	const char *p = t;
+	if (!database_digits(&p, 4) || *p++ != '-' || !database_digits(&p, 2) || *p++ != '-' ||
+	    !database_digits(&p, 2) || *p++ != ' ' || !database_digits(&p, 2) || *p++ != ':' ||
+	    !database_digits(&p, 2) || *p++ != ':' || !database_digits(&p, 2))
+		return false;
+	if (*p == '.') {
+		p++;
+		int n = 0;
+		while (*p >= '0' && *p <= '9' && n < 6)
+			p++, n++;
+		if (n == 0)
+			return false;
+	}
+	if (*p != '+' && *p != '-')
+		return false;
+	p++;
+	if (!database_digits(&p, 2))
+		return false;
+	for (int part = 0; part < 2 && *p == ':'; part++) {
+		p++;
+		if (!database_digits(&p, 2))
+			return false;
+	}
+	return *p == '\0';
+}
+
+char *database_identity_format(int pid, const char *backend_start, const char *query_start)
+{
+	if (pid <= 0 || !database_valid_timestamp(backend_start) ||
+	    (query_start != NULL && !database_valid_timestamp(query_start)))
+		return NULL;
+	return xasprintf("%d@%s@%s", pid, backend_start, query_start != NULL ? query_start : "");
+}
+
+char *database_identity(const struct db_query *q)
+{
+	return database_identity_format(q->pid, q->backend_start, q->query_start);
+}
+
+int database_identity_parse(const char *text, int *pid, char **backend_start, char **query_start)
+{
+	*backend_start = *query_start = NULL;
+	const char *a = text != NULL ? strchr(text, '@') : NULL;
+	const char *b = a != NULL ? strchr(a + 1, '@') : NULL;
+	if (b == NULL || a == text || a - text > 10)
+		return -1;
+	long v = 0;
+	for (const char *p = text; p < a; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	char *bs = xstrndup(a + 1, (size_t)(b - a - 1));
+	char *qs = b[1] != '\0' ? xstrdup(b + 1) : NULL;
+	if (v <= 0 || v > INT32_MAX || !database_valid_timestamp(bs) ||
+	    (qs != NULL && !database_valid_timestamp(qs))) {
+		free(bs);
+		free(qs);
+		return -1;
+	}
+	*pid = (int)v;
+	*backend_start = bs;
+	*query_start = qs;
+	return 0;
 }
 
 /* --- normalisation: what makes two queries "the same query" ----------- */
@@ -520,6 +603,15 @@ static cJSON *kind_database_json(const void *data)
 			cJSON_AddNullToObject(j, "group");
 		database_json_num(j, "xact_s", q->xact_s);
 		database_json_time(j, "started_at", q->started_ms);
+		/* exact, as the server wrote them: `sitrep do cancel PID --backend-start` takes them */
+		if (q->backend_start != NULL)
+			cJSON_AddStringToObject(j, "backend_start", q->backend_start);
+		else
+			cJSON_AddNullToObject(j, "backend_start");
+		if (q->query_start != NULL)
+			cJSON_AddStringToObject(j, "query_start", q->query_start);
+		else
+			cJSON_AddNullToObject(j, "query_start");
 		cJSON_AddItemToObject(j, "blocked_by", database_json_pids(q->blocked_by, q->nblocked_by));
 		cJSON_AddItemToArray(qs, j);
 	}
@@ -679,16 +771,24 @@ static bool kind_database_is_pid(const char *s)
 	return true;
 }
 
-/* `sitrep do cancel PID|--group QUERYID [--terminate]`. */
+/* `sitrep do cancel PID [--backend-start TS [--query-start TS]] | --group
+ * QUERYID [--terminate]`. A bare PID is looked up when the action is
+ * prepared (the confirmation shows the session found); with --backend-start
+ * (as `--once --json` gives it) the session is named exactly and nothing
+ * else can match. */
 static int kind_database_cancel_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
 {
 	bool terminate = false;
-	const char *group = NULL, *pid = NULL;
+	const char *group = NULL, *pid = NULL, *bstart = NULL, *qstart = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--terminate") == 0) {
 			terminate = true;
 		} else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc) {
 			group = argv[++i];
+		} else if (strcmp(argv[i], "--backend-start") == 0 && i + 1 < argc) {
+			bstart = argv[++i];
+		} else if (strcmp(argv[i], "--query-start") == 0 && i + 1 < argc) {
+			qstart = argv[++i];
 		} else if (argv[i][0] != '-' && pid == NULL && kind_database_is_pid(argv[i])) {
 			pid = argv[i];
 		} else {
@@ -702,42 +802,94 @@ static int kind_database_cancel_parse(struct action *a, int argc, char **argv, c
 		snprintf(err, cap, "one PID or --group QUERYID");
 		return -1;
 	}
+	if ((bstart != NULL || qstart != NULL) && (pid == NULL || bstart == NULL)) {
+		snprintf(err, cap, "--backend-start names the session of a PID (--query-start goes with it)");
+		return -1;
+	}
+	char *identity = NULL;
+	if (bstart != NULL) {
+		identity = database_identity_format(atoi(pid), bstart, qstart);
+		if (identity == NULL) {
+			snprintf(err, cap,
+			         "--backend-start and --query-start take the server's timestamps as "
+			         "`--once --json` shows them (2024-05-01 12:34:56.123456+00)");
+			return -1;
+		}
+	}
 	free(a->target);
 	a->target = xstrdup(pid != NULL ? pid : group);
 	if (group != NULL)
 		action_add_param(a, "group", group);
 	else
-		action_select(a, pid);
+		action_select(a, identity != NULL ? identity : pid);
+	free(identity);
 	if (terminate)
 		action_set_verb(a, "terminate");
 	return 0;
 }
 
-static char *kind_database_describe(const struct action *a, const char *what)
+/* One session in words: "pid 4242 (session started ..., query started ...)". */
+static char *kind_database_session_words(const char *selection, bool terminate)
 {
-	char *t = sanitize_str(a->target);
-	char *out = action_param(a, "group") != NULL
-	                ? xasprintf("%s every session running query group %s", what, t)
-	                : xasprintf("%s the query of backend pid %s", what, t);
-	free(t);
+	int pid;
+	char *bs, *qs;
+	if (database_identity_parse(selection, &pid, &bs, &qs) != 0) {
+		char *shown = sanitize_str(selection);
+		char *out = xasprintf("backend pid %s", shown);
+		free(shown);
+		return out;
+	}
+	char *out = qs != NULL && !terminate
+	                ? xasprintf("backend pid %d (session started %s, query started %s)", pid, bs, qs)
+	                : xasprintf("backend pid %d (session started %s)", pid, bs);
+	free(bs);
+	free(qs);
+	return out;
+}
+
+static char *kind_database_describe(const struct action *a, const char *what, bool terminate)
+{
+	const char *group = action_param(a, "group");
+	if (group != NULL) {
+		char *g = sanitize_str(group);
+		char *out = a->nselection > 0
+		                ? xasprintf("%s the %zu session%s of query group %s listed below (sessions "
+		                            "that start later are not touched)",
+		                            what, a->nselection, a->nselection == 1 ? "" : "s", g)
+		                : xasprintf("%s every session running query group %s", what, g);
+		free(g);
+		return out;
+	}
+	char *out = xasprintf("%s", what);
+	for (size_t i = 0; i < a->nselection; i++) {
+		char *s = kind_database_session_words(a->selection[i], terminate);
+		char *next = xasprintf("%s%s %s", out,
+		                       i > 0       ? ","
+		                       : terminate ? " session"
+		                                   : " the query of",
+		                       s);
+		free(out);
+		free(s);
+		out = next;
+	}
 	return out;
 }
 
 static char *kind_database_cancel_describe(const struct action *a)
 {
-	return kind_database_describe(a, "cancel");
+	return kind_database_describe(a, "cancel", false);
 }
 
 static char *kind_database_terminate_describe(const struct action *a)
 {
-	return kind_database_describe(a, "terminate (disconnect)");
+	return kind_database_describe(a, "terminate (disconnect)", true);
 }
 
 static const struct verb kind_database_verbs[] = {
     {
         .name = "cancel",
         .key = "c",
-        .args = "PID|--group QUERYID [--terminate]",
+        .args = "PID|--group QUERYID [--terminate] [--backend-start TS [--query-start TS]]",
         .help = "cancel the selected query (or group)",
         .confirm = VERB_CONFIRM_Y,
         .cli = true,

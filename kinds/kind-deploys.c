@@ -80,6 +80,8 @@ struct deploy *deploys_add(struct deploys_data *d, const char *id)
 	struct deploy *p = &d->deploys[d->n++];
 	memset(p, 0, sizeof(*p));
 	deploys_set(&p->id, id, (size_t)-1);
+	/* a cut, trimmed or escaped id is a display form, not the backend's name */
+	p->id_altered = id != NULL && strcmp(p->id, id) != 0;
 	p->author = xstrdup("");
 	p->message = xstrdup("");
 	p->status = xstrdup("");
@@ -158,13 +160,25 @@ void deploys_sort(struct deploys_data *d, bool by_name)
 		qsort(d->deploys, d->n, sizeof(*d->deploys), by_name ? deploys_cmp_name : deploys_cmp_time);
 }
 
+const char *deploys_not_target(const struct deploy *p)
+{
+	if (p->id[0] == '\0')
+		return "it has no name";
+	/* A tag or release called "--force" must never reach an argv as an option. */
+	if (p->id[0] == '-')
+		return "its name begins with '-'";
+	if (p->id_altered)
+		return "its name holds characters that cannot be shown as they are";
+	return NULL;
+}
+
 const struct deploy *deploys_previous_good(const struct deploys_data *d)
 {
 	size_t i = 0;
 	while (i < d->n && !d->deploys[i].current)
 		i++;
 	for (i++; i < d->n; i++)
-		if (!d->deploys[i].bad)
+		if (!d->deploys[i].bad && deploys_not_target(&d->deploys[i]) == NULL)
 			return &d->deploys[i];
 	return NULL;
 }

@@ -1,9 +1,22 @@
 /* confirm: the one confirmation dialog every verb takes in the dashboard.
  * It shows action_describe (the verb's words, then the exact effect the
- * source prepared: the request it will send), and asks for y, or for the
- * target's name typed out for the dangerous verbs (rollback, terminate,
- * purge everything). Any other key cancels; a cancel is recorded like the
- * CLI's "not confirmed". The action goes to the gate exactly as shown. */
+ * source prepared: every request it will send) and, pinned under it, a
+ * prompt that says what y does and what n does, with the verb and the count
+ * from the action and its verb's table entry (this file knows no kind).
+ *
+ * y sends only what has been on the screen: the list scrolls (j/k, arrows,
+ * PgUp/PgDn, Home/End; none of them cancels) and y is refused, with the
+ * number of rows still unseen, until every byte of it has been drawn
+ * (dialog.c keeps that record across resizes and rewraps). A list that
+ * cannot be read sensibly on this screen (longer than CONFIRM_MAX_PAGES
+ * screens, or fewer than CONFIRM_MIN_BODY rows of room) asks to type the
+ * verb and the count instead, and keeps asking so even if the screen grows:
+ * a confirmation never gets weaker while it is open. The dangerous verbs
+ * (rollback, terminate, purge everything) always ask for the target's name.
+ *
+ * n, N, Esc and q cancel; a cancel is recorded like the CLI's "not
+ * confirmed". Other keys do nothing but say which keys do something. The
+ * action goes to the gate exactly as shown. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,42 +29,115 @@
 #include "sitrep/util.h"
 #include "tui-internal.h"
 
-#define CONFIRM_KEY_ESC 27
+#define CONFIRM_KEY_ESC   27
+#define CONFIRM_MAX_PAGES 10 /* screens of list still worth scrolling through */
+#define CONFIRM_MIN_BODY  3  /* rows of list on screen below which y is not offered */
 
-static bool confirm_typed(const struct action *a)
-{
-	return a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED;
-}
-
-/* The dialog text: what will happen, then what to press. Caller frees. */
-static char *confirm_text(const struct tui *tui)
+/* Typed: the verb asks for the target's name, or the list does not fit. */
+static bool confirm_typed(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
-	char *what = action_describe(a);
+	return (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED) || tui->confirm_escalated;
+}
+
+/* "purge 40 assets" when the verb names its targets and the action counts
+ * them (*count gets the count), else "silence HighCPU" (the target's display
+ * form; *count 0). Caller frees. */
+static char *confirm_what(const struct action *a, size_t *count)
+{
+	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
+	char *verb = xstrdup(a->verb);
+	for (char *p = verb; *p != '\0'; p++)
+		if (*p == '_')
+			*p = ' ';
 	char *out;
-	if (confirm_typed(a)) {
-		char *name = sanitize_str(a->target);
-		char *typed = sanitize_str(tui->confirm_typed);
-		out = xasprintf("%s\n\nType \"%s\" and Enter to confirm; Esc cancels.\n> %s_", what, name,
-		                typed);
-		free(typed);
-		free(name);
+	*count = 0;
+	if (n > 0 && a->def != NULL && a->def->noun != NULL) {
+		*count = n;
+		out = xasprintf("%s %zu %s", verb, n,
+		                n == 1 || a->def->nouns == NULL ? a->def->noun : a->def->nouns);
+	} else if (a->target != NULL && a->target[0] != '\0') {
+		char *t = sanitize_str(a->target);
+		out = xasprintf("%s %s", verb, t);
+		free(t);
 	} else {
-		out = xasprintf("%s\n\ny: %s   any other key: cancel, nothing is sent", what, a->verb);
+		out = xstrdup(verb);
 	}
+	free(verb);
+	return out;
+}
+
+/* What must be typed: the target's name for the dangerous verbs, else the
+ * verb and the count ("purge 40"). Caller frees. */
+static char *confirm_phrase(const struct tui *tui)
+{
+	const struct action *a = tui->confirm;
+	if (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED)
+		return xstrdup(a->target != NULL ? a->target : "");
+	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
+	return n > 0 ? xasprintf("%s %zu", a->verb, n) : xstrdup(a->verb);
+}
+
+/* The prompt under the list, for the dialog as it is now. Caller frees. */
+static char *confirm_footer(const struct tui *tui)
+{
+	const struct action *a = tui->confirm;
+	if (confirm_typed(tui)) {
+		char *phrase = confirm_phrase(tui);
+		char *shown = sanitize_str(phrase);
+		char *typed = sanitize_str(tui->confirm_typed);
+		char *out = xasprintf(
+		    "%sType \"%s\" and Enter to confirm · Esc: cancel, nothing is sent\n> %s_",
+		    tui->confirm_escalated ? "Too long a list to confirm with y. " : "", shown, typed);
+		free(typed);
+		free(shown);
+		free(phrase);
+		return out;
+	}
+	size_t count;
+	char *what = confirm_what(a, &count);
+	const char *keep = count > 1 ? "keep them" : count == 1 ? "keep it" : "cancel";
+	char *out;
+	int unseen = dialog_unseen_rows(tui->dialog);
+	if (unseen > 0)
+		out = xasprintf("y: %s · n or Esc: %s, nothing is sent\n"
+		                "%d more line%s to see before y: j/k, PgDn, End scroll",
+		                what, keep, unseen, unseen == 1 ? "" : "s");
+	else
+		out = xasprintf("y: %s · n or Esc: %s, nothing is sent", what, keep);
 	free(what);
 	return out;
 }
 
-static void confirm_show(struct tui *tui)
+/* Brings the dialog's prompt and mode up to date with the screen: escalates
+ * to a typed confirmation when the list does not fit sensibly, and
+ * refreshes the prompt (the unseen count, the typed text). */
+static void confirm_update(struct tui *tui)
 {
-	char *title = xasprintf("Confirm %s", tui->confirm->verb);
-	if (tui->dialog_is_progress)
-		progress_closed(tui);
-	dialog_close(tui->dialog);
-	tui->dialog = dialog_open(title, confirm_text(tui));
-	tui->dialog_is_help = false;
-	free(title);
+	struct dialog *dlg = tui->dialog;
+	struct dialog_geom g;
+	/* a list that fits is never escalated, however short */
+	if (!confirm_typed(tui) && dialog_measure(dlg, &g) && g.rows > g.body_h &&
+	    (g.body_h < CONFIRM_MIN_BODY || g.rows > CONFIRM_MAX_PAGES * g.body_h)) {
+		tui->confirm_escalated = true;
+		tui->confirm_typed[0] = '\0';
+	}
+	dlg->scroll_keys = confirm_typed(tui) ? "arrows/PgDn/End" : "j/k/PgDn/End";
+	dialog_set_footer(dlg, confirm_footer(tui));
+}
+
+void confirm_draw(struct tui *tui, bool force)
+{
+	/* The prompt counts what is still unseen, which this very draw may
+	 * change: a second pass when it did (the seen record only grows). */
+	for (int pass = 0; pass < 3; pass++) {
+		confirm_update(tui);
+		if (pass > 0 && !tui->dialog->dirty)
+			break;
+		dialog_draw(tui->dialog, force);
+		if (!dialog_on_screen(tui->dialog))
+			break;
+	}
 }
 
 /* The outcome arrives later; the source outlives the pane and the dialog, so
@@ -72,10 +158,20 @@ static void confirm_done(struct action *a, enum action_result result, const char
 void confirm_open(struct tui *tui, struct pane *pane, struct action *a)
 {
 	confirm_cancel(tui, "replaced by another action");
+	if (tui->dialog_is_progress)
+		progress_closed(tui);
+	dialog_close(tui->dialog);
 	tui->confirm = a;
 	tui->confirm_pane = pane->index;
 	tui->confirm_typed[0] = '\0';
-	confirm_show(tui);
+	tui->confirm_escalated = false;
+	char *title = xasprintf("Confirm %s", a->verb);
+	tui->dialog = dialog_open(title, action_describe(a));
+	free(title);
+	dialog_track_seen(tui->dialog);
+	tui->dialog_is_help = false;
+	tui->dialog_is_timeline = false;
+	confirm_update(tui);
 }
 
 bool confirm_active(const struct tui *tui)
@@ -87,6 +183,7 @@ static void confirm_end(struct tui *tui)
 {
 	tui->confirm = NULL;
 	tui->confirm_typed[0] = '\0';
+	tui->confirm_escalated = false;
 	dialog_close(tui->dialog);
 	tui->dialog = NULL;
 	for (int i = 0; i < tui->npanes; i++)
@@ -118,19 +215,52 @@ static void confirm_go(struct tui *tui)
 		source_set_note(src, msg);
 }
 
-void confirm_key(struct tui *tui, int key)
+/* The scrolling keys that are never text: they move in both modes. */
+static enum keymap_action confirm_fixed_move(int key)
 {
-	struct action *a = tui->confirm;
-	if (!confirm_typed(a)) {
-		if (key == 'y' || key == 'Y')
-			confirm_go(tui);
-		else
-			confirm_cancel(tui, "not confirmed (cancelled in the dashboard)");
+	switch (key) {
+	case KEY_UP: return KEYMAP_UP;
+	case KEY_DOWN: return KEYMAP_DOWN;
+	case KEY_PPAGE: return KEYMAP_PAGE_UP;
+	case KEY_NPAGE: return KEYMAP_PAGE_DOWN;
+	case KEY_HOME: return KEYMAP_TOP;
+	case KEY_END: return KEYMAP_BOTTOM;
+	default: return KEYMAP_NONE;
+	}
+}
+
+/* y: only with the dialog on the screen and every line of it shown. */
+static void confirm_yes(struct tui *tui)
+{
+	struct dialog *dlg = tui->dialog;
+	if (!dialog_on_screen(dlg)) {
+		tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
+		            tui->confirm->verb);
 		return;
 	}
+	int unseen = dialog_unseen_rows(dlg);
+	if (unseen > 0) {
+		tui_message(tui, "scroll to the end first (%d more line%s); nothing sent", unseen,
+		            unseen == 1 ? "" : "s");
+		return;
+	}
+	confirm_go(tui);
+}
+
+static void confirm_typed_key(struct tui *tui, int key)
+{
+	struct action *a = tui->confirm;
 	size_t n = strlen(tui->confirm_typed);
 	if (key == '\n') {
-		if (strcmp(tui->confirm_typed, a->target) == 0)
+		if (!dialog_on_screen(tui->dialog)) {
+			tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
+			            a->verb);
+			return;
+		}
+		char *phrase = confirm_phrase(tui);
+		bool match = strcmp(tui->confirm_typed, phrase) == 0;
+		free(phrase);
+		if (match)
 			confirm_go(tui);
 		else
 			confirm_cancel(tui, "not confirmed (the name typed did not match)");
@@ -149,5 +279,29 @@ void confirm_key(struct tui *tui, int key)
 	} else {
 		return;
 	}
-	confirm_show(tui);
+	confirm_update(tui);
+}
+
+void confirm_key(struct tui *tui, int key, enum keymap_action action)
+{
+	enum keymap_action move = confirm_fixed_move(key);
+	if (move != KEYMAP_NONE) {
+		dialog_scroll(tui->dialog, move);
+		return;
+	}
+	if (confirm_typed(tui)) {
+		confirm_typed_key(tui, key);
+		return;
+	}
+	if (key == 'y' || key == 'Y') {
+		confirm_yes(tui);
+		return;
+	}
+	if (key == 'n' || key == 'N' || key == CONFIRM_KEY_ESC || key == 'q') {
+		confirm_cancel(tui, "not confirmed (cancelled in the dashboard)");
+		return;
+	}
+	if (dialog_scroll(tui->dialog, action))
+		return;
+	tui_message(tui, "%s: y confirms, n or Esc cancels; j/k, PgDn, End scroll", tui->confirm->verb);
 }

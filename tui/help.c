@@ -31,8 +31,11 @@ char *help_text(const struct keymap *km, bool read_only)
 	help_add(&text, "Esc", "close this window; clear the focus");
 	help_add(&text, "mouse", "click focuses a pane, the wheel scrolls it");
 
-	char *more = xasprintf("%s\nActions (the focused pane's; each asks to confirm)%s\n", text,
-	                       read_only ? " - READ-ONLY: all refused" : "");
+	char *more =
+	    xasprintf("%s\nActions (the focused pane's; each asks to confirm)%s\n"
+	              "The dialog lists every request; a long list scrolls with the move keys and y\n"
+	              "waits until all of it has been shown. n or Esc cancels: nothing is sent.\n",
+	              text, read_only ? " - READ-ONLY: all refused" : "");
 	free(text);
 	text = more;
 	for (size_t k = 0; kind_at(k) != NULL; k++) {

@@ -8,8 +8,9 @@
  * pid), so the selection follows it across refreshes.
  *
  * The verbs (c cancel, K terminate) are the database kind's: this pane only
- * says what is selected (select hook): a group row selects every pid of the
- * group, a session row its pid. The source prepares the exact statements,
+ * says what is selected (select hook): a group row selects every session
+ * of the group, a session row that session, each by its identity (pid and
+ * backend_start, and query_start for the query). The source prepares the exact statements,
  * the one dialog (tui/confirm.c) shows them and the gate sends them. */
 #include <math.h>
 #include <stdio.h>
@@ -323,8 +324,28 @@ static const struct list_ops pane_database_list = {
     .empty = pane_database_empty,
 };
 
+/* Selects one session by its identity (database_identity: pid and start,
+ * never the pid alone); -1 with err when the login cannot see it whole. */
+static int pane_database_select_session(const struct database_data *d, int pid, struct action *a, char *err,
+                                        size_t cap)
+{
+	const struct db_query *q = database_query(d, pid);
+	char *id = q != NULL ? database_identity(q) : NULL;
+	if (id == NULL) {
+		snprintf(err, cap,
+		         "pid %d: this login cannot see that session whole, so it cannot be named "
+		         "exactly; nothing to do",
+		         pid);
+		return -1;
+	}
+	action_select(a, id);
+	free(id);
+	return 0;
+}
+
 /* For the one confirmation dialog: a group row is every session of the
- * group (the dialog lists the statement for each), a session row its pid. */
+ * group this snapshot shows (the dialog lists a statement for each, and
+ * only those are acted on), a session row that session. */
 static int pane_database_select(struct pane *pane, struct action *a, char *err, size_t cap)
 {
 	struct pane_database_view *v = pane_database_view(pane);
@@ -334,25 +355,24 @@ static int pane_database_select(struct pane *pane, struct action *a, char *err, 
 		snprintf(err, cap, "no query selected");
 		return -1;
 	}
-	char pid[16];
-	free(a->target);
+	int pid = 0;
 	switch (pane_database_row(d, row, &i)) {
 	case PANE_DB_GROUP: {
 		const struct db_group *g = &d->groups[i];
+		free(a->target);
 		a->target = xstrdup(g->group);
 		action_add_param(a, "group", g->group);
-		for (size_t k = 0; k < g->npids; k++) {
-			snprintf(pid, sizeof(pid), "%d", g->pids[k]);
-			action_select(a, pid);
-		}
+		for (size_t k = 0; k < g->npids; k++)
+			if (pane_database_select_session(d, g->pids[k], a, err, cap) != 0)
+				return -1;
 		return 0;
 	}
-	case PANE_DB_BLOCK: snprintf(pid, sizeof(pid), "%d", d->blocking[i].pid); break;
-	case PANE_DB_QUERY: snprintf(pid, sizeof(pid), "%d", d->queries[i].pid); break;
+	case PANE_DB_BLOCK: pid = d->blocking[i].pid; break;
+	case PANE_DB_QUERY: pid = d->queries[i].pid; break;
 	}
-	a->target = xstrdup(pid);
-	action_select(a, pid);
-	return 0;
+	free(a->target);
+	a->target = xasprintf("%d", pid);
+	return pane_database_select_session(d, pid, a, err, cap);
 }
 
 static char *pane_database_detail(struct pane *pane)

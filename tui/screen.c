@@ -1,4 +1,4 @@
-/* screen: opening and restoring the terminal. Four things make this more
+/* screen: opening and restoring the terminal. Five things make this more
  * than initscr():
  *  - TERM may name a type this machine has no terminfo for (or a broken
  *    one, e.g. after ssh from another system): try it, then common types
@@ -18,12 +18,18 @@
  *    Signals somebody already handles (INT, TERM and HUP take the clean
  *    shutdown through a uv_signal_t in app.c) or ignores (PIPE) are left
  *    alone;
- *  - a SIGSTOP from outside cannot be caught, and whoever held the terminal
- *    meanwhile (a shell) may have put it back in cooked mode with echo and
- *    left the alternate screen. On SIGCONT a handler puts back our tty modes
- *    and terminal modes (again precomputed bytes and tcsetattr, both
- *    async-signal-safe) and sends sitrep a SIGWINCH, whose existing path in
- *    tui.c relays out and repaints everything from scratch. */
+ *  - the job-control stops (Ctrl-Z's TSTP, and TTIN and TTOU: a background
+ *    job that reads the terminal or sets its modes, or anyone with kill)
+ *    give the terminal back before stopping, when it is ours to give: from
+ *    the background nothing is written. A SIGSTOP from outside cannot be
+ *    caught, and whoever held the terminal meanwhile (a shell) may have put
+ *    it back in cooked mode with echo and left the alternate screen. On SIGCONT a handler puts back our tty
+ * modes and terminal modes (again precomputed bytes and tcsetattr, both async-signal-safe) and sends sitrep a
+ * SIGWINCH, whose existing path in tui.c relays out and repaints everything from scratch;
+ *  - the size handed to ncurses is the tty's, clamped to SCREEN_MAX_COLS x
+ *    SCREEN_MAX_ROWS: ncurses keeps every cell several times over, and a
+ *    10000x10000 terminal would cost gigabytes. A bigger terminal shows the
+ *    dashboard at the clamp, in its top left corner. */
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -48,8 +54,9 @@
 static char screen_restore[512];
 static size_t screen_restore_len;
 static char screen_resume[512]; /* what puts our terminal modes back after SIGCONT */
-static struct sigaction screen_old_tstp;
-static bool screen_tstp_ours;
+static const int screen_stop_sigs[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+static struct sigaction screen_old_stop[ARRAY_LEN(screen_stop_sigs)];
+static bool screen_stop_ours[ARRAY_LEN(screen_stop_sigs)];
 static size_t screen_resume_len;
 static struct termios screen_saved_tio; /* as we found it */
 static struct termios screen_prog_tio;  /* as we run it: raw, no echo */
@@ -178,15 +185,29 @@ static void screen_build_restore(bool mouse)
 		screen_append_resume("\033[?1000h\033[?1006h");
 }
 
-/* Ctrl-Z: the terminal back to the shell, then stop for real; the SIGCONT
- * handler puts our modes back and repaints. Ours rather than ncurses' own
- * (which it installs only where SIGTSTP is at its default), because ncurses
- * blocks and unblocks SIGTSTP around every doupdate when it owns it: two
- * system calls a frame. Async-signal-safe as above. */
-static void screen_tstp_handler(int sig)
+/* Is sitrep's process group the terminal's foreground one? Only then is the
+ * terminal ours to restore or to take back: from the background a write or
+ * tcsetattr would change the screen and modes of whoever is in front (the
+ * shell). A terminal that is not our controlling one has no foreground
+ * group: ours, as before. Async-signal-safe (tcgetpgrp, getpgrp). */
+static bool screen_foreground(void)
+{
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	return fg < 0 || fg == getpgrp();
+}
+
+/* The job-control stops: Ctrl-Z (TSTP), and TTIN and TTOU, which the kernel
+ * sends to a background job that reads the terminal or sets its modes (and
+ * anyone may send with kill). Each gives the terminal back to the shell when
+ * we hold it, then stops for real; the SIGCONT handler puts our modes back
+ * and repaints. Ours rather than ncurses' own (which covers only TSTP, and
+ * only where it is at its default), because ncurses blocks and unblocks
+ * SIGTSTP around every doupdate when it owns it: two system calls a frame.
+ * Async-signal-safe as above. */
+static void screen_stop_handler(int sig)
 {
 	int saved = errno;
-	if (screen_active) {
+	if (screen_active && screen_foreground()) {
 		if (screen_restore_len > 0)
 			screen_write_all(screen_restore, screen_restore_len);
 		if (screen_have_tio)
@@ -196,36 +217,41 @@ static void screen_tstp_handler(int sig)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTSTP, &sa, &ours);
+	sigaction(sig, &sa, &ours);
 	sigset_t one;
 	sigemptyset(&one);
-	sigaddset(&one, SIGTSTP);
+	sigaddset(&one, sig);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
-	raise(SIGTSTP); /* stopped here until SIGCONT */
-	sigaction(SIGTSTP, &ours, NULL);
+	raise(sig); /* stopped here until SIGCONT */
+	sigaction(sig, &ours, NULL);
 	/* Without job control (an orphaned process group: sitrep started by
 	 * tmux or a service, no shell to return to) the kernel discards the stop:
 	 * take the terminal back at once. After a real stop the SIGCONT handler
-	 * has done the same; twice is harmless. */
+	 * has done the same; twice is harmless. Continued in the background
+	 * (`bg`), its tcsetattr raises TTOU and we stop again, terminal untouched:
+	 * a dashboard never paints over the shell in front of it. */
 	screen_cont_handler(SIGCONT);
 	errno = saved;
-	(void)sig;
 }
 
-/* Before newterm, so that ncurses leaves SIGTSTP to us. */
-static void screen_install_tstp(void)
+/* Before newterm, so that ncurses leaves SIGTSTP to us. A stop signal that
+ * whoever started us ignores or handles stays theirs. */
+static void screen_install_stops(void)
 {
-	struct sigaction cur;
-	if (sigaction(SIGTSTP, NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
-	    (cur.sa_flags & SA_SIGINFO) != 0)
-		return; /* ignored or taken by whoever started us: leave it */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = screen_tstp_handler;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGTSTP, &sa, &screen_old_tstp) == 0)
-		screen_tstp_ours = true;
+	for (size_t i = 0; i < ARRAY_LEN(screen_stop_sigs); i++) {
+		struct sigaction cur;
+		screen_stop_ours[i] = false;
+		if (sigaction(screen_stop_sigs[i], NULL, &cur) != 0 || cur.sa_handler != SIG_DFL ||
+		    (cur.sa_flags & SA_SIGINFO) != 0)
+			continue;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = screen_stop_handler;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		if (sigaction(screen_stop_sigs[i], &sa, &screen_old_stop[i]) == 0)
+			screen_stop_ours[i] = true;
+	}
 }
 
 static void screen_install_handlers(void)
@@ -282,9 +308,10 @@ static void screen_remove_handlers(void)
 	}
 	screen_nsigs = 0;
 	sigaction(SIGCONT, &screen_old_cont, NULL);
-	if (screen_tstp_ours) {
-		sigaction(SIGTSTP, &screen_old_tstp, NULL);
-		screen_tstp_ours = false;
+	for (size_t i = 0; i < ARRAY_LEN(screen_stop_sigs); i++) {
+		if (screen_stop_ours[i])
+			sigaction(screen_stop_sigs[i], &screen_old_stop[i], NULL);
+		screen_stop_ours[i] = false;
 	}
 	screen_handlers = false;
 }
@@ -315,8 +342,8 @@ int screen_query_size(int *rows, int *cols)
 	struct winsize ws;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0)
 		return -1;
-	*rows = ws.ws_row;
-	*cols = ws.ws_col;
+	*rows = ws.ws_row > SCREEN_MAX_ROWS ? SCREEN_MAX_ROWS : ws.ws_row;
+	*cols = ws.ws_col > SCREEN_MAX_COLS ? SCREEN_MAX_COLS : ws.ws_col;
 	return 0;
 }
 
@@ -348,13 +375,21 @@ int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap)
 	screen_have_tio = tcgetattr(STDIN_FILENO, &screen_saved_tio) == 0;
 	/* ESC alone must act at once, not after ncurses' default second. */
 	set_escdelay(25);
-	screen_install_tstp();
+	screen_install_stops();
+	/* The size comes from the tty, clamped, never from LINES and COLUMNS
+	 * or unclamped: ncurses allocates every cell of the screen three times
+	 * over, and a 10000x10000 window would take gigabytes. newterm starts
+	 * at terminfo's size, then the clamped tty size. */
+	use_env(FALSE);
 	scr->sp = newterm(scr->term, stdout, stdin);
 	if (scr->sp == NULL) {
 		snprintf(err, errcap, "cannot initialise the terminal (TERM=%s)", scr->term);
 		return -1;
 	}
 	set_term(scr->sp);
+	int rows, cols;
+	if (screen_query_size(&rows, &cols) == 0 && (rows != LINES || cols != COLS))
+		resizeterm(rows, cols);
 	/* A frame is one write: with typeahead checking on, doupdate polls
 	 * stdin and flushes its output before every changed row (a write and a
 	 * poll per row). Keys are read by the loop, never waited for here. */

@@ -34,7 +34,11 @@ struct screen {
 int screen_open(struct screen *scr, bool mouse, char *err, size_t errcap);
 /* Restores the terminal (endwin, handlers back to default). */
 void screen_close(struct screen *scr);
-/* The terminal size from the tty (TIOCGWINSZ); 0 when known. */
+/* The largest screen sitrep draws: a bigger terminal gets a dashboard of this
+ * size in its top left corner (documented in docs/sitrep.1). */
+#define SCREEN_MAX_ROWS 500
+#define SCREEN_MAX_COLS 1000
+/* The terminal size from the tty (TIOCGWINSZ), clamped to the above; 0 when known. */
 int screen_query_size(int *rows, int *cols);
 
 /* keymap.c: key specs to actions. The dashboard's own actions are
@@ -102,22 +106,50 @@ const char *keymap_action_help(enum keymap_action action);
 /* "j, Down" into buf: every key bound to action; "" when none. */
 const char *keymap_keys_of(const struct keymap *km, enum keymap_action action, char *buf, size_t cap);
 
-/* dialog.c: a centred popup over the panes (details and help). */
+/* dialog.c: a centred popup over the panes (details, help, the confirmation). */
 struct dialog {
 	char *title;
 	char *text; /* owned; lines separated by '\n', wrapped at draw time */
+	size_t text_len;
+	char *footer;            /* owned, may be NULL: pinned under the body, never scrolled */
+	const char *scroll_keys; /* named in the border's hint; NULL: "j/k" */
+	unsigned char *seen;     /* owned, per byte of text: 1 once drawn on screen (dialog_track_seen) */
 	int scroll;
 	int rows; /* wrapped rows at the last draw */
 	int body_h;
+	int iw; /* the text's width at the last draw */
 	WINDOW *win;
 	bool dirty;
 };
 
+/* The popup's geometry on the current screen. */
+struct dialog_geom {
+	int w, h, y, x;
+	int iw;     /* text width */
+	int rows;   /* the text's wrapped rows */
+	int frows;  /* the footer's */
+	int body_h; /* rows of text visible at once */
+};
+
 /* Takes ownership of text. */
 struct dialog *dialog_open(const char *title, char *text);
+/* Replaces the footer (ownership taken; NULL removes it). */
+void dialog_set_footer(struct dialog *dlg, char *footer);
+/* From now on, records which bytes of the text have been drawn on screen. */
+void dialog_track_seen(struct dialog *dlg);
+/* Rows of the text (wrapped at the last drawn width) with a byte never drawn. */
+int dialog_unseen_rows(const struct dialog *dlg);
+/* The geometry dialog_draw would use now; false when the popup cannot be shown. */
+bool dialog_measure(const struct dialog *dlg, struct dialog_geom *g);
 /* Draws (when dirty) and queues the popup with wnoutrefresh; force re-queues
- * it after panes below were drawn. */
+ * it after panes below were drawn. Too small a screen draws nothing. */
 void dialog_draw(struct dialog *dlg, bool force);
+/* The windows are gone (a resize): the popup is off screen until drawn again. */
+void dialog_forget_window(struct dialog *dlg);
+/* Drawn on the screen now (a window of its own; none while a resize or too small a screen hides it). */
+bool dialog_on_screen(const struct dialog *dlg);
+/* A move action (up, down, pages, top, bottom) scrolls; false for anything else. */
+bool dialog_scroll(struct dialog *dlg, enum keymap_action action);
 /* A key while open: true when the dialog should close. */
 bool dialog_key(struct dialog *dlg, enum keymap_action action, int key);
 void dialog_close(struct dialog *dlg);
@@ -179,16 +211,17 @@ struct tui {
 	bool full_redraw;
 	struct dialog *dialog;
 	bool dialog_is_help;
-	bool dialog_is_timeline;     /* the timeline view, refreshed as events arrive */
-	bool dialog_is_progress;     /* a running action's output (progress.c) */
-	char *progress;              /* that output, owned; the newest PROGRESS_MAX bytes */
+	bool dialog_is_timeline; /* the timeline view, refreshed as events arrive */
+	bool dialog_is_progress; /* a running action's output (progress.c) */
+	char *progress;          /* that output, owned; the newest PROGRESS_MAX bytes */
 	int progress_pane;
 	bool progress_ended;
 	uint64_t timeline_drawn_gen; /* the timeline generation it shows */
 	struct action *confirm;      /* the action waiting for confirmation, owned (confirm.c) */
 	int confirm_pane;
 	char confirm_typed[128];
-	char hint[256];              /* the latest warn/crit event, for the status line */
+	bool confirm_escalated; /* the list does not fit: typed instead of y, until closed */
+	char hint[256];         /* the latest warn/crit event, for the status line */
 	int64_t hint_ms;
 	int hint_pane;          /* the pane the hint's event was about, -1: none */
 	char hint_subject[128]; /* and its subject, to clear it when that recovers */
@@ -208,10 +241,14 @@ struct tui {
 
 /* confirm.c: the one confirmation dialog. confirm_open takes ownership of a
  * (prepared: its effect filled), shows it, and sends it through the gate on
- * y (or the typed name); anything else cancels, recorded. */
+ * y once all of it has been on the screen (or on the typed phrase); n or Esc
+ * cancels, recorded; the move keys scroll. */
 void confirm_open(struct tui *tui, struct pane *pane, struct action *a);
 bool confirm_active(const struct tui *tui);
-void confirm_key(struct tui *tui, int key);
+/* A key while the dialog is open; action is the key's keymap action. */
+void confirm_key(struct tui *tui, int key, enum keymap_action action);
+/* Draws the dialog (dialog_draw's force) with its prompt up to date. */
+void confirm_draw(struct tui *tui, bool force);
 /* Cancels a pending confirmation (recorded with why); nothing when none. */
 void confirm_cancel(struct tui *tui, const char *why);
 

@@ -72,10 +72,8 @@ static void tui_drop_windows(struct tui *tui)
 	if (tui->status != NULL)
 		delwin(tui->status);
 	tui->status = NULL;
-	if (tui->dialog != NULL && tui->dialog->win != NULL) {
-		delwin(tui->dialog->win);
-		tui->dialog->win = NULL;
-	}
+	if (tui->dialog != NULL)
+		dialog_forget_window(tui->dialog);
 }
 
 /* Recomputes rectangles; panes whose rectangle changed get new windows.
@@ -187,7 +185,10 @@ static void tui_on_prepare(uv_prepare_t *h)
 	}
 	tui->status_dirty = false;
 	if (tui->dialog != NULL && panes_shown && (tui->dialog->dirty || drew)) {
-		dialog_draw(tui->dialog, drew);
+		if (confirm_active(tui))
+			confirm_draw(tui, drew);
+		else
+			dialog_draw(tui->dialog, drew);
 		drew = true;
 	}
 	if (drew)
@@ -468,7 +469,7 @@ static void tui_key(struct tui *tui, int ch)
 	enum keymap_action a = keymap_lookup(&tui->keymap, key, &verb);
 
 	if (confirm_active(tui)) {
-		confirm_key(tui, key);
+		confirm_key(tui, key, a);
 		return;
 	}
 	if (tui->dialog != NULL && tui->dialog_is_timeline && a == KEYMAP_EXPORT) {

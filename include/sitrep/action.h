@@ -75,6 +75,10 @@ struct action {
 	 * {...}", "argv: systemctl restart app"), secrets masked: shown by the dialog, recorded
 	 * by the audit log. Filled by the source's prepare() from the request it will send. */
 	char *effect;
+	/* How many targets that effect acts on (purge: the assets), for the
+	 * dialog's prompt ("y: purge 40 assets"); 0: the selection's count. Set
+	 * by the source's prepare(). */
+	size_t ntargets;
 	/* The source's prepared request (what act() sends); freed with request_free. */
 	void *request;
 	void (*request_free)(void *request);

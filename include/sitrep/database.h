@@ -27,8 +27,11 @@ struct db_query {
 	double duration_s;  /* since the query started (-1 unknown) */
 	double xact_s;      /* since the transaction started (-1 none) */
 	int64_t started_ms; /* query_start, wall clock ms (0 unknown) */
-	bool waiting;       /* waits on a heavyweight lock */
-	int *blocked_by;    /* pg_blocking_pids, while waiting */
+	/* What names this session and query for an action, as the server wrote
+	 * them (never parsed or rounded: they go back into SQL); NULL unknown. */
+	char *backend_start, *query_start;
+	bool waiting;    /* waits on a heavyweight lock */
+	int *blocked_by; /* pg_blocking_pids, while waiting */
 	size_t nblocked_by;
 };
 
@@ -93,6 +96,21 @@ const struct db_group *database_storm(const struct database_data *d);
 /* "12 sessions of other roles hidden: GRANT pg_read_all_stats TO app", or
  * NULL when the login sees every session. Caller frees. */
 char *database_privilege_note(const struct database_data *d);
+/* A session's identity as an action's selection carries it: a pid can be
+ * reused by the next backend, pid + backend_start cannot, and query_start
+ * names the query a cancel stops. "PID@BACKEND_START@QUERY_START" with the
+ * server's exact text (QUERY_START may be empty). */
+/* Caller frees; NULL when q's start is not known (another role's session). */
+char *database_identity(const struct db_query *q);
+/* Caller frees; NULL when a timestamp is not one (database_valid_timestamp). */
+char *database_identity_format(int pid, const char *backend_start, const char *query_start);
+/* Splits an identity into its parts (*backend_start and *query_start
+ * allocated, *query_start NULL when empty). 0, or -1 when text is not one. */
+int database_identity_parse(const char *text, int *pid, char **backend_start, char **query_start);
+/* A timestamp as PostgreSQL writes one with DateStyle ISO:
+ * "2024-05-01 12:34:56.123456+00" (fraction and offset minutes optional).
+ * Only these characters can pass, so one can go into SQL in quotes. */
+bool database_valid_timestamp(const char *text);
 /* "2m", "45s", "1h" for a duration in seconds; "-" when negative. */
 void database_duration(double s, char *buf, size_t cap);
 

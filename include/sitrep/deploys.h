@@ -18,17 +18,19 @@ struct kind_ops;
 struct pane_ops;
 
 struct deploy {
-	char *id;       /* release name, tag, revision number or commit */
-	int64_t time;   /* wall clock, unix seconds; 0 unknown */
-	char *author;   /* "" unknown */
-	char *message;  /* commit subject, change-cause, chart; "" none */
-	char *status;   /* as the backend names it ("deployed", "failed", "bad", "ok"), "" none */
-	char *revision; /* the commit it was built from, "" unknown */
-	char *branch;   /* "" unknown */
-	char *version;  /* what it runs when the backend says: helm's chart and app
-	                   version, a deployment's images; "" unknown */
-	bool current;   /* the one running now */
-	bool bad;       /* marked bad or failed, or its files are gone: rollback refuses it */
+	char *id;        /* release name, tag, revision number or commit */
+	int64_t time;    /* wall clock, unix seconds; 0 unknown */
+	char *author;    /* "" unknown */
+	char *message;   /* commit subject, change-cause, chart; "" none */
+	char *status;    /* as the backend names it ("deployed", "failed", "bad", "ok"), "" none */
+	char *revision;  /* the commit it was built from, "" unknown */
+	char *branch;    /* "" unknown */
+	char *version;   /* what it runs when the backend says: helm's chart and app
+	                    version, a deployment's images; "" unknown */
+	bool current;    /* the one running now */
+	bool bad;        /* marked bad or failed, or its files are gone: rollback refuses it */
+	bool id_altered; /* the sanitizer changed the backend's id: the name shown names nothing
+	                    the backend has, so it is never an action's target */
 };
 
 struct deploys_data {
@@ -58,8 +60,13 @@ void deploys_set_current(struct deploys_data *d, const char *id);
 void deploys_sort(struct deploys_data *d, bool by_name);
 /* Natural order of release names: runs of digits compare as numbers. */
 int deploys_name_cmp(const char *a, const char *b);
+/* Why p can never be an action's target (its id begins with '-', so a
+ * command would read it as an option; or the id shown is not the backend's
+ * bytes), NULL when it can be. A static string. */
+const char *deploys_not_target(const struct deploy *p);
 /* The deploy a plain rollback goes to: the newest one older than the
- * current that is not bad. NULL when there is none (or no current). */
+ * current that is neither bad nor refused by deploys_not_target. NULL when
+ * there is none (or no current). */
 const struct deploy *deploys_previous_good(const struct deploys_data *d);
 
 /* "20240521221400" (Capistrano's release names), "2024-05-21T22:14:00Z",

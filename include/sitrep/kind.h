@@ -29,6 +29,11 @@ struct verb {
 	const char *args;    /* argument syntax after `sitrep do NAME`: "ALERTNAME [--for DURATION]" */
 	const char *help;    /* one line: "silence the selected alert" */
 	enum verb_confirm confirm;
+	/* What one target is called, and several ("asset", "assets"), for the
+	 * dashboard's prompt "y: purge 40 assets"; NULL: the prompt names the
+	 * target instead. */
+	const char *noun;
+	const char *nouns;
 	bool cli;            /* a `sitrep do` verb of its own (purge_all is `do purge --all`) */
 	/* `sitrep do NAME ARGS...`: fills the action's target, selection and
 	 * args from argv (the words after the verb, --pane and --yes removed).

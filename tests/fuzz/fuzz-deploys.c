@@ -53,7 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_deploys_check(p->revision);
 			fuzz_deploys_check(p->version);
 		}
-		(void)deploys_previous_good(tools[t]);
+		/* whatever the tools print, the default target is never an option-like or altered name */
+		if (tools[t]->n > 0)
+			deploys_set_current(tools[t], tools[t]->deploys[0].id);
+		const struct deploy *to = deploys_previous_good(tools[t]);
+		if (to != NULL && (to->id[0] == '-' || to->id_altered || to->bad))
+			abort();
 		deploys_data_free(tools[t]);
 	}
 	char *rev = NULL, *images = NULL;

@@ -16,9 +16,11 @@
  * - a rollback goes to a deploy of the history it was chosen from, the one
  *   named when one was named, and its argv has as many elements as for a
  *   plain name; a release named for rollback is a directory entry of releases/;
- * - a cancel's SQL holds only the words and as many quotes and statements as
- *   the SQL built for a plain pid or query id, and every pid it names was
- *   selected.
+ * - a cancel's SQL holds only the words of the SQL built for a plain pid or
+ *   group, one statement per session it names, each session one of the pane's
+ *   snapshot or named exactly by --backend-start, and every quoted literal
+ *   is a timestamp (a session's identity); a selection a pane hands over
+ *   that is not an identity builds nothing.
  * Built with -DFUZZ_PREPARE_STRICT, it also checks what issue 17 asks of
  * these builders: a target starting with '-' is never acted on, an argv
  * element that came from a target and starts with '-' follows "--", no raw
@@ -43,6 +45,7 @@
 #include "sitrep/app.h"
 #include "sitrep/cdn.h"
 #include "sitrep/config.h"
+#include "sitrep/database.h"
 #include "sitrep/deploys.h"
 #include "sitrep/jsonc.h"
 #include "sitrep/kind.h"
@@ -105,10 +108,9 @@ static struct app fuzz_prepare_app;
 static char fuzz_prepare_dir[64];
 static bool fuzz_prepare_ready;
 
-/* SQL built for plain targets: its words, and its quote and statement counts. */
+/* SQL built for plain targets: its words. */
 struct fuzz_prepare_sql {
-	char *words;                     /* " SELECT pg_cancel_backend ... " */
-	size_t quotes[2], statements[2]; /* [0] by pid, [1] by query id */
+	char *words; /* " SELECT pg_cancel_backend ... " */
 };
 static struct fuzz_prepare_sql fuzz_prepare_sql;
 
@@ -418,7 +420,8 @@ static struct cdn_data *fuzz_prepare_assets(char *const *paths, size_t n)
 		if (paths[i][0] != '/')
 			continue; /* the config's check and discover keep only paths of the site */
 		struct cdn_asset *as = &d->assets[d->nassets++];
-		as->path = xstrdup(paths[i]);
+		as->raw = xstrdup(paths[i]);
+		as->path = cdn_visible(paths[i], NULL);
 		as->verdict = i % 3 == 2 ? CDN_FRESH : CDN_STALE;
 		as->age = -1;
 	}
@@ -578,13 +581,16 @@ static size_t fuzz_prepare_argc(char *const *argv)
 /* The argv of a rollback to a plain id: how many elements it has. */
 static size_t fuzz_prepare_plain_argc(struct source *src)
 {
-	char *ids[] = {"plain2", "plain1"};
+	/* numbers: helm and kubectl take nothing else as a revision */
+	char *ids[] = {"12", "11"};
 	src->snap.data = fuzz_prepare_history(ids, 2);
-	struct action *a = action_new("rollback", "plain1");
+	struct action *a = action_new("rollback", "11");
 	char err[300];
 	size_t n = 0;
-	if (action_prepare(src, a, err, sizeof(err)) != 0)
+	if (action_prepare(src, a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz-prepare: a plain rollback was refused: %s\n", err);
 		abort();
+	}
 	n = fuzz_prepare_argc(((struct deploys_request *)a->request)->argv);
 	action_free(a);
 	deploys_data_free(src->snap.data);
@@ -687,63 +693,148 @@ static size_t fuzz_prepare_count(const char *s, char c)
 	return n;
 }
 
+#define FUZZ_PREPARE_BS "2026-12-07 18:44:38.123456+00"
+#define FUZZ_PREPARE_QS "2026-12-07 18:45:01+00"
+
+/* The db pane's snapshot: what a pane selects from and `do cancel` without
+ * a server names. Sessions 4242 and 4243 run group 123, 17 the smallest
+ * query id, 242 a text group; 99 is another role's (no start shown). */
+static void fuzz_prepare_db_snapshot(struct source *src)
+{
+	if (src->snap.data != NULL)
+		return;
+	static const struct {
+		int pid;
+		const char *group, *bs;
+	} rows[] = {{4242, "123", FUZZ_PREPARE_BS},
+	            {4243, "123", "2026-12-07 18:44:39+00"},
+	            {17, "-9223372036854775808", "2026-12-07 18:40:00.5+00"},
+	            {242, "t0123456789abcdef", "2026-12-07 18:41:00+05:30"},
+	            {99, "-123", NULL}};
+	struct database_data *d = database_data_new();
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		d->queries = xrealloc(d->queries, (d->nqueries + 1) * sizeof(*d->queries));
+		struct db_query *q = &d->queries[d->nqueries++];
+		memset(q, 0, sizeof(*q));
+		q->pid = rows[i].pid;
+		q->user = xstrdup("app");
+		q->application = xstrdup("");
+		q->client = xstrdup("");
+		q->state = xstrdup("active");
+		q->wait_event = xstrdup("");
+		q->query = xstrdup("select 1");
+		q->query_full = xstrdup("select 1");
+		q->group = xstrdup(rows[i].group);
+		q->duration_s = (double)i;
+		q->xact_s = -1;
+		q->backend_start = rows[i].bs != NULL ? xstrdup(rows[i].bs) : NULL;
+		q->query_start = rows[i].bs != NULL ? xstrdup(FUZZ_PREPARE_QS) : NULL;
+	}
+	database_build(d);
+	src->snap.data = d; /* freed with the app's sources at exit */
+}
+
 /* The SQL for plain targets, as the vocabulary a hostile one must stay in. */
 static void fuzz_prepare_sql_plain(struct source *src)
 {
 	if (fuzz_prepare_sql.words != NULL)
 		return;
 	fuzz_prepare_sql.words = xstrdup(" ");
-	static char *const plain[][3] = {{"42", NULL, NULL},
-	                                 {"42", "--terminate", NULL},
-	                                 {"--group", "123", NULL},
-	                                 {"--group", "-123", "--terminate"}};
+	static char *const plain[][5] = {
+	    {"4242", NULL},
+	    {"4242", "--terminate", NULL},
+	    {"--group", "123", NULL},
+	    {"--group", "-9223372036854775808", "--terminate", NULL},
+	    {"17", "--backend-start", FUZZ_PREPARE_BS, "--query-start", FUZZ_PREPARE_QS}};
 	for (size_t i = 0; i < ARRAY_LEN(plain); i++) {
-		size_t n = plain[i][2] != NULL ? 3 : plain[i][1] != NULL ? 2 : 1;
+		size_t n = 0;
+		while (n < 5 && plain[i][n] != NULL)
+			n++;
 		struct action *a = fuzz_prepare_cli("cancel", (char **)plain[i], n);
 		char err[300];
 		if (a == NULL || action_prepare(src, a, err, sizeof(err)) != 0)
 			abort();
 		fuzz_prepare_sql_words(a->effect, &fuzz_prepare_sql.words);
-		size_t k = i < 2 ? 0 : 1;
-		fuzz_prepare_sql.quotes[k] = fuzz_prepare_count(a->effect, '\'');
-		fuzz_prepare_sql.statements[k] = fuzz_prepare_count(a->effect, ';');
 		action_free(a);
+	}
+}
+
+/* The prepared SQL: the plain SQL's words only, one statement per session
+ * selected (the selection is then each session's identity), every quoted
+ * literal a timestamp, every pid one of the selection's. */
+static void fuzz_prepare_cancel_check(const struct action *a)
+{
+	char *words = xstrdup(" ");
+	fuzz_prepare_sql_words(a->effect, &words);
+	for (char *p = words + 1; *p != '\0';) {
+		char *end = strchr(p, ' ');
+		char *word = xasprintf(" %.*s ", (int)(end - p), p);
+		if (strstr(fuzz_prepare_sql.words, word) == NULL)
+			abort();
+		free(word);
+		p = end + 1;
+	}
+	free(words);
+	if (a->nselection == 0 || fuzz_prepare_count(a->effect, ';') != a->nselection ||
+	    fuzz_prepare_count(a->effect, '\n') + 1 != a->nselection)
+		abort();
+	for (const char *q = strchr(a->effect, '\''); q != NULL; q = strchr(q, '\'')) {
+		const char *end = strchr(q + 1, '\'');
+		if (end == NULL)
+			abort();
+		char *lit = xstrndup(q + 1, (size_t)(end - q - 1));
+		if (!database_valid_timestamp(lit))
+			abort();
+		free(lit);
+		q = end + 1;
+	}
+	for (size_t i = 0; i < a->nselection; i++) {
+		int pid;
+		char *bs, *qs;
+		if (database_identity_parse(a->selection[i], &pid, &bs, &qs) != 0)
+			abort();
+		char *named = xasprintf("WHERE pid = %d AND backend_start = '%s'", pid, bs);
+		if (strstr(a->effect, named) == NULL)
+			abort();
+		free(named);
+		free(bs);
+		free(qs);
 	}
 }
 
 static void fuzz_prepare_cancel(struct fuzz_prepare_words *w)
 {
 	struct source *src = fuzz_prepare_source("db");
+	fuzz_prepare_db_snapshot(src);
 	fuzz_prepare_sql_plain(src);
 	struct action *a = fuzz_prepare_cli("cancel", w->w, w->n);
-	if (a != NULL && fuzz_prepare_run(src, a, w->w, w->n)) {
-		char *words = xstrdup(" ");
-		fuzz_prepare_sql_words(a->effect, &words);
-		/* Every word of the SQL is one the plain SQL has. */
-		for (char *p = words + 1; *p != '\0';) {
-			char *end = strchr(p, ' ');
-			char *word = xasprintf(" %.*s ", (int)(end - p), p);
-			if (strstr(fuzz_prepare_sql.words, word) == NULL)
-				abort();
-			free(word);
-			p = end + 1;
-		}
-		free(words);
-		size_t k = a->nselection > 0 ? 0 : 1;
-		if (fuzz_prepare_count(a->effect, '\'') != fuzz_prepare_sql.quotes[k] ||
-		    fuzz_prepare_count(a->effect, ';') != fuzz_prepare_sql.statements[k])
-			abort();
-		/* The pids it names are the ones selected, each a number. */
-		for (size_t i = 0; i < a->nselection; i++) {
-			for (const char *c = a->selection[i]; *c != '\0'; c++)
-				if (*c < '0' || *c > '9')
-					abort();
-			char *num = xasprintf("%ld", strtol(a->selection[i], NULL, 10));
-			if (strstr(a->effect, num) == NULL)
-				abort();
-			free(num);
+	if (a != NULL && fuzz_prepare_run(src, a, w->w, w->n))
+		fuzz_prepare_cancel_check(a);
+	action_free(a);
+	/* The words as a pane's selection: only identities (or a pid the
+	 * snapshot shows) build anything. */
+	a = action_new("cancel", "x");
+	for (size_t i = 0; i < w->n; i++)
+		action_select(a, w->w[i]);
+	char **chosen = xcalloc(w->n + 1, sizeof(*chosen));
+	for (size_t i = 0; i < w->n; i++)
+		chosen[i] = xstrdup(w->w[i]);
+	if (fuzz_prepare_run(src, a, w->w, w->n)) {
+		fuzz_prepare_cancel_check(a);
+		for (size_t i = 0; i < w->n; i++) {
+			int pid;
+			char *bs, *qs;
+			if (database_identity_parse(chosen[i], &pid, &bs, &qs) == 0) {
+				free(bs);
+				free(qs);
+			} else if (database_query(src->snap.data, atoi(chosen[i])) == NULL) {
+				abort(); /* a selection that names no session was accepted */
+			}
 		}
 	}
+	for (size_t i = 0; i < w->n; i++)
+		free(chosen[i]);
+	free(chosen);
 	action_free(a);
 }
 

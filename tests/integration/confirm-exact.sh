@@ -3,7 +3,8 @@
 # alerts under one fingerprint (different labels) must not get a silence for
 # the alert that was not shown: the row's full identity picks the alert, the
 # dialog shows the request built from it, and the body the server receives
-# is byte for byte the body recorded as confirmed. A cancel in the dialog is
+# is byte for byte the body recorded as confirmed. The prompt says what y and
+# n do; a stray key neither cancels nor sends. A cancel in the dialog is
 # recorded like the CLI's "not confirmed". Quitting with an action in flight
 # asks first.
 source "$(dirname "$0")/../lib.sh"
@@ -30,6 +31,12 @@ check "the dialog opens" tm_wait_text 3 "Confirm silence"
 tm_capture >"$TMP/dialog"
 check "the dialog shows the selected alert's matchers" grep -qF 'instance="web-1"' "$TMP/dialog"
 check "the dialog shows the request" grep -qF "POST http://127.0.0.1:$port/api/v2/silences" "$TMP/dialog"
+check "the prompt says what y and n do" grep -qF "y: silence ShownFirst · n or Esc: cancel, nothing is sent" "$TMP/dialog"
+# A stray key (a move, a letter) neither cancels nor sends.
+tm send-keys -t t j x
+sleep 0.5
+check "a stray key does not cancel" tm_wait_text 1 "Confirm silence"
+check "a stray key sends nothing" bash -c "! grep -q '^silence-body: ' '$TMP/server.log'"
 tm send-keys -t t Escape
 check "Esc cancels" tm_wait_text 3 "silence cancelled, nothing sent"
 check "the cancel is recorded" grep -q '"target":"ShownFirst".*"result":"refused".*cancelled in the dashboard' \

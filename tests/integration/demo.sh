@@ -140,7 +140,8 @@ deployed() { grep -Eq '^\| [0-9T:-]+Z \| [^|]* \| deploy r3 \|' "$1"; }
 story() {
 	python3 - "$1" <<'PY'
 import re, sys
-rows = [l for l in open(sys.argv[1]) if re.match(r"\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \|", l)]
+# outside text is in code spans (inert in a wiki): read the cells without the backticks
+rows = [l.replace("`", "") for l in open(sys.argv[1]) if re.match(r"\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \|", l)]
 def first(*words, after=-1):
     for i, r in enumerate(rows):
         if i > after and all(w in r for w in words):

@@ -44,8 +44,8 @@ config "$TMP/helm.json" '"source": "helm", "release": "web", "namespace": "shop"
 : >"$FAKE_ARGV"
 "$SITREP" --once --json -c "$TMP/helm.json" >"$TMP/h.json" 2>"$TMP/h.err"
 check "helm: --once --json exits 0" test $? = 0
-check "helm: the history command is exactly helm history web -n shop -o json --max 50" \
-	argv_is 1 '["history","web","-n","shop","-o","json","--max","50"]'
+check "helm: the history command is exactly helm history -n shop -o json --max 50 -- web" \
+	argv_is 1 '["history","-n","shop","-o","json","--max","50","--","web"]'
 check "helm: revisions newest first, statuses as helm names them, deployed is current" python3 -c "
 import json
 d=json.load(open('$TMP/h.json'))['panes'][0]['data']
@@ -69,8 +69,8 @@ check "... saying it is marked failed, with no helm rollback run" \
 : >"$FAKE_ARGV"
 "$SITREP" -c "$TMP/helm.json" do rollback --yes >"$TMP/hrb.out" 2>"$TMP/hrb.err"
 check "helm: do rollback --yes exits 0" test $? = 0
-check "helm: the failed revision is skipped: helm rollback web 2 -n shop" \
-	argv_is 3 '["rollback","web","2","-n","shop"]'
+check "helm: the failed revision is skipped: helm rollback -n shop -- web 2 (\"--\" before release and revision)" \
+	argv_is 3 '["rollback","-n","shop","--","web","2"]'
 check "helm: the history read to choose, again just before (current unchanged), and after to verify" python3 -c "
 import json
 L=[json.loads(l)[0] for l in open('$FAKE_ARGV')]
@@ -81,13 +81,22 @@ check "helm: the audit shows the exact command and the skipped revision" python3
 import json
 L=[json.loads(l) for l in open('$TMP/state/audit.jsonl')]
 rb=[l for l in L if l['action']=='rollback' and l['result']=='started' and l['target']=='2']
-assert rb and 'argv: helm rollback web 2 -n shop' in rb[-1]['what'] and 'skipped, marked bad: 3' in rb[-1]['what'], rb"
+assert rb and 'argv: helm rollback -n shop -- web 2' in rb[-1]['what'] and 'skipped, marked bad: 3' in rb[-1]['what'], rb
+assert 'target: revision 2, running web-1.3.0 app 1.3.0' in rb[-1]['what'], rb"
 
 # helm says it rolled back but nothing changed: not verified.
 cp "$TMP/helm-start.json" "$FAKE_STATE"
 FAKE_MODE=stuck "$SITREP" -c "$TMP/helm.json" do rollback --yes >/dev/null 2>"$TMP/stuck.err"
 check "helm: a rollback that changes nothing exits 1" test $? = 1
 check "... not verified: revision 4 still deployed" grep -q "not verified: revision 4 is still the deployed one" "$TMP/stuck.err"
+
+# The revision the dialog showed leaves the history before the action acts: refused, no rollback run.
+cp "$TMP/helm-start.json" "$FAKE_STATE"
+: >"$FAKE_ARGV"
+FAKE_MODE=gone-after-history "$SITREP" -c "$TMP/helm.json" do rollback --yes >/dev/null 2>"$TMP/gone.err"
+check "helm: revision 2 gone from the history between the dialog and the action: exit 1" test $? = 1
+check "... saying so, nothing changed" grep -q "2 is no longer in the deploy history; nothing changed" "$TMP/gone.err"
+check "... no helm rollback ran" bash -c "! grep -q '\"rollback\"' '$FAKE_ARGV'"
 
 FAKE_MODE=fail "$SITREP" --once --json -c "$TMP/helm.json" >"$TMP/hf.json" 2>/dev/null
 check "helm: a failing helm is the pane's error with helm's words" python3 -c "
@@ -140,6 +149,24 @@ check "kubectl: the outcome says the revision moved and what runs" \
 check "kubectl: restart defaults to kubectl rollout restart deployment/web -n shop" \
 	argv_is 1 '["rollout","restart","deployment/web","-n","shop"]'
 
+# The revision the dialog showed leaves the history before the action acts: refused, no undo run.
+cp "$FAKE_STATE" "$TMP/kc-saved.json"
+cat >"$FAKE_STATE" <<'JSON'
+{"revisions": [[1, "", "shop/web:1.2.0"], [2, "image 1.3.0", "shop/web:1.3.0"], [3, "image 1.4.0", "shop/web:1.4.0"]], "current": 3}
+JSON
+: >"$FAKE_ARGV"
+FAKE_MODE=gone-after-history "$SITREP" -c "$TMP/kc.json" do rollback --yes >/dev/null 2>"$TMP/kgone.err"
+check "kubectl: revision 2 gone from the history between the dialog and the action: exit 1" test $? = 1
+check "... saying so, nothing changed, no rollout undo ran" bash -c "
+grep -q '2 is no longer in the deploy history; nothing changed' '$TMP/kgone.err' && ! grep -q '\"undo\"' '$FAKE_ARGV'"
+check "kubectl: the effect named the target's identity and the --to-revision= form" python3 -c "
+import json
+L=[json.loads(l) for l in open('$TMP/state/audit.jsonl')]
+s=[l for l in L if l['result']=='started'][-1]
+assert 'target: revision 2 of deployment/web, change-cause: image 1.3.0' in s['what'], s
+assert 'argv: kubectl rollout undo deployment/web --to-revision=2 -n shop' in s['what'], s"
+cp "$TMP/kc-saved.json" "$FAKE_STATE"
+
 FAKE_MODE=status-fail "$SITREP" -c "$TMP/kc.json" do rollback 1 --yes >/dev/null 2>"$TMP/ksf.err"
 check "kubectl: a rollout that does not complete fails the rollback" test $? = 1
 check "... with kubectl's words" grep -q "rollout status exited with status 1.*timed out waiting" "$TMP/ksf.err"
@@ -160,7 +187,10 @@ config "$TMP/hh.json" "\"source\": \"helm\", \"release\": \"web\",
   \"health\": { \"url\": \"http://127.0.0.1:$PORT/health\", \"expect_status\": 200, \"expect_text\": \"Book now\", \"timeout_seconds\": 10 }"
 "$SITREP" --check-config -c "$TMP/hh.json" >/dev/null
 check "health: the config is valid" test $? = 0
-(sleep 2.5; printf '200\n<h1>Book now</h1>\n' >"$TMP/health") &
+: >"$FAKE_ARGV"
+# the service recovers 2.5 s after the rollback ran (not after sitrep started: a loaded machine
+# may take that long to read the history first)
+(wait_for 30 grep -q '"rollback"' "$FAKE_ARGV"; sleep 2.5; printf '200\n<h1>Book now</h1>\n' >"$TMP/health") &
 "$SITREP" -c "$TMP/hh.json" do rollback --yes >"$TMP/hok.out" 2>"$TMP/hok.err"
 check "health: a service that recovers: exit 0" test $? = 0
 check "health: the outcome says health ok and when" grep -qE "rolled back to 2; revision 5 deployed, runs web-1.3.0 app 1.3.0; health ok in [2-4] s" "$TMP/hok.out"

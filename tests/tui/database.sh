@@ -60,13 +60,14 @@ tm send-keys -t t / t u i v i c t i m Enter
 tm_wait_text 5 "(1 of"
 tm send-keys -t t c
 tm_wait_text 5 "Confirm cancel"
-check "the dialog shows the exact statement" tm_wait_text 2 "SELECT pg_cancel_backend($VICTIM);"
+check "the dialog shows the exact statement, naming the session by pid and start" tm_wait_text 2 "pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $VICTIM AND"
+check "... and says when that session and its query started" tm_wait_text 1 "backend pid $VICTIM (session started 20"
 tm send-keys -t t y
 tm_wait_text 10 "query stopped (pid $VICTIM)"
 check "the pane reports the query stopped" tm_wait_text 1 "query stopped (pid $VICTIM)"
 wait_for 5 grep -q "canceling statement due to user request" "$TMP/victim.out"
 check "the client sees 'canceling statement due to user request'" grep -q "canceling statement due to user request" "$TMP/victim.out"
-check "audit: the cancel, ok, its statement" grep -q "\"action\":\"cancel\",\"target\":\"$VICTIM\".*\"result\":\"ok\".*SELECT pg_cancel_backend($VICTIM);" "$STATE/audit.jsonl"
+check "audit: the cancel, ok, its statement" grep -q "\"action\":\"cancel\",\"target\":\"$VICTIM\".*\"result\":\"ok\".*pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $VICTIM AND backend_start = '20" "$STATE/audit.jsonl"
 check "the storm still runs" active "$(pid_of storm3)"
 
 # Enter shows the full query; K terminates after the pid is typed
@@ -84,7 +85,7 @@ tm send-keys -t t Escape
 tm send-keys -t t K
 tm_wait_text 5 "Confirm terminate"
 check "terminate asks for the pid to be typed" tm_wait_text 2 "Type \"$TERM_PID\""
-check "... and shows the exact statement" tm_wait_text 1 "SELECT pg_terminate_backend($TERM_PID);"
+check "... and shows the exact statement" tm_wait_text 1 "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $TERM_PID AND"
 tm send-keys -t t "$TERM_PID" Enter
 tm_wait_text 10 "session ended (pid $TERM_PID)"
 check "the pane reports the session ended" tm_wait_text 1 "session ended (pid $TERM_PID)"
@@ -98,13 +99,21 @@ tm send-keys -t t Home
 tm send-keys -t t c
 tm_wait_text 5 "Confirm cancel"
 tm_capture >"$TMP/dialog.txt"
-n=$(grep -c "SELECT pg_cancel_backend(" "$TMP/dialog.txt")
+n=$(grep -c "pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = " "$TMP/dialog.txt")
 check "the group's dialog lists one statement per session ($n)" test "$n" = 5
+# two sessions of the same group start while the dialog is open
+for i in 6 7; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
+newer_up() { [ "$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm6', 'storm7') and state = 'active'")" = 2 ]; }
+wait_for 5 newer_up
 tm send-keys -t t y
 tm_wait_text 10 "5 queries stopped"
 check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
-n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'storm%' and state = 'active'")
-check "no storm session runs its query (n=$n)" test "$n" = 0
+check "... and the 2 newer sessions it did not touch" tm_wait_text 2 "5 queries stopped; 2 newer sessions" || tm_capture | diag
+check "audit: the group cancel, ok, with the newer sessions not touched" grep -q '"result":"ok","what":"cancel the 5 sessions of query group .*"detail":"5 queries stopped; 2 newer sessions of this group were not touched: press c again"' "$STATE/audit.jsonl"
+n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm1', 'storm2', 'storm3', 'storm4', 'storm5') and state = 'active'")
+check "no listed storm session runs its query (n=$n)" test "$n" = 0
+n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm6', 'storm7') and state = 'active'")
+check "the 2 newer ones run on (n=$n)" test "$n" = 2
 
 "$SITREP" timeline -c "$TMP/config.json" >"$TMP/timeline.txt" 2>&1
 check "the timeline has the storm's start and end" bash -c "grep -q 'query storm: ×5' '$TMP/timeline.txt' && grep -q 'query storm over' '$TMP/timeline.txt'"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screen test: a SIGSTOP from outside (and Ctrl-Z, at the end)
+# Screen test: a SIGSTOP from outside (and Ctrl-Z, TTIN and TTOU at the end)
 # cannot be caught, and while sitrep is stopped whoever holds the terminal may
 # put it back in cooked mode with echo, leave the alternate screen and clear
 # it. After SIGCONT sitrep puts back its tty modes (no icanon, no echo), its
@@ -68,4 +68,41 @@ check "job control: fg brings every pane back" wait_for 5 bash -c "tmux -L '$TSO
 check "job control: the alternate screen again" [ "$(tm display -p -t j '#{alternate_on}')" = 1 ]
 tm send-keys -t j q
 check "job control: q quits to the shell" wait_for 5 bash -c "[ \"\$(tmux -L '$TSOCK' display -p -t j '#{alternate_on}')\" = 0 ]"
+
+# TTIN and TTOU (what the kernel sends a background job that reads the
+# terminal or sets its modes; here sent with kill to the job in front) stop
+# sitrep like Ctrl-Z: the terminal goes back to the shell first (main
+# screen, cursor visible), and fg brings the dashboard back, keys working.
+# Continued in the background with bg, sitrep does not paint over the shell:
+# it stops again and waits for fg.
+jcap() { tmux -L "$TSOCK" capture-pane -p -t j; }
+jalt() { [ "$(tm display -p -t j '#{alternate_on} #{cursor_flag}')" = "$1" ]; }
+jstopped() { grep -qE '^[0-9]+ \(.*\) T' "/proc/$(cat "$TMP/jpid")/stat"; }
+tm send-keys -t j "clear; bash -c 'echo \$\$ >$TMP/jpid; exec \"\$@\"' x $SITREP -c $(tt_config)" Enter
+check "job control: dashboard up again" wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+track_pid "$(cat "$TMP/jpid")"
+for sig in TTIN TTOU; do
+	kill -s "$sig" "$(cat "$TMP/jpid")"
+	check "$sig: sitrep stops" wait_for 5 jstopped
+	check "$sig: the shell says so" wait_for 5 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -q 'Stopped'"
+	check "$sig: main screen, cursor visible" wait_for 3 jalt "0 1"
+	tm send-keys -t j "clear; fg" Enter
+	check "$sig: fg brings every pane back" wait_for 5 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+	check "$sig: alternate screen, cursor hidden again" wait_for 3 jalt "1 0"
+	tm send-keys -t j '?'
+	check "$sig: keys act after fg (help opens)" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF 'sitrep help'"
+	tm send-keys -t j Escape
+	wait_for 3 bash -c "! tmux -L '$TSOCK' capture-pane -p -t j | grep -qF 'sitrep help'"
+done
+tm send-keys -t j C-z
+check "bg: Ctrl-Z first" wait_for 5 jstopped
+tm send-keys -t j "clear; bg" Enter
+sleep 1
+check "bg: stopped again, in the background" wait_for 5 jstopped
+check "bg: the shell's screen untouched (main screen)" jalt "0 1"
+check "bg: no pane drawn over the shell" bash -c "! tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+tm send-keys -t j "fg" Enter
+check "bg, then fg: every pane back" wait_for 5 bash -c "tmux -L '$TSOCK' capture-pane -p -t j | grep -qF ' 1 host '"
+tm send-keys -t j q
+check "q quits to the shell at the end" wait_for 5 jalt "0 1"
 finish

@@ -272,15 +272,48 @@ static void test_malformed_rows(void **state)
 	assert_int_equal(postgres_parse_pids("3", &pids, &n), -1);
 }
 
+#define BS1 "2026-12-07 18:44:38.123456+00"
+#define QS1 "2026-12-07 18:45:01.5+00"
+
+/* Each statement names its session by pid and start (and a cancel by the
+ * query's start), so the statement that acts is the one that checks. */
 static void test_signal_statements(void **state)
 {
 	(void)state;
-	int pids[] = {4242, 17};
-	char *s = postgres_signal_sql(pids, 2, false);
-	assert_string_equal(s, "SELECT pg_cancel_backend(4242);\nSELECT pg_cancel_backend(17);");
+	struct postgres_target t[] = {{4242, BS1, QS1}, {17, "2026-12-07 18:44:38+00", NULL}};
+	char *s = postgres_signal_sql(t, 2, false);
+	assert_string_equal(s,
+	                    "SELECT pid, pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = 4242 AND "
+	                    "backend_start = '" BS1 "' AND query_start = '" QS1 "';\n"
+	                    "SELECT pid, pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = 17 AND "
+	                    "backend_start = '2026-12-07 18:44:38+00';");
 	free(s);
-	s = postgres_signal_sql(pids, 1, true);
-	assert_string_equal(s, "SELECT pg_terminate_backend(4242);");
+	s = postgres_signal_sql(t, 1, true);
+	assert_string_equal(
+	    s, "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = 4242 AND "
+	       "backend_start = '" BS1 "';");
+	free(s);
+	/* a start that is not a timestamp never reaches SQL */
+	const char *bad[] = {"2026-12-07 18:44:38+00'; select pg_terminate_backend(1); --",
+	                     "2026-12-07 18:44:38",
+	                     "",
+	                     "2026-12-07T18:44:38+00",
+	                     "2026-12-07 18:44:38.1234567+00",
+	                     "2026-12-07 18:44:38+00:00:00:00",
+	                     "now"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct postgres_target b[] = {{1, (char *)bad[i], NULL}};
+		assert_null(postgres_signal_sql(b, 1, true));
+		struct postgres_target c[] = {{1, BS1, (char *)bad[i]}};
+		assert_null(postgres_signal_sql(c, 1, false));
+		assert_false(database_valid_timestamp(bad[i]));
+	}
+	struct postgres_target z[] = {{0, BS1, NULL}};
+	assert_null(postgres_signal_sql(z, 1, true));
+	s = postgres_lookup_sql(t, 2);
+	assert_string_equal(s,
+	                    "SELECT pid, backend_start::text, query_start::text, state FROM pg_stat_activity "
+	                    "WHERE pid IN (4242, 17);");
 	free(s);
 	assert_true(postgres_valid_query_id("-5633165482453764007"));
 	assert_false(postgres_valid_query_id("1; drop table t"));
@@ -288,12 +321,75 @@ static void test_signal_statements(void **state)
 	assert_false(postgres_valid_query_id("99999999999999999999"));
 	assert_false(postgres_valid_pid("0", NULL));
 	assert_false(postgres_valid_pid("-1", NULL));
-	s = postgres_signal_group_sql("-5633165482453764007", false);
-	assert_non_null(
-	    strstr(s, "pg_cancel_backend(pid) FROM pg_stat_activity WHERE query_id = -5633165482453764007"));
-	free(s);
 	assert_non_null(strstr(postgres_activity_sql(150000), "a.query_id"));
 	assert_null(strstr(postgres_activity_sql(130000), "a.query_id"));
+	assert_non_null(strstr(postgres_activity_sql(150000), "a.backend_start::text, a.query_start::text"));
+}
+
+/* An identity survives the selection whole; nothing else parses as one. */
+static void test_identity(void **state)
+{
+	(void)state;
+	char *id = database_identity_format(4242, BS1, QS1);
+	assert_string_equal(id, "4242@" BS1 "@" QS1);
+	int pid;
+	char *bs, *qs;
+	assert_int_equal(database_identity_parse(id, &pid, &bs, &qs), 0);
+	assert_int_equal(pid, 4242);
+	assert_string_equal(bs, BS1);
+	assert_string_equal(qs, QS1);
+	free(bs);
+	free(qs);
+	free(id);
+	id = database_identity_format(7, BS1, NULL);
+	assert_int_equal(database_identity_parse(id, &pid, &bs, &qs), 0);
+	assert_null(qs);
+	free(bs);
+	free(id);
+	assert_null(database_identity_format(7, NULL, NULL));
+	assert_null(database_identity_format(7, "yesterday", NULL));
+	const char *bad[] = {"4242",
+	                     "4242@",
+	                     "@" BS1 "@",
+	                     "x@" BS1 "@",
+	                     "4242@" BS1,
+	                     "0@" BS1 "@",
+	                     "-1@" BS1 "@",
+	                     "4242@" BS1 "@x",
+	                     "4242@" BS1 "@" BS1 "@",
+	                     "99999999999@" BS1 "@"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(database_identity_parse(bad[i], &pid, &bs, &qs), -1);
+	/* a session row keeps its start only when it is a timestamp */
+	struct database_data *d = database_data_new();
+	const char *v[PG_NCOLS] = {0};
+	v[PG_COL_PID] = "5";
+	v[PG_COL_STATE] = "active";
+	v[PG_COL_BACKEND_START] = BS1;
+	v[PG_COL_QUERY_START] = "2026-12-07 18:45:01+00'--";
+	assert_int_equal(postgres_parse_session(d, v, true), 0);
+	assert_string_equal(d->queries[0].backend_start, BS1);
+	assert_null(d->queries[0].query_start);
+	id = database_identity(&d->queries[0]);
+	assert_string_equal(id, "5@" BS1 "@");
+	free(id);
+	database_data_free(d);
+}
+
+/* Verification looks for the same session (and query), never the pid. */
+static void test_target_running(void **state)
+{
+	(void)state;
+	struct postgres_target t = {4242, BS1, QS1};
+	assert_true(postgres_target_running(&t, false, "4242", BS1, QS1, "active"));
+	assert_false(postgres_target_running(&t, false, "4242", BS1, QS1, "idle"));
+	assert_false(postgres_target_running(&t, false, "4242", BS1, "2026-12-07 18:45:09+00", "active"));
+	/* the pid reused by a newer backend */
+	assert_false(postgres_target_running(&t, false, "4242", "2026-12-07 19:00:00+00", QS1, "active"));
+	assert_false(postgres_target_running(&t, true, "4242", "2026-12-07 19:00:00+00", NULL, "idle"));
+	assert_false(postgres_target_running(&t, true, "4243", BS1, QS1, "active"));
+	assert_false(postgres_target_running(&t, true, "4242", NULL, NULL, NULL));
+	assert_true(postgres_target_running(&t, true, "4242", BS1, "2026-12-07 18:45:09+00", "idle"));
 }
 
 static void test_json_schema_and_deploy(void **state)
@@ -338,6 +434,8 @@ int main(void)
 	    cmocka_unit_test(test_hostile_text_inert),
 	    cmocka_unit_test(test_malformed_rows),
 	    cmocka_unit_test(test_signal_statements),
+	    cmocka_unit_test(test_identity),
+	    cmocka_unit_test(test_target_running),
 	    cmocka_unit_test(test_json_schema_and_deploy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

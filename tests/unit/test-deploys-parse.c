@@ -173,6 +173,32 @@ static void test_kubectl_deployment(void **state)
 	}
 }
 
+/* git lists a tag named "--force" (update-ref makes one): it is kept in
+ * the model, passed over by the default rollback and named as never a
+ * target, beside the bad ones. */
+static void test_skipped(void **state)
+{
+	(void)state;
+	static const char sha[] = "0123456789abcdef0123456789abcdef01234567";
+	char text[1024];
+	int n = snprintf(text, sizeof(text),
+	                 "deploy-4%c%s%c400%calice%cfour%c\n--force%c%s%c300%cmallory%cforce%c\n"
+	                 "deploy-2%c%s%c200%cbob%ctwo%c\ndeploy-1%c%s%c100%ccarol%cone%c",
+	                 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0);
+	struct deploys_data *d = deploys_data_new();
+	assert_int_equal(gitlog_parse(d, text, (size_t)n, NULL), 4);
+	deploys_sort(d, false);
+	deploys_set_current(d, "deploy-4");
+	deploys_find(d, "deploy-2")->bad = true;
+	const struct deploy *to = deploys_previous_good(d);
+	assert_string_equal(to->id, "deploy-1");
+	char bad[64], refused[64];
+	deploys_skipped(d, to, bad, sizeof(bad), refused, sizeof(refused));
+	assert_string_equal(bad, "deploy-2");
+	assert_string_equal(refused, "--force");
+	deploys_data_free(d);
+}
+
 static void test_argv(void **state)
 {
 	(void)state;
@@ -207,6 +233,7 @@ int main(void)
 	    cmocka_unit_test(test_kubectl_history),
 	    cmocka_unit_test(test_kubectl_deployment),
 	    cmocka_unit_test(test_argv),
+	    cmocka_unit_test(test_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

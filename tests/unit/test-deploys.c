@@ -127,6 +127,33 @@ static void test_previous_good(void **state)
 	deploys_data_free(d);
 }
 
+/* A name a command would read as an option, or one the sanitizer had to
+ * change, is never a target: the default rollback passes over it. */
+static void test_not_target(void **state)
+{
+	(void)state;
+	struct deploys_data *d = deploys_data_new();
+	deploys_add(d, "deploy-4");
+	deploys_add(d, "--force");
+	deploys_add(d, "deploy-2\xe2\x80\xae"); /* a bidi override at its end */
+	deploys_add(d, "deploy-1");
+	assert_null(deploys_not_target(&d->deploys[0]));
+	assert_non_null(deploys_not_target(&d->deploys[1]));
+	assert_true(d->deploys[2].id_altered);
+	assert_non_null(deploys_not_target(&d->deploys[2]));
+	assert_false(d->deploys[3].id_altered);
+	deploys_set_current(d, "deploy-4");
+	assert_string_equal(deploys_previous_good(d)->id, "deploy-1");
+	deploys_find(d, "deploy-1")->bad = true;
+	assert_null(deploys_previous_good(d));
+	/* an id that is only cut or trimmed is altered too: it names nothing */
+	struct deploy *p = deploys_add(d, "r1 ");
+	assert_true(p->id_altered);
+	p = deploys_add(d, "r1\nr2");
+	assert_true(p->id_altered);
+	deploys_data_free(d);
+}
+
 static void test_json_and_sanitize(void **state)
 {
 	(void)state;
@@ -215,7 +242,7 @@ int main(void)
 	    cmocka_unit_test(test_name_order),    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_revisions_log), cmocka_unit_test(test_releases_log),
 	    cmocka_unit_test(test_previous_good), cmocka_unit_test(test_json_and_sanitize),
-	    cmocka_unit_test(test_marks),
+	    cmocka_unit_test(test_marks),         cmocka_unit_test(test_not_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
