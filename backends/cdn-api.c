@@ -11,6 +11,11 @@
 
 #include "backends/cdnprobe.h"
 #include "sitrep/sanitize.h"
+
+/* A snippet shows at most this many bytes of the body's first line, and
+ * reads at most CDN_SNIPPET_SCAN of it (masked whole, then cut). */
+#define CDN_SNIPPET_MAX  80
+#define CDN_SNIPPET_SCAN 8192
 #include "sitrep/util.h"
 
 char **cdn_header_list(size_t n, ...)
@@ -98,8 +103,119 @@ static char *cdn_append(char *out, const char *s, size_t n)
 	return out;
 }
 
-char *cdn_template(const char *tmpl, const char *base, const char *path)
+enum cdn_syntax cdn_body_syntax(const char *content_type, const char *tmpl)
 {
+	const char *ct = content_type != NULL ? content_type : "";
+	/* the media type alone, before any "; charset=..." */
+	size_t n = strcspn(ct, ";");
+	char *type = xasprintf("%.*s", (int)n, ct);
+	for (char *c = type; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	enum cdn_syntax syn = CDN_SYNTAX_TEXT;
+	if (strstr(type, "json") != NULL)
+		syn = CDN_SYNTAX_JSON;
+	else if (strstr(type, "x-www-form-urlencoded") != NULL)
+		syn = CDN_SYNTAX_FORM;
+	else if (strstr(type, "xml") != NULL)
+		syn = CDN_SYNTAX_XML;
+	else if (tmpl != NULL &&
+	         (tmpl[strspn(tmpl, " \t\r\n")] == '{' || tmpl[strspn(tmpl, " \t\r\n")] == '['))
+		syn = CDN_SYNTAX_JSON; /* a body written as JSON is JSON, whatever it is labelled */
+	free(type);
+	return syn;
+}
+
+/* s as the inside of a JSON string: '"', '\\' and controls escaped. */
+static char *cdn_json_escape(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 6 + 1), *o = out;
+	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*c;
+		} else if (*c < 0x20 || *c == 0x7f) {
+			o += sprintf(o, "\\u%04x", *c);
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* s as XML character data or an attribute value. */
+static char *cdn_xml_escape(const char *s)
+{
+	char *out = xstrdup("");
+	for (const char *c = s; *c != '\0'; c++) {
+		const char *e = *c == '&'    ? "&amp;"
+		                : *c == '<'  ? "&lt;"
+		                : *c == '>'  ? "&gt;"
+		                : *c == '"'  ? "&quot;"
+		                : *c == '\'' ? "&apos;"
+		                             : NULL;
+		out = e != NULL ? cdn_append(out, e, strlen(e)) : cdn_append(out, c, 1);
+	}
+	return out;
+}
+
+/* Where the template has got to: what a value placed here must respect. */
+struct cdn_tmpl_pos {
+	enum cdn_syntax syn;
+	bool in_query;  /* URL: past the template's own '?' or '#' */
+	bool in_string; /* JSON: inside a string of the template */
+	bool escaped;   /* JSON: the previous byte was a backslash inside a string */
+};
+
+static void cdn_tmpl_advance(struct cdn_tmpl_pos *pos, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pos->syn == CDN_SYNTAX_URL && (s[i] == '?' || s[i] == '#'))
+			pos->in_query = true;
+		if (pos->syn != CDN_SYNTAX_JSON)
+			continue;
+		if (pos->escaped)
+			pos->escaped = false;
+		else if (pos->in_string && s[i] == '\\')
+			pos->escaped = true;
+		else if (s[i] == '"')
+			pos->in_string = !pos->in_string;
+	}
+}
+
+/* A placeholder's value v (owned, consumed) as the template's syntax needs
+ * it at pos. Caller frees. */
+static char *cdn_tmpl_value(const struct cdn_tmpl_pos *pos, char *v)
+{
+	char *out;
+	switch (pos->syn) {
+	case CDN_SYNTAX_URL:
+		if (!pos->in_query)
+			return v;
+		out = http_urlencode("", v);
+		break;
+	case CDN_SYNTAX_FORM: out = http_urlencode("", v); break;
+	case CDN_SYNTAX_XML: out = cdn_xml_escape(v); break;
+	case CDN_SYNTAX_JSON: {
+		char *esc = cdn_json_escape(v);
+		out = pos->in_string ? xstrdup(esc) : xasprintf("\"%s\"", esc);
+		free(esc);
+		break;
+	}
+	case CDN_SYNTAX_TEXT:
+	default: return v;
+	}
+	free(v);
+	return out;
+}
+
+char *cdn_template_in(const char *tmpl, const char *base, const char *path, enum cdn_syntax syn)
+{
+	struct cdn_tmpl_pos pos = {.syn = syn};
+	/* A path is always put in its URL form (idempotent: the source hands
+	 * over that form already), so no byte of it is a control, a quote or a
+	 * byte past ASCII; then escaped for where it lands. */
+	char *upath = cdn_url_path(path);
 	char *out = xstrdup("");
 	for (const char *p = tmpl; *p != '\0';) {
 		const char *open = strchr(p, '{');
@@ -108,27 +224,36 @@ char *cdn_template(const char *tmpl, const char *base, const char *path)
 			break;
 		}
 		out = cdn_append(out, p, (size_t)(open - p));
+		cdn_tmpl_advance(&pos, p, (size_t)(open - p));
 		const char *close = strchr(open, '}');
 		size_t n = close != NULL ? (size_t)(close - open - 1) : 0;
 		char *v = NULL;
 		if (close != NULL && n == 4 && strncmp(open + 1, "path", 4) == 0)
-			v = xstrdup(path);
+			v = xstrdup(upath);
 		else if (close != NULL && n == 12 && strncmp(open + 1, "path_encoded", 12) == 0)
-			v = http_urlencode("", path);
+			v = http_urlencode("", upath);
 		else if (close != NULL && n == 4 && strncmp(open + 1, "host", 4) == 0)
 			v = cdn_url_host(base);
 		else if (close != NULL && n == 3 && strncmp(open + 1, "url", 3) == 0)
-			v = xasprintf("%s%s", base, path);
+			v = xasprintf("%s%s", base, upath);
 		if (v == NULL) { /* not a placeholder: kept as written */
 			out = cdn_append(out, "{", 1);
+			cdn_tmpl_advance(&pos, "{", 1);
 			p = open + 1;
 			continue;
 		}
+		v = cdn_tmpl_value(&pos, v);
 		out = cdn_append(out, v, strlen(v));
 		free(v);
 		p = close + 1;
 	}
+	free(upath);
 	return out;
+}
+
+char *cdn_template(const char *tmpl, const char *base, const char *path)
+{
+	return cdn_template_in(tmpl, base, path, CDN_SYNTAX_URL);
 }
 
 void cdn_body_snippet(const char *body, size_t len, char *buf, size_t cap)
@@ -137,16 +262,20 @@ void cdn_body_snippet(const char *body, size_t len, char *buf, size_t cap)
 		body++;
 		len--;
 	}
+	/* The first line whole (up to a bound), so the sanitizer masks every
+	 * secret in it before it cuts the text to what is shown: a cut made
+	 * first could leave a piece of a secret too short to be recognised. */
 	size_t n = 0;
-	while (n < len && n < 80 && body[n] != '\n' && body[n] != '\r')
+	while (n < len && n < CDN_SNIPPET_SCAN && body[n] != '\n' && body[n] != '\r')
 		n++;
 	if (n == 0) {
 		snprintf(buf, cap, "an empty body");
 		return;
 	}
-	char tmp[256];
+	char tmp[CDN_SNIPPET_MAX + sizeof(SANITIZE_CUT_MARK)];
 	sanitize_into(tmp, sizeof(tmp), body, n);
-	snprintf(buf, cap, "\"%s%s\"", tmp, n < len ? "..." : "");
+	bool cut = strstr(tmp, SANITIZE_CUT_MARK) != NULL;
+	snprintf(buf, cap, "\"%s%s\"", tmp, n < len && !cut ? "..." : "");
 }
 
 int cdn_answer_transport(const struct http_resp *resp, const char *who, char *err, size_t cap)

@@ -7,10 +7,15 @@
  *   "purge_headers": { "X-Team": "web" }, "token_env": "PURGE_TOKEN"
  *
  * Placeholders: {path}, {path_encoded}, {host} and {url} (the edge URL plus
- * the path). Any 2xx is accepted; the re-probe decides. */
+ * the path). A value is escaped for where it lands: percent-encoded in a
+ * URL's query, JSON-escaped in a JSON body (a quoted string outside one),
+ * entities in XML, percent-encoded in a form, so no path can change the
+ * shape of the request. Any 2xx is accepted; the re-probe decides. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "backends/cdnprobe.h"
 #include "sitrep/util.h"
@@ -18,6 +23,7 @@
 struct cdnhttp {
 	char *edge_url;
 	char *method, *url, *body, *content_type;
+	enum cdn_syntax body_syn, all_body_syn;
 	char *all_method, *all_url, *all_body;
 	char **headers; /* "Name: value", with the token's Authorization last */
 	size_t nheaders;
@@ -87,16 +93,36 @@ static int cdnhttp_init(struct config_ctx *ctx, struct jnode *node, const char *
 			                   "expected an http:// or https:// URL template, such as "
 			                   "\"https://cdn.internal/purge{path}\"");
 	}
+	/* A JSON body must be JSON once filled; escaping keeps it so for any
+	 * path, so one sample tells. */
+	const char *bodies[] = {c->body, c->all_body};
+	const char *bkeys[] = {"purge_body", "purge_all_body"};
+	enum cdn_syntax *syns[] = {&c->body_syn, &c->all_body_syn};
+	for (size_t i = 0; i < 2; i++) {
+		*syns[i] = cdn_body_syntax(c->content_type, bodies[i]);
+		if (bodies[i] == NULL || *syns[i] != CDN_SYNTAX_JSON)
+			continue;
+		char *b = cdn_template_in(bodies[i], edge_url, "/x\"y", CDN_SYNTAX_JSON);
+		cJSON *o = cJSON_Parse(b);
+		bool ok = o != NULL;
+		cJSON_Delete(o);
+		free(b);
+		if (!ok)
+			return config_fail(ctx, jsonc_get(node, bkeys[i]),
+			                   "expected a JSON body template (the content type is %s), such as "
+			                   "\"{\\\"path\\\": \\\"{path}\\\"}\"",
+			                   c->content_type);
+	}
 	return 0;
 }
 
 static void cdnhttp_fill(struct cdnhttp *c, struct cdn_request *r, const char *method, const char *url,
-                         const char *body, const char *path)
+                         const char *body, enum cdn_syntax syn, const char *path)
 {
 	r->method = xstrdup(method);
 	r->url = cdn_template(url, c->edge_url, path);
 	if (body != NULL) {
-		r->body = cdn_template(body, c->edge_url, path);
+		r->body = cdn_template_in(body, c->edge_url, path, syn);
 		r->content_type = xstrdup(c->content_type);
 	}
 	r->headers = xcalloc(c->nheaders + 1, sizeof(char *));
@@ -117,9 +143,9 @@ static int cdnhttp_plan(void *pdata, const char *const *paths, size_t n, bool al
 	for (size_t i = 0; i < count; i++) {
 		if (all)
 			cdnhttp_fill(c, &r[i], c->all_method != NULL ? c->all_method : c->method, c->all_url,
-			             c->all_body, "/");
+			             c->all_body, c->all_body_syn, "/");
 		else
-			cdnhttp_fill(c, &r[i], c->method, c->url, c->body, paths[i]);
+			cdnhttp_fill(c, &r[i], c->method, c->url, c->body, c->body_syn, paths[i]);
 	}
 	*out = r;
 	*nout = count;

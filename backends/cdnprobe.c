@@ -1069,10 +1069,14 @@ static char *cdn_request_line(const struct cdn_request *r)
 		free(out);
 		out = next;
 	}
-	if (r->body != NULL) {
-		char *next = xasprintf("%s\n  %s", out, r->body);
+	/* The body as sent, each of its lines indented under the request. */
+	for (const char *b = r->body; b != NULL;) {
+		const char *nl = strchr(b, '\n');
+		int n = nl != NULL ? (int)(nl - b) : (int)strlen(b);
+		char *next = xasprintf("%s\n  %.*s", out, n, b);
 		free(out);
 		out = next;
+		b = nl != NULL ? nl + 1 : NULL;
 	}
 	return out;
 }
@@ -1360,7 +1364,9 @@ static const char *cdn_unfresh_word(const struct cdn_asset *as)
 
 /* Fresh is said only of a row whose verdict is fresh (the same validator or
  * body, compared whole); gone counts only where the origin had lost the
- * asset before the purge; anything else keeps the purge unverified. */
+ * asset before the purge. At the deadline, a row seen stale or missing at
+ * the edge fails the purge; rows that could only not be compared (gone at
+ * both sides, unverified, a probe error) leave it unverified. */
 static void cdn_verified(struct cdn_round *r, void *arg)
 {
 	struct cdn_purge *p = arg;
@@ -1369,7 +1375,7 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 	struct cdn_data *d = cdn_round_data(cs, r);
 	p->round = NULL;
 	cdn_round_free(r);
-	size_t fresh = 0, removed = 0, n = 0;
+	size_t fresh = 0, removed = 0, n = 0, wrong = 0;
 	char *bad = NULL;
 	for (size_t i = 0; i < plan->npaths; i++) {
 		for (size_t e = 0; e < plan->nedges; e++) {
@@ -1386,6 +1392,7 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 				removed++;
 				continue;
 			}
+			wrong += as->verdict == CDN_STALE || as->verdict == CDN_MISSING;
 			if (bad != NULL && strlen(bad) >= 160)
 				continue;
 			char *next =
@@ -1425,8 +1432,13 @@ static void cdn_verified(struct cdn_round *r, void *arg)
 	free(p->last_bad);
 	p->last_bad = bad;
 	if (now >= p->deadline_ms) {
-		cdn_purge_end(p, ACTION_FAILED, "purge accepted%s, %s after %.0f s; %zu of %zu fresh", ids,
-		              p->last_bad, secs, fresh, n);
+		if (wrong > 0)
+			cdn_purge_end(p, ACTION_FAILED, "purge accepted%s, %s after %.0f s; %zu of %zu fresh",
+			              ids, p->last_bad, secs, fresh, n);
+		else
+			cdn_purge_end(p, ACTION_UNVERIFIED,
+			              "purge accepted%s, unverified after %.0f s: %s; %zu of %zu fresh", ids,
+			              secs, p->last_bad, fresh, n);
 		return;
 	}
 	uint64_t wait =

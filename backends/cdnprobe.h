@@ -172,7 +172,23 @@ int cdn_config_url(struct config_ctx *ctx, struct jnode *node, const char *key, 
 char *cdn_url_path(const char *raw);
 /* "host[:port]" of an http(s) URL. Caller frees. */
 char *cdn_url_host(const char *url);
-/* tmpl with {path}, {path_encoded}, {host} and {url} (base + path) replaced. Caller frees. */
+/* What a template is written in, so a value put into it keeps its syntax. */
+enum cdn_syntax {
+	CDN_SYNTAX_URL,  /* the path part as is (URL form); past '?' or '#', percent-encoded */
+	CDN_SYNTAX_JSON, /* JSON-escaped inside a string; a quoted string outside one */
+	CDN_SYNTAX_FORM, /* application/x-www-form-urlencoded: percent-encoded */
+	CDN_SYNTAX_XML,  /* &, <, >, " and ' as entities */
+	CDN_SYNTAX_TEXT, /* as is (the URL form has no control, quote or non-ASCII byte) */
+};
+/* The syntax of a body sent with content_type: JSON for a JSON media type,
+ * form and XML for theirs, and JSON for a template that starts with '{' or
+ * '[' under any other label; else text. */
+enum cdn_syntax cdn_body_syntax(const char *content_type, const char *tmpl);
+/* tmpl with {path}, {path_encoded}, {host} and {url} (base + path) replaced,
+ * each value escaped for the syntax at its place in tmpl. The path is put in
+ * its URL form first (cdn_url_path). Caller frees. */
+char *cdn_template_in(const char *tmpl, const char *base, const char *path, enum cdn_syntax syn);
+/* cdn_template_in for a URL template. Caller frees. */
 char *cdn_template(const char *tmpl, const char *base, const char *path);
 /* The first line of a body, sanitized and cut, for a reason ("<html>..."). */
 void cdn_body_snippet(const char *body, size_t len, char *buf, size_t cap);

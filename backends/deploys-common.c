@@ -117,9 +117,16 @@ char *deploys_run_tail(const struct run_result *res)
 	/* the last line says why */
 	while (from > 0 && out[from - 1] != '\n')
 		from--;
-	if (len - from > 160)
-		from = len - 160;
-	return out != NULL ? sanitize(out + from, len - from, 200) : xstrdup("");
+	if (out == NULL)
+		return xstrdup("");
+	/* Masked, then cut: the line's last 160 bytes are taken after its
+	 * secrets are masked, so the cut never leaves a piece of one. */
+	if (len - from > 8192)
+		from = len - 8192;
+	char *line = sanitize(out + from, len - from, 0);
+	char *tail = xstrdup(util_utf8_tail(line, 160));
+	free(line);
+	return tail;
 }
 
 /* ---- the health check ---- */
@@ -213,6 +220,21 @@ static void deploys_health_resp(const struct http_resp *resp, void *arg)
 		char *e = sanitize_str(resp->error);
 		snprintf(hr->last, sizeof(hr->last), "%s", e);
 		free(e);
+	} else if (resp->status != h->expect_status &&
+	           (resp->status == 301 || resp->status == 302 || resp->status == 303 ||
+	            resp->status == 307 || resp->status == 308)) {
+		/* Redirects are not followed, and waiting will not change where
+		 * this one leads: the check fails now, naming where it pointed. */
+		char *loc = http_resp_header(resp, "Location");
+		char *shown = loc != NULL && loc[0] != '\0' ? sanitize(loc, strlen(loc), 160) : NULL;
+		char msg[300];
+		snprintf(msg, sizeof(msg), "health URL redirected%s%s (%ld); not followed",
+		         shown != NULL ? " to " : " with no Location", shown != NULL ? shown : "",
+		         resp->status);
+		free(shown);
+		free(loc);
+		deploys_health_end(hr, false, msg);
+		return;
 	} else if (resp->status != h->expect_status) {
 		snprintf(hr->last, sizeof(hr->last), "status %ld", resp->status);
 	} else if (h->expect_text != NULL &&

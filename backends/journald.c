@@ -16,6 +16,7 @@
 
 #include "sitrep/loginput.h"
 #include "sitrep/logs.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/util.h"
 
 struct journald {
@@ -173,9 +174,12 @@ static void journald_on_line(struct log_input *in, int stream, const char *line,
 	struct journald *j = in->data;
 	if (stream == 2) {
 		/* journalctl explains itself on stderr ("No journal files were found."). */
-		char *msg = xasprintf("journalctl: %.*s", (int)(len > 300 ? 300 : len), line);
+		/* masked, then cut: the sanitizer masks secrets before its own cut */
+		char *said = sanitize(line, len, 300);
+		char *msg = xasprintf("journalctl: %s", said);
 		loginput_error(in, msg);
 		free(msg);
+		free(said);
 		j->stderr_error = true;
 		return;
 	}

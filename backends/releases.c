@@ -747,8 +747,11 @@ static void releases_run_done(struct run_result *res, void *arg)
 		size_t len = out != NULL ? strlen(out) : 0;
 		while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 			len--;
-		size_t from = len > 160 ? len - 160 : 0;
-		char *tail = out != NULL ? xstrndup(out + from, len - from) : xstrdup("");
+		/* masked, then cut: the last 160 bytes are taken after its secrets are masked */
+		size_t from = len > 8192 ? len - 8192 : 0;
+		char *all = out != NULL ? sanitize(out + from, len - from, 0) : xstrdup("");
+		char *tail = xstrdup(util_utf8_tail(all, 160));
+		free(all);
 		releases_run_end(
 		    rr, ACTION_FAILED, "%s%srestart %s%s%s%s", rr->swapped, rr->swapped[0] ? "; " : "", how,
 		    res->timed_out ? " (killed at its timeout)" : "", tail[0] != '\0' ? ": " : "", tail);

@@ -47,6 +47,20 @@ struct action *action_new(const char *verb, const char *target)
 	return a;
 }
 
+const char *action_result_word(enum action_result result)
+{
+	switch (result) {
+	case ACTION_OK: return "ok";
+	case ACTION_USAGE: return "usage";
+	case ACTION_REFUSED: return "refused";
+	case ACTION_UNKNOWN: return "unknown";
+	case ACTION_UNVERIFIED: return "unverified";
+	case ACTION_FAILED:
+	case ACTION_PENDING: break;
+	}
+	return "failed";
+}
+
 void action_set_verb(struct action *a, const char *name)
 {
 	free(a->verb);
@@ -114,6 +128,8 @@ void action_free(struct action *a)
 	free(a->key);
 	free(a->comment);
 	free(a->user);
+	free(a->progress_line[0]);
+	free(a->progress_line[1]);
 	free(a);
 }
 
@@ -182,9 +198,13 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 	cJSON_AddStringToObject(o, "what", what);
 	free(what);
 	if (detail != NULL) {
-		char *d = sanitize_str(detail);
+		/* a detail cut by its buffer inside a character ends before it */
+		char *whole = xstrdup(detail);
+		util_utf8_trim(whole);
+		char *d = sanitize_str(whole);
 		cJSON_AddStringToObject(o, "detail", d);
 		free(d);
+		free(whole);
 	}
 	char *line = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -256,21 +276,63 @@ static void action_event(const struct action *a, enum event_type type, enum even
 	free(text);
 }
 
-void action_progress(struct action *a, const char *data, size_t len)
+/* Publishes one line of progress (without its line break), sanitized as a
+ * whole: its secrets masked before the cut to the shown length. */
+static void action_progress_line(struct action *a, const char *p, size_t l)
+{
+	if (l > 0 && p[l - 1] == '\r')
+		l--;
+	if (l == 0)
+		return;
+	char *line = sanitize(p, l, 300);
+	action_event(a, EVENT_ACTION_PROGRESS, EVENT_INFO, "%s", line);
+	free(line);
+}
+
+void action_progress_stream(struct action *a, bool is_stderr, const char *data, size_t len)
 {
 	if (a == NULL || a->app == NULL || a->reported)
 		return;
+	int k = is_stderr ? 1 : 0;
 	for (const char *p = data, *end = data + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-		if (l > 0 && p[l - 1] == '\r')
-			l--;
-		if (l > 0) {
-			char *line = sanitize(p, l, 300);
-			action_event(a, EVENT_ACTION_PROGRESS, EVENT_INFO, "%s", line);
-			free(line);
+		const char *next = nl != NULL ? nl + 1 : end;
+		if (a->progress_skip[k]) {
+			/* the rest of a line already shown cut */
+			a->progress_skip[k] = nl == NULL;
+		} else if (a->progress_len[k] == 0 && nl != NULL && l <= ACTION_PROGRESS_LINE_MAX) {
+			action_progress_line(a, p, l); /* a whole line in one chunk */
+		} else {
+			size_t held = a->progress_len[k], room = ACTION_PROGRESS_LINE_MAX - held;
+			size_t take = l < room ? l : room;
+			a->progress_line[k] = xrealloc(a->progress_line[k], held + take + 1);
+			memcpy(a->progress_line[k] + held, p, take);
+			a->progress_len[k] = held + take;
+			if (nl != NULL || a->progress_len[k] == ACTION_PROGRESS_LINE_MAX) {
+				action_progress_line(a, a->progress_line[k], a->progress_len[k]);
+				a->progress_len[k] = 0;
+				/* held full with the line going on: its rest is dropped */
+				a->progress_skip[k] = nl == NULL;
+			}
 		}
-		p = nl != NULL ? nl + 1 : end;
+		p = next;
+	}
+}
+
+void action_progress(struct action *a, const char *data, size_t len)
+{
+	action_progress_stream(a, false, data, len);
+}
+
+/* The end of an action's output: a last line with no line break is shown. */
+static void action_progress_flush(struct action *a)
+{
+	for (int k = 0; k < 2; k++) {
+		if (a->progress_len[k] > 0 && a->app != NULL && !a->reported)
+			action_progress_line(a, a->progress_line[k], a->progress_len[k]);
+		a->progress_len[k] = 0;
+		a->progress_skip[k] = false;
 	}
 }
 
@@ -278,7 +340,11 @@ int action_prepare(struct source *src, struct action *a, char *msg, size_t cap)
 {
 	if (src == NULL || src->ops->prepare == NULL || a->request != NULL)
 		return 0;
-	return src->ops->prepare(src, a, msg, cap);
+	int rc = src->ops->prepare(src, a, msg, cap);
+	/* prepare writes into msg with snprintf: a cut may end inside a character */
+	if (rc != 0 && msg != NULL && cap > 0)
+		util_utf8_trim(msg);
+	return rc;
 }
 
 void action_not_confirmed(struct app *app, struct source *src, struct action *a, const char *why)
@@ -338,8 +404,12 @@ static void action_report(struct action *a, enum action_result result, const cha
 	char *full = lost != NULL ? xasprintf("%s; %s", msg, lost) : NULL;
 	if (full != NULL)
 		msg = full;
-	action_event(a, EVENT_ACTION_ENDED, result == ACTION_OK && lost == NULL ? EVENT_OK : EVENT_CRIT,
-	             "%s: %s", result_word, msg);
+	/* a doubt (sent, not verified) is a warning; a failure or a lost record is critical */
+	enum event_level level = lost != NULL                  ? EVENT_CRIT
+	                         : result == ACTION_OK         ? EVENT_OK
+	                         : result == ACTION_UNVERIFIED ? EVENT_WARN
+	                                                       : EVENT_CRIT;
+	action_event(a, EVENT_ACTION_ENDED, level, "%s: %s", result_word, msg);
 	if (a->done != NULL)
 		a->done(a, result, msg, a->done_arg);
 	free(full);
@@ -454,10 +524,15 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = sanitize_vprintf(300, fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* a source's message ends on a whole character, then it is made inert */
+	util_utf8_trim(raw);
+	char *msg = sanitize(raw, strlen(raw), 300);
+	free(raw);
 	if (a->timer_open)
 		uv_timer_stop(&a->timer);
+	action_progress_flush(a);
 	if (a->reported && a->app != NULL && a->app->quitting && result != ACTION_OK) {
 		/* Sitrep quit first and stopping ended the work half way (a killed
 		 * restart): what it did is unknown, and the record keeps saying so. */
@@ -466,9 +541,9 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 		free(late);
 	} else if (a->reported) {
 		/* The gate gave up waiting; the late answer is still the truth. */
-		free(action_audit_noted(a->app, a, result == ACTION_OK ? "ok" : "failed", msg));
+		free(action_audit_noted(a->app, a, action_result_word(result), msg));
 	}
-	action_report(a, result, result == ACTION_OK ? "ok" : "failed", msg);
+	action_report(a, result, action_result_word(result), msg);
 	a->finished = true;
 	free(msg);
 	action_release(a);
@@ -697,6 +772,7 @@ static int action_cli_run(struct app *app, int argc, char **argv)
 			;
 		r = st.done ? st.result : ACTION_FAILED;
 	} else {
+		util_utf8_trim(msg);
 		fprintf(stderr, "sitrep: %s: %s\n", verb, msg);
 	}
 	/* Anything the source started afterwards (a refresh) ends here. */
@@ -708,7 +784,8 @@ static int action_cli_run(struct app *app, int argc, char **argv)
 	}
 	/* Close callbacks (the gate's timer, curl's sockets) run before return. */
 	uv_run(app->loop, UV_RUN_NOWAIT);
-	return r == ACTION_OK ? 0 : r == ACTION_UNKNOWN ? 1 : (int)r;
+	/* every doubt (unknown, unverified) is exit 1, with failed: not done */
+	return r == ACTION_OK ? 0 : r == ACTION_UNKNOWN || r == ACTION_UNVERIFIED ? 1 : (int)r;
 }
 
 int action_cli(struct app *app, int argc, char **argv)

@@ -213,3 +213,36 @@ void util_duration(double seconds, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "%lds", v);
 }
+
+size_t util_utf8_trim(char *s)
+{
+	size_t len = strlen(s);
+	/* The lead byte of the last sequence: at most 3 continuation bytes back. */
+	size_t i = len, cont = 0;
+	while (i > 0 && cont < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0)
+		return len;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+	/* A lead byte with fewer continuation bytes than it announces was cut;
+	 * anything else (ASCII, a whole character, a stray byte) stays. */
+	if (need != 0 && cont + 1 < need) {
+		s[i - 1] = '\0';
+		return i - 1;
+	}
+	return len;
+}
+
+const char *util_utf8_tail(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+	if (len <= max)
+		return s;
+	const char *p = s + len - max;
+	while (*p != '\0' && ((unsigned char)*p & 0xC0) == 0x80)
+		p++;
+	return p;
+}

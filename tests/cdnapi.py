@@ -14,6 +14,12 @@ shape. The scenario is picked by the id in the path:
   0000000000000307   e307.example         E307         307 to $CDNAPI_REDIRECT + the same path
   0000000000000308   e308.example         E308         308, the same way
 
+The generic "http" provider's endpoint is POST /generic/purge?u=PATH with a
+JSON body {"path": PATH, "url": EDGE + PATH, "paths": [PATH]}: the query must
+hold exactly one parameter and the body exactly those keys, all naming the
+same path, so a path that leaks out of its place (an '&' splitting the
+query, a quote or a bare value breaking the JSON) is a failed check.
+
 A redirect is an answer the client must not follow: the test gives
 CDNAPI_REDIRECT as the address of another server and checks it heard nothing.
 
@@ -31,6 +37,7 @@ import json
 import os
 import re
 import sys
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -131,6 +138,8 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/2020-05-31/distribution/([A-Z0-9]+)/invalidation", path)
         if m:
             return self.cloudfront(m.group(1), path, query, body)
+        if path == "/generic/purge":
+            return self.generic(query, body)
         raise CheckFailed("no such API path: " + path)
 
     def cloudflare(self, zone, body):
@@ -200,6 +209,27 @@ class Handler(BaseHTTPRequestHandler):
         return 201, ('<?xml version="1.0"?><Invalidation xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">'
                      '<Id>I2J0I21PCUYOIK</Id><Status>InProgress</Status><CreateTime>2026-12-01T09:00:00Z</CreateTime>'
                      '<InvalidationBatch>...</InvalidationBatch></Invalidation>'), "text/xml", None
+
+    def generic(self, query, body):
+        need(self.headers.get("Authorization") == "Bearer " + TOKEN, "Authorization is not the bearer token")
+        need(self.headers.get("Content-Type") == "application/json", "Content-Type is not application/json")
+        try:
+            q = urllib.parse.parse_qs(query, keep_blank_values=True, strict_parsing=True)
+        except ValueError as e:
+            raise CheckFailed("query does not parse: %s" % e)
+        need(list(q) == ["u"] and len(q["u"]) == 1, "query is not exactly u=PATH: " + query)
+        path = q["u"][0]
+        try:
+            doc = json.loads(body)
+        except ValueError as e:
+            raise CheckFailed("body is not JSON: %s" % e)
+        need(isinstance(doc, dict) and sorted(doc) == ["path", "paths", "url"],
+             "body is not {path, url, paths}: %r" % (doc,))
+        need(doc["path"] == path and doc["paths"] == [path] and doc["url"] == EDGE + path,
+             "body and query name different paths: %r, %r" % (doc, path))
+        need(path.startswith("/"), "not a path: " + path)
+        self.carry_out([path])
+        return 200, json.dumps({"purged": path}), "application/json", None
 
     def carry_out(self, paths):
         if paths is None:

@@ -146,9 +146,10 @@ static void confirm_done(struct action *a, enum action_result result, const char
 {
 	struct source *src = arg;
 	char *text = xasprintf("%s %s: %s", a->verb,
-	                       result == ACTION_OK        ? "done"
-	                       : result == ACTION_UNKNOWN ? "outcome unknown"
-	                                                  : "failed",
+	                       result == ACTION_OK           ? "done"
+	                       : result == ACTION_UNKNOWN    ? "outcome unknown"
+	                       : result == ACTION_UNVERIFIED ? "sent, not verified"
+	                                                     : "failed",
 	                       msg);
 	source_set_note(src, text);
 	free(text);

@@ -39,7 +39,7 @@ static enum role pane_timeline_role(const struct timeline_entry *e)
 	if (strcmp(e->level, "crit") == 0 || strcmp(e->level, "failed") == 0)
 		return ROLE_CRIT;
 	if (strcmp(e->level, "warn") == 0 || strcmp(e->level, "unknown") == 0 ||
-	    strcmp(e->level, "refused") == 0)
+	    strcmp(e->level, "unverified") == 0 || strcmp(e->level, "refused") == 0)
 		return ROLE_WARN;
 	if (strcmp(e->level, "ok") == 0)
 		return ROLE_OK;

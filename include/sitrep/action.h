@@ -26,7 +26,8 @@ struct verb;
 struct source;
 struct action;
 
-/* Exit codes of `sitrep do` and results of action_run. */
+/* Results of action_run and of an action's end; the first four are the exit
+ * codes of `sitrep do`, which exits 1 for every doubt (unknown, unverified). */
 enum action_result {
 	ACTION_OK = 0,
 	ACTION_FAILED = 1,
@@ -34,7 +35,15 @@ enum action_result {
 	ACTION_REFUSED = 3,
 	ACTION_PENDING = 4, /* started; the done callback reports the end */
 	ACTION_UNKNOWN = 5, /* sitrep quit or gave up before the answer: it may have applied */
+	/* Sent and accepted, but what it did could not be checked (a purged
+	 * asset the re-probe cannot compare): not ok, and not known to have
+	 * failed either. Recorded "unverified". */
+	ACTION_UNVERIFIED = 6,
 };
+
+/* The word the audit log, the timeline and the events use for an end:
+ * "ok", "failed", "unknown", "unverified" ("refused", "usage" for those). */
+const char *action_result_word(enum action_result result);
 
 /* How long the gate waits for a source to report an action's end. */
 #define ACTION_TIMEOUT_MS 30000
@@ -51,11 +60,11 @@ struct action_param {
 
 /* An action. Strings are owned by the action (action_free). */
 struct action {
-	char *verb;                  /* the verb's name: "silence", "purge", ... */
-	const struct verb *def;      /* its entry in the kind's table; NULL in old callers */
-	char *target;                /* what it acts on, e.g. the alert name; typed to confirm */
-	char *key;                   /* the selected row's full identity (an alert fingerprint); may be NULL */
-	char **selection;            /* the rows the user chose (identities), owned */
+	char *verb;             /* the verb's name: "silence", "purge", ... */
+	const struct verb *def; /* its entry in the kind's table; NULL in old callers */
+	char *target;           /* what it acts on, e.g. the alert name; typed to confirm */
+	char *key;              /* the selected row's full identity (an alert fingerprint); may be NULL */
+	char **selection;       /* the rows the user chose (identities), owned */
 	size_t nselection;
 	struct action_param *params; /* typed arguments (silence: equality matchers) */
 	size_t nparams;
@@ -82,10 +91,15 @@ struct action {
 	action_done_cb done;
 	void *done_arg;
 	bool finished;
-	bool reported;     /* the outcome (or timeout) went to done and the audit log */
-	bool timer_open;   /* the timeout timer is live; the action is freed in its close callback */
-	uv_timer_t timer;  /* the gate's timeout, data = this action */
+	bool reported;            /* the outcome (or timeout) went to done and the audit log */
+	bool timer_open;          /* the timeout timer is live; the action is freed in its close callback */
+	uv_timer_t timer;         /* the gate's timeout, data = this action */
 	struct action *next_live; /* the app's list of actions in flight */
+	/* action_progress: each stream's line not ended yet (owned), and whether
+	 * the rest of an overlong line is being dropped. */
+	char *progress_line[2];
+	size_t progress_len[2];
+	bool progress_skip[2];
 };
 
 /* A new action for verb and target (copied); user is filled from $USER.
@@ -137,8 +151,16 @@ void action_finish(struct action *a, enum action_result result, const char *fmt,
 
 /* Output of a running action (a restart's stdout and stderr), published line
  * by line as EVENT_ACTION_PROGRESS for whoever shows it (the dashboard's
- * progress view); sanitized; not recorded (the outcome is). */
+ * progress view); sanitized; not recorded (the outcome is). Output comes in
+ * chunks that may end inside a line, or inside a secret: a line is held
+ * until its end arrives (or the action ends), so it is sanitized, and its
+ * secrets masked, whole. A line longer than ACTION_PROGRESS_LINE_MAX is shown
+ * cut and the rest of it dropped. action_progress is stream 0;
+ * action_progress_stream keeps stdout (false) and stderr (true) apart, so a
+ * line cut by one is not joined to the other's. */
+#define ACTION_PROGRESS_LINE_MAX 4096
 void action_progress(struct action *a, const char *data, size_t len);
+void action_progress_stream(struct action *a, bool is_stderr, const char *data, size_t len);
 
 /* Appends one line to the audit log under app->cfg.state_dir and syncs it.
  * 0, or -1 with errno set (no state dir, not writable, a symlink, full). */
@@ -149,7 +171,8 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 char *action_usage_lines(const char *first, const char *rest);
 
 /* `sitrep do VERB ...`: argv[0] is the verb. Returns the exit code (0 ok, 1
- * failed, 2 usage, 3 refused). Runs app->loop until the action ends. */
+ * failed, unknown or unverified, 2 usage, 3 refused). Runs app->loop until
+ * the action ends. */
 int action_cli(struct app *app, int argc, char **argv);
 
 /* The longest duration accepted anywhere (a silence, --since): one year. */

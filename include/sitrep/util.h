@@ -42,4 +42,13 @@ int util_mkdirs(const char *dir, unsigned mode);
 /* A whole number of seconds in its largest exact unit: "2h", "30m", "1d", "90s". */
 void util_duration(double seconds, char *buf, size_t cap);
 
+/* Drops a UTF-8 sequence left incomplete at the end of s (what a fixed
+ * buffer leaves when snprintf cuts a message inside a character), so a
+ * message handed on ends on a whole character. Other bytes are left as
+ * they are. Returns the new length. */
+size_t util_utf8_trim(char *s);
+/* The last at most max bytes of s, starting on a character boundary (never
+ * on a UTF-8 continuation byte): a pointer into s. */
+const char *util_utf8_tail(const char *s, size_t max);
+
 #endif

@@ -11,7 +11,8 @@
  *   valid UTF-8, no control byte but its line breaks, no C1 or bidi control;
  * - a silence's body is JSON whose matchers are the arguments, byte for byte;
  * - a purge request goes to the configured host, whatever the path, with the
- *   configured method, and no header gains a byte from the path;
+ *   configured method, and no header gains a byte from the path; a http
+ *   provider's JSON body template stays JSON;
  * - a rollback goes to a deploy of the history it was chosen from, the one
  *   named when one was named, and its argv has as many elements as for a
  *   plain name; a release named for rollback is a directory entry of releases/;
@@ -23,11 +24,10 @@
  * Built with -DFUZZ_PREPARE_STRICT, it also checks what issue 17 asks of
  * these builders: a target starting with '-' is never acted on, an argv
  * element that came from a target and starts with '-' follows "--", no raw
- * newline of a target splits the effect into a line of its own, a http
- * provider's JSON body stays JSON, and a rollback never goes to a release
- * that is a symlink (`meson configure build -Dc_args=-DFUZZ_PREPARE_STRICT`: the
- * macro is read by this file only). On main those fail on the seeds
- * purge-cli-*, plan-http and rollback-previous-*. */
+ * newline of a target splits the effect into a line of its own, and a
+ * rollback never goes to a release that is a symlink (`meson configure
+ * build -Dc_args=-DFUZZ_PREPARE_STRICT`: the macro is read by this file
+ * only). On main those fail on the seeds purge-cli-* and rollback-previous-*. */
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -480,7 +480,6 @@ static void fuzz_prepare_plan_check(const char *provider, const struct cdn_reque
 			abort();
 		cJSON_Delete(o);
 	}
-#ifdef FUZZ_PREPARE_STRICT
 	if (strcmp(provider, "http") == 0 && r->body != NULL && path != NULL) {
 		/* The configured JSON body stays JSON, whatever the path holds. */
 		cJSON *o = cJSON_Parse(r->body);
@@ -488,7 +487,6 @@ static void fuzz_prepare_plan_check(const char *provider, const struct cdn_reque
 			abort();
 		cJSON_Delete(o);
 	}
-#endif
 }
 
 /* Each provider's plan on its own, from the pane's config: the paths from

@@ -5,7 +5,8 @@
 # comparing and said "fresh, same ETag"): stale, and the purge is verified
 # fresh only when the whole ETags agree. An asset that both sides answer 404
 # is "gone", not fresh: it is not purged as stale, and a purge of it ends
-# unverified (exit 1), never "1 fresh".
+# unverified (exit 1, recorded "unverified", not "failed"), never "1 fresh".
+# A purge that leaves the edge stale is a failure, recorded "failed".
 source "$(dirname "$0")/../lib.sh"
 command -v varnishd >/dev/null || skip_all "varnish not installed"
 command -v nginx >/dev/null || skip_all "nginx not installed"
@@ -70,9 +71,33 @@ USER=oncall "$SITREP" do purge /static/nothere.js --yes -c "$TMP/gone.json" >"$T
 rc=$?
 diag <"$TMP/nothere.txt"
 check "a purge of what is gone at both sides is not verified: exit 1 (rc=$rc)" test "$rc" -eq 1
-check "... it says gone at edge and origin, not verified, and 0 of 1 fresh" bash -c "
-grep -q '/static/nothere.js gone at edge and origin, not verified' '$TMP/nothere.txt' && grep -q '0 of 1 fresh' '$TMP/nothere.txt' && ! grep -q '1 fresh in' '$TMP/nothere.txt'"
-check "the audit records it failed, unverified" python3 -c "
+check "... it says unverified, gone at edge and origin, and 0 of 1 fresh" bash -c "
+grep -q 'purge accepted, unverified after [0-9]* s: /static/nothere.js gone at edge and origin, not verified' '$TMP/nothere.txt' &&
+grep -q '0 of 1 fresh' '$TMP/nothere.txt' && ! grep -q '1 fresh in' '$TMP/nothere.txt'"
+check "the audit records it unverified, not failed" python3 -c "
 import json; r=[json.loads(l) for l in open('$TMP/state/audit.jsonl')][-1]
-assert r['result'] == 'failed' and 'not verified' in r['detail'] and '1 fresh in' not in r['detail'], r"
+assert r['result'] == 'unverified' and 'not verified' in r['detail'] and '1 fresh in' not in r['detail'], r"
+"$SITREP" timeline -c "$TMP/gone.json" >"$TMP/timeline.txt" 2>&1
+diag <"$TMP/timeline.txt"
+check "the timeline says unverified" bash -c "tail -n 3 '$TMP/timeline.txt' | grep 'purge' | grep -q 'unverified'"
+
+# ---- stale after the purge: failed, not unverified ----
+# A GET for a purge is answered 200 and evicts nothing: the edge keeps its copy.
+cat >"$TMP/deaf.json" <<JSON
+{ "state_dir": "$TMP/state", "panes": [
+  { "id": "cdn", "kind": "cdn", "source": "cdn", "provider": "varnish", "varnishstat": false,
+    "purge_method": "GET", "edge_url": "$EDGE", "origin_url": "$ORIGIN",
+    "assets": ["/static/app.js"], "verify_timeout_seconds": 2 } ] }
+JSON
+chmod 600 "$TMP/deaf.json"
+curl -sf "$EDGE/static/app.js" >/dev/null
+echo '// fix 2, longer' >>"$TMP/www/static/app.js"
+USER=oncall "$SITREP" do purge /static/app.js --yes -c "$TMP/deaf.json" >"$TMP/still.txt" 2>&1
+rc=$?
+diag <"$TMP/still.txt"
+check "a purge that leaves the edge stale fails: exit 1, still stale (rc=$rc)" bash -c "
+test $rc -eq 1 && grep -q 'purge accepted, /static/app.js still stale' '$TMP/still.txt'"
+check "the audit records it failed" python3 -c "
+import json; r=[json.loads(l) for l in open('$TMP/state/audit.jsonl')][-1]
+assert r['result'] == 'failed' and 'still stale' in r['detail'], r"
 finish

@@ -1,6 +1,8 @@
 /* Unit tests of the action gate: read-only refuses without calling the
  * source and records the refusal; a permitted action reaches act(), and its
- * outcome is audited; durations and descriptions. */
+ * outcome is audited (unverified apart from failed); a message cut inside a
+ * character ends before it; an action's output is shown line by line, each
+ * line masked whole; durations and descriptions. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 
 #include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/event.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
 
@@ -302,6 +306,228 @@ static void test_outcome_not_recorded_is_said(void **state)
 	rmdir(dir);
 }
 
+/* ---- unverified: sent, its effect not checked ---- */
+
+static int unverified_act(struct source *src, const struct action *a)
+{
+	act_calls++;
+	action_finish((struct action *)a, ACTION_UNVERIFIED, "purge accepted, unverified after 2 s");
+	return 0;
+}
+static const struct source_ops unverified_ops = {.name = "unv", .kind = "cdn", .act = unverified_act};
+
+static enum event_level last_end_level;
+static char last_end_text[600];
+static void on_end(const struct event *ev, void *arg)
+{
+	(void)arg;
+	last_end_level = ev->level;
+	snprintf(last_end_text, sizeof(last_end_text), "%s", ev->text);
+}
+
+/* An action that was sent but whose effect could not be verified is recorded
+ * "unverified" (not "failed", not "ok"), reaches done as ACTION_UNVERIFIED,
+ * and its event is a warning that says unverified. */
+static void test_unverified_is_its_own_result(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct pane_config pc = {.id = "cdn", .kind = "cdn"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_ENDED), on_end, NULL);
+	struct source src = {.ops = &unverified_ops, .cfg = &pc};
+	char msg[300];
+	last_result = -1;
+	assert_int_equal(action_run(&app, &src, action_new("purge", "/x"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_PENDING);
+	assert_int_equal(last_result, ACTION_UNVERIFIED);
+	char *t = audit_text(dir);
+	assert_non_null(strstr(t, "\"result\":\"unverified\""));
+	assert_null(strstr(t, "\"result\":\"failed\""));
+	free(t);
+	assert_int_equal(last_end_level, EVENT_WARN);
+	assert_true(strncmp(last_end_text, "unverified: purge accepted", 26) == 0);
+	assert_string_equal(action_result_word(ACTION_UNVERIFIED), "unverified");
+	assert_string_equal(action_result_word(ACTION_FAILED), "failed");
+	assert_string_equal(action_result_word(ACTION_UNKNOWN), "unknown");
+	event_bus_clear(&app.bus);
+	char *path = xasprintf("%s/audit.jsonl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+/* ---- messages cut inside a character ---- */
+
+static void test_utf8_trim(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain", "plain"},
+	    {"", ""},
+	    {"caf\xc3\xa9", "caf\xc3\xa9"},               /* whole 2-byte character */
+	    {"caf\xc3", "caf"},                           /* its lead byte alone */
+	    {"arrow \xe2\x86\x92", "arrow \xe2\x86\x92"}, /* whole 3-byte */
+	    {"arrow \xe2\x86", "arrow "},                 /* cut after 2 of 3 */
+	    {"arrow \xe2", "arrow "},                     /* cut after 1 of 3 */
+	    {"emoji \xf0\x9f\x98\x80", "emoji \xf0\x9f\x98\x80"},
+	    {"emoji \xf0\x9f\x98", "emoji "},
+	    {"emoji \xf0\x9f", "emoji "},
+	    {"emoji \xf0", "emoji "},
+	    {"stray \x80", "stray \x80"}, /* not a cut character: left to the sanitizer */
+	    {"\xe2\x86", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = xstrdup(cases[i].in);
+		assert_int_equal(util_utf8_trim(s), strlen(cases[i].out));
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+	const char *t = "ab\xe2\x86\x92xyz";
+	assert_string_equal(util_utf8_tail(t, 4), "xyz"); /* never starts inside the arrow */
+	assert_string_equal(util_utf8_tail(t, 6), "\xe2\x86\x92xyz");
+	assert_string_equal(util_utf8_tail(t, 100), t);
+}
+
+/* prepare fails with a message its buffer cut inside "→" */
+static int cutting_prepare(struct source *src, struct action *a, char *msg, size_t cap)
+{
+	snprintf(msg, cap, "no such path: /static/\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92");
+	return -1;
+}
+static const struct source_ops cutting_ops = {
+    .name = "cut", .kind = "alerts", .prepare = cutting_prepare, .act = fake_act};
+
+static int cut_finish_act(struct source *src, const struct action *a)
+{
+	/* what snprintf leaves in a 22-byte buffer: the second arrow cut after its first byte */
+	static const char full[] = "refused: /static/\xe2\x86\x92\xe2\x86\x92";
+	char buf[22];
+	memcpy(buf, full, sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	action_finish((struct action *)a, ACTION_FAILED, "%s", buf);
+	return 0;
+}
+static const struct source_ops cut_finish_ops = {.name = "cutf", .kind = "alerts", .act = cut_finish_act};
+
+/* Whatever buffer a source's message was cut by, what the user, the audit log
+ * and the events get ends on a whole character: no partial UTF-8 (which the
+ * sanitizer would show as \xE2 in the record, and which reached stderr raw). */
+static void test_cut_messages_end_whole(void **state)
+{
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct pane_config pc = {.id = "alerts", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &cutting_ops, .cfg = &pc};
+	/* "no such path: /static/" is 22 bytes; 27 leaves "→" and 2 bytes of the next */
+	char msg[28];
+	act_calls = 0;
+	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	                 ACTION_FAILED);
+	assert_int_equal(act_calls, 0);
+	assert_string_equal(msg, "no such path: /static/\xe2\x86\x92");
+	char small[25]; /* the first arrow cut after 2 of its 3 bytes */
+	struct action *a = action_new("silence", "A");
+	assert_int_equal(action_prepare(&src, a, small, sizeof(small)), -1);
+	assert_string_equal(small, "no such path: /static/");
+	action_free(a);
+
+	struct source src2 = {.ops = &cut_finish_ops, .cfg = &pc};
+	last_msg_seen = NULL;
+	action_run(&app, &src2, action_new("silence", "B"), done_msg, NULL, msg, sizeof(msg));
+	assert_non_null(last_msg_seen);
+	assert_string_equal(last_msg_seen, "refused: /static/\xe2\x86\x92");
+
+	/* the audit writer: a detail cut inside a character */
+	a = action_new("silence", "C");
+	assert_int_equal(action_audit(&app, a, "failed", "cut: \xe2\x86\x92\xe2\x86"), 0);
+	action_free(a);
+	char *t = audit_text(dir);
+	assert_null(strstr(t, "\\x")); /* no byte shown escaped */
+	assert_non_null(
+	    strstr(t, "\"detail\":\"no such path: /static/\xe2\x86\x92\"")); /* the prepare error */
+	assert_non_null(strstr(t, "\"detail\":\"cut: \xe2\x86\x92\""));
+	free(t);
+	char *path = xasprintf("%s/audit.jsonl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+/* ---- progress: lines whole, secrets masked across chunks ---- */
+
+static char progress_lines[16][400];
+static size_t nprogress;
+static void on_progress(const struct event *ev, void *arg)
+{
+	(void)arg;
+	if (nprogress < 16)
+		snprintf(progress_lines[nprogress++], sizeof(progress_lines[0]), "%s", ev->text);
+}
+
+/* A restart prints a token; the pipe hands it over in two chunks that split
+ * it. Sanitized chunk by chunk, neither half was the secret and a piece of
+ * up to 7 bytes showed; held until the line ends, the line is masked whole.
+ * A line split across chunks is one line; stdout and stderr stay apart; a
+ * last line with no line break is shown when the action ends; an overlong
+ * line is shown cut, its rest dropped. */
+static void test_progress_lines_whole(void **state)
+{
+	static const char secret[] = "ghp_Zq8Xw3Rt9Lp2Vn6Bc4Hy7Jm1Kd5Fs0Ga";
+	sanitize_add_secret(secret);
+	struct pane_config pc = {.id = "deploys", .kind = "deploys"};
+	struct app app = {0};
+	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_PROGRESS), on_progress, NULL);
+	struct source src = {.ops = &fake_ops, .cfg = &pc};
+	struct action *a = action_new("restart", "app");
+	a->app = &app;
+	a->src = &src;
+	nprogress = 0;
+
+	/* the secret split 5 bytes from its end, then 3 from its start */
+	char *one = xasprintf("pulling with token %.*s", (int)(sizeof(secret) - 1 - 5), secret);
+	action_progress(a, one, strlen(one));
+	free(one);
+	assert_int_equal(nprogress, 0); /* no line yet */
+	char *two = xasprintf("%s ok\nnext %.3s", secret + sizeof(secret) - 1 - 5, secret);
+	action_progress(a, two, strlen(two));
+	free(two);
+	assert_int_equal(nprogress, 1);
+	assert_string_equal(progress_lines[0], "pulling with token *** ok");
+	/* stderr between the halves of a stdout line is a line of its own */
+	action_progress_stream(a, true, "warning: slow\n", 14);
+	assert_int_equal(nprogress, 2);
+	assert_string_equal(progress_lines[1], "warning: slow");
+	action_progress(a, secret + 3, sizeof(secret) - 1 - 3);
+	action_progress(a, " done\r\n", 7);
+	assert_int_equal(nprogress, 3);
+	assert_string_equal(progress_lines[2], "next *** done");
+	for (size_t i = 0; i < nprogress; i++)
+		for (size_t k = 0; k + 4 <= sizeof(secret) - 1; k++)
+			assert_null(memmem(progress_lines[i], strlen(progress_lines[i]), secret + k, 4));
+
+	/* an overlong line: shown once, cut; its rest dropped up to its end */
+	char *big = xmalloc(ACTION_PROGRESS_LINE_MAX * 2);
+	memset(big, 'x', ACTION_PROGRESS_LINE_MAX * 2);
+	action_progress(a, big, ACTION_PROGRESS_LINE_MAX * 2);
+	free(big);
+	assert_int_equal(nprogress, 4);
+	assert_non_null(strstr(progress_lines[3], SANITIZE_CUT_MARK));
+	action_progress(a, "xxxx\nafter\nlast words", 21);
+	assert_int_equal(nprogress, 5);
+	assert_string_equal(progress_lines[4], "after");
+	/* the end of the action shows the last line */
+	action_finish(a, ACTION_OK, "restarted");
+	assert_int_equal(nprogress, 6);
+	assert_string_equal(progress_lines[5], "last words");
+	event_bus_clear(&app.bus);
+	sanitize_forget_secrets();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +538,10 @@ int main(void)
 	    cmocka_unit_test(test_read_only_refuses_and_records),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_describe_sanitizes),
+	    cmocka_unit_test(test_unverified_is_its_own_result),
+	    cmocka_unit_test(test_utf8_trim),
+	    cmocka_unit_test(test_cut_messages_end_whole),
+	    cmocka_unit_test(test_progress_lines_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,10 @@
  * dialog's text shows invisible characters made visible and says so), the
  * edges a purge goes to (the selected row's edge alone, each stale row's
  * own edge, every edge for an API that cannot do otherwise, said in the
- * text), and the verdict's words for what was not verified. prepare runs on
- * a real cdn source made from a config; nothing is sent. */
+ * text), and the verdict's words for what was not verified; the http
+ * provider's templates, each value escaped for the syntax where it lands;
+ * an answer's excerpt masked before it is cut. prepare runs on a real cdn
+ * source made from a config; nothing is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "backends/cdnprobe.h"
@@ -260,6 +263,153 @@ static void test_url_path(void **state)
 	}
 }
 
+/* Paths that break a syntax when put in raw: quotes and backslashes
+ * (JSON), '&', '=', '+' and '#' (a query or a form), '<' and '&' (XML),
+ * controls and bytes past ASCII (every one of them). */
+static const char *const HOSTILE[] = {
+    "/a\"},{\"x\":\"", "/a\\\"b",       "/a&purge_all=1", "/a?v=1&b=2#c", "/a+b=c",
+    "/a<b>&amp;'\"",   "/a\nX-Evil: 1", "/a\x01\x7f",     BIDI,           "/plain.js",
+};
+
+/* A JSON template stays JSON whatever the path: inside a string the value is
+ * escaped, outside one it is a quoted string; the value is the path's URL
+ * form. In a URL, the path part takes the URL form and the query a
+ * percent-encoded value; a form body is percent-encoded; XML gets entities. */
+static void test_template_syntax(void **state)
+{
+	(void)state;
+	const char *base = "http://127.0.0.1:6084";
+	for (size_t i = 0; i < sizeof(HOSTILE) / sizeof(HOSTILE[0]); i++) {
+		char *url_form = cdn_url_path(HOSTILE[i]);
+		char *want_url = xasprintf("%s%s", base, url_form);
+
+		char *b =
+		    cdn_template_in("{\"path\": \"{path}\", \"url\": \"{url}\", \"all\": [{path}, {host}]}",
+		                    base, HOSTILE[i], CDN_SYNTAX_JSON);
+		cJSON *o = cJSON_Parse(b);
+		assert_non_null(o);
+		assert_int_equal(cJSON_GetArraySize(o), 3);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "path")->valuestring, url_form);
+		assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "url")->valuestring, want_url);
+		const cJSON *all = cJSON_GetObjectItemCaseSensitive(o, "all");
+		assert_int_equal(cJSON_GetArraySize(all), 2);
+		assert_string_equal(cJSON_GetArrayItem(all, 0)->valuestring, url_form);
+		assert_string_equal(cJSON_GetArrayItem(all, 1)->valuestring, "127.0.0.1:6084");
+		cJSON_Delete(o);
+		free(b);
+
+		/* the path part: the URL form, nothing more; the query: one parameter */
+		char *u = cdn_template("https://cdn.internal/purge{path}", base, HOSTILE[i]);
+		char *want = xasprintf("https://cdn.internal/purge%s", url_form);
+		assert_string_equal(u, want);
+		free(want);
+		free(u);
+		u = cdn_template("https://cdn.internal/purge?u={path}&v={url}&k=1", base, HOSTILE[i]);
+		const char *q = strchr(u, '?') + 1;
+		assert_null(strchr(q, '#'));
+		assert_null(strchr(q, '+'));
+		size_t amps = 0;
+		for (const char *c = q; *c != '\0'; c++)
+			amps += *c == '&';
+		assert_int_equal(amps, 2); /* the template's own two */
+		if (strspn(q, "=&%ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") !=
+		    strlen(q))
+			fail_msg("query %s", q);
+		free(u);
+
+		char *form = cdn_template_in("path={path}&soft=1", base, HOSTILE[i], CDN_SYNTAX_FORM);
+		assert_non_null(strstr(form, "&soft=1"));
+		assert_ptr_equal(strchr(form, '&'), strstr(form, "&soft=1"));
+		free(form);
+
+		char *xml = cdn_template_in("<Path>{path}</Path>", base, HOSTILE[i], CDN_SYNTAX_XML);
+		assert_int_equal(strncmp(xml, "<Path>", 6), 0);
+		assert_ptr_equal(strchr(xml + 1, '<'), strstr(xml, "</Path>"));
+		assert_ptr_equal(strchr(xml + 6, '>'), strstr(xml, "</Path>") + 6);
+		assert_null(strchr(xml, '"'));
+		free(xml);
+		free(want_url);
+		free(url_form);
+	}
+	/* not placeholders: kept as written; a JSON template's own braces too */
+	char *t = cdn_template_in("{\"a\": {\"b\": \"{nope}\"}}", base, "/x", CDN_SYNTAX_JSON);
+	assert_string_equal(t, "{\"a\": {\"b\": \"{nope}\"}}");
+	free(t);
+	/* a backslash-quote inside a template string does not end the string */
+	t = cdn_template_in("{\"a\": \"say \\\"{path}\\\"\"}", base, "/q\"", CDN_SYNTAX_JSON);
+	assert_string_equal(t, "{\"a\": \"say \\\"/q%22\\\"\"}");
+	free(t);
+}
+
+/* What decides a body's syntax: the content type, else a body written as JSON. */
+static void test_body_syntax(void **state)
+{
+	(void)state;
+	assert_int_equal(cdn_body_syntax("application/json", "x"), CDN_SYNTAX_JSON);
+	assert_int_equal(cdn_body_syntax("Application/Merge-Patch+JSON; charset=utf-8", "x"),
+	                 CDN_SYNTAX_JSON);
+	assert_int_equal(cdn_body_syntax("application/x-www-form-urlencoded", "{x}"), CDN_SYNTAX_FORM);
+	assert_int_equal(cdn_body_syntax("text/xml", "<a/>"), CDN_SYNTAX_XML);
+	assert_int_equal(cdn_body_syntax("text/plain", " {\"path\": \"{path}\"}"), CDN_SYNTAX_JSON);
+	assert_int_equal(cdn_body_syntax("text/plain", "purge {path}"), CDN_SYNTAX_TEXT);
+}
+
+static const char HTTP_PANE[] =
+    "{ \"id\": \"cdn\", \"kind\": \"cdn\", \"provider\": \"http\", \"edge_url\": \"http://127.0.0.1:6084\","
+    "  \"origin_url\": \"http://127.0.0.1:8080\", \"assets\": [\"/\"], \"purge_method\": \"POST\","
+    "  \"purge_url\": \"http://127.0.0.1:6085/purge?u={path}\","
+    "  \"purge_body\": \"{\\\"path\\\": \\\"{path}\\\", \\\"paths\\\": [{path}]}\" }";
+
+/* Through prepare, as `sitrep do purge PATH` and the dialog see it: the
+ * query keeps one parameter, the body is JSON naming the path, and the text
+ * shows the body sent. (The old code put the path in raw: "?u=/a&all=1"
+ * and "[/a&all=1]".) */
+static void test_http_prepare_escapes(void **state)
+{
+	(void)state;
+	struct fixture f;
+	load(&f, HTTP_PANE);
+	struct action *a = action_new("purge", "cdn");
+	action_select(a, "/static/app.js?v=1&all=1");
+	char *text = prepared(&f, a);
+	assert_non_null(
+	    strstr(text, "POST http://127.0.0.1:6085/purge?u=%2Fstatic%2Fapp.js%3Fv%3D1%26all%3D1\n"));
+	const char *want =
+	    "{\"path\": \"/static/app.js?v=1&all=1\", \"paths\": [\"/static/app.js?v=1&all=1\"]}";
+	char *line = xasprintf("\n  %s\n", want);
+	assert_non_null(strstr(text, line)); /* the body, as sent */
+	free(line);
+	free(text);
+	action_free(a);
+	unload(&f);
+}
+
+/* An answer's excerpt: the body's first line is masked whole, then cut to
+ * what is shown, so a secret that straddles the cut leaves no piece (the old
+ * code cut at 80 bytes first; the 5 bytes before the cut were too short to
+ * be recognised as a secret and showed). */
+static void test_body_snippet_masks_first(void **state)
+{
+	(void)state;
+	static const char secret[] = "ghp_Zq8Xw3Rt9Lp2Vn6Bc4Hy7Jm1Kd5Fs0Ga";
+	sanitize_add_secret(secret);
+	for (size_t at = 60; at < 90; at++) {
+		char *body = xasprintf("%*s%s trailing\nsecond line", (int)at, "error:", secret);
+		char snip[128];
+		cdn_body_snippet(body, strlen(body), snip, sizeof(snip));
+		for (size_t k = 0; k + 4 <= sizeof(secret) - 1; k++)
+			if (memmem(snip, strlen(snip), secret + k, 4) != NULL)
+				fail_msg("secret at %zu: a piece shows in %s", at, snip);
+		free(body);
+	}
+	char snip[128];
+	cdn_body_snippet("  <html>oops</html>\nmore", 24, snip, sizeof(snip));
+	assert_string_equal(snip, "\"<html>oops</html>...\"");
+	cdn_body_snippet("   ", 3, snip, sizeof(snip));
+	assert_string_equal(snip, "an empty body");
+	sanitize_forget_secrets();
+}
+
 int main(void)
 {
 	sources_register();
@@ -271,6 +421,10 @@ int main(void)
 	    cmocka_unit_test(test_unknown_edge),
 	    cmocka_unit_test(test_visible),
 	    cmocka_unit_test(test_url_path),
+	    cmocka_unit_test(test_template_syntax),
+	    cmocka_unit_test(test_body_syntax),
+	    cmocka_unit_test(test_http_prepare_escapes),
+	    cmocka_unit_test(test_body_snippet_masks_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
