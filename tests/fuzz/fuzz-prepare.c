@@ -21,13 +21,10 @@
  *   snapshot or named exactly by --backend-start, and every quoted literal
  *   is a timestamp (a session's identity); a selection a pane hands over
  *   that is not an identity builds nothing.
- * Built with -DFUZZ_PREPARE_STRICT, it also checks what issue 17 asks of
- * these builders: a target starting with '-' is never acted on, an argv
- * element that came from a target and starts with '-' follows "--", no raw
- * newline of a target splits the effect into a line of its own, and a
- * rollback never goes to a release that is a symlink (`meson configure
- * build -Dc_args=-DFUZZ_PREPARE_STRICT`: the macro is read by this file
- * only). On main those fail on the seeds purge-cli-* and rollback-previous-*. */
+ * And what issue 17 asks of these builders: a target starting with '-' is
+ * never acted on, an argv element that came from a target and starts with
+ * '-' follows "--", no raw newline of a target splits the effect into a line
+ * of its own, and a rollback never goes to a release that is a symlink. */
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -255,7 +252,6 @@ static void fuzz_prepare_inert_err(const char *err, size_t cap)
 	fuzz_prepare_inert_cut(err, strlen(err) + 1 == cap);
 }
 
-#ifdef FUZZ_PREPARE_STRICT
 /* Whether some line of text starts with line (a whole line given). */
 static bool fuzz_prepare_has_line(const char *text, const char *line, size_t len)
 {
@@ -264,14 +260,12 @@ static bool fuzz_prepare_has_line(const char *text, const char *line, size_t len
 			return true;
 	return false;
 }
-#endif
 
 /* No raw newline of an outside string becomes a line break of the effect:
  * the text after it never starts an effect line (only checked when that
  * text is long and plain enough to be told apart from the effect's own). */
 static void fuzz_prepare_no_forged_line(const char *effect, char *const *strings, size_t n)
 {
-#ifdef FUZZ_PREPARE_STRICT
 	for (size_t i = 0; effect != NULL && i < n; i++) {
 		for (const char *nl = strchr(strings[i], '\n'); nl != NULL; nl = strchr(nl + 1, '\n')) {
 			const char *after = nl + 1;
@@ -283,9 +277,6 @@ static void fuzz_prepare_no_forged_line(const char *effect, char *const *strings
 				abort();
 		}
 	}
-#else
-	(void)effect, (void)strings, (void)n;
-#endif
 }
 
 /* The authority of url ("host:port"), in buf. */
@@ -618,7 +609,6 @@ static void fuzz_prepare_rollback(struct fuzz_prepare_words *w, uint8_t pick)
 			abort();
 		if (fuzz_prepare_argc(r->argv) != plain)
 			abort();
-#ifdef FUZZ_PREPARE_STRICT
 		if (a->target[0] == '-')
 			abort();
 		bool dashdash = false;
@@ -628,7 +618,6 @@ static void fuzz_prepare_rollback(struct fuzz_prepare_words *w, uint8_t pick)
 			else if ((*e)[0] == '-' && strcmp(*e, a->target) == 0 && !dashdash)
 				abort();
 		}
-#endif
 	}
 	action_free(a);
 	deploys_data_free(d);
@@ -651,10 +640,8 @@ static void fuzz_prepare_release(struct fuzz_prepare_words *w, uint8_t pick)
 		struct stat st;
 		if (lstat(p, &st) != 0)
 			abort();
-#ifdef FUZZ_PREPARE_STRICT
 		if (!S_ISDIR(st.st_mode) || a->target[0] == '-')
 			abort();
-#endif
 		free(p);
 		if (strcmp(a->target, "r3") == 0)
 			abort(); /* the current one */
