@@ -330,7 +330,7 @@ static void deploys_exec_done(struct run_result *res, void *arg)
  * action's progress, shown live by the dashboard. */
 static void deploys_exec_output(const char *data, size_t len, bool is_stderr, void *arg)
 {
-	action_progress(arg, data, len);
+	action_progress_stream(arg, is_stderr, data, len);
 }
 
 static void deploys_exec_with(struct deploys_common *c, char *const *argv, unsigned timeout_ms,

@@ -766,7 +766,7 @@ static void releases_run_done(struct run_result *res, void *arg)
 /* The restart's output, line by line, as the action's progress. */
 static void releases_run_output(const char *data, size_t len, bool is_stderr, void *arg)
 {
-	action_progress(arg, data, len);
+	action_progress_stream(arg, is_stderr, data, len);
 }
 
 /* Just before the swap: the layout must still be what the dialog showed
