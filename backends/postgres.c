@@ -622,18 +622,7 @@ static int pg_thread_run(struct pg_source *ps, enum pg_step step, const char *co
 		t->keys[i] = xstrdup(keys[i]);
 		t->vals[i] = xstrdup(vals[i]);
 	}
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* Signals are the loop's business, never this thread's. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_t th;
-	int rc = pthread_create(&th, &attr, pg_thread_main, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if (util_thread_detached(pg_thread_main, t) != 0) {
 		pg_thread_free(t);
 		return -1;
 	}

@@ -546,42 +546,25 @@ static bool timeline_md_plain(const char *s)
 	return true;
 }
 
-/* A growing string: the export appends many rows. */
-struct timeline_buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void timeline_buf_add(struct timeline_buf *b, const char *s, size_t n)
+static void timeline_buf_str(struct util_buf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	util_buf_add(b, s, strlen(s));
 }
 
-static void timeline_buf_str(struct timeline_buf *b, const char *s)
-{
-	timeline_buf_add(b, s, strlen(s));
-}
-
-static void timeline_buf_ticks(struct timeline_buf *b, size_t n)
+static void timeline_buf_ticks(struct util_buf *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		timeline_buf_add(b, "`", 1);
+		util_buf_add(b, "`", 1);
 }
 
 /* Appends s as one table cell's content (see above). */
-static void timeline_md_cell(struct timeline_buf *b, const char *s)
+static void timeline_md_cell(struct util_buf *b, const char *s)
 {
 	size_t len = strlen(s);
 	if (len == 0)
 		return;
 	if (timeline_md_plain(s)) {
-		timeline_buf_add(b, s, len);
+		util_buf_add(b, s, len);
 		return;
 	}
 	size_t run = 0, longest = 0;
@@ -593,22 +576,22 @@ static void timeline_md_cell(struct timeline_buf *b, const char *s)
 	bool pad = s[0] == '`' || s[len - 1] == '`' || (s[0] == ' ' && s[len - 1] == ' ');
 	timeline_buf_ticks(b, longest + 1);
 	if (pad)
-		timeline_buf_add(b, " ", 1);
+		util_buf_add(b, " ", 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '|')
-			timeline_buf_add(b, "\\|", 2);
+			util_buf_add(b, "\\|", 2);
 		else if (c < 0x20 || c == 0x7f)
-			timeline_buf_add(b, " ", 1); /* the sanitizer leaves none; a row is one line */
+			util_buf_add(b, " ", 1); /* the sanitizer leaves none; a row is one line */
 		else
-			timeline_buf_add(b, s + i, 1);
+			util_buf_add(b, s + i, 1);
 	}
 	if (pad)
-		timeline_buf_add(b, " ", 1);
+		util_buf_add(b, " ", 1);
 	timeline_buf_ticks(b, longest + 1);
 }
 
-static void timeline_md_row(struct timeline_buf *b, const struct timeline_entry *e)
+static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 {
 	char when[32];
 	timeline_time_text(e->time_ms, when, sizeof(when));
@@ -625,7 +608,7 @@ static void timeline_md_row(struct timeline_buf *b, const struct timeline_entry 
 	free(what);
 }
 
-static void timeline_md_header(struct timeline_buf *b)
+static void timeline_md_header(struct util_buf *b)
 {
 	timeline_buf_str(b, "## Incident timeline\n\n"
 	                    "| time (UTC) | who | what | pane | result | detail |\n"
@@ -634,7 +617,7 @@ static void timeline_md_header(struct timeline_buf *b)
 
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
 {
-	struct timeline_buf b = {0};
+	struct util_buf b = {0};
 	timeline_md_header(&b);
 	for (size_t i = 0; i < timeline_count(tl); i++) {
 		const struct timeline_entry *e = timeline_entry(tl, i);
@@ -728,7 +711,7 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad);
 	if (rc != 0)
 		fprintf(stderr, "sitrep timeline: %s\n", msg);
-	struct timeline_buf md = {0};
+	struct util_buf md = {0};
 	if (markdown)
 		timeline_md_header(&md);
 	size_t shown = 0;

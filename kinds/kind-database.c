@@ -163,50 +163,34 @@ static bool database_ident_char(unsigned char c)
 	       c >= 0x80;
 }
 
-struct database_out {
-	char *buf;
-	size_t len, cap;
-};
-
-static void database_put(struct database_out *o, const char *s, size_t n)
+static void database_space(struct util_buf *o)
 {
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->buf = xrealloc(o->buf, o->cap);
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void database_space(struct database_out *o)
-{
-	if (o->len > 0 && o->buf[o->len - 1] != ' ')
-		database_put(o, " ", 1);
+	if (o->len > 0 && o->s[o->len - 1] != ' ')
+		util_buf_add(o, " ", 1);
 }
 
 /* A literal becomes "?"; a list of them in parentheses ("IN (?, ?, ?)")
  * becomes one, so lists of any length are the same query. */
-static void database_literal(struct database_out *o, int depth)
+static void database_literal(struct util_buf *o, int depth)
 {
 	size_t l = o->len;
 	if (depth <= 0) {
-		database_put(o, "?", 1);
+		util_buf_add(o, "?", 1);
 		return;
 	}
-	while (l > 0 && o->buf[l - 1] == ' ')
+	while (l > 0 && o->s[l - 1] == ' ')
 		l--;
-	if (l > 0 && o->buf[l - 1] == ',') {
+	if (l > 0 && o->s[l - 1] == ',') {
 		size_t k = l - 1;
-		while (k > 0 && o->buf[k - 1] == ' ')
+		while (k > 0 && o->s[k - 1] == ' ')
 			k--;
-		if (k > 0 && o->buf[k - 1] == '?') {
+		if (k > 0 && o->s[k - 1] == '?') {
 			o->len = k;
-			o->buf[k] = '\0';
+			o->s[k] = '\0';
 			return;
 		}
 	}
-	database_put(o, "?", 1);
+	util_buf_add(o, "?", 1);
 }
 
 /* The length of a dollar-quote tag "$tag$" at s (0 when none). */
@@ -222,8 +206,8 @@ static size_t database_dollar_tag(const char *s, size_t n)
 
 char *database_normalise(const char *q, size_t len)
 {
-	struct database_out o = {0};
-	database_put(&o, "", 0);
+	struct util_buf o = {0};
+	util_buf_add(&o, "", 0);
 	if (len > DATABASE_NORMALISE_MAX)
 		len = DATABASE_NORMALISE_MAX;
 	size_t i = 0;
@@ -256,15 +240,14 @@ char *database_normalise(const char *q, size_t len)
 			/* E'..', B'..', X'..' and U&'..': the prefix goes with the literal. */
 			bool backslash = false;
 			size_t l = o.len;
-			if (l > 0 && strchr("EeBbXx", o.buf[l - 1]) != NULL &&
-			    (l == 1 || !database_ident_char((unsigned char)o.buf[l - 2]))) {
-				backslash = o.buf[l - 1] == 'E' || o.buf[l - 1] == 'e';
-				o.buf[--o.len] = '\0';
-			} else if (l >= 2 && o.buf[l - 1] == '&' &&
-			           (o.buf[l - 2] == 'U' || o.buf[l - 2] == 'u') &&
-			           (l == 2 || !database_ident_char((unsigned char)o.buf[l - 3]))) {
+			if (l > 0 && strchr("EeBbXx", o.s[l - 1]) != NULL &&
+			    (l == 1 || !database_ident_char((unsigned char)o.s[l - 2]))) {
+				backslash = o.s[l - 1] == 'E' || o.s[l - 1] == 'e';
+				o.s[--o.len] = '\0';
+			} else if (l >= 2 && o.s[l - 1] == '&' && (o.s[l - 2] == 'U' || o.s[l - 2] == 'u') &&
+			           (l == 2 || !database_ident_char((unsigned char)o.s[l - 3]))) {
 				o.len -= 2;
-				o.buf[o.len] = '\0';
+				o.s[o.len] = '\0';
 			}
 			i++;
 			while (i < len) {
@@ -298,7 +281,7 @@ char *database_normalise(const char *q, size_t len)
 					i++;
 				database_literal(&o, depth);
 			} else {
-				database_put(&o, "$", 1);
+				util_buf_add(&o, "$", 1);
 				i++;
 			}
 		} else if (c == '"') {
@@ -314,9 +297,9 @@ char *database_normalise(const char *q, size_t len)
 				}
 				i++;
 			}
-			database_put(&o, q + start, i - start);
+			util_buf_add(&o, q + start, i - start);
 		} else if (c >= '0' && c <= '9' &&
-		           (o.len == 0 || !database_ident_char((unsigned char)o.buf[o.len - 1]))) {
+		           (o.len == 0 || !database_ident_char((unsigned char)o.s[o.len - 1]))) {
 			while (i < len && ((q[i] >= '0' && q[i] <= '9') || q[i] == '.' || q[i] == '_'))
 				i++;
 			if (i < len && (q[i] == 'e' || q[i] == 'E')) {
@@ -334,16 +317,16 @@ char *database_normalise(const char *q, size_t len)
 			size_t start = i;
 			while (i < len && database_ident_char((unsigned char)q[i]))
 				i++;
-			database_put(&o, q + start, i - start);
+			util_buf_add(&o, q + start, i - start);
 		} else {
 			depth += c == '(' ? 1 : c == ')' ? -1 : 0;
-			database_put(&o, q + i, 1);
+			util_buf_add(&o, q + i, 1);
 			i++;
 		}
 	}
-	while (o.len > 0 && o.buf[o.len - 1] == ' ')
-		o.buf[--o.len] = '\0';
-	return o.buf;
+	while (o.len > 0 && o.s[o.len - 1] == ' ')
+		o.s[--o.len] = '\0';
+	return o.s;
 }
 
 void database_text_group(const char *normalised, char *buf, size_t cap)

@@ -728,18 +728,7 @@ static void http_host_start(struct http *h, struct http_host *ho)
 	struct http_lookup *l = xcalloc(1, sizeof(*l));
 	l->h = h;
 	l->name = xstrdup(ho->name);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* Signals are the loop's business, never the lookup thread's. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_t t;
-	int rc = pthread_create(&t, &attr, http_lookup_thread, l);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if (util_thread_detached(http_lookup_thread, l) != 0) {
 		http_lookup_free(l);
 		ho->pending = false;
 		ho->failed = true;

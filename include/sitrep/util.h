@@ -51,4 +51,17 @@ size_t util_utf8_trim(char *s);
  * on a UTF-8 continuation byte): a pointer into s. */
 const char *util_utf8_tail(const char *s, size_t max);
 
+/* Starts fn(arg) on a detached thread that blocks every signal (signals are
+ * the loop's business): name lookups, libpq's connection set-up. 0, or an
+ * errno value when the thread could not start (arg is then the caller's). */
+int util_thread_detached(void *(*fn)(void *), void *arg);
+
+/* A growing NUL-terminated string (an export, a statement): s is owned by
+ * whoever ends up with it (free). */
+struct util_buf {
+	char *s;
+	size_t len, cap;
+};
+void util_buf_add(struct util_buf *b, const char *s, size_t n);
+
 #endif
