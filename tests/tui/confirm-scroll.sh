@@ -176,6 +176,10 @@ tm send-keys -t t 0
 tm_wait_text 3 "> purge 40_"
 tm send-keys -t t Enter
 check "the typed confirmation sends 40 more PURGE requests" wait_for 20 purges_are $((before + N))
+# q while the purge is still being verified asks first (an action in flight):
+# wait for its outcome, which a slow (sanitizer) build takes longer to reach.
+# (the audit log's third "ok": the two purges above and this one)
+wait_for 30 bash -c "[ \$(grep -c '\"result\":\"ok\"' '$TMP/state/audit.jsonl') -ge 3 ]"
 tm send-keys -t t q
-check "q quits to the shell" wait_for 5 bash -c "[ \"\$(tmux -L '$TSOCK' display -p -t t '#{alternate_on}')\" = 0 ]"
+check "q quits to the shell" wait_for 15 bash -c "[ \"\$(tmux -L '$TSOCK' display -p -t t '#{alternate_on}')\" = 0 ]"
 finish
