@@ -15,6 +15,7 @@
 
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/source.h"
 #include "sitrep/sources.h"
 #include "sitrep/spawn.h"
 
@@ -544,6 +545,62 @@ static void test_builtin_default_loads(void **state)
 	free(text);
 }
 
+/* The built-in default's notes, in dir (with or without a git repository):
+ * each names every source this build has for its kind and where to read how
+ * to configure it, and none says a source is missing from this version. */
+static void default_notes_in(const char *dir)
+{
+	char old[4096];
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(dir), 0);
+	char *text = default_config_text();
+	assert_int_equal(chdir(old), 0);
+	struct config cfg;
+	struct config_error err;
+	if (config_load_text(&cfg, "<built-in>", text, strlen(text), &err) != 0)
+		fail_msg("default config in %s: %d:%d %s", dir, err.line, err.col, err.msg);
+	size_t notes = 0;
+	for (size_t p = 0; p < cfg.npanes; p++) {
+		const struct pane_config *pc = &cfg.panes[p];
+		if (strcmp(pc->source, "note") != 0)
+			continue;
+		notes++;
+		const struct jnode *t = jsonc_get(pc->node, "text");
+		assert_non_null(t);
+		if (strstr(t->string, "not available") != NULL ||
+		    strstr(t->string, "later version") != NULL ||
+		    strstr(t->string, "--example-config") == NULL ||
+		    strstr(t->string, "docs/configuration.md") == NULL)
+			fail_msg("%s note in %s: %s", pc->kind, dir, t->string);
+		for (size_t i = 0; source_at(i) != NULL; i++) {
+			const struct source_ops *o = source_at(i);
+			if (o->kind == NULL || strcmp(o->kind, pc->kind) != 0 || strcmp(o->kind, "logs") == 0)
+				continue;
+			if (strstr(t->string, o->name) == NULL)
+				fail_msg("%s note in %s does not name source %s: %s", pc->kind, dir, o->name,
+				         t->string);
+		}
+	}
+	if (notes < 2)
+		fail_msg("default config in %s has %zu notes (deploys, cdn expected)", dir, notes);
+	config_free(&cfg);
+	free(text);
+}
+
+static void test_builtin_default_notes(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/sitrep-notes-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	default_notes_in(tmpl); /* no repository here */
+	char git[sizeof(tmpl) + 8];
+	snprintf(git, sizeof(git), "%s/.git", tmpl);
+	assert_int_equal(mkdir(git, 0700), 0);
+	default_notes_in(tmpl); /* a repository found */
+	rmdir(git);
+	rmdir(tmpl);
+}
+
 static void test_example_loads(void **state)
 {
 	(void)state;
@@ -582,6 +639,7 @@ int main(void)
 	    cmocka_unit_test(test_secret_mode_warning),
 	    cmocka_unit_test(test_defaults_and_values),
 	    cmocka_unit_test(test_builtin_default_loads),
+	    cmocka_unit_test(test_builtin_default_notes),
 	    cmocka_unit_test(test_example_loads),
 	    cmocka_unit_test(test_find_path),
 	};
