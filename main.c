@@ -102,7 +102,6 @@ static bool main_env_read_only(void)
 static int main_load_config(struct app *app)
 {
 	struct config_error err;
-	char msg[1200];
 	char *path = config_find_path(app->opt.config_path);
 	int rc;
 	if (path != NULL) {
@@ -113,11 +112,12 @@ static int main_load_config(struct app *app)
 		free(text);
 	}
 	free(path);
-	if (rc == 0)
-		rc = app_create_sources(app, &err);
+	/* the panes that loaded are read by their sources too, so one run
+	 * reports every mistake (up to CONFIG_MAX_ERRORS) */
+	if (app_create_sources(app, &err) < 0)
+		rc = -1;
 	if (rc < 0) {
-		config_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
+		config_error_print(&err, stderr);
 		return 2;
 	}
 	return 0;
