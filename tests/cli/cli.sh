@@ -120,4 +120,55 @@ check "timeline --markdown is a table row, outside text in a code span" \
 "$SITREP" timeline --bogus >/dev/null 2>&1
 check "timeline with a bad argument exits 2" [ $? = 2 ]
 
+# every subcommand takes -h/--help: its usage on stdout, exit 0, before any
+# config is read (a broken or missing one does not matter); every subcommand
+# and verb sitrep --help lists is checked, so a new one is held to it too
+subs=$("$SITREP" --help | sed -n 's/^ *\(usage: \)\{0,1\}sitrep \([a-z][a-z_]*\).*/\2/p' | sort -u)
+check "--help lists subcommands ($(echo $subs))" bash -c "grep -qx do <<<'$subs' && grep -qx timeline <<<'$subs'"
+verbs=$("$SITREP" --help | sed -n 's/^ *sitrep do \([a-z_]*\).*/\1/p')
+for cmd in $(for s in $subs; do echo "$s"; done) $(for v in $verbs; do echo "do:$v"; done); do
+	words=${cmd/:/ }
+	for h in -h --help; do
+		"$SITREP" $words $h -c "$TMP/nonexistent.json" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		check "sitrep $words $h: exit 0, usage on stdout, nothing on stderr" bash -c "[ $rc = 0 ] &&
+			head -1 '$TMP/out' | grep -q '^usage: sitrep $words' && [ ! -s '$TMP/err' ]"
+	done
+done
+"$SITREP" do purge --help >"$TMP/out" 2>&1
+check "sitrep do purge --help: only purge's usage, and what it does" bash -c "
+	[ \$(grep -c 'sitrep do' '$TMP/out') = 1 ] && grep -q '^purge ' '$TMP/out'"
+"$SITREP" do --help >"$TMP/out" 2>&1
+check "sitrep do --help: every verb" bash -c "[ \$(grep -c 'sitrep do' '$TMP/out') = $(echo "$verbs" | wc -w) ]"
+"$SITREP" timeline --since 2h -h >"$TMP/out" 2>&1; rc=$?
+check "-h after a subcommand's options" bash -c "[ $rc = 0 ] && grep -q 'usage: sitrep timeline' '$TMP/out'"
+"$SITREP" timeline --bogus >"$TMP/out" 2>&1; rc=$?
+check "a bad subcommand option is still a usage error (exit 2)" [ "$rc" = 2 ]
+
+# the completions offer -h/--help after each subcommand
+compl() {
+	env -i PATH="$PATH" bash --norc --noprofile -c '
+		source "$0"
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_sitrep sitrep "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' "$ROOT/completions/sitrep.bash" "$@"
+}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+for words in "do" "do purge" "timeline"; do
+	got=$(compl "$SITREP" $words --h)
+	check "bash: 'sitrep $words --h' gives --help ($got)" test "$got" = "--help "
+done
+got=$(compl "$SITREP" do '')
+check "bash: 'sitrep do ' still gives only the verbs ($got)" test "$got" = "$(echo $verbs | tr ' ' '\n' | sort | tr '\n' ' ')"
+check "zsh completion offers --help after do and timeline" \
+	bash -c "[ \$(grep -c -- '{-h,--help}' '$ROOT/completions/_sitrep') -ge 3 ] && grep -q 'compadd -- -h --help' '$ROOT/completions/_sitrep'"
+check "fish completion offers --help after do and timeline" \
+	grep -q "__fish_seen_subcommand_from do timeline' -s h -l help" "$ROOT/completions/sitrep.fish"
+if command -v fish >/dev/null; then
+	check "fish: the completion parses" fish -n "$ROOT/completions/sitrep.fish"
+fi
+if command -v zsh >/dev/null; then
+	check "zsh: the completion parses" zsh -n "$ROOT/completions/_sitrep"
+fi
+
 finish
