@@ -684,9 +684,17 @@ static int config_keys(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		c->used = true;
 		/* the dashboard's actions and every kind's verbs (core/keys.c) */
 		if (!keys_known(c->key)) {
-			rc =
-			    config_fail_key(ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: %s)",
-			                    c->key, keys_names());
+			char near[CONFIG_NAME_MAX + 1];
+			if (config_nearest_in(keys_names(), c->key, near, sizeof(near)))
+				rc =
+				    config_fail_key(ctx, c,
+				                    "unknown action \"%s\" in \"keys\" (did you mean \"%s\"? "
+				                    "expected one of: %s)",
+				                    c->key, near, keys_names());
+			else
+				rc = config_fail_key(
+				    ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: %s)", c->key,
+				    keys_names());
 			continue;
 		}
 		if (c->type != JNODE_STRING) {

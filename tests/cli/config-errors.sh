@@ -108,6 +108,13 @@ check "32 mistakes: 20 listed, then how many more" bash -c "[ $rc = 2 ] &&
 	[ \$(grep -c 'unknown key \"zz' '$TMP/err') = 20 ] &&
 	tail -1 '$TMP/err' | grep -qxF '$TMP/cap.json: 12 more errors not shown (at most 20 are listed at once)'"
 
+# "keys": every bad binding, a misspelt action with the nearest one
+cfg keys.json '{ "keys": { "qiut": "Q", "zoom": "Ctrl-x" }, "panes": [ { "kind": "metrics", "source": "procfs" } ] }'
+run_check keys.json
+check "both bad bindings are reported, the misspelt action with the nearest one" bash -c "[ $rc = 2 ] &&
+	grep -q '^$TMP/keys.json:1:13: unknown action \"qiut\" in \"keys\" (did you mean \"quit\"? expected one of: quit, ' '$TMP/err' &&
+	grep -q '^$TMP/keys.json:1:34: \"Ctrl-x\" is not a key sitrep can bind' '$TMP/err'"
+
 # duplicate ids have a position, also when one of them is a default id
 cfg dup.json '{ "panes": [ { "id": "metrics2", "kind": "metrics", "source": "procfs" },
   { "kind": "metrics", "source": "procfs" } ] }'
