@@ -78,6 +78,9 @@ check "--once reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -
 "$SITREP" do purge cdn -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
 rc=$?
 check "do reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
+"$SITREP" timeline -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+check "timeline reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
 "$SITREP" -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
 rc=$?
 check "the dashboard's start reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
