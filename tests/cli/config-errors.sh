@@ -145,6 +145,11 @@ run_check eviltheme.json
 check "control characters in the theme name are refused, not printed" \
 	bash -c "[ $rc = 2 ] && grep -qF 'eviltheme.json:1:12: \"theme\" must not contain control characters' '$TMP/err' && ! grep -q \$'\\e' '$TMP/err'"
 
+cfg evilsrc.json '{ "panes": [ { "kind": "metrics", "source": "prom\u001b[2J" }, { "kind": "metr\u001b]0;x\u0007" } ] }'
+run_check evilsrc.json
+check "an escape in an unknown source or kind value is shown as inert text" \
+	bash -c "[ $rc = 2 ] && grep -qF 'unknown source \"prom^[[2J\"' '$TMP/err' && grep -qF 'unknown pane kind \"metr^[]0;x^G\"' '$TMP/err' && ! grep -q \$'\\e' '$TMP/err'"
+
 # a config from a pipe (process substitution) or a FIFO is read
 "$SITREP" --check-config -c <(echo '{ "panes": [ { "kind": "metrics", "source": "procfs" } ] }') >"$TMP/out" 2>"$TMP/err"
 rc=$?
