@@ -48,18 +48,18 @@ struct source_ops {
 struct source {
 	const struct source_ops *ops;
 	struct pane_config *cfg;
-	struct app *app; /* NULL under --check-config */
-	uv_loop_t *loop; /* NULL under --check-config */
+	struct app *app;      /* NULL under --check-config */
+	uv_loop_t *loop;      /* NULL under --check-config */
 	struct snapshot snap;
-	void *data;          /* the source's private state */
-	uint64_t refresh_ms; /* interval for refresh */
-	uv_timer_t timer;    /* drives refresh; data = this source */
+	void *data;           /* the source's private state */
+	uint64_t refresh_ms;  /* interval for refresh */
+	uv_timer_t timer;     /* drives refresh; data = this source */
 	bool in_flight;
 	struct action *acting; /* the action in flight on this pane; the gate allows one */
-	bool visible;          /* its pane is on screen; expensive reads may skip when false */
-	bool done_once;        /* published or failed at least once (for --once) */
-	int view_cells;        /* history cells its view shows per series (source_set_view_cells);
-	                          0 before the first draw and under --once */
+	bool visible;         /* its pane is on screen; expensive reads may skip when false */
+	bool done_once;       /* published or failed at least once (for --once) */
+	int view_cells;       /* history cells its view shows per series (source_set_view_cells);
+	                         0 before the first draw and under --once */
 	int index;
 };
 
