@@ -30,7 +30,6 @@ static const char main_usage[] =
     "       sitrep --check-config [-c FILE]\n"
     "       sitrep --example-config\n"
     "%s"
-    "       sitrep timeline [--markdown] [--since DURATION]\n"
     "       sitrep --version | --help\n"
     "\n"
     "The terminal dashboard for incident response: host metrics, log errors, alerts\n"
@@ -50,9 +49,93 @@ static const char main_usage[] =
     "  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
     "  --example-config    print a complete, commented example config\n"
     "  --version           print the version\n"
-    "  -h, --help          this help\n"
+    "  -h, --help          this help; after a subcommand (do, do VERB, timeline),\n"
+    "                      the usage of that subcommand\n"
     "\n"
     "In the dashboard, press ? for every key.\n";
+
+/* The usage of `sitrep do` (verb NULL: every verb, from the kind tables) or
+ * of one verb. lead starts the first line, rest the others. Caller frees. */
+static char *main_do_usage(const char *verb, const char *lead, const char *rest)
+{
+	char *all = action_usage_lines(lead, rest);
+	const struct verb *def = verb != NULL ? kind_verb_find(verb, NULL) : NULL;
+	if (def == NULL || !def->cli)
+		return all;
+	free(all);
+	char *line = action_usage_lines("", "");
+	/* the verb's own line out of the list, then what it does */
+	char *want = xasprintf("sitrep do %s ", verb), *out = NULL;
+	for (char *l = strtok(line, "\n"); l != NULL && out == NULL; l = strtok(NULL, "\n"))
+		if (strncmp(l, want, strlen(want)) == 0)
+			out = xasprintf("%s%s\n\n%s.\n", lead, l, def->help);
+	free(want);
+	free(line);
+	return out != NULL ? out : action_usage_lines(lead, rest);
+}
+
+static char *main_timeline_usage(const char *verb, const char *lead, const char *rest)
+{
+	(void)verb;
+	(void)rest;
+	return xasprintf("%ssitrep timeline [--markdown] [--since DURATION]\n", lead);
+}
+
+/* Every subcommand: the mode it starts, and its usage, which `sitrep --help`
+ * lists and `sitrep SUB --help` (or -h anywhere in its words, before a
+ * `--`) prints alone, exiting 0 before any config is read. A new subcommand
+ * is a row here and gets both. */
+static const struct main_sub {
+	const char *name;
+	enum main_mode mode;
+	/* verb: the word after the subcommand, or NULL; caller frees */
+	char *(*usage)(const char *verb, const char *lead, const char *rest);
+} main_subs[] = {
+    {"do", MODE_DO, main_do_usage},
+    {"timeline", MODE_TIMELINE, main_timeline_usage},
+};
+
+static const struct main_sub *main_sub_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(main_subs); i++)
+		if (strcmp(main_subs[i].name, name) == 0)
+			return &main_subs[i];
+	return NULL;
+}
+
+/* The subcommands' usage lines for `sitrep --help`. Caller frees. */
+static char *main_subs_usage(void)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; i < ARRAY_LEN(main_subs); i++) {
+		char *u = main_subs[i].usage(NULL, "       ", "       ");
+		char *next = xasprintf("%s%s", out, u);
+		free(u);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* -h or --help among a subcommand's words (sub[0] is the subcommand): its
+ * usage on stdout. Words after `--` are the subcommand's own (a note may
+ * say "--help"). True when printed. */
+static bool main_sub_help(char **sub, int nsub)
+{
+	for (int i = 1; i < nsub; i++) {
+		if (strcmp(sub[i], "--") == 0)
+			return false;
+		if (strcmp(sub[i], "-h") != 0 && strcmp(sub[i], "--help") != 0)
+			continue;
+		const struct main_sub *s = main_sub_find(sub[0]);
+		const char *verb = nsub > 1 && sub[1][0] != '-' ? sub[1] : NULL;
+		char *u = s->usage(verb, "usage: ", "       ");
+		fputs(u, stdout);
+		free(u);
+		return true;
+	}
+	return false;
+}
 
 static int main_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -102,7 +185,6 @@ static bool main_env_read_only(void)
 static int main_load_config(struct app *app)
 {
 	struct config_error err;
-	char msg[1200];
 	char *path = config_find_path(app->opt.config_path);
 	int rc;
 	if (path != NULL) {
@@ -113,11 +195,12 @@ static int main_load_config(struct app *app)
 		free(text);
 	}
 	free(path);
-	if (rc == 0)
-		rc = app_create_sources(app, &err);
+	/* the panes that loaded are read by their sources too, so one run
+	 * reports every mistake (up to CONFIG_MAX_ERRORS) */
+	if (app_create_sources(app, &err) < 0)
+		rc = -1;
 	if (rc < 0) {
-		config_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
+		config_error_print(&err, stderr);
 		return 2;
 	}
 	return 0;
@@ -207,15 +290,12 @@ static int main_run(int argc, char **argv, char **sub)
 			printf("sitrep %s\n", SITREP_VERSION);
 			return 0;
 		} else if (nsub == 0 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-			char *verbs = action_usage_lines("       ", "       ");
-			printf(main_usage, verbs);
-			free(verbs);
+			char *subs = main_subs_usage();
+			printf(main_usage, subs);
+			free(subs);
 			return 0;
-		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "do") == 0) {
-			mode = MODE_DO;
-			sub[nsub++] = argv[i];
-		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "timeline") == 0) {
-			mode = MODE_TIMELINE;
+		} else if (nsub == 0 && mode == MODE_DASHBOARD && main_sub_find(a) != NULL) {
+			mode = main_sub_find(a)->mode;
 			sub[nsub++] = argv[i];
 		} else if (nsub > 0) {
 			sub[nsub++] = argv[i];
@@ -225,6 +305,8 @@ static int main_run(int argc, char **argv, char **sub)
 			return main_usage_error("unexpected argument \"%s\"", a);
 		}
 	}
+	if (nsub > 0 && main_sub_help(sub, nsub))
+		return 0;
 	if (app.opt.json && mode != MODE_ONCE)
 		return main_usage_error("%s only goes with --once", "--json");
 

@@ -65,53 +65,68 @@ char *default_config_text(void)
 	static const char *const files[] = {"/var/log/syslog", "/var/log/messages"};
 
 	if (journald_available()) {
-		logs = xstrdup("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"journald\" } ] }");
+		logs = xstrdup(
+		    "{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"journald\" } ] }");
 	} else {
 		logs = NULL;
 		for (size_t i = 0; i < ARRAY_LEN(files) && logs == NULL; i++) {
 			if (access(files[i], R_OK) == 0)
-				logs = xasprintf("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { \"type\": \"file\", \"path\": \"%s\" } ] }",
-						 files[i]);
+				logs = xasprintf("{ \"id\": \"logs\", \"kind\": \"logs\", \"sources\": [ { "
+				                 "\"type\": \"file\", \"path\": \"%s\" } ] }",
+				                 files[i]);
 		}
 		if (logs == NULL) {
 			char *q = config_default_quote(
-				"No readable system log: journald has no journal here and /var/log/syslog and "
-				"/var/log/messages cannot be read. Configure a logs pane with a file, journald, "
-				"command or loki source (sitrep --example-config).");
-			logs = xasprintf("{ \"id\": \"logs\", \"kind\": \"logs\", \"source\": \"note\", \"text\": %s }", q);
+			    "No readable system log: journald has no journal here and /var/log/syslog and "
+			    "/var/log/messages cannot be read. Configure a logs pane with a file, journald, "
+			    "command or loki input. Example: sitrep --example-config (the logs pane); every "
+			    "key: docs/configuration.md (logs).");
+			logs = xasprintf(
+			    "{ \"id\": \"logs\", \"kind\": \"logs\", \"source\": \"note\", \"text\": %s }",
+			    q);
 			free(q);
 		}
 	}
 
 	char top[4096];
 	char *msg;
+	/* Deploy history cannot be guessed (which tags or branch are deploys,
+	 * where releases live): the note says where it is documented. */
 	if (config_default_git_repo(top, sizeof(top)))
-		msg = xasprintf("Git repository found at %s. Deploy history from git, release directories "
-				"and helm is not available in this version of sitrep yet.",
-				top);
+		msg =
+		    xasprintf("Git repository found at %s. To see its deploys, add a pane with \"kind\": "
+		              "\"deploys\", \"source\": \"git\", \"repo\" and \"tags\" (or \"branch\"). "
+		              "Other deploy sources: releases, jsonl, helm, kubectl. Examples: "
+		              "sitrep --example-config (the deploys panes); every key: docs/configuration.md "
+		              "(Sources).",
+		              top);
 	else
-		msg = xstrdup("Not configured: no git repository in the current directory, and deploy "
-			      "history sources are not available in this version of sitrep yet.");
+		msg = xstrdup("No deploys configured. Add a pane with \"kind\": \"deploys\" and a source: "
+		              "releases (a releases/ directory and a current symlink), git, jsonl, helm or "
+		              "kubectl. Examples: sitrep --example-config (the deploys panes); every key: "
+		              "docs/configuration.md (Sources).");
 	char *q = config_default_quote(msg);
-	deploys = xasprintf("{ \"id\": \"deploys\", \"kind\": \"deploys\", \"source\": \"note\", \"text\": %s }", q);
+	deploys = xasprintf(
+	    "{ \"id\": \"deploys\", \"kind\": \"deploys\", \"source\": \"note\", \"text\": %s }", q);
 	free(q);
 	free(msg);
 
 	char *text = xasprintf(
-		"// built-in default: this machine\n"
-		"{\n"
-		"  \"refresh_seconds\": 2,\n"
-		"  \"panes\": [\n"
-		"    { \"id\": \"host\", \"kind\": \"metrics\", \"source\": \"procfs\" },\n"
-		"    %s,\n"
-		"    %s,\n"
-		"    { \"id\": \"cdn\", \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"No CDN configured. "
-		"Add a pane of kind \\\"cdn\\\" (varnish, nginx, Cloudflare or Fastly) to "
-		"~/.config/sitrep/config.json; sitrep --example-config shows how. CDN sources are not "
-		"available in this version of sitrep yet.\" }\n"
-		"  ]\n"
-		"}\n",
-		logs, deploys);
+	    "// built-in default: this machine\n"
+	    "{\n"
+	    "  \"refresh_seconds\": 2,\n"
+	    "  \"panes\": [\n"
+	    "    { \"id\": \"host\", \"kind\": \"metrics\", \"source\": \"procfs\" },\n"
+	    "    %s,\n"
+	    "    %s,\n"
+	    "    { \"id\": \"cdn\", \"kind\": \"cdn\", \"source\": \"note\", \"text\": \"No CDN configured. "
+	    "Add a pane with \\\"kind\\\": \\\"cdn\\\", \\\"source\\\": \\\"cdn\\\" and a "
+	    "provider (varnish, nginx, http, cloudflare, fastly or cloudfront) to "
+	    "~/.config/sitrep/config.json. Example: sitrep --example-config (the cdn pane); every "
+	    "key: docs/configuration.md (Sources).\" }\n"
+	    "  ]\n"
+	    "}\n",
+	    logs, deploys);
 	free(logs);
 	free(deploys);
 	return text;

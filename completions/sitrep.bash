@@ -79,8 +79,9 @@ _sitrep()
 	do)
 		if [ -z "$verb" ]; then
 			words=$(_sitrep_verbs "$bin")
+			[[ $cur == -* ]] && words="-h --help"
 		else
-			words="--pane --yes $global"
+			words="--pane --yes -h --help $global"
 			case $verb in
 			purge) words+=" --stale --all" ;;
 			silence) words+=" --for" ;;
@@ -88,7 +89,7 @@ _sitrep()
 			esac
 		fi
 		;;
-	timeline) words="--markdown --since $global" ;;
+	timeline) words="--markdown --since -h --help $global" ;;
 	*) words="$global --once --json --check-config --example-config --version --help do timeline" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -72,6 +72,7 @@ complete -c sitrep -n __sitrep_no_sub -a timeline -d 'print the incident timelin
 complete -c sitrep -n __sitrep_needs_verb -a '(__sitrep_verbs)' -d verb
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l pane -x -a '(__sitrep_panes)' -d 'the pane to act through'
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l yes -d 'do not ask'
+complete -c sitrep -n '__fish_seen_subcommand_from do timeline' -s h -l help -d 'print the usage of this subcommand'
 complete -c sitrep -n '__fish_seen_subcommand_from purge' -l stale -d 'purge what is stale'
 complete -c sitrep -n '__fish_seen_subcommand_from purge' -l all -d 'purge everything'
 complete -c sitrep -n '__fish_seen_subcommand_from silence' -l for -x -d 'how long'

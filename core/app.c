@@ -47,9 +47,17 @@ int app_create_sources(struct app *app, struct config_error *err)
 	struct config *cfg = &app->cfg;
 	struct config_ctx ctx = {.file = cfg->path, .err = err};
 	app->sources = xcalloc(cfg->npanes, sizeof(struct source));
+	int rc = 0;
+	/* Every pane is read, also after one fails, so one run reports every
+	 * mistake (a pane whose own keys failed in config_load_text has no source). */
 	for (size_t i = 0; i < cfg->npanes; i++) {
 		struct pane_config *pc = &cfg->panes[i];
 		struct source *src = &app->sources[i];
+		app->nsources++;
+		if (pc->invalid || pc->ops == NULL) {
+			rc = -1;
+			continue;
+		}
 		src->ops = pc->ops;
 		src->cfg = pc;
 		src->index = (int)i;
@@ -59,15 +67,16 @@ int app_create_sources(struct app *app, struct config_error *err)
 		                 : app->opt.refresh_seconds > 0 ? app->opt.refresh_seconds
 		                                                : cfg->refresh_seconds;
 		src->refresh_ms = (uint64_t)(seconds * 1000.0);
-		app->nsources++;
-		if (src->ops->init(src, &ctx, pc->node) < 0)
-			return -1;
+		if (src->ops->init(src, &ctx, pc->node) < 0) {
+			rc = -1;
+			continue;
+		}
 		char what[96];
 		snprintf(what, sizeof(what), "a %s pane with source \"%s\"", pc->kind, pc->source);
 		if (config_check_unknown(&ctx, pc->node, what) < 0)
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* A refresh every whole number of seconds lands just after the wall-clock
@@ -381,7 +390,7 @@ void app_free(struct app *app)
 {
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *src = &app->sources[i];
-		if (src->ops->destroy != NULL)
+		if (src->ops != NULL && src->ops->destroy != NULL)
 			src->ops->destroy(src);
 		snapshot_clear(&src->snap);
 	}

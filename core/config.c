@@ -40,20 +40,31 @@ static const char *const config_key_names[] = {
     "F5",   "F6",    "F7",    "F8",        "F9",     "F10",    "F11",  "F12",
 };
 
-/* Fills the error. The file name and the message are sanitized here, once for
- * every error: both may quote config text (a pane id, a key, a path) that must
- * not reach a terminal raw through --check-config. line 0: no position. */
+/* Adds an error to err: the first also fills err's own line, col and msg;
+ * past CONFIG_MAX_ERRORS they are only counted. The file name and the message
+ * are sanitized here, once for every error: both may quote config text (a
+ * pane id, a key, a path) that must not reach a terminal raw through
+ * --check-config. line 0: no position. */
 static int config_failv(struct config_error *err, const char *file, int line, int col, const char *fmt,
                         va_list ap) __attribute__((format(printf, 5, 0)));
 
 static int config_failv(struct config_error *err, const char *file, int line, int col, const char *fmt,
                         va_list ap)
 {
-	sanitize_into(err->file, sizeof(err->file), file, strlen(file));
-	err->line = line;
-	err->col = col;
 	char *msg = sanitize_vprintf(sizeof(err->msg) - sizeof(SANITIZE_CUT_MARK), fmt, ap);
-	snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	if (err->count == 0) {
+		sanitize_into(err->file, sizeof(err->file), file, strlen(file));
+		err->line = line;
+		err->col = col;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	if (err->count < CONFIG_MAX_ERRORS) {
+		struct config_error_at *at = &err->all[err->count];
+		at->line = line;
+		at->col = col;
+		snprintf(at->msg, sizeof(at->msg), "%s", msg);
+	}
+	err->count++;
 	free(msg);
 	return -1;
 }
@@ -165,6 +176,45 @@ void config_error_format(const struct config_error *err, char *buf, size_t cap)
 		snprintf(buf, cap, "%s: %s", err->file, err->msg);
 }
 
+static int config_error_cmp(const void *a, const void *b)
+{
+	const struct config_error_at *x = *(const struct config_error_at *const *)a,
+	                             *y = *(const struct config_error_at *const *)b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	/* same place: the order found (qsort is not stable) */
+	return x < y ? -1 : x > y;
+}
+
+void config_error_print(const struct config_error *err, FILE *out)
+{
+	size_t kept = err->count < CONFIG_MAX_ERRORS ? err->count : CONFIG_MAX_ERRORS;
+	if (kept == 0) {
+		/* filled by hand (a parse error, a caller's own): the one error */
+		char line[1200];
+		config_error_format(err, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		return;
+	}
+	/* in the order of the file, as an editor's list of errors would be */
+	const struct config_error_at *order[CONFIG_MAX_ERRORS];
+	for (size_t i = 0; i < kept; i++)
+		order[i] = &err->all[i];
+	qsort(order, kept, sizeof(order[0]), config_error_cmp);
+	for (size_t i = 0; i < kept; i++) {
+		if (order[i]->line > 0)
+			fprintf(out, "%s:%d:%d: %s\n", err->file, order[i]->line, order[i]->col,
+			        order[i]->msg);
+		else
+			fprintf(out, "%s: %s\n", err->file, order[i]->msg);
+	}
+	if (err->count > kept)
+		fprintf(out, "%s: %zu more errors not shown (at most %d are listed at once)\n", err->file,
+		        err->count - kept, CONFIG_MAX_ERRORS);
+}
+
 /* Edits between two names (insert, delete, replace, or swap two neighbours:
  * optimal string alignment), letters compared without case. SIZE_MAX for
  * names too long to be keys. */
@@ -227,6 +277,48 @@ static const char *config_nearest(const struct jnode *obj, const char *typed)
 		}
 	}
 	return best;
+}
+
+/* The name in list (names separated by ", ", as kind_names and keys_names
+ * give them) nearest to typed, into out; false when none is close enough. */
+static bool config_nearest_in(const char *list, const char *typed, char *out, size_t cap)
+{
+	size_t best_d = SIZE_MAX;
+	for (const char *p = list; *p != '\0';) {
+		const char *end = strstr(p, ", ");
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		char name[CONFIG_NAME_MAX + 1];
+		if (n <= CONFIG_NAME_MAX) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			size_t d = config_closeness(typed, name);
+			if (d < best_d) {
+				best_d = d;
+				snprintf(out, cap, "%s", name);
+			}
+		}
+		p += n;
+		if (*p != '\0')
+			p += 2;
+	}
+	return best_d != SIZE_MAX;
+}
+
+/* The sources a kind takes, "a, b, c" (the note source last, as any kind
+ * takes it). Static buffer. */
+static const char *config_kind_sources(const char *kind)
+{
+	static char list[512];
+	list[0] = '\0';
+	for (size_t i = 0; source_at(i) != NULL; i++) {
+		const struct source_ops *o = source_at(i);
+		if (o->kind == NULL || strcmp(o->kind, kind) != 0)
+			continue;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+		         list[0] != '\0' ? ", " : "", o->name);
+	}
+	snprintf(list + strlen(list), sizeof(list) - strlen(list), "%snote", list[0] != '\0' ? ", " : "");
+	return list;
 }
 
 /* A required key is absent. If a member nobody has read is a misspelling of
@@ -530,17 +622,21 @@ int config_check_unknown(struct config_ctx *ctx, struct jnode *obj, const char *
 {
 	if (obj == NULL || obj->type != JNODE_OBJECT)
 		return 0;
+	int rc = 0;
+	/* every unknown or duplicate member, not only the first */
 	for (struct jnode *c = obj->child; c != NULL; c = c->next) {
 		/* JSON readers disagree on which duplicate wins: refuse to guess */
-		for (struct jnode *d = obj->child; d != c; d = d->next)
-			if (strcmp(d->key, c->key) == 0)
-				return config_fail_key(
-				    ctx, c, "duplicate key \"%s\" in %s (first at line %d, column %d)",
-				    c->key, what, d->key_line, d->key_col);
-		if (!c->used)
-			return config_unknown(ctx, obj, c, what);
+		struct jnode *d = obj->child;
+		while (d != c && strcmp(d->key, c->key) != 0)
+			d = d->next;
+		if (d != c)
+			rc = config_fail_key(ctx, c,
+			                     "duplicate key \"%s\" in %s (first at line %d, column %d)",
+			                     c->key, what, d->key_line, d->key_col);
+		else if (!c->used)
+			rc = config_unknown(ctx, obj, c, what);
 	}
-	return 0;
+	return rc;
 }
 
 /* A name sitrep will print back in messages (the theme): no control
@@ -583,27 +679,42 @@ static bool config_valid_key_spec(const char *k)
 
 static int config_keys(struct config *cfg, struct config_ctx *ctx, struct jnode *obj)
 {
+	int rc = 0;
 	for (struct jnode *c = obj->child; c != NULL; c = c->next) {
 		c->used = true;
 		/* the dashboard's actions and every kind's verbs (core/keys.c) */
-		if (!keys_known(c->key))
-			return config_fail_key(ctx, c,
-			                       "unknown action \"%s\" in \"keys\" (expected one of: %s)",
-			                       c->key, keys_names());
-		if (c->type != JNODE_STRING)
-			return config_type(ctx, c, c->key, "a key name such as \"q\", \"Tab\" or \"F5\"");
-		if (!config_valid_key_spec(c->string))
-			return config_fail(ctx, c,
-			                   "\"%s\" is not a key sitrep can bind (expected one printable "
-			                   "character, or Tab, S-Tab, Enter, Esc, Space, arrows, PgUp, PgDn, "
-			                   "Home, End, F1..F12; no Ctrl chords)",
-			                   c->string);
+		if (!keys_known(c->key)) {
+			char near[CONFIG_NAME_MAX + 1];
+			if (config_nearest_in(keys_names(), c->key, near, sizeof(near)))
+				rc =
+				    config_fail_key(ctx, c,
+				                    "unknown action \"%s\" in \"keys\" (did you mean \"%s\"? "
+				                    "expected one of: %s)",
+				                    c->key, near, keys_names());
+			else
+				rc = config_fail_key(
+				    ctx, c, "unknown action \"%s\" in \"keys\" (expected one of: %s)", c->key,
+				    keys_names());
+			continue;
+		}
+		if (c->type != JNODE_STRING) {
+			rc = config_type(ctx, c, c->key, "a key name such as \"q\", \"Tab\" or \"F5\"");
+			continue;
+		}
+		if (!config_valid_key_spec(c->string)) {
+			rc = config_fail(ctx, c,
+			                 "\"%s\" is not a key sitrep can bind (expected one printable "
+			                 "character, or Tab, S-Tab, Enter, Esc, Space, arrows, PgUp, PgDn, "
+			                 "Home, End, F1..F12; no Ctrl chords)",
+			                 c->string);
+			continue;
+		}
 		cfg->keys = xrealloc(cfg->keys, (cfg->nkeys + 1) * sizeof(*cfg->keys));
 		cfg->keys[cfg->nkeys].name = xstrdup(c->key);
 		cfg->keys[cfg->nkeys].key = xstrdup(c->string);
 		cfg->nkeys++;
 	}
-	return 0;
+	return rc;
 }
 
 static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode *node, size_t index)
@@ -616,22 +727,50 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	if (config_get_string(ctx, node, "kind", true, NULL, &pc->kind) < 0)
 		return -1;
 	struct jnode *kind_node = jsonc_get(node, "kind");
-	if (kind_find(pc->kind) == NULL)
+	char near[CONFIG_NAME_MAX + 1];
+	if (kind_find(pc->kind) == NULL) {
+		if (config_nearest_in(kind_names(), pc->kind, near, sizeof(near)))
+			return config_fail(
+			    ctx, kind_node,
+			    "unknown pane kind \"%s\" (did you mean \"%s\"? expected one of: %s)", pc->kind,
+			    near, kind_names());
 		return config_fail(ctx, kind_node, "unknown pane kind \"%s\" (expected one of: %s)", pc->kind,
 		                   kind_names());
-	/* a kind with one natural source (logs, timeline) names it in its table */
+	}
+	/* a kind with one natural source (logs, timeline) names it in its table;
+	 * for the others a missing source lists what the kind takes */
 	const char *def_source = kind_find(pc->kind)->default_source;
-	if (config_get_string(ctx, node, "source", def_source == NULL, def_source, &pc->source) < 0)
+	const char *sources = config_kind_sources(pc->kind);
+	if (def_source == NULL && jsonc_get(node, "source") == NULL) {
+		char *what = xasprintf("one of: %s, for kind \"%s\"", sources, pc->kind);
+		config_missing(ctx, node, "source", what);
+		free(what);
+		return -1;
+	}
+	if (config_get_string(ctx, node, "source", false, def_source, &pc->source) < 0)
 		return -1;
 	struct jnode *src_node = jsonc_get(node, "source");
+	const struct jnode *src_at = src_node != NULL ? src_node : node;
 	pc->ops = source_find(pc->source);
-	if (pc->ops == NULL)
-		return config_fail(ctx, src_node != NULL ? src_node : node,
-		                   "unknown source \"%s\" (this build has: %s)", pc->source, source_names());
-	if (pc->ops->kind != NULL && strcmp(pc->ops->kind, pc->kind) != 0)
-		return config_fail(ctx, src_node != NULL ? src_node : node,
-		                   "source \"%s\" feeds \"%s\" panes, not \"%s\"", pc->source, pc->ops->kind,
-		                   pc->kind);
+	if (pc->ops == NULL || (pc->ops->kind != NULL && strcmp(pc->ops->kind, pc->kind) != 0)) {
+		/* the nearest of this kind's sources: "prom" in a metrics pane is
+		 * prometheus, whatever else the build has */
+		bool close = config_nearest_in(sources, pc->source, near, sizeof(near));
+		const char *feeds = pc->ops != NULL ? pc->ops->kind : NULL;
+		pc->ops = NULL;
+		if (feeds != NULL)
+			return config_fail(
+			    ctx, src_at,
+			    "source \"%s\" feeds \"%s\" panes, not \"%s\" (kind \"%s\" takes: %s)",
+			    pc->source, feeds, pc->kind, pc->kind, sources);
+		if (close)
+			return config_fail(
+			    ctx, src_at, "unknown source \"%s\" (did you mean \"%s\"? kind \"%s\" takes: %s)",
+			    pc->source, near, pc->kind, sources);
+		return config_fail(ctx, src_at,
+		                   "unknown source \"%s\" (kind \"%s\" takes: %s; this build has: %s)",
+		                   pc->source, pc->kind, sources, source_names());
+	}
 	char *def_id = xasprintf("%s%zu", pc->kind, index + 1);
 	int rc = config_get_string(ctx, node, "id", false, def_id, &pc->id);
 	free(def_id);
@@ -641,7 +780,8 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		return config_fail(ctx, jsonc_get(node, "id"),
 		                   "pane id \"%s\" must be 1-32 letters, digits, '-', '_' or '.'", pc->id);
 	for (size_t i = 0; i < index; i++) {
-		if (strcmp(cfg->panes[i].id, pc->id) != 0)
+		/* a pane with an error before its id has none */
+		if (cfg->panes[i].id == NULL || strcmp(cfg->panes[i].id, pc->id) != 0)
 			continue;
 		/* a default id ("metrics2") has no "id" member: point at the pane */
 		const struct jnode *here = jsonc_get(node, "id"),
@@ -716,26 +856,35 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 	if (root->type != JNODE_OBJECT)
 		return config_fail(&ctx, root, "the config must be a JSON object, not %s",
 		                   jsonc_type_name(root->type));
-	if (config_get_number(&ctx, root, "refresh_seconds", false, 2, 0.1, 86400, &cfg->refresh_seconds) <
-	        0 ||
-	    config_get_string(&ctx, root, "theme", false, "default", &cfg->theme) < 0 ||
-	    config_plain_name(&ctx, root, "theme", cfg->theme) < 0 ||
-	    config_get_bool(&ctx, root, "read_only", false, &cfg->read_only) < 0 ||
-	    config_get_bool(&ctx, root, "mouse", true, &cfg->mouse) < 0 ||
-	    config_get_string(&ctx, root, "state_dir", false, NULL, &cfg->state_dir) < 0)
-		return -1;
+	/* Every mistake is reported in one run: a bad value does not stop the
+	 * others from being read, and a bad pane does not stop the next pane. */
+	int rc = 0;
+	if (config_get_number(&ctx, root, "refresh_seconds", false, 2, 0.1, 86400, &cfg->refresh_seconds) < 0)
+		rc = -1;
+	if (config_get_string(&ctx, root, "theme", false, "default", &cfg->theme) < 0 ||
+	    config_plain_name(&ctx, root, "theme", cfg->theme) < 0)
+		rc = -1;
+	if (config_get_bool(&ctx, root, "read_only", false, &cfg->read_only) < 0)
+		rc = -1;
+	if (config_get_bool(&ctx, root, "mouse", true, &cfg->mouse) < 0)
+		rc = -1;
+	if (config_get_string(&ctx, root, "state_dir", false, NULL, &cfg->state_dir) < 0)
+		rc = -1;
+	if (cfg->theme == NULL)
+		cfg->theme = xstrdup("default");
 	if (cfg->state_dir == NULL)
 		cfg->state_dir = config_default_state_dir();
 	struct jnode *keys, *panes;
-	if (config_get_node(&ctx, root, "keys", JNODE_OBJECT, false, &keys) < 0)
-		return -1;
-	if (keys != NULL && config_keys(cfg, &ctx, keys) < 0)
-		return -1;
+	if (config_get_node(&ctx, root, "keys", JNODE_OBJECT, false, &keys) < 0 ||
+	    (keys != NULL && config_keys(cfg, &ctx, keys) < 0))
+		rc = -1;
 	if (config_get_node(&ctx, root, "panes", JNODE_ARRAY, true, &panes) < 0)
-		return -1;
-	/* every top-level key has been asked for: a typo there is reported before
-	 * anything inside the panes */
+		rc = -1;
+	/* every top-level key has been asked for: a typo there is reported
+	 * first, before anything inside the panes */
 	if (config_check_unknown(&ctx, root, "the top level") < 0)
+		rc = -1;
+	if (panes == NULL)
 		return -1;
 	if (panes->count == 0)
 		return config_fail(&ctx, panes, "\"panes\" must list at least one pane");
@@ -744,13 +893,14 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 		                   panes->count);
 	cfg->panes = xcalloc(panes->count, sizeof(*cfg->panes));
 	for (struct jnode *p = panes->child; p != NULL; p = p->next) {
+		struct pane_config *pc = &cfg->panes[cfg->npanes];
 		if (config_pane(cfg, &ctx, p, cfg->npanes) < 0) {
-			cfg->npanes++;
-			return -1;
+			pc->invalid = true;
+			rc = -1;
 		}
 		cfg->npanes++;
 	}
-	return 0;
+	return rc;
 }
 
 int config_load_file(struct config *cfg, const char *path, struct config_error *err)

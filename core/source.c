@@ -31,6 +31,11 @@ const struct source_ops *source_find(const char *name)
 	return NULL;
 }
 
+const struct source_ops *source_at(size_t i)
+{
+	return i < source_table_len ? source_table[i] : NULL;
+}
+
 const char *source_names(void)
 {
 	static char names[512];

@@ -69,6 +69,9 @@ void source_use_table(const struct source_ops *const *table, size_t n);
 const struct source_ops *source_find(const char *name);
 /* "procfs, prometheus, ..." for error messages. */
 const char *source_names(void);
+/* The i-th source of the build's table (the note source included), NULL past
+ * the end: for lists of one kind's sources and "did you mean". */
+const struct source_ops *source_at(size_t i);
 
 /* Publish new data: takes ownership of data (frees the previous data unless it is
  * the same pointer, for sources that update in place), clears the error, marks

@@ -120,4 +120,107 @@ check "timeline --markdown is a table row, outside text in a code span" \
 "$SITREP" timeline --bogus >/dev/null 2>&1
 check "timeline with a bad argument exits 2" [ $? = 2 ]
 
+# every subcommand takes -h/--help: its usage on stdout, exit 0, before any
+# config is read (a broken or missing one does not matter); every subcommand
+# and verb sitrep --help lists is checked, so a new one is held to it too
+subs=$("$SITREP" --help | sed -n 's/^ *\(usage: \)\{0,1\}sitrep \([a-z][a-z_]*\).*/\2/p' | sort -u)
+check "--help lists subcommands ($(echo $subs))" bash -c "grep -qx do <<<'$subs' && grep -qx timeline <<<'$subs'"
+verbs=$("$SITREP" --help | sed -n 's/^ *sitrep do \([a-z_]*\).*/\1/p')
+for cmd in $(for s in $subs; do echo "$s"; done) $(for v in $verbs; do echo "do:$v"; done); do
+	words=${cmd/:/ }
+	for h in -h --help; do
+		"$SITREP" $words $h -c "$TMP/nonexistent.json" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		check "sitrep $words $h: exit 0, usage on stdout, nothing on stderr" bash -c "[ $rc = 0 ] &&
+			head -1 '$TMP/out' | grep -q '^usage: sitrep $words' && [ ! -s '$TMP/err' ]"
+	done
+done
+"$SITREP" do purge --help >"$TMP/out" 2>&1
+check "sitrep do purge --help: only purge's usage, and what it does" bash -c "
+	[ \$(grep -c 'sitrep do' '$TMP/out') = 1 ] && grep -q '^purge ' '$TMP/out'"
+"$SITREP" do --help >"$TMP/out" 2>&1
+check "sitrep do --help: every verb" bash -c "[ \$(grep -c 'sitrep do' '$TMP/out') = $(echo "$verbs" | wc -w) ]"
+"$SITREP" timeline --since 2h -h >"$TMP/out" 2>&1; rc=$?
+check "-h after a subcommand's options" bash -c "[ $rc = 0 ] && grep -q 'usage: sitrep timeline' '$TMP/out'"
+"$SITREP" timeline --bogus >"$TMP/out" 2>&1; rc=$?
+check "a bad subcommand option is still a usage error (exit 2)" [ "$rc" = 2 ]
+
+# the completions offer -h/--help after each subcommand
+compl() {
+	env -i PATH="$PATH" bash --norc --noprofile -c '
+		source "$0"
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_sitrep sitrep "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' "$ROOT/completions/sitrep.bash" "$@"
+}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+for words in "do" "do purge" "timeline"; do
+	got=$(compl "$SITREP" $words --h)
+	check "bash: 'sitrep $words --h' gives --help ($got)" test "$got" = "--help "
+done
+got=$(compl "$SITREP" do '')
+check "bash: 'sitrep do ' still gives only the verbs ($got)" test "$got" = "$(echo $verbs | tr ' ' '\n' | sort | tr '\n' ' ')"
+check "zsh completion offers --help after do and timeline" \
+	bash -c "[ \$(grep -c -- '{-h,--help}' '$ROOT/completions/_sitrep') -ge 3 ] && grep -q 'compadd -- -h --help' '$ROOT/completions/_sitrep'"
+check "fish completion offers --help after do and timeline" \
+	grep -q "__fish_seen_subcommand_from do timeline' -s h -l help" "$ROOT/completions/sitrep.fish"
+if command -v fish >/dev/null; then
+	check "fish: the completion parses" fish -n "$ROOT/completions/sitrep.fish"
+fi
+if command -v zsh >/dev/null; then
+	check "zsh: the completion parses" zsh -n "$ROOT/completions/_sitrep"
+fi
+
+# the docs say what the code does
+DOC=$ROOT/docs/configuration.md
+section() { awk -v h="$2" 'index($0, h) == 1 { on = 1; print; next } on && /^##/ { exit } on' "$1"; }
+printf '{ "panes": [ { "kind": "nokind" } ] }\n' >"$TMP/k.json"
+kinds=$("$SITREP" --check-config -c "$TMP/k.json" 2>&1 | sed -n 's/.*expected one of: \(.*\))$/\1/p')
+row=$(grep '^| `kind` |' "$DOC" | cut -d'|' -f5 | tr -d ' ')
+check "configuration.md: \"Every pane\" lists every kind of the build ($kinds)" \
+	test "$(tr ',' '\n' <<<"$row" | sort | tr '\n' ' ')" = "$(tr -d ' ' <<<"$kinds" | tr ',' '\n' | sort | tr '\n' ' ')"
+printf '{ "panes": [ { "kind": "deploys" } ] }\n' >"$TMP/d.json"
+dsrc=$("$SITREP" --check-config -c "$TMP/d.json" 2>&1 | sed -n 's/.*expected one of: \(.*\), for kind.*/\1/p' | tr -d ' ' | tr ',' ' ')
+section "$DOC" "## Built-in default" >"$TMP/builtin.md"
+check "configuration.md: the built-in default promises no later version" bash -c "! grep -qiE 'later version|not available' '$TMP/builtin.md'"
+for s in $dsrc; do
+	[ "$s" = note ] && continue
+	check "configuration.md: the built-in default names deploy source $s" grep -q "\`$s\`" "$TMP/builtin.md"
+done
+section "$DOC" "### http (kind checks)" >"$TMP/checks.md"
+for k in $(sed -n 's/.*config_get_[a-z_]*(ctx, [a-z]*, "\([a-z_]*\)".*/\1/p' "$ROOT/backends/httpcheck.c" | sort -u); do
+	check "configuration.md: the checks section documents \"$k\"" grep -q "\`$k\`" "$TMP/checks.md"
+done
+check "configuration.md: the checks section does not call TLS days unmeasured" \
+	bash -c "! grep -qi 'not measured' '$TMP/checks.md'"
+section "$DOC" "### alertmanager (kind alerts)" >"$TMP/am.md"
+check "configuration.md: createdBy's fallbacks are said once" test "$(grep -o 'LOGNAME' "$TMP/am.md" | wc -l)" = 1
+# SITREP_READ_ONLY: what the code does, and the man page and README say it
+printf '{ "panes": [ { "id": "host", "kind": "metrics", "source": "procfs" } ] }\n' >"$TMP/ro.json"
+chmod 600 "$TMP/ro.json"
+for v in 0 false No OFF '' ' off '; do
+	got=$(SITREP_READ_ONLY="$v" "$SITREP" --once --json -c "$TMP/ro.json" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["read_only"])')
+	check "SITREP_READ_ONLY='$v' leaves actions allowed" test "$got" = False
+done
+for v in 1 true YES on maybe 2; do
+	got=$(SITREP_READ_ONLY="$v" "$SITREP" --once --json -c "$TMP/ro.json" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["read_only"])')
+	check "SITREP_READ_ONLY='$v' means read-only (fails closed)" test "$got" = True
+done
+sed -n '/^\.B SITREP_READ_ONLY/,/^\.TP/p' "$ROOT/docs/sitrep.1" >"$TMP/ro.man"
+for w in 0 false no off; do
+	check "sitrep.1: SITREP_READ_ONLY names $w as an explicit false" grep -qF "\\fB$w\\fR" "$TMP/ro.man"
+done
+check "sitrep.1: SITREP_READ_ONLY fails closed, as the README says" \
+	bash -c "grep -q 'fails' '$TMP/ro.man' && grep -q 'anything but an explicit false' '$TMP/ro.man' &&
+	grep -q 'fails closed: any value but an explicit false' '$ROOT/README.md'"
+# the lab's ports, users and names are in the README's demo section
+section "$ROOT/README.md" "## The demo" >"$TMP/demo.md"
+for var in $(sed -n 's/.*env_add "\([A-Z_]*\)=.*/\1/p' "$ROOT/scripts/lab" | sort -u); do
+	check "README demo: DIR/env's $var" grep -q "\`$var\`" "$TMP/demo.md"
+done
+for id in $(sed -n 's/.*{ "id": "\([a-z]*\)".*/\1/p' "$ROOT/scripts/lab" | sort -u); do
+	check "README demo: the lab's pane $id" grep -q "\`$id\`" "$TMP/demo.md"
+done
+check "README demo: the database user and name" bash -c "grep -q 'user \`postgres\`' '$TMP/demo.md' && grep -q 'database \`app\`' '$TMP/demo.md'"
+
 finish

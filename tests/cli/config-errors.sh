@@ -47,6 +47,77 @@ run_check far.json
 check "a key close to nothing lists the valid keys" \
 	grep -qF "$TMP/far.json:1:62: unknown key \"zzz\" in a cdn pane with source \"note\" (expected one of: kind, source, id, title, refresh_seconds, text)" "$TMP/err"
 
+# several mistakes: every one is reported in one run, in the order of the
+# file, each at its FILE:LINE:COL, by every mode that reads the config
+cfg many.json '{
+  "refesh_seconds": 2,
+  "panes": [
+    { "kind": "metrics", "source": "prom", "url": "http://127.0.0.1:9" },
+    { "kind": "alerts" },
+    { "kind": "metrics", "source": "procfs", "titel": "host" },
+    { "kind": "metric", "source": "procfs" },
+    { "kind": "cdn", "source": "note", "text": "t" }
+  ]
+}'
+kinds=$("$SITREP" --check-config -c "$TMP/many.json" 2>&1 | sed -n 's/.*"metric" (did you mean "metrics"? expected one of: \(.*\))$/\1/p')
+cat >"$TMP/many.want" <<EOF
+$TMP/many.json:2:3: unknown key "refesh_seconds" in the top level (did you mean "refresh_seconds"?)
+$TMP/many.json:4:36: unknown source "prom" (did you mean "prometheus"? kind "metrics" takes: procfs, prometheus, note)
+$TMP/many.json:5:5: missing "source" (expected one of: alertmanager, note, for kind "alerts")
+$TMP/many.json:6:46: unknown key "titel" in a metrics pane with source "procfs" (did you mean "title"?)
+$TMP/many.json:7:15: unknown pane kind "metric" (did you mean "metrics"? expected one of: $kinds)
+EOF
+run_check many.json
+check "several mistakes: exit 2" [ "$rc" = 2 ]
+check "the kind list is the build's" grep -q 'metrics, .*checks' <<<"$kinds"
+check "several mistakes: every one, in file order, with a position and the nearest valid value" \
+	diff -u "$TMP/many.want" "$TMP/err"
+"$SITREP" --once -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--once reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
+"$SITREP" do purge cdn -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+check "do reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
+"$SITREP" timeline -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+check "timeline reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
+"$SITREP" -c "$TMP/many.json" >"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+check "the dashboard's start reports every mistake too (exit 2)" bash -c "[ $rc = 2 ] && diff -u '$TMP/many.want' '$TMP/err'"
+
+# a source's own mistakes are reported along with the other panes'
+cfg srcs.json '{ "panes": [
+  { "kind": "metrics", "source": "prometheus", "queries": [ { "name": "a", "expr": "up" } ], "ur1": "http://h" },
+  { "kind": "cdn", "source": "note", "txet": "t" },
+  { "kind": "metrics", "source": "procfs", "cpu_wran": 5, "memroy_warn": 5 } ] }'
+run_check srcs.json
+check "mistakes inside three panes' sources are all reported" bash -c "[ $rc = 2 ] &&
+	grep -qF 'srcs.json:2:94: unknown key \"ur1\" (did you mean \"url\"?)' '$TMP/err' &&
+	grep -qF 'srcs.json:3:38: unknown key \"txet\" (did you mean \"text\"?)' '$TMP/err' &&
+	grep -qF 'srcs.json:4:44: unknown key \"cpu_wran\"' '$TMP/err' &&
+	grep -qF 'srcs.json:4:59: unknown key \"memroy_warn\"' '$TMP/err' && [ \$(wc -l <'$TMP/err') = 4 ]"
+
+# the cap: at most 20 errors are listed, the rest counted
+{
+	printf '{ "panes": [\n'
+	for i in $(seq 1 16); do
+		printf '  { "kind": "metrics", "source": "procfs", "zz1": 1, "zz2": 2 }%s\n' "$([ "$i" = 16 ] || echo ,)"
+	done
+	printf '] }\n'
+} >"$TMP/cap.json"
+chmod 600 "$TMP/cap.json"
+run_check cap.json
+check "32 mistakes: 20 listed, then how many more" bash -c "[ $rc = 2 ] &&
+	[ \$(grep -c 'unknown key \"zz' '$TMP/err') = 20 ] &&
+	tail -1 '$TMP/err' | grep -qxF '$TMP/cap.json: 12 more errors not shown (at most 20 are listed at once)'"
+
+# "keys": every bad binding, a misspelt action with the nearest one
+cfg keys.json '{ "keys": { "qiut": "Q", "zoom": "Ctrl-x" }, "panes": [ { "kind": "metrics", "source": "procfs" } ] }'
+run_check keys.json
+check "both bad bindings are reported, the misspelt action with the nearest one" bash -c "[ $rc = 2 ] &&
+	grep -q '^$TMP/keys.json:1:13: unknown action \"qiut\" in \"keys\" (did you mean \"quit\"? expected one of: quit, ' '$TMP/err' &&
+	grep -q '^$TMP/keys.json:1:34: \"Ctrl-x\" is not a key sitrep can bind' '$TMP/err'"
+
 # duplicate ids have a position, also when one of them is a default id
 cfg dup.json '{ "panes": [ { "id": "metrics2", "kind": "metrics", "source": "procfs" },
   { "kind": "metrics", "source": "procfs" } ] }'
@@ -73,6 +144,11 @@ cfg eviltheme.json '{ "theme": "x\u001b]0;t\u0007", "panes": [ { "kind": "metric
 run_check eviltheme.json
 check "control characters in the theme name are refused, not printed" \
 	bash -c "[ $rc = 2 ] && grep -qF 'eviltheme.json:1:12: \"theme\" must not contain control characters' '$TMP/err' && ! grep -q \$'\\e' '$TMP/err'"
+
+cfg evilsrc.json '{ "panes": [ { "kind": "metrics", "source": "prom\u001b[2J" }, { "kind": "metr\u001b]0;x\u0007" } ] }'
+run_check evilsrc.json
+check "an escape in an unknown source or kind value is shown as inert text" \
+	bash -c "[ $rc = 2 ] && grep -qF 'unknown source \"prom^[[2J\"' '$TMP/err' && grep -qF 'unknown pane kind \"metr^[]0;x^G\"' '$TMP/err' && ! grep -q \$'\\e' '$TMP/err'"
 
 # a config from a pipe (process substitution) or a FIFO is read
 "$SITREP" --check-config -c <(echo '{ "panes": [ { "kind": "metrics", "source": "procfs" } ] }') >"$TMP/out" 2>"$TMP/err"

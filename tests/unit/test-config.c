@@ -15,6 +15,7 @@
 
 #include "sitrep/app.h"
 #include "sitrep/config.h"
+#include "sitrep/source.h"
 #include "sitrep/sources.h"
 #include "sitrep/spawn.h"
 
@@ -25,6 +26,18 @@ static int load(const char *text, struct config_error *err)
 	int rc = config_load_text(&app.cfg, "t.json", text, strlen(text), err);
 	if (rc == 0)
 		rc = app_create_sources(&app, err);
+	app_free(&app);
+	return rc;
+}
+
+/* Loads text and creates the sources of the panes that loaded, as main does:
+ * every error of both. */
+static int load_all(const char *text, struct config_error *err)
+{
+	struct app app = {0};
+	int rc = config_load_text(&app.cfg, "t.json", text, strlen(text), err);
+	if (app_create_sources(&app, err) < 0)
+		rc = -1;
 	app_free(&app);
 	return rc;
 }
@@ -54,7 +67,7 @@ static void test_error_positions(void **state)
 	    {"{ \"panes\": [ { \"kind\": \"graphs\", \"source\": \"procfs\" } ] }", 1, 24,
 	     "unknown pane kind \"graphs\" (expected one of: metrics"},
 	    {"{ \"panes\": [ { \"kind\": \"metrics\", \"source\": \"zabbix\" } ] }", 1, 45,
-	     "unknown source \"zabbix\" (this build has:"},
+	     "unknown source \"zabbix\" (kind \"metrics\" takes: procfs, prometheus, note; this build has:"},
 	    {"{ \"panes\": [ { \"kind\": \"metrics\" } ] }", 1, 14, "missing \"source\""},
 	    {"{ \"panes\": [ { \"kind\": \"cdn\", \"source\": \"procfs\" } ] }", 1, 41,
 	     "feeds \"metrics\" panes, not \"cdn\""},
@@ -130,6 +143,40 @@ static void test_error_positions(void **state)
 
 /* No config text reaches a terminal raw through an error: a pane id, a key,
  * a member name in a parse error, the file name. */
+/* Every mistake of one load is kept, each at its position; the first is
+ * also err's own, as before. */
+static void test_every_error(void **state)
+{
+	(void)state;
+	struct config_error err;
+	const char *text = "{ \"thme\": \"mono\",\n"
+	                   "  \"panes\": [ { \"kind\": \"metrics\", \"source\": \"prom\" },\n"
+	                   "    { \"kind\": \"deploys\" },\n"
+	                   "    { \"kind\": \"cdn\", \"source\": \"note\", \"txet\": \"t\" } ] }";
+	assert_int_equal(load_all(text, &err), -1);
+	static const struct {
+		int line, col;
+		const char *part;
+	} want[] = {
+	    {1, 3, "unknown key \"thme\" in the top level (did you mean \"theme\"?)"},
+	    {2, 45, "unknown source \"prom\" (did you mean \"prometheus\"?"},
+	    {3, 5, "missing \"source\" (expected one of: "},
+	    {4, 40, "unknown key \"txet\" (did you mean \"text\"?)"},
+	};
+	assert_int_equal(err.count, 4);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.col, 3);
+	for (size_t i = 0; i < 4; i++)
+		if (err.all[i].line != want[i].line || err.all[i].col != want[i].col ||
+		    strstr(err.all[i].msg, want[i].part) == NULL)
+			fail_msg("error %zu: %d:%d %s", i, err.all[i].line, err.all[i].col, err.all[i].msg);
+	/* the missing source lists every deploys source of the build */
+	for (size_t i = 0; source_at(i) != NULL; i++)
+		if (source_at(i)->kind != NULL && strcmp(source_at(i)->kind, "deploys") == 0 &&
+		    strstr(err.all[2].msg, source_at(i)->name) == NULL)
+			fail_msg("%s not in: %s", source_at(i)->name, err.all[2].msg);
+}
+
 static void test_errors_sanitized(void **state)
 {
 	(void)state;
@@ -297,17 +344,21 @@ static void test_secrets(void **state)
 	assert_int_equal(config_load_text(&cfg, "t.json", text, strlen(text), &err), -1); /* panes empty */
 	char *secret = NULL;
 	unsetenv("SITREP_TEST_TOKEN");
+	err = (struct config_error){0};
 	assert_int_equal(
 	    config_get_secret(&ctx, jsonc_get(cfg.root, "a"), "token_env", "token_file", &secret), -1);
 	assert_non_null(strstr(err.msg, "SITREP_TEST_TOKEN"));
 	setenv("SITREP_TEST_TOKEN", "hunter2", 1);
+	err = (struct config_error){0};
 	assert_int_equal(
 	    config_get_secret(&ctx, jsonc_get(cfg.root, "a"), "token_env", "token_file", &secret), 0);
 	assert_string_equal(secret, "hunter2");
 	free(secret);
+	err = (struct config_error){0};
 	assert_int_equal(
 	    config_get_secret(&ctx, jsonc_get(cfg.root, "b"), "token_env", "token_file", &secret), -1);
 	assert_non_null(strstr(err.msg, "cannot read /nonexistent/token"));
+	err = (struct config_error){0};
 	assert_int_equal(
 	    config_get_secret(&ctx, jsonc_get(cfg.root, "c"), "token_env", "token_file", &secret), -1);
 	assert_non_null(strstr(err.msg, "not both"));
@@ -435,6 +486,7 @@ static void test_secret_control_bytes(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		write_file(path, cases[i].content, 0600);
 		char *secret = NULL;
+		err = (struct config_error){0}; /* errors are added: one case's alone */
 		int rc =
 		    config_get_secret(&ctx, jsonc_get(cfg.root, "t"), "token_env", "token_file", &secret);
 		if (cases[i].want != NULL) {
@@ -455,6 +507,7 @@ static void test_secret_control_bytes(void **state)
 	config_load_text(&cfg, "t.json", envtext, strlen(envtext), &err);
 	setenv("SITREP_TEST_TOKEN", "Zq9s3cr\r\nX-Evil: 1", 1);
 	char *secret = NULL;
+	err = (struct config_error){0};
 	assert_int_equal(
 	    config_get_secret(&ctx, jsonc_get(cfg.root, "t"), "token_env", "token_file", &secret), -1);
 	assert_null(secret);
@@ -544,6 +597,62 @@ static void test_builtin_default_loads(void **state)
 	free(text);
 }
 
+/* The built-in default's notes, in dir (with or without a git repository):
+ * each names every source this build has for its kind and where to read how
+ * to configure it, and none says a source is missing from this version. */
+static void default_notes_in(const char *dir)
+{
+	char old[4096];
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(dir), 0);
+	char *text = default_config_text();
+	assert_int_equal(chdir(old), 0);
+	struct config cfg;
+	struct config_error err;
+	if (config_load_text(&cfg, "<built-in>", text, strlen(text), &err) != 0)
+		fail_msg("default config in %s: %d:%d %s", dir, err.line, err.col, err.msg);
+	size_t notes = 0;
+	for (size_t p = 0; p < cfg.npanes; p++) {
+		const struct pane_config *pc = &cfg.panes[p];
+		if (strcmp(pc->source, "note") != 0)
+			continue;
+		notes++;
+		const struct jnode *t = jsonc_get(pc->node, "text");
+		assert_non_null(t);
+		if (strstr(t->string, "not available") != NULL ||
+		    strstr(t->string, "later version") != NULL ||
+		    strstr(t->string, "--example-config") == NULL ||
+		    strstr(t->string, "docs/configuration.md") == NULL)
+			fail_msg("%s note in %s: %s", pc->kind, dir, t->string);
+		for (size_t i = 0; source_at(i) != NULL; i++) {
+			const struct source_ops *o = source_at(i);
+			if (o->kind == NULL || strcmp(o->kind, pc->kind) != 0 || strcmp(o->kind, "logs") == 0)
+				continue;
+			if (strstr(t->string, o->name) == NULL)
+				fail_msg("%s note in %s does not name source %s: %s", pc->kind, dir, o->name,
+				         t->string);
+		}
+	}
+	if (notes < 2)
+		fail_msg("default config in %s has %zu notes (deploys, cdn expected)", dir, notes);
+	config_free(&cfg);
+	free(text);
+}
+
+static void test_builtin_default_notes(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/sitrep-notes-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	default_notes_in(tmpl); /* no repository here */
+	char git[sizeof(tmpl) + 8];
+	snprintf(git, sizeof(git), "%s/.git", tmpl);
+	assert_int_equal(mkdir(git, 0700), 0);
+	default_notes_in(tmpl); /* a repository found */
+	rmdir(git);
+	rmdir(tmpl);
+}
+
 static void test_example_loads(void **state)
 {
 	(void)state;
@@ -572,6 +681,7 @@ int main(void)
 	sources_register();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_positions),
+	    cmocka_unit_test(test_every_error),
 	    cmocka_unit_test(test_errors_sanitized),
 	    cmocka_unit_test(test_config_mode_warning),
 	    cmocka_unit_test(test_config_fifo),
@@ -582,6 +692,7 @@ int main(void)
 	    cmocka_unit_test(test_secret_mode_warning),
 	    cmocka_unit_test(test_defaults_and_values),
 	    cmocka_unit_test(test_builtin_default_loads),
+	    cmocka_unit_test(test_builtin_default_notes),
 	    cmocka_unit_test(test_example_loads),
 	    cmocka_unit_test(test_find_path),
 	};

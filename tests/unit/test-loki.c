@@ -80,7 +80,7 @@ static int loki_read(const char *json, char *msg, size_t cap)
 	struct jsonc_error jerr;
 	struct jnode *root = jsonc_parse(json, strlen(json), &jerr);
 	assert_non_null(root);
-	struct config_error err;
+	struct config_error err = {0}; /* errors are added to it: start empty */
 	struct config_ctx ctx = {"t.json", &err};
 	struct log_input in = {.ops = &loginput_loki};
 	int rc = loginput_loki.init(&in, &ctx, root);
