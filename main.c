@@ -184,7 +184,7 @@ static bool main_env_read_only(void)
  * printing FILE:LINE:COL: message. */
 static int main_load_config(struct app *app)
 {
-	struct config_error err;
+	struct config_error err = {0};
 	char *path = config_find_path(app->opt.config_path);
 	int rc;
 	if (path != NULL) {

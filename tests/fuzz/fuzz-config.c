@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sources_register();
 	struct app app;
-	struct config_error err;
+	struct config_error err = {0};
 	char msg[1200];
 	memset(&app, 0, sizeof(app));
 	if (config_load_text(&app.cfg, "<fuzz>", (const char *)data, size, &err) == 0)

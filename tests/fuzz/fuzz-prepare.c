@@ -176,7 +176,7 @@ static void fuzz_prepare_init(void)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	char *text = xasprintf(fuzz_prepare_config, fuzz_prepare_dir, fuzz_prepare_dir, fuzz_prepare_dir);
 #pragma GCC diagnostic pop
-	struct config_error err;
+	struct config_error err = {0};
 	if (config_load_text(&fuzz_prepare_app.cfg, "<fuzz-prepare>", text, strlen(text), &err) != 0 ||
 	    app_create_sources(&fuzz_prepare_app, &err) != 0) {
 		char msg[1200];
@@ -494,7 +494,7 @@ static void fuzz_prepare_plans(struct fuzz_prepare_words *w, uint8_t pick)
 	};
 	size_t c = pick % ARRAY_LEN(cases);
 	struct source *src = fuzz_prepare_source(cases[c].pane);
-	struct config_error cerr;
+	struct config_error cerr = {0};
 	struct config_ctx ctx = {.file = "<fuzz-prepare>", .err = &cerr};
 	void *pdata = NULL;
 	const char *edge = strcmp(cases[c].pane, "nginx") == 0 ? "http://127.0.0.1:6082" : NULL;

@@ -129,7 +129,7 @@ static void test_error_positions(void **state)
 	     "\"theme\" must not contain control characters"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct config_error err;
+		struct config_error err = {0};
 		if (load(cases[i].text, &err) == 0)
 			fail_msg("case %zu loaded: %s", i, cases[i].text);
 		char msg[1200];
@@ -148,7 +148,7 @@ static void test_error_positions(void **state)
 static void test_every_error(void **state)
 {
 	(void)state;
-	struct config_error err;
+	struct config_error err = {0};
 	const char *text = "{ \"thme\": \"mono\",\n"
 	                   "  \"panes\": [ { \"kind\": \"metrics\", \"source\": \"prom\" },\n"
 	                   "    { \"kind\": \"deploys\" },\n"
@@ -193,7 +193,7 @@ static void test_errors_sanitized(void **state)
 	    "} ] } ] }",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		struct config_error err;
+		struct config_error err = {0};
 		if (load(texts[i], &err) == 0)
 			fail_msg("case %zu loaded", i);
 		char msg[1200];
@@ -206,7 +206,7 @@ static void test_errors_sanitized(void **state)
 	}
 	/* the file name too (it may come from a hostile directory listing) */
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	assert_int_equal(config_load_text(&cfg, "a\x1b[2J.json", "[]", 2, &err), -1);
 	assert_null(strchr(err.file, '\x1b'));
 	assert_non_null(strstr(err.file, "^[[2J"));
@@ -246,7 +246,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 static void load_file_quietly(void *arg)
 {
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	int rc = config_load_file(&cfg, arg, &err);
 	config_free(&cfg);
 	if (rc != 0)
@@ -307,7 +307,7 @@ static void test_config_fifo(void **state)
 		_exit(write(fd, b, sizeof(b) - 1) < 0);
 	}
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	int rc = config_load_file(&cfg, path, &err);
 	int status;
 	waitpid(pid, &status, 0);
@@ -323,7 +323,7 @@ static void test_missing_file(void **state)
 {
 	(void)state;
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	assert_int_equal(config_load_file(&cfg, "/nonexistent/sitrep.json", &err), -1);
 	char msg[1200];
 	config_error_format(&err, msg, sizeof(msg));
@@ -336,7 +336,7 @@ static void test_secrets(void **state)
 {
 	(void)state;
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	struct config_ctx ctx = {.file = "t.json", .err = &err};
 	const char *text = "{ \"a\": { \"token_env\": \"SITREP_TEST_TOKEN\" },"
 	                   "  \"b\": { \"token_file\": \"/nonexistent/token\" },"
@@ -480,7 +480,7 @@ static void test_secret_control_bytes(void **state)
 	snprintf(path, sizeof(path), "%s/token", dir);
 	snprintf(text, sizeof(text), "{ \"t\": { \"token_file\": \"%s\" }, \"panes\": [] }", path);
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	struct config_ctx ctx = {.file = "t.json", .err = &err};
 	config_load_text(&cfg, "t.json", text, strlen(text), &err);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -528,7 +528,7 @@ static void read_token_file(void *arg)
 {
 	struct secret_load *sl = arg;
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	struct config_ctx ctx = {.file = "t.json", .err = &err};
 	char text[256];
 	snprintf(text, sizeof(text), "{ \"t\": { \"token_file\": \"%s\" }, \"panes\": [] }", sl->path);
@@ -569,7 +569,7 @@ static void test_defaults_and_values(void **state)
 {
 	(void)state;
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	const char *text =
 	    "{ \"refresh_seconds\": 5, \"theme\": \"mono\", \"read_only\": true,\n"
 	    "  \"state_dir\": \"/tmp/s\", \"keys\": { \"quit\": \"Q\", \"refresh\": \"F5\" },\n"
@@ -608,7 +608,7 @@ static void default_notes_in(const char *dir)
 	char *text = default_config_text();
 	assert_int_equal(chdir(old), 0);
 	struct config cfg;
-	struct config_error err;
+	struct config_error err = {0};
 	if (config_load_text(&cfg, "<built-in>", text, strlen(text), &err) != 0)
 		fail_msg("default config in %s: %d:%d %s", dir, err.line, err.col, err.msg);
 	size_t notes = 0;
