@@ -44,8 +44,9 @@ struct timeline {
 	int read_errno, write_errno;
 	bool read_clears; /* the read error was about the dir or timeline.jsonl: a write ends it */
 	struct timeline_entry *ring;
-	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
+	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest, in time order */
 	uint64_t gen;
+	uint64_t seq; /* arrival order, the tie-break of equal times */
 	struct timeline_state states[TIMELINE_STATES];
 	size_t nstates, next_state;
 };
@@ -68,16 +69,36 @@ static char *timeline_clean(const char *s)
 	return sanitize_str(s != NULL ? s : "");
 }
 
+static struct timeline_entry *timeline_slot(struct timeline *tl, size_t i)
+{
+	return &tl->ring[(tl->head + i) % TIMELINE_KEEP];
+}
+
+/* Adds e (the store takes its strings) in event-time order: an event can
+ * arrive after a newer one (a deploy is known by its own time, found on the
+ * next poll), so it goes after every entry of its time or before, never
+ * simply at the end. Ties keep arrival order (e->seq). A full store drops
+ * its oldest entry; an arrival older than all it keeps is dropped itself. */
 static void timeline_push(struct timeline *tl, struct timeline_entry *e)
 {
+	e->seq = ++tl->seq;
+	size_t pos = tl->n;
+	while (pos > 0 && timeline_slot(tl, pos - 1)->time_ms > e->time_ms)
+		pos--;
 	if (tl->n == TIMELINE_KEEP) {
-		timeline_entry_clear(&tl->ring[tl->head]);
-		tl->ring[tl->head] = *e;
+		if (pos == 0) {
+			timeline_entry_clear(e);
+			return;
+		}
+		timeline_entry_clear(timeline_slot(tl, 0));
 		tl->head = (tl->head + 1) % TIMELINE_KEEP;
-	} else {
-		tl->ring[(tl->head + tl->n) % TIMELINE_KEEP] = *e;
-		tl->n++;
+		tl->n--;
+		pos--;
 	}
+	for (size_t i = tl->n; i > pos; i--)
+		*timeline_slot(tl, i) = *timeline_slot(tl, i - 1);
+	*timeline_slot(tl, pos) = *e;
+	tl->n++;
 	tl->gen++;
 }
 

@@ -25,6 +25,7 @@ struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max)
 		const struct timeline_entry *e = timeline_entry(tl, n - 1 - i);
 		struct timeline_entry *c = &d->entries[i];
 		c->time_ms = e->time_ms;
+		c->seq = e->seq;
 		c->type = kind_timeline_dup(e->type);
 		c->level = kind_timeline_dup(e->level);
 		c->pane = kind_timeline_dup(e->pane);

@@ -297,15 +297,20 @@ static void tui_open_timeline(struct tui *tui)
 	tui->timeline_drawn_gen = timeline_generation(tui->app->timeline);
 }
 
-/* `t`: a configured timeline pane takes the focus; otherwise the timeline
- * opens over the panes and follows new events until closed. */
+/* `t`: a configured timeline pane takes the focus and the whole screen (a
+ * focus alone is easy to miss); otherwise the timeline opens over the panes
+ * and follows new events until closed. Esc or z gives the panes back. */
 static void tui_focus_timeline(struct tui *tui)
 {
 	int t = tui_find_kind(tui, "timeline");
-	if (t >= 0)
-		tui_set_focus(tui, t);
-	else
+	if (t < 0) {
 		tui_open_timeline(tui);
+		return;
+	}
+	tui_set_focus(tui, t);
+	tui->zoom = t;
+	tui_relayout(tui, false);
+	tui_mark_all(tui);
 }
 
 /* `e`: the timeline as Markdown in the state dir, named by the time; a new

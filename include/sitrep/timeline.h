@@ -4,7 +4,15 @@
  * past TIMELINE_ROTATE_BYTES), and the latest TIMELINE_KEEP in memory for the
  * dashboard. Actions are not written there: their record is the audit log
  * (state_dir/audit.jsonl, core/action.c), which the timeline reads beside its
- * own file, so a restarted sitrep shows the whole history, in time order. */
+ * own file, so a restarted sitrep shows the whole history, in time order.
+ *
+ * Order, everywhere the timeline is shown or exported (the pane, the `t`
+ * overlay, `sitrep timeline`, --markdown, `e`, --once): by event time, and
+ * entries of the same millisecond by arrival (the order the bus delivered
+ * them; read back from the files: timeline.jsonl.1, timeline.jsonl, then the
+ * audit log, each in file order). An event that arrives late (a deploy
+ * found by the next poll, with its own earlier time) takes its place by
+ * time, not at the end. */
 #ifndef SITREP_TIMELINE_H
 #define SITREP_TIMELINE_H
 
@@ -27,6 +35,7 @@ struct timeline_entry {
 	char *who;     /* the user for actions, "sitrep" for events */
 	char *subject; /* "silence HighCPU", "CPU", ... */
 	char *text;    /* the sentence */
+	uint64_t seq;  /* arrival order in this store: the tie-break of equal times */
 };
 
 /* Frees an entry's strings and zeroes it. */

@@ -137,6 +137,37 @@ static void test_persist_and_read_back(void **state)
 	timeline_close(tl);
 }
 
+/* A late event (a deploy found by the next poll, with its own earlier
+ * time) takes its place by time in the store, the pane's copy and the
+ * Markdown; equal times keep their arrival order. */
+static void test_event_time_order(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	publish(&app, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors", "spike", "errors spiking", 1708000);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r3", "deploy r3", 1704000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "first", "tie one", 1708000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "second", "tie two", 1708000);
+	assert_int_equal(timeline_count(tl), 4);
+	assert_string_equal(timeline_entry(tl, 0)->text, "deploy r3");
+	assert_string_equal(timeline_entry(tl, 1)->text, "errors spiking");
+	assert_string_equal(timeline_entry(tl, 2)->text, "tie one");
+	assert_string_equal(timeline_entry(tl, 3)->text, "tie two");
+	struct timeline_data *d = timeline_data_copy(tl, 10); /* the pane: newest first */
+	assert_string_equal(d->entries[0].text, "tie two");
+	assert_string_equal(d->entries[3].text, "deploy r3");
+	timeline_data_free(d);
+	char *md = timeline_markdown(tl, 0);
+	char *deploy = strstr(md, "deploy r3"), *spike = strstr(md, "errors spiking");
+	assert_non_null(deploy);
+	assert_non_null(spike);
+	assert_true(deploy < spike);
+	assert_true(strstr(md, "tie one") < strstr(md, "tie two"));
+	free(md);
+	timeline_close(tl);
+}
+
 /* A deploy seen again (a restart finds the same release) is one entry; the
  * same id deployed again later is a new one. */
 static void test_deploy_once(void **state)
@@ -466,6 +497,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_persist_and_read_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_cells, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deploy_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_time_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
