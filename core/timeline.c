@@ -521,6 +521,28 @@ void timeline_close(struct timeline *tl)
 	free(tl);
 }
 
+const char *timeline_action_by(const struct timeline *tl, const char *pane, const char *verb,
+                               const char *target, int64_t since_ms)
+{
+	if (tl == NULL || pane == NULL || verb == NULL || target == NULL)
+		return NULL;
+	/* entries hold sanitized text: compare with the same */
+	char *raw = xasprintf("%s %s", verb, target);
+	char *subject = sanitize_str(raw);
+	free(raw);
+	const char *who = NULL;
+	for (size_t i = tl->n; i-- > 0 && who == NULL;) {
+		const struct timeline_entry *e = timeline_entry(tl, i);
+		if (e->time_ms < since_ms)
+			break;
+		if (strncmp(e->type, "action", 6) == 0 && strcmp(e->pane, pane) == 0 &&
+		    strcmp(e->subject, subject) == 0 && e->who[0] != '\0')
+			who = e->who;
+	}
+	free(subject);
+	return who;
+}
+
 /* ---- output ---- */
 
 static void timeline_time_text(int64_t ms, char *buf, size_t cap)

@@ -66,6 +66,12 @@ int timeline_export(const struct timeline *tl, char **path, char *msg, size_t ca
  * NULL when all is well. err (may be NULL) gets its errno.
  * The dashboard shows it on the status line until a write succeeds. */
 const char *timeline_state_error(const struct timeline *tl, int *err);
+/* Who last acted with verb on target in pane at or after since_ms (an
+ * action's entry, live or read back from the audit log), NULL when nobody
+ * did: the deploys kind names who rolled back, not who made the release.
+ * The string is the store's, valid until the next entry. */
+const char *timeline_action_by(const struct timeline *tl, const char *pane, const char *verb,
+                               const char *target, int64_t since_ms);
 /* One line of text for an entry (the `sitrep timeline` format). Caller frees. */
 char *timeline_entry_text(const struct timeline_entry *e);
 
