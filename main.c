@@ -22,7 +22,16 @@
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
 
-enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE, MODE_COMPLETE };
+enum main_mode {
+	MODE_DASHBOARD,
+	MODE_ONCE,
+	MODE_CHECK,
+	MODE_EXAMPLE,
+	MODE_DO,
+	MODE_TIMELINE,
+	MODE_COMPLETE,
+	MODE_NOTE
+};
 
 static const char main_usage[] =
     "usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
@@ -31,6 +40,7 @@ static const char main_usage[] =
     "       sitrep --example-config\n"
     "%s"
     "       sitrep timeline [--markdown] [--since DURATION]\n"
+    "       sitrep note TEXT...\n"
     "       sitrep --version | --help\n"
     "\n"
     "The terminal dashboard for incident response: host metrics, log errors, alerts\n"
@@ -217,6 +227,9 @@ static int main_run(int argc, char **argv, char **sub)
 		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "timeline") == 0) {
 			mode = MODE_TIMELINE;
 			sub[nsub++] = argv[i];
+		} else if (nsub == 0 && mode == MODE_DASHBOARD && strcmp(a, "note") == 0) {
+			mode = MODE_NOTE;
+			sub[nsub++] = argv[i];
 		} else if (nsub > 0) {
 			sub[nsub++] = argv[i];
 		} else {
@@ -260,6 +273,10 @@ static int main_run(int argc, char **argv, char **sub)
 		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_TIMELINE: rc = timeline_cli(&app, nsub - 1, sub + 1); break;
+	case MODE_NOTE:
+		app.loop = uv_default_loop(); /* a read-only refusal goes through the action gate */
+		rc = timeline_note_cli(&app, nsub - 1, sub + 1);
+		break;
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
 		rc = app_run_once(&app);

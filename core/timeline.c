@@ -216,7 +216,9 @@ static bool timeline_parse_line(const char *line, size_t len, bool audit, struct
 		e->text = timeline_clean(timeline_str(o, "detail"));
 	} else {
 		e->type = timeline_clean(timeline_str(o, "type"));
-		e->who = xstrdup("sitrep");
+		/* a note says who wrote it; every other event is sitrep's */
+		const char *who = timeline_str(o, "who");
+		e->who = timeline_clean(strcmp(e->type, "note") == 0 && who[0] != '\0' ? who : "sitrep");
 		e->subject = timeline_clean(timeline_str(o, "subject"));
 		e->level = timeline_clean(timeline_str(o, "level"));
 		e->text = timeline_clean(timeline_str(o, "text"));
@@ -432,6 +434,150 @@ static void timeline_write(struct timeline *tl, const struct event *ev)
 	free(line);
 }
 
+/* Writes a note's line to dir/timeline.jsonl. 0, or -1 with errno and msg. */
+static int timeline_note_write(const char *dir, const struct timeline_entry *e, char *msg, size_t cap)
+{
+	char when[32];
+	util_rfc3339((time_t)(e->time_ms / 1000), when, sizeof(when));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddNumberToObject(o, "ms", (double)e->time_ms);
+	cJSON_AddStringToObject(o, "type", "note");
+	cJSON_AddStringToObject(o, "level", "info");
+	cJSON_AddStringToObject(o, "pane", e->pane);
+	cJSON_AddStringToObject(o, "who", e->who);
+	cJSON_AddStringToObject(o, "subject", "");
+	cJSON_AddStringToObject(o, "text", e->text);
+	char *line = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	size_t n = strlen(line);
+	line = xrealloc(line, n + 2);
+	line[n] = '\n';
+	int rc = timeline_append_line(dir, line, n + 1, msg, cap);
+	int err = errno;
+	free(line);
+	errno = err;
+	return rc;
+}
+
+/* A note as an entry: who is the user (as an action's), now, the text
+ * sanitized and trimmed. -2 when there is no text left. */
+static int timeline_note_entry(const char *text, struct timeline_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	char *clean = sanitize(text != NULL ? text : "", text != NULL ? strlen(text) : 0, TIMELINE_NOTE_MAX);
+	char *start = clean;
+	while (*start == ' ')
+		start++;
+	size_t len = strlen(start);
+	while (len > 0 && start[len - 1] == ' ')
+		start[--len] = '\0';
+	if (len == 0) {
+		free(clean);
+		return -2;
+	}
+	struct action *a = action_new("note", "");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	e->type = xstrdup("note");
+	e->level = xstrdup("info");
+	e->pane = xstrdup("");
+	e->who = xstrdup(a->user);
+	e->subject = xstrdup("");
+	e->text = xstrdup(start);
+	action_free(a);
+	free(clean);
+	return 0;
+}
+
+/* The refusal of a note in read-only mode, recorded by the gate like every
+ * refused change (audit log, event). */
+static void timeline_note_refuse(struct app *app, const char *text, char *msg, size_t cap)
+{
+	char why[STATEFILE_MSG_MAX];
+	char *clean = sanitize(text, strlen(text), TIMELINE_NOTE_MAX);
+	struct action *a = action_new("note", clean);
+	free(clean);
+	action_run(app, NULL, a, NULL, NULL, why, sizeof(why)); /* refused, recorded, a freed */
+	snprintf(msg, cap, "read-only: note refused, nothing was added (the refusal is recorded)");
+}
+
+int timeline_note(struct timeline *tl, const char *text, char *msg, size_t cap)
+{
+	msg[0] = '\0';
+	if (tl == NULL) {
+		snprintf(msg, cap, "no timeline");
+		return 1;
+	}
+	if (action_refused(tl->app, NULL, 0)) {
+		timeline_note_refuse(tl->app, text, msg, cap);
+		return 3;
+	}
+	struct timeline_entry e;
+	if (timeline_note_entry(text, &e) != 0) {
+		snprintf(msg, cap, "a note needs some text; nothing was added");
+		return 2;
+	}
+	int rc = 0;
+	if (tl->persist && tl->app->cfg.state_dir != NULL) {
+		char why[STATEFILE_MSG_MAX];
+		if (timeline_note_write(tl->app->cfg.state_dir, &e, why, sizeof(why)) != 0) {
+			/* kept in memory, shown; but said: it will not survive */
+			tl->write_errno = errno;
+			snprintf(tl->write_error, sizeof(tl->write_error), "events not saved: %s", why);
+			snprintf(msg, cap, "note added, not saved: %s", why);
+			rc = 1;
+		}
+	}
+	timeline_push(tl, &e);
+	return rc;
+}
+
+int timeline_note_cli(struct app *app, int argc, char **argv)
+{
+	const char *usage = "usage: sitrep note TEXT...  (adds a note to the incident timeline)";
+	if (argc == 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+		printf("%s\n", usage);
+		return 0;
+	}
+	int first = argc > 0 && strcmp(argv[0], "--") == 0 ? 1 : 0;
+	if (argc - first < 1) {
+		fprintf(stderr, "sitrep note: no text (%s)\n", usage);
+		return 2;
+	}
+	struct util_buf b = {0};
+	for (int i = first; i < argc; i++) {
+		if (i > first)
+			util_buf_add(&b, " ", 1);
+		util_buf_add(&b, argv[i], strlen(argv[i]));
+	}
+	char *text = b.s != NULL ? b.s : xstrdup("");
+	char msg[STATEFILE_MSG_MAX + 128];
+	int rc = 0;
+	struct timeline_entry e;
+	if (action_refused(app, NULL, 0)) {
+		timeline_note_refuse(app, text, msg, sizeof(msg));
+		fprintf(stderr, "sitrep note: %s\n", msg);
+		rc = 3;
+	} else if (timeline_note_entry(text, &e) != 0) {
+		fprintf(stderr, "sitrep note: a note needs some text; nothing was added\n");
+		rc = 2;
+	} else {
+		if (timeline_note_write(app->cfg.state_dir, &e, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "sitrep note: not added: %s\n", msg);
+			rc = 1;
+		} else {
+			char when[32];
+			util_rfc3339((time_t)(e.time_ms / 1000), when, sizeof(when));
+			printf("note added to the timeline at %s by %s\n", when, e.who);
+		}
+		timeline_entry_clear(&e);
+	}
+	free(text);
+	return rc;
+}
+
 const char *timeline_state_error(const struct timeline *tl, int *err)
 {
 	if (tl == NULL)
@@ -639,7 +785,8 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 	char when[32];
 	timeline_time_text(e->time_ms, when, sizeof(when));
 	bool action = strcmp(e->type, "action") == 0;
-	char *what = action ? xstrdup(e->subject) : xasprintf("%s %s", e->type, e->subject);
+	char *what = action || e->subject[0] == '\0' ? xstrdup(action ? e->subject : e->type)
+	                                             : xasprintf("%s %s", e->type, e->subject);
 	const char *f[] = {e->who, what, e->pane, e->level, e->text};
 	timeline_buf_str(b, "| ");
 	timeline_buf_str(b, when);

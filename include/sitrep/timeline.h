@@ -66,6 +66,18 @@ int timeline_export(const struct timeline *tl, char **path, char *msg, size_t ca
  * NULL when all is well. err (may be NULL) gets its errno.
  * The dashboard shows it on the status line until a write succeeds. */
 const char *timeline_state_error(const struct timeline *tl, int *err);
+/* The longest note kept, in bytes (a longer one is cut). */
+#define TIMELINE_NOTE_MAX 500
+/* A note (`a` in the dashboard): text by the user ($USER, as for an
+ * action), now, added to the store and to state_dir/timeline.jsonl (type
+ * "note", with "who"), so the pane, `sitrep timeline` and the export show
+ * it. Read-only mode refuses it like any change: recorded by the action
+ * gate (audit log, event), nothing added. Returns 0; 3 refused; 2 no text;
+ * 1 not saved (kept in memory); msg says why (cap bytes). */
+int timeline_note(struct timeline *tl, const char *text, char *msg, size_t cap);
+/* `sitrep note TEXT...`: the same from a shell (the words joined by a
+ * space). Exit code 0 added, 1 not written, 2 bad usage, 3 refused. */
+int timeline_note_cli(struct app *app, int argc, char **argv);
 /* Who last acted with verb on target in pane at or after since_ms (an
  * action's entry, live or read back from the audit log), NULL when nobody
  * did: the deploys kind names who rolled back, not who made the release.
