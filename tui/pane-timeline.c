@@ -127,6 +127,11 @@ static void pane_timeline_draw_row(struct pane *pane, WINDOW *win, int y, int w,
 		x += widgets_text_nopad(win, y, x, w - x, " ", base);
 		x += widgets_text_nopad(win, y, x, w - x, e->subject, base);
 		x += widgets_text_nopad(win, y, x, w - x, e->text[0] != '\0' ? ": " : "", base);
+	} else if (strcmp(e->type, "note") == 0) {
+		/* a note is someone's word: who said it leads */
+		x += widgets_text_nopad(win, y, x, w - x, "note by ", base);
+		x += widgets_text_nopad(win, y, x, w - x, e->who, base);
+		x += widgets_text_nopad(win, y, x, w - x, ": ", base);
 	}
 	x += widgets_text_nopad(win, y, x, w - x, e->text, base);
 	if (x < w)
