@@ -89,7 +89,8 @@ _sitrep()
 		fi
 		;;
 	timeline) words="--markdown --since $global" ;;
-	*) words="$global --once --json --check-config --example-config --version --help do timeline" ;;
+	note) return 0 ;; # free text
+	*) words="$global --once --json --check-config --example-config --version --help do timeline note" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	return 0
