@@ -746,8 +746,17 @@ static void timeline_buf_ticks(struct util_buf *b, size_t n)
 		util_buf_add(b, "`", 1);
 }
 
+static void timeline_md_text(struct util_buf *b, const char *s, bool cell);
+
 /* Appends s as one table cell's content (see above). */
 static void timeline_md_cell(struct util_buf *b, const char *s)
+{
+	timeline_md_text(b, s, true);
+}
+
+/* Appends s inert: as a cell's content, or (cell false) inside a list item,
+ * where '|' means nothing and stays as it is. */
+static void timeline_md_text(struct util_buf *b, const char *s, bool cell)
 {
 	size_t len = strlen(s);
 	if (len == 0)
@@ -768,7 +777,7 @@ static void timeline_md_cell(struct util_buf *b, const char *s)
 		util_buf_add(b, " ", 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '|')
+		if (c == '|' && cell)
 			util_buf_add(b, "\\|", 2);
 		else if (c < 0x20 || c == 0x7f)
 			util_buf_add(b, " ", 1); /* the sanitizer leaves none; a row is one line */
@@ -805,16 +814,203 @@ static void timeline_md_header(struct util_buf *b)
 	                    "|---|---|---|---|---|---|\n");
 }
 
-char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
+/* ---- the summary a postmortem starts with ----
+ *
+ * Worked out from the entries alone, in time order: the first symptom (the
+ * first warn or crit that is not an action, a note or a deploy), the last
+ * deploy at or before it (what changed), detection (that first symptom:
+ * sitrep's record is when it was seen), every action's outcome as verified,
+ * mitigation (the first action verified ok after detection) and the end
+ * (the moment no state is warn or crit any more - a metric, an alert, a
+ * stale asset, a failing pane - when it stays so to the last entry). The
+ * impact starts at the deploy when there is one, else at the symptom. */
+
+static bool timeline_is_action(const struct timeline_entry *e)
+{
+	return strcmp(e->type, "action") == 0 || strcmp(e->type, "action_ended") == 0;
+}
+
+static bool timeline_is_symptom(const struct timeline_entry *e)
+{
+	if (strncmp(e->type, "action", 6) == 0 || strcmp(e->type, "note") == 0 ||
+	    strcmp(e->type, "deploy") == 0)
+		return false;
+	return strcmp(e->level, "warn") == 0 || strcmp(e->level, "crit") == 0;
+}
+
+/* A state that stays until it changes: its family's key, NULL otherwise. */
+static char *timeline_state_key(const struct timeline_entry *e)
+{
+	int t = event_type_from_name(e->type);
+	const char *family = t == EVENT_STATUS_CHANGED                              ? "status"
+	                     : t == EVENT_ALERT_FIRING || t == EVENT_ALERT_RESOLVED ? "alert"
+	                     : t == EVENT_ASSET_STALE || t == EVENT_ASSET_FRESH     ? "asset"
+	                     : t == EVENT_PANE_FAILED || t == EVENT_PANE_RECOVERED  ? "pane"
+	                                                                            : NULL;
+	return family != NULL ? xasprintf("%s\x1f%s\x1f%s", family, e->pane, e->subject) : NULL;
+}
+
+static void timeline_md_duration(struct util_buf *b, int64_t ms)
+{
+	char d[48];
+	int64_t s = ms > 0 ? ms / 1000 : 0;
+	if (s >= 3600)
+		snprintf(d, sizeof(d), "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(d, sizeof(d), "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(d, sizeof(d), "%llds", (long long)s);
+	timeline_buf_str(b, d);
+}
+
+/* "- label: TIME, " then what (inert), a line of the summary list. */
+static void timeline_md_item(struct util_buf *b, const char *label, const struct timeline_entry *e,
+                             const char *what)
+{
+	char when[32];
+	timeline_time_text(e->time_ms, when, sizeof(when));
+	timeline_buf_str(b, "- ");
+	timeline_buf_str(b, label);
+	timeline_buf_str(b, ": ");
+	timeline_buf_str(b, when);
+	timeline_buf_str(b, ", ");
+	timeline_md_text(b, what, false);
+	timeline_buf_str(b, "\n");
+}
+
+static char *timeline_md_what(const struct timeline_entry *e)
+{
+	if (strcmp(e->type, "action") == 0) /* audit: who, verb target, result, detail */
+		return xasprintf("%s %s: %s%s%s", e->who, e->subject, e->level, e->text[0] ? ", " : "",
+		                 e->text);
+	if (strcmp(e->type, "action_ended") == 0) /* live: the text leads with the result */
+		return xasprintf("%s %s: %s", e->who, e->subject, e->text);
+	return xasprintf("%s%s%s", e->pane, e->pane[0] ? ": " : "", e->text);
+}
+
+static bool timeline_action_ok(const struct timeline_entry *e)
+{
+	if (strcmp(e->type, "action") == 0)
+		return strcmp(e->level, "ok") == 0;
+	return strcmp(e->type, "action_ended") == 0 && strncmp(e->text, "ok", 2) == 0;
+}
+
+static void timeline_md_summary(struct util_buf *b, const struct timeline_entry *const *v, size_t n)
+{
+	timeline_buf_str(b, "## Summary\n\n");
+	size_t first = n;
+	for (size_t i = 0; i < n && first == n; i++)
+		if (timeline_is_symptom(v[i]))
+			first = i;
+	if (first == n) {
+		timeline_buf_str(b, "- no symptom recorded (no warning or critical event)\n\n");
+		return;
+	}
+	const struct timeline_entry *sym = v[first], *deploy = NULL, *mitigated = NULL, *over = NULL;
+	for (size_t i = 0; i <= first; i++)
+		if (strcmp(v[i]->type, "deploy") == 0)
+			deploy = v[i];
+	char *what = timeline_md_what(sym);
+	timeline_md_item(b, "first symptom", sym, what);
+	free(what);
+	if (deploy != NULL) {
+		what = timeline_md_what(deploy);
+		timeline_md_item(b, "changed before it", deploy, what);
+		free(what);
+	} else {
+		timeline_buf_str(b, "- changed before it: no deploy recorded before the first symptom\n");
+	}
+	what = timeline_md_what(sym);
+	timeline_md_item(b, "detected", sym, what);
+	free(what);
+	/* the states still warn or crit, to find when the last one ended */
+	char **open = xcalloc(n + 1, sizeof(*open));
+	size_t nopen = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct timeline_entry *e = v[i];
+		if (i >= first && timeline_is_action(e) && strcmp(e->level, "started") != 0 &&
+		    strcmp(e->level, "requested") != 0) {
+			what = timeline_md_what(e);
+			timeline_md_item(b, "action", e, what);
+			free(what);
+			if (mitigated == NULL && timeline_action_ok(e))
+				mitigated = e;
+		}
+		char *key = timeline_state_key(e);
+		if (key == NULL)
+			continue;
+		bool bad = strcmp(e->level, "warn") == 0 || strcmp(e->level, "crit") == 0;
+		size_t j = 0;
+		while (j < nopen && strcmp(open[j], key) != 0)
+			j++;
+		if (bad && j == nopen) {
+			open[nopen++] = key;
+			key = NULL;
+		} else if (!bad && j < nopen) {
+			free(open[j]);
+			open[j] = open[--nopen];
+			if (nopen == 0 && i > first)
+				over = e;
+		}
+		if (bad)
+			over = NULL;
+		free(key);
+	}
+	if (over != NULL && nopen == 0) {
+		what = timeline_md_what(over);
+		timeline_md_item(b, "over", over, what);
+		free(what);
+	} else {
+		char line[96];
+		snprintf(line, sizeof(line),
+		         "- over: not yet (%zu state%s still warn or crit at the last entry)\n", nopen,
+		         nopen == 1 ? "" : "s");
+		timeline_buf_str(b,
+		                 nopen > 0 ? line : "- over: not recorded (no recovery after the symptom)\n");
+	}
+	for (size_t j = 0; j < nopen; j++)
+		free(open[j]);
+	free(open);
+	int64_t start = deploy != NULL ? deploy->time_ms : sym->time_ms;
+	timeline_buf_str(b, "- time to detect: ");
+	timeline_md_duration(b, sym->time_ms - start);
+	timeline_buf_str(b, deploy != NULL ? " (from the deploy)" : " (from the first symptom)");
+	timeline_buf_str(b, "\n- time to mitigate: ");
+	if (mitigated != NULL)
+		timeline_md_duration(b, mitigated->time_ms - sym->time_ms);
+	else
+		timeline_buf_str(b, "no action verified ok");
+	timeline_buf_str(b, "\n- time to resolve: ");
+	if (over != NULL)
+		timeline_md_duration(b, over->time_ms - sym->time_ms);
+	else
+		timeline_buf_str(b, "not over");
+	timeline_buf_str(b, " (both from detection)\n\n");
+}
+
+/* The whole report: the summary, then every entry as a table row. */
+static char *timeline_md_doc(const struct timeline_entry *const *v, size_t n)
 {
 	struct util_buf b = {0};
+	timeline_md_summary(&b, v, n);
 	timeline_md_header(&b);
-	for (size_t i = 0; i < timeline_count(tl); i++) {
+	for (size_t i = 0; i < n; i++)
+		timeline_md_row(&b, v[i]);
+	return b.s;
+}
+
+char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
+{
+	size_t n = 0, count = timeline_count(tl);
+	const struct timeline_entry **v = xcalloc(count + 1, sizeof(*v));
+	for (size_t i = 0; i < count; i++) {
 		const struct timeline_entry *e = timeline_entry(tl, i);
 		if (e->time_ms >= since_ms)
-			timeline_md_row(&b, e);
+			v[n++] = e;
 	}
-	return b.s;
+	char *md = timeline_md_doc(v, n);
+	free(v);
+	return md;
 }
 
 int timeline_export(const struct timeline *tl, char **path, char *msg, size_t cap)
@@ -901,28 +1097,28 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad);
 	if (rc != 0)
 		fprintf(stderr, "sitrep timeline: %s\n", msg);
-	struct util_buf md = {0};
-	if (markdown)
-		timeline_md_header(&md);
+	const struct timeline_entry **v = xcalloc(all.n + 1, sizeof(*v));
 	size_t shown = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct timeline_entry *e = &all.v[i];
-		if (e->time_ms >= since_ms) {
-			if (markdown) {
-				timeline_md_row(&md, e);
-			} else {
-				char *line = timeline_entry_text(e);
-				puts(line);
-				free(line);
-			}
-			shown++;
+		if (e->time_ms < since_ms)
+			continue;
+		v[shown++] = e;
+		if (!markdown) {
+			char *line = timeline_entry_text(e);
+			puts(line);
+			free(line);
 		}
-		timeline_entry_clear(e);
 	}
+	if (markdown) {
+		char *md = timeline_md_doc(v, shown);
+		fputs(md, stdout);
+		free(md);
+	}
+	free(v);
+	for (size_t i = 0; i < all.n; i++)
+		timeline_entry_clear(&all.v[i]);
 	free(all.v);
-	if (markdown)
-		fputs(md.s, stdout);
-	free(md.s);
 	if (shown == 0 && !markdown && rc == 0) {
 		char *dir = sanitize_str(app->cfg.state_dir);
 		printf("no actions recorded yet, and no events (%s)\n", dir);
