@@ -809,8 +809,7 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 
 static void timeline_md_header(struct util_buf *b)
 {
-	timeline_buf_str(b, "## Incident timeline\n\n"
-	                    "| time (UTC) | who | what | pane | result | detail |\n"
+	timeline_buf_str(b, "| time (UTC) | who | what | pane | result | detail |\n"
 	                    "|---|---|---|---|---|---|\n");
 }
 
@@ -863,19 +862,18 @@ static void timeline_md_duration(struct util_buf *b, int64_t ms)
 	timeline_buf_str(b, d);
 }
 
-/* "- label: TIME, " then what (inert), a line of the summary list. */
+/* "label: TIME, " then what (inert): a paragraph of the summary. */
 static void timeline_md_item(struct util_buf *b, const char *label, const struct timeline_entry *e,
                              const char *what)
 {
 	char when[32];
 	timeline_time_text(e->time_ms, when, sizeof(when));
-	timeline_buf_str(b, "- ");
 	timeline_buf_str(b, label);
 	timeline_buf_str(b, ": ");
 	timeline_buf_str(b, when);
 	timeline_buf_str(b, ", ");
 	timeline_md_text(b, what, false);
-	timeline_buf_str(b, "\n");
+	timeline_buf_str(b, "\n\n");
 }
 
 static char *timeline_md_what(const struct timeline_entry *e)
@@ -897,13 +895,13 @@ static bool timeline_action_ok(const struct timeline_entry *e)
 
 static void timeline_md_summary(struct util_buf *b, const struct timeline_entry *const *v, size_t n)
 {
-	timeline_buf_str(b, "## Summary\n\n");
+	timeline_buf_str(b, "Summary (from the entries below):\n\n");
 	size_t first = n;
 	for (size_t i = 0; i < n && first == n; i++)
 		if (timeline_is_symptom(v[i]))
 			first = i;
 	if (first == n) {
-		timeline_buf_str(b, "- no symptom recorded (no warning or critical event)\n\n");
+		timeline_buf_str(b, "No symptom recorded (no warning or critical event).\n\n");
 		return;
 	}
 	const struct timeline_entry *sym = v[first], *deploy = NULL, *mitigated = NULL, *over = NULL;
@@ -918,7 +916,7 @@ static void timeline_md_summary(struct util_buf *b, const struct timeline_entry 
 		timeline_md_item(b, "changed before it", deploy, what);
 		free(what);
 	} else {
-		timeline_buf_str(b, "- changed before it: no deploy recorded before the first symptom\n");
+		timeline_buf_str(b, "changed before it: no deploy recorded before the first symptom\n\n");
 	}
 	what = timeline_md_what(sym);
 	timeline_md_item(b, "detected", sym, what);
@@ -963,24 +961,24 @@ static void timeline_md_summary(struct util_buf *b, const struct timeline_entry 
 	} else {
 		char line[96];
 		snprintf(line, sizeof(line),
-		         "- over: not yet (%zu state%s still warn or crit at the last entry)\n", nopen,
+		         "over: not yet (%zu state%s still warn or crit at the last entry)\n\n", nopen,
 		         nopen == 1 ? "" : "s");
 		timeline_buf_str(b,
-		                 nopen > 0 ? line : "- over: not recorded (no recovery after the symptom)\n");
+		                 nopen > 0 ? line : "over: not recorded (no recovery after the symptom)\n\n");
 	}
 	for (size_t j = 0; j < nopen; j++)
 		free(open[j]);
 	free(open);
 	int64_t start = deploy != NULL ? deploy->time_ms : sym->time_ms;
-	timeline_buf_str(b, "- time to detect: ");
+	timeline_buf_str(b, "time to detect: ");
 	timeline_md_duration(b, sym->time_ms - start);
 	timeline_buf_str(b, deploy != NULL ? " (from the deploy)" : " (from the first symptom)");
-	timeline_buf_str(b, "\n- time to mitigate: ");
+	timeline_buf_str(b, "\n\ntime to mitigate: ");
 	if (mitigated != NULL)
 		timeline_md_duration(b, mitigated->time_ms - sym->time_ms);
 	else
 		timeline_buf_str(b, "no action verified ok");
-	timeline_buf_str(b, "\n- time to resolve: ");
+	timeline_buf_str(b, "\n\ntime to resolve: ");
 	if (over != NULL)
 		timeline_md_duration(b, over->time_ms - sym->time_ms);
 	else
@@ -988,10 +986,13 @@ static void timeline_md_summary(struct util_buf *b, const struct timeline_entry 
 	timeline_buf_str(b, " (both from detection)\n\n");
 }
 
-/* The whole report: the summary, then every entry as a table row. */
+/* The whole report: the title, the summary (paragraphs: the one heading
+ * and the one table stay the report's only structure), then every entry
+ * as a table row. */
 static char *timeline_md_doc(const struct timeline_entry *const *v, size_t n)
 {
 	struct util_buf b = {0};
+	timeline_buf_str(&b, "## Incident timeline\n\n");
 	timeline_md_summary(&b, v, n);
 	timeline_md_header(&b);
 	for (size_t i = 0; i < n; i++)

@@ -27,18 +27,18 @@ chmod 600 "$TMP/c.json"
 
 "$SITREP" timeline --markdown -c "$TMP/c.json" >"$TMP/md" 2>"$TMP/err"
 check "--markdown exits 0" test $? = 0
-check "the report opens with the summary" test "$(head -1 "$TMP/md")" = "## Summary"
+check "the report opens with its title and the summary" bash -c "[ \"\$(sed -n 1p '$TMP/md')\" = '## Incident timeline' ] && sed -n 3p '$TMP/md' | grep -q '^Summary'"
 has() { grep -qxF -- "$1" "$TMP/md" || { echo "# missing: $1"; return 1; }; }
-check "the first symptom and when" has '- first symptom: 2026-12-01T00:01:30Z, `db: storm: 8 sessions run the same query`'
-check "the deploy before it" has '- changed before it: 2026-12-01T00:00:00Z, `deploys: deploy r3 by carol`'
-check "detection" has '- detected: 2026-12-01T00:01:30Z, `db: storm: 8 sessions run the same query`'
-check "the action with its verified outcome (not its start)" has '- action: 2026-12-01T00:02:30Z, `ana cancel 4242: ok, verified gone`'
+check "the first symptom and when" has 'first symptom: 2026-12-01T00:01:30Z, `db: storm: 8 sessions run the same query`'
+check "the deploy before it" has 'changed before it: 2026-12-01T00:00:00Z, `deploys: deploy r3 by carol`'
+check "detection" has 'detected: 2026-12-01T00:01:30Z, `db: storm: 8 sessions run the same query`'
+check "the action with its verified outcome (not its start)" has 'action: 2026-12-01T00:02:30Z, `ana cancel 4242: ok, verified gone`'
 check "no line for the action's start" bash -c "! grep -q 'action: .*started' '$TMP/md'"
-check "when it was over" has '- over: 2026-12-01T00:03:20Z, `db: storm over`'
-check "time to detect" has '- time to detect: 1m 30s (from the deploy)'
-check "time to mitigate" has '- time to mitigate: 1m 00s'
-check "time to resolve" has '- time to resolve: 1m 50s (both from detection)'
-check "then the full timeline" grep -q '^## Incident timeline' "$TMP/md"
+check "when it was over" has 'over: 2026-12-01T00:03:20Z, `db: storm over`'
+check "time to detect" has 'time to detect: 1m 30s (from the deploy)'
+check "time to mitigate" has 'time to mitigate: 1m 00s'
+check "time to resolve" has 'time to resolve: 1m 50s (both from detection)'
+check "then the full timeline, after the summary" bash -c "[ \$(grep -n '^| time (UTC)' '$TMP/md' | cut -d: -f1) -gt \$(grep -n '^time to resolve' '$TMP/md' | cut -d: -f1) ]"
 check "the table is in event-time order" python3 -c "
 rows=[l for l in open('$TMP/md') if l.startswith('| 20')]
 t=[r.split('|')[1].strip() for r in rows]

@@ -159,7 +159,7 @@ static void test_event_time_order(void **state)
 	assert_string_equal(d->entries[3].text, "deploy r3");
 	timeline_data_free(d);
 	char *full = timeline_markdown(tl, 0);
-	char *md = strstr(full, "## Incident timeline");
+	char *md = strstr(full, "| time (UTC) |");
 	assert_non_null(md);
 	char *deploy = strstr(md, "deploy r3"), *spike = strstr(md, "errors spiking");
 	assert_non_null(deploy);
@@ -179,7 +179,7 @@ static void test_markdown_summary(void **state)
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 0);
 	char *md = timeline_markdown(tl, 0);
-	assert_non_null(strstr(md, "- no symptom recorded"));
+	assert_non_null(strstr(md, "No symptom recorded"));
 	free(md);
 	int64_t t0 = 1796083200000; /* 2026-12-01T00:00:00Z */
 	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "host", "CPU", "CPU ok", t0 - 60000);
@@ -198,26 +198,26 @@ static void test_markdown_summary(void **state)
 	event_publish(&app.bus, &ev);
 	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "db", "storm", "storm over", t0 + 200000);
 	md = timeline_markdown(tl, 0);
-	char *table = strstr(md, "## Incident timeline");
+	char *table = strstr(md, "| time (UTC) |");
 	assert_non_null(table);
-	assert_true(strncmp(md, "## Summary\n\n", 12) == 0);
-	assert_non_null(strstr(md, "- first symptom: 2026-12-01T00:01:30Z, `db: storm <b>8 sessions</b>`\n"));
+	assert_true(strncmp(md, "## Incident timeline\n\nSummary", 29) == 0);
+	assert_non_null(strstr(md, "first symptom: 2026-12-01T00:01:30Z, `db: storm <b>8 sessions</b>`\n\n"));
 	assert_non_null(
-	    strstr(md, "- changed before it: 2026-12-01T00:00:00Z, `deploys: deploy r3 by carol`\n"));
-	assert_non_null(strstr(md, "- detected: 2026-12-01T00:01:30Z"));
+	    strstr(md, "changed before it: 2026-12-01T00:00:00Z, `deploys: deploy r3 by carol`\n\n"));
+	assert_non_null(strstr(md, "detected: 2026-12-01T00:01:30Z"));
 	assert_non_null(
-	    strstr(md, "- action: 2026-12-01T00:02:30Z, `ana cancel 4242: ok: cancelled, verified gone`\n"));
+	    strstr(md, "action: 2026-12-01T00:02:30Z, `ana cancel 4242: ok: cancelled, verified gone`\n\n"));
 	/* the alert still fires: not over */
-	assert_non_null(strstr(md, "- over: not yet (1 state still warn or crit at the last entry)"));
-	assert_non_null(strstr(md, "- time to detect: 1m 30s (from the deploy)"));
-	assert_non_null(strstr(md, "- time to mitigate: 1m 00s"));
-	assert_non_null(strstr(md, "- time to resolve: not over"));
-	assert_true(strstr(md, "- over") < table);
+	assert_non_null(strstr(md, "over: not yet (1 state still warn or crit at the last entry)"));
+	assert_non_null(strstr(md, "time to detect: 1m 30s (from the deploy)"));
+	assert_non_null(strstr(md, "time to mitigate: 1m 00s"));
+	assert_non_null(strstr(md, "time to resolve: not over"));
+	assert_true(strstr(md, "over") < table);
 	free(md);
 	publish(&app, EVENT_ALERT_RESOLVED, EVENT_OK, "alerts", "Slow", "alert Slow resolved", t0 + 290000);
 	md = timeline_markdown(tl, 0);
-	assert_non_null(strstr(md, "- over: 2026-12-01T00:04:50Z, `alerts: alert Slow resolved`\n"));
-	assert_non_null(strstr(md, "- time to resolve: 3m 20s"));
+	assert_non_null(strstr(md, "over: 2026-12-01T00:04:50Z, `alerts: alert Slow resolved`\n\n"));
+	assert_non_null(strstr(md, "time to resolve: 3m 20s"));
 	free(md);
 	timeline_close(tl);
 }
@@ -262,12 +262,12 @@ static void test_markdown_cells(void **state)
 	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "w", "plain words, no-markup", 5000);
 	char *full = timeline_markdown(tl, 0);
 	/* the table; the summary above it is tested by test_markdown_summary */
-	char *md = strstr(full, "## Incident timeline");
+	char *md = strstr(full, "| time (UTC) |");
 	assert_non_null(md);
 	assert_null(strstr(md, "a | b"));
 	assert_non_null(strstr(md, "`a \\| b"));
-	/* one line per entry: the header's three, a blank, and five rows */
-	assert_int_equal(count_lines(md), 2 + 2 + 5);
+	/* one line per entry: the table's header, its delimiter and five rows */
+	assert_int_equal(count_lines(md), 2 + 5);
 	assert_non_null(strstr(md, "| `<img src=x onerror=alert(1)>` |"));
 	assert_non_null(strstr(md, "| ``` run `ls` then ``x`` ``` |"));
 	assert_non_null(strstr(md, "| `` `edge` `` |"));
