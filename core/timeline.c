@@ -61,6 +61,7 @@ void timeline_entry_clear(struct timeline_entry *e)
 	free(e->who);
 	free(e->subject);
 	free(e->text);
+	free(e->what);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -214,6 +215,17 @@ static bool timeline_parse_line(const char *line, size_t len, bool audit, struct
 		free(what);
 		e->level = timeline_clean(timeline_str(o, "result"));
 		e->text = timeline_clean(timeline_str(o, "detail"));
+		/* what the action acted on, exactly (the query text, the paths):
+		 * the record's effect, its lines joined, bounded */
+		const char *effect = timeline_str(o, "what");
+		if (effect[0] != '\0') {
+			char *flat = xstrdup(effect);
+			for (char *c = flat; *c != '\0'; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' ';
+			e->what = sanitize(flat, strlen(flat), 600);
+			free(flat);
+		}
 	} else {
 		e->type = timeline_clean(timeline_str(o, "type"));
 		/* a note says who wrote it; every other event is sitrep's */
@@ -796,7 +808,12 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 	bool action = strcmp(e->type, "action") == 0;
 	char *what = action || e->subject[0] == '\0' ? xstrdup(action ? e->subject : e->type)
 	                                             : xasprintf("%s %s", e->type, e->subject);
-	const char *f[] = {e->who, what, e->pane, e->level, e->text};
+	/* an action's record names what it acted on, not only an id */
+	char *detail =
+	    e->what != NULL && strcmp(e->level, "started") != 0
+	        ? xasprintf("%s%s%s", e->text, e->text[0] != '\0' ? "; effect: " : "effect: ", e->what)
+	        : NULL;
+	const char *f[] = {e->who, what, e->pane, e->level, detail != NULL ? detail : e->text};
 	timeline_buf_str(b, "| ");
 	timeline_buf_str(b, when);
 	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
@@ -805,6 +822,7 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 	}
 	timeline_buf_str(b, " |\n");
 	free(what);
+	free(detail);
 }
 
 static void timeline_md_header(struct util_buf *b)
@@ -1014,6 +1032,33 @@ char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
 	return md;
 }
 
+/* The export's report: from the state files, as `sitrep timeline
+ * --markdown` prints it, when they are all in use (the audit log's records
+ * name each action's exact effect); else from the store, which then holds
+ * more than the files. Caller frees. */
+static char *timeline_export_text(const struct timeline *tl)
+{
+	if (!tl->persist || tl->write_error[0] != '\0' || tl->read_error[0] != '\0')
+		return timeline_markdown(tl, 0);
+	struct timeline_list all = {0};
+	char msg[STATEFILE_MSG_MAX];
+	const char *bad = NULL;
+	char *md;
+	if (timeline_read_all(tl->app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad) != 0) {
+		md = timeline_markdown(tl, 0);
+	} else {
+		const struct timeline_entry **v = xcalloc(all.n + 1, sizeof(*v));
+		for (size_t i = 0; i < all.n; i++)
+			v[i] = &all.v[i];
+		md = timeline_md_doc(v, all.n);
+		free(v);
+	}
+	for (size_t i = 0; i < all.n; i++)
+		timeline_entry_clear(&all.v[i]);
+	free(all.v);
+	return md;
+}
+
 int timeline_export(const struct timeline *tl, char **path, char *msg, size_t cap)
 {
 	*path = NULL;
@@ -1044,7 +1089,7 @@ int timeline_export(const struct timeline *tl, char **path, char *msg, size_t ca
 		errno = e;
 		return -1;
 	}
-	char *md = timeline_markdown(tl, 0);
+	char *md = timeline_export_text(tl);
 	int rc = statefile_write_all(fd, md, strlen(md));
 	e = errno;
 	if (close(fd) != 0 && rc == 0) {

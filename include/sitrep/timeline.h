@@ -36,6 +36,7 @@ struct timeline_entry {
 	char *subject; /* "silence HighCPU", "CPU", ... */
 	char *text;    /* the sentence */
 	uint64_t seq;  /* arrival order in this store: the tie-break of equal times */
+	char *what;    /* an audit record's exact effect (the query, the paths), one line; NULL none */
 };
 
 /* Frees an entry's strings and zeroes it. */
@@ -55,7 +56,10 @@ uint64_t timeline_generation(const struct timeline *tl);
  * anything else in a code span (no tag, link, image or block of outside
  * text renders). Caller frees. */
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms);
-/* `e` in the dashboard: timeline_markdown(tl, 0) as a new 0600 file
+/* `e` in the dashboard: the report `sitrep timeline --markdown` prints
+ * (read from the state files, so an action names its exact effect from the
+ * audit log; the store's entries when the files cannot be used) as a new
+ * 0600 file
  * state_dir/timeline-YYYYMMDDTHHMMSSZ.md (-2, -3, ... when the name is
  * taken), opened by the state dir's rules (statefile.h). 0 with *path (the
  * file, sanitized for display; caller frees), or -1 with errno and msg. */

@@ -17,7 +17,8 @@ cat >"$S/timeline.jsonl" <<JSON
 JSON
 cat >"$S/audit.jsonl" <<JSON
 {"ms":$((B + 120000)),"user":"ana","action":"cancel","target":"4242","pane":"db","result":"started"}
-{"ms":$((B + 150000)),"user":"ana","action":"cancel","target":"4242","pane":"db","result":"ok","detail":"verified gone"}
+{"ms":$((B + 150000)),"user":"ana","action":"cancel","target":"4242","pane":"db","result":"ok","detail":"verified gone","what":"cancel the query of pid 4242 (app, shop): SELECT * FROM bookings WHERE ref = \$1\nSELECT pg_cancel_backend(4242)"}
+{"ms":$((B + 160000)),"user":"ana","action":"purge","target":"2 assets","pane":"cdn","result":"ok","detail":"verified fresh","what":"purge 2 assets from the CDN\n  /static/app.js\n  /static/app.css"}
 JSON
 chmod 600 "$S"/*.jsonl
 cat >"$TMP/c.json" <<JSON
@@ -42,6 +43,8 @@ check "then the full timeline, after the summary" bash -c "[ \$(grep -n '^| time
 check "the table is in event-time order" python3 -c "
 rows=[l for l in open('$TMP/md') if l.startswith('| 20')]
 t=[r.split('|')[1].strip() for r in rows]
-assert len(rows)==5 and t==sorted(t), t"
+assert len(rows)==6 and t==sorted(t), t"
+check "the cancel row names the query it acted on" grep -qE '^\| .*\| ana \| cancel 4242 \|.*SELECT \* FROM bookings WHERE ref = \$1 SELECT pg_cancel_backend\(4242\)' "$TMP/md"
+check "the purge row names the paths" grep -qE '^\| .*\| ana \| purge 2 assets \|.*/static/app\.js +/static/app\.css' "$TMP/md"
 cat "$TMP/md" | diag
 finish
