@@ -22,7 +22,16 @@
 #include "sitrep/tui.h"
 #include "sitrep/util.h"
 
-enum main_mode { MODE_DASHBOARD, MODE_ONCE, MODE_CHECK, MODE_EXAMPLE, MODE_DO, MODE_TIMELINE, MODE_COMPLETE };
+enum main_mode {
+	MODE_DASHBOARD,
+	MODE_ONCE,
+	MODE_CHECK,
+	MODE_EXAMPLE,
+	MODE_DO,
+	MODE_TIMELINE,
+	MODE_COMPLETE,
+	MODE_NOTE
+};
 
 static const char main_usage[] =
     "usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
@@ -81,6 +90,13 @@ static char *main_timeline_usage(const char *verb, const char *lead, const char 
 	return xasprintf("%ssitrep timeline [--markdown] [--since DURATION]\n", lead);
 }
 
+static char *main_note_usage(const char *verb, const char *lead, const char *rest)
+{
+	(void)verb;
+	(void)rest;
+	return xasprintf("%ssitrep note [--] TEXT...\n", lead);
+}
+
 /* Every subcommand: the mode it starts, and its usage, which `sitrep --help`
  * lists and `sitrep SUB --help` (or -h anywhere in its words, before a
  * `--`) prints alone, exiting 0 before any config is read. A new subcommand
@@ -93,6 +109,7 @@ static const struct main_sub {
 } main_subs[] = {
     {"do", MODE_DO, main_do_usage},
     {"timeline", MODE_TIMELINE, main_timeline_usage},
+    {"note", MODE_NOTE, main_note_usage},
 };
 
 static const struct main_sub *main_sub_find(const char *name)
@@ -342,6 +359,10 @@ static int main_run(int argc, char **argv, char **sub)
 		rc = action_cli(&app, nsub - 1, sub + 1);
 		break;
 	case MODE_TIMELINE: rc = timeline_cli(&app, nsub - 1, sub + 1); break;
+	case MODE_NOTE:
+		app.loop = uv_default_loop(); /* a read-only refusal goes through the action gate */
+		rc = timeline_note_cli(&app, nsub - 1, sub + 1);
+		break;
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
 		rc = app_run_once(&app);

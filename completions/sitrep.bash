@@ -90,7 +90,8 @@ _sitrep()
 		fi
 		;;
 	timeline) words="--markdown --since -h --help $global" ;;
-	*) words="$global --once --json --check-config --example-config --version --help do timeline" ;;
+	note) return 0 ;; # free text
+	*) words="$global --once --json --check-config --example-config --version --help do timeline note" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	return 0

@@ -48,7 +48,7 @@ function __sitrep_panes
 end
 
 function __sitrep_no_sub
-    not __fish_seen_subcommand_from do timeline
+    not __fish_seen_subcommand_from do timeline note
 end
 
 function __sitrep_needs_verb
@@ -69,6 +69,7 @@ complete -c sitrep -n __sitrep_no_sub -l version -d 'print the version'
 complete -c sitrep -n __sitrep_no_sub -s h -l help -d 'print the usage'
 complete -c sitrep -n __sitrep_no_sub -a do -d 'run an action'
 complete -c sitrep -n __sitrep_no_sub -a timeline -d 'print the incident timeline'
+complete -c sitrep -n __sitrep_no_sub -a note -d 'add a note to the incident timeline'
 complete -c sitrep -n __sitrep_needs_verb -a '(__sitrep_verbs)' -d verb
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l pane -x -a '(__sitrep_panes)' -d 'the pane to act through'
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l yes -d 'do not ask'

@@ -27,6 +27,7 @@ const struct keys_action keys_ui[] = {
     {"timeline", "t", "show the incident timeline"},
     {"toggle_view", "v g", "switch the focused pane's view"},
     {"export", "e", "export the timeline as Markdown (state dir)"},
+    {"annotate", "a", "add a note to the incident timeline (who and when are recorded)"},
 };
 
 const size_t keys_nui = ARRAY_LEN(keys_ui);

@@ -44,8 +44,9 @@ struct timeline {
 	int read_errno, write_errno;
 	bool read_clears; /* the read error was about the dir or timeline.jsonl: a write ends it */
 	struct timeline_entry *ring;
-	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest */
+	size_t head, n; /* ring of TIMELINE_KEEP, head = oldest, in time order */
 	uint64_t gen;
+	uint64_t seq; /* arrival order, the tie-break of equal times */
 	struct timeline_state states[TIMELINE_STATES];
 	size_t nstates, next_state;
 };
@@ -60,6 +61,7 @@ void timeline_entry_clear(struct timeline_entry *e)
 	free(e->who);
 	free(e->subject);
 	free(e->text);
+	free(e->what);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -68,16 +70,36 @@ static char *timeline_clean(const char *s)
 	return sanitize_str(s != NULL ? s : "");
 }
 
+static struct timeline_entry *timeline_slot(struct timeline *tl, size_t i)
+{
+	return &tl->ring[(tl->head + i) % TIMELINE_KEEP];
+}
+
+/* Adds e (the store takes its strings) in event-time order: an event can
+ * arrive after a newer one (a deploy is known by its own time, found on the
+ * next poll), so it goes after every entry of its time or before, never
+ * simply at the end. Ties keep arrival order (e->seq). A full store drops
+ * its oldest entry; an arrival older than all it keeps is dropped itself. */
 static void timeline_push(struct timeline *tl, struct timeline_entry *e)
 {
+	e->seq = ++tl->seq;
+	size_t pos = tl->n;
+	while (pos > 0 && timeline_slot(tl, pos - 1)->time_ms > e->time_ms)
+		pos--;
 	if (tl->n == TIMELINE_KEEP) {
-		timeline_entry_clear(&tl->ring[tl->head]);
-		tl->ring[tl->head] = *e;
+		if (pos == 0) {
+			timeline_entry_clear(e);
+			return;
+		}
+		timeline_entry_clear(timeline_slot(tl, 0));
 		tl->head = (tl->head + 1) % TIMELINE_KEEP;
-	} else {
-		tl->ring[(tl->head + tl->n) % TIMELINE_KEEP] = *e;
-		tl->n++;
+		tl->n--;
+		pos--;
 	}
+	for (size_t i = tl->n; i > pos; i--)
+		*timeline_slot(tl, i) = *timeline_slot(tl, i - 1);
+	*timeline_slot(tl, pos) = *e;
+	tl->n++;
 	tl->gen++;
 }
 
@@ -193,9 +215,22 @@ static bool timeline_parse_line(const char *line, size_t len, bool audit, struct
 		free(what);
 		e->level = timeline_clean(timeline_str(o, "result"));
 		e->text = timeline_clean(timeline_str(o, "detail"));
+		/* what the action acted on, exactly (the query text, the paths):
+		 * the record's effect, its lines joined, bounded */
+		const char *effect = timeline_str(o, "what");
+		if (effect[0] != '\0') {
+			char *flat = xstrdup(effect);
+			for (char *c = flat; *c != '\0'; c++)
+				if (*c == '\n' || *c == '\r' || *c == '\t')
+					*c = ' ';
+			e->what = sanitize(flat, strlen(flat), 600);
+			free(flat);
+		}
 	} else {
 		e->type = timeline_clean(timeline_str(o, "type"));
-		e->who = xstrdup("sitrep");
+		/* a note says who wrote it; every other event is sitrep's */
+		const char *who = timeline_str(o, "who");
+		e->who = timeline_clean(strcmp(e->type, "note") == 0 && who[0] != '\0' ? who : "sitrep");
 		e->subject = timeline_clean(timeline_str(o, "subject"));
 		e->level = timeline_clean(timeline_str(o, "level"));
 		e->text = timeline_clean(timeline_str(o, "text"));
@@ -411,6 +446,150 @@ static void timeline_write(struct timeline *tl, const struct event *ev)
 	free(line);
 }
 
+/* Writes a note's line to dir/timeline.jsonl. 0, or -1 with errno and msg. */
+static int timeline_note_write(const char *dir, const struct timeline_entry *e, char *msg, size_t cap)
+{
+	char when[32];
+	util_rfc3339((time_t)(e->time_ms / 1000), when, sizeof(when));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddNumberToObject(o, "ms", (double)e->time_ms);
+	cJSON_AddStringToObject(o, "type", "note");
+	cJSON_AddStringToObject(o, "level", "info");
+	cJSON_AddStringToObject(o, "pane", e->pane);
+	cJSON_AddStringToObject(o, "who", e->who);
+	cJSON_AddStringToObject(o, "subject", "");
+	cJSON_AddStringToObject(o, "text", e->text);
+	char *line = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	size_t n = strlen(line);
+	line = xrealloc(line, n + 2);
+	line[n] = '\n';
+	int rc = timeline_append_line(dir, line, n + 1, msg, cap);
+	int err = errno;
+	free(line);
+	errno = err;
+	return rc;
+}
+
+/* A note as an entry: who is the user (as an action's), now, the text
+ * sanitized and trimmed. -2 when there is no text left. */
+static int timeline_note_entry(const char *text, struct timeline_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	char *clean = sanitize(text != NULL ? text : "", text != NULL ? strlen(text) : 0, TIMELINE_NOTE_MAX);
+	char *start = clean;
+	while (*start == ' ')
+		start++;
+	size_t len = strlen(start);
+	while (len > 0 && start[len - 1] == ' ')
+		start[--len] = '\0';
+	if (len == 0) {
+		free(clean);
+		return -2;
+	}
+	struct action *a = action_new("note", "");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	e->type = xstrdup("note");
+	e->level = xstrdup("info");
+	e->pane = xstrdup("");
+	e->who = xstrdup(a->user);
+	e->subject = xstrdup("");
+	e->text = xstrdup(start);
+	action_free(a);
+	free(clean);
+	return 0;
+}
+
+/* The refusal of a note in read-only mode, recorded by the gate like every
+ * refused change (audit log, event). */
+static void timeline_note_refuse(struct app *app, const char *text, char *msg, size_t cap)
+{
+	char why[STATEFILE_MSG_MAX];
+	char *clean = sanitize(text, strlen(text), TIMELINE_NOTE_MAX);
+	struct action *a = action_new("note", clean);
+	free(clean);
+	action_run(app, NULL, a, NULL, NULL, why, sizeof(why)); /* refused, recorded, a freed */
+	snprintf(msg, cap, "read-only: note refused, nothing was added (the refusal is recorded)");
+}
+
+int timeline_note(struct timeline *tl, const char *text, char *msg, size_t cap)
+{
+	msg[0] = '\0';
+	if (tl == NULL) {
+		snprintf(msg, cap, "no timeline");
+		return 1;
+	}
+	if (action_refused(tl->app, NULL, 0)) {
+		timeline_note_refuse(tl->app, text, msg, cap);
+		return 3;
+	}
+	struct timeline_entry e;
+	if (timeline_note_entry(text, &e) != 0) {
+		snprintf(msg, cap, "a note needs some text; nothing was added");
+		return 2;
+	}
+	int rc = 0;
+	if (tl->persist && tl->app->cfg.state_dir != NULL) {
+		char why[STATEFILE_MSG_MAX];
+		if (timeline_note_write(tl->app->cfg.state_dir, &e, why, sizeof(why)) != 0) {
+			/* kept in memory, shown; but said: it will not survive */
+			tl->write_errno = errno;
+			snprintf(tl->write_error, sizeof(tl->write_error), "events not saved: %s", why);
+			snprintf(msg, cap, "note added, not saved: %s", why);
+			rc = 1;
+		}
+	}
+	timeline_push(tl, &e);
+	return rc;
+}
+
+int timeline_note_cli(struct app *app, int argc, char **argv)
+{
+	const char *usage = "usage: sitrep note TEXT...  (adds a note to the incident timeline)";
+	if (argc == 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+		printf("%s\n", usage);
+		return 0;
+	}
+	int first = argc > 0 && strcmp(argv[0], "--") == 0 ? 1 : 0;
+	if (argc - first < 1) {
+		fprintf(stderr, "sitrep note: no text (%s)\n", usage);
+		return 2;
+	}
+	struct util_buf b = {0};
+	for (int i = first; i < argc; i++) {
+		if (i > first)
+			util_buf_add(&b, " ", 1);
+		util_buf_add(&b, argv[i], strlen(argv[i]));
+	}
+	char *text = b.s != NULL ? b.s : xstrdup("");
+	char msg[STATEFILE_MSG_MAX + 128];
+	int rc = 0;
+	struct timeline_entry e;
+	if (action_refused(app, NULL, 0)) {
+		timeline_note_refuse(app, text, msg, sizeof(msg));
+		fprintf(stderr, "sitrep note: %s\n", msg);
+		rc = 3;
+	} else if (timeline_note_entry(text, &e) != 0) {
+		fprintf(stderr, "sitrep note: a note needs some text; nothing was added\n");
+		rc = 2;
+	} else {
+		if (timeline_note_write(app->cfg.state_dir, &e, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "sitrep note: not added: %s\n", msg);
+			rc = 1;
+		} else {
+			char when[32];
+			util_rfc3339((time_t)(e.time_ms / 1000), when, sizeof(when));
+			printf("note added to the timeline at %s by %s\n", when, e.who);
+		}
+		timeline_entry_clear(&e);
+	}
+	free(text);
+	return rc;
+}
+
 const char *timeline_state_error(const struct timeline *tl, int *err)
 {
 	if (tl == NULL)
@@ -500,6 +679,28 @@ void timeline_close(struct timeline *tl)
 	free(tl);
 }
 
+const char *timeline_action_by(const struct timeline *tl, const char *pane, const char *verb,
+                               const char *target, int64_t since_ms)
+{
+	if (tl == NULL || pane == NULL || verb == NULL || target == NULL)
+		return NULL;
+	/* entries hold sanitized text: compare with the same */
+	char *raw = xasprintf("%s %s", verb, target);
+	char *subject = sanitize_str(raw);
+	free(raw);
+	const char *who = NULL;
+	for (size_t i = tl->n; i-- > 0 && who == NULL;) {
+		const struct timeline_entry *e = timeline_entry(tl, i);
+		if (e->time_ms < since_ms)
+			break;
+		if (strncmp(e->type, "action", 6) == 0 && strcmp(e->pane, pane) == 0 &&
+		    strcmp(e->subject, subject) == 0 && e->who[0] != '\0')
+			who = e->who;
+	}
+	free(subject);
+	return who;
+}
+
 /* ---- output ---- */
 
 static void timeline_time_text(int64_t ms, char *buf, size_t cap)
@@ -557,8 +758,17 @@ static void timeline_buf_ticks(struct util_buf *b, size_t n)
 		util_buf_add(b, "`", 1);
 }
 
+static void timeline_md_text(struct util_buf *b, const char *s, bool cell);
+
 /* Appends s as one table cell's content (see above). */
 static void timeline_md_cell(struct util_buf *b, const char *s)
+{
+	timeline_md_text(b, s, true);
+}
+
+/* Appends s inert: as a cell's content, or (cell false) inside a list item,
+ * where '|' means nothing and stays as it is. */
+static void timeline_md_text(struct util_buf *b, const char *s, bool cell)
 {
 	size_t len = strlen(s);
 	if (len == 0)
@@ -579,7 +789,7 @@ static void timeline_md_cell(struct util_buf *b, const char *s)
 		util_buf_add(b, " ", 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '|')
+		if (c == '|' && cell)
 			util_buf_add(b, "\\|", 2);
 		else if (c < 0x20 || c == 0x7f)
 			util_buf_add(b, " ", 1); /* the sanitizer leaves none; a row is one line */
@@ -596,8 +806,14 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 	char when[32];
 	timeline_time_text(e->time_ms, when, sizeof(when));
 	bool action = strcmp(e->type, "action") == 0;
-	char *what = action ? xstrdup(e->subject) : xasprintf("%s %s", e->type, e->subject);
-	const char *f[] = {e->who, what, e->pane, e->level, e->text};
+	char *what = action || e->subject[0] == '\0' ? xstrdup(action ? e->subject : e->type)
+	                                             : xasprintf("%s %s", e->type, e->subject);
+	/* an action's record names what it acted on, not only an id */
+	char *detail =
+	    e->what != NULL && strcmp(e->level, "started") != 0
+	        ? xasprintf("%s%s%s", e->text, e->text[0] != '\0' ? "; effect: " : "effect: ", e->what)
+	        : NULL;
+	const char *f[] = {e->who, what, e->pane, e->level, detail != NULL ? detail : e->text};
 	timeline_buf_str(b, "| ");
 	timeline_buf_str(b, when);
 	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
@@ -606,25 +822,241 @@ static void timeline_md_row(struct util_buf *b, const struct timeline_entry *e)
 	}
 	timeline_buf_str(b, " |\n");
 	free(what);
+	free(detail);
 }
 
 static void timeline_md_header(struct util_buf *b)
 {
-	timeline_buf_str(b, "## Incident timeline\n\n"
-	                    "| time (UTC) | who | what | pane | result | detail |\n"
+	timeline_buf_str(b, "| time (UTC) | who | what | pane | result | detail |\n"
 	                    "|---|---|---|---|---|---|\n");
+}
+
+/* ---- the summary a postmortem starts with ----
+ *
+ * Worked out from the entries alone, in time order: the first symptom (the
+ * first warn or crit that is not an action, a note or a deploy), the last
+ * deploy at or before it (what changed), detection (that first symptom:
+ * sitrep's record is when it was seen), every action's outcome as verified,
+ * mitigation (the first action verified ok after detection) and the end
+ * (the moment no state is warn or crit any more - a metric, an alert, a
+ * stale asset, a failing pane - when it stays so to the last entry). The
+ * impact starts at the deploy when there is one, else at the symptom. */
+
+static bool timeline_is_action(const struct timeline_entry *e)
+{
+	return strcmp(e->type, "action") == 0 || strcmp(e->type, "action_ended") == 0;
+}
+
+static bool timeline_is_symptom(const struct timeline_entry *e)
+{
+	if (strncmp(e->type, "action", 6) == 0 || strcmp(e->type, "note") == 0 ||
+	    strcmp(e->type, "deploy") == 0)
+		return false;
+	return strcmp(e->level, "warn") == 0 || strcmp(e->level, "crit") == 0;
+}
+
+/* A state that stays until it changes: its family's key, NULL otherwise. */
+static char *timeline_state_key(const struct timeline_entry *e)
+{
+	int t = event_type_from_name(e->type);
+	const char *family = t == EVENT_STATUS_CHANGED                              ? "status"
+	                     : t == EVENT_ALERT_FIRING || t == EVENT_ALERT_RESOLVED ? "alert"
+	                     : t == EVENT_ASSET_STALE || t == EVENT_ASSET_FRESH     ? "asset"
+	                     : t == EVENT_PANE_FAILED || t == EVENT_PANE_RECOVERED  ? "pane"
+	                                                                            : NULL;
+	return family != NULL ? xasprintf("%s\x1f%s\x1f%s", family, e->pane, e->subject) : NULL;
+}
+
+static void timeline_md_duration(struct util_buf *b, int64_t ms)
+{
+	char d[48];
+	int64_t s = ms > 0 ? ms / 1000 : 0;
+	if (s >= 3600)
+		snprintf(d, sizeof(d), "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(d, sizeof(d), "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(d, sizeof(d), "%llds", (long long)s);
+	timeline_buf_str(b, d);
+}
+
+/* "label: TIME, " then what (inert): a paragraph of the summary. */
+static void timeline_md_item(struct util_buf *b, const char *label, const struct timeline_entry *e,
+                             const char *what)
+{
+	char when[32];
+	timeline_time_text(e->time_ms, when, sizeof(when));
+	timeline_buf_str(b, label);
+	timeline_buf_str(b, ": ");
+	timeline_buf_str(b, when);
+	timeline_buf_str(b, ", ");
+	timeline_md_text(b, what, false);
+	timeline_buf_str(b, "\n\n");
+}
+
+static char *timeline_md_what(const struct timeline_entry *e)
+{
+	if (strcmp(e->type, "action") == 0) /* audit: who, verb target, result, detail */
+		return xasprintf("%s %s: %s%s%s", e->who, e->subject, e->level, e->text[0] ? ", " : "",
+		                 e->text);
+	if (strcmp(e->type, "action_ended") == 0) /* live: the text leads with the result */
+		return xasprintf("%s %s: %s", e->who, e->subject, e->text);
+	return xasprintf("%s%s%s", e->pane, e->pane[0] ? ": " : "", e->text);
+}
+
+static bool timeline_action_ok(const struct timeline_entry *e)
+{
+	if (strcmp(e->type, "action") == 0)
+		return strcmp(e->level, "ok") == 0;
+	return strcmp(e->type, "action_ended") == 0 && strncmp(e->text, "ok", 2) == 0;
+}
+
+static void timeline_md_summary(struct util_buf *b, const struct timeline_entry *const *v, size_t n)
+{
+	timeline_buf_str(b, "Summary (from the entries below):\n\n");
+	size_t first = n;
+	for (size_t i = 0; i < n && first == n; i++)
+		if (timeline_is_symptom(v[i]))
+			first = i;
+	if (first == n) {
+		timeline_buf_str(b, "No symptom recorded (no warning or critical event).\n\n");
+		return;
+	}
+	const struct timeline_entry *sym = v[first], *deploy = NULL, *mitigated = NULL, *over = NULL;
+	for (size_t i = 0; i <= first; i++)
+		if (strcmp(v[i]->type, "deploy") == 0)
+			deploy = v[i];
+	char *what = timeline_md_what(sym);
+	timeline_md_item(b, "first symptom", sym, what);
+	free(what);
+	if (deploy != NULL) {
+		what = timeline_md_what(deploy);
+		timeline_md_item(b, "changed before it", deploy, what);
+		free(what);
+	} else {
+		timeline_buf_str(b, "changed before it: no deploy recorded before the first symptom\n\n");
+	}
+	what = timeline_md_what(sym);
+	timeline_md_item(b, "detected", sym, what);
+	free(what);
+	/* the states still warn or crit, to find when the last one ended */
+	char **open = xcalloc(n + 1, sizeof(*open));
+	size_t nopen = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct timeline_entry *e = v[i];
+		if (i >= first && timeline_is_action(e) && strcmp(e->level, "started") != 0 &&
+		    strcmp(e->level, "requested") != 0) {
+			what = timeline_md_what(e);
+			timeline_md_item(b, "action", e, what);
+			free(what);
+			if (mitigated == NULL && timeline_action_ok(e))
+				mitigated = e;
+		}
+		char *key = timeline_state_key(e);
+		if (key == NULL)
+			continue;
+		bool bad = strcmp(e->level, "warn") == 0 || strcmp(e->level, "crit") == 0;
+		size_t j = 0;
+		while (j < nopen && strcmp(open[j], key) != 0)
+			j++;
+		if (bad && j == nopen) {
+			open[nopen++] = key;
+			key = NULL;
+		} else if (!bad && j < nopen) {
+			free(open[j]);
+			open[j] = open[--nopen];
+			if (nopen == 0 && i > first)
+				over = e;
+		}
+		if (bad)
+			over = NULL;
+		free(key);
+	}
+	if (over != NULL && nopen == 0) {
+		what = timeline_md_what(over);
+		timeline_md_item(b, "over", over, what);
+		free(what);
+	} else {
+		char line[96];
+		snprintf(line, sizeof(line),
+		         "over: not yet (%zu state%s still warn or crit at the last entry)\n\n", nopen,
+		         nopen == 1 ? "" : "s");
+		timeline_buf_str(b,
+		                 nopen > 0 ? line : "over: not recorded (no recovery after the symptom)\n\n");
+	}
+	for (size_t j = 0; j < nopen; j++)
+		free(open[j]);
+	free(open);
+	int64_t start = deploy != NULL ? deploy->time_ms : sym->time_ms;
+	timeline_buf_str(b, "time to detect: ");
+	timeline_md_duration(b, sym->time_ms - start);
+	timeline_buf_str(b, deploy != NULL ? " (from the deploy)" : " (from the first symptom)");
+	timeline_buf_str(b, "\n\ntime to mitigate: ");
+	if (mitigated != NULL)
+		timeline_md_duration(b, mitigated->time_ms - sym->time_ms);
+	else
+		timeline_buf_str(b, "no action verified ok");
+	timeline_buf_str(b, "\n\ntime to resolve: ");
+	if (over != NULL)
+		timeline_md_duration(b, over->time_ms - sym->time_ms);
+	else
+		timeline_buf_str(b, "not over");
+	timeline_buf_str(b, " (both from detection)\n\n");
+}
+
+/* The whole report: the title, the summary (paragraphs: the one heading
+ * and the one table stay the report's only structure), then every entry
+ * as a table row. */
+static char *timeline_md_doc(const struct timeline_entry *const *v, size_t n)
+{
+	struct util_buf b = {0};
+	timeline_buf_str(&b, "## Incident timeline\n\n");
+	timeline_md_summary(&b, v, n);
+	timeline_md_header(&b);
+	for (size_t i = 0; i < n; i++)
+		timeline_md_row(&b, v[i]);
+	return b.s;
 }
 
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms)
 {
-	struct util_buf b = {0};
-	timeline_md_header(&b);
-	for (size_t i = 0; i < timeline_count(tl); i++) {
+	size_t n = 0, count = timeline_count(tl);
+	const struct timeline_entry **v = xcalloc(count + 1, sizeof(*v));
+	for (size_t i = 0; i < count; i++) {
 		const struct timeline_entry *e = timeline_entry(tl, i);
 		if (e->time_ms >= since_ms)
-			timeline_md_row(&b, e);
+			v[n++] = e;
 	}
-	return b.s;
+	char *md = timeline_md_doc(v, n);
+	free(v);
+	return md;
+}
+
+/* The export's report: from the state files, as `sitrep timeline
+ * --markdown` prints it, when they are all in use (the audit log's records
+ * name each action's exact effect); else from the store, which then holds
+ * more than the files. Caller frees. */
+static char *timeline_export_text(const struct timeline *tl)
+{
+	if (!tl->persist || tl->write_error[0] != '\0' || tl->read_error[0] != '\0')
+		return timeline_markdown(tl, 0);
+	struct timeline_list all = {0};
+	char msg[STATEFILE_MSG_MAX];
+	const char *bad = NULL;
+	char *md;
+	if (timeline_read_all(tl->app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad) != 0) {
+		md = timeline_markdown(tl, 0);
+	} else {
+		const struct timeline_entry **v = xcalloc(all.n + 1, sizeof(*v));
+		for (size_t i = 0; i < all.n; i++)
+			v[i] = &all.v[i];
+		md = timeline_md_doc(v, all.n);
+		free(v);
+	}
+	for (size_t i = 0; i < all.n; i++)
+		timeline_entry_clear(&all.v[i]);
+	free(all.v);
+	return md;
 }
 
 int timeline_export(const struct timeline *tl, char **path, char *msg, size_t cap)
@@ -657,7 +1089,7 @@ int timeline_export(const struct timeline *tl, char **path, char *msg, size_t ca
 		errno = e;
 		return -1;
 	}
-	char *md = timeline_markdown(tl, 0);
+	char *md = timeline_export_text(tl);
 	int rc = statefile_write_all(fd, md, strlen(md));
 	e = errno;
 	if (close(fd) != 0 && rc == 0) {
@@ -711,28 +1143,28 @@ int timeline_cli(struct app *app, int argc, char **argv)
 	int rc = timeline_read_all(app->cfg.state_dir, TIMELINE_MAX_READ, &all, msg, sizeof(msg), &bad);
 	if (rc != 0)
 		fprintf(stderr, "sitrep timeline: %s\n", msg);
-	struct util_buf md = {0};
-	if (markdown)
-		timeline_md_header(&md);
+	const struct timeline_entry **v = xcalloc(all.n + 1, sizeof(*v));
 	size_t shown = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct timeline_entry *e = &all.v[i];
-		if (e->time_ms >= since_ms) {
-			if (markdown) {
-				timeline_md_row(&md, e);
-			} else {
-				char *line = timeline_entry_text(e);
-				puts(line);
-				free(line);
-			}
-			shown++;
+		if (e->time_ms < since_ms)
+			continue;
+		v[shown++] = e;
+		if (!markdown) {
+			char *line = timeline_entry_text(e);
+			puts(line);
+			free(line);
 		}
-		timeline_entry_clear(e);
 	}
+	if (markdown) {
+		char *md = timeline_md_doc(v, shown);
+		fputs(md, stdout);
+		free(md);
+	}
+	free(v);
+	for (size_t i = 0; i < all.n; i++)
+		timeline_entry_clear(&all.v[i]);
 	free(all.v);
-	if (markdown)
-		fputs(md.s, stdout);
-	free(md.s);
 	if (shown == 0 && !markdown && rc == 0) {
 		char *dir = sanitize_str(app->cfg.state_dir);
 		printf("no actions recorded yet, and no events (%s)\n", dir);

@@ -23,6 +23,7 @@
 #include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
+#include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
 /* Outside texts are cut here: a commit subject is one line for people. */
@@ -428,8 +429,23 @@ static void kind_deploys_event(struct source *src, const struct deploy *p, int64
 {
 	if (src->app == NULL)
 		return;
-	char *text = xasprintf("%s %s%s%s%s%s", what, p->id, p->author[0] != '\0' ? " by " : "", p->author,
-	                       p->message[0] != '\0' ? ": " : "", p->message);
+	char *text;
+	if (strcmp(what, "deploy") == 0) {
+		text = xasprintf("%s %s%s%s%s%s", what, p->id, p->author[0] != '\0' ? " by " : "", p->author,
+		                 p->message[0] != '\0' ? ": " : "", p->message);
+	} else {
+		/* A switch to a release that was already there: its author did
+		 * not do it. Who did is known when it was an action of ours (a
+		 * rollback in the last ten minutes, in the timeline). */
+		const char *by = timeline_action_by(src->app->timeline, src->cfg != NULL ? src->cfg->id : "",
+		                                    "rollback", p->id, time_ms - 10 * 60 * 1000);
+		if (by != NULL)
+			text = xasprintf("%s %s (rollback by %s)", what, p->id, by);
+		else
+			text = xasprintf("%s %s (switched outside this sitrep)%s%s%s%s", what, p->id,
+			                 p->author[0] != '\0' ? "; made by " : "", p->author,
+			                 p->message[0] != '\0' ? ": " : "", p->message);
+	}
 	char *clean = sanitize(text, strlen(text), 400);
 	struct event ev = {
 	    .type = EVENT_DEPLOY,

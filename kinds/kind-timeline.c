@@ -25,12 +25,14 @@ struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max)
 		const struct timeline_entry *e = timeline_entry(tl, n - 1 - i);
 		struct timeline_entry *c = &d->entries[i];
 		c->time_ms = e->time_ms;
+		c->seq = e->seq;
 		c->type = kind_timeline_dup(e->type);
 		c->level = kind_timeline_dup(e->level);
 		c->pane = kind_timeline_dup(e->pane);
 		c->who = kind_timeline_dup(e->who);
 		c->subject = kind_timeline_dup(e->subject);
 		c->text = kind_timeline_dup(e->text);
+		c->what = e->what != NULL ? xstrdup(e->what) : NULL;
 	}
 	return d;
 }

@@ -82,7 +82,7 @@ const char *keymap_key_name(int key, char *buf, size_t cap)
 	return buf;
 }
 
-_Static_assert(KEYMAP_VERB == 20, "keys_ui (core/keys.c) lists KEYMAP_QUIT .. KEYMAP_EXPORT in enum order");
+_Static_assert(KEYMAP_VERB == 21, "keys_ui (core/keys.c) lists KEYMAP_QUIT .. KEYMAP_ANNOTATE in enum order");
 
 static void keymap_bind(struct keymap *km, int key, enum keymap_action action, const struct verb *verb)
 {

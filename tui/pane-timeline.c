@@ -1,7 +1,12 @@
 /* pane-timeline: the incident timeline as a pane, newest first: local time,
  * level in its colour, pane, and what happened (for an action: who, the verb
  * and target, the result). Selection, paging, the `/` filter and Enter are the
- * list engine's (tui/list.c); a row is known by its time and subject. */
+ * list engine's (tui/list.c); a row is known by its time and subject.
+ *
+ * The pane follows the incident: while the selection is on the newest row
+ * (the start), new entries come into view and the selection stays on the
+ * newest. Once the user moves away to read, the rows stay put and a line
+ * says "N new ↑" until they come back to the top (Home, or Up to it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +21,66 @@
 
 static const struct list_ops pane_timeline_list;
 
+/* The pane's view (list_view_free frees it: the list comes first). */
+struct pane_timeline_view {
+	struct list *list;
+	bool away;         /* the user moved off the newest row: do not follow */
+	size_t unseen;     /* entries that arrived while away */
+	uint64_t last_seq; /* the newest arrival counted */
+};
+
+static struct pane_timeline_view *pane_timeline_state(struct pane *pane)
+{
+	if (pane->view == NULL) {
+		struct pane_timeline_view *v = xcalloc(1, sizeof(*v));
+		v->list = list_new(pane, &pane_timeline_list, LIST_ALWAYS_SELECT);
+		pane->view = v;
+	}
+	return pane->view;
+}
+
 static struct list *pane_timeline_view(struct pane *pane)
 {
-	if (pane->view == NULL)
-		pane->view = list_new(pane, &pane_timeline_list, LIST_ALWAYS_SELECT);
-	return pane->view;
+	return pane_timeline_state(pane)->list;
 }
 
 static const struct timeline_data *pane_timeline_data(const struct pane *pane)
 {
 	return pane->src != NULL ? pane->src->snap.data : NULL;
+}
+
+/* Counts what arrived since the last look: following, the newest row is
+ * selected and in view; away, the count grows for the "N new" line. */
+static void pane_timeline_catch_up(struct pane *pane)
+{
+	struct pane_timeline_view *v = pane_timeline_state(pane);
+	const struct timeline_data *d = pane_timeline_data(pane);
+	uint64_t newest = v->last_seq;
+	size_t fresh = 0;
+	for (size_t i = 0; d != NULL && i < d->n; i++) {
+		if (d->entries[i].seq > v->last_seq)
+			fresh++;
+		if (d->entries[i].seq > newest)
+			newest = d->entries[i].seq;
+	}
+	bool first = v->last_seq == 0;
+	v->last_seq = newest;
+	if (v->away) {
+		/* the rows stay put: the view moves with the selected row as
+		 * newer rows push it down */
+		int before = pane->selected;
+		list_count(v->list);
+		if (before >= 0 && pane->selected > before)
+			pane->scroll += pane->selected - before;
+		if (!first)
+			v->unseen += fresh;
+		return;
+	}
+	v->unseen = 0;
+	if (list_count(v->list) > 0 && pane->selected != 0) {
+		list_key(v->list, KEY_HOME);
+		pane->scroll = 0;
+	}
 }
 
 static size_t pane_timeline_count(struct pane *pane)
@@ -72,6 +127,11 @@ static void pane_timeline_draw_row(struct pane *pane, WINDOW *win, int y, int w,
 		x += widgets_text_nopad(win, y, x, w - x, " ", base);
 		x += widgets_text_nopad(win, y, x, w - x, e->subject, base);
 		x += widgets_text_nopad(win, y, x, w - x, e->text[0] != '\0' ? ": " : "", base);
+	} else if (strcmp(e->type, "note") == 0) {
+		/* a note is someone's word: who said it leads */
+		x += widgets_text_nopad(win, y, x, w - x, "note by ", base);
+		x += widgets_text_nopad(win, y, x, w - x, e->who, base);
+		x += widgets_text_nopad(win, y, x, w - x, ": ", base);
 	}
 	x += widgets_text_nopad(win, y, x, w - x, e->text, base);
 	if (x < w)
@@ -124,13 +184,27 @@ static const struct list_ops pane_timeline_list = {
 
 static void pane_timeline_draw(struct pane *pane, WINDOW *win, int h, int w)
 {
-	struct list *list = pane_timeline_view(pane);
-	list_draw_with_status(list, win, 0, h, w);
+	struct pane_timeline_view *v = pane_timeline_state(pane);
+	pane_timeline_catch_up(pane);
+	int y = 0;
+	if (v->away && v->unseen > 0 && h > 1) {
+		char line[96];
+		snprintf(line, sizeof(line), "%zu new ↑  (Home: back to the newest)", v->unseen);
+		widgets_text(win, y++, 0, w, line, ROLE_WARN);
+	}
+	list_draw_with_status(v->list, win, y, h - y, w);
 }
 
 static bool pane_timeline_key(struct pane *pane, int ch)
 {
-	return list_key(pane_timeline_view(pane), ch);
+	struct pane_timeline_view *v = pane_timeline_state(pane);
+	pane_timeline_catch_up(pane);
+	bool used = list_key(v->list, ch);
+	/* on the newest row (Home, Up to it, a new filter): following again */
+	v->away = pane->selected > 0;
+	if (!v->away)
+		v->unseen = 0;
+	return used;
 }
 
 static char *pane_timeline_detail_selected(struct pane *pane)
@@ -140,8 +214,7 @@ static char *pane_timeline_detail_selected(struct pane *pane)
 
 static void pane_timeline_free(struct pane *pane)
 {
-	list_free(pane->view);
-	pane->view = NULL;
+	list_view_free(pane);
 }
 
 const struct pane_ops pane_timeline = {

@@ -191,6 +191,22 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	int left = w - hw > 0 ? w - hw : 0;
 
 	x += widgets_text_attr(win, 0, x, left - x, clock, base);
+	if (tui->note_editing) {
+		/* `a`: the one-line input of a note takes the line */
+		char *line =
+		    xasprintf(" note: %s_   Enter: add to the timeline \u00b7 Esc: cancel", tui->note);
+		if (x < left)
+			x += widgets_text_attr(win, 0, x, left - x, line, widgets_status_attr(ROLE_WARN));
+		free(line);
+		if (x < left) {
+			wattrset(win, base);
+			mvwhline(win, 0, x, ' ', left - x);
+			wattrset(win, A_NORMAL);
+		}
+		if (hw <= w)
+			widgets_text_attr(win, 0, left, hw, helpkey, base);
+		return;
+	}
 	if (tui->app->read_only && x < left) {
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 		x += widgets_text_nopad(win, 0, x, left - x, " READ-ONLY ", ROLE_BADGE);

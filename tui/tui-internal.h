@@ -66,6 +66,7 @@ enum keymap_action {
 	KEYMAP_TIMELINE,
 	KEYMAP_TOGGLE_VIEW,
 	KEYMAP_EXPORT,
+	KEYMAP_ANNOTATE,
 	KEYMAP_VERB, /* a kind's verb: the binding names which */
 	KEYMAP_COUNT
 };
@@ -236,6 +237,10 @@ struct tui {
 
 	char message[256];
 	uint64_t message_until;
+	/* `a`: the note being typed (tui.c), shown on the status line */
+	bool note_editing;
+	char note[512];
+	size_t note_len;
 	int idle_wakeups;
 };
 

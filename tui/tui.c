@@ -266,6 +266,8 @@ static char *tui_timeline_line(const struct timeline_entry *e)
 	if (strcmp(e->type, "action") == 0)
 		return xasprintf("%s %-7s %-10s %s %s: %s%s%s", when, e->level, e->pane, e->who, e->subject,
 		                 e->level, e->text[0] != '\0' ? " - " : "", e->text);
+	if (strcmp(e->type, "note") == 0)
+		return xasprintf("%s %-7s %-10s note by %s: %s", when, e->level, e->pane, e->who, e->text);
 	return xasprintf("%s %-7s %-10s %s", when, e->level, e->pane, e->text);
 }
 
@@ -297,15 +299,20 @@ static void tui_open_timeline(struct tui *tui)
 	tui->timeline_drawn_gen = timeline_generation(tui->app->timeline);
 }
 
-/* `t`: a configured timeline pane takes the focus; otherwise the timeline
- * opens over the panes and follows new events until closed. */
+/* `t`: a configured timeline pane takes the focus and the whole screen (a
+ * focus alone is easy to miss); otherwise the timeline opens over the panes
+ * and follows new events until closed. Esc or z gives the panes back. */
 static void tui_focus_timeline(struct tui *tui)
 {
 	int t = tui_find_kind(tui, "timeline");
-	if (t >= 0)
-		tui_set_focus(tui, t);
-	else
+	if (t < 0) {
 		tui_open_timeline(tui);
+		return;
+	}
+	tui_set_focus(tui, t);
+	tui->zoom = t;
+	tui_relayout(tui, false);
+	tui_mark_all(tui);
 }
 
 /* `e`: the timeline as Markdown in the state dir, named by the time; a new
@@ -319,6 +326,50 @@ static void tui_export_timeline(struct tui *tui)
 	else
 		tui_message(tui, "timeline not exported: %s", msg);
 	free(path);
+}
+
+/* `a`: a note for the timeline, typed on the status line. Read-only refuses
+ * it at once, through the gate (recorded), as every change. */
+static void tui_annotate(struct tui *tui)
+{
+	if (tui->app->read_only) {
+		char msg[300];
+		timeline_note(tui->app->timeline, "", msg, sizeof(msg));
+		tui_message(tui, "%s", msg);
+		return;
+	}
+	tui->note_editing = true;
+	tui->note_len = 0;
+	tui->note[0] = '\0';
+	tui->status_dirty = true;
+}
+
+/* Every key while a note is typed: Enter adds it, Esc drops it. */
+static void tui_note_key(struct tui *tui, int ch)
+{
+	tui->status_dirty = true;
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		tui->note_editing = false;
+		char msg[300];
+		int rc = timeline_note(tui->app->timeline, tui->note, msg, sizeof(msg));
+		if (rc == 0)
+			tui_message(tui, "note added to the timeline");
+		else
+			tui_message(tui, "%s", msg);
+		tui_mark_all(tui);
+	} else if (ch == TUI_KEY_ESC) {
+		tui->note_editing = false;
+		tui_message(tui, "note dropped, nothing was added");
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		/* a whole UTF-8 character */
+		while (tui->note_len > 0 && ((unsigned char)tui->note[--tui->note_len] & 0xC0) == 0x80)
+			;
+		tui->note[tui->note_len] = '\0';
+	} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && tui->note_len + 1 < sizeof(tui->note) &&
+	           tui->note_len < TIMELINE_NOTE_MAX) {
+		tui->note[tui->note_len++] = (char)ch;
+		tui->note[tui->note_len] = '\0';
+	}
 }
 
 /* A verb key: the focused pane's kind must have it; the pane fills the
@@ -373,6 +424,10 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct 
 {
 	if (a == KEYMAP_EXPORT) {
 		tui_export_timeline(tui);
+		return;
+	}
+	if (a == KEYMAP_ANNOTATE) {
+		tui_annotate(tui);
 		return;
 	}
 	if (tui->focus < 0) {
@@ -470,6 +525,10 @@ static void tui_key(struct tui *tui, int ch)
 
 	if (confirm_active(tui)) {
 		confirm_key(tui, key, a);
+		return;
+	}
+	if (tui->note_editing) {
+		tui_note_key(tui, key);
 		return;
 	}
 	if (tui->dialog != NULL && tui->dialog_is_timeline && a == KEYMAP_EXPORT) {

@@ -4,7 +4,15 @@
  * past TIMELINE_ROTATE_BYTES), and the latest TIMELINE_KEEP in memory for the
  * dashboard. Actions are not written there: their record is the audit log
  * (state_dir/audit.jsonl, core/action.c), which the timeline reads beside its
- * own file, so a restarted sitrep shows the whole history, in time order. */
+ * own file, so a restarted sitrep shows the whole history, in time order.
+ *
+ * Order, everywhere the timeline is shown or exported (the pane, the `t`
+ * overlay, `sitrep timeline`, --markdown, `e`, --once): by event time, and
+ * entries of the same millisecond by arrival (the order the bus delivered
+ * them; read back from the files: timeline.jsonl.1, timeline.jsonl, then the
+ * audit log, each in file order). An event that arrives late (a deploy
+ * found by the next poll, with its own earlier time) takes its place by
+ * time, not at the end. */
 #ifndef SITREP_TIMELINE_H
 #define SITREP_TIMELINE_H
 
@@ -27,6 +35,8 @@ struct timeline_entry {
 	char *who;     /* the user for actions, "sitrep" for events */
 	char *subject; /* "silence HighCPU", "CPU", ... */
 	char *text;    /* the sentence */
+	uint64_t seq;  /* arrival order in this store: the tie-break of equal times */
+	char *what;    /* an audit record's exact effect (the query, the paths), one line; NULL none */
 };
 
 /* Frees an entry's strings and zeroes it. */
@@ -46,7 +56,10 @@ uint64_t timeline_generation(const struct timeline *tl);
  * anything else in a code span (no tag, link, image or block of outside
  * text renders). Caller frees. */
 char *timeline_markdown(const struct timeline *tl, int64_t since_ms);
-/* `e` in the dashboard: timeline_markdown(tl, 0) as a new 0600 file
+/* `e` in the dashboard: the report `sitrep timeline --markdown` prints
+ * (read from the state files, so an action names its exact effect from the
+ * audit log; the store's entries when the files cannot be used) as a new
+ * 0600 file
  * state_dir/timeline-YYYYMMDDTHHMMSSZ.md (-2, -3, ... when the name is
  * taken), opened by the state dir's rules (statefile.h). 0 with *path (the
  * file, sanitized for display; caller frees), or -1 with errno and msg. */
@@ -57,6 +70,24 @@ int timeline_export(const struct timeline *tl, char **path, char *msg, size_t ca
  * NULL when all is well. err (may be NULL) gets its errno.
  * The dashboard shows it on the status line until a write succeeds. */
 const char *timeline_state_error(const struct timeline *tl, int *err);
+/* The longest note kept, in bytes (a longer one is cut). */
+#define TIMELINE_NOTE_MAX 500
+/* A note (`a` in the dashboard): text by the user ($USER, as for an
+ * action), now, added to the store and to state_dir/timeline.jsonl (type
+ * "note", with "who"), so the pane, `sitrep timeline` and the export show
+ * it. Read-only mode refuses it like any change: recorded by the action
+ * gate (audit log, event), nothing added. Returns 0; 3 refused; 2 no text;
+ * 1 not saved (kept in memory); msg says why (cap bytes). */
+int timeline_note(struct timeline *tl, const char *text, char *msg, size_t cap);
+/* `sitrep note TEXT...`: the same from a shell (the words joined by a
+ * space). Exit code 0 added, 1 not written, 2 bad usage, 3 refused. */
+int timeline_note_cli(struct app *app, int argc, char **argv);
+/* Who last acted with verb on target in pane at or after since_ms (an
+ * action's entry, live or read back from the audit log), NULL when nobody
+ * did: the deploys kind names who rolled back, not who made the release.
+ * The string is the store's, valid until the next entry. */
+const char *timeline_action_by(const struct timeline *tl, const char *pane, const char *verb,
+                               const char *target, int64_t since_ms);
 /* One line of text for an entry (the `sitrep timeline` format). Caller frees. */
 char *timeline_entry_text(const struct timeline_entry *e);
 

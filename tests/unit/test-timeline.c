@@ -137,6 +137,91 @@ static void test_persist_and_read_back(void **state)
 	timeline_close(tl);
 }
 
+/* A late event (a deploy found by the next poll, with its own earlier
+ * time) takes its place by time in the store, the pane's copy and the
+ * Markdown; equal times keep their arrival order. */
+static void test_event_time_order(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	publish(&app, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors", "spike", "errors spiking", 1708000);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r3", "deploy r3", 1704000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "first", "tie one", 1708000);
+	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "second", "tie two", 1708000);
+	assert_int_equal(timeline_count(tl), 4);
+	assert_string_equal(timeline_entry(tl, 0)->text, "deploy r3");
+	assert_string_equal(timeline_entry(tl, 1)->text, "errors spiking");
+	assert_string_equal(timeline_entry(tl, 2)->text, "tie one");
+	assert_string_equal(timeline_entry(tl, 3)->text, "tie two");
+	struct timeline_data *d = timeline_data_copy(tl, 10); /* the pane: newest first */
+	assert_string_equal(d->entries[0].text, "tie two");
+	assert_string_equal(d->entries[3].text, "deploy r3");
+	timeline_data_free(d);
+	char *full = timeline_markdown(tl, 0);
+	char *md = strstr(full, "| time (UTC) |");
+	assert_non_null(md);
+	char *deploy = strstr(md, "deploy r3"), *spike = strstr(md, "errors spiking");
+	assert_non_null(deploy);
+	assert_non_null(spike);
+	assert_true(deploy < spike);
+	assert_true(strstr(md, "tie one") < strstr(md, "tie two"));
+	free(full);
+	timeline_close(tl);
+}
+
+/* The export opens with a summary: the first symptom and the deploy before
+ * it, detection, each action's verified outcome, when it was over and the
+ * three durations; then the table. Outside text in it is inert too. */
+static void test_markdown_summary(void **state)
+{
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 0);
+	char *md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "No symptom recorded"));
+	free(md);
+	int64_t t0 = 1796083200000; /* 2026-12-01T00:00:00Z */
+	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "host", "CPU", "CPU ok", t0 - 60000);
+	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r3", "deploy r3 by carol", t0);
+	publish(&app, EVENT_NEW_ERROR, EVENT_INFO, "errors", "i", "info line", t0 + 1000);
+	publish(&app, EVENT_STATUS_CHANGED, EVENT_CRIT, "db", "storm", "storm <b>8 sessions</b>", t0 + 90000);
+	publish(&app, EVENT_ALERT_FIRING, EVENT_WARN, "alerts", "Slow", "alert Slow firing", t0 + 100000);
+	struct event ev = {.type = EVENT_ACTION_ENDED,
+	                   .level = EVENT_OK,
+	                   .pane = "db",
+	                   .subject = "cancel 4242",
+	                   .text = "ok: cancelled, verified gone",
+	                   .key = "ana",
+	                   .time_ms = t0 + 150000,
+	                   .pane_index = -1};
+	event_publish(&app.bus, &ev);
+	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "db", "storm", "storm over", t0 + 200000);
+	md = timeline_markdown(tl, 0);
+	char *table = strstr(md, "| time (UTC) |");
+	assert_non_null(table);
+	assert_true(strncmp(md, "## Incident timeline\n\nSummary", 29) == 0);
+	assert_non_null(strstr(md, "first symptom: 2026-12-01T00:01:30Z, `db: storm <b>8 sessions</b>`\n\n"));
+	assert_non_null(
+	    strstr(md, "changed before it: 2026-12-01T00:00:00Z, `deploys: deploy r3 by carol`\n\n"));
+	assert_non_null(strstr(md, "detected: 2026-12-01T00:01:30Z"));
+	assert_non_null(
+	    strstr(md, "action: 2026-12-01T00:02:30Z, `ana cancel 4242: ok: cancelled, verified gone`\n\n"));
+	/* the alert still fires: not over */
+	assert_non_null(strstr(md, "over: not yet (1 state still warn or crit at the last entry)"));
+	assert_non_null(strstr(md, "time to detect: 1m 30s (from the deploy)"));
+	assert_non_null(strstr(md, "time to mitigate: 1m 00s"));
+	assert_non_null(strstr(md, "time to resolve: not over"));
+	assert_true(strstr(md, "over") < table);
+	free(md);
+	publish(&app, EVENT_ALERT_RESOLVED, EVENT_OK, "alerts", "Slow", "alert Slow resolved", t0 + 290000);
+	md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "over: 2026-12-01T00:04:50Z, `alerts: alert Slow resolved`\n\n"));
+	assert_non_null(strstr(md, "time to resolve: 3m 20s"));
+	free(md);
+	timeline_close(tl);
+}
+
 /* A deploy seen again (a restart finds the same release) is one entry; the
  * same id deployed again later is a new one. */
 static void test_deploy_once(void **state)
@@ -175,17 +260,20 @@ static void test_markdown_cells(void **state)
 	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "y", "run `ls` then ``x``", 3000);
 	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "z", "`edge`", 4000);
 	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "w", "plain words, no-markup", 5000);
-	char *md = timeline_markdown(tl, 0);
+	char *full = timeline_markdown(tl, 0);
+	/* the table; the summary above it is tested by test_markdown_summary */
+	char *md = strstr(full, "| time (UTC) |");
+	assert_non_null(md);
 	assert_null(strstr(md, "a | b"));
 	assert_non_null(strstr(md, "`a \\| b"));
-	/* one line per entry: the header's three, a blank, and five rows */
-	assert_int_equal(count_lines(md), 2 + 2 + 5);
+	/* one line per entry: the table's header, its delimiter and five rows */
+	assert_int_equal(count_lines(md), 2 + 5);
 	assert_non_null(strstr(md, "| `<img src=x onerror=alert(1)>` |"));
 	assert_non_null(strstr(md, "| ``` run `ls` then ``x`` ``` |"));
 	assert_non_null(strstr(md, "| `` `edge` `` |"));
 	assert_non_null(strstr(md, "| plain words, no-markup |"));
 	assert_non_null(strstr(md, "| deploys | info |"));
-	free(md);
+	free(full);
 	timeline_close(tl);
 	/* persist 0: nothing written */
 	char *file = slurp("timeline.jsonl");
@@ -466,6 +554,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_persist_and_read_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_cells, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deploy_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_time_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_markdown_summary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
