@@ -1,0 +1,55 @@
+#!/bin/bash
+# logs-formats: a line's severity comes from its own format end to end, on
+# both ways a line reaches the store: a file read from its start (the backlog
+# scan on the thread pool) and a command's output (line by line). The corpus
+# tests/data/logs/formats holds one file per format and the expected severity
+# of each line (NAME.sev: E, W, I); each file's error and warning counts must
+# be those of its .sev. The "format" key of an input names one format (its
+# lines get that format's level, "keywords" reads no level at all) and an
+# unknown name is a config error.
+source "$(dirname "$0")/../lib.sh"
+CORPUS=$TOP/tests/data/logs/formats
+
+# counts SOURCE-JSON: "lines errors warnings" of a pane with that one input.
+counts() {
+	printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ %s ] } ] }\n' "$1" >"$TMP/c.json"
+	chmod 600 "$TMP/c.json"
+	"$SITREP" --once --json -c "$TMP/c.json" | python3 -c 'import json,sys
+c = json.load(sys.stdin)["panes"][0]["data"]["counts"]
+print(c["lines"], c["errors"], c["warnings"])'
+}
+want() { echo "$(wc -l <"$1") $(grep -c '^E$' "$1") $(grep -c '^W$' "$1")"; }
+
+for log in "$CORPUS"/*.log; do
+	name=$(basename "$log" .log)
+	w=$(want "$CORPUS/$name.sev")
+	got=$(counts "{ \"type\": \"file\", \"path\": \"$log\", \"from\": \"start\" }")
+	check "$name: file from start: lines errors warnings $got (want $w)" test "$got" = "$w"
+	got=$(counts "{ \"type\": \"command\", \"argv\": [\"cat\", \"$log\"] }")
+	# a command's exit is recorded as one more (warning) line of sitrep's own
+	read -r l e wn <<<"$w"
+	check "$name: command output: $got (want $((l + 1)) $e $((wn + 1)))" test "$got" = "$((l + 1)) $e $((wn + 1))"
+done
+
+# --- the "format" key ------------------------------------------------------------
+printf '%s\n' 'E1207 04:10:04.551203 4412 reflector.go:138] list failed' \
+	'level=info msg="batch done" error=none' 'level=info msg="cache" warning=none' >"$TMP/two.log"
+src() { echo "{ \"type\": \"file\", \"path\": \"$TMP/two.log\", \"from\": \"start\"$1 }"; }
+check "auto: glog E is an error, logfmt info stays info" test "$(counts "$(src '')")" = "3 1 0"
+check "format logfmt: its lines by level, the glog line by keywords (none)" test "$(counts "$(src ', "format": "logfmt"')")" = "3 0 0"
+check "format keywords: no level read, the words count" test "$(counts "$(src ', "format": "keywords"')")" = "3 1 1"
+printf '%s\n' 'E1207 04:10:04.551203 4412 reflector.go:138] list done' >"$TMP/one.log"
+check "format keywords: a glog E line without a failure word is info" \
+	test "$(counts "{ \"type\": \"file\", \"path\": \"$TMP/one.log\", \"from\": \"start\", \"format\": \"keywords\" }")" = "1 0 0"
+check "format auto: that line is an error" \
+	test "$(counts "{ \"type\": \"file\", \"path\": \"$TMP/one.log\", \"from\": \"start\" }")" = "1 1 0"
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "file", "path": "%s", "format": "klingon" } ] } ] }\n' \
+	"$TMP/one.log" >"$TMP/bad.json"
+chmod 600 "$TMP/bad.json"
+out=$("$SITREP" --check-config -c "$TMP/bad.json" 2>&1)
+rc=$?
+check "an unknown format is a config error (exit $rc)" test "$rc" = 2
+check "the message names the key's place and the choices: $out" grep -q 'bad.json:1:.*unknown log format (expected auto' <<<"$out"
+
+echo "1..$TAP_N"
+exit $((TAP_FAILED > 0))
