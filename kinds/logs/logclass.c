@@ -62,13 +62,7 @@ static const char logclass_grams[][5] = {
     "\" 58",
     "\" 59",
     /* the levels of logformat's scan checks that hold none of the above:
-     * zerolog's ERR/WRN/FTL/PNC, logfmt's level=err, log15's eror, and an
-     * access log's 4xx */
-    "err ",
-    "=err",
-    "wrn ",
-    "ftl ",
-    "pnc ",
+     * log15's eror and an access log's 4xx */
     "eror",
     "\" 40",
     "\" 41",
@@ -155,13 +149,11 @@ static inline void logclass_pieces(const char *blk, logclass_v16 *m0, logclass_v
 	*m0 = ((a == 'f') & (b == 'a') & (c == 't')) | ((a == 'c') & (b == 'r') & (c == 'i')) |
 	      ((a == 'c') & (b == 'e') & (c == 'b')) | ((a == 'd') & (b == 'u') & (c == 'm')) |
 	      ((a == 'f') & (b == ' ') & (c == 'm')) | ((a == 'x') & (b == 'c') & (c == 'e')) |
-	      ((a == 'a') & (b == 'l') & (c == 'e')) | ((a == '"') & (b == ' ') & ((c == '5') | (c == '4'))) |
-	      ((a == 'e') & (b == 'r') & (c == 'r')) | ((a == 'w') & (b == 'r') & (c == 'n')) |
-	      ((a == 'f') & (b == 't') & (c == 'l')) | ((a == 'p') & (b == 'n') & (c == 'c'));
+	      ((a == 'a') & (b == 'l') & (c == 'e')) | ((a == '"') & (b == ' ') & ((c == '5') | (c == '4')));
 	*m1 = ((a == 'r') & (b == 'r') & (c == 'o')) | ((a == 'e') & (b == 'r') & (c == 'g')) |
 	      ((a == 'n') & (b == 'i') & (c == 'c')) | ((a == 'e') & (b == 'g') & ((c == 'f') | (c == 'm'))) |
 	      ((a == 'o') & (b == 'm') & (c == '-')) | ((a == 'a') & (b == 'r') & (c == 'n')) |
-	      ((a == 'e') & (b == 'r') & (c == 'r')) | ((a == 'r') & (b == 'o') & (c == 'r'));
+	      ((a == 'r') & (b == 'o') & (c == 'r'));
 }
 
 /* Whether a gram starts where the lanes of m0 (at the lane) or m1 (a byte

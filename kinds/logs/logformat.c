@@ -11,8 +11,10 @@
  *   one) and runs on every line;
  * - logformat_scan_sev walks tokens and runs only on lines the literal
  *   prefilter in logclass passed. Every error or warning such a format can
- *   give contains one of logclass's grams ("erro", "err ", "wrn ", "\" 4x",
+ *   give contains one of logclass's grams ("erro", "warn", "eror", "\" 4x",
  *   ...), so a line the prefilter drops is info in these formats too.
+ *   zerolog's three-letter levels (ERR, WRN) hold none: they are read by a
+ *   start check, as the second token. A gram more costs every line.
  * JSON lines are logclass_json_level's. */
 #include <stdlib.h>
 #include <string.h>
@@ -59,18 +61,15 @@ struct logformat_word {
  * DETAIL/HINT/STATEMENT/CONTEXT lines belong to the message before them and
  * are not counted again. */
 static const struct logformat_word logformat_upper[] = {
-    {"ERROR", LOG_SEV_ERROR}, {"ERR", LOG_SEV_ERROR},       {"FATAL", LOG_SEV_ERROR},
-    {"FTL", LOG_SEV_ERROR},   {"PANIC", LOG_SEV_ERROR},     {"DPANIC", LOG_SEV_ERROR},
-    {"PNC", LOG_SEV_ERROR},   {"CRITICAL", LOG_SEV_ERROR},  {"CRIT", LOG_SEV_ERROR},
-    {"ALERT", LOG_SEV_ERROR}, {"EMERGENCY", LOG_SEV_ERROR}, {"EMERG", LOG_SEV_ERROR},
-    {"WARN", LOG_SEV_WARN},   {"WARNING", LOG_SEV_WARN},    {"WRN", LOG_SEV_WARN},
-    {"INFO", LOG_SEV_INFO},   {"INF", LOG_SEV_INFO},        {"NOTICE", LOG_SEV_INFO},
-    {"DEBUG", LOG_SEV_INFO},  {"DBG", LOG_SEV_INFO},        {"TRACE", LOG_SEV_INFO},
-    {"TRC", LOG_SEV_INFO},    {"LOG", LOG_SEV_INFO},        {"DETAIL", LOG_SEV_INFO},
-    {"HINT", LOG_SEV_INFO},   {"STATEMENT", LOG_SEV_INFO},  {"CONTEXT", LOG_SEV_INFO},
-    {"QUERY", LOG_SEV_INFO},  {"LOCATION", LOG_SEV_INFO},   {"DEBUG1", LOG_SEV_INFO},
-    {"DEBUG2", LOG_SEV_INFO}, {"DEBUG3", LOG_SEV_INFO},     {"DEBUG4", LOG_SEV_INFO},
-    {"DEBUG5", LOG_SEV_INFO},
+    {"ERROR", LOG_SEV_ERROR},    {"FATAL", LOG_SEV_ERROR},     {"PANIC", LOG_SEV_ERROR},
+    {"DPANIC", LOG_SEV_ERROR},   {"CRITICAL", LOG_SEV_ERROR},  {"CRIT", LOG_SEV_ERROR},
+    {"ALERT", LOG_SEV_ERROR},    {"EMERGENCY", LOG_SEV_ERROR}, {"EMERG", LOG_SEV_ERROR},
+    {"WARN", LOG_SEV_WARN},      {"WARNING", LOG_SEV_WARN},    {"INFO", LOG_SEV_INFO},
+    {"NOTICE", LOG_SEV_INFO},    {"DEBUG", LOG_SEV_INFO},      {"TRACE", LOG_SEV_INFO},
+    {"LOG", LOG_SEV_INFO},       {"DETAIL", LOG_SEV_INFO},     {"HINT", LOG_SEV_INFO},
+    {"STATEMENT", LOG_SEV_INFO}, {"CONTEXT", LOG_SEV_INFO},    {"QUERY", LOG_SEV_INFO},
+    {"LOCATION", LOG_SEV_INFO},  {"DEBUG1", LOG_SEV_INFO},     {"DEBUG2", LOG_SEV_INFO},
+    {"DEBUG3", LOG_SEV_INFO},    {"DEBUG4", LOG_SEV_INFO},     {"DEBUG5", LOG_SEV_INFO},
 };
 
 /* Levels in brackets in any case: nginx's [error], MySQL's [Warning]/[Note]. */
@@ -80,11 +79,12 @@ static const struct logformat_word logformat_bracketed[] = {
     {"info", LOG_SEV_INFO},   {"debug", LOG_SEV_INFO}, {"note", LOG_SEV_INFO},    {"system", LOG_SEV_INFO},
 };
 
-/* Values of logfmt's level= in any case (log15 writes "eror" and "crit"). */
+/* Values of logfmt's level= in any case (log15 writes "eror" and "crit").
+ * Not "err": it holds no gram of the prefilter. */
 static const struct logformat_word logformat_values[] = {
-    {"error", LOG_SEV_ERROR}, {"err", LOG_SEV_ERROR},  {"eror", LOG_SEV_ERROR},     {"fatal", LOG_SEV_ERROR},
-    {"panic", LOG_SEV_ERROR}, {"crit", LOG_SEV_ERROR}, {"critical", LOG_SEV_ERROR}, {"alert", LOG_SEV_ERROR},
-    {"emerg", LOG_SEV_ERROR}, {"warn", LOG_SEV_WARN},  {"warning", LOG_SEV_WARN},
+    {"error", LOG_SEV_ERROR}, {"eror", LOG_SEV_ERROR},     {"fatal", LOG_SEV_ERROR}, {"panic", LOG_SEV_ERROR},
+    {"crit", LOG_SEV_ERROR},  {"critical", LOG_SEV_ERROR}, {"alert", LOG_SEV_ERROR}, {"emerg", LOG_SEV_ERROR},
+    {"warn", LOG_SEV_WARN},   {"warning", LOG_SEV_WARN},
 };
 
 static bool logformat_lookup(const struct logformat_word *t, size_t n, bool fold, const char *s, size_t len,
@@ -180,6 +180,19 @@ static bool logformat_leading(const char *s, size_t len, enum log_sev *sev)
 	return logformat_lookup(logformat_upper, ARRAY_LEN(logformat_upper), false, s, n, sev);
 }
 
+/* zerolog's console writer: a time ("4:10AM", or RFC 3339), then a
+ * three-letter level and a space. */
+static bool logformat_zerolog(const char *s, size_t len, enum log_sev *sev)
+{
+	static const struct logformat_word w[] = {
+	    {"ERR", LOG_SEV_ERROR}, {"FTL", LOG_SEV_ERROR}, {"PNC", LOG_SEV_ERROR}, {"WRN", LOG_SEV_WARN},
+	    {"INF", LOG_SEV_INFO},  {"DBG", LOG_SEV_INFO},  {"TRC", LOG_SEV_INFO}};
+	const char *sp = memchr(s, ' ', len < 40 ? len : 40);
+	if (sp == NULL || sp + 5 > s + len || sp[4] != ' ' || sp[1] < 'A' || sp[1] > 'Z')
+		return false;
+	return logformat_lookup(w, ARRAY_LEN(w), false, sp + 1, 3, sev);
+}
+
 bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 {
 	if (len == 0)
@@ -201,6 +214,8 @@ bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 	case 'd':
 	case 't': return logformat_dotnet(s, len, sev);
 	default:
+		if (s[0] >= '0' && s[0] <= '9')
+			return logformat_zerolog(s, len, sev);
 		if (s[0] >= 'A' && s[0] <= 'Z')
 			return logformat_leading(s, len, sev);
 		return false;
@@ -287,8 +302,8 @@ static bool logformat_leveled(const char *s, size_t len, enum log_sev *sev)
 		if (t[0] == '[' && t[n - 1] == ']') {
 			if (logformat_lookup(logformat_bracketed, ARRAY_LEN(logformat_bracketed), true, t + 1,
 			                     n - 2, sev) ||
-			    (n > 5 && logformat_lookup(logformat_upper, ARRAY_LEN(logformat_upper), false, t + 1,
-			                               n - 2, sev)))
+			    (logformat_lookup(logformat_upper, ARRAY_LEN(logformat_upper), false, t + 1,
+			                      n - 2, sev)))
 				return true;
 			continue;
 		}
@@ -302,10 +317,7 @@ static bool logformat_leveled(const char *s, size_t len, enum log_sev *sev)
 			n -= (size_t)(last - t);
 			t = last;
 		}
-		/* zerolog's three letters count only before a space, where the
-		 * prefilter's "err "/"wrn " grams see them */
-		if (logformat_lookup(logformat_upper, ARRAY_LEN(logformat_upper), false, t, n, sev) &&
-		    (n != 3 || *sev == LOG_SEV_INFO || (p < s + len && *p == ' ')))
+		if (logformat_lookup(logformat_upper, ARRAY_LEN(logformat_upper), false, t, n, sev))
 			return true;
 	}
 	return false;
@@ -328,7 +340,9 @@ bool logformat_sev(enum log_format f, const char *s, size_t len, enum log_sev *s
 	case LOG_FORMAT_DOTNET: return logformat_dotnet(s, len, sev);
 	case LOG_FORMAT_ACCESS: return logformat_access(s, len, sev);
 	case LOG_FORMAT_LOGFMT: return logformat_logfmt(s, len, sev);
-	case LOG_FORMAT_LEVELED: return logformat_leading(s, len, sev) || logformat_leveled(s, len, sev);
+	case LOG_FORMAT_LEVELED:
+		return logformat_leading(s, len, sev) || logformat_zerolog(s, len, sev) ||
+		       logformat_leveled(s, len, sev);
 	default: return false;
 	}
 }

@@ -432,7 +432,8 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
 	if (sev < LOG_SEV_WARN && (cut_now || len * SANITIZE_GROWTH_MAX <= st->max_line_bytes)) {
 		if (cut_now)
 			st->stats.cut++;
-		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len, cut);
+		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len,
+		                  cut);
 		return;
 	}
 	if (time_ms <= 0)
