@@ -538,6 +538,47 @@ static bool logclass_level_value(const char *p, const char *end, enum logclass_k
 	                                        : logclass_level_number(v, sev);
 }
 
+/* The HTTP status of a JSON access log line (Caddy's: a numeric top-level
+ * "status" beside a "request" object), or 0. */
+static int logclass_json_http_status(const char *line, size_t len)
+{
+	const char *end = line + len;
+	const char *p = logclass_skip_ws(line, end);
+	int status = 0;
+	bool request = false;
+	if (p == end || *p != '{')
+		return 0;
+	for (p++; p < end;) {
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != '"')
+			break;
+		const char *key = p + 1;
+		p = logclass_skip_string(p, end);
+		if (p == NULL)
+			break;
+		size_t klen = (size_t)(p - 1 - key);
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != ':')
+			break;
+		p = logclass_skip_ws(p + 1, end);
+		if (p < end && *p == '{' && logclass_key_is(key, klen, "request"))
+			request = true;
+		if (p + 3 <= end && logclass_key_is(key, klen, "status") && *p >= '1' && *p <= '5' &&
+		    p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+		    (p + 3 == end || strchr(",} ", p[3])))
+			status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+		p = logclass_skip_value(p, end);
+		if (p == NULL)
+			break;
+		p = logclass_skip_ws(p, end);
+		if (p < end && *p == ',')
+			p++;
+		else
+			break;
+	}
+	return request ? status : 0;
+}
+
 static bool logclass_json_level_depth(const char *line, size_t len, enum log_sev *sev, int depth)
 {
 	const char *end = line + len;
@@ -581,5 +622,16 @@ static bool logclass_json_level_depth(const char *line, size_t len, enum log_sev
 
 bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
 {
-	return logclass_json_level_depth(line, len, sev, 0);
+	if (!logclass_json_level_depth(line, len, sev, 0))
+		return false;
+	/* Caddy logs every request at level info: its status says how it went,
+	 * 5xx an error and 4xx a warning as in the text access logs. */
+	if (*sev != LOG_SEV_ERROR) {
+		int status = logclass_json_http_status(line, len);
+		if (status >= 500)
+			*sev = LOG_SEV_ERROR;
+		else if (status >= 400)
+			*sev = LOG_SEV_WARN;
+	}
+	return true;
 }
