@@ -229,6 +229,8 @@ static void logs_publish(struct logs_source *ls)
 	struct source *src = ls->src;
 	if (!ls->all_ready)
 		return;
+	/* a traceback that stopped without its exception line counts now */
+	logstore_flush_traces(ls->store, 0);
 	char *err = logs_errors(ls, false);
 	char *warn = logs_errors(ls, true);
 	source_set_warning(src, warn);

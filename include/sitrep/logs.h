@@ -166,6 +166,18 @@ const char *logstore_source_name(const struct logstore *st, unsigned index);
 void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
                      const char *raw, size_t len, bool cut);
 
+/* A Python traceback that arrives line by line on one source is one event:
+ * one error, named by its last line ("KeyError: 'price'"), its frames stamped
+ * with its time. At most LOGSTORE_TRACE_MAX_LINES frames and _BYTES bytes are
+ * taken into it; a trace that stops without its exception line is counted
+ * under its header, at the latest LOGSTORE_TRACE_IDLE_MS after its last line
+ * by logstore_flush_traces (the pane's tick; wall_ms 0: now). A backlog scanned by logscan is
+ * judged line by line. */
+#define LOGSTORE_TRACE_MAX_LINES 200
+#define LOGSTORE_TRACE_MAX_BYTES 65536
+#define LOGSTORE_TRACE_IDLE_MS   2000
+void logstore_flush_traces(struct logstore *st, int64_t wall_ms);
+
 /* Lines in time order (ties: arrival order); index 0 is the oldest. */
 size_t logstore_nlines(const struct logstore *st);
 const struct log_line *logstore_line(struct logstore *st, size_t i);

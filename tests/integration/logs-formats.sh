@@ -51,5 +51,24 @@ rc=$?
 check "an unknown format is a config error (exit $rc)" test "$rc" = 2
 check "the message names the key's place and the choices: $out" grep -q 'bad.json:1:.*unknown log format (expected auto' <<<"$out"
 
+# --- a Python traceback is one event ----------------------------------------------
+# Python itself writes the traceback (on stderr, which a command input follows).
+cat >"$TMP/tb.py" <<'PY'
+def total(items):
+    return sum(item["price"] for item in items)
+print("2026-12-07 04:10:04 INFO pricing cart", flush=True)
+total([{"name": "tea"}])
+PY
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "command", "argv": ["python3", "%s"] } ] } ] }\n' \
+	"$TMP/tb.py" >"$TMP/tb.json"
+chmod 600 "$TMP/tb.json"
+"$SITREP" --once --json -c "$TMP/tb.json" >"$TMP/tb.out"
+tbget() { python3 -c "import json,sys
+d = json.load(open(sys.argv[1]))['panes'][0]['data']
+print($1)" "$TMP/tb.out"; }
+check "traceback: one error for the whole trace" test "$(tbget "d['counts']['errors']")" = 1
+check "traceback: its group is named by the exception line" \
+	test "$(tbget "[g['sample'] for g in d['groups'] if g['severity'] == 'error']")" = "[\"KeyError: 'price'\"]"
+
 echo "1..$TAP_N"
 exit $((TAP_FAILED > 0))
