@@ -51,6 +51,22 @@ rc=$?
 check "an unknown format is a config error (exit $rc)" test "$rc" = 2
 check "the message names the key's place and the choices: $out" grep -q 'bad.json:1:.*unknown log format (expected auto' <<<"$out"
 
+# --- journald: the entry's PRIORITY is its severity ----------------------------------
+# No journal can be written here (systemd-journal-remote is not installed), so
+# a script prints what `journalctl -o json` prints: one JSON object per entry,
+# every field a string (systemd's JSON export format).
+cat >"$TMP/journalctl" <<'SH'
+#!/bin/sh
+echo '{"__REALTIME_TIMESTAMP":"1796616604551203","PRIORITY":"6","SYSLOG_IDENTIFIER":"app","MESSAGE":"retry succeeded; last error was transient"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616605000000","PRIORITY":"3","SYSLOG_IDENTIFIER":"nginx","MESSAGE":"upstream timed out"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616606000000","PRIORITY":"4","SYSLOG_IDENTIFIER":"kernel","MESSAGE":"fatal-looking words, warning priority"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616607000000","SYSLOG_IDENTIFIER":"legacy","MESSAGE":"fatal: no priority, so the words decide"}'
+sleep 5
+SH
+chmod +x "$TMP/journalctl"
+check "journald: PRIORITY decides (6 info though it says error, 3 error, 4 warn), words only without it" \
+	test "$(counts "{ \"type\": \"journald\", \"journalctl\": \"$TMP/journalctl\" }")" = "4 2 1"
+
 # --- a Python traceback is one event ----------------------------------------------
 # Python itself writes the traceback (on stderr, which a command input follows).
 cat >"$TMP/tb.py" <<'PY'
