@@ -5,7 +5,9 @@
  * whose first hit is a warning is scanned again for a later error, because an
  * error anywhere in a line outranks a warning. Lines that are JSON objects
  * carrying a level field are judged by that field alone: "level":"info" with
- * the word "error" in its message is not an error.
+ * the word "error" in its message is not an error; so are lines in any format
+ * logformat.c reads a level from (its start checks before the prefilter, its
+ * scan checks after it).
  *
  * With the default patterns a line is first checked for any of the literals
  * every match must contain ("erro", "pani", "warn", ...; four bytes each,
