@@ -151,7 +151,8 @@ static void test_prefilter_never_misses(void **state)
 	    /* the levels of the formats read after the prefilter (logformat) */
 	    "2026-12-07T04:10:04Z", "ERR", "WRN", "FTL", "PNC", "INF", "ERROR:", "[Warning]", "[ERR]",
 	    "production.ERROR:", "level=", "lvl=", "level=err", "lvl=eror", "level=\"warn\"", "\" 404 ",
-	    "\" 499", "alert", "ALERT", "SEVERE", "DPANIC", "1 - - [07/Dec/2026:04:10:04 +0000] \"GET / HTTP/1.1\"",
+	    "\" 499", "alert", "ALERT", "SEVERE", "DPANIC",
+	    "1 - - [07/Dec/2026:04:10:04 +0000] \"GET / HTTP/1.1\"",
 	};
 	static const char *const seps[] = {" ", "", ":", "_", "-", "\t", "=", "\"", "[", "]", "5", "\x01", "\xc3\xa9"};
 	const char *defe = logclass_default_error, *defw = logclass_default_warn;
