@@ -194,10 +194,11 @@ static void journald_on_line(struct log_input *in, int stream, const char *line,
 		loginput_line(in, in->label, 0, -1, line, len, cut);
 		return;
 	}
-	int sev = loginput_classify(in, e.text, e.len);
-	int psev = journald_priority_sev(e.priority);
-	if (psev > sev)
-		sev = psev;
+	/* The journal's own PRIORITY is the entry's severity; the message is
+	 * classified only when the entry has none. */
+	int sev = journald_priority_sev(e.priority);
+	if (sev < 0)
+		sev = loginput_classify(in, e.text, e.len);
 	loginput_line(in, in->label, e.time_ms, sev, e.text, e.len, false);
 	free(e.text);
 }

@@ -45,7 +45,7 @@ struct logs_source {
 	bool refresh_pending;
 	bool errors_changed;
 	uint64_t published_gen;
-	int64_t spike_ms; /* when the last error-rate spike was announced */
+	int64_t spike_ms;   /* when the last error-rate spike was announced */
 	size_t open_inputs; /* inputs whose handles are not closed yet */
 };
 
@@ -63,6 +63,8 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
                    size_t len, bool cut)
 {
 	struct logs_source *ls = in->owner;
+	if (sev < 0 && in->format != LOG_FORMAT_AUTO)
+		sev = (int)logclass_classify_format(ls->lc, (enum log_format)in->format, raw, len);
 	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
 }
 
@@ -71,6 +73,7 @@ void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
 	struct logs_source *ls = in->owner;
 	memset(prm, 0, sizeof(*prm));
 	prm->lc = ls->lc;
+	prm->format = in->format;
 	logstore_limits(ls->store, &prm->max_lines, &prm->max_groups, &prm->max_line_bytes);
 }
 
@@ -86,7 +89,7 @@ unsigned loginput_label(struct log_input *in, const char *name)
 
 int loginput_classify(struct log_input *in, const char *raw, size_t len)
 {
-	return (int)logclass_classify(in->owner->lc, raw, len);
+	return (int)logclass_classify_format(in->owner->lc, (enum log_format)in->format, raw, len);
 }
 
 void loginput_error(struct log_input *in, const char *msg)
@@ -226,6 +229,8 @@ static void logs_publish(struct logs_source *ls)
 	struct source *src = ls->src;
 	if (!ls->all_ready)
 		return;
+	/* a traceback that stopped without its exception line counts now */
+	logstore_flush_traces(ls->store, 0);
 	char *err = logs_errors(ls, false);
 	char *warn = logs_errors(ls, true);
 	source_set_warning(src, warn);
@@ -298,6 +303,22 @@ out:
 	return rc;
 }
 
+/* The "format" key of any input: auto (the default) detects per line. */
+static int logs_read_format(struct config_ctx *ctx, struct jnode *el, struct log_input *in)
+{
+	char *name = NULL;
+	if (config_get_string(ctx, el, "format", false, "auto", &name) < 0)
+		return -1;
+	int f = logformat_by_name(name);
+	free(name);
+	if (f < 0)
+		return config_fail(ctx, jsonc_get(el, "format"),
+		                   "unknown log format (expected auto, keywords, json, syslog, glog, ruby, "
+		                   "dotnet, access, logfmt or leveled)");
+	in->format = f;
+	return 0;
+}
+
 static int logs_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct logs_source *ls = xcalloc(1, sizeof(*ls));
@@ -340,7 +361,8 @@ static int logs_init(struct source *src, struct config_ctx *ctx, struct jnode *n
 		in->owner = ls;
 		in->loop = src->loop;
 		if (config_get_string(ctx, el, "name", false, NULL, &in->name) < 0 ||
-		    ops->init(in, ctx, el) < 0 || config_check_unknown(ctx, el, "log source") < 0)
+		    logs_read_format(ctx, el, in) < 0 || ops->init(in, ctx, el) < 0 ||
+		    config_check_unknown(ctx, el, "log source") < 0)
 			return -1;
 		if (in->name == NULL)
 			in->name = xstrdup(ops->type);

@@ -41,6 +41,7 @@ struct log_input {
 	unsigned label; /* the name's index in the store */
 	char *error;    /* current trouble, NULL when fine */
 	char *warning;  /* a cap that cuts something (loginput_warning), NULL when none */
+	int format;     /* enum log_format: the "format" key, auto when absent */
 	bool ready;
 	bool closed;
 	void *data;

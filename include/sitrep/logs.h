@@ -38,8 +38,8 @@ extern const char logclass_default_warn[];
 struct logclass *logclass_new(const char *const *error_patterns, size_t nerror,
                               const char *const *warn_patterns, size_t nwarn, char *err, size_t errcap);
 void logclass_free(struct logclass *lc);
-/* Severity of one line (no newline): the JSON level field when the line is a
- * JSON object that has one, else the patterns. */
+/* Severity of one line (no newline): the level its format gives it (a JSON
+ * level field, a syslog PRI, ...: logformat), else the patterns. */
 enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len);
 /* When line is a JSON object with a "level", "lvl" or "severity" member, stores
  * its severity and returns true. Strings (error, warning, ...) and numbers
@@ -53,6 +53,40 @@ struct logclass_match *logclass_match_new(const struct logclass *lc);
 void logclass_match_free(struct logclass_match *m);
 enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_match *m, const char *line,
                                  size_t len);
+
+/* ---- logformat: the severity a line's own format gives (kinds/logs/logformat.c) ---- */
+
+/* The "format" key of a log input: auto detects per line; keywords uses the
+ * patterns only; the others read that format's level and fall back to the
+ * patterns for lines not in it. */
+enum log_format {
+	LOG_FORMAT_AUTO,
+	LOG_FORMAT_KEYWORDS,
+	LOG_FORMAT_JSON,    /* level/lvl/severity/@l/log.level/PRIORITY/SeverityText/SeverityNumber */
+	LOG_FORMAT_SYSLOG,  /* RFC 3164/5424 <PRI> */
+	LOG_FORMAT_GLOG,    /* glog/klog Lmmdd hh:mm:ss */
+	LOG_FORMAT_RUBY,    /* Ruby Logger / Rails "E, [" */
+	LOG_FORMAT_DOTNET,  /* "fail: " .NET console */
+	LOG_FORMAT_ACCESS,  /* common/combined access log status */
+	LOG_FORMAT_LOGFMT,  /* level= / lvl= */
+	LOG_FORMAT_LEVELED, /* a LEVEL token after a timestamp, or "LEVEL:name:" */
+	LOG_FORMAT_COUNT
+};
+const char *logformat_name(enum log_format f);
+/* The format of that name, or -1. */
+int logformat_by_name(const char *name);
+/* True with *sev when the line is in format f (auto: any) and that gives it a
+ * severity. */
+bool logformat_sev(enum log_format f, const char *line, size_t len, enum log_sev *sev);
+/* The two halves of auto (see logformat.c): the checks on the first bytes, and
+ * those that walk the line, run only after the literal prefilter. */
+bool logformat_start_sev(const char *line, size_t len, enum log_sev *sev);
+bool logformat_scan_sev(const char *line, size_t len, enum log_sev *sev);
+/* logclass_classify_r for lines known to be in format f; _format is the
+ * single-threaded logclass_classify's. */
+enum log_sev logclass_classify_format(struct logclass *lc, enum log_format f, const char *line, size_t len);
+enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_match *m, enum log_format f,
+                                  const char *line, size_t len);
 
 /* ---- fingerprint: masked message and its hash (core/fingerprint.c) ---- */
 
@@ -132,6 +166,18 @@ const char *logstore_source_name(const struct logstore *st, unsigned index);
 void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
                      const char *raw, size_t len, bool cut);
 
+/* A Python traceback that arrives line by line on one source is one event:
+ * one error, named by its last line ("KeyError: 'price'"), its frames stamped
+ * with its time. At most LOGSTORE_TRACE_MAX_LINES frames and _BYTES bytes are
+ * taken into it; a trace that stops without its exception line is counted
+ * under its header, at the latest LOGSTORE_TRACE_IDLE_MS after its last line
+ * by logstore_flush_traces (the pane's tick; wall_ms 0: now). A backlog scanned by logscan is
+ * judged line by line. */
+#define LOGSTORE_TRACE_MAX_LINES 200
+#define LOGSTORE_TRACE_MAX_BYTES 65536
+#define LOGSTORE_TRACE_IDLE_MS   2000
+void logstore_flush_traces(struct logstore *st, int64_t wall_ms);
+
 /* Lines in time order (ties: arrival order); index 0 is the oldest. */
 size_t logstore_nlines(const struct logstore *st);
 const struct log_line *logstore_line(struct logstore *st, size_t i);
@@ -206,6 +252,7 @@ void logstore_merge(struct logstore *st, unsigned label, struct logbatch *b);
 
 struct logscan_params {
 	const struct logclass *lc; /* shared read-only with the pool's threads */
+	int format;                /* enum log_format of the input, 0 auto */
 	size_t max_lines, max_groups, max_line_bytes;
 	size_t chunk_bytes; /* 0: by size, 1..16 MiB */
 };

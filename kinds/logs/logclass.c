@@ -5,7 +5,9 @@
  * whose first hit is a warning is scanned again for a later error, because an
  * error anywhere in a line outranks a warning. Lines that are JSON objects
  * carrying a level field are judged by that field alone: "level":"info" with
- * the word "error" in its message is not an error.
+ * the word "error" in its message is not an error; so are lines in any format
+ * logformat.c reads a level from (its start checks before the prefilter, its
+ * scan checks after it).
  *
  * With the default patterns a line is first checked for any of the literals
  * every match must contain ("erro", "pani", "warn", ...; four bytes each,
@@ -37,8 +39,43 @@ const char logclass_default_warn[] = "\\bwarn(?:ing)?s?\\b";
  * in every access-log line, "out " in every "timed out"). logclass_maybe
  * looks for three bytes out of each (see there): keep the lists in step. */
 static const char logclass_grams[][5] = {
-    "erro", "merg", "fata",  "anic",  "crit",  "ceba",  "segf",  "segm",  "dump",  "oom-",  "f me", "xcep",
-    "[ale", "warn", "\" 50", "\" 51", "\" 52", "\" 53", "\" 54", "\" 55", "\" 56", "\" 57", "\" 58", "\" 59",
+    "erro",
+    "merg",
+    "fata",
+    "anic",
+    "crit",
+    "ceba",
+    "segf",
+    "segm",
+    "dump",
+    "oom-",
+    "f me",
+    "xcep",
+    "aler",
+    "warn",
+    "\" 50",
+    "\" 51",
+    "\" 52",
+    "\" 53",
+    "\" 54",
+    "\" 55",
+    "\" 56",
+    "\" 57",
+    "\" 58",
+    "\" 59",
+    /* the levels of logformat's scan checks that hold none of the above:
+     * log15's eror and an access log's 4xx */
+    "eror",
+    "\" 40",
+    "\" 41",
+    "\" 42",
+    "\" 43",
+    "\" 44",
+    "\" 45",
+    "\" 46",
+    "\" 47",
+    "\" 48",
+    "\" 49",
 };
 
 #define LOGCLASS_HASH_BITS 16
@@ -114,10 +151,11 @@ static inline void logclass_pieces(const char *blk, logclass_v16 *m0, logclass_v
 	*m0 = ((a == 'f') & (b == 'a') & (c == 't')) | ((a == 'c') & (b == 'r') & (c == 'i')) |
 	      ((a == 'c') & (b == 'e') & (c == 'b')) | ((a == 'd') & (b == 'u') & (c == 'm')) |
 	      ((a == 'f') & (b == ' ') & (c == 'm')) | ((a == 'x') & (b == 'c') & (c == 'e')) |
-	      ((a == '{') & (b == 'a') & (c == 'l')) | ((a == '"') & (b == ' ') & (c == '5'));
+	      ((a == 'a') & (b == 'l') & (c == 'e')) | ((a == '"') & (b == ' ') & ((c == '5') | (c == '4')));
 	*m1 = ((a == 'r') & (b == 'r') & (c == 'o')) | ((a == 'e') & (b == 'r') & (c == 'g')) |
 	      ((a == 'n') & (b == 'i') & (c == 'c')) | ((a == 'e') & (b == 'g') & ((c == 'f') | (c == 'm'))) |
-	      ((a == 'o') & (b == 'm') & (c == '-')) | ((a == 'a') & (b == 'r') & (c == 'n'));
+	      ((a == 'o') & (b == 'm') & (c == '-')) | ((a == 'a') & (b == 'r') & (c == 'n')) |
+	      ((a == 'r') & (b == 'o') & (c == 'r'));
 }
 
 /* Whether a gram starts where the lanes of m0 (at the lane) or m1 (a byte
@@ -292,19 +330,9 @@ static int logclass_match(pcre2_code *re, const char *s, size_t len, size_t star
 	return rc;
 }
 
-enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_match *m, const char *line,
-                                 size_t len)
+static enum log_sev logclass_patterns(const struct logclass *lc, struct logclass_match *m, const char *line,
+                                      size_t len)
 {
-	enum log_sev sev;
-	size_t i = 0;
-	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-		i++;
-	if (i < len && line[i] == '{') {
-		if (logclass_json_level(line, len, &sev))
-			return sev;
-	} else if (lc->prefilter && !logclass_maybe(lc, line, len)) {
-		return LOG_SEV_INFO;
-	}
 	int rc = logclass_match(lc->both, line, len, 0, m->md);
 	if (rc <= 0)
 		return LOG_SEV_INFO;
@@ -318,9 +346,55 @@ enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_matc
 	return LOG_SEV_WARN;
 }
 
+/* The keyword patterns alone (behind the prefilter with the defaults). */
+static enum log_sev logclass_keywords(const struct logclass *lc, struct logclass_match *m, const char *line,
+                                      size_t len)
+{
+	if (lc->prefilter && !logclass_maybe(lc, line, len))
+		return LOG_SEV_INFO;
+	return logclass_patterns(lc, m, line, len);
+}
+
+enum log_sev logclass_classify_r(const struct logclass *lc, struct logclass_match *m, const char *line,
+                                 size_t len)
+{
+	enum log_sev sev;
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	if (i < len && line[i] == '{') {
+		if (logclass_json_level(line, len, &sev))
+			return sev;
+	} else if (logformat_start_sev(line, len, &sev)) {
+		return sev;
+	} else if (lc->prefilter && !logclass_maybe(lc, line, len)) {
+		/* every level a scan check could find holds a gram (logformat.c) */
+		return LOG_SEV_INFO;
+	}
+	if (logformat_scan_sev(line, len, &sev))
+		return sev;
+	return logclass_patterns(lc, m, line, len);
+}
+
+enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_match *m, enum log_format f,
+                                  const char *line, size_t len)
+{
+	enum log_sev sev;
+	if (f == LOG_FORMAT_AUTO)
+		return logclass_classify_r(lc, m, line, len);
+	if (f != LOG_FORMAT_KEYWORDS && logformat_sev(f, line, len, &sev))
+		return sev;
+	return logclass_keywords(lc, m, line, len);
+}
+
 enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len)
 {
 	return logclass_classify_r(lc, lc->own, line, len);
+}
+
+enum log_sev logclass_classify_format(struct logclass *lc, enum log_format f, const char *line, size_t len)
+{
+	return logclass_classify_as(lc, lc->own, f, line, len);
 }
 
 /* ---- JSON level field ---- */
@@ -375,8 +449,8 @@ static const char *logclass_skip_value(const char *p, const char *end)
 
 static bool logclass_level_word(const char *s, size_t n, enum log_sev *sev)
 {
-	static const char *const errors[] = {"error", "err",   "fatal", "panic",    "critical",
-	                                     "crit",  "alert", "emerg", "emergency"};
+	static const char *const errors[] = {"error", "err",   "fatal", "panic",     "critical", "crit",
+	                                     "alert", "emerg", "eror",  "emergency", "dpanic"};
 	static const char *const warns[] = {"warn", "warning"};
 	for (size_t i = 0; i < ARRAY_LEN(errors); i++)
 		if (strlen(errors[i]) == n && strncasecmp(s, errors[i], n) == 0) {
@@ -402,14 +476,119 @@ static bool logclass_level_number(double v, enum log_sev *sev)
 	return true;
 }
 
-bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
+/* OpenTelemetry's SeverityNumber: 1..4 trace, 5..8 debug, 9..12 info,
+ * 13..16 warn, 17..20 error, 21..24 fatal. */
+static bool logclass_otel_number(double v, enum log_sev *sev)
+{
+	*sev = v >= 17 ? LOG_SEV_ERROR : v >= 13 ? LOG_SEV_WARN : LOG_SEV_INFO;
+	return true;
+}
+
+static bool logclass_key_is(const char *key, size_t klen, const char *name)
+{
+	return strlen(name) == klen && strncasecmp(key, name, klen) == 0;
+}
+
+/* The level members: the common names, Serilog's compact "@l", ECS's dotted
+ * "log.level", journald's "PRIORITY", OpenTelemetry's "SeverityText" and
+ * "SeverityNumber" (any case, with or without an underscore). */
+enum logclass_key { LOGCLASS_KEY_NONE, LOGCLASS_KEY_LEVEL, LOGCLASS_KEY_OTEL_NUMBER, LOGCLASS_KEY_NEST };
+
+static enum logclass_key logclass_level_key(const char *key, size_t klen)
+{
+	static const char *const names[] = {"level",     "lvl",      "severity",     "@l",
+	                                    "log.level", "priority", "severitytext", "severity_text"};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (logclass_key_is(key, klen, names[i]))
+			return LOGCLASS_KEY_LEVEL;
+	if (logclass_key_is(key, klen, "severitynumber") || logclass_key_is(key, klen, "severity_number"))
+		return LOGCLASS_KEY_OTEL_NUMBER;
+	if (logclass_key_is(key, klen, "log"))
+		return LOGCLASS_KEY_NEST; /* ECS written nested: "log":{"level":...} */
+	return LOGCLASS_KEY_NONE;
+}
+
+static bool logclass_level_value(const char *p, const char *end, enum logclass_key kind, enum log_sev *sev)
+{
+	char num[32];
+	size_t n = 0;
+	if (*p == '"') {
+		const char *v = p + 1;
+		const char *q = logclass_skip_string(p, end);
+		if (q == NULL)
+			return false;
+		size_t vlen = (size_t)(q - 1 - v);
+		/* journald writes PRIORITY as a string of digits */
+		if (vlen == 0 || vlen >= sizeof(num) || strspn(v, "0123456789") < vlen) {
+			if (kind == LOGCLASS_KEY_OTEL_NUMBER)
+				return false;
+			return logclass_level_word(v, vlen, sev);
+		}
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+	} else if ((*p >= '0' && *p <= '9') || *p == '-') {
+		while (p + n < end && n < sizeof(num) - 1 && strchr("0123456789.-+eE", p[n]) != NULL) {
+			num[n] = p[n];
+			n++;
+		}
+		num[n] = '\0';
+	} else {
+		return false;
+	}
+	double v = strtod(num, NULL);
+	return kind == LOGCLASS_KEY_OTEL_NUMBER ? logclass_otel_number(v, sev)
+	                                        : logclass_level_number(v, sev);
+}
+
+/* The HTTP status of a JSON access log line (Caddy's: a numeric top-level
+ * "status" beside a "request" object), or 0. */
+static int logclass_json_http_status(const char *line, size_t len)
+{
+	const char *end = line + len;
+	const char *p = logclass_skip_ws(line, end);
+	int status = 0;
+	bool request = false;
+	if (p == end || *p != '{')
+		return 0;
+	for (p++; p < end;) {
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != '"')
+			break;
+		const char *key = p + 1;
+		p = logclass_skip_string(p, end);
+		if (p == NULL)
+			break;
+		size_t klen = (size_t)(p - 1 - key);
+		p = logclass_skip_ws(p, end);
+		if (p == end || *p != ':')
+			break;
+		p = logclass_skip_ws(p + 1, end);
+		if (p < end && *p == '{' && logclass_key_is(key, klen, "request"))
+			request = true;
+		if (p + 3 <= end && logclass_key_is(key, klen, "status") && *p >= '1' && *p <= '5' &&
+		    p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
+		    (p + 3 == end || strchr(",} ", p[3])))
+			status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+		p = logclass_skip_value(p, end);
+		if (p == NULL)
+			break;
+		p = logclass_skip_ws(p, end);
+		if (p < end && *p == ',')
+			p++;
+		else
+			break;
+	}
+	return request ? status : 0;
+}
+
+static bool logclass_json_level_depth(const char *line, size_t len, enum log_sev *sev, int depth)
 {
 	const char *end = line + len;
 	const char *p = logclass_skip_ws(line, end);
 	if (p == end || *p != '{')
 		return false;
 	p++;
-	/* Only top-level members are looked at. */
+	/* Top-level members, and those of a "log" object one level down. */
 	while (p < end) {
 		p = logclass_skip_ws(p, end);
 		if (p == end || *p != '"')
@@ -423,26 +602,13 @@ bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
 		if (p == end || *p != ':')
 			return false;
 		p = logclass_skip_ws(p + 1, end);
-		bool is_level = (klen == 5 && strncasecmp(key, "level", 5) == 0) ||
-		                (klen == 3 && strncasecmp(key, "lvl", 3) == 0) ||
-		                (klen == 8 && strncasecmp(key, "severity", 8) == 0);
-		if (is_level && p < end) {
-			if (*p == '"') {
-				const char *v = p + 1;
-				const char *q = logclass_skip_string(p, end);
-				if (q != NULL)
-					return logclass_level_word(v, (size_t)(q - 1 - v), sev);
-			} else if ((*p >= '0' && *p <= '9') || *p == '-') {
-				char num[32];
-				size_t n = 0;
-				while (p + n < end && n < sizeof(num) - 1 &&
-				       strchr("0123456789.-+eE", p[n]) != NULL) {
-					num[n] = p[n];
-					n++;
-				}
-				num[n] = '\0';
-				return logclass_level_number(strtod(num, NULL), sev);
-			}
+		enum logclass_key kind = logclass_level_key(key, klen);
+		if (p < end && kind == LOGCLASS_KEY_NEST) {
+			if (depth == 0 && *p == '{' &&
+			    logclass_json_level_depth(p, (size_t)(end - p), sev, 1))
+				return true;
+		} else if (p < end && kind != LOGCLASS_KEY_NONE && logclass_level_value(p, end, kind, sev)) {
+			return true;
 		}
 		p = logclass_skip_value(p, end);
 		if (p == NULL)
@@ -454,4 +620,20 @@ bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
 			return false;
 	}
 	return false;
+}
+
+bool logclass_json_level(const char *line, size_t len, enum log_sev *sev)
+{
+	if (!logclass_json_level_depth(line, len, sev, 0))
+		return false;
+	/* Caddy logs every request at level info: its status says how it went,
+	 * 5xx an error and 4xx a warning as in the text access logs. */
+	if (*sev != LOG_SEV_ERROR) {
+		int status = logclass_json_http_status(line, len);
+		if (status >= 500)
+			*sev = LOG_SEV_ERROR;
+		else if (status >= 400)
+			*sev = LOG_SEV_WARN;
+	}
+	return true;
 }

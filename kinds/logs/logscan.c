@@ -245,7 +245,7 @@ static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64
 	const struct logscan_params *prm = c->prm;
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
-	enum log_sev sev = logclass_classify_r(prm->lc, c->m, s, len);
+	enum log_sev sev = logclass_classify_as(prm->lc, c->m, (enum log_format)prm->format, s, len);
 	if (c->mode == LOGSCAN_KEEP) {
 		struct logbatch *b = &p->b;
 		if (b->nlines == c->lines_cap) {

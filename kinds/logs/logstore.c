@@ -31,6 +31,21 @@
 
 #define LS_BUCKETS LOGSTORE_BUCKETS
 
+/* A Python traceback being assembled on one source: the header line is
+ * stored at once (as info) and kept here; the frames follow, stamped with the
+ * header's time; the first line after them that names an exception
+ * ("KeyError: 'price'") is the event's one error and names its group. A trace
+ * that ends otherwise (another line, the bounds, or LOGSTORE_TRACE_IDLE_MS
+ * without a line) is counted once under its header. */
+struct logstore_trace {
+	bool active, frames;
+	int64_t time_ms;   /* the event's time */
+	int64_t last_wall; /* when its last line came */
+	uint32_t lines, bytes;
+	char *head; /* the header's raw bytes, owned */
+	size_t head_len;
+};
+
 struct logstore {
 	int refs;
 	size_t max_lines, max_groups, max_line_bytes;
@@ -55,6 +70,7 @@ struct logstore {
 
 	char **sources;
 	size_t nsources;
+	struct logstore_trace *traces; /* one per source */
 
 	struct logstore_stats stats;
 	int64_t deploy_ms; /* the latest deploy seen (an event), 0: none */
@@ -142,9 +158,12 @@ void logstore_unref(void *p)
 		free(st->pool[i].fingerprint);
 		free(st->pool[i].sample);
 	}
-	for (size_t i = 0; i < st->nsources; i++)
+	for (size_t i = 0; i < st->nsources; i++) {
 		free(st->sources[i]);
+		free(st->traces[i].head);
+	}
 	free(st->sources);
+	free(st->traces);
 	free(st->ring);
 	free(st->order);
 	free(st->pool);
@@ -157,6 +176,8 @@ unsigned logstore_add_source(struct logstore *st, const char *name)
 {
 	st->sources = xrealloc(st->sources, (st->nsources + 1) * sizeof(*st->sources));
 	st->sources[st->nsources] = sanitize_str(name != NULL ? name : "?");
+	st->traces = xrealloc(st->traces, (st->nsources + 1) * sizeof(*st->traces));
+	memset(&st->traces[st->nsources], 0, sizeof(*st->traces));
 	return (unsigned)st->nsources++;
 }
 
@@ -418,9 +439,94 @@ static void logstore_settle(struct logstore *st)
 	}
 }
 
+/* ---- Python tracebacks ---- */
+
+static const char logstore_trace_head[] = "Traceback (most recent call last):";
+
+/* "KeyError: 'price'", "ValueError", "requests.exceptions.ConnectionError: ...". */
+static bool logstore_trace_final(const char *raw, size_t len)
+{
+	size_t i = 0;
+	if (len == 0 ||
+	    !((raw[0] >= 'A' && raw[0] <= 'Z') || (raw[0] >= 'a' && raw[0] <= 'z') || raw[0] == '_'))
+		return false;
+	while (i < len && ((raw[i] >= 'A' && raw[i] <= 'Z') || (raw[i] >= 'a' && raw[i] <= 'z') ||
+	                   (raw[i] >= '0' && raw[i] <= '9') || raw[i] == '_' || raw[i] == '.'))
+		i++;
+	return i == len || raw[i] == ':';
+}
+
+/* The trace ended without its exception line: the event is its header. */
+static void logstore_trace_abandon(struct logstore *st, unsigned source)
+{
+	struct logstore_trace *tr = &st->traces[source];
+	if (!tr->active)
+		return;
+	st->stats.errors++;
+	logstore_count_error(st, tr->time_ms);
+	bool cut;
+	char *text = logstore_text(st->max_line_bytes, tr->head, tr->head_len, false, &cut);
+	logstore_group_add(st, source, tr->time_ms, LOG_SEV_ERROR, tr->head, tr->head_len, text);
+	free(text);
+	free(tr->head);
+	memset(tr, 0, sizeof(*tr));
+}
+
+void logstore_flush_traces(struct logstore *st, int64_t wall_ms)
+{
+	if (wall_ms == 0)
+		wall_ms = logstore_wall_ms();
+	for (size_t i = 0; i < st->nsources; i++)
+		if (st->traces[i].active && wall_ms - st->traces[i].last_wall >= LOGSTORE_TRACE_IDLE_MS)
+			logstore_trace_abandon(st, (unsigned)i);
+}
+
+/* Sets *time_ms and *sev for a line that belongs to a traceback of source
+ * (its header, a frame, its exception line); leaves them for any other. */
+static void logstore_trace_line(struct logstore *st, unsigned source, const char *raw, size_t len,
+                                int64_t *time_ms, int *sev)
+{
+	struct logstore_trace *tr = &st->traces[source];
+	int64_t wall = logstore_wall_ms();
+	if (tr->active) {
+		bool frame = len > 0 && (raw[0] == ' ' || raw[0] == '\t');
+		if (frame && tr->lines < LOGSTORE_TRACE_MAX_LINES &&
+		    tr->bytes + len <= LOGSTORE_TRACE_MAX_BYTES) {
+			tr->lines++;
+			tr->bytes += (uint32_t)len;
+			tr->frames = true;
+			tr->last_wall = wall;
+			*time_ms = tr->time_ms;
+			*sev = LOG_SEV_INFO;
+			return;
+		}
+		if (tr->frames && !frame && logstore_trace_final(raw, len)) {
+			*time_ms = tr->time_ms;
+			*sev = LOG_SEV_ERROR;
+			free(tr->head);
+			memset(tr, 0, sizeof(*tr));
+			return;
+		}
+		logstore_trace_abandon(st, source);
+	}
+	size_t hl = sizeof(logstore_trace_head) - 1;
+	if (len >= hl && memcmp(raw, logstore_trace_head, hl) == 0) {
+		tr->active = true;
+		tr->time_ms = *time_ms > 0 ? *time_ms : logstore_line_time(raw, len, wall);
+		tr->last_wall = wall;
+		tr->head_len = len < FINGERPRINT_INPUT_MAX ? len : FINGERPRINT_INPUT_MAX;
+		tr->head = xmalloc(tr->head_len);
+		memcpy(tr->head, raw, tr->head_len);
+		*time_ms = tr->time_ms;
+		*sev = LOG_SEV_INFO;
+	}
+}
+
 void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
                      const char *raw, size_t len, bool cut)
 {
+	if (source < st->nsources)
+		logstore_trace_line(st, source, raw, len, &time_ms, &sev);
 	/* Classified first: what else is done depends on it (see the head). */
 	if (sev < 0)
 		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
@@ -432,7 +538,8 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
 	if (sev < LOG_SEV_WARN && (cut_now || len * SANITIZE_GROWTH_MAX <= st->max_line_bytes)) {
 		if (cut_now)
 			st->stats.cut++;
-		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len, cut);
+		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len,
+		                  cut);
 		return;
 	}
 	if (time_ms <= 0)

@@ -1,6 +1,7 @@
 /* fuzz-logs: what every log line goes through: the classifier (default
- * patterns and JSON level fields), the fingerprint mask, the timestamp
- * reader and the logstore (sanitize, ring, groups). The store is small so
+ * patterns, the level of each format logformat reads, JSON level fields), the
+ * fingerprint mask, the timestamp
+ * reader and the logstore (sanitize, ring, groups, Python tracebacks). The store is small so
  * lines and groups are evicted within one input. Lines are split at newlines
  * like the inputs do. */
 #include <stdlib.h>
@@ -31,6 +32,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum log_sev sev = logclass_classify(fuzz_logs_lc, p, len);
 		if (sev != LOG_SEV_INFO && sev != LOG_SEV_WARN && sev != LOG_SEV_ERROR)
 			abort();
+		for (int f = 0; f < LOG_FORMAT_COUNT; f++) {
+			enum log_sev fs;
+			if (logformat_sev((enum log_format)f, p, len, &fs) && fs != LOG_SEV_INFO &&
+			    fs != LOG_SEV_WARN && fs != LOG_SEV_ERROR)
+				abort();
+			if (logclass_classify_format(fuzz_logs_lc, (enum log_format)f, p, len) >
+			    LOG_SEV_ERROR)
+				abort();
+		}
 		char masked[256]; /* raw bytes: a NUL in the line stays one */
 		size_t mlen = 0;
 		(void)fingerprint_mask(p, len, masked, sizeof(masked), &mlen);
@@ -44,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		p = nl + 1;
 	}
+	logstore_flush_traces(st, now + 10 * LOGSTORE_TRACE_IDLE_MS);
 	for (size_t i = 0; i < logstore_nlines(st); i++)
 		if (logstore_line(st, i)->text == NULL)
 			abort();

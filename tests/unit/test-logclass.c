@@ -51,7 +51,7 @@ static void test_access_log_5xx(void **state)
 	                 LOG_SEV_ERROR);
 	assert_int_equal(classify(lc, "127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /x HTTP/1.1\" "
 	                              "404 157 \"-\" \"curl/7.88.1\""),
-	                 LOG_SEV_INFO);
+	                 LOG_SEV_WARN); /* a 4xx is the client's failure: a warning */
 	assert_int_equal(classify(lc, "127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /502 "
 	                              "HTTP/1.1\" 200 502 \"-\" \"-\""),
 	                 LOG_SEV_INFO);
@@ -148,6 +148,11 @@ static void test_prefilter_never_misses(void **state)
 	    "\" 5", "of me", "span", "expand", "company", "script", "description", "forward", "software",
 	    "element", "segment", "merge", "energy", "jump", "data", "write", "learn", "err", "rro",
 	    "erro", "arn", "war", "{al", "dum", "xce", "ceb", "om-", "f m", "nic", "fat", "egf", "egm",
+	    /* the levels of the formats read after the prefilter (logformat) */
+	    "2026-12-07T04:10:04Z", "ERR", "WRN", "FTL", "PNC", "INF", "ERROR:", "[Warning]", "[ERR]",
+	    "production.ERROR:", "level=", "lvl=", "level=err", "lvl=eror", "level=\"warn\"", "\" 404 ",
+	    "\" 499", "alert", "ALERT", "SEVERE", "DPANIC",
+	    "1 - - [07/Dec/2026:04:10:04 +0000] \"GET / HTTP/1.1\"",
 	};
 	static const char *const seps[] = {" ", "", ":", "_", "-", "\t", "=", "\"", "[", "]", "5", "\x01", "\xc3\xa9"};
 	const char *defe = logclass_default_error, *defw = logclass_default_warn;

@@ -287,17 +287,79 @@ static void test_logtime(void **state)
 	assert_int_equal(logtime_parse("", 0, now), 0);
 }
 
+/* A Python traceback arriving line by line is one event: one error, named by
+ * its exception line, its frames stamped with its header's time, another
+ * source's lines in between not mixed in; a trace cut short by another line,
+ * by the bound on its lines, or by time is counted once under its header. */
+static void test_python_traceback(void **state)
+{
+	(void)state;
+	char err[100];
+	struct logclass *lc = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
+	struct logstore *st = logstore_new(1000, 100, 1024);
+	unsigned app = logstore_add_source(st, "app"), other = logstore_add_source(st, "other");
+	const int64_t t0 = 1796616604000;
+	static const char *const tb[] = {
+	    "Traceback (most recent call last):",
+	    "  File \"/srv/app/cart.py\", line 42, in total",
+	    "    return sum(item[\"price\"] for item in items)",
+	    "  File \"/srv/app/cart.py\", line 42, in <genexpr>",
+	    "    return sum(item[\"price\"] for item in items)",
+	    "KeyError: 'price'",
+	};
+	for (size_t i = 0; i < 6; i++) {
+		logstore_ingest(st, lc, app, i == 0 ? t0 : 0, -1, tb[i], strlen(tb[i]), false);
+		if (i == 2)
+			logstore_ingest(st, lc, other, t0 + 5, -1, "other source line", 17, false);
+	}
+	assert_int_equal(logstore_stats(st)->errors, 1);
+	assert_int_equal(logstore_stats(st)->lines, 7);
+	assert_int_equal(logstore_ngroups(st), 1);
+	const struct log_group *g = logstore_group(st, 0);
+	assert_int_equal(g->count, 1);
+	assert_non_null(strstr(g->sample, "KeyError: 'price'"));
+	size_t n = logstore_nlines(st), stamped = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct log_line *l = logstore_line(st, i);
+		if (l->source == app) {
+			assert_int_equal(l->time_ms, t0);
+			stamped++;
+		}
+		assert_int_equal(l->sev, strncmp(l->text, "KeyError", 8) == 0 ? LOG_SEV_ERROR : LOG_SEV_INFO);
+	}
+	assert_int_equal(stamped, 6);
+
+	/* cut short by a line that is neither a frame nor an exception */
+	logstore_ingest(st, lc, app, t0 + 1000, -1, tb[0], strlen(tb[0]), false);
+	logstore_ingest(st, lc, app, 0, -1, tb[1], strlen(tb[1]), false);
+	logstore_ingest(st, lc, app, t0 + 2000, -1, "2026-12-07 04:10:06 server restarted", 36, false);
+	assert_int_equal(logstore_stats(st)->errors, 2);
+	/* bounded: frames beyond the cap end the event (counted once) */
+	logstore_ingest(st, lc, app, t0 + 3000, -1, tb[0], strlen(tb[0]), false);
+	for (int i = 0; i < LOGSTORE_TRACE_MAX_LINES + 50; i++)
+		logstore_ingest(st, lc, app, 0, -1, tb[1], strlen(tb[1]), false);
+	assert_int_equal(logstore_stats(st)->errors, 3);
+	/* flushed by time: nothing after the frames */
+	logstore_ingest(st, lc, app, t0 + 4000, -1, tb[0], strlen(tb[0]), false);
+	logstore_ingest(st, lc, app, 0, -1, tb[1], strlen(tb[1]), false);
+	logstore_flush_traces(st, now_ms());
+	assert_int_equal(logstore_stats(st)->errors, 3); /* not idle long enough */
+	logstore_flush_traces(st, now_ms() + LOGSTORE_TRACE_IDLE_MS + 1000);
+	assert_int_equal(logstore_stats(st)->errors, 4);
+	logstore_flush_traces(st, now_ms() + 10 * LOGSTORE_TRACE_IDLE_MS);
+	assert_int_equal(logstore_stats(st)->errors, 4); /* once */
+	logstore_unref(st);
+	logclass_free(lc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ring_counts),
-	    cmocka_unit_test(test_deferred_lines_equal_eager),
-	    cmocka_unit_test(test_group_eviction),
-	    cmocka_unit_test(test_time_order_and_sources),
-	    cmocka_unit_test(test_bad_input),
-	    cmocka_unit_test(test_rate_and_deploy),
-	    cmocka_unit_test(test_refcount),
-	    cmocka_unit_test(test_logtime),
+	    cmocka_unit_test(test_ring_counts),      cmocka_unit_test(test_deferred_lines_equal_eager),
+	    cmocka_unit_test(test_group_eviction),   cmocka_unit_test(test_time_order_and_sources),
+	    cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_rate_and_deploy),
+	    cmocka_unit_test(test_refcount),         cmocka_unit_test(test_logtime),
+	    cmocka_unit_test(test_python_traceback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,90 @@
+#!/bin/bash
+# logs-formats: a line's severity comes from its own format end to end, on
+# both ways a line reaches the store: a file read from its start (the backlog
+# scan on the thread pool) and a command's output (line by line). The corpus
+# tests/data/logs/formats holds one file per format and the expected severity
+# of each line (NAME.sev: E, W, I); each file's error and warning counts must
+# be those of its .sev. The "format" key of an input names one format (its
+# lines get that format's level, "keywords" reads no level at all) and an
+# unknown name is a config error.
+source "$(dirname "$0")/../lib.sh"
+CORPUS=$TOP/tests/data/logs/formats
+
+# counts SOURCE-JSON: "lines errors warnings" of a pane with that one input.
+counts() {
+	printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ %s ] } ] }\n' "$1" >"$TMP/c.json"
+	chmod 600 "$TMP/c.json"
+	"$SITREP" --once --json -c "$TMP/c.json" | python3 -c 'import json,sys
+c = json.load(sys.stdin)["panes"][0]["data"]["counts"]
+print(c["lines"], c["errors"], c["warnings"])'
+}
+want() { echo "$(wc -l <"$1") $(grep -c '^E$' "$1") $(grep -c '^W$' "$1")"; }
+
+for log in "$CORPUS"/*.log; do
+	name=$(basename "$log" .log)
+	w=$(want "$CORPUS/$name.sev")
+	got=$(counts "{ \"type\": \"file\", \"path\": \"$log\", \"from\": \"start\" }")
+	check "$name: file from start: lines errors warnings $got (want $w)" test "$got" = "$w"
+	got=$(counts "{ \"type\": \"command\", \"argv\": [\"cat\", \"$log\"] }")
+	# a command's exit is recorded as one more (warning) line of sitrep's own
+	read -r l e wn <<<"$w"
+	check "$name: command output: $got (want $((l + 1)) $e $((wn + 1)))" test "$got" = "$((l + 1)) $e $((wn + 1))"
+done
+
+# --- the "format" key ------------------------------------------------------------
+printf '%s\n' 'E1207 04:10:04.551203 4412 reflector.go:138] list failed' \
+	'level=info msg="batch done" error=none' 'level=info msg="cache" warning=none' >"$TMP/two.log"
+src() { echo "{ \"type\": \"file\", \"path\": \"$TMP/two.log\", \"from\": \"start\"$1 }"; }
+check "auto: glog E is an error, logfmt info stays info" test "$(counts "$(src '')")" = "3 1 0"
+check "format logfmt: its lines by level, the glog line by keywords (none)" test "$(counts "$(src ', "format": "logfmt"')")" = "3 0 0"
+check "format keywords: no level read, the words count" test "$(counts "$(src ', "format": "keywords"')")" = "3 1 1"
+printf '%s\n' 'E1207 04:10:04.551203 4412 reflector.go:138] list done' >"$TMP/one.log"
+check "format keywords: a glog E line without a failure word is info" \
+	test "$(counts "{ \"type\": \"file\", \"path\": \"$TMP/one.log\", \"from\": \"start\", \"format\": \"keywords\" }")" = "1 0 0"
+check "format auto: that line is an error" \
+	test "$(counts "{ \"type\": \"file\", \"path\": \"$TMP/one.log\", \"from\": \"start\" }")" = "1 1 0"
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "file", "path": "%s", "format": "klingon" } ] } ] }\n' \
+	"$TMP/one.log" >"$TMP/bad.json"
+chmod 600 "$TMP/bad.json"
+out=$("$SITREP" --check-config -c "$TMP/bad.json" 2>&1)
+rc=$?
+check "an unknown format is a config error (exit $rc)" test "$rc" = 2
+check "the message names the key's place and the choices: $out" grep -q 'bad.json:1:.*unknown log format (expected auto' <<<"$out"
+
+# --- journald: the entry's PRIORITY is its severity ----------------------------------
+# No journal can be written here (systemd-journal-remote is not installed), so
+# a script prints what `journalctl -o json` prints: one JSON object per entry,
+# every field a string (systemd's JSON export format).
+cat >"$TMP/journalctl" <<'SH'
+#!/bin/sh
+echo '{"__REALTIME_TIMESTAMP":"1796616604551203","PRIORITY":"6","SYSLOG_IDENTIFIER":"app","MESSAGE":"retry succeeded; last error was transient"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616605000000","PRIORITY":"3","SYSLOG_IDENTIFIER":"nginx","MESSAGE":"upstream timed out"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616606000000","PRIORITY":"4","SYSLOG_IDENTIFIER":"kernel","MESSAGE":"fatal-looking words, warning priority"}'
+echo '{"__REALTIME_TIMESTAMP":"1796616607000000","SYSLOG_IDENTIFIER":"legacy","MESSAGE":"fatal: no priority, so the words decide"}'
+sleep 5
+SH
+chmod +x "$TMP/journalctl"
+check "journald: PRIORITY decides (6 info though it says error, 3 error, 4 warn), words only without it" \
+	test "$(counts "{ \"type\": \"journald\", \"journalctl\": \"$TMP/journalctl\" }")" = "4 2 1"
+
+# --- a Python traceback is one event ----------------------------------------------
+# Python itself writes the traceback (on stderr, which a command input follows).
+cat >"$TMP/tb.py" <<'PY'
+def total(items):
+    return sum(item["price"] for item in items)
+print("2026-12-07 04:10:04 INFO pricing cart", flush=True)
+total([{"name": "tea"}])
+PY
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "command", "argv": ["python3", "%s"] } ] } ] }\n' \
+	"$TMP/tb.py" >"$TMP/tb.json"
+chmod 600 "$TMP/tb.json"
+"$SITREP" --once --json -c "$TMP/tb.json" >"$TMP/tb.out"
+tbget() { python3 -c "import json,sys
+d = json.load(open(sys.argv[1]))['panes'][0]['data']
+print($1)" "$TMP/tb.out"; }
+check "traceback: one error for the whole trace" test "$(tbget "d['counts']['errors']")" = 1
+check "traceback: its group is named by the exception line" \
+	test "$(tbget "[g['sample'] for g in d['groups'] if g['severity'] == 'error']")" = "[\"KeyError: 'price'\"]"
+
+echo "1..$TAP_N"
+exit $((TAP_FAILED > 0))
