@@ -156,9 +156,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the header row and its rule are two of them */
 	if (rows != n + 1)
 		abort();
-	/* the rows after the header's four lines: inert whatever the entries say */
-	const char *p = md;
-	for (int skip = 0; skip < 4 && p != NULL; skip++)
+	/* the summary's paragraphs come first; the table's rows after its header
+	 * and rule are inert whatever the entries say */
+	const char *p = strstr(md, "\n| ");
+	if (p == NULL)
+		abort();
+	p++;
+	for (int skip = 0; skip < 2 && p != NULL; skip++)
 		p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL;
 	for (size_t i = 0; p != NULL && *p != '\0'; i++) {
 		const char *nl = strchr(p, '\n');
