@@ -37,7 +37,7 @@ key() { local k; for k in "$@"; do tm send-keys -t t "$k"; sleep 0.2; done; }
 
 start=$(now)
 tm_start 160 48 "LAB_SERVICES='node prometheus alertmanager releases nginx varnish postgres applog' \
-'$TOP/scripts/lab' demo '$LAB' '$SITREP' 2>'$TMP/demo.err'"
+'$TOP/scripts/lab' demo '$LAB' '$SITREP' 2>'$TMP/demo.err'; echo \$? >'$TMP/demo.rc'"
 if ! wait_for 120 test -s "$LAB/sitrep.started"; then
 	diag <"$TMP/demo.err"
 	cat "$LAB"/*.log 2>/dev/null | tail -40 | diag
@@ -171,9 +171,11 @@ done
 
 # --- quit: the lab goes down with sitrep ----------------------------------------
 key q
-quit_ok() { [ "$(tm display-message -p -t t '#{pane_dead}:#{pane_dead_status}')" = 1:0 ]; }
+# the demo's own exit status, written by the pane's shell when the lab ends
+# (tmux's pane_dead_status was at times left empty for a pane that had ended)
+quit_ok() { [ "$(cat "$TMP/demo.rc" 2>/dev/null)" = 0 ]; }
 check "q ends sitrep and the demo, exit status 0" wait_for 30 quit_ok
-quit_ok || { echo "pane dead:status $(tm display-message -p -t t '#{pane_dead}:#{pane_dead_status}')"; tm_capture; cat "$TMP/demo.err"; } | diag
+quit_ok || { echo "demo's exit status: $(cat "$TMP/demo.rc" 2>/dev/null || echo none); pane dead:status $(tm display-message -p -t t '#{pane_dead}:#{pane_dead_status}')"; tm_capture; cat "$TMP/demo.err"; } | diag
 alive=()
 while read -r p; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive+=("$p"); done <"$TMP/pids.played"
 check "after the demo no lab pid is alive ($(wc -l <"$TMP/pids.played") tracked; alive: ${alive[*]:-none})" test ${#alive[@]} -eq 0
