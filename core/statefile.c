@@ -72,6 +72,29 @@ static int statefile_check_owner(const struct stat *st, const char *what, const 
 	return 0;
 }
 
+/* The check after every open, of the dir and of its files: fstat the fd we
+ * hold (not the name, which could be swapped), the right type, then the owner
+ * rule. Returns fd, or closes it and returns -1 with msg written. */
+static int statefile_check_fd(int fd, bool dir, const char *shown, char *msg, size_t cap)
+{
+	const char *what = dir ? "state dir" : "state file";
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		statefile_fail(e, msg, cap, "cannot stat %s %s: %s", what, shown, strerror(e));
+	} else if (!dir && !S_ISREG(st.st_mode)) {
+		statefile_fail(statefile_type_errno(st.st_mode), msg, cap,
+		               "%s is %s, not a regular file: refused", shown,
+		               statefile_type_name(st.st_mode));
+	} else if (statefile_check_owner(&st, what, shown, msg, cap) == 0) {
+		return fd;
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 int statefile_dir(const char *dir, bool create, char *msg, size_t cap)
 {
 	if (dir == NULL || dir[0] == '\0') {
@@ -109,17 +132,7 @@ int statefile_dir(const char *dir, bool create, char *msg, size_t cap)
 			statefile_fail(e, msg, cap, "cannot open state dir %s: %s", shown, strerror(e));
 		goto out;
 	}
-	struct stat st;
-	if (fstat(dfd, &st) != 0) {
-		int e = errno;
-		statefile_fail(e, msg, cap, "cannot stat state dir %s: %s", shown, strerror(e));
-	} else if (statefile_check_owner(&st, "state dir", shown, msg, cap) == 0) {
-		goto out;
-	}
-	int e = errno;
-	close(dfd);
-	dfd = -1;
-	errno = e;
+	dfd = statefile_check_fd(dfd, true, shown, msg, cap);
 out:;
 	int e2 = errno;
 	free(shown);
@@ -159,24 +172,13 @@ int state_openat(int dfd, const char *dir, const char *name, enum statefile_mode
 			statefile_fail(e, msg, cap, "cannot open %s: %s", shown, strerror(e));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		statefile_fail(e, msg, cap, "cannot stat %s: %s", shown, strerror(e));
-	} else if (!S_ISREG(st.st_mode)) {
-		statefile_fail(statefile_type_errno(st.st_mode), msg, cap,
-		               "%s is %s, not a regular file: refused", shown,
-		               statefile_type_name(st.st_mode));
-	} else if (statefile_check_owner(&st, "state file", shown, msg, cap) == 0) {
+	fd = statefile_check_fd(fd, false, shown, msg, cap);
+	if (fd >= 0) {
 		/* a regular file never blocks: plain reads and writes from here */
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0)
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		goto out;
 	}
-	int e = errno;
-	close(fd);
-	fd = -1;
-	errno = e;
 out:;
 	int e2 = errno;
 	free(shown);
