@@ -102,6 +102,36 @@ lab_up() {
 	source "$LAB/env"
 }
 
+# nginx_serve DIR: nginx with DIR as its prefix, the http block's own lines
+# (servers, log formats, caches, access logs) read from stdin; DIR gets the
+# pid file, the temp dirs, logs/error.log and nginx.stderr. NGINX_MAIN adds
+# main-context lines (load_module). The pid is tracked and left in NGINX_PID;
+# it does not wait, as each test knows which answer means ready.
+nginx_serve() {
+	local dir=$1
+	mkdir -p "$dir/logs" "$dir/tmp"
+	{
+		printf '%s\n' "${NGINX_MAIN:-}"
+		cat <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log error;
+events { worker_connections 64; }
+http {
+	client_body_temp_path $dir/tmp/body;
+	proxy_temp_path $dir/tmp/proxy;
+	fastcgi_temp_path $dir/tmp/fastcgi;
+	uwsgi_temp_path $dir/tmp/uwsgi;
+	scgi_temp_path $dir/tmp/scgi;
+CONF
+		cat
+		echo "}"
+	} >"$dir/nginx.conf"
+	nginx -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' 2>"$dir/nginx.stderr" &
+	NGINX_PID=$!
+	track_pid "$NGINX_PID"
+}
+
 # Prints the closing plan line; exit status is the number of failures (capped).
 finish() {
 	echo "1..$TAP_N"

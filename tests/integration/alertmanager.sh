@@ -85,29 +85,15 @@ for l in open('$AUDIT'): json.loads(l)"
 # ---- a redirect is an answer, not a second request ----
 if command -v nginx >/dev/null; then
 	NPORT=$(free_port)
-	mkdir -p "$TMP/nginx/tmp"
-	cat >"$TMP/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log error;
-events { worker_connections 64; }
-http {
+	nginx_serve "$TMP/nginx" <<CONF
 	access_log $TMP/nginx/access.log;
-	client_body_temp_path $TMP/nginx/tmp/body;
-	proxy_temp_path $TMP/nginx/tmp/proxy;
-	fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
-	uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
-	scgi_temp_path $TMP/nginx/tmp/scgi;
 	server {
 		listen 127.0.0.1:$NPORT;
 		location = /api/v2/silences { return 307 $AM_URL/api/v2/silences; }
 		location / { proxy_pass $AM_URL; }
 	}
-}
 CONF
-	nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -g 'daemon off;' 2>"$TMP/nginx/stderr" &
-	track_pid $!
-	wait_for 5 curl -sf "http://127.0.0.1:$NPORT/api/v2/status" || diag <"$TMP/nginx/stderr"
+	wait_for 5 curl -sf "http://127.0.0.1:$NPORT/api/v2/status" || diag <"$TMP/nginx/nginx.stderr"
 	cat >"$TMP/redirect.json" <<JSON
 { "state_dir": "$TMP/state", "panes": [
   { "id": "alerts", "kind": "alerts", "source": "alertmanager", "url": "http://127.0.0.1:$NPORT" } ] }

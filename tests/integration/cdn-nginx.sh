@@ -20,19 +20,8 @@ chmod 755 "$TMP" "$TMP/www" "$TMP/www/static"
 chmod 1777 "$TMP/cache" "$TMP/tmp"
 echo 'console.log("v1: booking button broken");' >"$TMP/www/static/app.js"
 echo 'body { color: black }' >"$TMP/www/static/app.css"
-cat >"$TMP/nginx.conf" <<CONF
-load_module $MOD;
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
+NGINX_MAIN="load_module $MOD;" nginx_serve "$TMP" <<CONF
 	log_format m '\$request_method \$uri \$status';
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
 	proxy_cache_path $TMP/cache levels=1:2 keys_zone=edge:1m max_size=16m inactive=1h;
 	server { listen 127.0.0.1:$OPORT; root $TMP/www; access_log $TMP/logs/origin.log m; }
 	server {
@@ -47,10 +36,7 @@ http {
 			add_header X-Cache-Status \$upstream_cache_status;
 		}
 	}
-}
 CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
 EDGE="http://127.0.0.1:$NPORT"
 wait_for 5 curl -sf "$EDGE/static/app.css" || { cat "$TMP/nginx.stderr" "$TMP/logs/error.log" | tail -5 | diag; not_ok "nginx starts"; finish; }
 ok "nginx origin and caching proxy with $MOD"

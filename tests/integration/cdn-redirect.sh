@@ -17,19 +17,8 @@ cdn_servers_up
 
 RPORT=$(free_port)
 XPORT=$(free_port)
-mkdir -p "$TMP/redir/logs" "$TMP/redir/tmp"
-cat >"$TMP/redir/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/redir/nginx.pid;
-error_log $TMP/redir/logs/error.log error;
-events { worker_connections 64; }
-http {
+nginx_serve "$TMP/redir" <<CONF
 	log_format m '\$request_method \$request_uri \$status';
-	client_body_temp_path $TMP/redir/tmp/body;
-	proxy_temp_path $TMP/redir/tmp/proxy;
-	fastcgi_temp_path $TMP/redir/tmp/fastcgi;
-	uwsgi_temp_path $TMP/redir/tmp/uwsgi;
-	scgi_temp_path $TMP/redir/tmp/scgi;
 	server {
 		listen 127.0.0.1:$RPORT;
 		access_log $TMP/redir/logs/purge.log m;
@@ -41,11 +30,8 @@ http {
 		access_log $TMP/redir/logs/other.log m;
 		location / { return 200 "purged\n"; }
 	}
-}
 CONF
-nginx -c "$TMP/redir/nginx.conf" -p "$TMP/redir" -g 'daemon off;' 2>"$TMP/redir/stderr" &
-track_pid $!
-wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$XPORT/" || { diag <"$TMP/redir/stderr"; not_ok "the redirecting nginx starts"; finish; }
+wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$XPORT/" || { diag <"$TMP/redir/nginx.stderr"; not_ok "the redirecting nginx starts"; finish; }
 : >"$TMP/redir/logs/other.log"
 ok "a purge endpoint that redirects (127.0.0.1:$RPORT) and another server (127.0.0.1:$XPORT)"
 other() { grep -c . "$TMP/redir/logs/other.log"; }

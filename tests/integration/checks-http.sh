@@ -19,27 +19,14 @@ echo '<html><button>Book now</button></html>' >"$TMP/www/index.html"
 echo '<html><button>Sold out</button></html>' >"$TMP/www/sold.html"
 echo '<p>total: 12 rooms</p>' >"$TMP/www/rooms.html"
 printf '<title>\033]0;pwned-title\007</title>\033[2J\033[31mHOSTILE-BODY Book now\r\033[H' >"$TMP/www/hostile.html"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
+nginx_serve "$TMP" <<CONF
 	access_log $TMP/logs/access.log;
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
 	server {
 		listen 127.0.0.1:$PORT;
 		root $TMP/www;
 		location = /down { return 503; }
 	}
-}
 CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
 # The slow answer: nginx-light has no echo module, so a python server that
 # sleeps 0.5 s before a 200.
 cat >"$TMP/slow.py" <<'PY'

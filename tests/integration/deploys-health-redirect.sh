@@ -12,17 +12,7 @@ PORT=$(free_port)
 AWAY=$(free_port)
 mkdir -p "$TMP/logs" "$TMP/tmp" "$TMP/state" "$TMP/app/releases/r1"
 ln -s releases/r1 "$TMP/app/current"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
+nginx_serve "$TMP" <<CONF
 	server {
 		listen 127.0.0.1:$PORT;
 		access_log $TMP/logs/health.log;
@@ -31,10 +21,7 @@ http {
 		location = /bare { return 302; }
 	}
 	server { listen 127.0.0.1:$AWAY; access_log $TMP/logs/away.log; location / { return 200 "ok\n"; } }
-}
 CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
 # Ready when the redirecting server answers (curl does not follow): a probe
 # of the other one would land in its log after the truncation below, as nginx
 # writes a request's log line once it has answered.

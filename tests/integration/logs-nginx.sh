@@ -15,27 +15,14 @@ mkdir -p "$TMP/www" "$TMP/logs" "$TMP/tmp"
 # Workers run as an unprivileged user when the test runs as root.
 chmod 755 "$TMP" "$TMP/www"
 echo hello >"$TMP/www/index.html"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
+nginx_serve "$TMP" <<CONF
 	access_log $TMP/logs/access.log;
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
 	server {
 		listen 127.0.0.1:$PORT;
 		root $TMP/www;
 	}
-}
 CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-NGINX=$!
-track_pid "$NGINX"
+NGINX=$NGINX_PID
 wait_for 5 curl -sf "http://127.0.0.1:$PORT/" || { diag <"$TMP/nginx.stderr"; not_ok "nginx starts"; finish; }
 
 cat >"$TMP/sitrep.json" <<CONF

@@ -26,11 +26,6 @@ ALERTS='[{"labels":{"alertname":"EchoAlert","severity":"critical"},"annotations"
 mkdir -p "$TMP/logs" "$TMP/tmp" "$TMP/state"
 chmod 755 "$TMP"
 {
-	echo "worker_processes 1; pid $TMP/nginx.pid; error_log $TMP/logs/error.log error;"
-	echo "events { worker_connections 64; }"
-	echo "http {"
-	echo "  client_body_temp_path $TMP/tmp/body; proxy_temp_path $TMP/tmp/proxy;"
-	echo "  fastcgi_temp_path $TMP/tmp/fastcgi; uwsgi_temp_path $TMP/tmp/uwsgi; scgi_temp_path $TMP/tmp/scgi;"
 	echo "  log_format auth '\$request_method \$uri \$http_authorization \$http_fastly_key';"
 	echo "  access_log $TMP/logs/access.log auth;"
 	echo "  server { listen 127.0.0.1:$PORT; default_type text/plain;"
@@ -40,10 +35,8 @@ chmod 755 "$TMP"
 		echo "    location /p$n/ { return 401 '$(pad "$n")\$http_authorization\$http_fastly_key (check the token and try again)\n'; }"
 	done
 	echo "  }"
-	echo "}"
-} >"$TMP/nginx.conf"
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
+} >"$TMP/http.conf"
+nginx_serve "$TMP" <"$TMP/http.conf"
 wait_for 5 curl -sf "$URL/www/x" || { cat "$TMP/nginx.stderr" "$TMP/logs/error.log" | diag; not_ok "nginx starts"; finish; }
 body=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/p33/x")
 check "nginx echoes the token at byte 40 of a 401 body" test "${body:40:62}" = "$TOKEN"

@@ -16,23 +16,10 @@ mkdir -p "$TMP/www" "$TMP/logs" "$TMP/tmp"
 chmod 755 "$TMP" "$TMP/www" # workers run unprivileged when the test runs as root
 echo '<html><button>Sold out</button></html>' >"$TMP/www/index.html"
 printf '<title>\033]2;pwned-title\007</title>\033[2J\033[31mHOSTILE-BODY\r\033[H' >"$TMP/www/hostile.html"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log error;
-events { worker_connections 64; }
-http {
+nginx_serve "$TMP" <<CONF
 	access_log off;
-	client_body_temp_path $TMP/tmp/body;
-	proxy_temp_path $TMP/tmp/proxy;
-	fastcgi_temp_path $TMP/tmp/fastcgi;
-	uwsgi_temp_path $TMP/tmp/uwsgi;
-	scgi_temp_path $TMP/tmp/scgi;
 	server { listen 127.0.0.1:$PORT; root $TMP/www; }
-}
 CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" -g 'daemon off;' 2>"$TMP/nginx.stderr" &
-track_pid $!
 probe() { python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1"; }
 wait_for 5 probe "$PORT" || { diag <"$TMP/nginx.stderr"; not_ok "nginx starts"; finish; }
 
