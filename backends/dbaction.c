@@ -387,6 +387,13 @@ static char *dbaction_pids(const struct dbengine_act *pa, enum db_fate fate, siz
 	return out;
 }
 
+static bool dbaction_same_session(const struct dbengine *e, const char *a, const char *b)
+{
+	if (e->ops->same_session != NULL)
+		return a != NULL && b != NULL && e->ops->same_session(a, b);
+	return util_str_same(a, b);
+}
+
 /* The newer sessions of the group: running it now, not among the targets
  * (a target that started the same query again counts: it is a new query). */
 static void dbaction_newer_done(struct dbengine *e, struct dbrows **res, size_t nres, const char *err,
@@ -410,7 +417,7 @@ static void dbaction_newer_done(struct dbengine *e, struct dbrows **res, size_t 
 			bool listed = false;
 			for (size_t k = 0; q != NULL && k < r->ntargets && !listed; k++)
 				listed = q->pid == r->targets[k].pid &&
-				         util_str_same(q->session_start, r->targets[k].session) &&
+				         dbaction_same_session(e, q->session_start, r->targets[k].session) &&
 				         (r->terminate || util_str_same(q->query_start, r->targets[k].query));
 			newer += !listed;
 		}

@@ -89,6 +89,9 @@ struct dbengine_ops {
 	/* Whether a row of that read is the target still doing what it was
 	 * asked to stop. */
 	bool (*running)(const struct db_target *t, bool terminate, const char *const *row);
+	/* Optional: whether two session stamps name the same session (NULL:
+	 * the same text). */
+	bool (*same_session)(const char *a, const char *b);
 	/* A session number as the user typed it. */
 	bool (*valid_pid)(const char *text, int *pid);
 	/* What to grant so the login can name every session: "GRANT
