@@ -166,7 +166,7 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	q->started_ms = start > 0 ? (int64_t)start : 0;
 	/* the identity goes back into SQL: kept only when it is a timestamp */
 	if (database_valid_timestamp(v[PG_COL_BACKEND_START]))
-		q->backend_start = xstrdup(v[PG_COL_BACKEND_START]);
+		q->session_start = xstrdup(v[PG_COL_BACKEND_START]);
 	if (database_valid_timestamp(v[PG_COL_QUERY_START]))
 		q->query_start = xstrdup(v[PG_COL_QUERY_START]);
 	if (postgres_parse_pids(v[PG_COL_BLOCKING], &q->blocked_by, &q->nblocked_by) != 0)
@@ -187,22 +187,22 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	return 0;
 }
 
-char *postgres_signal_sql(const struct postgres_target *t, size_t n, bool terminate)
+char *postgres_signal_sql(const struct db_target *t, size_t n, bool terminate)
 {
 	const char *fn = terminate ? "pg_terminate_backend" : "pg_cancel_backend";
 	char *out = xstrdup("");
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].pid <= 0 || !database_valid_timestamp(t[i].backend_start) ||
-		    (t[i].query_start != NULL && !database_valid_timestamp(t[i].query_start))) {
+		if (t[i].pid <= 0 || !database_valid_timestamp(t[i].session) ||
+		    (t[i].query != NULL && !database_valid_timestamp(t[i].query))) {
 			free(out);
 			return NULL;
 		}
-		char *query = !terminate && t[i].query_start != NULL
-		                  ? xasprintf(" AND query_start = '%s'", t[i].query_start)
+		char *query = !terminate && t[i].query != NULL
+		                  ? xasprintf(" AND query_start = '%s'", t[i].query)
 		                  : xstrdup("");
 		char *next = xasprintf("%s%sSELECT pid, %s(pid) FROM pg_stat_activity WHERE pid = %d AND "
 		                       "backend_start = '%s'%s;",
-		                       out, i > 0 ? "\n" : "", fn, t[i].pid, t[i].backend_start, query);
+		                       out, i > 0 ? "\n" : "", fn, t[i].pid, t[i].session, query);
 		free(query);
 		free(out);
 		out = next;
@@ -210,7 +210,7 @@ char *postgres_signal_sql(const struct postgres_target *t, size_t n, bool termin
 	return out;
 }
 
-char *postgres_lookup_sql(const struct postgres_target *t, size_t n)
+char *postgres_lookup_sql(const struct db_target *t, size_t n)
 {
 	char *list = xstrdup("");
 	for (size_t i = 0; i < n; i++) {
@@ -226,16 +226,16 @@ char *postgres_lookup_sql(const struct postgres_target *t, size_t n)
 	return out;
 }
 
-bool postgres_target_running(const struct postgres_target *t, bool terminate, const char *pid,
+bool postgres_target_running(const struct db_target *t, bool terminate, const char *pid,
                              const char *backend_start, const char *query_start, const char *state)
 {
 	int p;
 	if (!postgres_valid_pid(pid, &p) || p != t->pid || backend_start == NULL ||
-	    strcmp(backend_start, t->backend_start) != 0)
+	    strcmp(backend_start, t->session) != 0)
 		return false; /* another session, maybe on the same pid */
 	if (terminate)
 		return true;
-	if (t->query_start != NULL && (query_start == NULL || strcmp(query_start, t->query_start) != 0))
+	if (t->query != NULL && (query_start == NULL || strcmp(query_start, t->query) != 0))
 		return false; /* the session runs another query now */
 	return state != NULL && strcmp(state, "active") == 0;
 }

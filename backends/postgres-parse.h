@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backends/dbtarget.h"
 #include "sitrep/database.h"
 
 /* The columns of postgres_activity_sql, in order. */
@@ -49,16 +50,11 @@ int postgres_parse_pids(const char *text, int **out, size_t *n);
 bool postgres_valid_pid(const char *text, int *pid);
 bool postgres_valid_query_id(const char *text);
 
-/* A session an action names: what cannot be reused once it has ended. A
- * pid alone can (the next backend may get it); pid + backend_start cannot,
- * and a cancel also names the query by its query_start. The timestamps are
- * the exact text the server gave (never parsed, never rounded), checked by
- * database_identity_parse before they reach SQL. */
-struct postgres_target {
-	int pid;
-	char *backend_start;
-	char *query_start; /* NULL: the session's query is not named (terminate) */
-};
+/* A target (dbengine.h) is a session an action names: a pid alone can be
+ * reused (the next backend may get it); pid + backend_start cannot, and a
+ * cancel also names the query by its query_start. The timestamps are the
+ * exact text the server gave, checked by database_valid_timestamp before
+ * they reach SQL. */
 
 /* The statements that cancel (or terminate) each target, one per line. Each
  * re-checks the identity in the statement that acts, so a session that
@@ -67,14 +63,14 @@ struct postgres_target {
  *    WHERE pid = 4242 AND backend_start = '...' AND query_start = '...';
  * One answer per statement: a row (pid, t/f) when it matched, none when the
  * target had ended. Caller frees; NULL when a timestamp is not one. */
-char *postgres_signal_sql(const struct postgres_target *t, size_t n, bool terminate);
+char *postgres_signal_sql(const struct db_target *t, size_t n, bool terminate);
 /* The read that finds the targets again after the signal (verification):
  * pid, backend_start, query_start, state. Caller frees. */
-char *postgres_lookup_sql(const struct postgres_target *t, size_t n);
+char *postgres_lookup_sql(const struct db_target *t, size_t n);
 /* Whether a row of that read (text, NULL for SQL NULL) is the target still
  * doing what it was asked to stop: the same session (terminate), or the same
  * session still running the same query (cancel). */
-bool postgres_target_running(const struct postgres_target *t, bool terminate, const char *pid,
+bool postgres_target_running(const struct db_target *t, bool terminate, const char *pid,
                              const char *backend_start, const char *query_start, const char *state);
 
 #endif

@@ -1,16 +1,12 @@
-/* postgres: the "database" pane fed by PostgreSQL's pg_stat_activity. One
- * libpq connection, opened with the asynchronous API on the libuv loop and
- * reused: PQconnectStartParams and PQconnectPoll with a uv_poll_t that
- * follows the socket (libpq may change it while connecting), a timer of its
- * own for the connect (libpq's connect_timeout does not apply here), then
- * PQsendQuery, PQflush, PQconsumeInput and PQgetResult. Nothing blocks.
- *
- * The connection runs one job at a time from a queue: the refresh, and the
- * steps of an action (look the sessions up, send exactly the prepared
- * statements, look again until the query is gone). sitrep's own statements
- * run under a statement_timeout so it never adds to the load; a server that
- * does not answer within query_timeout is shown as hung, the connection is
- * dropped and opened again with backoff.
+/* postgres: the "database" pane fed by PostgreSQL's pg_stat_activity, one
+ * engine of the shared database machinery (dbengine.h: the queue, backoff,
+ * refresh and verify-after-act are written there once). This file is what
+ * is libpq's: one connection, opened with the asynchronous API on the libuv
+ * loop and reused: PQconnectStartParams and PQconnectPoll with a uv_poll_t
+ * that follows the socket (libpq may change it while connecting), then
+ * PQsendQuery, PQflush, PQconsumeInput and PQgetResult, each result turned
+ * into rows of text (dbrows.h). Nothing blocks. sitrep's own statements run
+ * under a statement_timeout so it never adds to the load.
  *
  * libpq resolves a host name with a blocking getaddrinfo inside
  * PQconnectStartParams, which a hung DNS server would turn into a frozen
@@ -35,25 +31,17 @@
 
 #include <libpq-fe.h>
 
+#include "backends/dbengine.h"
 #include "backends/postgres-parse.h"
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/database.h"
-#include "sitrep/event.h"
 #include "sitrep/http.h"
-#include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/sources.h"
 #include "sitrep/util.h"
-
-/* How long an action waits for the cancelled query to go. */
-#define PG_VERIFY_MS      5000
-#define PG_VERIFY_STEP_MS 250
-#define PG_BACKOFF_MAX_MS 30000
-
-enum pg_state { PG_DOWN, PG_RESOLVING, PG_CONNECTING, PG_READY, PG_BUSY };
 
 struct pg_source;
 
@@ -78,20 +66,8 @@ struct pg_entry {
 	struct pg_source *owner;
 };
 
-/* A job's results: PGresults in order; err set (sanitized) when it failed. */
-typedef void (*pg_job_cb)(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
-
-struct pg_job {
-	char *sql; /* NULL: the activity query for the server's version, built when it runs */
-	pg_job_cb done;
-	void *arg;
-	struct pg_job *next;
-};
-
-struct pg_act;
-
 struct pg_source {
-	struct source *src;
+	struct dbengine db; /* the shared part: queue, state, backoff, actions */
 	char *conninfo;
 	char *password; /* config_get_secret; NULL: libpq's own (pgpass) */
 	/* opening a connection (off the loop: see "opening the connection") */
@@ -99,38 +75,16 @@ struct pg_source {
 	uv_async_t *async;        /* the thread's answer */
 	struct pg_entry *entries; /* the hosts libpq would try */
 	size_t nentries, lookups; /* lookups: how many of them are names */
-	double connect_timeout_ms, query_timeout_ms, statement_timeout_ms;
-	size_t storm_min;
+	double statement_timeout_ms;
 
 	PGconn *conn;
-	enum pg_state state;
 	uv_poll_t *poll;
 	int poll_fd;
-	uv_timer_t *deadline;            /* connect or answer */
-	struct pg_job *jobs, *jobs_tail; /* the head runs when PG_BUSY */
-	PGresult **res;
-	size_t nres;
 	bool flushing;
-	char *last_error;
-	uint64_t backoff_ms, retry_at_ms;
-
-	int server_version;
-	char *role;
 	bool read_all_stats;
-	double last_xacts, last_xacts_t; /* counter and server time of the last sample */
-	bool have_xacts;
-
-	char *deploy;
-	int64_t deploy_ms;
-	bool subscribed;
-	bool started; /* by the dashboard or --once (not `sitrep do`) */
-	bool stopping;
-	struct pg_act *acts;
 };
 
-static void pg_kick(struct pg_source *ps);
 static void pg_setup_cancel(struct pg_source *ps);
-static void pg_drop(struct pg_source *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* --- handles ------------------------------------------------------------- */
 
@@ -145,36 +99,21 @@ static void pg_close(uv_handle_t *h)
 		uv_close(h, pg_free_handle);
 }
 
-static uv_timer_t *pg_timer(struct pg_source *ps, void *data)
-{
-	uv_timer_t *t = xcalloc(1, sizeof(*t));
-	uv_timer_init(ps->src->loop, t);
-	t->data = data;
-	return t;
-}
-
 /* --- config -------------------------------------------------------------- */
+
+static const struct dbengine_ops pg_engine;
 
 static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
 	struct pg_source *ps = xcalloc(1, sizeof(*ps));
 	src->data = ps;
-	ps->src = src;
 	ps->poll_fd = -1;
-	double storm;
 	if (config_get_string(ctx, node, "conninfo", true, NULL, &ps->conninfo) != 0 ||
 	    config_get_secret(ctx, node, "password_env", "password_file", &ps->password) != 0 ||
-	    config_get_number(ctx, node, "connect_timeout_seconds", false, 5, 0.1, 300,
-	                      &ps->connect_timeout_ms) != 0 ||
-	    config_get_number(ctx, node, "query_timeout_seconds", false, 3, 0.1, 300,
-	                      &ps->query_timeout_ms) != 0 ||
+	    dbengine_init(&ps->db, &pg_engine, ps, src, ctx, node) != 0 ||
 	    config_get_number(ctx, node, "statement_timeout_ms", false, 500, 10, 60000,
-	                      &ps->statement_timeout_ms) != 0 ||
-	    config_get_number(ctx, node, "storm_count", false, 5, 2, 100000, &storm) != 0)
+	                      &ps->statement_timeout_ms) != 0)
 		return -1;
-	ps->connect_timeout_ms *= 1000;
-	ps->query_timeout_ms *= 1000;
-	ps->storm_min = (size_t)storm;
 	/* The connection string is checked now (also by --check-config). */
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(ps->conninfo, &perr);
@@ -203,29 +142,6 @@ static int pg_init(struct source *src, struct config_ctx *ctx, struct jnode *nod
 	return 0;
 }
 
-/* --- deploys ------------------------------------------------------------- */
-
-static void pg_on_deploy(const struct event *ev, void *arg)
-{
-	struct pg_source *ps = arg;
-	const char *id = ev->key != NULL ? ev->key : ev->subject;
-	if (id == NULL || ev->time_ms < ps->deploy_ms)
-		return;
-	free(ps->deploy);
-	ps->deploy = xstrdup(id);
-	ps->deploy_ms = ev->time_ms;
-}
-
-static int pg_start(struct source *src)
-{
-	struct pg_source *ps = src->data;
-	if (src->app != NULL && !ps->subscribed)
-		ps->subscribed =
-		    event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), pg_on_deploy, ps) == 0;
-	ps->started = true;
-	return 0;
-}
-
 /* --- the connection ------------------------------------------------------ */
 
 static void pg_notice(void *arg, const char *message)
@@ -233,32 +149,11 @@ static void pg_notice(void *arg, const char *message)
 	(void)arg, (void)message; /* libpq would print to stderr, under the dashboard */
 }
 
-static void pg_results_clear(struct pg_source *ps)
-{
-	for (size_t i = 0; i < ps->nres; i++)
-		PQclear(ps->res[i]);
-	free(ps->res);
-	ps->res = NULL;
-	ps->nres = 0;
-}
-
-static void pg_job_free(struct pg_job *j)
-{
-	free(j->sql);
-	free(j);
-}
-
 static void pg_unwatch(struct pg_source *ps)
 {
 	pg_close((uv_handle_t *)ps->poll);
 	ps->poll = NULL;
 	ps->poll_fd = -1;
-}
-
-static void pg_deadline_stop(struct pg_source *ps)
-{
-	if (ps->deadline != NULL)
-		uv_timer_stop(ps->deadline);
 }
 
 static void pg_on_io(uv_poll_t *h, int status, int events);
@@ -273,7 +168,7 @@ static int pg_watch(struct pg_source *ps, int events)
 		pg_unwatch(ps);
 	if (ps->poll == NULL) {
 		ps->poll = xcalloc(1, sizeof(*ps->poll));
-		if (uv_poll_init(ps->src->loop, ps->poll, fd) != 0) {
+		if (uv_poll_init(ps->db.src->loop, ps->poll, fd) != 0) {
 			free(ps->poll);
 			ps->poll = NULL;
 			return -1;
@@ -284,96 +179,35 @@ static int pg_watch(struct pg_source *ps, int events)
 	return uv_poll_start(ps->poll, events, pg_on_io) == 0 ? 0 : -1;
 }
 
-static void pg_on_deadline(uv_timer_t *t)
+/* dbengine_ops.close: everything of this connection, and what was set up
+ * to open one. */
+static void pg_close_conn(struct dbengine *e)
 {
-	struct pg_source *ps = t->data;
-	if (ps->state == PG_RESOLVING && ps->thread != NULL && ps->thread->step == PG_STEP_SETTINGS)
-		pg_drop(ps,
-		        "reading the connection settings took more than %.0f s (a service file's LDAP "
-		        "lookup, or the login's name?)",
-		        ps->connect_timeout_ms / 1000);
-	else if (ps->state == PG_RESOLVING)
-		pg_drop(ps, "starting the connection took more than %.0f s", ps->connect_timeout_ms / 1000);
-	else if (ps->state == PG_CONNECTING)
-		pg_drop(ps, "no connection within %.0f s", ps->connect_timeout_ms / 1000);
-	else if (ps->state == PG_BUSY)
-		pg_drop(ps, "server not answering for %.1f s (hung?)", ps->query_timeout_ms / 1000);
-}
-
-static void pg_deadline(struct pg_source *ps, double ms)
-{
-	if (ps->deadline == NULL)
-		ps->deadline = pg_timer(ps, ps);
-	/* The loop's clock stops while `sitrep do` waits for a y at the terminal:
-	 * a deadline counted from that stale time would fire at once. */
-	uv_update_time(ps->src->loop);
-	uv_timer_start(ps->deadline, pg_on_deadline, (uint64_t)ms, 0);
-}
-
-/* Fails every queued job with msg; jobs queued meanwhile stay. */
-static void pg_fail_jobs(struct pg_source *ps, const char *msg)
-{
-	struct pg_job *j = ps->jobs;
-	ps->jobs = ps->jobs_tail = NULL;
-	while (j != NULL) {
-		struct pg_job *next = j->next;
-		j->done(ps, NULL, 0, msg, j->arg);
-		pg_job_free(j);
-		j = next;
-	}
-}
-
-/* libpq's messages span lines ("...failed: Connection refused\n\tIs the
- * server running..."): one line, sanitized. Caller frees. */
-static char *pg_one_line(const char *text)
-{
-	char *flat = xstrdup(text);
-	size_t o = 0;
-	for (size_t i = 0; flat[i] != '\0'; i++) {
-		char c = flat[i] == '\n' || flat[i] == '\t' || flat[i] == '\r' ? ' ' : flat[i];
-		if (c == ' ' && (o == 0 || flat[o - 1] == ' '))
-			continue;
-		flat[o++] = c;
-	}
-	while (o > 0 && flat[o - 1] == ' ')
-		o--;
-	char *out = sanitize(flat, o, 400);
-	free(flat);
-	return out;
-}
-
-static void pg_drop(struct pg_source *ps, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *msg = pg_one_line(raw);
-	free(raw);
+	struct pg_source *ps = e->engine;
 	pg_unwatch(ps);
-	pg_deadline_stop(ps);
 	pg_setup_cancel(ps);
-	pg_results_clear(ps);
 	if (ps->conn != NULL)
 		PQfinish(ps->conn);
 	ps->conn = NULL;
-	ps->state = PG_DOWN;
 	ps->flushing = false;
-	ps->have_xacts = false;
-	ps->backoff_ms = ps->backoff_ms == 0 ? 1000 : ps->backoff_ms * 2;
-	if (ps->backoff_ms > PG_BACKOFF_MAX_MS)
-		ps->backoff_ms = PG_BACKOFF_MAX_MS;
-	ps->retry_at_ms = uv_now(ps->src->loop) + ps->backoff_ms;
-	free(ps->last_error);
-	ps->last_error = msg;
-	pg_fail_jobs(ps, msg);
+}
+
+/* dbengine_ops.late: which step of the opening did not answer. */
+static char *pg_late(struct dbengine *e)
+{
+	struct pg_source *ps = e->engine;
+	if (ps->thread != NULL && ps->thread->step == PG_STEP_SETTINGS)
+		return xasprintf("reading the connection settings took more than %.0f s (a service file's "
+		                 "LDAP lookup, or the login's name?)",
+		                 e->connect_timeout_ms / 1000);
+	return NULL;
 }
 
 /* Why the connection failed, in one line. */
 static void pg_drop_conn_error(struct pg_source *ps, const char *what)
 {
 	const char *e = ps->conn != NULL ? PQerrorMessage(ps->conn) : "";
-	pg_drop(ps, "%s%s%s", what, *e != '\0' ? ": " : "", e);
+	dbengine_drop(&ps->db, "%s%s%s", what, *e != '\0' ? ": " : "", e);
 }
 
 static void pg_sent(struct pg_source *ps)
@@ -385,58 +219,36 @@ static void pg_sent(struct pg_source *ps)
 	}
 	ps->flushing = r == 1;
 	if (pg_watch(ps, UV_READABLE | (ps->flushing ? UV_WRITABLE : 0)) != 0)
-		pg_drop(ps, "cannot watch the connection's socket");
+		dbengine_drop(&ps->db, "cannot watch the connection's socket");
 }
 
-/* Sends the job at the head of the queue. */
-static void pg_run(struct pg_source *ps)
+/* dbengine_ops.send */
+static void pg_send(struct dbengine *e, const char *sql)
 {
-	struct pg_job *j = ps->jobs;
-	if (j == NULL || ps->state != PG_READY)
-		return;
-	if (j->sql == NULL)
-		j->sql = xstrdup(postgres_activity_sql(ps->server_version));
-	if (!PQsendQuery(ps->conn, j->sql)) {
+	struct pg_source *ps = e->engine;
+	if (!PQsendQuery(ps->conn, sql)) {
 		pg_drop_conn_error(ps, "query not sent");
 		return;
 	}
-	ps->state = PG_BUSY;
-	pg_deadline(ps, ps->query_timeout_ms);
 	pg_sent(ps);
 }
 
-/* The head job's answer is complete. */
-static void pg_job_done(struct pg_source *ps)
+/* A PGresult as rows of text; its error, if it is one. */
+static void pg_take_result(struct pg_source *ps, PGresult *r)
 {
-	struct pg_job *j = ps->jobs;
-	ps->jobs = j->next;
-	if (ps->jobs == NULL)
-		ps->jobs_tail = NULL;
-	pg_deadline_stop(ps);
-	ps->state = PG_READY;
-	ps->backoff_ms = 0;
-	char *err = NULL;
-	for (size_t i = 0; i < ps->nres && err == NULL; i++) {
-		ExecStatusType st = PQresultStatus(ps->res[i]);
-		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-			err = pg_one_line(PQresultErrorMessage(ps->res[i]));
+	ExecStatusType st = PQresultStatus(r);
+	const char *err = st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK ? PQresultErrorMessage(r) : NULL;
+	int ncols = PQnfields(r);
+	struct dbrows *rows = dbrows_new(ncols > 0 ? (size_t)ncols : 0);
+	const char **v = xcalloc((size_t)ncols + 1, sizeof(*v));
+	for (int row = 0; row < PQntuples(r); row++) {
+		for (int c = 0; c < ncols; c++)
+			v[c] = PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
+		dbrows_add(rows, v, NULL);
 	}
-	PGresult **res = ps->res;
-	size_t nres = ps->nres;
-	ps->res = NULL;
-	ps->nres = 0;
-	j->done(ps, res, nres, err, j->arg);
-	for (size_t i = 0; i < nres; i++)
-		PQclear(res[i]);
-	free(res);
-	free(err);
-	pg_job_free(j);
-	if (ps->state == PG_READY) {
-		if (ps->jobs != NULL)
-			pg_run(ps);
-		else if (pg_watch(ps, UV_READABLE) != 0) /* notices the server closing */
-			pg_drop(ps, "cannot watch the connection's socket");
-	}
+	free(v);
+	PQclear(r);
+	dbengine_result(&ps->db, rows, err);
 }
 
 static void pg_read(struct pg_source *ps)
@@ -445,7 +257,7 @@ static void pg_read(struct pg_source *ps)
 		pg_drop_conn_error(ps, "connection lost");
 		return;
 	}
-	if (ps->state != PG_BUSY) {
+	if (ps->db.state != DBENGINE_BUSY) {
 		/* Idle: only a server closing (or a notice) arrives. */
 		if (PQstatus(ps->conn) == CONNECTION_BAD)
 			pg_drop_conn_error(ps, "connection lost");
@@ -454,53 +266,48 @@ static void pg_read(struct pg_source *ps)
 	while (!PQisBusy(ps->conn)) {
 		PGresult *r = PQgetResult(ps->conn);
 		if (r == NULL) {
-			pg_job_done(ps);
+			dbengine_answered(&ps->db);
+			if (ps->conn != NULL && ps->db.state == DBENGINE_READY && ps->db.jobs == NULL &&
+			    pg_watch(ps, UV_READABLE) != 0) /* notices the server closing */
+				dbengine_drop(&ps->db, "cannot watch the connection's socket");
 			return;
 		}
-		ps->res = xrealloc(ps->res, (ps->nres + 1) * sizeof(*ps->res));
-		ps->res[ps->nres++] = r;
+		pg_take_result(ps, r);
 	}
 }
 
-static void pg_setup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
+static void pg_setup_done(struct dbengine *e, struct dbrows **res, size_t nres, const char *err, void *arg);
 
 static void pg_connect_step(struct pg_source *ps)
 {
 	switch (PQconnectPoll(ps->conn)) {
 	case PGRES_POLLING_READING:
 		if (pg_watch(ps, UV_READABLE) != 0)
-			pg_drop(ps, "cannot watch the connection's socket");
+			dbengine_drop(&ps->db, "cannot watch the connection's socket");
 		return;
 	case PGRES_POLLING_WRITING:
 		if (pg_watch(ps, UV_WRITABLE) != 0)
-			pg_drop(ps, "cannot watch the connection's socket");
+			dbengine_drop(&ps->db, "cannot watch the connection's socket");
 		return;
 	case PGRES_POLLING_OK: break;
 	default: pg_drop_conn_error(ps, "cannot connect"); return;
 	}
-	pg_deadline_stop(ps);
 	if (PQsetnonblocking(ps->conn, 1) != 0) {
 		pg_drop_conn_error(ps, "cannot connect");
 		return;
 	}
-	ps->state = PG_READY;
-	/* sitrep's own statements are bounded; the setup runs first. */
-	struct pg_job *j = xcalloc(1, sizeof(*j));
-	/* DateStyle and TimeZone pinned: a session's backend_start and
-	 * query_start are read as text and sent back as literals (its identity),
-	 * so they must read the same on every connection. */
-	j->sql = xasprintf("SET statement_timeout = %.0f; SET lock_timeout = %.0f;"
-	                   " SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
-	                   " SELECT current_setting('server_version_num')::int, current_user::text,"
-	                   " coalesce((SELECT pg_has_role(oid, 'USAGE') FROM pg_roles"
-	                   " WHERE rolname = 'pg_read_all_stats'), false);",
-	                   ps->statement_timeout_ms, ps->statement_timeout_ms);
-	j->done = pg_setup_done;
-	j->next = ps->jobs;
-	ps->jobs = j;
-	if (ps->jobs_tail == NULL)
-		ps->jobs_tail = j;
-	pg_run(ps);
+	/* sitrep's own statements are bounded; the setup runs first. DateStyle
+	 * and TimeZone pinned: a session's backend_start and query_start are
+	 * read as text and sent back as literals (its identity), so they must
+	 * read the same on every connection. */
+	dbengine_connected(&ps->db,
+	                   xasprintf("SET statement_timeout = %.0f; SET lock_timeout = %.0f;"
+	                             " SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC';"
+	                             " SELECT current_setting('server_version_num')::int, current_user::text,"
+	                             " coalesce((SELECT pg_has_role(oid, 'USAGE') FROM pg_roles"
+	                             " WHERE rolname = 'pg_read_all_stats'), false);",
+	                             ps->statement_timeout_ms, ps->statement_timeout_ms),
+	                   pg_setup_done);
 }
 
 static void pg_on_io(uv_poll_t *h, int status, int events)
@@ -508,7 +315,7 @@ static void pg_on_io(uv_poll_t *h, int status, int events)
 	struct pg_source *ps = h->data;
 	if (ps->conn == NULL)
 		return;
-	if (ps->state == PG_CONNECTING) {
+	if (ps->db.state == DBENGINE_CONNECTING) {
 		pg_connect_step(ps);
 		return;
 	}
@@ -524,7 +331,7 @@ static void pg_on_io(uv_poll_t *h, int status, int events)
 		}
 		ps->flushing = r == 1;
 		if (!ps->flushing && pg_watch(ps, UV_READABLE) != 0) {
-			pg_drop(ps, "cannot watch the connection's socket");
+			dbengine_drop(&ps->db, "cannot watch the connection's socket");
 			return;
 		}
 	}
@@ -609,7 +416,7 @@ static int pg_thread_run(struct pg_source *ps, enum pg_step step, const char *co
 {
 	if (ps->async == NULL) {
 		ps->async = xcalloc(1, sizeof(*ps->async));
-		uv_async_init(ps->src->loop, ps->async, pg_thread_answer);
+		uv_async_init(ps->db.src->loop, ps->async, pg_thread_answer);
 		ps->async->data = ps;
 		uv_unref((uv_handle_t *)ps->async); /* the deadline keeps the loop alive */
 	}
@@ -627,8 +434,8 @@ static int pg_thread_run(struct pg_source *ps, enum pg_step step, const char *co
 		return -1;
 	}
 	ps->thread = t;
-	ps->state = PG_RESOLVING;
-	pg_deadline(ps, ps->connect_timeout_ms);
+	ps->db.state = DBENGINE_OPENING;
+	dbengine_deadline(&ps->db, ps->db.connect_timeout_ms);
 	return 0;
 }
 
@@ -776,7 +583,7 @@ static void pg_start_conn(struct pg_source *ps)
 		vals[k++] = ports;
 	}
 	if (pg_thread_run(ps, PG_STEP_START, keys, vals, k) != 0)
-		pg_drop(ps, "cannot connect: no thread to start the connection on");
+		dbengine_drop(&ps->db, "cannot connect: no thread to start the connection on");
 	free(hosts);
 	free(hostaddrs);
 	free(ports);
@@ -804,7 +611,7 @@ static void pg_on_resolved(const char *addrs, const char *err, void *arg)
 			first_err = x->err;
 	}
 	if (!any) {
-		pg_drop(ps, "cannot connect: %s", first_err);
+		dbengine_drop(&ps->db, "cannot connect: %s", first_err);
 		return;
 	}
 	pg_start_conn(ps);
@@ -817,14 +624,14 @@ static void pg_resolve(struct pg_source *ps)
 		pg_start_conn(ps);
 		return;
 	}
-	ps->state = PG_RESOLVING;
-	pg_deadline_stop(ps); /* each lookup has the connect timeout of its own */
+	ps->db.state = DBENGINE_OPENING;
+	dbengine_deadline_stop(&ps->db); /* each lookup has the connect timeout of its own */
 	for (size_t i = 0; i < ps->nentries; i++) {
 		struct pg_entry *e = &ps->entries[i];
 		e->owner = ps;
 		if (e->lookup)
-			e->resolve = http_resolve(app_http(ps->src->app), e->host,
-			                          (unsigned)ps->connect_timeout_ms, pg_on_resolved, e);
+			e->resolve = http_resolve(app_http(ps->db.src->app), e->host,
+			                          (unsigned)ps->db.connect_timeout_ms, pg_on_resolved, e);
 	}
 }
 
@@ -846,7 +653,7 @@ static void pg_settings_read(struct pg_source *ps, PGconn *probe)
 	int rc = pg_entries_build(ps, host, hostaddr, port, err, sizeof(err));
 	PQconninfoFree(opts);
 	if (rc != 0) {
-		pg_drop(ps, "cannot connect: %s", err);
+		dbengine_drop(&ps->db, "cannot connect: %s", err);
 		return;
 	}
 	pg_resolve(ps);
@@ -858,7 +665,7 @@ static void pg_started(struct pg_source *ps, PGconn *conn)
 	pg_entries_free(ps);
 	ps->conn = conn;
 	if (ps->conn == NULL) {
-		pg_drop(ps, "cannot connect: out of memory");
+		dbengine_drop(&ps->db, "cannot connect: out of memory");
 		return;
 	}
 	PQsetNoticeProcessor(ps->conn, pg_notice, NULL);
@@ -866,11 +673,11 @@ static void pg_started(struct pg_source *ps, PGconn *conn)
 		pg_drop_conn_error(ps, "cannot connect");
 		return;
 	}
-	ps->state = PG_CONNECTING;
-	pg_deadline(ps, ps->connect_timeout_ms);
+	ps->db.state = DBENGINE_CONNECTING;
+	dbengine_deadline(&ps->db, ps->db.connect_timeout_ms);
 	/* As if PQconnectPoll had asked to write. */
 	if (pg_watch(ps, UV_WRITABLE) != 0)
-		pg_drop(ps, "cannot watch the connection's socket");
+		dbengine_drop(&ps->db, "cannot watch the connection's socket");
 }
 
 static void pg_thread_answer(uv_async_t *h)
@@ -889,7 +696,7 @@ static void pg_thread_answer(uv_async_t *h)
 	t->conn = NULL;
 	enum pg_step step = t->step;
 	pg_thread_free(t);
-	pg_deadline_stop(ps);
+	dbengine_deadline_stop(&ps->db);
 	if (step == PG_STEP_SETTINGS) {
 		pg_settings_read(ps, conn);
 		if (conn != NULL)
@@ -899,729 +706,167 @@ static void pg_thread_answer(uv_async_t *h)
 	}
 }
 
-static void pg_connect(struct pg_source *ps)
+/* dbengine_ops.open */
+static void pg_connect(struct dbengine *e)
 {
+	struct pg_source *ps = e->engine;
 	/* sslmode is checked after libpq has read every setting and before it
 	 * looks anything up or connects: this start always stops there. */
 	const char *keys[] = {"dbname", "sslmode"};
 	const char *vals[] = {ps->conninfo, "sitrep-reads-the-settings-only"};
 	if (pg_thread_run(ps, PG_STEP_SETTINGS, keys, vals, 2) != 0)
-		pg_drop(ps, "cannot connect: no thread to read the connection settings on");
+		dbengine_drop(e, "cannot connect: no thread to read the connection settings on");
 }
 
-static void pg_setup_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+static void pg_setup_done(struct dbengine *e, struct dbrows **res, size_t nres, const char *err, void *arg)
 {
 	(void)arg;
+	struct pg_source *ps = e->engine;
 	if (err != NULL) {
-		if (ps->conn != NULL && ps->state == PG_READY)
-			pg_drop(ps, "%s", err);
+		if (ps->conn != NULL && e->state == DBENGINE_READY)
+			dbengine_drop(e, "%s", err);
 		return;
 	}
-	const PGresult *r = nres > 0 ? res[nres - 1] : NULL;
-	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) != 3) {
-		pg_drop(ps, "unexpected answer to the setup query");
+	const struct dbrows *r = nres > 0 ? res[nres - 1] : NULL;
+	if (r == NULL || r->nrows != 1 || r->ncols != 3) {
+		dbengine_drop(e, "unexpected answer to the setup query");
 		return;
 	}
-	ps->server_version = atoi(PQgetvalue(r, 0, 0));
-	free(ps->role);
-	ps->role = sanitize_str(PQgetvalue(r, 0, 1));
-	ps->read_all_stats = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+	const char *version = dbrows_get(r, 0, 0), *role = dbrows_get(r, 0, 1), *stats = dbrows_get(r, 0, 2);
+	e->server_version = version != NULL ? atoi(version) : 0;
+	free(e->role);
+	e->role = sanitize_str(role != NULL ? role : "");
+	ps->read_all_stats = stats != NULL && strcmp(stats, "t") == 0;
 }
 
-/* Connects when down (after the backoff), runs the queue when ready. */
-static void pg_kick(struct pg_source *ps)
+/* --- the answers ---------------------------------------------------------- */
+
+static char *pg_activity_sql(struct dbengine *e)
 {
-	if (ps->stopping) {
-		pg_fail_jobs(ps, "stopped");
-	} else if (ps->state == PG_DOWN && ps->jobs != NULL) {
-		if (uv_now(ps->src->loop) < ps->retry_at_ms) {
-			char *msg =
-			    xasprintf("%s (retrying in %.0f s)", ps->last_error,
-			              ceil((double)(ps->retry_at_ms - uv_now(ps->src->loop)) / 1000.0));
-			pg_fail_jobs(ps, msg);
-			free(msg);
-			return;
-		}
-		pg_connect(ps);
-	} else if (ps->state == PG_READY) {
-		pg_run(ps);
-	}
+	return xstrdup(postgres_activity_sql(e->server_version));
 }
-
-static void pg_enqueue(struct pg_source *ps, char *sql, pg_job_cb done, void *arg)
-{
-	struct pg_job *j = xcalloc(1, sizeof(*j));
-	j->sql = sql;
-	j->done = done;
-	j->arg = arg;
-	if (ps->jobs_tail != NULL)
-		ps->jobs_tail->next = j;
-	else
-		ps->jobs = j;
-	ps->jobs_tail = j;
-	pg_kick(ps);
-}
-
-/* --- the refresh --------------------------------------------------------- */
 
 /* The activity query's answer as a model (sessions only: no deploy, no
- * tps); NULL when the answer is not the expected shape. Caller frees. */
-static struct database_data *pg_activity_model(struct pg_source *ps, PGresult **res, size_t nres)
+ * tps); NULL when the answer is not the expected shape. */
+static struct database_data *pg_model(struct dbengine *e, struct dbrows **res, size_t nres)
 {
-	if (nres != 2 || PQnfields(res[0]) != PG_NCOLS || PQnfields(res[1]) != 2)
+	if (nres != 2 || res[0]->ncols != PG_NCOLS || res[1]->ncols != 2)
 		return NULL;
 	struct database_data *d = database_data_new();
-	d->server_version = ps->server_version;
-	d->role = xstrdup(ps->role != NULL ? ps->role : "");
-	d->by_query_id = ps->server_version >= 140000;
-	d->storm_min = ps->storm_min;
+	d->engine = pg_engine.name;
+	d->server_version = e->server_version;
+	d->role = xstrdup(e->role != NULL ? e->role : "");
+	d->by_query_id = e->server_version >= 140000;
+	d->storm_min = e->storm_min;
 	const char *v[PG_NCOLS];
-	for (int row = 0; row < PQntuples(res[0]); row++) {
-		for (int c = 0; c < PG_NCOLS; c++)
-			v[c] = PQgetisnull(res[0], row, c) ? NULL : PQgetvalue(res[0], row, c);
+	for (size_t row = 0; row < res[0]->nrows; row++) {
+		for (size_t c = 0; c < PG_NCOLS; c++)
+			v[c] = dbrows_get(res[0], row, c);
 		postgres_parse_session(d, v, d->by_query_id);
 	}
+	/* Other roles' queries read "<insufficient privilege>": the grant that
+	 * shows them. */
+	if (d->hidden > 0)
+		d->privilege =
+		    xasprintf("%zu session%s of other roles hidden: GRANT pg_read_all_stats TO %s", d->hidden,
+		              d->hidden == 1 ? "" : "s", d->role[0] != '\0' ? d->role : "<login role>");
 	return d;
 }
 
-static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+/* Transactions committed and rolled back, over every database. */
+static int pg_counter(struct dbengine *e, struct dbrows **res, size_t nres, double *value, double *time)
 {
-	(void)arg;
-	struct source *src = ps->src;
-	if (err != NULL) {
-		source_fail(src, "%s", err);
-		return;
-	}
-	struct database_data *d = pg_activity_model(ps, res, nres);
-	if (d == NULL) {
-		source_fail(src, "unexpected answer from the server");
-		return;
-	}
-	/* The deploys pane's history counts too: sitrep may start after r42. */
-	const struct mark *m = src->app != NULL ? marks_latest(marks_of(src->app)) : NULL;
-	if (m != NULL && m->time_ms > ps->deploy_ms) {
-		free(ps->deploy);
-		ps->deploy = xstrdup(m->id);
-		ps->deploy_ms = m->time_ms;
-	}
-	if (ps->deploy != NULL) {
-		d->deploy = sanitize_str(ps->deploy);
-		d->deploy_ms = ps->deploy_ms;
-	}
-	database_build(d);
-	if (PQntuples(res[1]) == 1 && !PQgetisnull(res[1], 0, 0)) {
-		double x = atof(PQgetvalue(res[1], 0, 0)), t = atof(PQgetvalue(res[1], 0, 1));
-		if (ps->have_xacts && t > ps->last_xacts_t && x >= ps->last_xacts)
-			d->tps = (x - ps->last_xacts) / (t - ps->last_xacts_t);
-		ps->last_xacts = x;
-		ps->last_xacts_t = t;
-		ps->have_xacts = true;
-	}
-	source_publish(src, d);
-}
-
-/* The server's version is known once connected (the setup job runs
- * first), so the refresh's SQL is built when it runs (sql NULL). */
-static void pg_refresh(struct source *src)
-{
-	pg_enqueue(src->data, NULL, pg_refresh_done, NULL);
-}
-
-/* --- actions ------------------------------------------------------------- */
-
-/* An action names sessions by identity (postgres-parse.h): the dialog shows
- * them, the statement that acts re-checks them, the verification looks for
- * them. A target that no longer matches "ended before the action" and is not
- * touched; sessions of a group that started after the dialog are counted and
- * reported, never signalled. */
-
-struct pg_request {
-	struct postgres_target *targets;
-	size_t ntargets;
-	char *group;  /* the query group the dialog showed; NULL: sessions */
-	char *sql;    /* exactly what act() sends: one statement per target */
-	char *lookup; /* the read that looks for the targets afterwards */
-	bool terminate;
-};
-
-/* What became of one target. */
-enum pg_fate { PG_FATE_SENT, PG_FATE_ENDED, PG_FATE_REFUSED };
-
-/* An action in flight. */
-struct pg_act {
-	struct pg_source *ps;
-	struct action *action;
-	enum pg_fate *fates; /* per target */
-	size_t running;      /* signalled targets still doing it at the last look */
-	uint64_t sent_ms;    /* when the signal went out (monotonic) */
-	uv_timer_t *timer;
-	enum action_result result; /* kept while the group's newer sessions are counted */
-	char *msg;
-	struct pg_act *next;
-};
-
-static void pg_targets_free(struct postgres_target *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].backend_start);
-		free(t[i].query_start);
-	}
-	free(t);
-}
-
-static void pg_request_free(void *p)
-{
-	struct pg_request *r = p;
-	if (r == NULL)
-		return;
-	pg_targets_free(r->targets, r->ntargets);
-	free(r->group);
-	free(r->sql);
-	free(r->lookup);
-	free(r);
-}
-
-/* A blocking look at the server, for `sitrep do` only: its prepare runs
- * outside the loop, which is run here until the answer is in. The dashboard
- * (and --once) never come here: their loop is running, and their selection
- * carries the identities from the snapshot. */
-struct pg_now {
-	bool done;
-	char *err;
-	PGresult **res; /* taken from the job */
-	size_t nres;
-};
-
-static void pg_now_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
-{
-	(void)ps;
-	struct pg_now *w = arg;
-	w->done = true;
-	if (err != NULL) {
-		w->err = xstrdup(err);
-		return;
-	}
-	w->res = xcalloc(nres + 1, sizeof(*w->res));
-	for (size_t i = 0; i < nres; i++) {
-		w->res[i] = res[i];
-		res[i] = NULL; /* ours now */
-	}
-	w->nres = nres;
-}
-
-static void pg_now_clear(struct pg_now *w)
-{
-	for (size_t i = 0; i < w->nres; i++)
-		PQclear(w->res[i]);
-	free(w->res);
-	free(w->err);
-	memset(w, 0, sizeof(*w));
-}
-
-/* sql NULL: the activity query. 0, or -1 with err. */
-static int pg_now(struct pg_source *ps, char *sql, struct pg_now *w, char *err, size_t cap)
-{
-	memset(w, 0, sizeof(*w));
-	if (ps->started || ps->src->loop == NULL) {
-		free(sql);
-		snprintf(err, cap, "the session is not in the pane's data (refresh and select it again)");
+	(void)e;
+	if (nres != 2 || res[1]->nrows != 1)
 		return -1;
-	}
-	if (ps->state == PG_DOWN)
-		ps->retry_at_ms = 0;
-	pg_enqueue(ps, sql, pg_now_done, w);
-	while (!w->done && uv_run(ps->src->loop, UV_RUN_ONCE) != 0)
-		;
-	if (!w->done)
-		pg_drop(ps, "the connection stalled"); /* fails the job: w is still ours */
-	if (w->err != NULL) {
-		snprintf(err, cap, "%s", w->err);
-		pg_now_clear(w);
+	const char *x = dbrows_get(res[1], 0, 0), *t = dbrows_get(res[1], 0, 1);
+	if (x == NULL || t == NULL)
 		return -1;
-	}
+	*value = atof(x);
+	*time = atof(t);
 	return 0;
-}
-
-/* `sitrep do` asks the server (it has a loop and no snapshot); the
- * dashboard, and anything without a loop, names what its snapshot shows. */
-static bool pg_ask_server(const struct pg_source *ps)
-{
-	return !ps->started && ps->src->loop != NULL;
-}
-
-static void pg_target_add(struct postgres_target **t, size_t *n, int pid, const char *bs, const char *qs)
-{
-	*t = xrealloc(*t, (*n + 1) * sizeof(**t));
-	(*t)[*n].pid = pid;
-	(*t)[*n].backend_start = xstrdup(bs);
-	(*t)[*n].query_start = qs != NULL ? xstrdup(qs) : NULL;
-	(*n)++;
-}
-
-/* A session of the model as a target; -1 with err when it cannot be named. */
-static int pg_target_of(const struct db_query *q, int pid, struct postgres_target **t, size_t *n, char *err,
-                        size_t cap)
-{
-	if (q == NULL) {
-		snprintf(err, cap, "no such session now (pid %d; already gone?)", pid);
-		return -1;
-	}
-	if (q->backend_start == NULL) {
-		snprintf(err, cap,
-		         "pid %d: this login cannot see when that session started, so it cannot be named "
-		         "exactly (GRANT pg_read_all_stats)",
-		         pid);
-		return -1;
-	}
-	pg_target_add(t, n, pid, q->backend_start, q->query_start);
-	return 0;
-}
-
-/* `sitrep do cancel PID`: the session on that pid now, as the server has it
- * (any state: an idle session can be terminated). */
-static int pg_target_now(struct pg_source *ps, int pid, struct postgres_target **t, size_t *n, char *err,
-                         size_t cap)
-{
-	struct postgres_target probe = {.pid = pid};
-	struct pg_now w;
-	if (pg_now(ps, postgres_lookup_sql(&probe, 1), &w, err, cap) != 0)
-		return -1;
-	const PGresult *r = w.nres == 1 ? w.res[0] : NULL;
-	int rc = -1;
-	if (r == NULL || PQnfields(r) != 4)
-		snprintf(err, cap, "unexpected answer from the server");
-	else if (PQntuples(r) == 0)
-		snprintf(err, cap, "no such session now (pid %d; already gone?)", pid);
-	else if (PQgetisnull(r, 0, 1) || !database_valid_timestamp(PQgetvalue(r, 0, 1)))
-		snprintf(err, cap,
-		         "pid %d: this login cannot see when that session started, so it cannot be named "
-		         "exactly (GRANT pg_read_all_stats)",
-		         pid);
-	else {
-		const char *qs = PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2);
-		pg_target_add(t, n, pid, PQgetvalue(r, 0, 1), database_valid_timestamp(qs) ? qs : NULL);
-		rc = 0;
-	}
-	pg_now_clear(&w);
-	return rc;
-}
-
-/* The sessions of a group: the snapshot's (dashboard), or the server's now
- * (`sitrep do cancel --group`, a query_id or a text group key alike). */
-static int pg_group_targets(struct pg_source *ps, const char *group, struct postgres_target **t, size_t *n,
-                            char *err, size_t cap)
-{
-	struct database_data *now = NULL;
-	const struct database_data *d = ps->src->snap.data;
-	if (pg_ask_server(ps)) {
-		struct pg_now w;
-		if (pg_now(ps, NULL, &w, err, cap) != 0)
-			return -1;
-		now = pg_activity_model(ps, w.res, w.nres);
-		pg_now_clear(&w);
-		if (now == NULL) {
-			snprintf(err, cap, "unexpected answer from the server");
-			return -1;
-		}
-		database_build(now);
-		d = now;
-	}
-	const struct db_group *g = database_group(d, group);
-	int rc = 0;
-	if (g == NULL || g->npids == 0) {
-		char *shown = sanitize_str(group);
-		snprintf(err, cap, "query group %s is not running now", shown);
-		free(shown);
-		rc = -1;
-	}
-	for (size_t i = 0; rc == 0 && g != NULL && i < g->npids; i++)
-		rc = pg_target_of(database_query(d, g->pids[i]), g->pids[i], t, n, err, cap);
-	database_data_free(now);
-	return rc;
-}
-
-/* The action's targets: each selected identity as it is; a bare pid looked
- * up now; a group's sessions. */
-static int pg_action_targets(struct pg_source *ps, const struct action *a, struct postgres_target **t,
-                             size_t *n, char *err, size_t cap)
-{
-	*t = NULL;
-	*n = 0;
-	for (size_t i = 0; i < a->nselection; i++) {
-		int pid;
-		char *bs, *qs;
-		if (database_identity_parse(a->selection[i], &pid, &bs, &qs) == 0) {
-			*t = xrealloc(*t, (*n + 1) * sizeof(**t));
-			(*t)[(*n)++] =
-			    (struct postgres_target){.pid = pid, .backend_start = bs, .query_start = qs};
-			continue;
-		}
-		int rc;
-		if (!postgres_valid_pid(a->selection[i], &pid)) {
-			char *shown = sanitize_str(a->selection[i]);
-			snprintf(err, cap, "'%s' is not a backend pid", shown);
-			free(shown);
-			rc = -1;
-		} else if (pg_ask_server(ps)) {
-			rc = pg_target_now(ps, pid, t, n, err, cap);
-		} else {
-			rc = pg_target_of(database_query(ps->src->snap.data, pid), pid, t, n, err, cap);
-		}
-		if (rc != 0) {
-			pg_targets_free(*t, *n);
-			*t = NULL;
-			*n = 0;
-			return -1;
-		}
-	}
-	const char *group = action_param(a, "group");
-	if (*n == 0 && group != NULL)
-		return pg_group_targets(ps, group, t, n, err, cap);
-	if (*n == 0) {
-		snprintf(err, cap, "no session selected");
-		return -1;
-	}
-	return 0;
-}
-
-/* The selection becomes the identities found, so the dialog (and the
- * audit record) shows exactly which sessions the statements name. */
-static void pg_selection_set(struct action *a, const struct postgres_target *t, size_t n)
-{
-	for (size_t i = 0; i < a->nselection; i++)
-		free(a->selection[i]);
-	free(a->selection);
-	a->selection = NULL;
-	a->nselection = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *id = database_identity_format(t[i].pid, t[i].backend_start, t[i].query_start);
-		action_select(a, id);
-		free(id);
-	}
-}
-
-/* Builds the statements act() will send and shows them: what the dialog
- * and the audit log carry is the SQL itself, with each session's identity. */
-static int pg_prepare(struct source *src, struct action *a, char *err, size_t cap)
-{
-	struct pg_source *ps = src->data;
-	bool terminate = strcmp(a->verb, "terminate") == 0;
-	if (!terminate && strcmp(a->verb, "cancel") != 0) {
-		snprintf(err, cap, "a database pane cannot %s", a->verb);
-		return -1;
-	}
-	struct postgres_target *t;
-	size_t n;
-	if (pg_action_targets(ps, a, &t, &n, err, cap) != 0)
-		return -1;
-	struct pg_request *r = xcalloc(1, sizeof(*r));
-	r->terminate = terminate;
-	r->targets = t;
-	r->ntargets = n;
-	const char *group = action_param(a, "group");
-	r->group = group != NULL ? xstrdup(group) : NULL;
-	r->sql = postgres_signal_sql(t, n, terminate);
-	r->lookup = postgres_lookup_sql(t, n);
-	if (r->sql == NULL) {
-		snprintf(err, cap, "a session's start is not a timestamp");
-		pg_request_free(r);
-		return -1;
-	}
-	pg_selection_set(a, t, n);
-	action_set_effect(a, r->sql);
-	if (a->request != NULL && a->request_free != NULL)
-		a->request_free(a->request);
-	a->request = r;
-	a->request_free = pg_request_free;
-	return 0;
-}
-
-static void pg_act_free(struct pg_act *pa)
-{
-	struct pg_act **pp = &pa->ps->acts;
-	while (*pp != NULL && *pp != pa)
-		pp = &(*pp)->next;
-	if (*pp == pa)
-		*pp = pa->next;
-	pg_close((uv_handle_t *)pa->timer);
-	free(pa->fates);
-	free(pa->msg);
-	free(pa);
-}
-
-static void pg_act_finish(struct pg_act *pa, enum action_result r, const char *msg)
-{
-	struct pg_source *ps = pa->ps;
-	struct action *a = pa->action;
-	pa->action = NULL;
-	char *text = xstrdup(msg);
-	pg_act_free(pa);
-	if (a != NULL)
-		action_finish(a, r, "%s", text);
-	free(text);
-	if (ps->started && !ps->stopping)
-		source_refresh_now(ps->src); /* show the effect without waiting for the tick */
-}
-
-static bool pg_act_known(struct pg_source *ps, struct pg_act *pa)
-{
-	for (struct pg_act *x = ps->acts; x != NULL; x = x->next)
-		if (x == pa)
-			return true;
-	return false;
-}
-
-/* "pid 11, 12" of the targets with that fate. Caller frees. */
-static char *pg_act_pids(const struct pg_act *pa, enum pg_fate fate, size_t *count)
-{
-	const struct pg_request *r = pa->action->request;
-	char *out = xstrdup("");
-	*count = 0;
-	for (size_t i = 0; i < r->ntargets; i++) {
-		if (pa->fates[i] != fate)
-			continue;
-		char *next = xasprintf("%s%s%d", out, (*count)++ > 0 ? ", " : "pid ", r->targets[i].pid);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
-/* The newer sessions of the group: running it now, not among the targets
- * (a target that started the same query again counts: it is a new query). */
-static void pg_newer_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
-{
-	struct pg_act *pa = arg;
-	if (!pg_act_known(ps, pa))
-		return;
-	const struct pg_request *r = pa->action->request;
-	struct database_data *d = err == NULL ? pg_activity_model(ps, res, nres) : NULL;
-	char *msg;
-	if (d == NULL) {
-		msg = xasprintf("%s; could not look for newer sessions of the group: %s", pa->msg,
-		                err != NULL ? err : "unexpected answer");
-	} else {
-		database_build(d);
-		const struct db_group *g = database_group(d, r->group);
-		size_t newer = 0;
-		for (size_t i = 0; g != NULL && i < g->npids; i++) {
-			const struct db_query *q = database_query(d, g->pids[i]);
-			bool listed = false;
-			for (size_t k = 0; q != NULL && k < r->ntargets && !listed; k++)
-				listed = q->pid == r->targets[k].pid &&
-				         util_str_same(q->backend_start, r->targets[k].backend_start) &&
-				         (r->terminate ||
-				          util_str_same(q->query_start, r->targets[k].query_start));
-			newer += !listed;
-		}
-		if (newer > 0)
-			msg =
-			    xasprintf("%s; %zu newer session%s of this group %s not touched: press %s again",
-			              pa->msg, newer, newer == 1 ? "" : "s", newer == 1 ? "was" : "were",
-			              r->terminate ? "K" : "c");
-		else
-			msg = xstrdup(pa->msg);
-		database_data_free(d);
-	}
-	pg_act_finish(pa, pa->result, msg);
-	free(msg);
-}
-
-/* The outcome is known; a group's is completed by the count of its newer
- * sessions. */
-static void pg_act_conclude(struct pg_act *pa, enum action_result result, char *msg)
-{
-	const struct pg_request *r = pa->action->request;
-	if (r->group == NULL || pa->ps->conn == NULL) {
-		pg_act_finish(pa, result, msg);
-		free(msg);
-		return;
-	}
-	pa->result = result;
-	free(pa->msg);
-	pa->msg = msg;
-	pg_enqueue(pa->ps, NULL, pg_newer_done, pa);
-}
-
-/* Every signalled target is verified gone (or the time is up). */
-static void pg_act_outcome(struct pg_act *pa, const char *err)
-{
-	const struct pg_request *r = pa->action->request;
-	size_t sent, ended, refused;
-	char *sent_pids = pg_act_pids(pa, PG_FATE_SENT, &sent);
-	char *ended_pids = pg_act_pids(pa, PG_FATE_ENDED, &ended);
-	char *refused_pids = pg_act_pids(pa, PG_FATE_REFUSED, &refused);
-	char *head;
-	enum action_result result = ACTION_OK;
-	if (sent == 0) {
-		head = xstrdup("");
-		result = ACTION_FAILED;
-	} else if (err != NULL) {
-		head = xasprintf("sent, but could not check the result: %s", err);
-		result = ACTION_UNKNOWN;
-	} else if (pa->running > 0) {
-		head = r->terminate
-		           ? xasprintf("%zu session%s still connected after 5 s (%s)", pa->running,
-		                       pa->running == 1 ? "" : "s", sent_pids)
-		           : xasprintf("still running after 5 s (%zu of %zu, %s): press K to terminate",
-		                       pa->running, sent, sent_pids);
-		result = ACTION_FAILED;
-	} else if (sent == 1) {
-		head = xasprintf("%s (%s)", r->terminate ? "session ended" : "query stopped", sent_pids);
-	} else {
-		head = xasprintf("%zu %s", sent, r->terminate ? "sessions ended" : "queries stopped");
-	}
-	/* A target that no longer matched was not acted on: said, and not ok. */
-	char *tail = xstrdup("");
-	if (ended > 0) {
-		char *what = ended == 1 ? xstrdup(r->terminate ? "the session" : "the query")
-		                        : xasprintf("%zu %s", ended, r->terminate ? "sessions" : "queries");
-		char *next = xasprintf("%s%s%s ended before the action (%s): not touched", tail,
-		                       *head != '\0' ? "; " : "", what, ended_pids);
-		free(what);
-		free(tail);
-		tail = next;
-		if (result == ACTION_OK)
-			result = ACTION_FAILED;
-	}
-	if (refused > 0) {
-		char *next = xasprintf("%s%s%zu not signalled (%s: the server refused)", tail,
-		                       *head != '\0' || *tail != '\0' ? "; " : "", refused, refused_pids);
-		free(tail);
-		tail = next;
-		if (result == ACTION_OK)
-			result = ACTION_FAILED;
-	}
-	char *msg = xasprintf("%s%s", head, tail);
-	free(head);
-	free(tail);
-	free(sent_pids);
-	free(ended_pids);
-	free(refused_pids);
-	pg_act_conclude(pa, result, msg);
-}
-
-static void pg_verify_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg);
-
-static void pg_verify_tick(uv_timer_t *t)
-{
-	struct pg_act *pa = t->data;
-	const struct pg_request *r = pa->action->request;
-	pg_enqueue(pa->ps, xstrdup(r->lookup), pg_verify_done, pa);
-}
-
-/* Which signalled targets still do what they were asked to stop: the same
- * identity, never only the same pid. */
-static void pg_verify_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
-{
-	struct pg_act *pa = arg;
-	if (!pg_act_known(ps, pa))
-		return;
-	const struct pg_request *req = pa->action->request;
-	const PGresult *r = nres == 1 && PQnfields(res[0]) == 4 ? res[0] : NULL;
-	if (err == NULL && r == NULL)
-		err = "unexpected answer";
-	pa->running = 0;
-	for (size_t i = 0; err == NULL && i < req->ntargets; i++) {
-		if (pa->fates[i] != PG_FATE_SENT)
-			continue;
-		for (int row = 0; row < PQntuples(r); row++) {
-			const char *v[4];
-			for (int c = 0; c < 4; c++)
-				v[c] = PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
-			if (postgres_target_running(&req->targets[i], req->terminate, v[0], v[1], v[2],
-			                            v[3])) {
-				pa->running++;
-				break;
-			}
-		}
-	}
-	bool late = uv_now(ps->src->loop) - pa->sent_ms >= PG_VERIFY_MS;
-	if (err == NULL && pa->running > 0 && !late) {
-		uv_timer_start(pa->timer, pg_verify_tick, PG_VERIFY_STEP_MS, 0);
-		return;
-	}
-	pg_act_outcome(pa, err);
 }
 
 /* The signal's answers: one per statement, in the targets' order: a row
  * (pid, t/f) when the identity matched, none when the target had ended. */
-static void pg_signal_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+static int pg_fates(struct dbrows **res, size_t nres, size_t n, enum db_fate *fates)
 {
-	struct pg_act *pa = arg;
-	if (!pg_act_known(ps, pa))
-		return;
-	const struct pg_request *r = pa->action->request;
-	if (err != NULL || nres != r->ntargets) {
-		char *msg = xasprintf("%s", err != NULL ? err : "unexpected answer to the signal");
-		pg_act_finish(pa, ps->conn == NULL || err == NULL ? ACTION_UNKNOWN : ACTION_FAILED, msg);
-		free(msg);
-		return;
-	}
-	pa->sent_ms = uv_now(ps->src->loop);
-	size_t sent = 0;
+	if (nres != n)
+		return -1;
 	for (size_t i = 0; i < nres; i++) {
-		if (PQntuples(res[i]) == 0)
-			pa->fates[i] = PG_FATE_ENDED;
-		else if (strcmp(PQgetvalue(res[i], 0, PQnfields(res[i]) - 1), "t") == 0)
-			pa->fates[i] = PG_FATE_SENT, sent++;
+		const char *ok = res[i]->ncols > 0 ? dbrows_get(res[i], 0, res[i]->ncols - 1) : NULL;
+		if (res[i]->nrows == 0)
+			fates[i] = DB_FATE_ENDED;
+		else if (ok != NULL && strcmp(ok, "t") == 0)
+			fates[i] = DB_FATE_SENT;
 		else
-			pa->fates[i] = PG_FATE_REFUSED;
+			fates[i] = DB_FATE_REFUSED;
 	}
-	if (sent == 0) {
-		pg_act_outcome(pa, NULL);
-		return;
-	}
-	uv_timer_start(pa->timer, pg_verify_tick, PG_VERIFY_STEP_MS, 0);
+	return 0;
+}
+
+static bool pg_running(const struct db_target *t, bool terminate, const char *const *row)
+{
+	return postgres_target_running(t, terminate, row[0], row[1], row[2], row[3]);
+}
+
+static bool pg_valid_pid(const char *text, int *pid)
+{
+	return postgres_valid_pid(text, pid);
+}
+
+static const struct dbengine_ops pg_engine = {
+    .name = "postgresql",
+    .noun = "pid",
+    .open = pg_connect,
+    .send = pg_send,
+    .close = pg_close_conn,
+    .late = pg_late,
+    .activity_sql = pg_activity_sql,
+    .model = pg_model,
+    .counter = pg_counter,
+    .signal_sql = postgres_signal_sql,
+    .fates = pg_fates,
+    .lookup_sql = postgres_lookup_sql,
+    .running = pg_running,
+    .valid_pid = pg_valid_pid,
+    .grant = "GRANT pg_read_all_stats",
+};
+
+/* --- the source ----------------------------------------------------------- */
+
+static int pg_start(struct source *src)
+{
+	struct pg_source *ps = src->data;
+	return dbengine_start(&ps->db);
+}
+
+static void pg_refresh(struct source *src)
+{
+	struct pg_source *ps = src->data;
+	dbengine_refresh(&ps->db);
+}
+
+static int pg_prepare(struct source *src, struct action *a, char *err, size_t cap)
+{
+	struct pg_source *ps = src->data;
+	return dbengine_prepare(&ps->db, a, err, cap);
 }
 
 static int pg_act(struct source *src, const struct action *action)
 {
 	struct pg_source *ps = src->data;
-	struct action *a = (struct action *)action; /* the gate hands over ownership */
-	const struct pg_request *r = a->request;
-	if (r == NULL || src->loop == NULL)
-		return -1;
-	struct pg_act *pa = xcalloc(1, sizeof(*pa));
-	pa->ps = ps;
-	pa->action = a;
-	pa->fates = xcalloc(r->ntargets + 1, sizeof(*pa->fates));
-	pa->timer = pg_timer(ps, pa);
-	pa->next = ps->acts;
-	ps->acts = pa;
-	/* An action is worth a fresh try at once. */
-	if (ps->state == PG_DOWN)
-		ps->retry_at_ms = 0;
-	pg_enqueue(ps, xstrdup(r->sql), pg_signal_done, pa);
-	return 0;
+	return dbengine_act(&ps->db, action);
 }
-
-/* --- lifetime ------------------------------------------------------------ */
 
 static void pg_stop(struct source *src)
 {
 	struct pg_source *ps = src->data;
 	if (ps == NULL)
 		return;
-	ps->stopping = true;
-	if (ps->subscribed && src->app != NULL) {
-		event_unsubscribe(&src->app->bus, pg_on_deploy, ps);
-		ps->subscribed = false;
-	}
-	while (ps->acts != NULL)
-		pg_act_finish(ps->acts, ACTION_UNKNOWN, "sitrep stopped before the result was known");
-	pg_setup_cancel(ps);
+	dbengine_stop(&ps->db);
 	pg_close((uv_handle_t *)ps->async);
 	ps->async = NULL;
-	pg_unwatch(ps);
-	pg_close((uv_handle_t *)ps->deadline);
-	ps->deadline = NULL;
-	pg_results_clear(ps);
-	if (ps->conn != NULL)
-		PQfinish(ps->conn);
-	ps->conn = NULL;
-	ps->state = PG_DOWN;
-	pg_fail_jobs(ps, "stopped");
 }
 
 static void pg_destroy(struct source *src)
@@ -1629,14 +874,12 @@ static void pg_destroy(struct source *src)
 	struct pg_source *ps = src->data;
 	if (ps == NULL)
 		return;
-	if (ps->conn != NULL || ps->jobs != NULL || ps->acts != NULL || ps->thread != NULL ||
+	if (ps->conn != NULL || ps->db.jobs != NULL || ps->db.acts != NULL || ps->thread != NULL ||
 	    ps->entries != NULL || ps->async != NULL)
 		pg_stop(src);
+	dbengine_free(&ps->db);
 	free(ps->conninfo);
 	config_free_secret(ps->password);
-	free(ps->last_error);
-	free(ps->role);
-	free(ps->deploy);
 	free(ps);
 	src->data = NULL;
 }

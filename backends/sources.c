@@ -17,6 +17,7 @@ const struct source_ops *const sources_table[] = {
 	&source_helm,
 	&source_kubectl,
 	&source_postgres,
+	&source_mysql,
 	&source_httpcheck,
 };
 

@@ -1,9 +1,9 @@
 /* kind-database: the database kind's table. The model (database.h) is what
- * the postgres source publishes: sessions by state, the queries longest
+ * every database source publishes (postgres, mysql): sessions by state, the queries longest
  * first, the same query grouped, the blocking tree and tps. This file builds
  * the derived parts (groups, tree, counts) from the list of queries, so every
  * source of this kind groups and orders the same way; it also normalises
- * query text for servers without query_id. JSON follows schema version 1;
+ * query text for servers without a query id or digest. JSON follows schema version 1;
  * the compatible additions are listed in docs/json-output.md. The verbs,
  * cancel and terminate, are written once, here. */
 #include <math.h>
@@ -47,7 +47,7 @@ void database_data_free(void *data)
 		free(q->query_full);
 		free(q->group);
 		free(q->blocked_by);
-		free(q->backend_start);
+		free(q->session_start);
 		free(q->query_start);
 	}
 	free(d->queries);
@@ -61,6 +61,7 @@ void database_data_free(void *data)
 		free(d->blocking[i].blocked_by);
 	free(d->blocking);
 	free(d->role);
+	free(d->privilege);
 	free(d->deploy);
 	free(d);
 }
@@ -115,22 +116,32 @@ bool database_valid_timestamp(const char *t)
 	return *p == '\0';
 }
 
-char *database_identity_format(int pid, const char *backend_start, const char *query_start)
+bool database_valid_stamp(const char *t)
 {
-	if (pid <= 0 || !database_valid_timestamp(backend_start) ||
-	    (query_start != NULL && !database_valid_timestamp(query_start)))
+	if (database_valid_timestamp(t))
+		return true;
+	size_t n = t != NULL ? strlen(t) : 0;
+	if (n == 0 || n > 20)
+		return false;
+	return strspn(t, "0123456789") == n;
+}
+
+char *database_identity_format(int pid, const char *session_start, const char *query_start)
+{
+	if (pid <= 0 || !database_valid_stamp(session_start) ||
+	    (query_start != NULL && !database_valid_stamp(query_start)))
 		return NULL;
-	return xasprintf("%d@%s@%s", pid, backend_start, query_start != NULL ? query_start : "");
+	return xasprintf("%d@%s@%s", pid, session_start, query_start != NULL ? query_start : "");
 }
 
 char *database_identity(const struct db_query *q)
 {
-	return database_identity_format(q->pid, q->backend_start, q->query_start);
+	return database_identity_format(q->pid, q->session_start, q->query_start);
 }
 
-int database_identity_parse(const char *text, int *pid, char **backend_start, char **query_start)
+int database_identity_parse(const char *text, int *pid, char **session_start, char **query_start)
 {
-	*backend_start = *query_start = NULL;
+	*session_start = *query_start = NULL;
 	const char *a = text != NULL ? strchr(text, '@') : NULL;
 	const char *b = a != NULL ? strchr(a + 1, '@') : NULL;
 	if (b == NULL || a == text || a - text > 10)
@@ -143,14 +154,14 @@ int database_identity_parse(const char *text, int *pid, char **backend_start, ch
 	}
 	char *bs = xstrndup(a + 1, (size_t)(b - a - 1));
 	char *qs = b[1] != '\0' ? xstrdup(b + 1) : NULL;
-	if (v <= 0 || v > INT32_MAX || !database_valid_timestamp(bs) ||
-	    (qs != NULL && !database_valid_timestamp(qs))) {
+	if (v <= 0 || v > INT32_MAX || !database_valid_stamp(bs) ||
+	    (qs != NULL && !database_valid_stamp(qs))) {
 		free(bs);
 		free(qs);
 		return -1;
 	}
 	*pid = (int)v;
-	*backend_start = bs;
+	*session_start = bs;
 	*query_start = qs;
 	return 0;
 }
@@ -512,15 +523,14 @@ void database_build(struct database_data *d)
 
 /* --- --once output ------------------------------------------------------ */
 
-/* Other roles' queries read "<insufficient privilege>": said once, as a
- * note naming the grant, never shown as data. Caller frees; NULL: none. */
+/* What the login cannot see (other roles' queries) or do is said once, as
+ * the engine's note naming the grant, never shown as data. Caller frees;
+ * NULL: none. */
 char *database_privilege_note(const struct database_data *d)
 {
-	if (d == NULL || d->hidden == 0)
+	if (d == NULL || d->privilege == NULL)
 		return NULL;
-	return xasprintf("%zu session%s of other roles hidden: GRANT pg_read_all_stats TO %s", d->hidden,
-	                 d->hidden == 1 ? "" : "s",
-	                 d->role != NULL && d->role[0] != '\0' ? d->role : "<login role>");
+	return xstrdup(d->privilege);
 }
 
 static void database_json_time(cJSON *o, const char *name, int64_t ms)
@@ -587,8 +597,8 @@ static cJSON *kind_database_json(const void *data)
 		database_json_num(j, "xact_s", q->xact_s);
 		database_json_time(j, "started_at", q->started_ms);
 		/* exact, as the server wrote them: `sitrep do cancel PID --backend-start` takes them */
-		if (q->backend_start != NULL)
-			cJSON_AddStringToObject(j, "backend_start", q->backend_start);
+		if (q->session_start != NULL)
+			cJSON_AddStringToObject(j, "backend_start", q->session_start);
 		else
 			cJSON_AddNullToObject(j, "backend_start");
 		if (q->query_start != NULL)
@@ -630,6 +640,8 @@ static cJSON *kind_database_json(const void *data)
 		cJSON_AddStringToObject(dep, "id", d->deploy);
 		database_json_time(dep, "time", d->deploy_ms);
 	}
+	if (d != NULL && d->engine != NULL)
+		cJSON_AddStringToObject(o, "engine", d->engine);
 	if (d != NULL && d->server_version > 0)
 		cJSON_AddNumberToObject(o, "server_version", d->server_version);
 	char *note = database_privilege_note(d);
@@ -822,9 +834,15 @@ static char *kind_database_session_words(const char *selection, bool terminate)
 		free(shown);
 		return out;
 	}
-	char *out = qs != NULL && !terminate
-	                ? xasprintf("backend pid %d (session started %s, query started %s)", pid, bs, qs)
-	                : xasprintf("backend pid %d (session started %s)", pid, bs);
+	char *out;
+	if (!database_valid_timestamp(bs)) /* MariaDB: the server's start (s) and the query id */
+		out = qs != NULL && !terminate
+		          ? xasprintf("connection %d (query id %s, server started at %s)", pid, qs, bs)
+		          : xasprintf("connection %d (server started at %s)", pid, bs);
+	else if (qs != NULL && !terminate)
+		out = xasprintf("backend pid %d (session started %s, query started %s)", pid, bs, qs);
+	else
+		out = xasprintf("backend pid %d (session started %s)", pid, bs);
 	free(bs);
 	free(qs);
 	return out;

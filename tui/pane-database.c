@@ -9,9 +9,11 @@
  *
  * The verbs (c cancel, K terminate) are the database kind's: this pane only
  * says what is selected (select hook): a group row selects every session
- * of the group, a session row that session, each by its identity (pid and
- * backend_start, and query_start for the query). The source prepares the exact statements,
- * the one dialog (tui/confirm.c) shows them and the gate sends them. */
+ * of the group, a session row that session, each by its identity (the
+ * session number and the engine's stamps: PostgreSQL's backend_start and
+ * query_start, MariaDB's server start and query id). The source prepares the
+ * exact statements, the one dialog (tui/confirm.c) shows them and the gate
+ * sends them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

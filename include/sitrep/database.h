@@ -1,9 +1,11 @@
-/* database: the data model of a database pane (kind "database"), filled by
- * the postgres source. What an on-call needs from pg_stat_activity at a
- * glance: sessions by state, the queries running longest first, the same
- * query grouped (the storm), who blocks whom as a tree (root blocker first)
- * and transactions per second. Every string is sanitized and one line; the
- * full query text is kept beside it for Enter. */
+/* database: the data model of a database pane (kind "database"), the same
+ * for every engine (the postgres and mysql sources fill it). What an
+ * on-call needs from the server's session list at a glance: sessions by
+ * state, the queries running longest first, the same query grouped (the
+ * storm), who blocks whom as a tree of edges (root blocker first) and
+ * transactions per second; what the login cannot see is the engine's own
+ * note. Every string is sanitized and one line; the full query text is kept
+ * beside it for Enter. */
 #ifndef SITREP_DATABASE_H
 #define SITREP_DATABASE_H
 
@@ -17,21 +19,23 @@ struct pane_ops;
 /* A session that is doing something (not idle): active, idle in
  * transaction, or waiting. */
 struct db_query {
-	int pid;
+	int pid; /* the engine's session number: PostgreSQL's backend pid, MySQL's connection id */
 	char *user, *application, *client;
-	char *state;        /* "active", "idle in transaction", ... */
-	char *wait_event;   /* "Lock:transactionid", "" when not waiting */
+	char *state;        /* "active", "idle in transaction", ... (the engine's words mapped to these) */
+	char *wait_event;   /* what it waits on ("Lock:transactionid", "User sleep"), "" when nothing */
 	char *query;        /* one line (whitespace collapsed), sanitized */
 	char *query_full;   /* as the server has it, sanitized */
-	char *group;        /* the group key: the query_id, or "t" + hash of the normalised text */
+	char *group;        /* the group key: the server's query id or digest, or "t" + text hash */
 	double duration_s;  /* since the query started (-1 unknown) */
 	double xact_s;      /* since the transaction started (-1 none) */
 	int64_t started_ms; /* query_start, wall clock ms (0 unknown) */
-	/* What names this session and query for an action, as the server wrote
-	 * them (never parsed or rounded: they go back into SQL); NULL unknown. */
-	char *backend_start, *query_start;
-	bool waiting;    /* waits on a heavyweight lock */
-	int *blocked_by; /* pg_blocking_pids, while waiting */
+	/* What names this session and its query for an action, as the server
+	 * wrote them (never parsed or rounded: they go back into SQL), each
+	 * passing database_valid_stamp; NULL unknown. PostgreSQL: backend_start
+	 * and query_start; MariaDB: the server's start and the query id. */
+	char *session_start, *query_start;
+	bool waiting;    /* waits on a lock another session holds */
+	int *blocked_by; /* the blocking edges: the sessions it waits for */
 	size_t nblocked_by;
 };
 
@@ -62,9 +66,12 @@ struct database_data {
 	size_t hidden;            /* sessions of other roles the login cannot see */
 	double oldest_xact_s;     /* the oldest open transaction, -1 none */
 	double tps;               /* transactions per second, NAN before the second sample */
-	int server_version;       /* server_version_num: 150004 */
-	char *role;               /* the login role (for the privilege note) */
-	bool by_query_id;         /* groups use the server's query_id */
+	const char *engine;       /* "postgresql", "mariadb", "mysql" (static text) */
+	int server_version;       /* the engine's version number: 150004, 101119, 80036 */
+	char *role;               /* the login */
+	char *privilege;          /* the engine's own note on what the login cannot see or do
+	                             and the GRANT that fixes it; NULL: nothing hidden */
+	bool by_query_id;         /* groups use the server's query id (or digest) */
 	struct db_query *queries; /* longest first */
 	size_t nqueries;
 	struct db_group *groups; /* largest first, then longest */
@@ -93,24 +100,28 @@ const struct db_group *database_group(const struct database_data *d, const char 
 const struct db_query *database_query(const struct database_data *d, int pid);
 /* The largest group at or above storm_min, NULL when there is no storm. */
 const struct db_group *database_storm(const struct database_data *d);
-/* "12 sessions of other roles hidden: GRANT pg_read_all_stats TO app", or
- * NULL when the login sees every session. Caller frees. */
+/* The engine's note ("12 sessions of other roles hidden: GRANT
+ * pg_read_all_stats TO app"), or NULL when the login sees every session.
+ * Caller frees. */
 char *database_privilege_note(const struct database_data *d);
-/* A session's identity as an action's selection carries it: a pid can be
- * reused by the next backend, pid + backend_start cannot, and query_start
- * names the query a cancel stops. "PID@BACKEND_START@QUERY_START" with the
- * server's exact text (QUERY_START may be empty). */
-/* Caller frees; NULL when q's start is not known (another role's session). */
+/* A session's identity as an action's selection carries it: a session
+ * number can be reused by the next session, the number and the session's
+ * stamp cannot, and the query's stamp names the query a cancel stops.
+ * "PID@SESSION@QUERY" with the server's exact text (QUERY may be empty). */
+/* Caller frees; NULL when q's stamp is not known (another role's session). */
 char *database_identity(const struct db_query *q);
-/* Caller frees; NULL when a timestamp is not one (database_valid_timestamp). */
-char *database_identity_format(int pid, const char *backend_start, const char *query_start);
-/* Splits an identity into its parts (*backend_start and *query_start
+/* Caller frees; NULL when a stamp is not one (database_valid_stamp). */
+char *database_identity_format(int pid, const char *session_start, const char *query_start);
+/* Splits an identity into its parts (*session_start and *query_start
  * allocated, *query_start NULL when empty). 0, or -1 when text is not one. */
-int database_identity_parse(const char *text, int *pid, char **backend_start, char **query_start);
+int database_identity_parse(const char *text, int *pid, char **session_start, char **query_start);
 /* A timestamp as PostgreSQL writes one with DateStyle ISO:
  * "2024-05-01 12:34:56.123456+00" (fraction and offset minutes optional).
  * Only these characters can pass, so one can go into SQL in quotes. */
 bool database_valid_timestamp(const char *text);
+/* A stamp of an identity: such a timestamp, or a number of 1 to 20 digits
+ * (MariaDB's query id, the server's start in seconds). Safe in SQL. */
+bool database_valid_stamp(const char *text);
 /* "2m", "45s", "1h" for a duration in seconds; "-" when negative. */
 void database_duration(double s, char *buf, size_t cap);
 

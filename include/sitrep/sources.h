@@ -21,6 +21,7 @@ extern const struct source_ops source_git;
 extern const struct source_ops source_helm;
 extern const struct source_ops source_kubectl;
 extern const struct source_ops source_postgres;
+extern const struct source_ops source_mysql;
 extern const struct source_ops source_httpcheck;
 
 /* The table, for source_use_table. */

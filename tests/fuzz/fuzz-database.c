@@ -28,7 +28,7 @@ static void fuzz_database_inert(const char *s)
 
 /* One line per target, each one statement: nothing outside text came
  * through but timestamps, so no quote, comment or ';' of its own. */
-static void fuzz_database_statements(const struct postgres_target *t, size_t n)
+static void fuzz_database_statements(const struct db_target *t, size_t n)
 {
 	for (int terminate = 0; terminate < 2; terminate++) {
 		char *sql = postgres_signal_sql(t, n, terminate != 0);
@@ -58,8 +58,10 @@ static void fuzz_database_identity(const char *text)
 	char *back = database_identity_format(pid, bs, qs);
 	if (back == NULL || strcmp(back, text) != 0)
 		abort();
-	struct postgres_target t = {pid, bs, qs};
-	fuzz_database_statements(&t, 1);
+	/* PostgreSQL's statements take its timestamps (digits are MariaDB's) */
+	struct db_target t = {pid, bs, qs};
+	if (database_valid_timestamp(bs) && (qs == NULL || database_valid_timestamp(qs)))
+		fuzz_database_statements(&t, 1);
 	free(back);
 	free(bs);
 	free(qs);
@@ -106,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < d->ngroups; i++)
 		fuzz_database_inert(d->groups[i].query);
-	struct postgres_target *t = xcalloc(d->nqueries + 1, sizeof(*t));
+	struct db_target *t = xcalloc(d->nqueries + 1, sizeof(*t));
 	size_t nt = 0;
 	for (size_t i = 0; i < d->nqueries; i++) {
 		char *id = database_identity(&d->queries[i]);
@@ -114,8 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		fuzz_database_identity(id);
 		free(id);
-		t[nt++] = (struct postgres_target){d->queries[i].pid, d->queries[i].backend_start,
-		                                   d->queries[i].query_start};
+		t[nt++] = (struct db_target){d->queries[i].pid, d->queries[i].session_start,
+		                             d->queries[i].query_start};
 	}
 	if (nt > 0)
 		fuzz_database_statements(t, nt);

@@ -683,7 +683,7 @@ static void fuzz_prepare_db_snapshot(struct source *src)
 		q->group = xstrdup(rows[i].group);
 		q->duration_s = (double)i;
 		q->xact_s = -1;
-		q->backend_start = rows[i].bs != NULL ? xstrdup(rows[i].bs) : NULL;
+		q->session_start = rows[i].bs != NULL ? xstrdup(rows[i].bs) : NULL;
 		q->query_start = rows[i].bs != NULL ? xstrdup(FUZZ_PREPARE_QS) : NULL;
 	}
 	database_build(d);

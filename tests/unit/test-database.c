@@ -280,7 +280,7 @@ static void test_malformed_rows(void **state)
 static void test_signal_statements(void **state)
 {
 	(void)state;
-	struct postgres_target t[] = {{4242, BS1, QS1}, {17, "2026-12-07 18:44:38+00", NULL}};
+	struct db_target t[] = {{4242, BS1, QS1}, {17, "2026-12-07 18:44:38+00", NULL}};
 	char *s = postgres_signal_sql(t, 2, false);
 	assert_string_equal(s,
 	                    "SELECT pid, pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = 4242 AND "
@@ -302,13 +302,13 @@ static void test_signal_statements(void **state)
 	                     "2026-12-07 18:44:38+00:00:00:00",
 	                     "now"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct postgres_target b[] = {{1, (char *)bad[i], NULL}};
+		struct db_target b[] = {{1, (char *)bad[i], NULL}};
 		assert_null(postgres_signal_sql(b, 1, true));
-		struct postgres_target c[] = {{1, BS1, (char *)bad[i]}};
+		struct db_target c[] = {{1, BS1, (char *)bad[i]}};
 		assert_null(postgres_signal_sql(c, 1, false));
 		assert_false(database_valid_timestamp(bad[i]));
 	}
-	struct postgres_target z[] = {{0, BS1, NULL}};
+	struct db_target z[] = {{0, BS1, NULL}};
 	assert_null(postgres_signal_sql(z, 1, true));
 	s = postgres_lookup_sql(t, 2);
 	assert_string_equal(s,
@@ -368,7 +368,7 @@ static void test_identity(void **state)
 	v[PG_COL_BACKEND_START] = BS1;
 	v[PG_COL_QUERY_START] = "2026-12-07 18:45:01+00'--";
 	assert_int_equal(postgres_parse_session(d, v, true), 0);
-	assert_string_equal(d->queries[0].backend_start, BS1);
+	assert_string_equal(d->queries[0].session_start, BS1);
 	assert_null(d->queries[0].query_start);
 	id = database_identity(&d->queries[0]);
 	assert_string_equal(id, "5@" BS1 "@");
@@ -380,7 +380,7 @@ static void test_identity(void **state)
 static void test_target_running(void **state)
 {
 	(void)state;
-	struct postgres_target t = {4242, BS1, QS1};
+	struct db_target t = {4242, BS1, QS1};
 	assert_true(postgres_target_running(&t, false, "4242", BS1, QS1, "active"));
 	assert_false(postgres_target_running(&t, false, "4242", BS1, QS1, "idle"));
 	assert_false(postgres_target_running(&t, false, "4242", BS1, "2026-12-07 18:45:09+00", "active"));

@@ -1,0 +1,27 @@
+/* dbrows: one statement's answer as rows of text, the shape every database
+ * engine turns its own result into (libpq's PGresult, Connector/C's
+ * MYSQL_RES), so what reads answers (the models, the action's checks) is
+ * written once. A cell is the server's text, NULL for SQL NULL. */
+#ifndef SITREP_BACKENDS_DBROWS_H
+#define SITREP_BACKENDS_DBROWS_H
+
+#include <stddef.h>
+
+struct dbrows {
+	size_t nrows, ncols;
+	char **cells; /* nrows * ncols, row by row; each owned, NULL for SQL NULL */
+};
+
+/* An empty table of ncols columns (0 for a statement with no rows, like
+ * SET). Free with dbrows_free. */
+struct dbrows *dbrows_new(size_t ncols);
+/* Appends a row: ncols values (copied; lens[i] bytes each, or strlen when
+ * lens is NULL; NULL for SQL NULL). */
+void dbrows_add(struct dbrows *r, const char *const *vals, const unsigned long *lens);
+/* The cell, NULL for SQL NULL or outside the table. */
+const char *dbrows_get(const struct dbrows *r, size_t row, size_t col);
+void dbrows_free(struct dbrows *r);
+/* Frees n tables and the array. */
+void dbrows_free_all(struct dbrows **res, size_t n);
+
+#endif
