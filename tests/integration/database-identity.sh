@@ -115,7 +115,7 @@ track_pid $!
 wait_for 5 has_app twoq
 P2=$(pid_of twoq)
 IFS='|' read -r BS2 QS2 _ <<<"$(ident "$P2")"
-confirm "$TMP/c2" "for i in \$(seq 50); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where pid = $P2 and query like '%second%'\")\" = 1 ] && break; sleep 0.2; done; sleep 0.3" \
+confirm "$TMP/c2" "for i in \$(seq 150); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where pid = $P2 and query like '%second%'\")\" = 1 ] && break; sleep 0.2; done; sleep 0.3" \
 	do cancel "$P2" -c "$TMP/db.json"
 rc=$?
 diag <"$TMP/c2"
@@ -176,7 +176,7 @@ for i in 1 2 3; do PG_APP=grp$i pg_bg grp$i "select pg_sleep(60.5)"; done
 three() { [ "$(q "select count(*) from pg_stat_activity where application_name like 'grp%' and state = 'active'")" = 3 ]; }
 wait_for 5 three
 QID=$(q "select query_id from pg_stat_activity where application_name = 'grp1'")
-confirm "$TMP/c4" "for i in 4 5; do PGAPPNAME=grp\$i psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -c 'select pg_sleep(60.5)' >$TMP/grp\$i.out 2>&1 & echo \$! >>$TMP/grp.pids; done; for i in \$(seq 50); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where application_name in ('grp4', 'grp5') and state = 'active'\")\" = 2 ] && break; sleep 0.2; done" \
+confirm "$TMP/c4" "for i in 4 5; do PGAPPNAME=grp\$i psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -c 'select pg_sleep(60.5)' >$TMP/grp\$i.out 2>&1 & echo \$! >>$TMP/grp.pids; done; for i in \$(seq 150); do [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc \"select count(*) from pg_stat_activity where application_name in ('grp4', 'grp5') and state = 'active'\")\" = 2 ] && break; sleep 0.2; done" \
 	do cancel --group "$QID" -c "$TMP/db.json"
 rc=$?
 while read -r p; do track_pid "$p"; done <"$TMP/grp.pids"

@@ -45,14 +45,14 @@ not_running() { ! running "$@"; }
 gone() { [ "$(my_sql -e "select count(*) from information_schema.PROCESSLIST where ID = $1")" = 0 ]; }
 
 # --- the storm and the lock wait ------------------------------------------
-for i in 1 2 3 4 5 6; do my_bg storm$i "select sleep(60), 'storm$i'"; done
+for i in 1 2 3 4 5 6; do my_bg storm$i "select sleep(600), 'storm$i'"; done
 my_sql -e "create database shop; create table shop.acct(id int primary key, v int) engine=innodb; insert into shop.acct values (1, 0)"
-my_bg holder "begin; update shop.acct set v = 1 where id = 1; select 'holder', sleep(60); commit"
+my_bg holder "begin; update shop.acct set v = 1 where id = 1; select 'holder', sleep(600); commit"
 wait_for 10 test -n "$(id_of "holder")"
 my_bg waiter1 "update shop.acct set v = 2 where id = 1"
 my_bg waiter2 "update shop.acct set v = 3 where id = 1"
 wait_for 10 test "$(my_sql -e 'select count(*) from information_schema.INNODB_LOCK_WAITS')" = 2
-wait_for 10 test "$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select %sleep(60)%' and TIME >= 1")" = 7
+wait_for 10 test "$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select %sleep(600)%' and TIME >= 1")" = 7
 
 once "$TMP/a.json"
 check "--once --json exits 0" test $? -eq 0
@@ -112,7 +112,7 @@ assert "KILL QUERY ID " in w and "WHERE ID = %s AND QUERY_ID = " % cid in w and 
 PY
 
 # an identity whose query has ended: the same connection runs a newer query
-my_bg reuse "select 'first', sleep(3); select 'second', sleep(60)"
+my_bg reuse "select 'first', sleep(3); select 'second', sleep(600)"
 wait_for 10 test -n "$(id_of "first")"
 R=$(id_of "first")
 RQ=$(qid_of "$R")
@@ -145,7 +145,7 @@ rc=$?
 diag <"$TMP/grp.txt"
 check "do cancel --group KEY --yes exits 0 (rc=$rc)" test "$rc" -eq 0
 check "it stopped the 5 others" grep -q "5 queries stopped" "$TMP/grp.txt"
-n=$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select sleep(60), %storm%'")
+n=$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select sleep(600), %storm%'")
 check "no storm query is left in PROCESSLIST (n=$n)" test "$n" = 0
 "$SITREP" do cancel 999999 --yes -c "$TMP/db.json" >"$TMP/none.txt" 2>&1
 rc=$?
@@ -155,7 +155,7 @@ check "an id that is not there: exit 1 (rc=$rc), nothing sent" bash -c "[ $rc -e
 PW=Pa55-w0rd-xyz-my
 my_sql -e "create user app@'%' identified by '$PW'; grant select on shop.* to app@'%';
   create user watcher@'%' identified by '$PW'; grant process on *.* to watcher@'%'"
-my_bg other "select sleep(30), 'other'"
+my_bg other "select sleep(300), 'other'"
 wait_for 10 test -n "$(id_of "other")"
 OTHER=$(id_of "other")
 config "$TMP/app.json" app ', "password_env": "APP_PW"'
@@ -186,8 +186,8 @@ APP_PW=wr0ng-pw-7f3k9x2q once "$TMP/bad.out" "$TMP/app.json"
 check "a wrong password: the pane errors, the text says why" grep -q "Access denied for user" "$TMP/bad.out"
 
 # --- a hostile session --------------------------------------------------------
-my_bg hostile "select sleep(30) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
-wait_for 10 test -n "$(id_of "sleep(30) /*")"
+my_bg hostile "select sleep(300) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
+wait_for 10 test -n "$(id_of "sleep(300) /*")"
 once "$TMP/h.json"
 check "hostile statement text: no control byte in the output" python3 - "$TMP/h.json" <<'PY'
 raw = open(__import__("sys").argv[1], "rb").read()

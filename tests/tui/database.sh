@@ -136,7 +136,7 @@ check "the pane recovers when the server is back" bash -c "! tmux -L '$TSOCK' ca
 # (a child of the postmaster started here) is stopped, then continued
 SB=$(pid_of sitrep)
 kill -STOP "$SB"
-tm_wait_text 10 "not answering"
+tm_wait_text 30 "not answering"
 check "a hung backend: the pane says the server is not answering" tm_wait_text 1 "server not answering for 2.0 s (hung?)"
 tm send-keys -t t '?'
 check "... while the UI stays responsive" tm_wait_text 2 "Esc close"
