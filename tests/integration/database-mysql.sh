@@ -48,11 +48,11 @@ gone() { [ "$(my_sql -e "select count(*) from information_schema.PROCESSLIST whe
 for i in 1 2 3 4 5 6; do my_bg storm$i "select sleep(600), 'storm$i'"; done
 my_sql -e "create database shop; create table shop.acct(id int primary key, v int) engine=innodb; insert into shop.acct values (1, 0)"
 my_bg holder "begin; update shop.acct set v = 1 where id = 1; select 'holder', sleep(600); commit"
-wait_for 10 test -n "$(id_of "holder")"
+wait_for 10 eval 'test -n "$(id_of "holder")"'
 my_bg waiter1 "update shop.acct set v = 2 where id = 1"
 my_bg waiter2 "update shop.acct set v = 3 where id = 1"
-wait_for 10 test "$(my_sql -e 'select count(*) from information_schema.INNODB_LOCK_WAITS')" = 2
-wait_for 10 test "$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select %sleep(600)%' and TIME >= 1")" = 7
+wait_for 10 eval 'test "$(my_sql -e '\''select count(*) from information_schema.INNODB_LOCK_WAITS'\'')" = 2'
+wait_for 10 eval 'test "$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like '\''select %sleep(600)%'\'' and TIME >= 1")" = 7'
 
 once "$TMP/a.json"
 check "--once --json exits 0" test $? -eq 0
@@ -112,12 +112,12 @@ assert "KILL QUERY ID " in w and "WHERE ID = %s AND QUERY_ID = " % cid in w and 
 PY
 
 # an identity whose query has ended: the same connection runs a newer query
-my_bg reuse "select 'first', sleep(3); select 'second', sleep(600)"
-wait_for 10 test -n "$(id_of "first")"
+my_bg reuse "select 'first', sleep(10); select 'second', sleep(600)"
+wait_for 10 eval 'test -n "$(id_of "first")"'
 R=$(id_of "first")
 RQ=$(qid_of "$R")
 BOOT=$(my_sql -e "select cast(unix_timestamp() - variable_value as signed) from information_schema.GLOBAL_STATUS where variable_name = 'Uptime'")
-wait_for 10 running "$R" "second"
+wait_for 30 running "$R" "second"
 "$SITREP" do cancel "$R" --backend-start "$BOOT" --query-start "$RQ" --yes -c "$TMP/db.json" >"$TMP/old.txt" 2>&1
 rc=$?
 diag <"$TMP/old.txt"
@@ -136,7 +136,7 @@ diag <"$TMP/term.txt"
 check "do cancel --terminate ID exits 0 (rc=$rc)" test "$rc" -eq 0
 check "it says the session ended" grep -q "session ended (connection $HOLDER)" "$TMP/term.txt"
 check "the holder's connection is gone from PROCESSLIST" gone "$HOLDER"
-wait_for 10 test "$(my_sql -e 'select count(*) from information_schema.INNODB_LOCK_WAITS')" = 0
+wait_for 10 eval 'test "$(my_sql -e '\''select count(*) from information_schema.INNODB_LOCK_WAITS'\'')" = 0'
 check "no lock wait is left" test "$(my_sql -e 'select count(*) from information_schema.INNODB_LOCK_WAITS')" = 0
 
 G=$(python3 -c "import json; print(json.load(open('$TMP/a.json'))['panes'][0]['data']['groups'][0]['group'])")
@@ -156,7 +156,7 @@ PW=Pa55-w0rd-xyz-my
 my_sql -e "create user app@'%' identified by '$PW'; grant select on shop.* to app@'%';
   create user watcher@'%' identified by '$PW'; grant process on *.* to watcher@'%'"
 my_bg other "select sleep(300), 'other'"
-wait_for 10 test -n "$(id_of "other")"
+wait_for 10 eval 'test -n "$(id_of "other")"'
 OTHER=$(id_of "other")
 config "$TMP/app.json" app ', "password_env": "APP_PW"'
 APP_PW=$PW once "$TMP/app.out" "$TMP/app.json"
@@ -187,7 +187,7 @@ check "a wrong password: the pane errors, the text says why" grep -q "Access den
 
 # --- a hostile session --------------------------------------------------------
 my_bg hostile "select sleep(300) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
-wait_for 10 test -n "$(id_of "sleep(300) /*")"
+wait_for 10 eval 'test -n "$(id_of "sleep(300) /*")"'
 once "$TMP/h.json"
 check "hostile statement text: no control byte in the output" python3 - "$TMP/h.json" <<'PY'
 raw = open(__import__("sys").argv[1], "rb").read()

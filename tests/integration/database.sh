@@ -42,7 +42,7 @@ running() { # running PID: the pid still runs the query it ran
 for i in 1 2 3 4 5 6; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
 pg_psql -c "create table acct(id int primary key, v int); insert into acct values (1, 0)"
 PG_APP=holder pg_bg holder "begin; update acct set v = 1 where id = 1; select pg_sleep(60), 'holder'; commit"
-wait_for 5 test -n "$(pid_of holder)"
+wait_for 5 eval 'test -n "$(pid_of holder)"'
 sleep 0.3
 PG_APP=waiter1 pg_bg waiter1 "update acct set v = 2 where id = 1"
 sleep 0.3
@@ -134,7 +134,7 @@ check "the table is still there" table_there
 # a backend that does not act on the cancel (stopped here, a child of our
 # postmaster): after 5 s the outcome says so and offers terminate
 PG_APP=stuck pg_bg stuck "select pg_sleep(60), 'stuck'"
-wait_for 5 test -n "$(pid_of stuck)"
+wait_for 5 eval 'test -n "$(pid_of stuck)"'
 STUCK=$(pid_of stuck)
 kill -STOP "$STUCK"
 "$SITREP" do cancel "$STUCK" --yes -c "$TMP/db.json" >"$TMP/stuck.txt" 2>&1
@@ -164,7 +164,7 @@ pg_psql -Atc "select pg_reload_conf()" >/dev/null
 sleep 0.5
 PGPW=Pa55-w0rd-xyz
 PG_APP=other pg_bg other "select pg_sleep(20), 'other'"
-wait_for 5 test -n "$(pid_of other)"
+wait_for 5 eval 'test -n "$(pid_of other)"'
 config "$TMP/app.json" "host=127.0.0.1 port=$PG_PORT user=app dbname=postgres" ', "password_env": "APP_PW"'
 APP_PW=$PGPW once "$TMP/app.out" "$TMP/app.json"
 check "a role without pg_read_all_stats: --once works with password_env" python3 -c "
@@ -191,7 +191,7 @@ check "... without printing it" bash -c "! grep -q '$PGPW' '$TMP/inline.txt' && 
 EVIL=$'evil\e[31m\u202euser'
 pg_psql -c "create role \"$EVIL\" login superuser"
 PG_USER=$EVIL PG_APP=$'app\e]0;owned\a' pg_bg hostile "select pg_sleep(30) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"
-wait_for 5 test -n "$(pg_psql -Atc "select pid from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")"
+wait_for 5 eval 'test -n "$(pg_psql -Atc "select pid from pg_stat_activity where query like '\''%pg_sleep(30)%'\'' and pid <> pg_backend_pid()")"'
 once "$TMP/h.json"
 check "hostile query text and names: no control byte in the output" python3 - "$TMP/h.json" <<'PY'
 import sys

@@ -103,7 +103,7 @@ check "cancel: the dialog names the group's 8 sessions" tm_wait_text 5 "y: cance
 tm_capture | grep -E 'pg_cancel_backend|cancel' | head -5 | diag
 t=$(now)
 key y
-check "cancel: no storm session left in pg_stat_activity" wait_for 15 test "$(storm_n)" = 0
+check "cancel: no storm session left in pg_stat_activity" wait_for 15 eval 'test "$(storm_n)" = 0'
 check "cancel: audited ok" wait_for 15 audit_has cancel
 record "cancel the storm (7 c y) verified" "$(since "$t")"
 
@@ -112,7 +112,7 @@ key 6 b
 check "rollback: the dialog asks for r1 (r2 is marked bad)" tm_wait_text 5 'Type "r1"'
 t=$(now)
 key r 1 Enter
-check "rollback: current -> releases/r1" wait_for 20 test "$(readlink "$LAB/app/current")" = releases/r1
+check "rollback: current -> releases/r1" wait_for 20 eval 'test "$(readlink "$LAB/app/current")" = releases/r1'
 check "rollback: audited ok" wait_for 20 audit_has rollback
 record "roll back (6 b r1 Enter) verified" "$(since "$t")"
 check "rollback: the restart argv ran on r1" bash -c "tail -1 '$LAB/app/restarted' | grep -q 'restarted releases/r1 app.service'"

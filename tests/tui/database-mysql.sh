@@ -31,7 +31,7 @@ TT_TITLES=("1 db" "2 host")
 for i in 1 2 3 4 5; do my_bg storm$i "select sleep(60), $i"; done
 my_bg victim "select 'tuivictim', sleep(60)"
 my_bg term "select 'tuiterm', sleep(60)"
-wait_for 10 test -n "$(id_of tuiterm)"
+wait_for 10 eval 'test -n "$(id_of tuiterm)"'
 VICTIM=$(id_of tuivictim) TERM_ID=$(id_of tuiterm)
 
 tt_start 160 30
@@ -83,7 +83,7 @@ n=$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO li
 check "no storm query is left in PROCESSLIST (n=$n)" test "$n" = 0
 
 my_bg after "select 'survivor', sleep(60)"
-wait_for 10 test -n "$(id_of survivor)"
+wait_for 10 eval 'test -n "$(id_of survivor)"'
 tm_wait_text 10 "survivor"
 my_stop
 wait_for 15 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'connection lost|cannot connect'"

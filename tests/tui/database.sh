@@ -36,7 +36,7 @@ db_panes "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 for i in 1 2 3 4 5; do PG_APP=storm$i pg_bg storm$i "select pg_sleep(60), $i"; done
 PG_APP=tuivictim pg_bg victim "select pg_sleep(60), 'victim'"
 PG_APP=$'evil\e]0;owned\a' pg_bg hostile "select pg_sleep(60) /* $(printf 'x\e[2Jy\e]52;c;aGk=\a') */, 'hostile'"
-wait_for 5 test -n "$(pid_of tuivictim)"
+wait_for 5 eval 'test -n "$(pid_of tuivictim)"'
 VICTIM=$(pid_of tuivictim)
 
 tt_start 160 30
@@ -72,7 +72,7 @@ check "the storm still runs" active "$(pid_of storm3)"
 
 # Enter shows the full query; K terminates after the pid is typed
 PG_APP=tuiterm pg_bg term "select pg_sleep(60), 'to be terminated'"
-wait_for 5 test -n "$(pid_of tuiterm)"
+wait_for 5 eval 'test -n "$(pid_of tuiterm)"'
 TERM_PID=$(pid_of tuiterm)
 tm send-keys -t t Escape
 wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -q '│ *$TERM_PID '"
@@ -153,7 +153,7 @@ tm_kill
 
 # read-only: c is refused, the query runs on
 PG_APP=rovictim pg_bg rovictim "select pg_sleep(60), 'ro'"
-wait_for 5 test -n "$(pid_of rovictim)"
+wait_for 5 eval 'test -n "$(pid_of rovictim)"'
 RO=$(pid_of rovictim)
 tt_start 160 30 -- --read-only
 tm_wait_text 10 "rovictim"
