@@ -109,7 +109,7 @@ check "a session started meanwhile is not touched (pid $A1 runs on)" \
 	bash -c "[ -n '$A1' ] && [ \"\$(psql -X -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc 'select state from pg_stat_activity where pid = $A1')\" = active ] && ! grep -q cancel '$TMP/after1.out'"
 
 # --- 2. the session runs another query by the time of the action --------
-printf "select pg_sleep(3), 'first';\nselect pg_sleep(60), 'second';\n" >"$TMP/two.sql"
+printf "select pg_sleep(8), 'first';\nselect pg_sleep(60), 'second';\n" >"$TMP/two.sql"
 PGAPPNAME=twoq pg_psql -f "$TMP/two.sql" >"$TMP/twoq.out" 2>&1 &
 track_pid $!
 wait_for 5 has_app twoq
