@@ -277,8 +277,11 @@ int stream_reader_feed(struct stream_reader *r, const char *data, size_t len, st
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl != NULL ? (size_t)(nl - data) : len;
-		if (r->len + take > max)
-			return stream_fail(err, cap, "a record of more than %zu bytes", max);
+		if (r->len + take > max) {
+			if (max % (1u << 20) == 0)
+				return stream_fail(err, cap, "a record over %zu MiB", max >> 20);
+			return stream_fail(err, cap, "a record over %zu bytes", max);
+		}
 		if (r->len + take + 1 > r->cap) {
 			size_t want = r->cap > 0 ? r->cap : 4096;
 			while (want < r->len + take + 1)

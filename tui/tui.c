@@ -442,6 +442,10 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct 
 		tui_annotate(tui);
 		return;
 	}
+	if (a == KEYMAP_VERB && tui->app->observe != NULL) {
+		tui_message(tui, "observer: actions belong to the driver");
+		return;
+	}
 	if (tui->focus < 0) {
 		if (a == KEYMAP_TIMELINE)
 			tui_focus_timeline(tui);
