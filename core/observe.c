@@ -38,6 +38,7 @@ extern char **environ;
 #define OBSERVE_FIRST_MS     15000 /* the first state must come within this */
 #define OBSERVE_RETRY_MS     1000
 #define OBSERVE_QUIET_MS     2500  /* no record this long: said on the badge */
+#define OBSERVE_BROKEN_MS    5000  /* after a broken stream, the next try waits this */
 #define OBSERVE_STEP_MS      10000 /* replay's [ and ] */
 #define OBSERVE_REPLAY_MAX   ((size_t)2 * RECORDING_ROTATE_BYTES + 1)
 
@@ -70,6 +71,7 @@ struct observe {
 	char gone[480]; /* why the stream ended, "" while it flows */
 	int64_t last_rx_wall, lag_ms;
 	bool reconnects; /* after the first connection: ssh in batch mode, no terminal */
+	uint64_t retry_ms; /* no new try before this (util_mono_ms) */
 	/* records read while waiting for the first state, applied after setup */
 	struct stream_record first;
 	struct stream_record *pending;
@@ -573,7 +575,11 @@ static void observe_lost(struct observe *ob, const char *why)
 	}
 	observe_reap(ob);
 	stream_reader_clear(&ob->rd);
-	/* the badge changes: the status bar is redrawn on its next second */
+	/* a broken stream stays on the badge a while before the next try */
+	ob->retry_ms = util_mono_ms() + (strncmp(why, "broken", 6) == 0 ? OBSERVE_BROKEN_MS : 0);
+	/* the badge changed: the status bar draws it now */
+	if (ob->app->nsources > 0 && ob->app->loop != NULL)
+		app_source_changed(ob->app, &ob->app->sources[0]);
 }
 
 static void observe_read_fd(struct observe *ob)
@@ -590,7 +596,7 @@ static void observe_read_fd(struct observe *ob)
 static void observe_on_timer(uv_timer_t *t)
 {
 	struct observe *ob = t->data;
-	if (ob->stopping || ob->connected || ob->pipe_open)
+	if (ob->stopping || ob->connected || ob->pipe_open || util_mono_ms() < ob->retry_ms)
 		return;
 	char err[300];
 	ob->reconnects = true;

@@ -308,7 +308,7 @@ int stream_reader_feed(struct stream_reader *r, const char *data, size_t len, st
 int stream_reader_end(const struct stream_reader *r, char *err, size_t cap)
 {
 	if (r->len > 0)
-		return stream_fail(err, cap, "the stream ended inside a record (%zu bytes cut short)", r->len);
+		return stream_fail(err, cap, "a record cut short (%zu bytes)", r->len);
 	return 0;
 }
 

@@ -152,7 +152,7 @@ check "a record over 8 MiB: said on the screen" obs_wait 15 h "a record over 8 M
 check "  ... the observer is still running" bash -c "! tmux -L '$TSOCK' capture-pane -p -t h | grep -q '^EXIT='"
 fake truncated
 obs_start tr "$FAKE"
-check "a record cut short: said on the screen" obs_wait 10 tr "ended inside a record"
+check "a record cut short: said on the screen" obs_wait 10 tr "record cut short"
 
 # a socket for a group: a member attaches, someone outside it cannot
 PERM=$(mktemp -d /tmp/sitrep-share-perm.XXXXXX)
