@@ -215,6 +215,9 @@ static cJSON *kind_cdn_json(const void *data)
 		kind_cdn_add_num(j, "origin_status", a->origin_status > 0 ? (double)a->origin_status : -1);
 		kind_cdn_add_str(j, "edge_sha256", a->edge_hash);
 		kind_cdn_add_str(j, "origin_sha256", a->origin_hash);
+		/* whether the ETags agree, read from the whole values (an observer draws it) */
+		kind_cdn_add_str(j, "edge_etag_sha256", a->edge_etag_hash);
+		kind_cdn_add_str(j, "origin_etag_sha256", a->origin_etag_hash);
 		cJSON_AddItemToArray(arr, j);
 	}
 	return o;
@@ -273,6 +276,8 @@ static void *kind_cdn_from_json(const cJSON *json)
 		a->origin_status = (long)kindjson_num(j, "origin_status", 0);
 		kind_cdn_hash_from(j, "edge_sha256", a->edge_hash, sizeof(a->edge_hash));
 		kind_cdn_hash_from(j, "origin_sha256", a->origin_hash, sizeof(a->origin_hash));
+		kind_cdn_hash_from(j, "edge_etag_sha256", a->edge_etag_hash, sizeof(a->edge_etag_hash));
+		kind_cdn_hash_from(j, "origin_etag_sha256", a->origin_etag_hash, sizeof(a->origin_etag_hash));
 	}
 	return d;
 }

@@ -119,6 +119,8 @@ static void test_cdn(void **state)
 	                                  .edge_etag = xstrdup("\"a1\""),
 	                                  .origin_etag = xstrdup("\"b7\"")};
 	strcpy(d->assets[0].edge_hash, "00ff");
+	strcpy(d->assets[0].edge_etag_hash, "ab01");
+	strcpy(d->assets[0].origin_etag_hash, "cd02");
 	d->assets[1] = (struct cdn_asset){.path = xstrdup("/<U+202E>evil.js"),
 	                                  .raw = xstrdup("x"),
 	                                  .edge = xstrdup("eu"),
