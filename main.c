@@ -385,7 +385,6 @@ static int main_observe(struct app *app, enum main_mode mode, int argc, char **a
 		return 1;
 	}
 	app->loop = uv_default_loop();
-	observe_start(ob);
 	rc = app_run_dashboard(app, &tui_frontend);
 	app_free(app);
 	observe_free(ob);

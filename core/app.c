@@ -279,6 +279,10 @@ int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 		app_drain(app);
 		return 1;
 	}
+	/* an observer's first state goes on the screen now that everything that
+	 * follows events (timeline, marks, the TUI) listens */
+	if (app->observe != NULL)
+		observe_start(app->observe);
 	if (app_start_sources(app) < 0)
 		app_quit(app, 1);
 	app_drain(app);
