@@ -40,7 +40,7 @@ extern char **environ;
 #define OBSERVE_QUIET_MS     2500  /* no record this long: said on the badge */
 #define OBSERVE_BROKEN_MS    5000  /* after a broken stream, the next try waits this */
 #define OBSERVE_STEP_MS      10000 /* replay's [ and ] */
-#define OBSERVE_REPLAY_MAX   ((size_t)2 * RECORDING_ROTATE_BYTES + 1)
+#define OBSERVE_REPLAY_MAX   ((size_t)2 * RECORDING_ROTATE_BYTES + (1u << 20))
 
 /* A record of a recording: where its line is and what it is. */
 struct observe_rec {
@@ -619,66 +619,112 @@ static int observe_rec_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Reads the recording (the rotated half first) and indexes its records. */
+/* A record's type, time and pane index without parsing it whole: the
+ * driver writes the envelope first ({"stream":1,"type":"pane","seq":N,
+ * "time":T,...) and a pane's "index" as the pane object's last member. 0,
+ * or -1 when the line is not in that shape (it is then parsed). */
+static int observe_peek(const char *line, size_t len, struct observe_rec *r)
+{
+	static const char head[] = "{\"stream\":1,\"type\":\"";
+	if (len < sizeof(head) || memcmp(line, head, sizeof(head) - 1) != 0)
+		return -1;
+	const char *p = line + sizeof(head) - 1, *end = line + len;
+	const char *q = memchr(p, '"', (size_t)(end - p));
+	if (q == NULL)
+		return -1;
+	int t = -1;
+	for (int i = 0; i < STREAM_TYPE_COUNT; i++)
+		if ((size_t)(q - p) == strlen(stream_type_name((enum stream_type)i)) &&
+		    memcmp(p, stream_type_name((enum stream_type)i), (size_t)(q - p)) == 0)
+			t = i;
+	const char *tm = memmem(q, (size_t)(end - q) < 64 ? (size_t)(end - q) : 64, ",\"time\":", 8);
+	if (t < 0 || tm == NULL)
+		return -1;
+	r->type = (enum stream_type)t;
+	r->time_ms = strtoll(tm + 8, NULL, 10);
+	r->pane = -1;
+	if (r->type == STREAM_PANE) {
+		const char *ix = NULL;
+		for (const char *s = q; (s = memmem(s, (size_t)(end - s), ",\"index\":", 9)) != NULL; s += 9)
+			ix = s;
+		long i = ix != NULL ? strtol(ix + 9, NULL, 10) : -1;
+		r->pane = i >= 0 && i < 64 ? (int)i : -1;
+	}
+	return 0;
+}
+
+/* Reads the recording (the rotated half first), decompressed, and indexes
+ * its records. */
 static int observe_load(struct observe *ob, char *err, size_t cap)
 {
 	const char *dir = ob->app->cfg.state_dir;
 	struct util_buf all = {0};
-	if (ob->path == NULL) {
-		const char *names[] = {RECORDING_NAME ".1", RECORDING_NAME};
-		for (size_t i = 0; i < 2; i++) {
-			char msg[STATEFILE_MSG_MAX];
-			int fd = state_open(dir, names[i], STATEFILE_READ, msg, sizeof(msg));
+	const char *names[] = {RECORDING_NAME ".1", RECORDING_NAME};
+	for (size_t i = 0; i < 2; i++) {
+		char msg[STATEFILE_MSG_MAX];
+		int fd;
+		if (ob->path != NULL) {
+			if (i == 0)
+				continue;
+			fd = open(ob->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0)
+				return observe_fail(err, cap, "%s: %s", ob->path, strerror(errno));
+		} else {
+			fd = state_open(dir, names[i], STATEFILE_READ, msg, sizeof(msg));
 			if (fd < 0 && errno == ENOENT)
 				continue;
 			if (fd < 0)
 				return observe_fail(err, cap, "%s", msg);
-			size_t len;
-			char *text = util_read_fd(fd, OBSERVE_REPLAY_MAX, -1, &len);
-			close(fd);
-			if (text == NULL)
-				return observe_fail(err, cap, "%s/%s: %s", dir, names[i], strerror(errno));
-			util_buf_add(&all, text, len);
-			if (len > 0 && text[len - 1] != '\n')
-				util_buf_add(&all, "\n", 1);
-			free(text);
 		}
-		if (all.s == NULL)
-			return observe_fail(err, cap, "nothing recorded in %s yet (sitrep records while it runs)", dir);
-	} else {
-		int fd = open(ob->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			return observe_fail(err, cap, "%s: %s", ob->path, strerror(errno));
 		size_t len;
-		char *text = util_read_fd(fd, OBSERVE_REPLAY_MAX, 2000, &len);
+		char *raw = util_read_fd(fd, OBSERVE_REPLAY_MAX, ob->path != NULL ? 2000 : -1, &len);
+		int e = errno;
 		close(fd);
+		if (raw == NULL)
+			return observe_fail(err, cap, "%s: %s", ob->path != NULL ? ob->path : names[i], strerror(e));
+		char derr[200] = "";
+		size_t n;
+		char *text = recording_decode(raw, len, OBSERVE_REPLAY_MAX, &n, derr, sizeof(derr));
+		free(raw);
 		if (text == NULL)
-			return observe_fail(err, cap, "%s: %s", ob->path, strerror(errno));
-		util_buf_add(&all, text, len);
+			return observe_fail(err, cap, "%s: %s", ob->path != NULL ? ob->path : names[i], derr);
+		util_buf_add(&all, text, n);
+		if (n > 0 && text[n - 1] != '\n')
+			util_buf_add(&all, "\n", 1);
 		free(text);
 	}
+	if (all.s == NULL)
+		return observe_fail(err, cap, "nothing recorded in %s yet (sitrep records while it runs)", dir);
 	ob->text = all.s;
 	size_t cap_recs = 0;
 	for (size_t off = 0; off < all.len;) {
 		const char *nl = memchr(all.s + off, '\n', all.len - off);
 		size_t len = nl != NULL ? (size_t)(nl - (all.s + off)) : all.len - off;
-		struct stream_record r;
-		char e[200];
-		if (len > 0 && stream_parse(all.s + off, len, &r, e, sizeof(e)) == 0) {
+		struct observe_rec rec = {.off = off, .len = len};
+		bool good = len > 0 && observe_peek(all.s + off, len, &rec) == 0;
+		if (!good && len > 0) {
+			struct stream_record r;
+			char e[200];
+			if (stream_parse(all.s + off, len, &r, e, sizeof(e)) == 0) {
+				rec.type = r.type;
+				rec.time_ms = r.time_ms;
+				rec.pane = -1;
+				if (r.type == STREAM_PANE) {
+					double i = kindjson_num(cJSON_GetObjectItemCaseSensitive(r.root, "pane"), "index", -1);
+					rec.pane = i >= 0 && i < 64 ? (int)i : -1;
+				}
+				stream_record_clear(&r);
+				good = true;
+			} else {
+				ob->broken++;
+			}
+		}
+		if (good) {
 			if (ob->nrecs == cap_recs) {
 				cap_recs = cap_recs ? cap_recs * 2 : 1024;
 				ob->recs = xrealloc(ob->recs, cap_recs * sizeof(*ob->recs));
 			}
-			int pane = -1;
-			if (r.type == STREAM_PANE) {
-				double i = kindjson_num(cJSON_GetObjectItemCaseSensitive(r.root, "pane"), "index", -1);
-				pane = i >= 0 && i < 64 ? (int)i : -1;
-			}
-			ob->recs[ob->nrecs++] =
-			    (struct observe_rec){.off = off, .len = len, .time_ms = r.time_ms, .type = r.type, .pane = pane};
-			stream_record_clear(&r);
-		} else if (len > 0) {
-			ob->broken++;
+			ob->recs[ob->nrecs++] = rec;
 		}
 		off += len + 1;
 	}

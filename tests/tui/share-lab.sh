@@ -15,7 +15,8 @@
 #   - the driver purges the varnish edge (p y) and quits; `sitrep replay`
 #     of the recording shows /static/app.js stale before the purge and fresh
 #     after it, with the REPLAY clock at the time asked for; [ and ] step it,
-#     action keys are refused, e exports the replayed timeline.
+#     action keys are refused, e exports the replayed timeline. The recording
+#     is 0600 and zstd-compressed.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/common.bash"
 command -v tmux >/dev/null || skip_all "tmux not installed"
@@ -143,9 +144,11 @@ check "observer: driver gone" wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane
 tm send-keys -t o q
 
 # the recording, replayed
-REC=$LAB/state/stream.jsonl
+REC=$LAB/state/stream.jsonl.zst
 check "the recording is 0600" test "$(stat -c %a "$REC")" = 600
-read -r t_stale t_fresh < <(python3 - "$REC" <<'PY'
+check "  ... and zstd-compressed, whole (the driver ended its frame)" zstd -tq "$REC"
+zstd -dcq "$REC" >"$TMP/rec.jsonl"
+read -r t_stale t_fresh < <(python3 - "$TMP/rec.jsonl" <<'PY'
 import json, sys
 stale = fresh = None
 for line in open(sys.argv[1]):
