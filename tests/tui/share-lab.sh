@@ -179,17 +179,20 @@ check "replay before the purge: /static/app.js stale" wait_for 10 bash -c "tmux 
 check "  ... the clock says REPLAY $(date -d "@$t_stale" +%H:%M:%S)" bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$t_stale" +%H:%M:%S)'"
 tm send-keys -t r "$(idx cdn)" p
 check "  ... p refused: actions belong to the driver" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'observer: actions belong to the driver'"
-tm send-keys -t r ']'
-check "  ... ] steps 10 s" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$((t_stale + 10))" +%H:%M:%S)'"
 tm send-keys -t r '['
-check "  ... [ steps back" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$t_stale" +%H:%M:%S)'"
+check "  ... [ steps 10 s back" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$((t_stale - 10))" +%H:%M:%S)'"
+tm send-keys -t r ']'
+check "  ... ] steps 10 s on" wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$t_stale" +%H:%M:%S)'"
 tm send-keys -t r e
 check "  ... e exports the replayed timeline" wait_for 5 bash -c "ls '$TMP/ohome/state/sitrep/'timeline-*.md"
-check "  ... which tells the purge" bash -c "grep -qi 'purge' '$TMP/ohome/state/sitrep/'timeline-*.md"
+check "  ... as it was then: no purge yet" bash -c "! grep -qi 'purge' '$TMP/ohome/state/sitrep/'timeline-*.md"
 check "  ... nothing recorded in the audit log by the replay" test ! -e "$TMP/ohome/state/sitrep/audit.jsonl"
 replay_at "$t_fresh"
 check "replay after the purge: /static/app.js fresh" wait_for 10 bash -c "tmux -L '$TSOCK' capture-pane -p -t r | grep -q 'fresh *\/static\/app.js'"
 check "  ... the clock says REPLAY $(date -d "@$t_fresh" +%H:%M:%S)" bash -c "tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$t_fresh" +%H:%M:%S)'"
+rm -f "$TMP/ohome/state/sitrep/"timeline-*.md
+tm send-keys -t r e
+check "  ... e exports the replayed timeline, which tells the purge" wait_for 5 bash -c "grep -qi 'purge' '$TMP/ohome/state/sitrep/'timeline-*.md"
 tm send-keys -t r '{'
 check "  ... { jumps back to a timeline event" wait_for 3 bash -c "! tmux -L '$TSOCK' capture-pane -p -t r | tail -1 | grep -qF 'REPLAY $(date -d "@$t_fresh" +%H:%M:%S)'"
 tm send-keys -t r q
