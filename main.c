@@ -121,7 +121,8 @@ static char *main_replay_usage(const char *verb, const char *lead, const char *r
 {
 	(void)verb;
 	(void)rest;
-	return xasprintf("%ssitrep replay [FILE] [--at TIME]   TIME: RFC 3339, HH:MM[:SS] or -DURATION\n", lead);
+	return xasprintf("%ssitrep replay [FILE] [--at TIME]   TIME: RFC 3339, HH:MM[:SS] or -DURATION\n",
+	                 lead);
 }
 
 /* Every subcommand: the mode it starts, and its usage, which `sitrep --help`

@@ -35,12 +35,12 @@
 
 extern char **environ;
 
-#define OBSERVE_FIRST_MS     15000 /* the first state must come within this */
-#define OBSERVE_RETRY_MS     1000
-#define OBSERVE_QUIET_MS     2500  /* no record this long: said on the badge */
-#define OBSERVE_BROKEN_MS    5000  /* after a broken stream, the next try waits this */
-#define OBSERVE_STEP_MS      10000 /* replay's [ and ] */
-#define OBSERVE_REPLAY_MAX   ((size_t)2 * RECORDING_ROTATE_BYTES + (1u << 20))
+#define OBSERVE_FIRST_MS   15000 /* the first state must come within this */
+#define OBSERVE_RETRY_MS   1000
+#define OBSERVE_QUIET_MS   2500  /* no record this long: said on the badge */
+#define OBSERVE_BROKEN_MS  5000  /* after a broken stream, the next try waits this */
+#define OBSERVE_STEP_MS    10000 /* replay's [ and ] */
+#define OBSERVE_REPLAY_MAX ((size_t)2 * RECORDING_ROTATE_BYTES + (1u << 20))
 
 /* A record of a recording: where its line is and what it is. */
 struct observe_rec {
@@ -56,11 +56,11 @@ struct observe {
 	char *path;     /* socket or recording */
 	char *ssh_dest; /* [user@]host */
 	char *ssh_cmd;
-	char *driver;   /* "alice@db1" */
+	char *driver; /* "alice@db1" */
 	char *export_dir;
 	/* attach */
-	int fd;       /* the stream while connecting (the socket, or ssh's stdout) */
-	int ssh_in;   /* ssh's stdin, kept open: closing it would end the session */
+	int fd;     /* the stream while connecting (the socket, or ssh's stdout) */
+	int ssh_in; /* ssh's stdin, kept open: closing it would end the session */
 	pid_t ssh_pid;
 	uv_pipe_t pipe;
 	bool pipe_open, started, stopping;
@@ -70,7 +70,7 @@ struct observe {
 	bool connected, have_state;
 	char gone[480]; /* why the stream ended, "" while it flows */
 	int64_t last_rx_wall, lag_ms;
-	bool reconnects; /* after the first connection: ssh in batch mode, no terminal */
+	bool reconnects;   /* after the first connection: ssh in batch mode, no terminal */
 	uint64_t retry_ms; /* no new try before this (util_mono_ms) */
 	/* records read while waiting for the first state, applied after setup */
 	struct stream_record first;
@@ -243,11 +243,13 @@ static int observe_connect_socket(struct observe *ob, char *err, size_t cap)
 		int e = errno;
 		close(fd);
 		if (e == ENOENT || e == ECONNREFUSED)
-			return observe_fail(err, cap, "no driver shares on %s (start one with sitrep --share)",
-			                    ob->path);
+			return observe_fail(
+			    err, cap, "no driver shares on %s (start one with sitrep --share)", ob->path);
 		if (e == EACCES)
-			return observe_fail(err, cap, "%s: permission denied (the socket's mode and group decide who may watch)",
-			                    ob->path);
+			return observe_fail(
+			    err, cap,
+			    "%s: permission denied (the socket's mode and group decide who may watch)",
+			    ob->path);
 		return observe_fail(err, cap, "%s: %s", ob->path, strerror(e));
 	}
 	ob->fd = fd;
@@ -258,7 +260,8 @@ static int observe_connect_socket(struct observe *ob, char *err, size_t cap)
 static int observe_connect(struct observe *ob, char *err, size_t cap)
 {
 	ob->fd = -1;
-	int rc = ob->via == OBSERVE_SSH ? observe_spawn_ssh(ob, err, cap) : observe_connect_socket(ob, err, cap);
+	int rc =
+	    ob->via == OBSERVE_SSH ? observe_spawn_ssh(ob, err, cap) : observe_connect_socket(ob, err, cap);
 	if (rc < 0)
 		return -1;
 	cJSON *hello = stream_envelope(STREAM_HELLO, 1, observe_wall_ms());
@@ -309,7 +312,8 @@ static void observe_apply_pane(struct observe *ob, const cJSON *p, int64_t ref_w
 	struct snapshot *snap = &src->snap;
 	const cJSON *data = kindjson_object(p, "data");
 	bool has = kindjson_bool(p, "has_data", true);
-	void *model = has && data != NULL && snap->kind->from_json != NULL ? snap->kind->from_json(data) : NULL;
+	void *model =
+	    has && data != NULL && snap->kind->from_json != NULL ? snap->kind->from_json(data) : NULL;
 	if (snap->data != NULL)
 		snap->kind->free(snap->data);
 	snap->data = model;
@@ -322,7 +326,8 @@ static void observe_apply_pane(struct observe *ob, const cJSON *p, int64_t ref_w
 	double updated = kindjson_num(p, "updated_ms", 0);
 	snap->updated_ms = observe_mono_of(ob, updated, ref_wall);
 	snap->updated_wall = (time_t)(updated / 1000);
-	snap->error_ms = snap->error != NULL ? observe_mono_of(ob, kindjson_num(p, "error_since", 0), ref_wall) : 0;
+	snap->error_ms =
+	    snap->error != NULL ? observe_mono_of(ob, kindjson_num(p, "error_since", 0), ref_wall) : 0;
 	if (snap->updated_ms == 0 && snap->data != NULL && snap->error == NULL)
 		snap->updated_ms = 1;
 	snap->generation++;
@@ -426,9 +431,7 @@ static void observe_apply(struct observe *ob, const struct stream_record *r, int
 		observe_apply_pane(ob, cJSON_GetObjectItemCaseSensitive(r->root, "pane"), ref_wall);
 		break;
 	case STREAM_EVENT: observe_apply_event(ob, cJSON_GetObjectItemCaseSensitive(r->root, "event")); break;
-	case STREAM_SKIPPED:
-		snprintf(ob->gone, sizeof(ob->gone), "%s", "");
-		break;
+	case STREAM_SKIPPED: snprintf(ob->gone, sizeof(ob->gone), "%s", ""); break;
 	case STREAM_BYE: {
 		char *why = kindjson_str(r->root, "reason", "the driver quit");
 		snprintf(ob->gone, sizeof(ob->gone), "driver gone (%s)", why);
@@ -681,7 +684,8 @@ static int observe_load(struct observe *ob, char *err, size_t cap)
 		int e = errno;
 		close(fd);
 		if (raw == NULL)
-			return observe_fail(err, cap, "%s: %s", ob->path != NULL ? ob->path : names[i], strerror(e));
+			return observe_fail(err, cap, "%s: %s", ob->path != NULL ? ob->path : names[i],
+			                    strerror(e));
 		char derr[200] = "";
 		size_t n;
 		char *text = recording_decode(raw, len, OBSERVE_REPLAY_MAX, &n, derr, sizeof(derr));
@@ -694,7 +698,8 @@ static int observe_load(struct observe *ob, char *err, size_t cap)
 		free(text);
 	}
 	if (all.s == NULL)
-		return observe_fail(err, cap, "nothing recorded in %s yet (sitrep records while it runs)", dir);
+		return observe_fail(err, cap, "nothing recorded in %s yet (sitrep records while it runs)",
+		                    dir);
 	ob->text = all.s;
 	size_t cap_recs = 0;
 	for (size_t off = 0; off < all.len;) {
@@ -710,7 +715,8 @@ static int observe_load(struct observe *ob, char *err, size_t cap)
 				rec.time_ms = r.time_ms;
 				rec.pane = -1;
 				if (r.type == STREAM_PANE) {
-					double i = kindjson_num(cJSON_GetObjectItemCaseSensitive(r.root, "pane"), "index", -1);
+					double i = kindjson_num(
+					    cJSON_GetObjectItemCaseSensitive(r.root, "pane"), "index", -1);
 					rec.pane = i >= 0 && i < 64 ? (int)i : -1;
 				}
 				stream_record_clear(&r);
@@ -733,8 +739,8 @@ static int observe_load(struct observe *ob, char *err, size_t cap)
 	while (first < ob->nrecs && ob->recs[first].type != STREAM_STATE)
 		first++;
 	if (first == ob->nrecs)
-		return observe_fail(err, cap, "the recording holds no whole state (%zu records, %zu broken)", ob->nrecs,
-		                    ob->broken);
+		return observe_fail(err, cap, "the recording holds no whole state (%zu records, %zu broken)",
+		                    ob->nrecs, ob->broken);
 	ob->start_ms = ob->recs[first].time_ms;
 	ob->end_ms = ob->recs[ob->nrecs - 1].time_ms;
 	char e[200];
@@ -874,7 +880,9 @@ struct observe *observe_open(struct app *app, const struct observe_target *t, ch
 	ob->fd = ob->ssh_in = -1;
 	ob->export_dir = app->cfg.state_dir != NULL ? xstrdup(app->cfg.state_dir) : NULL;
 	const char *ssh = getenv("SITREP_SSH");
-	ob->ssh_cmd = xstrdup(t->ssh_command != NULL ? t->ssh_command : ssh != NULL && ssh[0] != '\0' ? ssh : "ssh");
+	ob->ssh_cmd = xstrdup(t->ssh_command != NULL          ? t->ssh_command
+	                      : ssh != NULL && ssh[0] != '\0' ? ssh
+	                                                      : "ssh");
 	ob->ssh_dest = t->ssh_dest != NULL ? xstrdup(t->ssh_dest) : NULL;
 	if (t->path != NULL)
 		ob->path = xstrdup(t->path);
@@ -908,7 +916,8 @@ struct observe *observe_open(struct app *app, const struct observe_target *t, ch
 		int left = (int)(deadline - observe_wall_ms());
 		struct pollfd pfd = {.fd = ob->fd, .events = POLLIN};
 		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
-			observe_fail(err, cap, "no state from the driver within %d s", OBSERVE_FIRST_MS / 1000);
+			observe_fail(err, cap, "no state from the driver within %d s",
+			             OBSERVE_FIRST_MS / 1000);
 			break;
 		}
 		ssize_t n = read(ob->fd, buf, 65536);
@@ -917,7 +926,8 @@ struct observe *observe_open(struct app *app, const struct observe_target *t, ch
 			if (n == 0 && stream_reader_end(&ob->rd, e, sizeof(e)) < 0)
 				observe_fail(err, cap, "broken stream: %s", e);
 			else
-				observe_fail(err, cap, "the driver closed the stream before its first state%s",
+				observe_fail(err, cap,
+				             "the driver closed the stream before its first state%s",
 				             ob->via == OBSERVE_SSH ? " (ssh said why above)" : "");
 			break;
 		}
@@ -1013,7 +1023,8 @@ const char *observe_badge(const struct observe *ob, char *buf, size_t cap)
 	}
 	const char *who = ob->driver != NULL ? ob->driver : "?";
 	if (ob->gone[0] != '\0' || !ob->connected) {
-		snprintf(buf, cap, "WATCHING %s \u00b7 %s", who, ob->gone[0] != '\0' ? ob->gone : "driver gone");
+		snprintf(buf, cap, "WATCHING %s \u00b7 %s", who,
+		         ob->gone[0] != '\0' ? ob->gone : "driver gone");
 		return buf;
 	}
 	int64_t quiet = observe_wall_ms() - ob->last_rx_wall;
@@ -1062,8 +1073,9 @@ int observe_relay(const char *path)
 		const char *run = getenv("XDG_RUNTIME_DIR");
 		const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 		def = run != NULL && run[0] == '/' ? xasprintf("%s/sitrep/share.sock", run)
-		      : st != NULL && st[0] == '/' ? xasprintf("%s/sitrep/share.sock", st)
-		                                    : xasprintf("%s/.local/state/sitrep/share.sock", home != NULL ? home : "");
+		      : st != NULL && st[0] == '/'
+		          ? xasprintf("%s/sitrep/share.sock", st)
+		          : xasprintf("%s/.local/state/sitrep/share.sock", home != NULL ? home : "");
 	}
 	ob.path = (char *)(path != NULL ? path : def);
 	signal(SIGPIPE, SIG_IGN);
@@ -1076,7 +1088,8 @@ int observe_relay(const char *path)
 	char buf[65536];
 	bool in_open = true;
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = ob.fd, .events = POLLIN}, {.fd = 0, .events = in_open ? POLLIN : 0}};
+		struct pollfd pfd[2] = {{.fd = ob.fd, .events = POLLIN},
+		                        {.fd = 0, .events = in_open ? POLLIN : 0}};
 		if (poll(pfd, in_open ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -41,10 +41,10 @@ struct share_obs {
 	size_t hello_len;
 	bool greeted; /* hello received: records flow */
 	bool closing;
-	bool skipping;       /* the queue was full: waiting to send a fresh state */
-	uint64_t dropped;    /* records skipped meanwhile */
-	size_t queued;       /* bytes handed to uv_write, not yet written */
-	uint64_t since_ms;   /* connected at (uv_now) */
+	bool skipping;        /* the queue was full: waiting to send a fresh state */
+	uint64_t dropped;     /* records skipped meanwhile */
+	size_t queued;        /* bytes handed to uv_write, not yet written */
+	uint64_t since_ms;    /* connected at (uv_now) */
 	uint64_t stuck_since; /* first tick with unread bytes and no progress, 0: none */
 	int last_outq;
 };
@@ -62,12 +62,12 @@ struct share {
 	uv_prepare_t flush;
 	int open_handles;
 	bool listening, closing;
-	char *path;       /* the socket, as shown */
-	char *bind_dir;   /* its dir */
+	char *path;     /* the socket, as shown */
+	char *bind_dir; /* its dir */
 	struct share_obs *obs;
 	int nobs, watching;
 	uint64_t seq;
-	bool *dirty;      /* per pane: published since the last flush */
+	bool *dirty; /* per pane: published since the last flush */
 	bool any_dirty;
 	struct recording *rec;
 	uint64_t last_state_ms; /* the recording's last full state */
@@ -428,14 +428,15 @@ static int share_listen(struct share *sh, const struct share_options *opt, char 
 	if (gid != (gid_t)-1 && (fchown(dfd, (uid_t)-1, gid) < 0 || fchmod(dfd, 0710) < 0)) {
 		int e = errno;
 		close(dfd);
-		return share_fail(err, cap, "share socket dir %s: cannot give it to group %s: %s", sh->bind_dir,
-		                  opt->group, strerror(e));
+		return share_fail(err, cap, "share socket dir %s: cannot give it to group %s: %s",
+		                  sh->bind_dir, opt->group, strerror(e));
 	}
 	struct stat st;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
 			close(dfd);
-			return share_fail(err, cap, "share socket %s: there is %s there that is not a socket of yours",
+			return share_fail(err, cap,
+			                  "share socket %s: there is %s there that is not a socket of yours",
 			                  path, statefile_type_name(st.st_mode));
 		}
 		/* someone listening: another sitrep shares here */
@@ -447,7 +448,8 @@ static int share_listen(struct share *sh, const struct share_options *opt, char 
 			close(probe);
 		if (live) {
 			close(dfd);
-			return share_fail(err, cap, "share socket %s: another sitrep is sharing there already", path);
+			return share_fail(err, cap,
+			                  "share socket %s: another sitrep is sharing there already", path);
 		}
 		unlinkat(dfd, name, 0);
 	}
@@ -466,7 +468,8 @@ static int share_listen(struct share *sh, const struct share_options *opt, char 
 	int rc = uv_pipe_bind(&sh->server, bindpath);
 	umask(old);
 	if (rc == 0 && gid != (gid_t)-1 &&
-	    (fchownat(dfd, name, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dfd, name, 0660, 0) < 0))
+	    (fchownat(dfd, name, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     fchmodat(dfd, name, 0660, 0) < 0))
 		rc = uv_translate_sys_error(errno);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&sh->server, 64, share_on_connection);

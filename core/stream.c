@@ -26,8 +26,8 @@
 #define STREAM_STATE_EVENTS 200
 
 static const char *const stream_type_names[STREAM_TYPE_COUNT] = {
-    [STREAM_HELLO] = "hello",         [STREAM_STATE] = "state",     [STREAM_PANE] = "pane",
-    [STREAM_EVENT] = "event",         [STREAM_HEARTBEAT] = "heartbeat", [STREAM_SKIPPED] = "skipped",
+    [STREAM_HELLO] = "hello", [STREAM_STATE] = "state",         [STREAM_PANE] = "pane",
+    [STREAM_EVENT] = "event", [STREAM_HEARTBEAT] = "heartbeat", [STREAM_SKIPPED] = "skipped",
     [STREAM_BYE] = "bye",
 };
 
@@ -202,7 +202,8 @@ static int stream_check(const cJSON *root, enum stream_type t, char *err, size_t
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "panes"))
 		{
 			if (!cJSON_IsObject(p))
-				return stream_fail(err, cap, "a state record with a pane that is not an object");
+				return stream_fail(err, cap,
+				                   "a state record with a pane that is not an object");
 		}
 	}
 	return 0;
@@ -229,9 +230,9 @@ int stream_parse(const char *line, size_t len, struct stream_record *rec, char *
 		double got = v->valuedouble;
 		cJSON_Delete(root);
 		if (got > 0 && got < 1e6)
-			return stream_fail(err, cap,
-			                   "the driver speaks stream version %.0f; this sitrep reads version %d",
-			                   got, STREAM_VERSION);
+			return stream_fail(
+			    err, cap, "the driver speaks stream version %.0f; this sitrep reads version %d",
+			    got, STREAM_VERSION);
 		return stream_fail(err, cap, "not a sitrep stream (version is not a version)");
 	}
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
@@ -240,8 +241,9 @@ int stream_parse(const char *line, size_t len, struct stream_record *rec, char *
 		if (strcmp(type->valuestring, stream_type_names[i]) == 0)
 			t = i;
 	if (t < 0) {
-		char *shown = cJSON_IsString(type) ? sanitize(type->valuestring, strlen(type->valuestring), 40)
-		                                   : xstrdup("(none)");
+		char *shown = cJSON_IsString(type)
+		                  ? sanitize(type->valuestring, strlen(type->valuestring), 40)
+		                  : xstrdup("(none)");
 		stream_fail(err, cap, "a record of unknown type %s", shown);
 		free(shown);
 		cJSON_Delete(root);

@@ -37,7 +37,7 @@ struct app_options {
 	double refresh_seconds;  /* --refresh, 0: config's */
 	bool read_only;          /* --read-only or SITREP_READ_ONLY=1 */
 	bool once, json;
-	bool share;              /* --share */
+	bool share;               /* --share */
 	const char *share_socket; /* `serve --socket PATH` */
 };
 
@@ -60,7 +60,7 @@ struct app {
 	uint64_t once_deadline;  /* --once gives up on sources still silent then */
 	bool quitting;
 	int exit_code;
-	struct share *share;     /* the stream's driver end (core/share.c); NULL: none */
+	struct share *share; /* the stream's driver end (core/share.c); NULL: none */
 	/* Set by `sitrep attach` and `sitrep replay` (core/observe.c): the panes
 	 * draw a driver's stream; nothing here acts or records. */
 	struct observe *observe;

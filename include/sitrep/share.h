@@ -17,17 +17,17 @@
 struct app;
 struct share;
 
-#define SHARE_QUEUE_MAX   (1u << 20) /* bytes queued for one observer */
-#define SHARE_STALL_MS    30000      /* an observer reading nothing this long is dropped */
-#define SHARE_HELLO_MS    10000      /* the hello must come within this */
+#define SHARE_QUEUE_MAX     (1u << 20) /* bytes queued for one observer */
+#define SHARE_STALL_MS      30000      /* an observer reading nothing this long is dropped */
+#define SHARE_HELLO_MS      10000      /* the hello must come within this */
 #define SHARE_OBSERVERS_MAX 512
-#define SHARE_SNDBUF      (64 * 1024) /* the kernel's part of one observer's queue */
+#define SHARE_SNDBUF        (64 * 1024) /* the kernel's part of one observer's queue */
 
 struct share_options {
-	bool socket;            /* listen (--share, "share": true, serve) */
-	const char *path;       /* the socket; NULL: share_default_path */
-	const char *group;      /* "share_group": the socket is 0660 with this group; NULL: 0600 */
-	bool record;            /* record the stream into the state dir */
+	bool socket;       /* listen (--share, "share": true, serve) */
+	const char *path;  /* the socket; NULL: share_default_path */
+	const char *group; /* "share_group": the socket is 0660 with this group; NULL: 0600 */
+	bool record;       /* record the stream into the state dir */
 };
 
 /* $XDG_RUNTIME_DIR/sitrep/share.sock, else STATE_DIR/share.sock. Caller frees. */

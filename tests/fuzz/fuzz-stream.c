@@ -86,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[200];
 	for (size_t off = 0; off < size; off += chunk) {
 		size_t n = size - off < chunk ? size - off : chunk;
-		if (stream_reader_feed(&rd, (const char *)data + off, n, fuzz_stream_line, NULL, err, sizeof(err)) < 0)
+		if (stream_reader_feed(&rd, (const char *)data + off, n, fuzz_stream_line, NULL, err,
+		                       sizeof(err)) < 0)
 			break;
 	}
 	stream_reader_end(&rd, err, sizeof(err));
