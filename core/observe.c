@@ -692,10 +692,15 @@ static int observe_load(struct observe *ob, char *err, size_t cap)
 		free(raw);
 		if (text == NULL)
 			return observe_fail(err, cap, "%s: %s", ob->path != NULL ? ob->path : names[i], derr);
-		util_buf_add(&all, text, n);
-		if (n > 0 && text[n - 1] != '\n')
+		if (all.s == NULL) {
+			/* the usual case, one file: no copy */
+			all = (struct util_buf){.s = text, .len = n, .cap = n + 1};
+		} else {
+			util_buf_add(&all, text, n);
+			free(text);
+		}
+		if (n > 0 && all.s[all.len - 1] != '\n')
 			util_buf_add(&all, "\n", 1);
-		free(text);
 	}
 	if (all.s == NULL)
 		return observe_fail(err, cap, "nothing recorded in %s yet (sitrep records while it runs)",

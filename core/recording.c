@@ -161,26 +161,38 @@ char *recording_decode(const char *data, size_t len, size_t max, size_t *out_len
 		*out_len = len;
 		return b.s != NULL ? b.s : xstrdup("");
 	}
+	/* room for a typical ratio at once: growing by doubling from small
+	 * copies the whole output several times over */
+	size_t guess = len < max / 32 ? len * 32 : max;
+	b.s = xmalloc(guess + 1);
+	b.cap = guess + 1;
 	ZSTD_DCtx *d = ZSTD_createDCtx();
 	size_t chunk = ZSTD_DStreamOutSize();
 	char *tmp = xmalloc(chunk);
 	ZSTD_inBuffer in = {data, len, 0};
 	while (in.pos < in.size) {
-		ZSTD_outBuffer out = {tmp, chunk, 0};
+		if (b.cap - b.len < chunk + 1) {
+			b.cap = b.cap * 2 + chunk;
+			b.s = xrealloc(b.s, b.cap);
+		}
+		ZSTD_outBuffer out = {b.s + b.len, b.cap - b.len - 1, 0};
 		size_t r = ZSTD_decompressStream(d, &out, &in);
 		if (ZSTD_isError(r)) {
 			/* what came before the damage is kept */
 			snprintf(err, cap, "damaged after %zu bytes: %s", b.len, ZSTD_getErrorName(r));
 			break;
 		}
-		if (b.len + out.pos > max) {
+		b.len += out.pos;
+		if (b.len > max) {
 			snprintf(err, cap, "more than %zu MiB of records", max >> 20);
+			b.len = max;
 			break;
 		}
-		util_buf_add(&b, tmp, out.pos);
 		if (out.pos == 0 && r != 0 && in.pos == in.size)
 			break; /* a frame cut short (sitrep was killed): what it held is kept */
 	}
+	b.s[b.len] = '\0';
+	(void)tmp;
 	free(tmp);
 	ZSTD_freeDCtx(d);
 	*out_len = b.len;
