@@ -907,6 +907,7 @@ struct observe *observe_open(struct app *app, const struct observe_target *t, ch
 			observe_free(ob);
 			return NULL;
 		}
+		free(app->cfg.state_dir);
 		app->cfg.state_dir = NULL; /* nothing of the observer's own history is read or written */
 		return ob;
 	}
@@ -947,6 +948,7 @@ struct observe *observe_open(struct app *app, const struct observe_target *t, ch
 		observe_free(ob);
 		return NULL;
 	}
+	free(app->cfg.state_dir);
 	app->cfg.state_dir = NULL; /* nothing of the observer's own history is read or written */
 	return ob;
 }
