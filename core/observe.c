@@ -72,6 +72,7 @@ struct observe {
 	int64_t last_rx_wall, lag_ms;
 	bool reconnects;   /* after the first connection: ssh in batch mode, no terminal */
 	uint64_t retry_ms; /* no new try before this (util_mono_ms) */
+	uint64_t held_ms;  /* replay: the loop time the panes' ages were last held at */
 	/* records read while waiting for the first state, applied after setup */
 	struct stream_record first;
 	struct stream_record *pending;
@@ -596,9 +597,28 @@ static void observe_read_fd(struct observe *ob)
 	uv_read_start((uv_stream_t *)&ob->pipe, observe_alloc, observe_on_read);
 }
 
+/* A replay's clock stands still: the ages its panes show stay those of the
+ * moment shown, however long one looks at it. */
+static void observe_hold_time(struct observe *ob)
+{
+	uint64_t now = uv_now(ob->app->loop), d = now - ob->held_ms;
+	ob->held_ms = now;
+	for (size_t i = 0; d > 0 && i < ob->app->nsources; i++) {
+		struct snapshot *snap = &ob->app->sources[i].snap;
+		if (snap->updated_ms != 0)
+			snap->updated_ms += d;
+		if (snap->error_ms != 0)
+			snap->error_ms += d;
+	}
+}
+
 static void observe_on_timer(uv_timer_t *t)
 {
 	struct observe *ob = t->data;
+	if (ob->via == OBSERVE_REPLAY) {
+		observe_hold_time(ob);
+		return;
+	}
 	if (ob->stopping || ob->connected || ob->pipe_open || util_mono_ms() < ob->retry_ms)
 		return;
 	char err[300];
@@ -872,6 +892,7 @@ bool observe_key(struct observe *ob, int key, char *msg, size_t cap)
 	default: return false;
 	}
 	observe_seek(ob, t);
+	ob->held_ms = uv_now(ob->app->loop);
 	return true;
 }
 
@@ -962,6 +983,9 @@ void observe_start(struct observe *ob)
 	ob->timer_open = true;
 	if (ob->via == OBSERVE_REPLAY) {
 		observe_seek(ob, ob->at_ms);
+		ob->held_ms = uv_now(app->loop);
+		/* just before the status bar's second, which redraws the ages */
+		uv_timer_start(&ob->timer, observe_on_timer, 500, 500);
 		return;
 	}
 	observe_apply(ob, &ob->first, observe_wall_ms());
