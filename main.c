@@ -15,6 +15,8 @@
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
+#include "sitrep/observe.h"
+#include "sitrep/share.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/sources.h"
 #include "sitrep/theme.h"
@@ -30,7 +32,10 @@ enum main_mode {
 	MODE_DO,
 	MODE_TIMELINE,
 	MODE_COMPLETE,
-	MODE_NOTE
+	MODE_NOTE,
+	MODE_SERVE,
+	MODE_ATTACH,
+	MODE_REPLAY
 };
 
 static const char main_usage[] =
@@ -97,6 +102,29 @@ static char *main_note_usage(const char *verb, const char *lead, const char *res
 	return xasprintf("%ssitrep note [--] TEXT...\n", lead);
 }
 
+static char *main_serve_usage(const char *verb, const char *lead, const char *rest)
+{
+	(void)verb;
+	(void)rest;
+	return xasprintf("%ssitrep serve [-c FILE]   poll and publish the share stream, no terminal\n", lead);
+}
+
+static char *main_attach_usage(const char *verb, const char *lead, const char *rest)
+{
+	(void)verb;
+	return xasprintf("%ssitrep attach [SOCKET | ssh://[user@]host[/SOCKET]] [--theme NAME]\n"
+	                 "%ssitrep attach --stdio [SOCKET]   (what ssh runs on the driver's host)\n",
+	                 lead, rest);
+}
+
+static char *main_replay_usage(const char *verb, const char *lead, const char *rest)
+{
+	(void)verb;
+	(void)rest;
+	return xasprintf("%ssitrep replay [FILE] [--at TIME]   TIME: RFC 3339, HH:MM[:SS] or -DURATION\n",
+	                 lead);
+}
+
 /* Every subcommand: the mode it starts, and its usage, which `sitrep --help`
  * lists and `sitrep SUB --help` (or -h anywhere in its words, before a
  * `--`) prints alone, exiting 0 before any config is read. A new subcommand
@@ -110,6 +138,9 @@ static const struct main_sub {
     {"do", MODE_DO, main_do_usage},
     {"timeline", MODE_TIMELINE, main_timeline_usage},
     {"note", MODE_NOTE, main_note_usage},
+    {"serve", MODE_SERVE, main_serve_usage},
+    {"attach", MODE_ATTACH, main_attach_usage},
+    {"replay", MODE_REPLAY, main_replay_usage},
 };
 
 static const struct main_sub *main_sub_find(const char *name)
@@ -255,6 +286,112 @@ static int main_check_theme(const struct app *app)
 	return 2;
 }
 
+/* --at TIME of replay: RFC 3339, HH:MM[:SS] local today, or -DURATION
+ * (before the recording's end: a negative result). 0 on error. */
+static int64_t main_replay_at(const char *text)
+{
+	if (text[0] == '-') {
+		double s = action_parse_duration(text + 1);
+		return s > 0 ? -(int64_t)(s * 1000) : 0;
+	}
+	struct tm tm = {0};
+	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end != NULL && strcmp(end, "Z") == 0)
+		return (int64_t)timegm(&tm) * 1000;
+	time_t now = time(NULL);
+	struct tm today;
+	localtime_r(&now, &today);
+	tm = (struct tm){0};
+	end = strptime(text, "%H:%M:%S", &tm);
+	if (end == NULL || *end != '\0') {
+		tm = (struct tm){0};
+		end = strptime(text, "%H:%M", &tm);
+	}
+	if (end == NULL || *end != '\0')
+		return 0;
+	today.tm_hour = tm.tm_hour;
+	today.tm_min = tm.tm_min;
+	today.tm_sec = tm.tm_sec;
+	today.tm_isdst = -1;
+	return (int64_t)mktime(&today) * 1000;
+}
+
+/* `sitrep attach` and `sitrep replay`: an app with the driver's panes and
+ * none of this user's (no config is read but for --theme; the state dir is
+ * the default one, for `e` exports only). */
+static int main_observe(struct app *app, enum main_mode mode, int argc, char **argv)
+{
+	struct observe_target t = {.via = mode == MODE_REPLAY ? OBSERVE_REPLAY : OBSERVE_SOCKET};
+	bool stdio = false;
+	char err[600];
+	for (int i = 0; i < argc; i++) {
+		if (mode == MODE_ATTACH && strcmp(argv[i], "--stdio") == 0) {
+			stdio = true;
+		} else if (mode == MODE_REPLAY && strcmp(argv[i], "--at") == 0) {
+			if (++i >= argc || (t.at_ms = main_replay_at(argv[i])) == 0)
+				return main_usage_error("--at takes RFC 3339, HH:MM[:SS] or -DURATION");
+		} else if (strcmp(argv[i], "--") != 0 && argv[i][0] == '-') {
+			return main_usage_error("unknown option %s", argv[i]);
+		} else if (strcmp(argv[i], "--") == 0) {
+			continue;
+		} else if (t.path != NULL || t.ssh_dest != NULL) {
+			return main_usage_error("one %s only", mode == MODE_REPLAY ? "FILE" : "SOCKET");
+		} else if (mode == MODE_ATTACH && strncmp(argv[i], "ssh://", 6) == 0) {
+			if (observe_parse_ssh_url(argv[i], &t, err, sizeof(err)) < 0)
+				return main_usage_error("%s", err);
+		} else {
+			t.path = argv[i];
+		}
+	}
+	if (stdio) {
+		if (t.via == OBSERVE_SSH)
+			return main_usage_error("--stdio reads a local socket, not ssh://");
+		return observe_relay(t.path);
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "sitrep: %s needs a terminal\n", mode == MODE_REPLAY ? "replay" : "attach");
+		return 2;
+	}
+	struct config_error cerr = {0};
+	/* the defaults of an empty config; its one placeholder pane goes */
+	static const char minimal[] =
+	    "{\"panes\": [{\"id\": \"-\", \"kind\": \"logs\", \"source\": \"note\", \"text\": \"-\"}]}";
+	if (config_load_text(&app->cfg, "<observer>", minimal, strlen(minimal), &cerr) < 0) {
+		config_error_print(&cerr, stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < app->cfg.npanes; i++) {
+		free(app->cfg.panes[i].id);
+		free(app->cfg.panes[i].kind);
+		free(app->cfg.panes[i].source);
+		free(app->cfg.panes[i].title);
+		config_free_argv(app->cfg.panes[i].pass_env);
+	}
+	free(app->cfg.panes);
+	app->cfg.panes = NULL;
+	app->cfg.npanes = 0;
+	if (app->opt.theme != NULL) {
+		free(app->cfg.theme);
+		app->cfg.theme = xstrdup(app->opt.theme);
+	}
+	int rc = main_check_theme(app);
+	if (rc != 0) {
+		app_free(app);
+		return rc;
+	}
+	struct observe *ob = observe_open(app, &t, err, sizeof(err));
+	if (ob == NULL) {
+		fprintf(stderr, "sitrep: %s\n", err);
+		app_free(app);
+		return 1;
+	}
+	app->loop = uv_default_loop();
+	rc = app_run_dashboard(app, &tui_frontend);
+	app_free(app);
+	observe_free(ob);
+	return rc;
+}
+
 /* sub receives the subcommand's words (`do ...`, `timeline ...`); main owns it. */
 static int main_run(int argc, char **argv, char **sub)
 {
@@ -276,6 +413,8 @@ static int main_run(int argc, char **argv, char **sub)
 			app.opt.config_path = a + 9;
 		} else if (strcmp(a, "--read-only") == 0) {
 			app.opt.read_only = true;
+		} else if (nsub == 0 && strcmp(a, "--share") == 0) {
+			app.opt.share = true;
 		} else if (strcmp(a, "--theme") == 0) {
 			if (++i >= argc)
 				return main_usage_error("%s needs a NAME", a);
@@ -331,6 +470,8 @@ static int main_run(int argc, char **argv, char **sub)
 		fputs(config_example_text, stdout);
 		return 0;
 	}
+	if (mode == MODE_ATTACH || mode == MODE_REPLAY)
+		return main_observe(&app, mode, nsub - 1, sub + 1);
 	int rc = main_load_config(&app);
 	if (rc != 0) {
 		app_free(&app);
@@ -366,6 +507,15 @@ static int main_run(int argc, char **argv, char **sub)
 	case MODE_ONCE:
 		app.loop = uv_default_loop();
 		rc = app_run_once(&app);
+		break;
+	case MODE_SERVE:
+		if (nsub > 1) {
+			rc = main_usage_error("serve takes no argument (\"%s\")", sub[1]);
+			break;
+		}
+		app.opt.share = true;
+		app.loop = uv_default_loop();
+		rc = app_run_dashboard(&app, &share_headless);
 		break;
 	default:
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

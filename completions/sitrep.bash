@@ -91,7 +91,10 @@ _sitrep()
 		;;
 	timeline) words="--markdown --since -h --help $global" ;;
 	note) return 0 ;; # free text
-	*) words="$global --once --json --check-config --example-config --version --help do timeline note" ;;
+	attach) words="--stdio --theme -h --help" ;;
+	replay) words="--at -h --help" ;;
+	serve) words="-c --config -h --help" ;;
+	*) words="$global --share --once --json --check-config --example-config --version --help do timeline note serve attach replay" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	return 0

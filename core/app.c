@@ -16,6 +16,8 @@
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/marks.h"
+#include "sitrep/observe.h"
+#include "sitrep/share.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -209,6 +211,9 @@ void app_quit(struct app *app, int code)
 		app->frontend->stop(app->ui);
 		app->ui = NULL;
 	}
+	share_close(app->share);
+	app->share = NULL;
+	observe_stop(app->observe);
 	for (size_t i = 0; i < app->nsources; i++) {
 		struct source *src = &app->sources[i];
 		if (src->loop == NULL)
@@ -235,20 +240,49 @@ static void app_drain(struct app *app)
 	}
 }
 
+/* The stream of what this dashboard draws: recorded into the state dir,
+ * and on the socket with --share or "share": true. 0, or -1 after a
+ * message when the socket cannot be made. */
+static int app_share_start(struct app *app)
+{
+	struct share_options so = {
+	    .socket = app->opt.share || app->cfg.share,
+	    .path = app->opt.share_socket != NULL ? app->opt.share_socket : app->cfg.share_socket,
+	    .group = app->cfg.share_group,
+	    .record = true,
+	};
+	char err[600];
+	app->share = share_open(app, &so, err, sizeof(err));
+	if (app->share == NULL) {
+		fprintf(stderr, "sitrep: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 {
 	signal(SIGPIPE, SIG_IGN);
 	app_signals_start(app);
 	app->frontend = fe;
 	/* The timeline subscribes before anything can publish. */
-	app->timeline = timeline_open(app, 1);
+	app->timeline = timeline_open(app, app->observe == NULL); /* an observer writes nothing */
 	app->marks = marks_open(app); /* the deploy markers graphs draw */
+	if (app->observe == NULL && app_share_start(app) < 0) {
+		app_quit(app, 1);
+		app_drain(app);
+		return 1;
+	}
 	app->ui = fe->start(app);
 	if (app->ui == NULL) {
 		app_quit(app, 1);
 		app_drain(app);
 		return 1;
 	}
+	/* an observer's first state goes on the screen now that everything that
+	 * follows events (timeline, marks, the TUI) listens */
+	if (app->observe != NULL)
+		observe_start(app->observe);
 	if (app_start_sources(app) < 0)
 		app_quit(app, 1);
 	app_drain(app);
@@ -280,7 +314,7 @@ static void app_once_tick(uv_timer_t *timer)
 	app_quit(app, 0);
 }
 
-static cJSON *app_once_pane_json(const struct app *app, const struct source *src)
+cJSON *app_pane_json(const struct app *app, const struct source *src)
 {
 	const struct snapshot *snap = &src->snap;
 	cJSON *o = cJSON_CreateObject();
@@ -319,7 +353,7 @@ static void app_once_print_json(struct app *app, FILE *out)
 	cJSON_AddBoolToObject(root, "read_only", app->read_only);
 	cJSON *panes = cJSON_AddArrayToObject(root, "panes");
 	for (size_t i = 0; i < app->nsources; i++)
-		cJSON_AddItemToArray(panes, app_once_pane_json(app, &app->sources[i]));
+		cJSON_AddItemToArray(panes, app_pane_json(app, &app->sources[i]));
 	char *text = cJSON_Print(root);
 	fputs(text, out);
 	fputc('\n', out);

@@ -870,6 +870,11 @@ int config_load_text(struct config *cfg, const char *name, const char *text, siz
 		rc = -1;
 	if (config_get_string(&ctx, root, "state_dir", false, NULL, &cfg->state_dir) < 0)
 		rc = -1;
+	/* the share stream (core/share.c): publish on the socket, and for whom */
+	if (config_get_bool(&ctx, root, "share", false, &cfg->share) < 0 ||
+	    config_get_string(&ctx, root, "share_group", false, NULL, &cfg->share_group) < 0 ||
+	    config_get_string(&ctx, root, "share_socket", false, NULL, &cfg->share_socket) < 0)
+		rc = -1;
 	if (cfg->theme == NULL)
 		cfg->theme = xstrdup("default");
 	if (cfg->state_dir == NULL)
@@ -940,6 +945,8 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->theme);
 	free(cfg->state_dir);
+	free(cfg->share_group);
+	free(cfg->share_socket);
 	jsonc_free(cfg->root);
 	free(cfg->text);
 	*cfg = (struct config){0};

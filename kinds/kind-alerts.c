@@ -10,6 +10,7 @@
 #include "sitrep/alerts.h"
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -95,6 +96,40 @@ static cJSON *kind_alerts_json(const void *data)
 		cJSON_AddItemToArray(arr, j);
 	}
 	return o;
+}
+
+static void *kind_alerts_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	struct alerts_data *d = alerts_data_new();
+	const cJSON *arr = kindjson_array(json, "alerts"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->alerts = n > 0 ? xcalloc(n, sizeof(*d->alerts)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct alert *a = &d->alerts[d->nalerts++];
+		a->name = kindjson_str(j, "name", "");
+		a->severity = kindjson_str(j, "severity", "");
+		a->state = kindjson_str(j, "state", "");
+		a->summary = kindjson_str(j, "summary", "");
+		a->fingerprint = kindjson_str(j, "fingerprint", "");
+		a->since = (time_t)kindjson_time(j, "since");
+		a->silenced = kindjson_bool(j, "silenced", false);
+		a->inhibited = kindjson_bool(j, "inhibited", false);
+		const cJSON *labels = kindjson_object(j, "labels"), *l;
+		size_t nl = labels != NULL ? (size_t)cJSON_GetArraySize(labels) : 0;
+		a->labels = nl > 0 ? xcalloc(nl, sizeof(*a->labels)) : NULL;
+		cJSON_ArrayForEach(l, labels)
+		{
+			if (!cJSON_IsString(l) || l->valuestring == NULL || l->string == NULL)
+				continue;
+			a->labels[a->nlabels].name = sanitize_str(l->string);
+			a->labels[a->nlabels].value = sanitize_str(l->valuestring);
+			a->nlabels++;
+		}
+	}
+	return d;
 }
 
 static void kind_alerts_print(const void *data, FILE *out)
@@ -251,6 +286,7 @@ const struct kind_ops kind_alerts = {
     .name = "alerts",
     .free = alerts_data_free,
     .to_json = kind_alerts_json,
+    .from_json = kind_alerts_from_json,
     .print = kind_alerts_print,
     .diff = kind_alerts_diff,
     .hint = kind_alerts_hint,

@@ -14,6 +14,7 @@
 #include "sitrep/app.h"
 #include "sitrep/cdn.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -214,9 +215,71 @@ static cJSON *kind_cdn_json(const void *data)
 		kind_cdn_add_num(j, "origin_status", a->origin_status > 0 ? (double)a->origin_status : -1);
 		kind_cdn_add_str(j, "edge_sha256", a->edge_hash);
 		kind_cdn_add_str(j, "origin_sha256", a->origin_hash);
+		/* whether the ETags agree, read from the whole values (an observer draws it) */
+		kind_cdn_add_str(j, "edge_etag_sha256", a->edge_etag_hash);
+		kind_cdn_add_str(j, "origin_etag_sha256", a->origin_etag_hash);
 		cJSON_AddItemToArray(arr, j);
 	}
 	return o;
+}
+
+static enum cdn_verdict kind_cdn_verdict_from(const char *name)
+{
+	static const enum cdn_verdict all[] = {CDN_FRESH, CDN_STALE, CDN_MISSING,
+	                                       CDN_GONE,  CDN_ERROR, CDN_UNVERIFIED};
+	for (size_t i = 0; name != NULL && i < ARRAY_LEN(all); i++)
+		if (strcmp(cdn_verdict_name(all[i]), name) == 0)
+			return all[i];
+	return CDN_ERROR;
+}
+
+/* A hash member into a fixed hex field; anything but hex digits is dropped. */
+static void kind_cdn_hash_from(const cJSON *o, const char *key, char *out, size_t cap)
+{
+	char *h = kindjson_str(o, key, "");
+	size_t n = 0;
+	for (const char *p = h; *p != '\0' && n + 1 < cap; p++)
+		if (strchr("0123456789abcdef", *p) != NULL)
+			out[n++] = *p;
+	out[n] = '\0';
+	free(h);
+}
+
+static void *kind_cdn_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	char *provider = kindjson_str(json, "provider", "");
+	struct cdn_data *d = cdn_data_new(provider);
+	free(provider);
+	d->hit_ratio = kindjson_num(json, "hit_ratio", -1);
+	d->objects = kindjson_num(json, "objects", -1);
+	const cJSON *arr = kindjson_array(json, "assets"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->assets = n > 0 ? xcalloc(n, sizeof(*d->assets)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct cdn_asset *a = &d->assets[d->nassets++];
+		a->path = kindjson_str(j, "path", "");
+		/* an observer never acts: the raw identity stays the display form */
+		a->raw = xstrdup(a->path);
+		a->edge = kindjson_str(j, "edge", NULL);
+		char *verdict = kindjson_str(j, "verdict", NULL);
+		a->verdict = kind_cdn_verdict_from(verdict);
+		free(verdict);
+		a->edge_cache = kindjson_str(j, "edge_cache", NULL);
+		a->age = kindjson_num(j, "age", -1);
+		a->edge_etag = kindjson_str(j, "edge_etag", NULL);
+		a->origin_etag = kindjson_str(j, "origin_etag", NULL);
+		a->detail = kindjson_str(j, "detail", NULL);
+		a->edge_status = (long)kindjson_num(j, "edge_status", 0);
+		a->origin_status = (long)kindjson_num(j, "origin_status", 0);
+		kind_cdn_hash_from(j, "edge_sha256", a->edge_hash, sizeof(a->edge_hash));
+		kind_cdn_hash_from(j, "origin_sha256", a->origin_hash, sizeof(a->origin_hash));
+		kind_cdn_hash_from(j, "edge_etag_sha256", a->edge_etag_hash, sizeof(a->edge_etag_hash));
+		kind_cdn_hash_from(j, "origin_etag_sha256", a->origin_etag_hash, sizeof(a->origin_etag_hash));
+	}
+	return d;
 }
 
 static void kind_cdn_print(const void *data, FILE *out)
@@ -384,6 +447,7 @@ const struct kind_ops kind_cdn = {
     .default_source = "cdn",
     .free = cdn_data_free,
     .to_json = kind_cdn_json,
+    .from_json = kind_cdn_from_json,
     .print = kind_cdn_print,
     .diff = kind_cdn_diff,
     .hint = kind_cdn_hint,

@@ -13,6 +13,7 @@
 #include "sitrep/app.h"
 #include "sitrep/checks.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -183,6 +184,35 @@ static cJSON *kind_checks_json(const void *data)
 	return o;
 }
 
+static void *kind_checks_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	const cJSON *arr = kindjson_array(json, "checks"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	struct checks_data *d = checks_data_new(n);
+	size_t i = 0;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct check *c = &d->checks[i++];
+		c->name = kindjson_str(j, "name", "");
+		c->target = kindjson_str(j, "target", "");
+		char *type = kindjson_str(j, "type", "http");
+		c->type = strcmp(type, "tcp") == 0 ? CHECK_TCP : CHECK_HTTP;
+		free(type);
+		c->checked = kindjson_bool(j, "checked", true);
+		c->ok = kindjson_bool(j, "ok", false);
+		c->status = (long)kindjson_num(j, "status", 0);
+		c->latency_ms = kindjson_num(j, "latency_ms", -1);
+		c->reason = c->checked ? kindjson_str(j, "reason", NULL) : NULL;
+		c->tls_days = (int)kindjson_num(j, "tls_days_left", -1);
+		free(c->history);
+		c->history = kindjson_doubles(j, "history", CHECKS_HISTORY, &c->nhistory);
+	}
+	d->nchecks = i;
+	return d;
+}
+
 static void kind_checks_print(const void *data, FILE *out)
 {
 	const struct checks_data *d = data;
@@ -248,6 +278,7 @@ const struct kind_ops kind_checks = {
     .default_source = "http",
     .free = checks_data_free,
     .to_json = kind_checks_json,
+    .from_json = kind_checks_from_json,
     .print = kind_checks_print,
     .diff = kind_checks_diff,
     .hint = kind_checks_hint,

@@ -15,6 +15,7 @@
 #include "sitrep/app.h"
 #include "sitrep/database.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -644,6 +645,10 @@ static cJSON *kind_database_json(const void *data)
 		cJSON_AddStringToObject(o, "engine", d->engine);
 	if (d != NULL && d->server_version > 0)
 		cJSON_AddNumberToObject(o, "server_version", d->server_version);
+	if (d != NULL && d->role != NULL)
+		cJSON_AddStringToObject(o, "role", d->role);
+	if (d != NULL && d->storm_min > 0)
+		cJSON_AddNumberToObject(o, "storm_count", (double)d->storm_min);
 	char *note = database_privilege_note(d);
 	if (note != NULL)
 		cJSON_AddStringToObject(o, "note", note);
@@ -651,6 +656,122 @@ static cJSON *kind_database_json(const void *data)
 		cJSON_AddNullToObject(o, "note");
 	free(note);
 	return o;
+}
+
+/* pids as a new int array of *n, at most DATABASE_JSON_PIDS_MAX. */
+#define DATABASE_JSON_PIDS_MAX 100000
+static int *database_from_pids(const cJSON *o, const char *key, size_t *n)
+{
+	const cJSON *arr = kindjson_array(o, key), *v;
+	size_t len = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	*n = 0;
+	if (len == 0)
+		return NULL;
+	if (len > DATABASE_JSON_PIDS_MAX)
+		len = DATABASE_JSON_PIDS_MAX;
+	int *out = xcalloc(len, sizeof(int));
+	cJSON_ArrayForEach(v, arr)
+	{
+		if (*n < len && cJSON_IsNumber(v))
+			out[(*n)++] = (int)v->valuedouble;
+	}
+	return out;
+}
+
+/* The one-line form of a query from its full text as sent (sanitized: a
+ * line break arrives as "^J", a CR as "^M"): every run of white space and
+ * breaks one space, as the source's own one-line form has it. */
+static char *database_one_line(const char *text)
+{
+	char *out = xstrdup(text);
+	size_t n = 0;
+	bool space = false;
+	for (const char *p = text; *p != '\0'; p++) {
+		bool brk = p[0] == '^' && (p[1] == 'J' || p[1] == 'M');
+		bool ws = brk || *p == ' ';
+		if (brk)
+			p++;
+		if (ws && (space || n == 0))
+			continue;
+		out[n++] = ws ? ' ' : *p;
+		space = ws;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return out;
+}
+
+static void *kind_database_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	struct database_data *d = database_data_new();
+	const cJSON *s = kindjson_object(json, "sessions"), *j;
+	d->active = (size_t)kindjson_num(s, "active", 0);
+	d->idle_in_transaction = (size_t)kindjson_num(s, "idle_in_transaction", 0);
+	d->waiting = (size_t)kindjson_num(s, "waiting", 0);
+	d->total = (size_t)kindjson_num(s, "total", 0);
+	d->hidden = (size_t)kindjson_num(s, "hidden", 0);
+	d->oldest_xact_s = kindjson_num(s, "oldest_xact_s", -1);
+	d->tps = kindjson_num(json, "tps", NAN);
+	d->server_version = (int)kindjson_num(json, "server_version", 0);
+	d->role = kindjson_str(json, "role", NULL);
+	d->storm_min = (size_t)kindjson_num(json, "storm_count", 0);
+	const cJSON *arr = kindjson_array(json, "queries");
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->queries = n > 0 ? xcalloc(n, sizeof(*d->queries)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct db_query *q = &d->queries[d->nqueries++];
+		q->pid = (int)kindjson_num(j, "pid", 0);
+		q->user = kindjson_str(j, "user", "");
+		q->application = kindjson_str(j, "application", "");
+		q->client = kindjson_str(j, "client", "");
+		q->state = kindjson_str(j, "state", "");
+		q->wait_event = kindjson_str(j, "wait_event", "");
+		q->query_full = kindjson_str(j, "query", "");
+		q->query = database_one_line(q->query_full);
+		q->group = kindjson_str(j, "group", "");
+		q->duration_s = kindjson_num(j, "duration_s", -1);
+		q->xact_s = kindjson_num(j, "xact_s", -1);
+		q->started_ms = kindjson_time(j, "started_at") * 1000;
+		q->backend_start = kindjson_str(j, "backend_start", NULL);
+		q->query_start = kindjson_str(j, "query_start", NULL);
+		q->blocked_by = database_from_pids(j, "blocked_by", &q->nblocked_by);
+		q->waiting = q->nblocked_by > 0;
+	}
+	arr = kindjson_array(json, "groups");
+	n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->groups = n > 0 ? xcalloc(n, sizeof(*d->groups)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct db_group *g = &d->groups[d->ngroups++];
+		g->group = kindjson_str(j, "group", "");
+		g->query = kindjson_str(j, "query", "");
+		g->count = (size_t)kindjson_num(j, "count", 0);
+		g->longest_s = kindjson_num(j, "longest_s", -1);
+		g->first_started_ms = kindjson_time(j, "first_started") * 1000;
+		g->pids = database_from_pids(j, "pids", &g->npids);
+		g->after_deploy = (size_t)kindjson_num(j, "after_deploy", 0);
+	}
+	arr = kindjson_array(json, "blocking");
+	n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->blocking = n > 0 ? xcalloc(n, sizeof(*d->blocking)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct db_block *b = &d->blocking[d->nblocking++];
+		b->pid = (int)kindjson_num(j, "pid", 0);
+		b->blocked_by = database_from_pids(j, "blocked_by", &b->nblocked_by);
+		b->depth = (int)kindjson_num(j, "depth", 0);
+		b->blocks = (size_t)kindjson_num(j, "blocks", 0);
+	}
+	const cJSON *dep = kindjson_object(json, "deploy");
+	if (dep != NULL) {
+		d->deploy = kindjson_str(dep, "id", "");
+		d->deploy_ms = kindjson_time(dep, "time") * 1000;
+	}
+	return d;
 }
 
 /* "×40, longest 3m, all started after deploy r42" (caller frees). */
@@ -912,6 +1033,7 @@ const struct kind_ops kind_database = {
     .name = "database",
     .free = database_data_free,
     .to_json = kind_database_json,
+    .from_json = kind_database_from_json,
     .print = kind_database_print,
     .diff = kind_database_diff,
     .hint = kind_database_hint,

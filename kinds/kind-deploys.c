@@ -20,6 +20,7 @@
 #include "sitrep/deploys.h"
 #include "sitrep/event.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
@@ -403,6 +404,34 @@ static cJSON *kind_deploys_json(const void *data)
 	return o;
 }
 
+static void *kind_deploys_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	struct deploys_data *d = deploys_data_new();
+	d->current = kindjson_str(json, "current", NULL);
+	const cJSON *arr = kindjson_array(json, "deploys"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->deploys = n > 0 ? xcalloc(n, sizeof(*d->deploys)) : NULL;
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct deploy *p = &d->deploys[d->n++];
+		p->id = kindjson_str(j, "id", "");
+		p->time = kindjson_time(j, "time");
+		p->author = kindjson_str(j, "author", "");
+		p->message = kindjson_str(j, "message", "");
+		p->status = kindjson_str(j, "status", "");
+		p->current = kindjson_bool(j, "current", false);
+		p->revision = kindjson_str(j, "revision", "");
+		p->branch = kindjson_str(j, "branch", "");
+		p->bad = kindjson_bool(j, "bad", false);
+		p->version = kindjson_str(j, "version", "");
+		/* shown, never a target: an observer does not act */
+		p->id_altered = true;
+	}
+	return d;
+}
+
 static void kind_deploys_print(const void *data, FILE *out)
 {
 	const struct deploys_data *d = data;
@@ -568,6 +597,7 @@ const struct kind_ops kind_deploys = {
     .name = "deploys",
     .free = deploys_data_free,
     .to_json = kind_deploys_json,
+    .from_json = kind_deploys_from_json,
     .print = kind_deploys_print,
     .diff = kind_deploys_diff,
     .hint = kind_deploys_hint,

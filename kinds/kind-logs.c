@@ -4,9 +4,11 @@
  * "new", "counts" and "errors_history" members). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/logs.h"
 #include "sitrep/util.h"
 
@@ -75,6 +77,98 @@ static cJSON *kind_logs_json(const void *data)
 	return root;
 }
 
+static int kind_logs_sev_from(const cJSON *o)
+{
+	char *name = kindjson_str(o, "severity", "");
+	int sev = strcmp(name, "error") == 0  ? LOG_SEV_ERROR
+	          : strcmp(name, "warn") == 0 ? LOG_SEV_WARN
+	                                      : LOG_SEV_INFO;
+	free(name);
+	return sev;
+}
+
+/* The index of the source named in o; names holds the ones added so far. */
+static unsigned kind_logs_source_from(struct logstore *st, char ***names, size_t *n, const cJSON *o)
+{
+	char *name = kindjson_str(o, "source", "?");
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*names)[i], name) == 0) {
+			free(name);
+			return (unsigned)i;
+		}
+	if (*n >= 65535) {
+		free(name);
+		return 0;
+	}
+	*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+	(*names)[(*n)++] = name;
+	return logstore_add_source(st, name);
+}
+
+/* Times travel in whole seconds; groups are ordered by their last line's
+ * time, so the ones of one second keep their order by a few ms each. */
+static void *kind_logs_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	const cJSON *groups = kindjson_array(json, "groups"), *lines = kindjson_array(json, "lines"), *j;
+	size_t ng = groups != NULL ? (size_t)cJSON_GetArraySize(groups) : 0;
+	size_t nl = lines != NULL ? (size_t)cJSON_GetArraySize(lines) : 0;
+	struct logstore *st = logstore_new(nl > 0 ? nl : 1, ng > 0 ? ng : 1, 0);
+	int64_t deploy_ms = 0;
+	size_t i = 0, nnames = 0;
+	char **names = NULL;
+	cJSON_ArrayForEach(j, groups)
+	{
+		char *fp = kindjson_str(j, "fingerprint", ""), *sample = kindjson_str(j, "sample", "");
+		double count = kindjson_num(j, "count", 0);
+		struct logstore_restored r = {
+		    .fingerprint = fp,
+		    .text = sample,
+		    .source = kind_logs_source_from(st, &names, &nnames, j),
+		    .sev = kind_logs_sev_from(j),
+		    .count = count > 0 ? (uint64_t)count : 0,
+		    .first_ms = kindjson_time(j, "first_seen") * 1000,
+		    .last_ms = kindjson_time(j, "last_seen") * 1000 + 999 - (int64_t)(i < 999 ? i : 999),
+		};
+		if (kindjson_bool(j, "new", false) && (deploy_ms == 0 || r.first_ms < deploy_ms))
+			deploy_ms = r.first_ms > 0 ? r.first_ms : 1;
+		logstore_restore_group(st, &r);
+		free(fp);
+		free(sample);
+		i++;
+	}
+	logstore_set_deploy_time(st, deploy_ms);
+	cJSON_ArrayForEach(j, lines)
+	{
+		char *text = kindjson_str(j, "text", "");
+		struct logstore_restored r = {.text = text,
+		                              .source = kind_logs_source_from(st, &names, &nnames, j),
+		                              .sev = kind_logs_sev_from(j),
+		                              .first_ms = kindjson_time(j, "time") * 1000};
+		logstore_restore_line(st, &r);
+		free(text);
+	}
+	const cJSON *c = kindjson_object(json, "counts");
+	struct logstore_stats stats = {
+	    .lines = (uint64_t)kindjson_num(c, "lines", 0),
+	    .errors = (uint64_t)kindjson_num(c, "errors", 0),
+	    .warnings = (uint64_t)kindjson_num(c, "warnings", 0),
+	    .lines_evicted = (uint64_t)kindjson_num(c, "lines_evicted", 0),
+	    .groups_evicted = (uint64_t)kindjson_num(c, "groups_evicted", 0),
+	    .cut = (uint64_t)kindjson_num(c, "cut", 0),
+	};
+	size_t nh;
+	double *hist = kindjson_doubles(json, "errors_history", 60, &nh);
+	logstore_restore_rates(st, kind_logs_now(), kindjson_num(json, "errors_per_minute", 0), hist, nh,
+	                       &stats);
+	free(hist);
+	for (size_t k = 0; k < nnames; k++)
+		free(names[k]);
+	free(names);
+	return st;
+}
+
 static void kind_logs_print(const void *data, FILE *out)
 {
 	struct logstore *st = (struct logstore *)data;
@@ -118,6 +212,7 @@ const struct kind_ops kind_logs = {
     .default_source = "logs",
     .free = logstore_unref,
     .to_json = kind_logs_json,
+    .from_json = kind_logs_from_json,
     .print = kind_logs_print,
     .hint = kind_logs_hint,
 };

@@ -8,6 +8,7 @@
 
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/metrics.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -41,6 +42,10 @@ static cJSON *kind_metrics_series(const struct metric_series *s)
 		cJSON_AddItemToArray(hist, kind_metrics_number(s->history[i]));
 	if (s->detail != NULL)
 		cJSON_AddStringToObject(o, "detail", s->detail);
+	if (s->has_warn)
+		cJSON_AddNumberToObject(o, "warn", s->warn);
+	if (s->has_crit)
+		cJSON_AddNumberToObject(o, "crit", s->crit);
 	if (s->error != NULL)
 		cJSON_AddStringToObject(o, "error", s->error);
 	else
@@ -74,6 +79,77 @@ static cJSON *kind_metrics_json(const void *data)
 		}
 	}
 	return o;
+}
+
+static enum level kind_metrics_level_from(const char *name)
+{
+	static const enum level all[] = {LEVEL_OK, LEVEL_WARN, LEVEL_CRIT};
+	for (size_t i = 0; name != NULL && i < ARRAY_LEN(all); i++)
+		if (strcmp(metrics_level_name(all[i]), name) == 0)
+			return all[i];
+	return LEVEL_UNKNOWN;
+}
+
+/* A non-finite value travels as null plus "value_text". */
+static double kind_metrics_value_from(const cJSON *o)
+{
+	char *text = kindjson_str(o, "value_text", NULL);
+	double v = NAN;
+	if (text != NULL && strcmp(text, "+Inf") == 0)
+		v = INFINITY;
+	else if (text != NULL && strcmp(text, "-Inf") == 0)
+		v = -INFINITY;
+	free(text);
+	return kindjson_num(o, "value", v);
+}
+
+static void *kind_metrics_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	struct metrics_data *m = metrics_data_new();
+	const cJSON *j;
+	cJSON_ArrayForEach(j, kindjson_array(json, "series"))
+	{
+		char *name = kindjson_str(j, "name", ""), *unit = kindjson_str(j, "unit", "");
+		struct metric_series *s = metrics_add_series(m, name, unit);
+		free(name);
+		free(unit);
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
+		s->has_value = (value != NULL && !cJSON_IsNull(value)) ||
+		               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "value_text"));
+		s->value = s->has_value ? kind_metrics_value_from(j) : NAN;
+		char *status = kindjson_str(j, "status", NULL);
+		s->status = kind_metrics_level_from(status);
+		free(status);
+		const cJSON *l;
+		cJSON_ArrayForEach(l, kindjson_object(j, "labels"))
+		{
+			if (cJSON_IsString(l) && l->valuestring != NULL && l->string != NULL)
+				metrics_add_label(s, l->string, l->valuestring);
+		}
+		s->history = kindjson_doubles(j, "history", 100000, &s->nhistory);
+		s->detail = kindjson_str(j, "detail", NULL);
+		s->error = kindjson_str(j, "error", NULL);
+		s->has_warn = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "warn"));
+		s->warn = kindjson_num(j, "warn", 0);
+		s->has_crit = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "crit"));
+		s->crit = kindjson_num(j, "crit", 0);
+	}
+	m->cores = kindjson_doubles(json, "cores", 4096, &m->ncores);
+	const cJSON *top = kindjson_array(json, "top");
+	size_t n = top != NULL ? (size_t)cJSON_GetArraySize(top) : 0;
+	m->procs = n > 0 ? xcalloc(n, sizeof(*m->procs)) : NULL;
+	cJSON_ArrayForEach(j, top)
+	{
+		struct metric_proc *p = &m->procs[m->nprocs++];
+		p->pid = (int)kindjson_num(j, "pid", 0);
+		p->name = kindjson_str(j, "name", "");
+		p->cpu = kindjson_num(j, "cpu", 0);
+		double rss = kindjson_num(j, "rss", 0);
+		p->rss = rss > 0 ? (uint64_t)rss : 0;
+	}
+	return m;
 }
 
 static void kind_metrics_print(const void *data, FILE *out)
@@ -197,6 +273,7 @@ const struct kind_ops kind_metrics = {
     .name = "metrics",
     .free = metrics_data_free,
     .to_json = kind_metrics_json,
+    .from_json = kind_metrics_from_json,
     .print = kind_metrics_print,
     .diff = kind_metrics_diff,
     .hint = kind_metrics_hint,

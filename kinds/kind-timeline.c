@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sitrep/kind.h"
+#include "sitrep/kindjson.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
 
@@ -70,6 +71,30 @@ static cJSON *kind_timeline_json(const void *data)
 	return o;
 }
 
+static void *kind_timeline_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	struct timeline_data *d = xcalloc(1, sizeof(*d));
+	const cJSON *arr = kindjson_array(json, "entries"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
+	d->entries = xcalloc(n + 1, sizeof(*d->entries));
+	cJSON_ArrayForEach(j, arr)
+	{
+		struct timeline_entry *e = &d->entries[d->n];
+		e->time_ms = kindjson_time(j, "time") * 1000;
+		e->seq = n - d->n; /* newest first */
+		e->type = kindjson_str(j, "type", "");
+		e->level = kindjson_str(j, "level", "");
+		e->pane = kindjson_str(j, "pane", "");
+		e->who = kindjson_str(j, "who", "");
+		e->subject = kindjson_str(j, "subject", "");
+		e->text = kindjson_str(j, "text", "");
+		d->n++;
+	}
+	return d;
+}
+
 static void kind_timeline_print(const void *data, FILE *out)
 {
 	const struct timeline_data *d = data;
@@ -87,5 +112,6 @@ const struct kind_ops kind_timeline = {
     .default_source = "events",
     .free = timeline_data_free,
     .to_json = kind_timeline_json,
+    .from_json = kind_timeline_from_json,
     .print = kind_timeline_print,
 };

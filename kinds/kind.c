@@ -17,14 +17,23 @@ static cJSON *kind_empty_json(const void *data)
 	return cJSON_CreateObject();
 }
 
+static void *kind_empty_from_json(const cJSON *json)
+{
+	(void)json;
+	return NULL;
+}
+
 static void kind_empty_print(const void *data, FILE *out)
 {
 	(void)data;
 	(void)out;
 }
 
-const struct kind_ops kind_empty = {
-    .name = "empty", .free = kind_empty_free, .to_json = kind_empty_json, .print = kind_empty_print};
+const struct kind_ops kind_empty = {.name = "empty",
+                                    .free = kind_empty_free,
+                                    .to_json = kind_empty_json,
+                                    .from_json = kind_empty_from_json,
+                                    .print = kind_empty_print};
 
 static const struct kind_ops *const kind_table[] = {
     &kind_metrics, &kind_cdn,      &kind_deploys,  &kind_logs,

@@ -13,6 +13,8 @@
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
 #include "sitrep/marks.h"
+#include "sitrep/observe.h"
+#include "sitrep/share.h"
 #include "sitrep/source.h"
 #include "sitrep/timeline.h"
 #include "sitrep/util.h"
@@ -207,7 +209,17 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 			widgets_text_attr(win, 0, left, hw, helpkey, base);
 		return;
 	}
-	if (tui->app->read_only && x < left) {
+	/* the share stream: "shared · 3 watching", or an observer's WATCHING / REPLAY */
+	char badge[600] = "";
+	if (tui->app->observe != NULL)
+		observe_badge(tui->app->observe, badge, sizeof(badge));
+	else if (share_socket_path(tui->app->share) != NULL)
+		snprintf(badge, sizeof(badge), "shared \u00b7 %d watching", share_watching(tui->app->share));
+	if (badge[0] != '\0' && x < left) {
+		x += widgets_text_attr(win, 0, x, left - x, " ", base);
+		x += widgets_text_nopad(win, 0, x, left - x, badge, ROLE_BADGE);
+	}
+	if (tui->app->read_only && tui->app->observe == NULL && x < left) {
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 		x += widgets_text_nopad(win, 0, x, left - x, " READ-ONLY ", ROLE_BADGE);
 	}

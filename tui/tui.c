@@ -19,6 +19,7 @@
 #include "sitrep/app.h"
 #include "sitrep/config.h"
 #include "sitrep/kind.h"
+#include "sitrep/observe.h"
 #include "sitrep/source.h"
 #include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
@@ -321,7 +322,9 @@ static void tui_export_timeline(struct tui *tui)
 {
 	char *path = NULL;
 	char msg[STATEFILE_MSG_MAX];
-	if (timeline_export(tui->app->timeline, &path, msg, sizeof(msg)) == 0)
+	int rc = tui->app->observe != NULL ? observe_export(tui->app->observe, &path, msg, sizeof(msg))
+	                                   : timeline_export(tui->app->timeline, &path, msg, sizeof(msg));
+	if (rc == 0)
 		tui_message(tui, "timeline exported to %s", path);
 	else
 		tui_message(tui, "timeline not exported: %s", msg);
@@ -332,6 +335,10 @@ static void tui_export_timeline(struct tui *tui)
  * it at once, through the gate (recorded), as every change. */
 static void tui_annotate(struct tui *tui)
 {
+	if (tui->app->observe != NULL) {
+		tui_message(tui, "observer: actions belong to the driver (notes too)");
+		return;
+	}
 	if (tui->app->read_only) {
 		char msg[300];
 		timeline_note(tui->app->timeline, "", msg, sizeof(msg));
@@ -378,6 +385,11 @@ static void tui_note_key(struct tui *tui, int ch)
  * records: an observer never sees a dialog. */
 static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 {
+	/* an observer has no action path at all: not even a refusal to record */
+	if (tui->app->observe != NULL) {
+		tui_message(tui, "observer: actions belong to the driver");
+		return;
+	}
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
 	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
@@ -430,6 +442,10 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct 
 		tui_annotate(tui);
 		return;
 	}
+	if (a == KEYMAP_VERB && tui->app->observe != NULL) {
+		tui_message(tui, "observer: actions belong to the driver");
+		return;
+	}
 	if (tui->focus < 0) {
 		if (a == KEYMAP_TIMELINE)
 			tui_focus_timeline(tui);
@@ -461,6 +477,10 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct 
 
 static void tui_refresh(struct tui *tui)
 {
+	if (tui->app->observe != NULL) {
+		tui_message(tui, "observer: the driver refreshes, this screen follows it");
+		return;
+	}
 	if (tui->focus >= 0) {
 		source_refresh_now(tui->panes[tui->focus].src);
 		tui_message(tui, "refreshing %s", pane_title(&tui->panes[tui->focus]));
@@ -595,6 +615,14 @@ static void tui_key(struct tui *tui, int ch)
 	default: tui_pane_action(tui, a, verb); return;
 	}
 
+	/* replay's clock keys */
+	char omsg[160];
+	if (tui->app->observe != NULL && observe_key(tui->app->observe, key, omsg, sizeof(omsg))) {
+		if (omsg[0] != '\0')
+			tui_message(tui, "%s", omsg);
+		tui_mark_all(tui);
+		return;
+	}
 	if (key >= '1' && key <= '9') {
 		if (key - '1' < tui->npanes)
 			tui_set_focus(tui, key - '1');

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
 #include <uv.h>
 
 #include "sitrep/config.h"
@@ -16,6 +17,8 @@
 struct http;
 struct timeline;
 struct marks;
+struct share;
+struct observe;
 struct app;
 
 /* The dashboard's front end, handed in by main.c: core never names the TUI.
@@ -34,6 +37,8 @@ struct app_options {
 	double refresh_seconds;  /* --refresh, 0: config's */
 	bool read_only;          /* --read-only or SITREP_READ_ONLY=1 */
 	bool once, json;
+	bool share;               /* --share */
+	const char *share_socket; /* `serve --socket PATH` */
 };
 
 struct app {
@@ -55,12 +60,19 @@ struct app {
 	uint64_t once_deadline;  /* --once gives up on sources still silent then */
 	bool quitting;
 	int exit_code;
+	struct share *share; /* the stream's driver end (core/share.c); NULL: none */
+	/* Set by `sitrep attach` and `sitrep replay` (core/observe.c): the panes
+	 * draw a driver's stream; nothing here acts or records. */
+	struct observe *observe;
 };
 
 /* Creates every source from cfg (init only). 0, or -1 with err set. */
 int app_create_sources(struct app *app, struct config_error *err);
 /* Runs the dashboard with front end fe until quit; returns the exit code. */
 int app_run_dashboard(struct app *app, const struct app_frontend *fe);
+/* The --once --json object of one pane (id, kind, source, state, error,
+ * updated_at, note, warning, data); the share stream reuses it. */
+cJSON *app_pane_json(const struct app *app, const struct source *src);
 /* Fetches every pane once and prints; returns 0 when all OK, 1 otherwise. */
 int app_run_once(struct app *app);
 /* The one HTTP client, created on first use: a dashboard without HTTP

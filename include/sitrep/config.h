@@ -64,6 +64,9 @@ struct config {
 	char *theme;
 	bool read_only;
 	bool mouse;
+	bool share;         /* "share": publish the stream on the socket (--share) */
+	char *share_group;  /* "share_group": the socket is 0660 with this group; NULL: 0600 */
+	char *share_socket; /* "share_socket": the socket's path; NULL: the default */
 	char *state_dir; /* never NULL after load */
 	struct pane_config *panes;
 	size_t npanes;

@@ -54,6 +54,11 @@ struct kind_ops {
 	/* The "data" object of --once --json (schema version 1); data NULL (nothing
 	 * fetched yet) gives the kind's empty shape, e.g. { "series": [] }. */
 	cJSON *(*to_json)(const void *data);
+	/* The reverse: a new model from what to_json wrote (an observer and a
+	 * replay draw the driver's panes from it), or NULL when json is not an
+	 * object. json is outside input (kindjson.h): checked, sanitized again.
+	 * to_json(from_json(j)) equals j for every j that to_json wrote. */
+	void *(*from_json)(const cJSON *json);
 	/* Plain --once output, a few indented lines. */
 	void (*print)(const void *data, FILE *out);
 	/* Optional: publishes the events a new snapshot means next to the

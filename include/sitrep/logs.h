@@ -215,6 +215,24 @@ char *logstore_text(size_t max_line_bytes, const char *raw, size_t len, bool cut
 void logstore_limits(const struct logstore *st, size_t *max_lines, size_t *max_groups,
                      size_t *max_line_bytes);
 
+/* A store rebuilt from its --once JSON (an observer's, a replay's): groups
+ * and lines as they were sent, the error rate and counts as the sender
+ * counted them. Strings are copied (sanitized by the caller). */
+struct logstore_restored {
+	const char *fingerprint; /* groups only */
+	const char *text;        /* the line, or the group's sample */
+	unsigned source;
+	int sev;
+	uint64_t count;
+	int64_t first_ms, last_ms; /* a line's time is first_ms */
+};
+void logstore_restore_group(struct logstore *st, const struct logstore_restored *r);
+void logstore_restore_line(struct logstore *st, const struct logstore_restored *r);
+/* per_minute holds for the minute after now_ms; history[n] are the per-minute
+ * counts ending with now_ms's minute. */
+void logstore_restore_rates(struct logstore *st, int64_t now_ms, double per_minute, const double *history,
+                            size_t n, const struct logstore_stats *stats);
+
 /* ---- logscan: a big backlog read on the thread pool (kinds/logs/logscan.c) ---- */
 
 #define LOGSTORE_BUCKETS 60

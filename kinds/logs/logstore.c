@@ -699,3 +699,50 @@ uint64_t logstore_generation(const struct logstore *st)
 {
 	return st->generation;
 }
+
+/* ---- a store rebuilt from its JSON (kind-logs.c's from_json) ---- */
+
+void logstore_restore_group(struct logstore *st, const struct logstore_restored *r)
+{
+	/* the identity only has to be stable and distinct: the text's FNV-1a */
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = r->fingerprint; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	while (logstore_find(st, h) != NULL)
+		h++;
+	struct log_group *g = logstore_group_new(st, h, xstrdup(r->fingerprint), r->first_ms, LOG_SEV_INFO);
+	st->nfresh = 0; /* restored groups are not news to anyone */
+	logstore_push_newest(st, g);
+	g->last_ms = r->last_ms;
+	g->count = r->count;
+	g->sample = xstrdup(r->text);
+	g->source = (uint16_t)r->source;
+	g->sev = (uint8_t)r->sev;
+	st->generation++;
+}
+
+void logstore_restore_line(struct logstore *st, const struct logstore_restored *r)
+{
+	char *text = xstrdup(r->text);
+	logstore_push_line(st, r->first_ms, r->source, r->sev, text, strlen(text), false);
+	st->generation++;
+}
+
+void logstore_restore_rates(struct logstore *st, int64_t now_ms, double per_minute, const double *history,
+                            size_t n, const struct logstore_stats *stats)
+{
+	int64_t sec = now_ms / 1000, min = now_ms / 60000;
+	size_t si = (size_t)(sec % LS_BUCKETS);
+	st->sec_key[si] = sec;
+	st->sec_count[si] = per_minute > 0 && per_minute < 4e9 ? (uint32_t)per_minute : 0;
+	if (n > LS_BUCKETS)
+		n = LS_BUCKETS;
+	for (size_t k = 0; k < n; k++) {
+		int64_t m = min - (int64_t)(n - 1 - k);
+		size_t i = (size_t)(m % LS_BUCKETS);
+		st->min_key[i] = m;
+		st->min_count[i] = history[k] > 0 && history[k] < 4e9 ? (uint32_t)history[k] : 0;
+	}
+	st->stats = *stats;
+	st->generation++;
+}
