@@ -717,6 +717,13 @@ static void *kind_database_from_json(const cJSON *json)
 	d->tps = kindjson_num(json, "tps", NAN);
 	d->server_version = (int)kindjson_num(json, "server_version", 0);
 	d->role = kindjson_str(json, "role", NULL);
+	d->privilege = kindjson_str(json, "note", NULL);
+	/* engine is static text in the model: only the engines sitrep knows */
+	static const char *const engines[] = {"postgresql", "mariadb", "mysql"};
+	const cJSON *engine = cJSON_GetObjectItemCaseSensitive(json, "engine");
+	for (size_t i = 0; cJSON_IsString(engine) && i < sizeof(engines) / sizeof(engines[0]); i++)
+		if (strcmp(engine->valuestring, engines[i]) == 0)
+			d->engine = engines[i];
 	d->storm_min = (size_t)kindjson_num(json, "storm_count", 0);
 	const cJSON *arr = kindjson_array(json, "queries");
 	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0;
@@ -736,7 +743,7 @@ static void *kind_database_from_json(const cJSON *json)
 		q->duration_s = kindjson_num(j, "duration_s", -1);
 		q->xact_s = kindjson_num(j, "xact_s", -1);
 		q->started_ms = kindjson_time(j, "started_at") * 1000;
-		q->backend_start = kindjson_str(j, "backend_start", NULL);
+		q->session_start = kindjson_str(j, "backend_start", NULL);
 		q->query_start = kindjson_str(j, "query_start", NULL);
 		q->blocked_by = database_from_pids(j, "blocked_by", &q->nblocked_by);
 		q->waiting = q->nblocked_by > 0;

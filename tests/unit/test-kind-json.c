@@ -164,7 +164,7 @@ static void test_database(void **state)
 		q->duration_s = 12.5 + (double)i;
 		q->xact_s = -1;
 		q->started_ms = 1765145640000;
-		q->backend_start = xstrdup("2026-12-07 22:14:00.123456+00");
+		q->session_start = xstrdup("2026-12-07 22:14:00.123456+00");
 	}
 	d->queries[1].blocked_by = xcalloc(1, sizeof(int));
 	d->queries[1].blocked_by[0] = 100;
@@ -175,6 +175,8 @@ static void test_database(void **state)
 	d->deploy = xstrdup("r42");
 	d->deploy_ms = 1765145000000;
 	d->server_version = 150004;
+	d->engine = "postgresql";
+	d->privilege = xstrdup("3 sessions of other roles are hidden: GRANT pg_read_all_stats TO sitrep");
 	database_build(d);
 	roundtrip(&kind_database, d);
 }
