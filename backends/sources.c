@@ -18,6 +18,8 @@ const struct source_ops *const sources_table[] = {
 	&source_kubectl,
 	&source_postgres,
 	&source_httpcheck,
+	&source_backups_dir,
+	&source_pgbackrest,
 };
 
 const size_t sources_count = ARRAY_LEN(sources_table);

@@ -22,6 +22,8 @@ extern const struct source_ops source_helm;
 extern const struct source_ops source_kubectl;
 extern const struct source_ops source_postgres;
 extern const struct source_ops source_httpcheck;
+extern const struct source_ops source_backups_dir;
+extern const struct source_ops source_pgbackrest;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];
