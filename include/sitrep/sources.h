@@ -24,6 +24,7 @@ extern const struct source_ops source_postgres;
 extern const struct source_ops source_httpcheck;
 extern const struct source_ops source_backups_dir;
 extern const struct source_ops source_pgbackrest;
+extern const struct source_ops source_restic;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];

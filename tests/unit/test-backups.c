@@ -453,6 +453,36 @@ static void test_dir_scan(void **state)
 	assert_string_equal(backups_dir_format((const unsigned char *)"PK", 2), "unknown");
 }
 
+static void test_restic_parse(void **state)
+{
+	(void)state;
+	static const char snaps[] =
+	    "[{\"time\":\"2026-12-07T22:05:37.156251004Z\",\"paths\":[\"/srv/up\\u001b[2Jloads\"],"
+	    "\"id\":\"1a2012b3bfd612a12489d72eef98e011f8d19d0e3b571e34882965f2df21cf60\",\"short_id\":"
+	    "\"1a2012b3\"},"
+	    "{\"time\":\"2026-12-07T23:05:37+01:00\",\"paths\":[\"/srv/x\"],\"id\":\"--password=x; rm\"},"
+	    "{\"time\":\"yesterday\",\"id\":\"abcdef12\"},"
+	    "{\"time\":\"2026-12-07T22:06:00Z\",\"paths\":[\"/srv/y\"],\"id\":\"2bd254dc2f63990a\"}]";
+	char err[128];
+	struct backups_data *d = one_set();
+	struct backup_set *s = &d->sets[0];
+	assert_int_equal(restic_parse_snapshots(s, snaps, strlen(snaps), err, sizeof(err)), 0);
+	assert_int_equal(s->nbackups, 3); /* "yesterday" is no time */
+	assert_string_equal(s->backups[0].raw, "2bd254dc2f63990a");
+	assert_string_equal(s->backups[0].label, "2bd254dc /srv/y");
+	assert_string_equal(s->backups[0].type, "snapshot");
+	/* an id restic never writes is not one to hand back to it */
+	assert_false(s->backups[2].complete);
+	assert_string_equal(s->backups[2].raw, "--password=x; rm");
+	assert_null(strchr(s->backups[1].label, '\x1b'));
+	assert_int_equal(restic_parse_snapshots(s, "{}", 2, err, sizeof(err)), -1);
+	backups_data_free(d);
+	int64_t size = 0;
+	assert_int_equal(restic_parse_stats("{\"total_size\":11}", 17, &size), 0);
+	assert_int_equal(size, 11);
+	assert_int_equal(restic_parse_stats("{\"total_size\":\"11\"}", 20, &size), -1);
+}
+
 static void test_shell_quote(void **state)
 {
 	(void)state;
@@ -522,6 +552,7 @@ int main(void)
 	    cmocka_unit_test(test_events),         cmocka_unit_test(test_pgbackrest_parse),
 	    cmocka_unit_test(test_archiver_parse), cmocka_unit_test(test_dir_scan),
 	    cmocka_unit_test(test_shell_quote),    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_restic_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
