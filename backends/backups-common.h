@@ -21,7 +21,9 @@
 #include "sitrep/run.h"
 
 struct source;
+struct action;
 struct backups_source;
+struct backups_job;
 
 /* ---- parsers (unit-tested and fuzzed) ---- */
 
@@ -64,6 +66,48 @@ void backups_fetched(struct backups_source *bs, struct backup_set *set);
 void backups_fetch_failed(struct backups_source *bs, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- actions (backends/backups-act.c) ---- */
+
+/* What a step of a verify is for: setting up the scratch target, the
+ * restore itself (its time is the measured restore time), a check of what
+ * was restored, or removing the scratch target (run whatever happened
+ * before, when the step it depends on ran). */
+enum backups_step_role { BACKUPS_STEP_SETUP, BACKUPS_STEP_RESTORE, BACKUPS_STEP_CHECK, BACKUPS_STEP_CLEANUP };
+
+struct backups_step {
+	enum backups_step_role role;
+	char **argv; /* owned */
+	char **env;  /* owned "NAME=value" set on top of the environment (a password), NULL */
+	unsigned timeout_ms;
+	int after;  /* cleanup: runs only when step `after` succeeded; -1: always */
+	bool count; /* check: its answer is a list; the finding is how many lines (files) */
+};
+
+/* A verify: every command the dialog shows, in order. */
+struct backups_plan {
+	struct backups_step *steps;
+	size_t n;
+	char *target;       /* "database sitrep_verify_...", "directory /tmp/sitrep-verify-..." */
+	char *scratch;      /* a path that must not exist when the verify starts (sitrep's own), NULL none */
+	bool mkdir_scratch; /* sitrep creates it (0700) before the first step */
+	char *label;        /* the backup restored */
+	bool need_rows;     /* the default sanity query: a restore with no table fails */
+};
+
+/* Adds a step: the elements of prefix (may be NULL: a tool's configured
+ * argv), then the listed ones (copied, NULL-terminated). Returns its index. */
+int backups_plan_add(struct backups_plan *p, enum backups_step_role role, unsigned timeout_ms, int after,
+                     char *const *env, char *const *prefix, ...) __attribute__((sentinel));
+void backups_act_stop(struct backups_source *bs);
+/* The sanity queries of the pane (its "sanity", else the row counts of the
+ * five largest tables), NULL-terminated; *is_default says which. */
+char *const *backups_sanity(const struct backups_source *bs, bool *is_default);
+/* "NAME=value" entries for a child that needs the pane's password (psql:
+ * PGPASSWORD), NULL-terminated, owned (config_free_argv); NULL without one. */
+char **backups_password_env(const struct backups_source *bs, const char *name);
+/* A loopback TCP port free now, 0 when none. */
+int backups_free_port(void);
+
 struct backups_backend {
 	const char *name; /* the config's "source" */
 	/* Reads the backend's keys into *data (allocated). 0, or -1 with ctx->err set. */
@@ -74,6 +118,11 @@ struct backups_backend {
 	/* Optional: the production restore commands for the newest good backup,
 	 * one line each (to copy, never run by sitrep), into set->restore. */
 	void (*restore_text)(struct backups_source *bs, struct backup_set *set);
+	/* Optional: the steps of a verify of backup b (the newest usable) into a
+	 * scratch target named from stamp ("20261207T221500-4242"). 0, or -1
+	 * with why in err (nothing to restore into configured). */
+	int (*verify_plan)(struct backups_source *bs, const struct backup *b, struct backups_plan *plan,
+	                   const char *stamp, char *err, size_t cap);
 	/* Stops what fetch started (run_cancel); frees data. */
 	void (*cancel)(struct backups_source *bs);
 	void (*free)(void *data);
@@ -93,6 +142,17 @@ struct backups_source {
 	struct backup_set *last;     /* the last fetched set, owned; NULL before the first */
 	struct run *run;             /* the archiver query in flight */
 	uint64_t marks_seen;         /* the marks the last publish was held against */
+	/* actions: the pane's keys, and the one in flight */
+	char **backup;      /* "backup": argv, "{time}" in an element becomes the press's time; NULL none */
+	unsigned backup_ms; /* "backup_timeout_seconds" */
+	unsigned verify_ms; /* "verify_timeout_seconds": each step's limit */
+	char *scratch_dir;  /* "scratch_dir": where a verify's scratch directory is made */
+	char **sanity;      /* "sanity": SQL queries, NULL: the default */
+	char **pg_ctl;      /* "pg_ctl": argv prefix */
+	char **pg_restore;  /* "pg_restore": argv prefix */
+	char *verify_user;  /* "verify_user": who psql connects as to a restored cluster */
+	char *verify_database;   /* "verify_database": and to which database */
+	struct backups_job *job; /* the action in flight, NULL */
 	bool subscribed;
 };
 
@@ -106,7 +166,16 @@ char *backups_run_error(const char *tool, const struct run_result *res);
  * the restore commands people copy. Caller frees. */
 char *backups_shell_quote(const char *s);
 
+/* Reads the action keys into bs (from backups_source_init). 0, or -1. */
+int backups_act_init(struct backups_source *bs, struct config_ctx *ctx, struct jnode *node);
+void backups_act_free(struct backups_source *bs);
+/* Called by the common part after each publish, and when a refresh failed
+ * (error non-NULL): a backup waiting for its new backup to show checks. */
+void backups_act_fetched(struct backups_source *bs, const char *error);
+
 /* Common source hooks; each backend's source_ops points at them. */
+int backups_source_prepare(struct source *src, struct action *a, char *err, size_t cap);
+int backups_source_act(struct source *src, const struct action *a);
 int backups_source_init(struct source *src, struct config_ctx *ctx, struct jnode *node,
                         const struct backups_backend *be);
 int backups_source_start(struct source *src);

@@ -386,6 +386,83 @@ static void dir_restore_text(struct backups_source *bs, struct backup_set *set)
 	free(db);
 }
 
+/* A dump goes into a new database sitrep_verify_<time>_<pid> on the pane's
+ * server (its conninfo with that dbname added last, which libpq takes over
+ * any before it); compressed dumps are unpacked into a scratch directory
+ * first, since a pipe would need a shell. */
+static int dir_verify_plan(struct backups_source *bs, const struct backup *b, struct backups_plan *plan,
+                           const char *stamp, char *err, size_t cap)
+{
+	if (bs->conninfo == NULL) {
+		snprintf(err, cap, "verify needs \"conninfo\": the server the scratch database is made on");
+		return -1;
+	}
+	if (strncmp(bs->conninfo, "postgres://", 11) == 0 ||
+	    strncmp(bs->conninfo, "postgresql://", 13) == 0) {
+		snprintf(err, cap,
+		         "verify needs a keyword=value \"conninfo\" (host=... user=...), not a URI");
+		return -1;
+	}
+	bool gz = strcmp(b->format, "gzip") == 0, zst = strcmp(b->format, "zstd") == 0;
+	bool custom = strcmp(b->format, "custom") == 0, plain = strcmp(b->format, "plain") == 0;
+	if (!gz && !zst && !custom && !plain) {
+		snprintf(err, cap, "the newest dump %s is not a format sitrep can restore", b->label);
+		return -1;
+	}
+	char db[80];
+	snprintf(db, sizeof(db), "sitrep_verify_%s", stamp);
+	for (char *p = db; *p != '\0'; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	char *conn_db = xasprintf("%s dbname=%s", bs->conninfo, db);
+	char **env = backups_password_env(bs, "PGPASSWORD");
+	unsigned t = bs->verify_ms;
+	plan->target = xasprintf("database %s", db);
+	char *create = xasprintf("create database %s", db);
+	char *drop = xasprintf("drop database %s", db);
+	int made = backups_plan_add(plan, BACKUPS_STEP_SETUP, t, -1, env, bs->psql, "-X", "-q", "-v",
+	                            "ON_ERROR_STOP=1", "-d", bs->conninfo, "-c", create, NULL);
+	char *sql = NULL;
+	if (gz || zst) {
+		plan->scratch = xasprintf("%s/sitrep-verify-%s", bs->scratch_dir, stamp);
+		plan->mkdir_scratch = true;
+		sql = xasprintf("%s/dump.sql", plan->scratch);
+		if (gz) {
+			char *copy = xasprintf("%s.gz", sql);
+			backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, NULL, "cp", "--", b->raw,
+			                 copy, NULL);
+			backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, NULL, "gzip", "-d", copy,
+			                 NULL);
+			free(copy);
+		} else {
+			backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, NULL, "zstd", "-q", "-d",
+			                 b->raw, "-o", sql, NULL);
+		}
+	}
+	if (custom)
+		backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, env, bs->pg_restore, "--no-owner",
+		                 "--no-acl", "--exit-on-error", "-d", conn_db, b->raw, NULL);
+	else
+		backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, env, bs->psql, "-X", "-q", "-v",
+		                 "ON_ERROR_STOP=1", "-d", conn_db, "-f", sql != NULL ? sql : b->raw, NULL);
+	bool def;
+	char *const *q = backups_sanity(bs, &def);
+	plan->need_rows = def;
+	for (size_t i = 0; q[i] != NULL; i++)
+		backups_plan_add(plan, BACKUPS_STEP_CHECK, t, -1, env, bs->psql, "-X", "-A", "-t", "-q", "-v",
+		                 "ON_ERROR_STOP=1", "-d", conn_db, "-c", q[i], NULL);
+	backups_plan_add(plan, BACKUPS_STEP_CLEANUP, t, made, env, bs->psql, "-X", "-q", "-v",
+	                 "ON_ERROR_STOP=1", "-d", bs->conninfo, "-c", drop, NULL);
+	if (plan->scratch != NULL)
+		backups_plan_add(plan, BACKUPS_STEP_CLEANUP, t, -1, NULL, NULL, "rm", "-rf", "--",
+		                 plan->scratch, NULL);
+	free(create);
+	free(drop);
+	free(sql);
+	free(conn_db);
+	config_free_argv(env);
+	return 0;
+}
+
 static void dir_cancel(struct backups_source *bs)
 {
 	struct dir_source *ds = bs->data;
@@ -411,6 +488,7 @@ static const struct backups_backend dir_backend = {
     .init = dir_init,
     .fetch = dir_fetch,
     .restore_text = dir_restore_text,
+    .verify_plan = dir_verify_plan,
     .cancel = dir_cancel,
     .free = dir_free,
 };
@@ -426,6 +504,8 @@ const struct source_ops source_backups_dir = {
     .init = dir_source_init,
     .start = backups_source_start,
     .refresh = backups_source_refresh,
+    .prepare = backups_source_prepare,
+    .act = backups_source_act,
     .stop = backups_source_stop,
     .destroy = backups_source_destroy,
 };

@@ -271,6 +271,63 @@ static void pgbr_restore_text(struct backups_source *bs, struct backup_set *set)
 	free(label);
 }
 
+/* The backup is restored into a new directory (pgBackRest makes it) with
+ * archiving off, so the scratch cluster never pushes WAL into the
+ * repository, then started by pg_ctl on a free port with only a socket in
+ * that directory. pg_ctl hands -o to a shell: every part of it is sitrep's
+ * own (a number, the checked scratch_dir, fixed words). */
+static int pgbr_verify_plan(struct backups_source *bs, const struct backup *b, struct backups_plan *plan,
+                            const char *stamp, char *err, size_t cap)
+{
+	struct pgbr_source *ps = bs->data;
+	int port = backups_free_port();
+	if (port == 0) {
+		snprintf(err, cap, "no free loopback port for the scratch server");
+		return -1;
+	}
+	unsigned t = bs->verify_ms;
+	plan->scratch = xasprintf("%s/sitrep-verify-%s", bs->scratch_dir, stamp);
+	plan->target = xasprintf("directory %s, port %d", plan->scratch, port);
+	char *pg1 = xasprintf("--pg1-path=%s", plan->scratch);
+	char *set = xasprintf("--set=%s", b->raw);
+	char *stanza = xasprintf("--stanza=%s", ps->stanza);
+	char *conf = ps->config != NULL ? xasprintf("--config=%s", ps->config) : NULL;
+	char *log = xasprintf("%s/sitrep-verify.log", plan->scratch);
+	char *opts = xasprintf("-p %d -k %s -c listen_addresses= -c archive_mode=off", port, plan->scratch);
+	char *wait = xasprintf("%u", t / 1000);
+	char *ports = xasprintf("%d", port);
+	if (conf != NULL)
+		backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, ps->command, conf, stanza, pg1, set,
+		                 "--type=immediate", "--target-action=promote", "--archive-mode=off",
+		                 "restore", NULL);
+	else
+		backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, ps->command, stanza, pg1, set,
+		                 "--type=immediate", "--target-action=promote", "--archive-mode=off",
+		                 "restore", NULL);
+	int started = backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, NULL, bs->pg_ctl, "-D",
+	                               plan->scratch, "-w", "-t", wait, "-l", log, "-o", opts, "start", NULL);
+	bool def;
+	char *const *q = backups_sanity(bs, &def);
+	plan->need_rows = def;
+	for (size_t i = 0; q[i] != NULL; i++)
+		backups_plan_add(plan, BACKUPS_STEP_CHECK, t, -1, NULL, bs->psql, "-X", "-A", "-t", "-q",
+		                 "-v", "ON_ERROR_STOP=1", "-h", plan->scratch, "-p", ports, "-U",
+		                 bs->verify_user, "-d", bs->verify_database, "-c", q[i], NULL);
+	backups_plan_add(plan, BACKUPS_STEP_CLEANUP, t, started, NULL, bs->pg_ctl, "-D", plan->scratch, "-m",
+	                 "immediate", "-w", "stop", NULL);
+	backups_plan_add(plan, BACKUPS_STEP_CLEANUP, t, -1, NULL, NULL, "rm", "-rf", "--", plan->scratch,
+	                 NULL);
+	free(pg1);
+	free(set);
+	free(stanza);
+	free(conf);
+	free(log);
+	free(opts);
+	free(wait);
+	free(ports);
+	return 0;
+}
+
 static void pgbr_cancel(struct backups_source *bs)
 {
 	struct pgbr_source *ps = bs->data;
@@ -294,6 +351,7 @@ static const struct backups_backend pgbr_backend = {
     .init = pgbr_init,
     .fetch = pgbr_fetch,
     .restore_text = pgbr_restore_text,
+    .verify_plan = pgbr_verify_plan,
     .cancel = pgbr_cancel,
     .free = pgbr_free,
 };
@@ -309,6 +367,8 @@ const struct source_ops source_pgbackrest = {
     .init = pgbr_source_init,
     .start = backups_source_start,
     .refresh = backups_source_refresh,
+    .prepare = backups_source_prepare,
+    .act = backups_source_act,
     .stop = backups_source_stop,
     .destroy = backups_source_destroy,
 };

@@ -298,6 +298,28 @@ static void restic_restore_text(struct backups_source *bs, struct backup_set *se
 	free(id);
 }
 
+/* The snapshot is restored into a new directory (restic makes it), its
+ * files counted, the directory removed. */
+static int restic_verify_plan(struct backups_source *bs, const struct backup *b, struct backups_plan *plan,
+                              const char *stamp, char *err, size_t cap)
+{
+	(void)err, (void)cap;
+	struct restic_source *rs = bs->data;
+	unsigned t = bs->verify_ms;
+	plan->scratch = xasprintf("%s/sitrep-verify-%s", bs->scratch_dir, stamp);
+	plan->target = xasprintf("directory %s", plan->scratch);
+	char **env = backups_password_env(bs, "RESTIC_PASSWORD");
+	backups_plan_add(plan, BACKUPS_STEP_RESTORE, t, -1, env, rs->command, "-r", rs->repository, "restore",
+	                 b->raw, "--target", plan->scratch, NULL);
+	int count = backups_plan_add(plan, BACKUPS_STEP_CHECK, t, -1, NULL, NULL, "find", plan->scratch,
+	                             "-type", "f", NULL);
+	plan->steps[count].count = true;
+	backups_plan_add(plan, BACKUPS_STEP_CLEANUP, t, -1, NULL, NULL, "rm", "-rf", "--", plan->scratch,
+	                 NULL);
+	config_free_argv(env);
+	return 0;
+}
+
 static void restic_cancel(struct backups_source *bs)
 {
 	struct restic_source *rs = bs->data;
@@ -322,6 +344,7 @@ static const struct backups_backend restic_backend = {
     .init = restic_init,
     .fetch = restic_fetch,
     .restore_text = restic_restore_text,
+    .verify_plan = restic_verify_plan,
     .cancel = restic_cancel,
     .free = restic_free,
 };
@@ -337,6 +360,8 @@ const struct source_ops source_restic = {
     .init = restic_source_init,
     .start = backups_source_start,
     .refresh = backups_source_refresh,
+    .prepare = backups_source_prepare,
+    .act = backups_source_act,
     .stop = backups_source_stop,
     .destroy = backups_source_destroy,
 };

@@ -91,6 +91,8 @@ int backups_source_init(struct source *src, struct config_ctx *ctx, struct jnode
 		    ctx, jsonc_get(node, "conninfo"),
 		    "a password inside the connection string is refused: use \"password_env\", "
 		    "\"password_file\" or ~/.pgpass");
+	if (backups_act_init(bs, ctx, node) != 0)
+		return -1;
 	if (src->cfg->refresh_seconds <= 0 && src->refresh_ms < BACKUPS_REFRESH_MIN_MS)
 		src->refresh_ms = BACKUPS_REFRESH_MIN_MS;
 	return be->init(bs, ctx, node, &bs->data);
@@ -183,6 +185,7 @@ static void backups_finish(struct backups_source *bs, struct backup_set *set)
 	bs->last = set;
 	bs->fetching = NULL;
 	backups_publish(bs);
+	backups_act_fetched(bs, NULL);
 }
 
 /* ---- the data at risk ---- */
@@ -252,6 +255,7 @@ void backups_fetch_failed(struct backups_source *bs, const char *fmt, ...)
 	backups_set_free(bs->fetching);
 	bs->fetching = NULL;
 	source_fail(bs->src, "%s", msg);
+	backups_act_fetched(bs, bs->src->snap.error);
 	free(msg);
 }
 
@@ -424,6 +428,7 @@ void backups_source_stop(struct source *src)
 		run_cancel(bs->run);
 	if (bs->be->cancel != NULL)
 		bs->be->cancel(bs);
+	backups_act_stop(bs);
 }
 
 void backups_source_destroy(struct source *src)
@@ -439,6 +444,7 @@ void backups_source_destroy(struct source *src)
 	free(bs->conninfo);
 	config_free_secret(bs->password);
 	config_free_argv(bs->psql);
+	backups_act_free(bs);
 	free(bs);
 	src->data = NULL;
 }

@@ -566,6 +566,46 @@ static char *kind_backups_hint(const void *data)
 	return NULL;
 }
 
+/* ---- verbs ---- */
+
+static char *kind_backups_backup_describe(const struct action *a)
+{
+	char *t = sanitize_str(a->target);
+	char *out = xasprintf("take a backup of %s now with its configured command", t);
+	free(t);
+	return out;
+}
+
+static char *kind_backups_verify_describe(const struct action *a)
+{
+	char *t = sanitize_str(a->target);
+	char *out =
+	    xasprintf("restore the newest backup of %s into a scratch target, check it, remove it", t);
+	free(t);
+	return out;
+}
+
+static const struct verb kind_backups_verbs[] = {
+    {
+        .name = "backup",
+        .key = "B",
+        .args = "",
+        .help = "take a backup now with the set's command (done when it shows, with its size)",
+        .confirm = VERB_CONFIRM_Y,
+        .cli = true,
+        .describe = kind_backups_backup_describe,
+    },
+    {
+        .name = "verify",
+        .key = "V",
+        .args = "",
+        .help = "restore the newest backup into a scratch target, check it, remove it",
+        .confirm = VERB_CONFIRM_Y,
+        .cli = true,
+        .describe = kind_backups_verify_describe,
+    },
+};
+
 const struct kind_ops kind_backups = {
     .name = "backups",
     .free = backups_data_free,
@@ -573,4 +613,6 @@ const struct kind_ops kind_backups = {
     .print = kind_backups_print,
     .diff = kind_backups_diff,
     .hint = kind_backups_hint,
+    .verbs = kind_backups_verbs,
+    .nverbs = ARRAY_LEN(kind_backups_verbs),
 };
