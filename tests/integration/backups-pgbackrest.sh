@@ -8,7 +8,10 @@
 # commands for production name the stanza and the backup's label. Faults:
 # the archiver failing (archive_command that fails) is crit; a stanza that
 # does not exist is the pane's error; a pgbackrest that hangs is killed and
-# the pane says so.
+# the pane says so. `sitrep do backup` takes an incremental backup (done when
+# pgbackrest info shows it); `sitrep do verify` restores the newest into a
+# new scratch directory, starts it with pg_ctl on a free port, counts rows
+# and removes it, the production cluster untouched.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../backups.bash"
 command -v pgbackrest >/dev/null || skip_all "no pgbackrest"
@@ -94,6 +97,31 @@ check "the production restore commands name the stanza and the label" \
 	q "any('--stanza=app --delta --set=$INCR --type=immediate' in l for l in s['restore']) and any(l.endswith('restore # newest backup plus every archived WAL segment: loses only what was not archived') for l in s['restore'])"
 "$SITREP" --once -c "$TMP/c.json" >"$TMP/once.txt" 2>&1
 check "--once text: at risk in MB of WAL and minutes" grep -qE "at risk: [0-9]+ MB WAL, [0-9]+ s" "$TMP/once.txt"
+
+# B and V: as the server's user (root cannot run pgbackrest or pg_ctl on its files)
+mkdir -p "$TMP/scratch"
+[ "$(id -u)" = 0 ] && chown postgres: "$TMP/scratch"
+AS_JSON=""
+[ "$(id -u)" = 0 ] && AS_JSON='"setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", '
+config app ', "command": ['"$AS_JSON"'"pgbackrest"], "pg_ctl": ['"$AS_JSON"'"'"$PG_BIN/pg_ctl"'"],
+    "scratch_dir": "'"$TMP/scratch"'", "verify_database": "app",
+    "backup": ['"$AS_JSON"'"pgbackrest", "--config='"$PGBR_CONF"'", "--stanza=app", "backup", "--type=incr"]'
+"$SITREP" -c "$TMP/c.json" do backup --yes >"$TMP/out" 2>&1
+check "do backup (incr) exits 0" test $? = 0
+NEWEST=$(pgbackrest --config="$PGBR_CONF" --stanza=app info --output=json | python3 -c "
+import json,sys; print(json.load(sys.stdin)[0]['backup'][-1]['label'])")
+check "its outcome names the new backup pgbackrest lists, with its size" grep -qE "new backup $NEWEST \(incr, [0-9.]+[KMG]\)" "$TMP/out"
+ROWS=$(pg_sql -d app -c "select count(*) from t")
+"$SITREP" -c "$TMP/c.json" do verify --yes >"$TMP/out" 2>&1
+rc=$?
+check "do verify exits 0" test $rc = 0
+[ $rc = 0 ] || diag <"$TMP/out"
+check "restored into a scratch directory on another port, rows counted, removed" \
+	grep -qE "restored $NEWEST into directory $TMP/scratch/sitrep-verify-[0-9T_]+, port [0-9]+ in [0-9.]+ s: t $ROWS rows; scratch removed" "$TMP/out"
+check "no scratch directory is left" bash -c "! ls -d '$TMP'/scratch/sitrep-verify-* 2>/dev/null"
+check "no scratch server is left" bash -c "! pgrep -f '[p]ostgres -D $TMP/scratch/sitrep-verify' >/dev/null"
+check "production still answers with its rows" test "$(pg_sql -d app -c 'select count(*) from t')" = "$ROWS"
+check "the restore never named production's data directory" bash -c "! grep 'pg1-path=$TMP/pg/data' '$TMP/state/audit.jsonl'"
 
 # a stanza that does not exist: the pane's error, exit 1
 config nosuch

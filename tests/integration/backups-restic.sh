@@ -6,7 +6,10 @@
 # their restore sizes (restic stats), the verdict, and the production
 # restore command with the snapshot's id. A directory with a hostile name
 # is backed up: its name is shown escaped. A wrong password is the pane's
-# error, still without the password.
+# error, still without the password. `sitrep do backup` runs the configured
+# restic backup and is done when the new snapshot shows; `sitrep do verify`
+# restores the newest snapshot into a scratch directory, counts its files
+# and removes it.
 source "$(dirname "$0")/../lib.sh"
 command -v restic >/dev/null || skip_all "no restic"
 unset RESTIC_PASSWORD RESTIC_PASSWORD_FILE RESTIC_REPOSITORY
@@ -57,6 +60,28 @@ check "the restore command names the repository and the snapshot" \
 	q "any('-r $REPO restore $NEW --target /' in l for l in s['restore'])"
 "$SITREP" --once -c "$TMP/c.json" >"$TMP/once.txt" 2>&1
 check "--once text lists the snapshots" grep -q "snapshot  ${NEW:0:8}" "$TMP/once.txt"
+
+# B and V: a backup by the configured argv, then a restore into a scratch directory
+config "$TMP/pw"
+python3 - "$TMP/c.json" "$REPO" "$TMP/pw" "$DATA" "$TMP" <<'PY'
+import json, sys
+path, repo, pw, data, tmp = sys.argv[1:]
+c = json.load(open(path))
+c["panes"][0]["backup"] = ["restic", "-r", repo, "--password-file", pw, "backup", "-q", data]
+c["panes"][0]["scratch_dir"] = tmp
+json.dump(c, open(path, "w"))
+PY
+head -c 50000 /dev/urandom >"$DATA/c.bin"
+"$SITREP" -c "$TMP/c.json" do backup --yes >"$TMP/act.out" 2>&1
+check "do backup exits 0" test $? = 0
+NEWEST=$(r snapshots --json | python3 -c "import json,sys; print(sorted(json.load(sys.stdin), key=lambda s: s['time'])[-1]['id'][:8])")
+check "its outcome names the new snapshot with its size" grep -qE "new backup $NEWEST .*\(snapshot, [0-9.]+[KMG]?\)" "$TMP/act.out"
+"$SITREP" -c "$TMP/c.json" do verify --yes >>"$TMP/act.out" 2>&1
+check "do verify exits 0" test $? = 0
+check "restored into a scratch directory, files counted, removed" \
+	grep -qE "restored $NEWEST .* into directory $TMP/sitrep-verify-[0-9T_]+ in [0-9.]+ s: 3 files; scratch removed" "$TMP/act.out"
+check "no scratch directory is left" bash -c "! ls -d '$TMP'/sitrep-verify-* 2>/dev/null"
+check "the password is in no output and no record" bash -c "! grep -rqF -- '$PW' '$TMP/act.out' '$TMP/state'"
 
 # a wrong password: the pane's error, the password nowhere
 printf 'not-the-password\n' >"$TMP/bad"
