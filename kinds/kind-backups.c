@@ -514,9 +514,9 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			enum event_level lv = s->verdict == BACKUPS_CRIT   ? EVENT_CRIT
 			                      : s->verdict == BACKUPS_WARN ? EVENT_WARN
 			                                                   : EVENT_OK;
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, s->name, key, "backups %s %s%s%s",
-			          s->name, backups_verdict_name(s->verdict), s->reason != NULL ? ": " : "",
-			          s->reason != NULL ? s->reason : "");
+			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, s->name, key,
+			          "backup set %s %s%s%s", s->name, backups_verdict_name(s->verdict),
+			          s->reason != NULL ? ": " : "", s->reason != NULL ? s->reason : "");
 			free(key);
 		}
 		/* a deploy that went out with no backup since the one before it */
@@ -525,9 +525,14 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 		     !util_str_same(before->deploy.deploy, s->deploy.deploy))) {
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
-			          "%s deployed with no backup of %s since %s", s->deploy.deploy, s->name,
-			          s->deploy.previous != NULL ? s->deploy.previous : "before it");
+			if (s->deploy.previous != NULL)
+				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				          "%s deployed with no backup of %s since %s", s->deploy.deploy,
+				          s->name, s->deploy.previous);
+			else
+				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				          "%s deployed with no backup of %s before it", s->deploy.deploy,
+				          s->name);
 			free(key);
 			free(subject);
 		} else if (s->deploy.known && s->deploy.covered && before != NULL && before->deploy.known &&
