@@ -352,6 +352,7 @@ static void dir_fetch(struct backups_source *bs, struct backup_set *set)
 		backups_fetched(bs, set);
 		return;
 	}
+	set->found = matched;
 	source_set_warning(bs->src, warning);
 	free(warning);
 	if (!dir_verify(bs, set))

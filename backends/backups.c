@@ -122,6 +122,7 @@ static void backups_copy_set(struct backup_set *dst, const struct backup_set *s)
 	dst->verify_result = backups_copy_str(s->verify_result);
 	dst->running = backups_copy_str(s->running);
 	dst->verified = s->verified;
+	dst->found = s->found;
 	dst->max_age_s = s->max_age_s;
 	dst->max_shrink = s->max_shrink;
 	for (size_t i = 0; i < s->nbackups; i++) {

@@ -391,7 +391,7 @@ static cJSON *kind_backups_json(const void *data)
 			cJSON_AddNullToObject(j, "reason");
 		if (s->error != NULL)
 			cJSON_AddStringToObject(j, "error", s->error);
-		cJSON_AddNumberToObject(j, "count", (double)s->nbackups);
+		cJSON_AddNumberToObject(j, "count", (double)(s->found > s->nbackups ? s->found : s->nbackups));
 		cJSON_AddItemToObject(j, "newest", kind_backups_backup_json(backups_newest(s)));
 		cJSON_AddItemToObject(j, "previous", kind_backups_backup_json(backups_previous(s)));
 		if (s->deploy.known) {

@@ -83,6 +83,7 @@ struct backup_set {
 	char *where;            /* the glob, stanza or repository, for people (sanitized) */
 	struct backup *backups; /* newest first */
 	size_t nbackups;
+	size_t found;           /* backups the source found (a dir keeps only the newest); 0: nbackups */
 	enum backups_verdict verdict;
 	char *reason; /* why not ok, NULL when ok (sanitized) */
 	char *error;  /* the backend could not be read (the directory vanished), NULL */
