@@ -108,10 +108,10 @@ int backups_act_init(struct backups_source *bs, struct config_ctx *ctx, struct j
 	if (bs->scratch_dir[0] != '/' ||
 	    strspn(bs->scratch_dir, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") !=
 	        strlen(bs->scratch_dir) ||
-	    strlen(bs->scratch_dir) > 60)
+	    strlen(bs->scratch_dir) > 50)
 		return config_fail(
 		    ctx, jsonc_get(node, "scratch_dir"),
-		    "expected an absolute path of at most 60 letters, digits, '/', '.', '_' or '-'");
+		    "expected an absolute path of at most 50 letters, digits, '/', '.', '_' or '-'");
 	if (bs->pg_ctl == NULL) {
 		bs->pg_ctl = xcalloc(2, sizeof(char *));
 		bs->pg_ctl[0] = xstrdup("pg_ctl");
