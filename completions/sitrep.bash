@@ -66,6 +66,10 @@ _sitrep()
 		COMPREPLY=($(compgen -W "$(_sitrep_themes "$bin")" -- "$cur"))
 		return 0
 		;;
+	--fail-on)
+		COMPREPLY=($(compgen -W "warn crit" -- "$cur"))
+		return 0
+		;;
 	--pane)
 		COMPREPLY=($(compgen -W "$("$bin" --complete panes "${cfg[@]}" 2>/dev/null)" -- "$cur"))
 		return 0
@@ -91,7 +95,7 @@ _sitrep()
 		;;
 	timeline) words="--markdown --since -h --help $global" ;;
 	note) return 0 ;; # free text
-	*) words="$global --once --json --check-config --example-config --version --help do timeline note" ;;
+	*) words="$global --once --json --fail-on --check-config --example-config --version --help do timeline note" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	return 0

@@ -742,6 +742,18 @@ static char *kind_database_hint(const void *data)
 	return NULL;
 }
 
+/* A storm is crit; a session blocking others is warn. */
+static enum level kind_database_level(const void *data)
+{
+	const struct database_data *d = data;
+	if (database_storm(d) != NULL)
+		return LEVEL_CRIT;
+	for (size_t i = 0; d != NULL && i < d->nblocking; i++)
+		if (d->blocking[i].depth == 0 && d->blocking[i].blocks > 0)
+			return LEVEL_WARN;
+	return LEVEL_OK;
+}
+
 /* --- verbs ---------------------------------------------------------------- */
 
 static bool kind_database_is_pid(const char *s)
@@ -897,6 +909,7 @@ const struct kind_ops kind_database = {
     .print = kind_database_print,
     .diff = kind_database_diff,
     .hint = kind_database_hint,
+    .level = kind_database_level,
     .verbs = kind_database_verbs,
     .nverbs = ARRAY_LEN(kind_database_verbs),
 };

@@ -193,6 +193,17 @@ static char *kind_metrics_hint(const void *data)
 	return xasprintf("%s %s %s", worst->name, metrics_level_name(worst->status), value);
 }
 
+/* The worst series; a series without a value says nothing either way. */
+static enum level kind_metrics_level(const void *data)
+{
+	const struct metrics_data *m = data;
+	enum level worst = LEVEL_OK;
+	for (size_t i = 0; m != NULL && i < m->nseries; i++)
+		if (m->series[i].status > worst)
+			worst = m->series[i].status;
+	return worst;
+}
+
 const struct kind_ops kind_metrics = {
     .name = "metrics",
     .free = metrics_data_free,
@@ -200,4 +211,5 @@ const struct kind_ops kind_metrics = {
     .print = kind_metrics_print,
     .diff = kind_metrics_diff,
     .hint = kind_metrics_hint,
+    .level = kind_metrics_level,
 };

@@ -210,9 +210,11 @@ static void confirm_go(struct tui *tui)
 	confirm_end(tui);
 	char msg[300];
 	enum action_result r = action_run(tui->app, src, a, confirm_done, src, msg, sizeof(msg));
-	tui_message(tui, "%s", msg);
-	if (r != ACTION_PENDING)
+	/* a pending action's progress and outcome have their own line (tui.c) */
+	if (r != ACTION_PENDING) {
+		tui_message(tui, "%s", msg);
 		source_set_note(src, msg);
+	}
 }
 
 /* The scrolling keys that are never text: they move in both modes. */

@@ -34,6 +34,7 @@ struct app_options {
 	double refresh_seconds;  /* --refresh, 0: config's */
 	bool read_only;          /* --read-only or SITREP_READ_ONLY=1 */
 	bool once, json;
+	int fail_on; /* --fail-on: an enum level (LEVEL_WARN, LEVEL_CRIT); 0: off */
 };
 
 struct app {

@@ -34,6 +34,13 @@ size_t widgets_fit(const char *text, int w, int *cols);
  * (breaking at a space when it can); returns where the line after it starts,
  * or NULL at the end of the text. */
 const char *widgets_wrap(const char *text, int w, size_t *len);
+/* text made to fit w columns: whole when it fits, else cut at the last word
+ * boundary (a space) in its second half, or mid-word when a single word is
+ * longer than that, and ended with an ellipsis ("…", "..." without UTF-8),
+ * trailing spaces and separators dropped before it. Caller frees. */
+char *widgets_cut(const char *text, int w);
+/* widgets_text of widgets_cut(text, w). Returns the columns used. */
+int widgets_text_cut(WINDOW *win, int y, int x, int w, const char *text, enum role role);
 /* A sparkline of the last w values (NaN: gap), scaled to [lo, hi]; lo == hi:
  * auto-scale over the values shown. */
 void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n, double lo, double hi,
