@@ -19,6 +19,7 @@ struct pane_ops;
 struct db_query {
 	int pid;
 	char *user, *application, *client;
+	char *database;     /* the database it runs in ("" unknown), sanitized */
 	char *state;        /* "active", "idle in transaction", ... */
 	char *wait_event;   /* "Lock:transactionid", "" when not waiting */
 	char *query;        /* one line (whitespace collapsed), sanitized */
