@@ -235,6 +235,63 @@ char *widgets_cut(const char *text, int w)
 	return out;
 }
 
+void widgets_columns(struct widgets_col *cols, size_t n, int w)
+{
+	int left = w, shown = 0;
+	for (size_t i = 0; i < n; i++)
+		cols[i].w = 0;
+	int maxp = 0;
+	for (size_t i = 0; i < n; i++)
+		maxp = cols[i].prio > maxp ? cols[i].prio : maxp;
+	/* the minimums, most important first; a column that does not fit is
+	 * hidden, a less important one may still fit after it */
+	for (int p = 0; p <= maxp; p++)
+		for (size_t i = 0; i < n; i++) {
+			if (cols[i].prio != p || cols[i].min <= 0)
+				continue;
+			int need = cols[i].min + (shown > 0 ? 1 : 0);
+			if (need <= left) {
+				cols[i].w = cols[i].min;
+				left -= need;
+				shown++;
+			}
+		}
+	for (int p = 0; p <= maxp; p++)
+		for (size_t i = 0; i < n; i++) {
+			if (cols[i].prio != p || cols[i].w == 0 || cols[i].fill || cols[i].want <= cols[i].w)
+				continue;
+			int more = cols[i].want - cols[i].w;
+			if (more > left)
+				more = left;
+			cols[i].w += more;
+			left -= more;
+		}
+	for (size_t i = 0; i < n && left > 0; i++)
+		if (cols[i].fill && cols[i].w > 0) {
+			cols[i].w += left;
+			left = 0;
+		}
+}
+
+void widgets_row(WINDOW *win, int y, int x0, int w, const struct widgets_col *cols, size_t n,
+                 const char *const *text, const enum role *role, enum role gap_role)
+{
+	int x = 0;
+	for (size_t i = 0; i < n && x < w; i++) {
+		if (cols[i].w <= 0)
+			continue;
+		if (x > 0) {
+			widgets_fill(win, y, x0 + x, 1, gap_role);
+			x++;
+		}
+		int cw = cols[i].w < w - x ? cols[i].w : w - x;
+		widgets_text_cut(win, y, x0 + x, cw, text[i] != NULL ? text[i] : "", role[i]);
+		x += cw;
+	}
+	if (x < w)
+		widgets_fill(win, y, x0 + x, w - x, gap_role);
+}
+
 int widgets_text_cut(WINDOW *win, int y, int x, int w, const char *text, enum role role)
 {
 	char *cut = widgets_cut(text, w);
