@@ -35,6 +35,7 @@
 
 #include <libpq-fe.h>
 
+#include "backends/postgres-explain.h"
 #include "backends/postgres-parse.h"
 #include "sitrep/action.h"
 #include "sitrep/app.h"
@@ -83,6 +84,7 @@ typedef void (*pg_job_cb)(struct pg_source *ps, PGresult **res, size_t nres, con
 
 struct pg_job {
 	char *sql; /* NULL: the activity query for the server's version, built when it runs */
+	bool one;  /* one statement through the extended protocol: nothing can ride along */
 	pg_job_cb done;
 	void *arg;
 	struct pg_job *next;
@@ -116,6 +118,7 @@ struct pg_source {
 
 	int server_version;
 	char *role;
+	struct postgres_plans *plans; /* storm groups' EXPLAIN (postgres-explain.c) */
 	bool read_all_stats;
 	double last_xacts, last_xacts_t; /* counter and server time of the last sample */
 	bool have_xacts;
@@ -396,7 +399,8 @@ static void pg_run(struct pg_source *ps)
 		return;
 	if (j->sql == NULL)
 		j->sql = xstrdup(postgres_activity_sql(ps->server_version));
-	if (!PQsendQuery(ps->conn, j->sql)) {
+	if (!(j->one ? PQsendQueryParams(ps->conn, j->sql, 0, NULL, NULL, NULL, NULL, 0)
+	             : PQsendQuery(ps->conn, j->sql))) {
 		pg_drop_conn_error(ps, "query not sent");
 		return;
 	}
@@ -984,6 +988,85 @@ static struct database_data *pg_activity_model(struct pg_source *ps, PGresult **
 	return d;
 }
 
+/* --- EXPLAIN of a storm's query (postgres-explain.c) ---------------------- */
+
+static void pg_explain_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+{
+	char *group = arg;
+	char *text = err != NULL ? xasprintf("not explained: %s", err)
+	             : nres == 1    ? postgres_explain_text(res[0])
+	                            : xstrdup("not explained: unexpected answer");
+	postgres_plans_set(ps->plans, group, text);
+	free(group);
+}
+
+static void pg_explain_quiet(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+{
+	(void)ps, (void)res, (void)nres, (void)err, (void)arg;
+}
+
+/* The read-only transaction did not start: the EXPLAIN queued behind it
+ * must not run outside it; it becomes a statement that does nothing. */
+static void pg_explain_begun(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
+{
+	(void)res, (void)nres, (void)arg;
+	struct pg_job *x = ps->jobs;
+	if (err == NULL || x == NULL || x->done != pg_explain_done)
+		return;
+	postgres_plans_set(ps->plans, x->arg,
+	                   xasprintf("not explained: the read-only transaction did not start: %s", err));
+	free(x->arg);
+	x->arg = NULL;
+	x->done = pg_explain_quiet;
+	free(x->sql);
+	x->sql = xstrdup("SELECT 1 WHERE false");
+}
+
+/* Each new storm group gets one EXPLAIN of its longest session's text, in a
+ * read-only transaction with a statement timeout; the jobs go in a row, so
+ * nothing else runs inside that transaction. The plan found is in every
+ * later snapshot of the group (its detail). */
+static void pg_explain_storms(struct pg_source *ps, struct database_data *d, const PGresult *act)
+{
+	if (ps->plans == NULL)
+		ps->plans = postgres_plans_new();
+	for (size_t i = 0; i < d->ngroups; i++) {
+		struct db_group *g = &d->groups[i];
+		if (d->storm_min == 0 || g->count < d->storm_min || g->npids == 0)
+			continue;
+		if (postgres_plans_want(ps->plans, g->group)) {
+			const char *raw = NULL;
+			for (int row = 0; row < PQntuples(act) && raw == NULL; row++)
+				if (atoi(PQgetvalue(act, row, PG_COL_PID)) == g->pids[0] && !PQgetisnull(act, row, PG_COL_QUERY))
+					raw = PQgetvalue(act, row, PG_COL_QUERY);
+			char why[300];
+			char *sql = NULL;
+			/* a plan is made in the database the query runs in */
+			const struct db_query *q = database_query(d, g->pids[0]);
+			char *here = sanitize_str(ps->conn != NULL && PQdb(ps->conn) != NULL ? PQdb(ps->conn) : "");
+			if (q != NULL && q->database[0] != '\0' && strcmp(q->database, here) != 0)
+				snprintf(why, sizeof(why), "not explained: it runs in database %s, this pane connects to %s",
+				         q->database, here);
+			else
+				sql = postgres_explain_sql(raw, why, sizeof(why));
+			free(here);
+			if (sql == NULL) {
+				postgres_plans_set(ps->plans, g->group, xstrdup(why));
+			} else {
+				pg_enqueue(ps, xstrdup(POSTGRES_EXPLAIN_BEGIN), pg_explain_begun, NULL);
+				pg_enqueue(ps, sql, pg_explain_done, xstrdup(g->group));
+				ps->jobs_tail->one = true;
+				pg_enqueue(ps, xstrdup(POSTGRES_EXPLAIN_ROLLBACK), pg_explain_quiet, NULL);
+			}
+		}
+		const char *plan = postgres_plans_get(ps->plans, g->group);
+		if (plan != NULL) {
+			g->plan = xasprintf("EXPLAIN (not run: read-only, 2 s timeout) of pid %d's query:\n%s", g->pids[0],
+			                    plan);
+		}
+	}
+}
+
 static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, const char *err, void *arg)
 {
 	(void)arg;
@@ -1009,6 +1092,7 @@ static void pg_refresh_done(struct pg_source *ps, PGresult **res, size_t nres, c
 		d->deploy_ms = ps->deploy_ms;
 	}
 	database_build(d);
+	pg_explain_storms(ps, d, res[0]);
 	if (PQntuples(res[1]) == 1 && !PQgetisnull(res[1], 0, 0)) {
 		double x = atof(PQgetvalue(res[1], 0, 0)), t = atof(PQgetvalue(res[1], 0, 1));
 		if (ps->have_xacts && t > ps->last_xacts_t && x >= ps->last_xacts)
@@ -1637,6 +1721,7 @@ static void pg_destroy(struct source *src)
 	free(ps->last_error);
 	free(ps->role);
 	free(ps->deploy);
+	postgres_plans_free(ps->plans);
 	free(ps);
 	src->data = NULL;
 }

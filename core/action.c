@@ -65,7 +65,15 @@ void action_set_verb(struct action *a, const char *name)
 {
 	free(a->verb);
 	a->verb = xstrdup(name);
-	a->def = kind_verb_find(name, NULL);
+	/* the verb of the same kind first: "terminate" is a database's and a
+	 * host pane's, and `do cancel --terminate` means the database's */
+	const struct verb *def = NULL;
+	for (size_t k = 0; a->def != NULL && kind_at(k) != NULL; k++) {
+		const struct kind_ops *kind = kind_at(k);
+		if (a->def >= kind->verbs && a->def < kind->verbs + kind->nverbs)
+			def = kind_verb(kind, name);
+	}
+	a->def = def != NULL ? def : kind_verb_find(name, NULL);
 }
 
 const char *action_param(const struct action *a, const char *name)

@@ -56,6 +56,7 @@ void database_data_free(void *data)
 		free(d->groups[i].group);
 		free(d->groups[i].query);
 		free(d->groups[i].pids);
+		free(d->groups[i].plan);
 	}
 	free(d->groups);
 	for (size_t i = 0; i < d->nblocking; i++)

@@ -380,6 +380,11 @@ static void tui_note_key(struct tui *tui, int ch)
 static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 {
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
+	/* a verb two kinds share by name and key (terminate: a session, a
+	 * process) is the focused pane's kind's own entry */
+	const struct verb *own = kind != NULL ? kind_verb(kind, verb->name) : NULL;
+	if (own != NULL && own != verb && strcmp(own->key, verb->key) == 0)
+		verb = own;
 	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
 		return;
@@ -390,6 +395,7 @@ static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 		return;
 	}
 	struct action *a = action_new(verb->name, p->src->cfg->id);
+	a->def = verb; /* the pane's kind's own entry (a shared name finds the first) */
 	char msg[300] = "";
 	bool selected = p->ops->select == NULL || p->ops->select(p, a, msg, sizeof(msg)) == 0;
 	if (tui->app->read_only) {

@@ -46,6 +46,7 @@ struct db_group {
 	size_t after_deploy;      /* how many started after the last deploy seen */
 	int *pids;                /* longest first */
 	size_t npids;
+	char *plan; /* EXPLAIN of one session's query (storm groups, postgres), sanitized; NULL none */
 };
 
 /* One row of the blocking tree, in drawing order: a root blocker (depth 0),

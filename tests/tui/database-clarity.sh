@@ -10,7 +10,7 @@ source "$TOP/tests/data/postgres/pg.bash"
 trap 'pg_down; cleanup' EXIT
 command -v tmux >/dev/null || skip_all "tmux not installed"
 pg_have || skip_all "postgresql not installed (scripts/install-deps --test)"
-pg_up || {
+pg_up -c log_statement=all || {
 	cat "$PG_DIR"/*.log | diag
 	not_ok "postgres started"
 	finish
@@ -30,18 +30,53 @@ for i in 1 2 3 4; do
 	PG_PIDS+=($!)
 	track_pid $!
 done
+# a second storm whose text holds two statements: never explained
+for i in 1 2 3; do
+	PGAPPNAME=twostmt$i psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d shop \
+		-c "select pg_sleep(60), 'two' as label; select 'second statement'" >"$TMP/two$i.out" 2>&1 &
+	PG_PIDS+=($!)
+	track_pid $!
+done
 running() { pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'storm%' and state = 'active'"; }
 wait_for 15 test "$(running)" = 4
+wait_for 15 test "$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'twostmt%' and state = 'active'")" = 3
 
 TT_EXTRA='"state_dir": "'$TMP/state'",'
 TT_PANES='{ "id": "db", "kind": "database", "source": "postgres", "storm_count": 3,
-    "conninfo": "host=127.0.0.1 port='$PG_PORT' user=postgres dbname=postgres" },
+    "conninfo": "host=127.0.0.1 port='$PG_PORT' user=postgres dbname=shop" },
   { "id": "notes", "kind": "logs", "source": "note", "text": "runbook" }'
 TT_TITLES=("1 db" "2 notes")
 tt_start 120 40
 TT_CFG=$TMP/config.json
 check "the storm shows as one group row" tm_wait_text 15 "×4"
-tm send-keys -t t 1 Home c
+
+# Enter on the storm's row: its plan, EXPLAIN of one session's text
+# (the detail is drawn when opened: Enter again until the plan has come)
+plan_shown() { tm send-keys -t t Escape 1 Home Enter; sleep 1; tm_capture | grep -q "Seq Scan on bookings"; }
+tm send-keys -t t 1
+wait_for 20 plan_shown
+check "the storm's detail shows the plan: Seq Scan on bookings" tm_wait_text 1 "Seq Scan on bookings"
+tm_capture >"$TMP/plan.txt"
+check "... from EXPLAIN, not run (no ANALYZE: no actual times)" bash -c "grep -q 'EXPLAIN (not run: read-only, 2 s timeout)' '$TMP/plan.txt' && ! grep -q 'actual time' '$TMP/plan.txt'"
+diag <"$TMP/plan.txt"
+check "the server saw a read-only transaction with a timeout around one EXPLAIN, then ROLLBACK" python3 - "$PG_DIR/server.log" <<'PY'
+import re, sys
+log = open(sys.argv[1], errors="replace").read()
+stmts = re.findall(r"(?:statement|execute [^:]*): (.*)", log)
+i = next(k for k, s in enumerate(stmts) if s.startswith("BEGIN READ ONLY; SET LOCAL statement_timeout = 2000"))
+assert stmts[i + 1].startswith("EXPLAIN (ANALYZE false, COSTS true, FORMAT TEXT) select count(*)"), stmts[i:i + 3]
+assert stmts[i + 2] == "ROLLBACK", stmts[i:i + 3]
+assert not any("ANALYZE true" in s or s.startswith("EXPLAIN ANALYZE") for s in stmts)
+PY
+tm send-keys -t t Escape
+# the storm with two statements in its text: not explained, said so
+tm send-keys -t t Down Enter
+two_shown() { tm send-keys -t t Escape 1 Home Down Enter; sleep 1; tm_capture | grep -q "second statement: not explained"; }
+wait_for 20 two_shown
+check "a text with a second statement is not explained, and says so" tm_wait_text 1 "the text holds a second statement: not explained"
+check "... nothing of it reached the server as an EXPLAIN" bash -c "! grep -q \"EXPLAIN .*'two' as label\" '$PG_DIR/server.log'"
+tm send-keys -t t Escape 1 Home
+tm send-keys -t t c
 check "c on the group opens the dialog" tm_wait_text 5 "Confirm cancel"
 tm_capture >"$TMP/dialog.txt"
 diag <"$TMP/dialog.txt"
@@ -73,6 +108,7 @@ tm send-keys -t t y
 wait_for 15 test "$(running)" = 0
 check "y cancelled exactly those four sessions" test "$(running)" = 0
 check "each client saw the cancel" bash -c "grep -l 'canceling statement due to user request' '$TMP'/storm?.out | wc -l | grep -qx 4"
+wait_for 15 grep -q '"action":"cancel".*"result":"ok".*bookings, pg_sleep' "$TMP/state/audit.jsonl"
 check "the audit record names the query it acted on" grep -q '"action":"cancel".*"result":"ok".*bookings, pg_sleep' "$TMP/state/audit.jsonl"
 
 # the typed confirmation (K, terminate) names its action and "keep" too
