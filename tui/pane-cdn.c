@@ -122,7 +122,11 @@ static void pane_cdn_columns(const struct cdn_data *d, int w, struct widgets_col
 	c[CDN_CACHE] = (struct widgets_col){.min = 4, .want = 7, .prio = 4};
 	c[CDN_AGE] = (struct widgets_col){.min = 3, .want = 5, .prio = 6};
 	c[CDN_VAL] = (struct widgets_col){.min = val < 9 ? val : 9, .want = val, .prio = 2};
-	c[CDN_DETAIL] = (struct widgets_col){.min = 12, .want = 12, .prio = 3, .fill = true};
+	int detail = 12;
+	for (size_t i = 0; d != NULL && i < d->nassets; i++)
+		if (d->assets[i].detail != NULL && widgets_width(d->assets[i].detail) > detail)
+			detail = widgets_width(d->assets[i].detail);
+	c[CDN_DETAIL] = (struct widgets_col){.min = 12, .want = detail, .prio = 3, .fill = true};
 	widgets_columns(c, CDN_NCOLS, w);
 }
 

@@ -70,12 +70,18 @@ static void pane_checks_draw_row(struct pane *pane, WINDOW *win, int y, int w, s
 		if (widgets_width(d->checks[i].name) > name)
 			name = widgets_width(d->checks[i].name);
 	int spark = w / 4 < PANE_CHECKS_SPARK_MAX ? w / 4 : PANE_CHECKS_SPARK_MAX;
+	int reason = 12; /* the widest reason or target: it grows before the latency and sparkline */
+	for (size_t i = 0; i < d->nchecks; i++) {
+		const char *r = d->checks[i].reason != NULL ? d->checks[i].reason : d->checks[i].target;
+		int rw = r != NULL ? widgets_width(r) : 0;
+		reason = rw > reason ? rw : reason;
+	}
 	struct widgets_col col[CHK_NCOLS] = {
 	    [CHK_WORD] = {.min = 4, .want = 4, .prio = 0},
 	    [CHK_NAME] = {.min = name < 8 ? name : 8, .want = name < 24 ? name : 24, .prio = 1},
-	    [CHK_LAT] = {.min = 6, .want = 7, .prio = 3},
+	    [CHK_LAT] = {.min = 7, .want = 7, .prio = 3},
 	    [CHK_SPARK] = {.min = spark >= 4 ? 4 : 0, .want = spark, .prio = 4},
-	    [CHK_REASON] = {.min = 12, .want = 12, .prio = 2, .fill = true},
+	    [CHK_REASON] = {.min = 12, .want = reason, .prio = 2, .fill = true},
 	};
 	widgets_columns(col, CHK_NCOLS, w);
 	char lat[16] = "-";

@@ -137,10 +137,10 @@ static void pane_database_draw_query(const struct db_query *q, const char *lead,
 	    [DBQ_LEAD] = {.min = lead[0] ? widgets_width(lead) : 0, .want = widgets_width(lead), .prio = 0},
 	    [DBQ_PID] = {.min = 7, .want = 7, .prio = 0},
 	    [DBQ_DUR] = {.min = 5, .want = 5, .prio = 1},
-	    [DBQ_USER] = {.min = 4, .want = 10, .prio = 4},
+	    [DBQ_USER] = {.min = 8, .want = 10, .prio = 4},
 	    [DBQ_STATE] = {.min = active ? 0 : 6, .want = active ? 0 : widgets_width(q->state), .prio = 3},
 	    [DBQ_WAIT] = {.min = q->wait_event[0] ? 6 : 0, .want = widgets_width(q->wait_event), .prio = 5},
-	    [DBQ_QUERY] = {.min = 16, .want = 16, .prio = 2, .fill = true},
+	    [DBQ_QUERY] = {.min = 16, .want = widgets_width(q->query), .prio = 2, .fill = true},
 	    [DBQ_APP] = {.min = q->application[0] ? 6 : 0, .want = 14, .prio = 6},
 	};
 	/* the wait and the application only when the query keeps 40 cells */

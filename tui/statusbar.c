@@ -232,8 +232,9 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	char clock[64], lt[32];
 	strftime(clock, sizeof(clock), " %H:%M:%SZ", &utc);
 	strftime(lt, sizeof(lt), " %H:%M:%S %Z ", &local);
-	/* below 100 columns UTC alone: the room goes to the hint and the message */
-	if (w >= 100)
+	/* below 100 columns, or when local time is UTC, UTC alone: the room
+	 * goes to the hint and the message */
+	if (w >= 100 && local.tm_gmtoff != 0)
 		strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
 	else
 		strncat(clock, " ", sizeof(clock) - strlen(clock) - 1);

@@ -258,7 +258,7 @@ void widgets_columns(struct widgets_col *cols, size_t n, int w)
 		}
 	for (int p = 0; p <= maxp; p++)
 		for (size_t i = 0; i < n; i++) {
-			if (cols[i].prio != p || cols[i].w == 0 || cols[i].fill || cols[i].want <= cols[i].w)
+			if (cols[i].prio != p || cols[i].w == 0 || cols[i].want <= cols[i].w)
 				continue;
 			int more = cols[i].want - cols[i].w;
 			if (more > left)

@@ -45,7 +45,8 @@ int widgets_text_cut(WINDOW *win, int y, int x, int w, const char *text, enum ro
  * at all, the width it would like, and a priority (0 first): the columns
  * get their minimum in priority order while there is room (one space
  * between columns), then grow toward what they want in the same order; a
- * fill column takes what is left. w is the result (0: hidden). */
+ * fill column (its want: its text's width) takes what is left after that.
+ * w is the result (0: hidden). */
 struct widgets_col {
 	int min, want, prio;
 	bool fill;
