@@ -40,7 +40,7 @@ enum main_mode {
 
 static const char main_usage[] =
     "usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
-    "       sitrep --once [--json] [-c FILE]\n"
+    "       sitrep --once [--json] [--fail-on warn|crit] [-c FILE]\n"
     "       sitrep --check-config [-c FILE]\n"
     "       sitrep --example-config\n"
     "%s"
@@ -60,6 +60,8 @@ static const char main_usage[] =
     "  --once              fetch every pane once, print, exit (0: all OK, 1: a pane\n"
     "                      failed)\n"
     "  --json              with --once: JSON output (schema version 1)\n"
+    "  --fail-on LEVEL     with --once: exit 1 also when the overall health is at\n"
+    "                      least LEVEL (warn or crit)\n"
     "  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
     "  --example-config    print a complete, commented example config\n"
     "  --version           print the version\n"
@@ -433,6 +435,15 @@ static int main_run(int argc, char **argv, char **sub)
 			mode = MODE_ONCE;
 		} else if (strcmp(a, "--json") == 0 && nsub == 0) {
 			app.opt.json = true;
+		} else if (strcmp(a, "--fail-on") == 0 && nsub == 0) {
+			if (++i >= argc)
+				return main_usage_error("%s needs a LEVEL (warn or crit)", a);
+			if (strcmp(argv[i], "warn") == 0)
+				app.opt.fail_on = LEVEL_WARN;
+			else if (strcmp(argv[i], "crit") == 0)
+				app.opt.fail_on = LEVEL_CRIT;
+			else
+				return main_usage_error("--fail-on takes warn or crit, not \"%s\"", argv[i]);
 		} else if (nsub == 0 && strcmp(a, "--check-config") == 0) {
 			mode = MODE_CHECK;
 		} else if (nsub == 0 && strcmp(a, "--example-config") == 0) {
@@ -465,6 +476,8 @@ static int main_run(int argc, char **argv, char **sub)
 		return 0;
 	if (app.opt.json && mode != MODE_ONCE)
 		return main_usage_error("%s only goes with --once", "--json");
+	if (app.opt.fail_on != 0 && mode != MODE_ONCE)
+		return main_usage_error("%s only goes with --once", "--fail-on");
 
 	if (mode == MODE_EXAMPLE) {
 		fputs(config_example_text, stdout);

@@ -27,7 +27,7 @@
 	" a.query,"                                                                                          \
 	" CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END,"
 #define POSTGRES_SQL_TAIL                                                                                    \
-	", a.backend_start::text, a.query_start::text"                                                       \
+	", a.backend_start::text, a.query_start::text, a.datname::text"                                      \
 	" FROM pg_stat_activity a"                                                                           \
 	" WHERE a.pid <> pg_backend_pid()"                                                                   \
 	" AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.usesysid IS NOT NULL));\n" \
@@ -158,6 +158,7 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	q->client = postgres_text(v[PG_COL_CLIENT]);
 	q->state = postgres_text(state);
 	q->wait_event = postgres_text(v[PG_COL_WAIT]);
+	q->database = postgres_text(v[PG_COL_DATABASE]);
 	q->query = postgres_one_line(query);
 	q->query_full = postgres_text(query);
 	q->duration_s = postgres_number(v[PG_COL_DURATION], -1);

@@ -27,6 +27,7 @@ enum postgres_col {
 	PG_COL_QUERY_ID,
 	PG_COL_BACKEND_START, /* exact text (ISO, UTC: the setup pins DateStyle and TimeZone) */
 	PG_COL_QUERY_START,
+	PG_COL_DATABASE, /* datname: for the dialogs, which say where a query runs */
 	PG_NCOLS
 };
 

@@ -331,6 +331,7 @@ static bool procfs_procs_one(struct procfs_procs *p, int dfd, int pid, double se
 		return true;
 	struct procfs_top e;
 	e.pid = st.pid;
+	e.starttime = st.starttime;
 	memcpy(e.comm, st.comm, sizeof(e.comm));
 	e.cpu = isnan(cpu) ? 0.0 : cpu;
 	e.rss = st.rss_pages > 0 ? (uint64_t)st.rss_pages * (uint64_t)p->page_size : 0;

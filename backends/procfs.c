@@ -487,18 +487,27 @@ static void procfs_add_procs(struct procfs_state *st, struct metrics_data *m, bo
 	if (st->stat_cur.has_forks)
 		procfs_procs_set_forks(st->procs, st->stat_cur.forks);
 	size_t n = 0;
-	long count = procfs_procs_scan(st->procs, st->root, seconds, st->top, &n, st->top_cap);
+	/* the configured "top", or as many as the pane has rows for (zoomed) */
+	size_t cap = st->top_cap;
+	if (st->src->view_rows > 0 && (size_t)st->src->view_rows > cap)
+		cap =
+		    (size_t)st->src->view_rows < PROCFS_TOP_MAX ? (size_t)st->src->view_rows : PROCFS_TOP_MAX;
+	long count = procfs_procs_scan(st->procs, st->root, seconds, st->top, &n, cap);
 	st->procs_ms = now;
 	st->procs_fresh = count >= 0;
 	if (count < 0 || n == 0)
 		return;
 	m->procs = xcalloc(n, sizeof(*m->procs));
 	m->nprocs = n;
+	/* the few shown get their command line, user and start (procfs-proc.c) */
+	double boot = procfs_proc_boot(st->root);
 	for (size_t i = 0; i < n; i++) {
 		m->procs[i].pid = st->top[i].pid;
 		m->procs[i].name = sanitize_str(st->top[i].comm);
 		m->procs[i].cpu = st->top[i].cpu;
 		m->procs[i].rss = st->top[i].rss;
+		m->procs[i].start_ticks = st->top[i].starttime;
+		procfs_proc_details(st->root, st->clk_tck, boot, &m->procs[i]);
 	}
 }
 
@@ -660,7 +669,7 @@ static int procfs_init(struct source *src, struct config_ctx *ctx, struct jnode 
 	}
 	st->top_cap = (size_t)top;
 	st->history = (size_t)history;
-	st->top = xcalloc(st->top_cap + 1, sizeof(*st->top));
+	st->top = xcalloc(PROCFS_TOP_MAX + 1, sizeof(*st->top)); /* zoomed: up to the max */
 	st->clk_tck = sysconf(_SC_CLK_TCK);
 	st->page_size = sysconf(_SC_PAGESIZE);
 	st->procs = procfs_procs_new(st->clk_tck, st->page_size);
@@ -681,6 +690,7 @@ static void procfs_stop(struct source *src)
 	struct procfs_state *st = src->data;
 	if (st != NULL && st->settle_init && !uv_is_closing((uv_handle_t *)&st->settle))
 		uv_close((uv_handle_t *)&st->settle, NULL);
+	procfs_proc_stop();
 }
 
 static void procfs_destroy(struct source *src)
@@ -690,11 +700,19 @@ static void procfs_destroy(struct source *src)
 	src->data = NULL;
 }
 
+const char *procfs_root_of(const struct source *src)
+{
+	const struct procfs_state *st = src->data;
+	return st->root;
+}
+
 const struct source_ops source_procfs = {
     .name = "procfs",
     .kind = "metrics",
     .init = procfs_init,
     .refresh = procfs_refresh,
+    .prepare = procfs_proc_prepare,
+    .act = procfs_proc_act,
     .stop = procfs_stop,
     .destroy = procfs_destroy,
 };

@@ -66,6 +66,10 @@ _sitrep()
 		COMPREPLY=($(compgen -W "$(_sitrep_themes "$bin")" -- "$cur"))
 		return 0
 		;;
+	--fail-on)
+		COMPREPLY=($(compgen -W "warn crit" -- "$cur"))
+		return 0
+		;;
 	--pane)
 		COMPREPLY=($(compgen -W "$("$bin" --complete panes "${cfg[@]}" 2>/dev/null)" -- "$cur"))
 		return 0
@@ -94,7 +98,7 @@ _sitrep()
 	attach) words="--stdio --theme -h --help" ;;
 	replay) words="--at -h --help" ;;
 	serve) words="-c --config -h --help" ;;
-	*) words="$global --share --once --json --check-config --example-config --version --help do timeline note serve attach replay" ;;
+	*) words="$global --share --once --json --fail-on --check-config --example-config --version --help do timeline note serve attach replay" ;;
 	esac
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 	return 0

@@ -65,7 +65,15 @@ void action_set_verb(struct action *a, const char *name)
 {
 	free(a->verb);
 	a->verb = xstrdup(name);
-	a->def = kind_verb_find(name, NULL);
+	/* the verb of the same kind first: "terminate" is a database's and a
+	 * host pane's, and `do cancel --terminate` means the database's */
+	const struct verb *def = NULL;
+	for (size_t k = 0; a->def != NULL && kind_at(k) != NULL; k++) {
+		const struct kind_ops *kind = kind_at(k);
+		if (a->def >= kind->verbs && a->def < kind->verbs + kind->nverbs)
+			def = kind_verb(kind, name);
+	}
+	a->def = def != NULL ? def : kind_verb_find(name, NULL);
 }
 
 const char *action_param(const struct action *a, const char *name)
@@ -141,6 +149,35 @@ static char *action_describe_plain(const struct action *a)
 	char *out = xasprintf("%s %s", a->verb, target);
 	free(target);
 	return out;
+}
+
+char *action_what(const struct action *a, size_t *count)
+{
+	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
+	char *verb = xstrdup(a->verb);
+	for (char *p = verb; *p != '\0'; p++)
+		if (*p == '_')
+			*p = ' ';
+	char *out;
+	*count = 0;
+	if (n > 0 && a->def != NULL && a->def->noun != NULL) {
+		*count = n;
+		out = xasprintf("%s %zu %s", verb, n,
+		                n == 1 || a->def->nouns == NULL ? a->def->noun : a->def->nouns);
+	} else if (a->target != NULL && a->target[0] != '\0') {
+		char *t = sanitize_str(a->target);
+		out = xasprintf("%s %s", verb, t);
+		free(t);
+	} else {
+		out = xstrdup(verb);
+	}
+	free(verb);
+	return out;
+}
+
+const char *action_keep_words(size_t count)
+{
+	return count > 1 ? "keep them" : "keep it";
 }
 
 char *action_describe(const struct action *a)
@@ -338,6 +375,9 @@ static void action_progress_flush(struct action *a)
 
 int action_prepare(struct source *src, struct action *a, char *msg, size_t cap)
 {
+	/* the verb's describe may read the pane's model (the rows it acts on) */
+	if (src != NULL && a->src == NULL)
+		a->src = src;
 	if (src == NULL || src->ops->prepare == NULL || a->request != NULL)
 		return 0;
 	int rc = src->ops->prepare(src, a, msg, cap);
@@ -598,7 +638,7 @@ static void action_cli_done(struct action *a, enum action_result result, const c
 }
 
 /* Asks on the controlling terminal; false when there is none or the answer is not y. */
-static bool action_confirm_tty(const char *what, bool *no_tty)
+static bool action_confirm_tty(const struct action *a, const char *what, bool *no_tty)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -606,7 +646,11 @@ static bool action_confirm_tty(const char *what, bool *no_tty)
 		return false;
 	}
 	*no_tty = false;
-	char *prompt = xasprintf("%s\nProceed? [y/N] ", what);
+	size_t count;
+	char *words = action_what(a, &count);
+	char *prompt = xasprintf("%s\ny: %s · anything else: %s, nothing is sent [y/N] ", what, words,
+	                         action_keep_words(count));
+	free(words);
 	ssize_t w = write(fd, prompt, strlen(prompt));
 	(void)w;
 	free(prompt);
@@ -646,7 +690,7 @@ static int action_cli_usage(void)
 }
 
 /* Asks on the terminal for the target's name (rollback, terminate). */
-static bool action_confirm_typed(const char *what, const char *name, bool *no_tty)
+static bool action_confirm_typed(const struct action *a, const char *what, const char *name, bool *no_tty)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -655,7 +699,11 @@ static bool action_confirm_typed(const char *what, const char *name, bool *no_tt
 	}
 	*no_tty = false;
 	char *shown = sanitize_str(name);
-	char *prompt = xasprintf("%s\nType \"%s\" to confirm: ", what, shown);
+	size_t count;
+	char *words = action_what(a, &count);
+	char *prompt = xasprintf("%s\nType \"%s\" and Enter: %s · anything else: %s, nothing is sent: ", what,
+	                         shown, words, action_keep_words(count));
+	free(words);
 	free(shown);
 	ssize_t w = write(fd, prompt, strlen(prompt));
 	(void)w;
@@ -754,8 +802,9 @@ static int action_cli_run(struct app *app, int argc, char **argv)
 	if (!yes) {
 		bool no_tty = false;
 		char *what = action_describe(a);
-		bool ok = def->confirm == VERB_CONFIRM_TYPED ? action_confirm_typed(what, a->target, &no_tty)
-		                                             : action_confirm_tty(what, &no_tty);
+		bool ok = def->confirm == VERB_CONFIRM_TYPED
+		              ? action_confirm_typed(a, what, a->target, &no_tty)
+		              : action_confirm_tty(a, what, &no_tty);
 		free(what);
 		if (!ok) {
 			fprintf(stderr, "sitrep: %s refused: %s\n", verb,

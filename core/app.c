@@ -12,6 +12,7 @@
 
 #include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/health.h"
 #include "sitrep/http.h"
 #include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
@@ -306,24 +307,44 @@ static void app_once_tick(uv_timer_t *timer)
 		all = all && app->sources[i].done_once;
 	if (!all && uv_now(app->loop) < app->once_deadline)
 		return;
-	for (size_t i = 0; i < app->nsources; i++) {
-		struct source *src = &app->sources[i];
-		if (!src->done_once)
-			source_fail(src, "no answer within %.0f s", (double)app_once_deadline_ms() / 1000.0);
-	}
+	/* A source still silent stays in init (done_once false): it is reported
+	 * as such, with "pending", never as ok or as a failure it did not have. */
 	app_quit(app, 0);
+}
+
+/* The state --once reports: a source that never finished its first
+ * refresh is in init, whatever a preview put in its snapshot. */
+static enum pane_state app_once_state(const struct app *app, const struct source *src)
+{
+	if (!src->done_once)
+		return PANE_INIT;
+	return snapshot_state(&src->snap, uv_now(app->loop), 0);
+}
+
+/* "no answer within 15 s" for a source still in init at the end of
+ * --once (once_deadline is 0 in the dashboard, whose stream shares this). */
+static void app_once_pending(const struct app *app, const struct source *src, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (!src->done_once && app->once_deadline != 0)
+		snprintf(buf, cap, "no answer within %.0f s", (double)app_once_deadline_ms() / 1000.0);
 }
 
 cJSON *app_pane_json(const struct app *app, const struct source *src)
 {
 	const struct snapshot *snap = &src->snap;
 	cJSON *o = cJSON_CreateObject();
-	enum pane_state st = snapshot_state(snap, uv_now(app->loop), 0);
+	enum pane_state st = app_once_state(app, src);
+	char pending[64];
+	app_once_pending(app, src, pending, sizeof(pending));
 	char when[32];
 	cJSON_AddStringToObject(o, "id", src->cfg->id);
 	cJSON_AddStringToObject(o, "kind", src->cfg->kind);
 	cJSON_AddStringToObject(o, "source", src->cfg->source);
 	cJSON_AddStringToObject(o, "state", snapshot_state_name(st));
+	cJSON_AddStringToObject(o, "health", health_word(health_of(src)));
+	if (pending[0] != '\0')
+		cJSON_AddStringToObject(o, "pending", pending);
 	if (snap->error != NULL)
 		cJSON_AddStringToObject(o, "error", snap->error);
 	else
@@ -343,6 +364,19 @@ cJSON *app_pane_json(const struct app *app, const struct source *src)
 	return o;
 }
 
+/* The overall health: every pane's level, a pane without (complete) data
+ * at least warn (health_counted). */
+static enum level app_once_health(const struct app *app)
+{
+	enum level worst = LEVEL_OK;
+	for (size_t i = 0; i < app->nsources; i++) {
+		enum level l = health_counted(&app->sources[i], app_once_state(app, &app->sources[i]));
+		if (l > worst)
+			worst = l;
+	}
+	return worst;
+}
+
 static void app_once_print_json(struct app *app, FILE *out)
 {
 	char now[32];
@@ -351,6 +385,14 @@ static void app_once_print_json(struct app *app, FILE *out)
 	cJSON_AddNumberToObject(root, "version", 1);
 	cJSON_AddStringToObject(root, "generated_at", now);
 	cJSON_AddBoolToObject(root, "read_only", app->read_only);
+	cJSON_AddStringToObject(root, "health", health_word(app_once_health(app)));
+	char **causes;
+	size_t ncauses;
+	health_causes(app->sources, app->nsources, &causes, &ncauses, NULL);
+	cJSON *list = cJSON_AddArrayToObject(root, "causes");
+	for (size_t i = 0; i < ncauses; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(causes[i]));
+	health_causes_free(causes, ncauses);
 	cJSON *panes = cJSON_AddArrayToObject(root, "panes");
 	for (size_t i = 0; i < app->nsources; i++)
 		cJSON_AddItemToArray(panes, app_pane_json(app, &app->sources[i]));
@@ -366,10 +408,16 @@ static void app_once_print_text(struct app *app, FILE *out)
 	for (size_t i = 0; i < app->nsources; i++) {
 		const struct source *src = &app->sources[i];
 		const struct snapshot *snap = &src->snap;
-		enum pane_state st = snapshot_state(snap, uv_now(app->loop), 0);
+		enum pane_state st = app_once_state(app, src);
+		char pending[64];
+		app_once_pending(app, src, pending, sizeof(pending));
 		fprintf(out, "%s (%s/%s): %s", src->cfg->id, src->cfg->kind, src->cfg->source,
 		        snapshot_state_name(st));
-		if (snap->error != NULL)
+		if (health_of(src) != LEVEL_UNKNOWN)
+			fprintf(out, ", health %s", health_word(health_of(src)));
+		if (pending[0] != '\0')
+			fprintf(out, ": %s", pending);
+		else if (snap->error != NULL)
 			fprintf(out, ": %s", snap->error);
 		fputc('\n', out);
 		if (snap->note != NULL)
@@ -379,6 +427,13 @@ static void app_once_print_text(struct app *app, FILE *out)
 		if (snap->data != NULL)
 			snap->kind->print(snap->data, out);
 	}
+	char **causes;
+	size_t ncauses;
+	health_causes(app->sources, app->nsources, &causes, &ncauses, NULL);
+	fprintf(out, "health: %s\n", health_word(app_once_health(app)));
+	for (size_t i = 0; i < ncauses; i++)
+		fprintf(out, "  %s\n", causes[i]);
+	health_causes_free(causes, ncauses);
 	if (app->read_only)
 		fprintf(out, "(read-only)\n");
 }
@@ -414,9 +469,14 @@ int app_run_once(struct app *app)
 		app_once_print_text(app, stdout);
 	fflush(stdout);
 	int rc = 0;
-	for (size_t i = 0; i < app->nsources; i++)
-		if (snapshot_state(&app->sources[i].snap, uv_now(app->loop), 0) == PANE_ERROR)
+	for (size_t i = 0; i < app->nsources; i++) {
+		enum pane_state st = app_once_state(app, &app->sources[i]);
+		if (st == PANE_ERROR || !app->sources[i].done_once)
 			rc = 1;
+	}
+	/* --fail-on warn|crit: the overall health decides too (bots, chat-ops) */
+	if (app->opt.fail_on != LEVEL_UNKNOWN && (int)app_once_health(app) >= app->opt.fail_on)
+		rc = 1;
 	app_drain(app);
 	return rc;
 }

@@ -206,6 +206,21 @@ static char *kind_alerts_hint(const void *data)
 	                   : xasprintf("%zu alerts firing, %s first", firing, top->name);
 }
 
+/* A firing critical (or page, error) alert is crit, any other firing one warn. */
+static enum level kind_alerts_level(const void *data)
+{
+	const struct alerts_data *d = data;
+	enum level worst = LEVEL_OK;
+	for (size_t i = 0; d != NULL && i < d->nalerts; i++) {
+		if (!kind_alerts_active(&d->alerts[i]))
+			continue;
+		enum level l = alerts_severity_rank(d->alerts[i].severity) <= 1 ? LEVEL_CRIT : LEVEL_WARN;
+		if (l > worst)
+			worst = l;
+	}
+	return worst;
+}
+
 /* `sitrep do silence ALERTNAME [--for DURATION]`: every instance of the
  * alert, by its name. */
 static int kind_alerts_silence_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
@@ -290,6 +305,7 @@ const struct kind_ops kind_alerts = {
     .print = kind_alerts_print,
     .diff = kind_alerts_diff,
     .hint = kind_alerts_hint,
+    .level = kind_alerts_level,
     .verbs = kind_alerts_verbs,
     .nverbs = ARRAY_LEN(kind_alerts_verbs),
 };

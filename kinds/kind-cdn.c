@@ -349,6 +349,21 @@ static char *kind_cdn_hint(const void *data)
 	                  : xasprintf("CDN: %zu stale assets, %s first", stale, first->path);
 }
 
+/* Users get the wrong bytes: a stale or missing asset is crit; an asset
+ * that could not be compared is warn. */
+static enum level kind_cdn_level(const void *data)
+{
+	const struct cdn_data *d = data;
+	enum level worst = LEVEL_OK;
+	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
+		if (kind_cdn_bad(&d->assets[i]))
+			return LEVEL_CRIT;
+		if (d->assets[i].verdict == CDN_ERROR || d->assets[i].verdict == CDN_UNVERIFIED)
+			worst = LEVEL_WARN;
+	}
+	return worst;
+}
+
 /* `sitrep do purge [--stale|--all|PATH...]`: the stale assets by default. */
 static int kind_cdn_purge_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
 {
@@ -451,6 +466,7 @@ const struct kind_ops kind_cdn = {
     .print = kind_cdn_print,
     .diff = kind_cdn_diff,
     .hint = kind_cdn_hint,
+    .level = kind_cdn_level,
     .verbs = kind_cdn_verbs,
     .nverbs = ARRAY_LEN(kind_cdn_verbs),
 };

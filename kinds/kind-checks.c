@@ -273,6 +273,12 @@ static char *kind_checks_hint(const void *data)
 	                    : xasprintf("%zu checks failing, %s first: %s", failing, first->name, why);
 }
 
+/* A failing check is crit: users see that failure. */
+static enum level kind_checks_level(const void *data)
+{
+	return checks_failing(data) > 0 ? LEVEL_CRIT : LEVEL_OK;
+}
+
 const struct kind_ops kind_checks = {
     .name = "checks",
     .default_source = "http",
@@ -282,4 +288,5 @@ const struct kind_ops kind_checks = {
     .print = kind_checks_print,
     .diff = kind_checks_diff,
     .hint = kind_checks_hint,
+    .level = kind_checks_level,
 };

@@ -42,6 +42,7 @@ void database_data_free(void *data)
 		free(q->user);
 		free(q->application);
 		free(q->client);
+		free(q->database);
 		free(q->state);
 		free(q->wait_event);
 		free(q->query);
@@ -56,6 +57,7 @@ void database_data_free(void *data)
 		free(d->groups[i].group);
 		free(d->groups[i].query);
 		free(d->groups[i].pids);
+		free(d->groups[i].plan);
 	}
 	free(d->groups);
 	for (size_t i = 0; i < d->nblocking; i++)
@@ -413,7 +415,10 @@ static void database_build_groups(struct database_data *d)
 			g = &d->groups[d->ngroups++];
 			memset(g, 0, sizeof(*g));
 			g->group = xstrdup(q->group);
-			char *n = database_normalise(q->query_full, strlen(q->query_full));
+			/* the one-line text: its whitespace (a line break, a tab) was
+			 * collapsed before the sanitizer made such bytes visible */
+			const char *text = q->query != NULL ? q->query : q->query_full;
+			char *n = database_normalise(text, strlen(text));
 			g->query = sanitize_str(n);
 			free(n);
 			g->longest_s = -1;
@@ -884,6 +889,18 @@ static char *kind_database_hint(const void *data)
 	return NULL;
 }
 
+/* A storm is crit; a session blocking others is warn. */
+static enum level kind_database_level(const void *data)
+{
+	const struct database_data *d = data;
+	if (database_storm(d) != NULL)
+		return LEVEL_CRIT;
+	for (size_t i = 0; d != NULL && i < d->nblocking; i++)
+		if (d->blocking[i].depth == 0 && d->blocking[i].blocks > 0)
+			return LEVEL_WARN;
+	return LEVEL_OK;
+}
+
 /* --- verbs ---------------------------------------------------------------- */
 
 static bool kind_database_is_pid(const char *s)
@@ -978,9 +995,116 @@ static char *kind_database_session_words(const char *selection, bool terminate)
 	return out;
 }
 
+/* Appends "a, b" distinct values (at most 3, then "+N more") to *out. */
+static void kind_database_distinct(char **out, const char *label, const char *const *vals, size_t n)
+{
+	char *list = xstrdup("");
+	size_t shown = 0, more = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = vals[i] == NULL || vals[i][0] == '\0';
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = vals[j] != NULL && strcmp(vals[j], vals[i]) == 0;
+		if (seen)
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		char *next = xasprintf("%s%s%s", list, shown > 0 ? ", " : "", vals[i]);
+		free(list);
+		list = next;
+		shown++;
+	}
+	if (shown > 0) {
+		char *next = more > 0 ? xasprintf("%s · %s%s %s, +%zu more", *out, label,
+		                                  shown + more > 1 ? "s" : "", list, more)
+		                      : xasprintf("%s · %s%s %s", *out, label, shown > 1 ? "s" : "", list);
+		free(*out);
+		*out = next;
+	}
+	free(list);
+}
+
+/* What the sessions chosen run, from the pane's model: the query text
+ * (normalised for a group, whole for one session), then how many, their
+ * users, databases and how long they have run. NULL when the model does not
+ * have them (`sitrep do` before a refresh). Caller frees. */
+static char *kind_database_what_runs(const struct action *a, const char *group)
+{
+	const struct database_data *d =
+	    a->src != NULL && a->src->snap.kind == &kind_database ? a->src->snap.data : NULL;
+	if (d == NULL || a->nselection == 0)
+		return NULL;
+	const char **users = xcalloc(a->nselection, sizeof(*users));
+	const char **dbs = xcalloc(a->nselection, sizeof(*dbs));
+	double lo = -1, hi = -1;
+	const struct db_query *one = NULL;
+	size_t found = 0;
+	for (size_t i = 0; i < a->nselection; i++) {
+		int pid;
+		char *bs, *qs;
+		if (database_identity_parse(a->selection[i], &pid, &bs, &qs) != 0)
+			continue;
+		free(bs);
+		free(qs);
+		const struct db_query *q = database_query(d, pid);
+		if (q == NULL)
+			continue;
+		one = q;
+		users[found] = q->user;
+		dbs[found++] = q->database;
+		if (q->duration_s >= 0 && (lo < 0 || q->duration_s < lo))
+			lo = q->duration_s;
+		if (q->duration_s > hi)
+			hi = q->duration_s;
+	}
+	char *out = NULL;
+	if (found > 0) {
+		const struct db_group *g = group != NULL ? database_group(d, group) : NULL;
+		const char *text = g != NULL ? g->query : found == 1 ? one->query_full : one->query;
+		out = xasprintf("  %s\n  %zu session%s", text, found, found == 1 ? "" : "s");
+		kind_database_distinct(&out, "user", users, found);
+		kind_database_distinct(&out, "database", dbs, found);
+		char a1[16], a2[16];
+		database_duration(lo, a1, sizeof(a1));
+		database_duration(hi, a2, sizeof(a2));
+		char *next = lo < 0                ? xstrdup(out)
+		             : strcmp(a1, a2) == 0 ? xasprintf("%s · running %s", out, a2)
+		                                   : xasprintf("%s · running %s to %s", out, a1, a2);
+		free(out);
+		out = next;
+	}
+	free(users);
+	free(dbs);
+	return out;
+}
+
 static char *kind_database_describe(const struct action *a, const char *what, bool terminate)
 {
 	const char *group = action_param(a, "group");
+	char *runs = kind_database_what_runs(a, group);
+	if (group != NULL && runs != NULL) {
+		char *out = xasprintf("%s %zu %s of one query group:\n%s\nSessions that start later are not "
+		                      "touched. The statements, one per session:",
+		                      what, a->nselection, terminate ? "sessions" : "queries", runs);
+		free(runs);
+		return out;
+	}
+	if (runs != NULL) {
+		char *sessions = xstrdup("");
+		for (size_t i = 0; i < a->nselection; i++) {
+			char *s = kind_database_session_words(a->selection[i], terminate);
+			char *next = xasprintf("%s%s%s", sessions, i > 0 ? ", " : "", s);
+			free(sessions);
+			free(s);
+			sessions = next;
+		}
+		char *out = xasprintf("%s %s:\n%s\n%s\nThe statement:", what,
+		                      terminate ? "this session" : "this query", runs, sessions);
+		free(sessions);
+		free(runs);
+		return out;
+	}
 	if (group != NULL) {
 		char *g = sanitize_str(group);
 		char *out = a->nselection > 0
@@ -1023,6 +1147,8 @@ static const struct verb kind_database_verbs[] = {
         .args = "PID|--group QUERYID [--terminate] [--backend-start TS [--query-start TS]]",
         .help = "cancel the selected query (or group)",
         .confirm = VERB_CONFIRM_Y,
+        .noun = "query",
+        .nouns = "queries",
         .cli = true,
         .parse = kind_database_cancel_parse,
         .describe = kind_database_cancel_describe,
@@ -1033,6 +1159,8 @@ static const struct verb kind_database_verbs[] = {
         .args = "",
         .help = "terminate the selected session (type its pid)",
         .confirm = VERB_CONFIRM_TYPED,
+        .noun = "session",
+        .nouns = "sessions",
         .cli = false, /* `sitrep do cancel --terminate` */
         .describe = kind_database_terminate_describe,
     },
@@ -1046,6 +1174,7 @@ const struct kind_ops kind_database = {
     .print = kind_database_print,
     .diff = kind_database_diff,
     .hint = kind_database_hint,
+    .level = kind_database_level,
     .verbs = kind_database_verbs,
     .nverbs = ARRAY_LEN(kind_database_verbs),
 };

@@ -540,6 +540,16 @@ static char *kind_deploys_hint(const void *data)
 	return NULL;
 }
 
+/* The current release marked bad is crit; no current release is warn. */
+static enum level kind_deploys_level(const void *data)
+{
+	const struct deploys_data *d = data;
+	const struct deploy *cur = d != NULL ? deploys_find(d, d->current) : NULL;
+	if (cur != NULL && cur->bad)
+		return LEVEL_CRIT;
+	return d != NULL && d->n > 0 && d->current == NULL ? LEVEL_WARN : LEVEL_OK;
+}
+
 /* `sitrep do rollback [RELEASE]`: the release before the current one by default. */
 static int kind_deploys_rollback_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
 {
@@ -601,6 +611,7 @@ const struct kind_ops kind_deploys = {
     .print = kind_deploys_print,
     .diff = kind_deploys_diff,
     .hint = kind_deploys_hint,
+    .level = kind_deploys_level,
     .verbs = kind_deploys_verbs,
     .nverbs = ARRAY_LEN(kind_deploys_verbs),
 };

@@ -201,10 +201,24 @@ static char *kind_logs_hint(const void *data)
 		fresh += g->sev == LOG_SEV_ERROR && logstore_group_is_new(st, g);
 	}
 	if (fresh > 0)
-		return xasprintf("%.0f errors/min, %zu new error group%s since the deploy", epm, fresh, fresh == 1 ? "" : "s");
+		return xasprintf("%.0f errors/min, %zu new error group%s since the deploy", epm, fresh,
+		                 fresh == 1 ? "" : "s");
 	if (epm >= 1)
 		return xasprintf("%.0f errors/min", epm);
 	return NULL;
+}
+
+/* New error groups since the deploy are crit (the deploy broke something);
+ * errors at a rate of one a minute or more are warn. */
+static enum level kind_logs_level(const void *data)
+{
+	struct logstore *st = (struct logstore *)data;
+	for (size_t i = 0; logstore_deploy_time(st) > 0 && i < logstore_ngroups(st); i++) {
+		const struct log_group *g = logstore_group(st, i);
+		if (g->sev == LOG_SEV_ERROR && logstore_group_is_new(st, g))
+			return LEVEL_CRIT;
+	}
+	return logstore_errors_per_minute(st, kind_logs_now()) >= 1 ? LEVEL_WARN : LEVEL_OK;
 }
 
 const struct kind_ops kind_logs = {
@@ -215,4 +229,5 @@ const struct kind_ops kind_logs = {
     .from_json = kind_logs_from_json,
     .print = kind_logs_print,
     .hint = kind_logs_hint,
+    .level = kind_logs_level,
 };

@@ -10,6 +10,8 @@
 #include "sitrep/kind.h"
 #include "sitrep/kindjson.h"
 #include "sitrep/metrics.h"
+#include "sitrep/action.h"
+#include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
 
@@ -269,6 +271,70 @@ static char *kind_metrics_hint(const void *data)
 	return xasprintf("%s %s %s", worst->name, metrics_level_name(worst->status), value);
 }
 
+/* The worst series; a series without a value says nothing either way. */
+static enum level kind_metrics_level(const void *data)
+{
+	const struct metrics_data *m = data;
+	enum level worst = LEVEL_OK;
+	for (size_t i = 0; m != NULL && i < m->nseries; i++)
+		if (m->series[i].status > worst)
+			worst = m->series[i].status;
+	return worst;
+}
+
+/* "SIGTERM process 4711 (sleep)": the process from the action's target
+ * (its pid) and the display words the pane put in its "name" argument;
+ * the exact signal and checks are the source's (procfs-proc.c). */
+static char *kind_metrics_signal_describe(const struct action *a, const char *sig)
+{
+	const char *name = action_param(a, "name");
+	char *t = sanitize_str(a->target != NULL ? a->target : "?");
+	char *n = name != NULL ? sanitize_str(name) : NULL;
+	char *out = xasprintf("send %s to process %s%s%s%s", sig, t, n != NULL ? " (" : "",
+	                      n != NULL ? n : "", n != NULL ? ")" : "");
+	free(t);
+	free(n);
+	return out;
+}
+
+static char *kind_metrics_terminate_describe(const struct action *a)
+{
+	return kind_metrics_signal_describe(a, "SIGTERM");
+}
+
+static char *kind_metrics_kill_describe(const struct action *a)
+{
+	return kind_metrics_signal_describe(a, "SIGKILL");
+}
+
+/* The host pane's processes. "terminate" is the database's verb too (K
+ * ends what the selected row runs: a session there, a process here); each
+ * pane's kind answers with its own entry. */
+static const struct verb kind_metrics_verbs[] = {
+    {
+        .name = "terminate",
+        .key = "K",
+        .args = "",
+        .help = "on the host pane: SIGTERM the selected process",
+        .confirm = VERB_CONFIRM_Y,
+        .noun = "process",
+        .nouns = "processes",
+        .cli = false,
+        .describe = kind_metrics_terminate_describe,
+    },
+    {
+        .name = "kill",
+        .key = "X",
+        .args = "",
+        .help = "on the host pane: SIGKILL the selected process (type its pid)",
+        .confirm = VERB_CONFIRM_TYPED,
+        .noun = "process",
+        .nouns = "processes",
+        .cli = false,
+        .describe = kind_metrics_kill_describe,
+    },
+};
+
 const struct kind_ops kind_metrics = {
     .name = "metrics",
     .free = metrics_data_free,
@@ -277,4 +343,7 @@ const struct kind_ops kind_metrics = {
     .print = kind_metrics_print,
     .diff = kind_metrics_diff,
     .hint = kind_metrics_hint,
+    .level = kind_metrics_level,
+    .verbs = kind_metrics_verbs,
+    .nverbs = ARRAY_LEN(kind_metrics_verbs),
 };

@@ -36,8 +36,11 @@ void metrics_data_free(void *data)
 		metrics_series_free(&m->series[i]);
 	free(m->series);
 	free(m->cores);
-	for (size_t i = 0; i < m->nprocs; i++)
+	for (size_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i].name);
+		free(m->procs[i].cmdline);
+		free(m->procs[i].user);
+	}
 	free(m->procs);
 	free(m);
 }

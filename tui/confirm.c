@@ -40,33 +40,6 @@ static bool confirm_typed(const struct tui *tui)
 	return (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED) || tui->confirm_escalated;
 }
 
-/* "purge 40 assets" when the verb names its targets and the action counts
- * them (*count gets the count), else "silence HighCPU" (the target's display
- * form; *count 0). Caller frees. */
-static char *confirm_what(const struct action *a, size_t *count)
-{
-	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
-	char *verb = xstrdup(a->verb);
-	for (char *p = verb; *p != '\0'; p++)
-		if (*p == '_')
-			*p = ' ';
-	char *out;
-	*count = 0;
-	if (n > 0 && a->def != NULL && a->def->noun != NULL) {
-		*count = n;
-		out = xasprintf("%s %zu %s", verb, n,
-		                n == 1 || a->def->nouns == NULL ? a->def->noun : a->def->nouns);
-	} else if (a->target != NULL && a->target[0] != '\0') {
-		char *t = sanitize_str(a->target);
-		out = xasprintf("%s %s", verb, t);
-		free(t);
-	} else {
-		out = xstrdup(verb);
-	}
-	free(verb);
-	return out;
-}
-
 /* What must be typed: the target's name for the dangerous verbs, else the
  * verb and the count ("purge 40"). Caller frees. */
 static char *confirm_phrase(const struct tui *tui)
@@ -82,21 +55,22 @@ static char *confirm_phrase(const struct tui *tui)
 static char *confirm_footer(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
+	size_t count;
+	char *what = action_what(a, &count);
 	if (confirm_typed(tui)) {
 		char *phrase = confirm_phrase(tui);
 		char *shown = sanitize_str(phrase);
 		char *typed = sanitize_str(tui->confirm_typed);
-		char *out = xasprintf(
-		    "%sType \"%s\" and Enter to confirm · Esc: cancel, nothing is sent\n> %s_",
-		    tui->confirm_escalated ? "Too long a list to confirm with y. " : "", shown, typed);
+		char *out = xasprintf("%sType \"%s\" and Enter: %s · Esc: %s, nothing is sent\n> %s_",
+		                      tui->confirm_escalated ? "Too long a list to confirm with y. " : "",
+		                      shown, what, action_keep_words(count), typed);
 		free(typed);
 		free(shown);
 		free(phrase);
+		free(what);
 		return out;
 	}
-	size_t count;
-	char *what = confirm_what(a, &count);
-	const char *keep = count > 1 ? "keep them" : count == 1 ? "keep it" : "cancel";
+	const char *keep = action_keep_words(count);
 	char *out;
 	int unseen = dialog_unseen_rows(tui->dialog);
 	if (unseen > 0)
@@ -210,9 +184,11 @@ static void confirm_go(struct tui *tui)
 	confirm_end(tui);
 	char msg[300];
 	enum action_result r = action_run(tui->app, src, a, confirm_done, src, msg, sizeof(msg));
-	tui_message(tui, "%s", msg);
-	if (r != ACTION_PENDING)
+	/* a pending action's progress and outcome have their own line (tui.c) */
+	if (r != ACTION_PENDING) {
+		tui_message(tui, "%s", msg);
 		source_set_note(src, msg);
+	}
 }
 
 /* The scrolling keys that are never text: they move in both modes. */

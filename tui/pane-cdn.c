@@ -95,36 +95,70 @@ static void pane_cdn_validators(const struct cdn_asset *a, char *buf, size_t cap
 		snprintf(buf, cap, "%s!=%s", e, o);
 }
 
+/* The columns of a row, by priority: the verdict, the path and the
+ * validators' heads are what tells a stale asset; then the reason, the
+ * cache status, the HTTP status and the age; an edge's name last. The path
+ * and validator columns are as wide as the widest value they show, so rows
+ * line up and nothing readable is cut while there is room. */
+enum { CDN_VERDICT, CDN_EDGE, CDN_PATH, CDN_STATUS, CDN_CACHE, CDN_AGE, CDN_VAL, CDN_DETAIL, CDN_NCOLS };
+
+static void pane_cdn_columns(const struct cdn_data *d, int w, struct widgets_col *c)
+{
+	int path = 4, val = 1, edge = 0;
+	for (size_t i = 0; d != NULL && i < d->nassets; i++) {
+		char v[40];
+		pane_cdn_validators(&d->assets[i], v, sizeof(v));
+		int pw = widgets_width(d->assets[i].path), vw = widgets_width(v);
+		path = pw > path ? pw : path;
+		val = vw > val ? vw : val;
+		if (d->assets[i].edge != NULL && widgets_width(d->assets[i].edge) > edge)
+			edge = widgets_width(d->assets[i].edge);
+	}
+	c[CDN_VERDICT] = (struct widgets_col){.min = 5, .want = 7, .prio = 0};
+	c[CDN_EDGE] = (struct widgets_col){.min = edge > 0 ? 3 : 0, .want = edge < 12 ? edge : 12, .prio = 7};
+	c[CDN_PATH] =
+	    (struct widgets_col){.min = path < 24 ? path : 24, .want = path < 40 ? path : 40, .prio = 1};
+	c[CDN_STATUS] = (struct widgets_col){.min = 3, .want = 3, .prio = 5};
+	c[CDN_CACHE] = (struct widgets_col){.min = 4, .want = 7, .prio = 4};
+	c[CDN_AGE] = (struct widgets_col){.min = 3, .want = 5, .prio = 6};
+	c[CDN_VAL] = (struct widgets_col){.min = val < 9 ? val : 9, .want = val, .prio = 2};
+	int detail = 12;
+	for (size_t i = 0; d != NULL && i < d->nassets; i++)
+		if (d->assets[i].detail != NULL && widgets_width(d->assets[i].detail) > detail)
+			detail = widgets_width(d->assets[i].detail);
+	c[CDN_DETAIL] = (struct widgets_col){.min = 12, .want = detail, .prio = 3, .fill = true};
+	widgets_columns(c, CDN_NCOLS, w);
+}
+
 static void pane_cdn_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
 {
-	const struct cdn_asset *a = &pane_cdn_data(pane)->assets[row];
+	const struct cdn_data *d = pane_cdn_data(pane);
+	const struct cdn_asset *a = &d->assets[row];
 	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
-	int x = 0;
-	char verdict[12];
-	snprintf(verdict, sizeof(verdict), "%-8s", cdn_verdict_name(a->verdict));
-	x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, verdict, sel ? base : pane_cdn_role(a->verdict));
-	int path_w = w >= 100 ? 32 : w / 3;
-	if (x < w && a->edge != NULL) {
-		x += widgets_text_nopad(win, y, x, w - x, a->edge, base);
-		x += widgets_text_nopad(win, y, x, w - x, " ", base);
-	}
-	if (x < w)
-		x += widgets_text(win, y, x, w - x < path_w ? w - x : path_w, a->path, base);
-	char mid[80], age[16] = "-", status[24] = "-", val[40] = "-";
+	struct widgets_col c[CDN_NCOLS];
+	pane_cdn_columns(d, w, c);
+	char age[16] = "-", status[24] = "-", val[40] = "-";
 	if (a->age >= 0)
 		util_age((uint64_t)(a->age * 1000), age, sizeof(age));
 	if (a->edge_status > 0)
 		snprintf(status, sizeof(status), "%ld", a->edge_status);
 	pane_cdn_validators(a, val, sizeof(val));
-	snprintf(mid, sizeof(mid), " %3s %-11.11s %5s %-19.19s ", status,
-	         a->edge_cache != NULL ? a->edge_cache : "-", age, val);
-	int mid_w = w >= 120 ? 44 : 24;
-	if (x < w)
-		x += widgets_text(win, y, x, w - x < mid_w ? w - x : mid_w, mid, base);
-	if (x < w)
-		x += widgets_text_nopad(win, y, x, w - x, a->detail != NULL ? a->detail : "", base);
-	if (x < w)
-		widgets_fill(win, y, x, w - x, base);
+	const char *text[CDN_NCOLS] = {
+	    [CDN_VERDICT] = cdn_verdict_name(a->verdict),
+	    [CDN_EDGE] = a->edge != NULL ? a->edge : "",
+	    [CDN_PATH] = a->path,
+	    [CDN_STATUS] = status,
+	    [CDN_CACHE] = a->edge_cache != NULL ? a->edge_cache : "-",
+	    [CDN_AGE] = age,
+	    [CDN_VAL] = val,
+	    [CDN_DETAIL] = a->detail != NULL ? a->detail : "",
+	};
+	enum role role[CDN_NCOLS];
+	for (int i = 0; i < CDN_NCOLS; i++)
+		role[i] = base;
+	if (!sel)
+		role[CDN_VERDICT] = pane_cdn_role(a->verdict);
+	widgets_row(win, y, 0, w, c, CDN_NCOLS, text, role, base);
 }
 
 static void pane_cdn_draw(struct pane *pane, WINDOW *win, int h, int w)

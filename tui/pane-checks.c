@@ -55,47 +55,72 @@ static void pane_checks_marks(struct pane *pane, WINDOW *win, int y, int x, int 
 	widgets_sparkline_marks(win, y, x, w, cells, n);
 }
 
+/* The columns, by priority: the verdict word, the check's name, the reason
+ * (or the target), the latency, the sparkline. Every row gets the same
+ * widths (the widest name), so the rows line up. */
+enum { CHK_WORD, CHK_NAME, CHK_LAT, CHK_SPARK, CHK_REASON, CHK_NCOLS };
+
 static void pane_checks_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
 {
-	const struct check *c = &pane_checks_data(pane)->checks[row];
+	const struct checks_data *d = pane_checks_data(pane);
+	const struct check *c = &d->checks[row];
 	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
-	enum role word_role = !c->checked ? ROLE_DIM : c->ok ? ROLE_OK : ROLE_CRIT;
-	const char *word = !c->checked ? "wait " : c->ok ? "ok   " : "FAIL ";
-	int x = widgets_text(win, y, 0, w < 5 ? w : 5, word, word_role);
-	int name_w = w >= 70 ? 18 : w / 4;
-	if (x < w)
-		x += widgets_text(win, y, x, w - x < name_w ? w - x : name_w, c->name, base);
-	char lat[16] = "     -";
+	int name = 4;
+	for (size_t i = 0; i < d->nchecks; i++)
+		if (widgets_width(d->checks[i].name) > name)
+			name = widgets_width(d->checks[i].name);
+	int spark = w / 4 < PANE_CHECKS_SPARK_MAX ? w / 4 : PANE_CHECKS_SPARK_MAX;
+	int reason = 12; /* the widest reason or target: it grows before the latency and sparkline */
+	for (size_t i = 0; i < d->nchecks; i++) {
+		const char *r = d->checks[i].reason != NULL ? d->checks[i].reason : d->checks[i].target;
+		int rw = r != NULL ? widgets_width(r) : 0;
+		reason = rw > reason ? rw : reason;
+	}
+	struct widgets_col col[CHK_NCOLS] = {
+	    [CHK_WORD] = {.min = 4, .want = 4, .prio = 0},
+	    [CHK_NAME] = {.min = name < 8 ? name : 8, .want = name < 24 ? name : 24, .prio = 1},
+	    [CHK_LAT] = {.min = 7, .want = 7, .prio = 3},
+	    [CHK_SPARK] = {.min = spark >= 4 ? 4 : 0, .want = spark, .prio = 4},
+	    [CHK_REASON] = {.min = 12, .want = reason, .prio = 2, .fill = true},
+	};
+	widgets_columns(col, CHK_NCOLS, w);
+	char lat[16] = "-";
 	if (c->latency_ms >= 0)
-		snprintf(lat, sizeof(lat), " %5.0fms", c->latency_ms);
-	if (x < w)
-		x += widgets_text(win, y, x, w - x < 8 ? w - x : 8, lat, base);
-	/* The sparkline takes a quarter of what is left, at most 30 cells. */
-	int sw = (w - x) / 4;
-	if (sw > PANE_CHECKS_SPARK_MAX)
-		sw = PANE_CHECKS_SPARK_MAX;
-	if (sw >= 4) {
-		widgets_fill(win, y, x, 1, base);
+		snprintf(lat, sizeof(lat), "%5.0fms", c->latency_ms);
+	const char *text[CHK_NCOLS] = {
+	    [CHK_WORD] = !c->checked ? "wait"
+	                 : c->ok     ? "ok"
+	                             : "FAIL",
+	    [CHK_NAME] = c->name,
+	    [CHK_LAT] = lat,
+	    [CHK_SPARK] = "",
+	    [CHK_REASON] = c->reason != NULL ? c->reason : c->target,
+	};
+	enum role role[CHK_NCOLS] = {
+	    [CHK_WORD] = !c->checked ? ROLE_DIM
+	                 : c->ok     ? ROLE_OK
+	                             : ROLE_CRIT,
+	    [CHK_NAME] = base,
+	    [CHK_LAT] = base,
+	    [CHK_SPARK] = base,
+	    [CHK_REASON] = sel                 ? base
+	                   : c->reason != NULL ? ROLE_CRIT
+	                                       : ROLE_DIM,
+	};
+	widgets_row(win, y, 0, w, col, CHK_NCOLS, text, role, base);
+	if (col[CHK_SPARK].w > 0) {
+		int x = 0;
+		for (int i = 0; i < CHK_SPARK; i++)
+			x += col[i].w > 0 ? col[i].w + 1 : 0;
 		/* From zero: a steady 40 ms must not look like a spike. */
 		double hi = 0;
 		for (size_t i = 0; i < c->nhistory; i++)
 			if (isfinite(c->history[i]) && c->history[i] > hi)
 				hi = c->history[i];
-		widgets_sparkline(win, y, x + 1, sw - 1, c->history, c->nhistory, 0, hi > 0 ? hi : 1,
+		widgets_sparkline(win, y, x, col[CHK_SPARK].w, c->history, c->nhistory, 0, hi > 0 ? hi : 1,
 		                  ROLE_SPARK);
-		pane_checks_marks(pane, win, y, x + 1, sw - 1, c->nhistory);
-		x += sw;
+		pane_checks_marks(pane, win, y, x, col[CHK_SPARK].w, c->nhistory);
 	}
-	if (x >= w)
-		return;
-	widgets_fill(win, y, x, 1, base);
-	x++;
-	if (x >= w)
-		return;
-	if (c->reason != NULL)
-		widgets_text(win, y, x, w - x, c->reason, sel ? base : ROLE_CRIT);
-	else
-		widgets_text(win, y, x, w - x, c->target, sel ? base : ROLE_DIM);
 }
 
 static void pane_checks_draw(struct pane *pane, WINDOW *win, int h, int w)

@@ -81,57 +81,96 @@ static int pane_database_put(WINDOW *win, int y, int x, int w, const char *text,
 	return x < w ? widgets_text_nopad(win, y, x, w - x, text, role) : 0;
 }
 
+/* A group row: the count and the longest run, whether they all started
+ * after the deploy, and the normalised query, which takes the rest. */
+enum { DBG_COUNT, DBG_LONGEST, DBG_DEPLOY, DBG_QUERY, DBG_NCOLS };
+
 static void pane_database_draw_group(const struct database_data *d, const struct db_group *g, WINDOW *win,
                                      int y, int w, bool sel)
 {
 	bool storm = d->storm_min > 0 && g->count >= d->storm_min;
 	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
-	char head[48], longest[16];
+	char count[24], longest[16];
 	database_duration(g->longest_s, longest, sizeof(longest));
-	snprintf(head, sizeof(head), "×%-4zu %5s ", g->count, longest);
-	int x = pane_database_put(win, y, 0, w, head, sel ? base : storm ? ROLE_CRIT : ROLE_WARN);
-	if (d->deploy != NULL && g->after_deploy > 0) {
-		char *dep = g->after_deploy == g->count
-		                ? xasprintf("all after %s ", d->deploy)
-		                : xasprintf("%zu after %s ", g->after_deploy, d->deploy);
-		x += pane_database_put(win, y, x, w, dep, sel ? base : ROLE_DEPLOY_MARKER);
-		free(dep);
-	}
-	x += pane_database_put(win, y, x, w, g->query, base);
-	if (x < w)
-		widgets_fill(win, y, x, w - x, base);
+	snprintf(count, sizeof(count), "\u00d7%zu", g->count);
+	char *dep = NULL;
+	if (d->deploy != NULL && g->after_deploy > 0)
+		dep = g->after_deploy == g->count ? xasprintf("all after %s", d->deploy)
+		                                  : xasprintf("%zu after %s", g->after_deploy, d->deploy);
+	struct widgets_col col[DBG_NCOLS] = {
+	    [DBG_COUNT] = {.min = 4, .want = 5, .prio = 0},
+	    [DBG_LONGEST] = {.min = 5, .want = 6, .prio = 1},
+	    [DBG_DEPLOY] = {.min = dep != NULL ? 9 : 0,
+	                    .want = dep != NULL ? widgets_width(dep) : 0,
+	                    .prio = 3},
+	    [DBG_QUERY] = {.min = 16, .want = 16, .prio = 2, .fill = true},
+	};
+	widgets_columns(col, DBG_NCOLS, w);
+	const char *text[DBG_NCOLS] = {count, longest, dep, g->query};
+	enum role role[DBG_NCOLS] = {sel     ? base
+	                             : storm ? ROLE_CRIT
+	                                     : ROLE_WARN,
+	                             sel     ? base
+	                             : storm ? ROLE_CRIT
+	                                     : ROLE_WARN,
+	                             sel ? base : ROLE_DEPLOY_MARKER, base};
+	widgets_row(win, y, 0, w, col, DBG_NCOLS, text, role, base);
+	free(dep);
 }
+
+/* A session row: pid and how long it runs, then the query before the rest
+ * (user, a state other than active, the wait, the application) as room
+ * allows; lead is the blocking tree's "blocks 3:" or "└ waits:". */
+enum { DBQ_LEAD, DBQ_PID, DBQ_DUR, DBQ_USER, DBQ_STATE, DBQ_WAIT, DBQ_QUERY, DBQ_APP, DBQ_NCOLS };
 
 static void pane_database_draw_query(const struct db_query *q, const char *lead, WINDOW *win, int y, int x,
                                      int w, bool sel)
 {
 	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
-	char head[48], dur[16];
+	if (x > 0 && x < w)
+		widgets_fill(win, y, 0, x, base);
+	if (x >= w)
+		return;
+	char pid[16], dur[16];
 	database_duration(q->duration_s, dur, sizeof(dur));
-	x += pane_database_put(win, y, x, w, lead, sel ? base : ROLE_CRIT);
-	snprintf(head, sizeof(head), "%7d %5s ", q->pid, dur);
-	x += pane_database_put(win, y, x, w, head, base);
-	char user[20];
-	snprintf(user, sizeof(user), "%-10.10s ", q->user);
-	x += pane_database_put(win, y, x, w, user, sel ? base : ROLE_LABEL);
-	if (strcmp(q->state, "active") != 0) {
-		x += pane_database_put(win, y, x, w, q->state, sel ? base : ROLE_WARN);
-		x += pane_database_put(win, y, x, w, " ", base);
-	}
-	if (q->wait_event[0] != '\0') {
-		x += pane_database_put(win, y, x, w, q->wait_event,
-		                       sel          ? base
-		                       : q->waiting ? ROLE_WARN
-		                                    : ROLE_DIM);
-		x += pane_database_put(win, y, x, w, " ", base);
-	}
-	x += pane_database_put(win, y, x, w, q->query, base);
-	if (q->application[0] != '\0' && x < w) {
-		x += pane_database_put(win, y, x, w, "  ", base);
-		x += pane_database_put(win, y, x, w, q->application, sel ? base : ROLE_DIM);
-	}
-	if (x < w)
-		widgets_fill(win, y, x, w - x, base);
+	snprintf(pid, sizeof(pid), "%7d", q->pid);
+	bool active = strcmp(q->state, "active") == 0;
+	struct widgets_col col[DBQ_NCOLS] = {
+	    [DBQ_LEAD] = {.min = lead[0] ? widgets_width(lead) : 0, .want = widgets_width(lead), .prio = 0},
+	    [DBQ_PID] = {.min = 7, .want = 7, .prio = 0},
+	    [DBQ_DUR] = {.min = 5, .want = 5, .prio = 1},
+	    [DBQ_USER] = {.min = 8, .want = 10, .prio = 4},
+	    /* a state or a wait is shown whole or not at all: "Timeo…" says nothing */
+	    [DBQ_STATE] = {.min = active ? 0 : widgets_width(q->state),
+	                   .want = active ? 0 : widgets_width(q->state),
+	                   .prio = 3},
+	    [DBQ_WAIT] = {.min = widgets_width(q->wait_event),
+	                  .want = widgets_width(q->wait_event),
+	                  .prio = 5},
+	    [DBQ_QUERY] = {.min = 16, .want = widgets_width(q->query), .prio = 2, .fill = true},
+	    [DBQ_APP] = {.min = q->application[0] ? 6 : 0, .want = 14, .prio = 6},
+	};
+	/* the wait and the application only when the query keeps 40 cells */
+	if (w - x < 90)
+		col[DBQ_APP].min = 0;
+	if (w - x < 70)
+		col[DBQ_WAIT].min = 0;
+	widgets_columns(col, DBQ_NCOLS, w - x);
+	const char *text[DBQ_NCOLS] = {lead,     pid,           dur,      q->user,
+	                               q->state, q->wait_event, q->query, q->application};
+	enum role role[DBQ_NCOLS] = {
+	    sel ? base : ROLE_CRIT,
+	    base,
+	    base,
+	    sel ? base : ROLE_LABEL,
+	    sel ? base : ROLE_WARN,
+	    sel          ? base
+	    : q->waiting ? ROLE_WARN
+	                 : ROLE_DIM,
+	    base,
+	    sel ? base : ROLE_DIM,
+	};
+	widgets_row(win, y, x, w - x, col, DBQ_NCOLS, text, role, base);
 }
 
 static void pane_database_draw_row(struct pane *pane, WINDOW *win, int y, int w, size_t row, bool sel)
@@ -296,10 +335,11 @@ static char *pane_database_row_detail(struct pane *pane, size_t row)
 		char longest[16];
 		database_duration(g->longest_s, longest, sizeof(longest));
 		char *pids = pane_database_pids(g->pids, g->npids);
-		char *out = xasprintf("query group %s: ×%zu, longest %s%s%s\npids: %s\n\n%s", g->group,
-		                      g->count, longest, d->deploy != NULL ? ", started after deploy: " : "",
-		                      d->deploy != NULL ? (g->after_deploy == g->count ? "all" : "some") : "",
-		                      pids, g->query);
+		char *out =
+		    xasprintf("query group %s: ×%zu, longest %s%s%s\npids: %s\n\n%s%s%s", g->group, g->count,
+		              longest, d->deploy != NULL ? ", started after deploy: " : "",
+		              d->deploy != NULL ? (g->after_deploy == g->count ? "all" : "some") : "", pids,
+		              g->query, g->plan != NULL ? "\n\n" : "", g->plan != NULL ? g->plan : "");
 		free(pids);
 		return out;
 	}

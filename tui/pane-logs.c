@@ -108,20 +108,100 @@ static enum role pane_logs_sev_role(int sev)
 	return sev == LOG_SEV_ERROR ? ROLE_CRIT : sev == LOG_SEV_WARN ? ROLE_WARN : ROLE_NORMAL;
 }
 
+/* Where a line's message starts: after a leading timestamp ("2026-12-07T21:43:16.365Z",
+ * "2024/05/01 10:00:00", "[01/May/2024:10:00:00 +0000]") and a level word
+ * (the row's severity says it already). The full line is in the detail. */
+static const char *pane_logs_message(const char *text)
+{
+	const char *p = text;
+	for (int tokens = 0; tokens < 3; tokens++) {
+		while (*p == ' ')
+			p++;
+		const char *q = p;
+		if (*q == '[') {
+			const char *close = strchr(q, ']');
+			if (close == NULL || close - q > 40 || strpbrk(q, ":") == NULL ||
+			    strpbrk(q, ":") > close)
+				break;
+			q = close + 1;
+		} else if (*q >= '0' && *q <= '9') {
+			while ((*q >= '0' && *q <= '9') || strchr("-:./TZ+,", *q) != NULL)
+				q++;
+			if (q - p < 5 || (*q != ' ' && *q != '\0'))
+				break;
+		} else {
+			break;
+		}
+		p = q;
+	}
+	while (*p == ' ')
+		p++;
+	static const char *const levels[] = {"ERROR",    "ERRO",  "ERR",   "WARNING", "WARN",
+	                                     "CRITICAL", "FATAL", "error", "warning", "warn"};
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		size_t n = strlen(levels[i]);
+		if (strncmp(p, levels[i], n) == 0 && (p[n] == ' ' || p[n] == ':')) {
+			p += n + (p[n] == ':');
+			while (*p == ' ')
+				p++;
+			break;
+		}
+	}
+	return *p != '\0' ? p : text;
+}
+
+/* A group's row leads with what a tired eye needs: severity, count, how
+ * long ago it was last seen, and the message; then whether it is new since
+ * the deploy, its first sighting and its source, as room allows. */
+enum { LOG_SEV, LOG_COUNT, LOG_LAST, LOG_NEW, LOG_MSG, LOG_FIRST, LOG_SOURCE, LOG_NCOLS };
+
 static void pane_logs_group_row(struct pane_logs_view *v, struct logstore *st, const struct log_group *g,
                                 WINDOW *win, int y, int w, int64_t now, bool sel)
 {
-	char last[16], first[16], head[128];
+	char last[16], first[24], count[24];
 	util_age(now > g->last_ms ? (uint64_t)(now - g->last_ms) : 0, last, sizeof(last));
-	util_age(now > g->first_ms ? (uint64_t)(now - g->first_ms) : 0, first, sizeof(first));
-	snprintf(head, sizeof(head), "%c %7llu %4s %4s%s ", g->sev == LOG_SEV_ERROR ? 'E' : 'W',
-	         (unsigned long long)g->count, last, first, logstore_group_is_new(st, g) ? v->since : "");
-	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : pane_logs_sev_role(g->sev));
-	/* "SOURCE: SAMPLE" in pieces: no allocation per row and frame. */
-	enum role role = sel ? ROLE_SELECTION : ROLE_NORMAL;
-	x += widgets_text_nopad(win, y, x, w - x, logstore_source_name(st, g->source), role);
-	x += widgets_text_nopad(win, y, x, w - x, ": ", role);
-	widgets_text(win, y, x, w - x, g->sample, role);
+	util_age(now > g->first_ms ? (uint64_t)(now - g->first_ms) : 0, first + 6, sizeof(first) - 6);
+	memcpy(first, "since ", 6);
+	snprintf(count, sizeof(count), "\u00d7%llu", (unsigned long long)g->count);
+	bool fresh = logstore_group_is_new(st, g);
+	struct widgets_col col[LOG_NCOLS] = {
+	    [LOG_SEV] = {.min = 1, .want = 1, .prio = 0},
+	    [LOG_COUNT] = {.min = 4, .want = 7, .prio = 1},
+	    [LOG_LAST] = {.min = 3, .want = 4, .prio = 2},
+	    [LOG_NEW] = {.min = fresh ? widgets_width(v->since) - 1 : 0,
+	                 .want = widgets_width(v->since) - 1,
+	                 .prio = 4},
+	    [LOG_MSG] = {.min = 16,
+	                 .want = widgets_width(pane_logs_message(g->sample)),
+	                 .prio = 3,
+	                 .fill = true},
+	    [LOG_FIRST] = {.min = 9, .want = 10, .prio = 6},
+	    [LOG_SOURCE] = {.min = 6, .want = 14, .prio = 5},
+	};
+	/* the first sighting and the source only when the message keeps 60 cells */
+	if (w < 100)
+		col[LOG_FIRST].min = col[LOG_SOURCE].min = 0;
+	widgets_columns(col, LOG_NCOLS, w);
+	const char *text[LOG_NCOLS] = {
+	    [LOG_SEV] = g->sev == LOG_SEV_ERROR ? "E" : "W",
+	    [LOG_COUNT] = count,
+	    [LOG_LAST] = last,
+	    [LOG_NEW] = v->since[0] == ' ' ? v->since + 1 : v->since,
+	    [LOG_MSG] = pane_logs_message(g->sample),
+	    [LOG_FIRST] = first,
+	    [LOG_SOURCE] = logstore_source_name(st, g->source),
+	};
+	enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
+	enum role role[LOG_NCOLS] = {
+	    [LOG_SEV] = sel ? base : pane_logs_sev_role(g->sev),
+	    [LOG_COUNT] = sel ? base : pane_logs_sev_role(g->sev),
+	    [LOG_LAST] = base,
+	    [LOG_NEW] = sel ? base : ROLE_DEPLOY_MARKER,
+	    [LOG_MSG] = base,
+	    [LOG_FIRST] = sel ? base : ROLE_DIM,
+	    [LOG_SOURCE] = sel ? base : ROLE_DIM,
+	};
+	widgets_row(win, y, 0, w, col, LOG_NCOLS, text, role, base);
 }
 
 static void pane_logs_line_row(struct logstore *st, const struct log_line *l, WINDOW *win, int y, int w,
@@ -134,7 +214,8 @@ static void pane_logs_line_row(struct logstore *st, const struct log_line *l, WI
 	size_t n = strftime(head, sizeof(head), "%H:%M:%S ", &tm);
 	snprintf(head + n, sizeof(head) - n, "%.20s ", logstore_source_name(st, l->source));
 	int x = widgets_text_nopad(win, y, 0, w, head, sel ? ROLE_SELECTION : ROLE_DIM);
-	widgets_text(win, y, x, w - x, l->text, sel ? ROLE_SELECTION : pane_logs_sev_role(l->sev));
+	widgets_text_cut(win, y, x, w - x, pane_logs_message(l->text),
+	                 sel ? ROLE_SELECTION : pane_logs_sev_role(l->sev));
 }
 
 /* --- the list's callbacks: rows are the store's groups or lines --- */

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
+#include "sitrep/action.h"
 #include "sitrep/list.h"
 #include "sitrep/marks.h"
 #include "sitrep/metrics.h"
@@ -361,6 +363,12 @@ static void pane_metrics_draw(struct pane *pane, WINDOW *win, int h, int w)
 	/* Tells a source that fetches history (prometheus) how many points fit. */
 	source_set_view_cells(pane->src, pane_metrics_spark_cells(w, v->name_w));
 	v->lv = pane_metrics_cpu_levels(m);
+	/* The rows left for processes: zoomed, the host pane lists as many as
+	 * fit, not only the configured "top" (procfs reads them anyway). */
+	if (m != NULL) {
+		int fixed = (int)m->nseries + (m->ncores > 0 ? 1 : 0) + 1;
+		pane->src->view_rows = h - fixed > 0 ? h - fixed : 0;
+	}
 	list_draw_with_status(v->list, win, 0, h, w);
 }
 
@@ -503,10 +511,16 @@ static char *pane_metrics_row_detail(struct pane *pane, size_t r)
 	case ROW_SERIES: return pane_metrics_series_detail(&m->series[row.i]);
 	case ROW_PROC: {
 		const struct metric_proc *p = &m->procs[row.i];
-		char rss[32];
+		char rss[32], started[40] = "?";
 		util_bytes((double)p->rss, rss, sizeof(rss));
-		return xasprintf("process %d\nname: %s\nCPU: %.1f %% of one core\nRSS: %s", p->pid,
-		                 p->name != NULL ? p->name : "?", p->cpu, rss);
+		if (p->started > 0)
+			util_rfc3339((time_t)p->started, started, sizeof(started));
+		return xasprintf(
+		    "process %d (%s)\nuser: %s\nstarted: %s\nCPU: %.1f %% of one core\n"
+		    "memory (RSS): %s\ncommand line:\n%s\n\nK: SIGTERM it · X: SIGKILL it (type its pid)",
+		    p->pid, p->name != NULL ? p->name : "?", p->user != NULL ? p->user : "?", started, p->cpu,
+		    rss,
+		    p->cmdline != NULL && p->cmdline[0] ? p->cmdline : "(none: a kernel thread, or gone)");
 	}
 	case ROW_CORES: {
 		char *text = xasprintf("%zu cores, busy percent:", m->ncores);
@@ -530,6 +544,34 @@ static const struct list_ops pane_metrics_list = {
     .empty = pane_metrics_empty,
 };
 
+/* K and X: the selected process, by its identity (pid and starttime) for
+ * the source, its pid as the target (typed for X) and its name for the
+ * dialog's words. */
+static int pane_metrics_select(struct pane *pane, struct action *a, char *err, size_t cap)
+{
+	const struct metrics_data *m = pane_metrics_data(pane);
+	size_t r;
+	if (m == NULL || !list_selected_row(pane_metrics_view(pane)->list, &r) ||
+	    pane_metrics_row(m, r).kind != ROW_PROC) {
+		snprintf(err, cap, "select a process first (j/k down to the top list)");
+		return -1;
+	}
+	const struct metric_proc *p = &m->procs[pane_metrics_row(m, r).i];
+	if (p->start_ticks == 0) {
+		snprintf(err, cap, "process %d cannot be named exactly (no start time); nothing to do",
+		         p->pid);
+		return -1;
+	}
+	char id[64];
+	snprintf(id, sizeof(id), "%d:%llu", p->pid, (unsigned long long)p->start_ticks);
+	action_select(a, id);
+	free(a->target);
+	a->target = xasprintf("%d", p->pid);
+	if (p->name != NULL)
+		action_add_param(a, "name", p->name);
+	return 0;
+}
+
 static char *pane_metrics_detail(struct pane *pane)
 {
 	if (pane_metrics_data(pane) == NULL)
@@ -541,6 +583,7 @@ const struct pane_ops pane_metrics = {
     .kind = "metrics",
     .draw = pane_metrics_draw,
     .key = pane_metrics_key,
+    .select = pane_metrics_select,
     .detail = pane_metrics_detail,
     .free = list_view_free,
 };

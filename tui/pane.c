@@ -125,6 +125,48 @@ enum role pane_state_role(enum pane_state state)
 	}
 }
 
+static enum role pane_level_role(enum level level)
+{
+	switch (level) {
+	case LEVEL_CRIT: return ROLE_CRIT;
+	case LEVEL_WARN: return ROLE_WARN;
+	case LEVEL_OK: return ROLE_OK;
+	default: return ROLE_DIM;
+	}
+}
+
+void pane_badge(const struct pane *pane, uint64_t now_ms, struct pane_badge *b)
+{
+	const struct snapshot *snap = &pane->src->snap;
+	*b = (struct pane_badge){.health_role = ROLE_DIM, .age_role = ROLE_DIM};
+	b->state = pane_state_now(pane, now_ms);
+	b->level = health_of(pane->src);
+	if (b->level != LEVEL_UNKNOWN) {
+		snprintf(b->health, sizeof(b->health), "%s", health_word(b->level));
+		b->health_role = pane_level_role(b->level);
+	}
+	char age[16] = "";
+	switch (b->state) {
+	case PANE_OK:
+		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
+		snprintf(b->age, sizeof(b->age), "%s", age);
+		break;
+	case PANE_STALE:
+		/* the data's age, not the error's: how old what is shown is */
+		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
+		snprintf(b->age, sizeof(b->age), "stale %s", age);
+		b->age_role = ROLE_STALE;
+		break;
+	case PANE_ERROR:
+		util_age(snap->error_ms != 0 && now_ms > snap->error_ms ? now_ms - snap->error_ms : 0, age,
+		         sizeof(age));
+		snprintf(b->age, sizeof(b->age), "error %s", age);
+		b->age_role = ROLE_ERROR;
+		break;
+	default: snprintf(b->age, sizeof(b->age), "%s", pane_state_label(pane, b->state)); break;
+	}
+}
+
 static void pane_delete_windows(struct pane *pane)
 {
 	if (pane->win != NULL)
@@ -189,17 +231,16 @@ static int pane_error_rows(const struct pane *pane, uint64_t now_ms)
 	return widgets_width(line) > pane->w - 2 ? 2 : 1;
 }
 
-/* State, data age and error age: what the frame shows that changes with time. */
+/* Health, state and ages: what the frame shows that changes with time. */
 static void pane_clock_text(const struct pane *pane, uint64_t now_ms, char *buf, size_t cap)
 {
 	const struct snapshot *snap = &pane->src->snap;
-	enum pane_state st = pane_state_now(pane, now_ms);
-	char age[16] = "", err_age[16] = "";
-	if (snap->updated_ms != 0)
-		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
+	struct pane_badge b;
+	pane_badge(pane, now_ms, &b);
+	char err_age[16] = "";
 	if (snap->error != NULL && snap->error_ms != 0)
 		util_age(now_ms > snap->error_ms ? now_ms - snap->error_ms : 0, err_age, sizeof(err_age));
-	snprintf(buf, cap, "%s|%s|%s", snapshot_state_name(st), age, err_age);
+	snprintf(buf, cap, "%s|%s|%s", b.health, b.age, err_age);
 }
 
 bool pane_clock_changed(struct pane *pane, uint64_t now_ms)
@@ -224,14 +265,23 @@ static void pane_draw_frame(struct pane *pane, uint64_t now_ms)
 	int used = widgets_text_nopad(f, 0, x, room, title, pane->focused ? ROLE_TITLE_FOCUS : ROLE_TITLE);
 	x += used, room -= used;
 
-	enum pane_state st = pane_state_now(pane, now_ms);
-	char state[48], age[16] = "";
-	if (snap->updated_ms != 0)
-		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
-	snprintf(state, sizeof(state), " %s%s%s ", pane_state_label(pane, st), age[0] ? " " : "", age);
+	/* " crit 2s ", " ok stale 40s ", " error 5s ": the health in its level's
+	 * colour, never "ok" for data that shows something wrong */
+	struct pane_badge b;
+	pane_badge(pane, now_ms, &b);
 	if (room > 2) {
 		x += 1, room -= 1; /* one border cell between title and state */
-		used = widgets_text_nopad(f, 0, x, room, state, pane_state_role(st));
+		used = widgets_text_nopad(f, 0, x, room, " ", ROLE_DIM);
+		x += used, room -= used;
+		if (b.health[0] != '\0' && room > 0) {
+			used = widgets_text_nopad(f, 0, x, room, b.health, b.health_role);
+			x += used, room -= used;
+			used = widgets_text_nopad(f, 0, x, room, " ", ROLE_DIM);
+			x += used, room -= used;
+		}
+		char age[40];
+		snprintf(age, sizeof(age), "%s ", b.age);
+		used = widgets_text_nopad(f, 0, x, room, age, b.age_role);
 		x += used, room -= used;
 	}
 
@@ -365,9 +415,10 @@ char *pane_summary(const struct pane *pane, uint64_t now_ms)
 		util_rfc3339(snap->updated_wall, updated, sizeof(updated));
 		util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
 	}
-	char *text = xasprintf("pane %s (kind %s, source %s)\nstate: %s\nlast data: %s%s%s%s\n", cfg->id,
-	                       cfg->kind, cfg->source != NULL ? cfg->source : "-", snapshot_state_name(st),
-	                       updated, age[0] ? " (" : "", age, age[0] ? " ago)" : "");
+	char *text =
+	    xasprintf("pane %s (kind %s, source %s)\nhealth: %s\nstate: %s\nlast data: %s%s%s%s\n", cfg->id,
+	              cfg->kind, cfg->source != NULL ? cfg->source : "-", health_word(health_of(pane->src)),
+	              snapshot_state_name(st), updated, age[0] ? " (" : "", age, age[0] ? " ago)" : "");
 	const char *extra[3][2] = {{"error: ", snap->error}, {"warning: ", snap->warning}, {"", snap->note}};
 	for (int i = 0; i < 3; i++) {
 		if (extra[i][1] == NULL)

@@ -1,6 +1,7 @@
 /* statusbar: the bottom row. From left to right: the time in UTC and local
  * time (incident notes need both), a READ-ONLY badge, one mark per pane
- * ("1:host ok 2s", the state in its colour, the age of the data), a passing
+ * ("1:host crit 2s": its health in its colour, the age of the data, or
+ * "stale"/"error"/"init"), a passing
  * message or else the triage hint (a state file that cannot be written,
  * the latest deploy, then what is wrong now: "deploy r42 9m ago → errors: 3 new error groups since the deploy
  * · host: CPU crit 98 %"), and the help key at the right edge. When the marks do not fit they lose their
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "sitrep/app.h"
+#include "sitrep/health.h"
 #include "sitrep/kind.h"
 #include "sitrep/marks.h"
 #include "sitrep/observe.h"
@@ -28,25 +30,35 @@ static int statusbar_marks(struct tui *tui, WINDOW *win, int x, int w, int detai
 	int used = 0;
 	for (int i = 0; i < tui->npanes; i++) {
 		const struct pane *p = &tui->panes[i];
-		const struct snapshot *snap = &p->src->snap;
-		enum pane_state st = pane_state_now(p, now_ms);
-		char name[96], state[32], age[16] = "";
+		struct pane_badge b;
+		pane_badge(p, now_ms, &b);
+		char name[96], state[48];
 		if (detail > 0)
 			snprintf(name, sizeof(name), "%s%d:%s ", i > 0 ? "  " : " ", i + 1, p->src->cfg->id);
 		else
 			snprintf(name, sizeof(name), " %d:", i + 1);
-		if (detail > 1 && snap->updated_ms != 0)
-			util_age(now_ms > snap->updated_ms ? now_ms - snap->updated_ms : 0, age, sizeof(age));
-		snprintf(state, sizeof(state), "%s%s%s", pane_state_label(p, st), age[0] ? " " : "", age);
-		int nw = widgets_width(name), sw = widgets_width(state);
+		/* the health leads ("crit"); the age only at full detail, and the
+		 * word "stale"/"error"/"init" whenever there is no health to say */
+		const char *fresh = b.age;
+		if (b.state == PANE_OK)
+			fresh = detail > 1 ? b.age : "";
+		else if (detail < 2)
+			fresh = b.state == PANE_STALE ? "stale" : b.state == PANE_ERROR ? "error" : b.age;
+		snprintf(state, sizeof(state), "%s%s%s", b.health, b.health[0] && fresh[0] ? " " : "", fresh);
+		int nw = widgets_width(name), hw = widgets_width(b.health), sw = widgets_width(state);
 		if (draw && used < w) {
 			attr_t na = widgets_status_attr(ROLE_STATUS);
 			if (p->focused)
 				na = widgets_status_attr(ROLE_TITLE) | A_BOLD;
 			widgets_text_attr(win, 0, x + used, w - used, name, na);
 			if (used + nw < w)
-				widgets_text_attr(win, 0, x + used + nw, w - used - nw, state,
-				                  widgets_status_attr(pane_state_role(st)));
+				widgets_text_attr(
+				    win, 0, x + used + nw, w - used - nw, state,
+				    widgets_status_attr(b.health[0] ? b.health_role : b.age_role));
+			if (b.health[0] && sw > hw && used + nw + hw < w)
+				widgets_text_attr(
+				    win, 0, x + used + nw + hw, w - used - nw - hw, state + strlen(b.health),
+				    widgets_status_attr(b.state == PANE_OK ? ROLE_STATUS : b.age_role));
 		}
 		used += nw + sw;
 	}
@@ -85,46 +97,41 @@ static char *statusbar_deploy(const struct tui *tui, int64_t now_ms)
 	return xasprintf("deploy %s %s%s", m->id, age, strcmp(age, "now") == 0 ? "" : " ago");
 }
 
-/* What is wrong now, in one line: the latest warn or crit event of the last
- * minutes with its time ("errors: new error group ... since 22:15"), then
- * what every pane's kind says ("host: CPU crit 98 %", "cdn: 2 assets
- * stale"), joined by " · ". Caller frees; NULL when all is well. */
-/* Causes before symptoms: what changed and broke comes first, what it did
- * to the host and the logs after. Kinds not listed come last. */
-static const char *const statusbar_hint_order[] = {"deploys", "cdn",  "database", "checks",
-                                                   "alerts",  "logs", "metrics"};
-
-static int statusbar_hint_rank(const char *kind)
+/* Whether one of the " · "-joined parts of out starts with prefix. */
+static bool statusbar_has_part(const char *out, const char *prefix)
 {
-	for (size_t i = 0; i < ARRAY_LEN(statusbar_hint_order); i++)
-		if (strcmp(statusbar_hint_order[i], kind) == 0)
-			return (int)i;
-	return (int)ARRAY_LEN(statusbar_hint_order);
+	const char *sep = " \u00b7 ";
+	for (const char *p = strstr(out, sep); p != NULL; p = strstr(p + 1, sep))
+		if (strncmp(p + strlen(sep), prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
 }
 
-/* What is wrong now: every pane's kind hint, causes first; then the latest
- * warn or crit event of the last minutes when no pane hint says it already. */
+/* What is wrong now: every pane's kind hint, causes first (core/health.c,
+ * the same list `--once --json` prints as "causes"); then the latest warn or
+ * crit event of the last minutes when no pane hint says it already. */
 static char *statusbar_hint(const struct tui *tui, int64_t now_ms, bool *cause)
 {
 	char *out = NULL;
-	*cause = false;
-	for (int rank = 0; rank <= (int)ARRAY_LEN(statusbar_hint_order); rank++) {
-		for (int i = 0; i < tui->npanes; i++) {
-			const struct snapshot *snap = &tui->panes[i].src->snap;
-			if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL ||
-			    statusbar_hint_rank(snap->kind->name) != rank)
-				continue;
-			char *h = snap->kind->hint(snap->data);
-			if (h == NULL)
-				continue;
-			char *part = xasprintf("%s: %s", tui->panes[i].src->cfg->id, h);
-			free(h);
-			*cause = *cause || rank < statusbar_hint_rank("logs");
-			statusbar_join(&out, part, " \u00b7 ");
-		}
+	char **causes;
+	size_t n;
+	health_causes(tui->app->sources, tui->app->nsources, &causes, &n, cause);
+	for (size_t i = 0; i < n; i++) {
+		statusbar_join(&out, causes[i], " \u00b7 ");
+		causes[i] = NULL;
 	}
-	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS &&
-	    (out == NULL || strstr(out, tui->hint) == NULL)) {
+	health_causes_free(causes, n);
+	/* the event is left out when its pane has a cause in the list already
+	 * ("hot: Memory crit 1.3%" says what "hot: Memory crit: 1.3% (crit at
+	 * 1)" would) */
+	const char *colon = strstr(tui->hint, ": ");
+	char *pane = colon != NULL ? xstrndup(tui->hint, (size_t)(colon - tui->hint) + 2) : NULL;
+	bool said =
+	    out != NULL &&
+	    (strstr(out, tui->hint) != NULL ||
+	     (pane != NULL && (strncmp(out, pane, strlen(pane)) == 0 || statusbar_has_part(out, pane))));
+	free(pane);
+	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS && !said) {
 		struct tm tm;
 		time_t t = (time_t)(tui->hint_ms / 1000);
 		localtime_r(&t, &tm);
@@ -135,22 +142,34 @@ static char *statusbar_hint(const struct tui *tui, int64_t now_ms, bool *cause)
 	return out;
 }
 
-/* The marks folded into counts by state, the worst first, in their colours,
- * when a cause needs the room: " 9 ok", " 1 error 2 stale 6 ok". */
+/* The marks folded into counts, the worst first, in their colours, when a
+ * cause needs the room: " 2 crit 1 warn 6 ok". "ok" counts the healthy
+ * panes only (fresh data that shows nothing wrong); a pane is counted once,
+ * by the worst of its health and its state. */
 static int statusbar_summary(struct tui *tui, WINDOW *win, int x, int w, uint64_t now_ms)
 {
-	static const enum pane_state order[] = {PANE_ERROR, PANE_STALE, PANE_INIT, PANE_OK};
+	enum { S_ERROR, S_CRIT, S_WARN, S_STALE, S_INIT, S_OK, S_N };
+	static const char *const words[S_N] = {"error", "crit", "warn", "stale", "init", "ok"};
+	static const enum role roles[S_N] = {ROLE_ERROR, ROLE_CRIT, ROLE_WARN, ROLE_STALE, ROLE_DIM, ROLE_OK};
+	int count[S_N] = {0};
+	for (int i = 0; i < tui->npanes; i++) {
+		struct pane_badge b;
+		pane_badge(&tui->panes[i], now_ms, &b);
+		int k = b.state == PANE_ERROR   ? S_ERROR
+		        : b.level == LEVEL_CRIT ? S_CRIT
+		        : b.level == LEVEL_WARN ? S_WARN
+		        : b.state == PANE_STALE ? S_STALE
+		        : b.state == PANE_INIT  ? S_INIT
+		                                : S_OK;
+		count[k]++;
+	}
 	int used = 0;
-	for (size_t k = 0; k < ARRAY_LEN(order); k++) {
-		int n = 0;
-		for (int i = 0; i < tui->npanes; i++)
-			n += pane_state_now(&tui->panes[i], now_ms) == order[k];
-		if (n == 0 || used >= w)
+	for (int k = 0; k < S_N; k++) {
+		if (count[k] == 0 || used >= w)
 			continue;
 		char part[32];
-		snprintf(part, sizeof(part), " %d %s", n, snapshot_state_name(order[k]));
-		used += widgets_text_attr(win, 0, x + used, w - used, part,
-		                          widgets_status_attr(pane_state_role(order[k])));
+		snprintf(part, sizeof(part), " %d %s", count[k], words[k]);
+		used += widgets_text_attr(win, 0, x + used, w - used, part, widgets_status_attr(roles[k]));
 	}
 	return used;
 }
@@ -171,6 +190,37 @@ static char *statusbar_hint_cached(struct tui *tui, int64_t now_ms, bool *cause)
 	return tui->hint_cached != NULL ? xstrdup(tui->hint_cached) : NULL;
 }
 
+/* The hint cut to w columns: whole causes where it can (up to a " · "
+ * that leaves at most a quarter of w empty, then "…"), else at a word
+ * (widgets_cut).
+ * Caller frees. */
+static char *statusbar_cut_causes(const char *line, int w)
+{
+	if (widgets_width(line) <= w)
+		return xstrdup(line);
+	const char *sep = " \u00b7 ";
+	size_t best = 0;
+	for (const char *p = strstr(line, sep); p != NULL; p = strstr(p + 1, sep)) {
+		char *head = xstrndup(line, (size_t)(p - line));
+		int hw = widgets_width(head);
+		free(head);
+		if (hw + 2 > w)
+			break;
+		best = (size_t)(p - line);
+	}
+	if (best > 0) {
+		char *head = xstrndup(line, best);
+		/* whole causes unless that leaves more than a quarter empty */
+		if ((widgets_width(head) + 2) * 4 >= w * 3) {
+			char *out = xasprintf("%s %s", head, widgets_utf8() ? "\u2026" : "...");
+			free(head);
+			return out;
+		}
+		free(head);
+	}
+	return widgets_cut(line, w);
+}
+
 void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 {
 	int w = getmaxx(win);
@@ -184,7 +234,12 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	char clock[64], lt[32];
 	strftime(clock, sizeof(clock), " %H:%M:%SZ", &utc);
 	strftime(lt, sizeof(lt), " %H:%M:%S %Z ", &local);
-	strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
+	/* below 100 columns, or when local time is UTC, UTC alone: the room
+	 * goes to the hint and the message */
+	if (w >= 100 && local.tm_gmtoff != 0)
+		strncat(clock, lt, sizeof(clock) - strlen(clock) - 1);
+	else
+		strncat(clock, " ", sizeof(clock) - strlen(clock) - 1);
 
 	char helpkey[48], keys[32];
 	keymap_keys_of(&tui->keymap, KEYMAP_HELP, keys, sizeof(keys));
@@ -226,17 +281,31 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	if (x < left)
 		x += widgets_text_attr(win, 0, x, left - x, " ", base);
 
-	/* A passing message, else the hint, matters more than the marks'
-	 * detail: make room for it (the marks keep at least their numbers). */
-	bool msg = tui->message[0] != '\0' && now_ms < tui->message_until;
+	/* The hint (what changed, what is wrong now) and a message (an action's
+	 * progress or outcome, or a passing word) share the line: the hint keeps
+	 * its place on the left, the message sits at the right end, and both
+	 * matter more than the marks' detail (the marks keep their numbers). */
+	char msgbuf[320] = "";
+	enum role msg_role = ROLE_WARN;
+	if (tui->act_msg[0] != '\0') {
+		char took[16] = "";
+		if (tui->act_started != 0)
+			util_age(now_ms > tui->act_started ? now_ms - tui->act_started : 0, took,
+			         sizeof(took));
+		snprintf(msgbuf, sizeof(msgbuf), "%s%s%s", tui->act_msg, took[0] ? " " : "", took);
+		msg_role = tui->act_role;
+	} else if (tui->message[0] != '\0' && now_ms < tui->message_until) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s", tui->message);
+	}
+	bool msg = msgbuf[0] != '\0';
 	int64_t wall_ms = (int64_t)time(NULL) * 1000;
-	char *deploy = msg ? NULL : statusbar_deploy(tui, wall_ms);
+	char *deploy = statusbar_deploy(tui, wall_ms);
 	bool cause = false;
-	char *hint = msg ? NULL : statusbar_hint_cached(tui, wall_ms, &cause);
+	char *hint = statusbar_hint_cached(tui, wall_ms, &cause);
 	/* State files that cannot be written (or read) lead, and stay until a
 	 * write succeeds: events silently not saved would be worse than a slow
 	 * pane. Not behind a deploy's arrow: the deploy did not cause it. */
-	const char *state = msg ? NULL : timeline_state_error(tui->app->timeline, NULL);
+	const char *state = timeline_state_error(tui->app->timeline, NULL);
 	if (state != NULL) {
 		char *joined = hint != NULL ? xasprintf("%s \u00b7 %s", state, hint) : xstrdup(state);
 		free(hint);
@@ -245,43 +314,67 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 		free(deploy);
 		deploy = NULL;
 	}
+	/* the hint as one text: "deploy r3 8s ago → cdn: ... · db: ..." */
+	char *line = NULL;
+	if (deploy != NULL || hint != NULL)
+		line = xasprintf("%s%s%s", deploy != NULL ? deploy : "",
+		                 deploy != NULL && hint != NULL ? (widgets_utf8() ? " \u2192 " : " -> ") : "",
+		                 hint != NULL ? hint : "");
 	/* Symptoms alone (a metric's warning, the error rate) take what the marks
 	 * leave; a cause (a deploy, a stale asset, a storm, a failing check, an
 	 * alert) takes the room it needs. */
-	int want = msg                       ? widgets_width(tui->message) + 2
-	           : deploy != NULL || cause ? (deploy != NULL ? widgets_width(deploy) + 5 : 0) +
-	                                           (hint != NULL ? widgets_width(hint) + 2 : 0)
-	                                     : 0;
+	int msg_w = msg ? widgets_width(msgbuf) + 2 : 0;
+	int want = msg_w + (line != NULL && (deploy != NULL || cause) ? widgets_width(line) + 2 : 0);
 	int room = left - x - want;
 	int detail = 2;
 	while (detail > 0 && statusbar_marks(tui, win, x, left - x, detail, false, now_ms) > room)
 		detail--;
 	if (statusbar_marks(tui, win, x, left - x, 0, false, now_ms) > room && want > 0)
-		x += statusbar_summary(tui, win, x, left - x, now_ms); /* "9 panes ok", "7 ok 2 stale" */
+		x += statusbar_summary(tui, win, x, left - x, now_ms); /* "2 crit 7 ok" */
 	else
 		x += statusbar_marks(tui, win, x, left - x, detail, true, now_ms);
 	if (x > left)
 		x = left;
 
-	if (msg && x < left) {
+	/* the message (short-lived) takes up to two thirds of what is left, the hint the rest */
+	int avail = left - x;
+	int mw = msg ? msg_w : 0;
+	if (line != NULL && mw > avail * 2 / 3 && widgets_width(line) + 2 > avail - mw)
+		mw = avail * 2 / 3;
+	if (line != NULL && avail - mw > 4) {
+		int lw = avail - mw;
+		char *cut = statusbar_cut_causes(line, lw - 2);
 		x += widgets_text_attr(win, 0, x, left - x, "  ", base);
-		if (x < left)
-			x += widgets_text_attr(win, 0, x, left - x, tui->message,
-			                       widgets_status_attr(ROLE_WARN));
-	} else if (x + 4 < left) {
-		/* No message: the hint says what changed and what is wrong now. */
-		if (deploy != NULL || hint != NULL)
-			x += widgets_text_attr(win, 0, x, left - x, "  ", base);
-		if (deploy != NULL && x < left) {
-			x += widgets_text_attr(win, 0, x, left - x, deploy,
+		int dw = 0;
+		if (deploy != NULL) {
+			/* the deploy in its marker colour, the rest in crit */
+			size_t dl = strlen(deploy);
+			char *d = xstrndup(cut, strlen(cut) < dl ? strlen(cut) : dl);
+			dw = widgets_text_attr(win, 0, x, left - x, d,
 			                       widgets_status_attr(ROLE_DEPLOY_MARKER));
-			if (hint != NULL && x < left)
-				x += widgets_text_attr(win, 0, x, left - x,
-				                       widgets_utf8() ? " \u2192 " : " -> ", base);
+			free(d);
+			if (strlen(cut) > dl)
+				dw += widgets_text_attr(win, 0, x + dw, left - x - dw, cut + dl,
+				                        widgets_status_attr(ROLE_CRIT));
+		} else {
+			dw = widgets_text_attr(win, 0, x, left - x, cut, widgets_status_attr(ROLE_CRIT));
 		}
-		if (hint != NULL && x < left)
-			x += widgets_text_attr(win, 0, x, left - x, hint, widgets_status_attr(ROLE_CRIT));
+		x += dw;
+		free(cut);
 	}
+	if (msg && left - x > 2) {
+		char *cut = widgets_cut(msgbuf, left - x - 2);
+		int cw = widgets_width(cut);
+		int at = left - cw - 1 > x + 1 ? left - cw - 1 : x + 1;
+		if (at > x) {
+			wattrset(win, base);
+			mvwhline(win, 0, x, ' ', at - x);
+			wattrset(win, A_NORMAL);
+		}
+		x = at + widgets_text_attr(win, 0, at, left - at, cut, widgets_status_attr(msg_role));
+		free(cut);
+	}
+	free(line);
 	free(deploy);
 	free(hint);
 	if (x < left) {

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "sitrep/event.h"
+#include "sitrep/health.h"
 #include "sitrep/layout.h"
 #include "sitrep/pane.h"
 #include "sitrep/snapshot.h"
@@ -172,6 +173,19 @@ enum pane_state pane_state_now(const struct pane *pane, uint64_t now_ms);
 enum role pane_state_role(enum pane_state state);
 /* The state word shown: snapshot_state_name, or "note" for note-only panes. */
 const char *pane_state_label(const struct pane *pane, enum pane_state state);
+/* What the frame and the status bar say of a pane: its health (the worst
+ * level of what it shows: "ok", "warn", "crit"; empty without data) and the
+ * freshness of its data ("2s", "stale 40s", "error 5s", "init", "note"),
+ * each with its role. */
+struct pane_badge {
+	char health[8];
+	enum role health_role;
+	char age[32];
+	enum role age_role;
+	enum level level;
+	enum pane_state state;
+};
+void pane_badge(const struct pane *pane, uint64_t now_ms, struct pane_badge *b);
 /* Text for Enter when the pane has no detail hook or nothing selected. Caller frees. */
 char *pane_summary(const struct pane *pane, uint64_t now_ms);
 /* Generic scrolling for panes without a key hook; true when the key was a move. */
@@ -237,6 +251,14 @@ struct tui {
 
 	char message[256];
 	uint64_t message_until;
+	/* The latest action's line on the status line, beside the hint: "purge
+	 * running 3s" while it runs (act_started != 0), then its outcome until
+	 * act_until (tui.c, from the action events). */
+	char act_msg[256];
+	char act_verb[64];
+	uint64_t act_started;
+	uint64_t act_until;
+	enum role act_role;
 	/* `a`: the note being typed (tui.c), shown on the status line */
 	bool note_editing;
 	char note[512];

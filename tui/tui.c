@@ -30,6 +30,7 @@
 
 #define TUI_RESIZE_DELAY_MS 30
 #define TUI_MESSAGE_MS      8000
+#define TUI_OUTCOME_MS      6000 /* an action's outcome stays this long on the status line */
 #define TUI_KEY_ESC         27
 
 static void tui_vmessage(struct tui *tui, uint64_t ms, const char *fmt, va_list ap)
@@ -391,6 +392,11 @@ static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 		return;
 	}
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
+	/* a verb two kinds share by name and key (terminate: a session, a
+	 * process) is the focused pane's kind's own entry */
+	const struct verb *own = kind != NULL ? kind_verb(kind, verb->name) : NULL;
+	if (own != NULL && own != verb && strcmp(own->key, verb->key) == 0)
+		verb = own;
 	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
 		return;
@@ -401,6 +407,7 @@ static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 		return;
 	}
 	struct action *a = action_new(verb->name, p->src->cfg->id);
+	a->def = verb; /* the pane's kind's own entry (a shared name finds the first) */
 	char msg[300] = "";
 	bool selected = p->ops->select == NULL || p->ops->select(p, a, msg, sizeof(msg)) == 0;
 	if (tui->app->read_only) {
@@ -727,6 +734,8 @@ static void tui_on_clock(uv_timer_t *t)
 	}
 	if (tui->message[0] != '\0' && now >= tui->message_until)
 		tui->message[0] = '\0';
+	if (tui->act_msg[0] != '\0' && tui->act_started == 0 && now >= tui->act_until)
+		tui->act_msg[0] = '\0';
 	if (tui->dialog != NULL && tui->dialog_is_timeline &&
 	    timeline_generation(tui->app->timeline) != tui->timeline_drawn_gen) {
 		int scroll = tui->dialog->scroll;
@@ -758,6 +767,43 @@ static void tui_close(uv_handle_t *h)
 		uv_close(h, tui_on_close);
 }
 
+/* The action's line on the status line: progress while it runs ("db:
+ * cancel running", with its newest output line), then the outcome for
+ * TUI_OUTCOME_MS, in the outcome's colour. A passing message that said
+ * "started" is over once the action is. */
+static void tui_action_line(struct tui *tui, const struct event *ev)
+{
+	const char *subject = ev->subject != NULL ? ev->subject : "action";
+	const char *text = ev->text != NULL ? ev->text : "";
+	uint64_t now = uv_now(tui->loop);
+	switch (ev->type) {
+	case EVENT_ACTION_STARTED:
+		snprintf(tui->act_verb, sizeof(tui->act_verb), "%s", subject);
+		snprintf(tui->act_msg, sizeof(tui->act_msg), "%s running", subject);
+		tui->act_started = now;
+		tui->act_until = 0;
+		tui->act_role = ROLE_WARN;
+		tui->message[0] = '\0';
+		break;
+	case EVENT_ACTION_PROGRESS:
+		if (tui->act_started == 0)
+			return;
+		snprintf(tui->act_msg, sizeof(tui->act_msg), "%s running: %s", subject, text);
+		break;
+	case EVENT_ACTION_ENDED:
+		snprintf(tui->act_msg, sizeof(tui->act_msg), "%s %s", subject, text);
+		tui->act_started = 0;
+		tui->act_until = now + TUI_OUTCOME_MS;
+		tui->act_role = ev->level == EVENT_OK     ? ROLE_OK
+		                : ev->level == EVENT_WARN ? ROLE_WARN
+		                                          : ROLE_CRIT;
+		tui->message[0] = '\0';
+		break;
+	default: return;
+	}
+	tui->status_dirty = true;
+}
+
 /* Subscribed to the bus: a pane's data changed, draw it on this pass; a
  * warn or crit event becomes the status line's hint; the open timeline
  * view follows (it is rebuilt on the next clock tick, not per event). */
@@ -770,6 +816,7 @@ static void tui_on_event(const struct event *ev, void *arg)
 	}
 	if (ev->type == EVENT_ACTION_PROGRESS || ev->type == EVENT_ACTION_ENDED)
 		progress_event(tui, ev);
+	tui_action_line(tui, ev);
 	if (ev->type == EVENT_ACTION_PROGRESS)
 		return;
 	if (ev->level == EVENT_WARN || ev->level == EVENT_CRIT) {

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -192,6 +193,111 @@ size_t widgets_fit(const char *text, int w, int *cols)
 	if (cols != NULL)
 		*cols = used;
 	return (size_t)(s - (const unsigned char *)text);
+}
+
+char *widgets_cut(const char *text, int w)
+{
+	int cols;
+	size_t all = widgets_fit(text, w, &cols);
+	if (text[all] == '\0' || w <= 0)
+		return xstrndup(text, w <= 0 ? 0 : all);
+	const char *ell = widgets_utf8() ? "\u2026" : "...";
+	int ew = widgets_utf8() ? 1 : 3;
+	if (w <= ew)
+		return xstrndup(ell, widgets_utf8() ? strlen(ell) : (size_t)w);
+	size_t fit = widgets_fit(text, w - ew, &cols);
+	size_t cut = fit;
+	/* a word boundary in the second half of what fits, when there is one;
+	 * the next character being a space makes the end of fit one too */
+	if (text[fit] != ' ') {
+		size_t sp = fit;
+		while (sp > 0 && text[sp - 1] != ' ')
+			sp--;
+		if (sp > 0 && (int)sp * 2 >= (int)fit)
+			cut = sp;
+	}
+	/* no dangling separators before the ellipsis: "a ·…" reads as a cut */
+	while (cut > 0) {
+		unsigned char c = (unsigned char)text[cut - 1];
+		if (c == ' ' || c == ',' || c == ':' || c == ';')
+			cut--;
+		else if (cut >= 2 && (unsigned char)text[cut - 2] == 0xC2 && c == 0xB7) /* · */
+			cut -= 2;
+		else if (cut >= 3 && (unsigned char)text[cut - 3] == 0xE2 &&
+		         (unsigned char)text[cut - 2] == 0x86 && c == 0x92) /* → */
+			cut -= 3;
+		else
+			break;
+	}
+	char *out = xmalloc(cut + strlen(ell) + 1);
+	memcpy(out, text, cut);
+	strcpy(out + cut, ell);
+	return out;
+}
+
+void widgets_columns(struct widgets_col *cols, size_t n, int w)
+{
+	int left = w, shown = 0;
+	for (size_t i = 0; i < n; i++)
+		cols[i].w = 0;
+	int maxp = 0;
+	for (size_t i = 0; i < n; i++)
+		maxp = cols[i].prio > maxp ? cols[i].prio : maxp;
+	/* the minimums, most important first; a column that does not fit is
+	 * hidden, a less important one may still fit after it */
+	for (int p = 0; p <= maxp; p++)
+		for (size_t i = 0; i < n; i++) {
+			if (cols[i].prio != p || cols[i].min <= 0)
+				continue;
+			int need = cols[i].min + (shown > 0 ? 1 : 0);
+			if (need <= left) {
+				cols[i].w = cols[i].min;
+				left -= need;
+				shown++;
+			}
+		}
+	for (int p = 0; p <= maxp; p++)
+		for (size_t i = 0; i < n; i++) {
+			if (cols[i].prio != p || cols[i].w == 0 || cols[i].want <= cols[i].w)
+				continue;
+			int more = cols[i].want - cols[i].w;
+			if (more > left)
+				more = left;
+			cols[i].w += more;
+			left -= more;
+		}
+	for (size_t i = 0; i < n && left > 0; i++)
+		if (cols[i].fill && cols[i].w > 0) {
+			cols[i].w += left;
+			left = 0;
+		}
+}
+
+void widgets_row(WINDOW *win, int y, int x0, int w, const struct widgets_col *cols, size_t n,
+                 const char *const *text, const enum role *role, enum role gap_role)
+{
+	int x = 0;
+	for (size_t i = 0; i < n && x < w; i++) {
+		if (cols[i].w <= 0)
+			continue;
+		if (x > 0) {
+			widgets_fill(win, y, x0 + x, 1, gap_role);
+			x++;
+		}
+		int cw = cols[i].w < w - x ? cols[i].w : w - x;
+		widgets_text_cut(win, y, x0 + x, cw, text[i] != NULL ? text[i] : "", role[i]);
+		x += cw;
+	}
+	if (x < w)
+		widgets_fill(win, y, x0 + x, w - x, gap_role);
+}
+
+int widgets_text_cut(WINDOW *win, int y, int x, int w, const char *text, enum role role)
+{
+	char *cut = widgets_cut(text, w);
+	int used = widgets_text(win, y, x, w, cut, role);
+	free(cut);
+	return used;
 }
 
 const char *widgets_wrap(const char *text, int w, size_t *len)

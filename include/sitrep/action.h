@@ -116,6 +116,13 @@ void action_set_verb(struct action *a, const char *name);
 void action_set_effect(struct action *a, const char *effect);
 void action_free(struct action *a);
 
+/* What y does, in words for a prompt: "purge 40 assets" when the verb
+ * names its targets and the action counts them (*count gets the count),
+ * else "silence HighCPU" (the target's display form; *count 0). Caller frees. */
+char *action_what(const struct action *a, size_t *count);
+/* What not confirming does, in words: "keep them", "keep it". */
+const char *action_keep_words(size_t count);
+
 /* What will happen, in one or more lines for a confirmation: the verb's
  * describe (or "silence HighCPU for 2h\n  alertname=\"HighCPU\"" for
  * actions without one), then the exact effect when prepared. Values

@@ -39,6 +39,7 @@ struct app_options {
 	bool once, json;
 	bool share;               /* --share */
 	const char *share_socket; /* `serve --socket PATH` */
+	int fail_on; /* --fail-on: an enum level (LEVEL_WARN, LEVEL_CRIT); 0: off */
 };
 
 struct app {

@@ -21,6 +21,7 @@ struct pane_ops;
 struct db_query {
 	int pid; /* the engine's session number: PostgreSQL's backend pid, MySQL's connection id */
 	char *user, *application, *client;
+	char *database;     /* the database it runs in ("" unknown), sanitized */
 	char *state;        /* "active", "idle in transaction", ... (the engine's words mapped to these) */
 	char *wait_event;   /* what it waits on ("Lock:transactionid", "User sleep"), "" when nothing */
 	char *query;        /* one line (whitespace collapsed), sanitized */
@@ -49,6 +50,7 @@ struct db_group {
 	size_t after_deploy;      /* how many started after the last deploy seen */
 	int *pids;                /* longest first */
 	size_t npids;
+	char *plan; /* EXPLAIN of one session's query (storm groups, postgres), sanitized; NULL none */
 };
 
 /* One row of the blocking tree, in drawing order: a root blocker (depth 0),

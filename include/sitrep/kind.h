@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "sitrep/metrics.h" /* enum level */
+
 struct action;
 struct source;
 
@@ -68,6 +70,10 @@ struct kind_ops {
 	/* Optional: what is wrong now in a few words for the status line ("CPU
 	 * crit 98 %"), or NULL when nothing is. Caller frees. */
 	char *(*hint)(const void *data);
+	/* Optional: the pane's health, the worst level of what it shows (a
+	 * storm is crit, a warning series warn); NULL: LEVEL_OK with data. The
+	 * frame, the status bar and --once's "health" say it. */
+	enum level (*level)(const void *data);
 	const struct verb *verbs;
 	size_t nverbs;
 };

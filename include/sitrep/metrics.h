@@ -36,6 +36,14 @@ struct metric_proc {
 	char *name;   /* sanitized comm */
 	double cpu;   /* percent of one core */
 	uint64_t rss; /* bytes */
+	/* procfs: what names the process beside its pid (/proc/PID/stat
+	 * starttime, ticks after boot; 0 unknown), when it started (wall
+	 * clock, 0 unknown), its whole command line and its user (sanitized,
+	 * owned, NULL unknown): read for the processes shown only. */
+	uint64_t start_ticks;
+	int64_t started;
+	char *cmdline;
+	char *user;
 };
 
 struct metrics_data {

@@ -103,12 +103,42 @@ struct procfs_pid_stat {
 /* Parses one /proc/PID/stat; comm may hold spaces and parentheses. 0 or -1. */
 int procfs_parse_pid_stat(const char *buf, size_t len, struct procfs_pid_stat *out);
 
+/* ---- procfs-proc: one process, for its detail and for `K` (backends/procfs-proc.c) ---- */
+
+struct metric_proc;
+/* The wall-clock time the machine booted (now minus root/uptime), 0 unknown. */
+double procfs_proc_boot(const char *root);
+/* Fills p's cmdline, user and started from root/PID (cmdline, the owner of
+ * the PID directory, boot + starttime); p->pid and p->start_ticks set.
+ * What cannot be read stays NULL / 0. */
+void procfs_proc_details(const char *root, long clk_tck, double boot, struct metric_proc *p);
+
+struct source;
+struct action;
+/* The host pane's `K` (terminate: SIGTERM) and `X` (kill: SIGKILL) on a
+ * process: source_ops.prepare and .act of procfs. The target is the
+ * process's identity (pid and starttime), re-checked right before the signal
+ * through a pidfd that pins the process, so a reused pid is never signalled;
+ * the outcome is verified (the pidfd reports the exit). */
+int procfs_proc_prepare(struct source *src, struct action *a, char *err, size_t cap);
+int procfs_proc_act(struct source *src, const struct action *a);
+/* At quit: every signal still waiting for its process's exit ends "unknown". */
+void procfs_proc_stop(void);
+/* procfs' root (the "proc_root" option, "/proc" by default) (backends/procfs.c). */
+const char *procfs_root_of(const struct source *src);
+/* "4711:123456": a process's identity for an action (pid and starttime). */
+char *procfs_proc_identity(int pid, uint64_t start_ticks);
+int procfs_proc_identity_parse(const char *text, int *pid, uint64_t *start_ticks);
+/* The starttime in root/PID/stat now; 0 when the process is gone (or a zombie). */
+uint64_t procfs_proc_start_now(const char *root, int pid);
+
 /* One entry of the top list. */
 struct procfs_top {
 	int pid;
-	char comm[64]; /* raw */
-	double cpu;    /* percent of one core */
-	uint64_t rss;  /* bytes */
+	uint64_t starttime; /* ticks after boot: the pid's identity */
+	char comm[64];      /* raw */
+	double cpu;         /* percent of one core */
+	uint64_t rss;       /* bytes */
 };
 
 /* Inserts e into top[0..*n) kept sorted by CPU then RSS, descending, at most

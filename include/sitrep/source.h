@@ -61,6 +61,8 @@ struct source {
 	int view_cells;       /* history cells its view shows per series (source_set_view_cells);
 	                         0 before the first draw and under --once */
 	int index;
+	int view_rows; /* rows its pane has for a list that can grow (procfs' processes, zoomed);
+	                  set by the pane; 0 before the first draw and under --once */
 };
 
 /* The table of every source: backends/sources.c has it, main.c (and tests

@@ -34,6 +34,29 @@ size_t widgets_fit(const char *text, int w, int *cols);
  * (breaking at a space when it can); returns where the line after it starts,
  * or NULL at the end of the text. */
 const char *widgets_wrap(const char *text, int w, size_t *len);
+/* text made to fit w columns: whole when it fits, else cut at the last word
+ * boundary (a space) in its second half, or mid-word when a single word is
+ * longer than that, and ended with an ellipsis ("…", "..." without UTF-8),
+ * trailing spaces and separators dropped before it. Caller frees. */
+char *widgets_cut(const char *text, int w);
+/* widgets_text of widgets_cut(text, w). Returns the columns used. */
+int widgets_text_cut(WINDOW *win, int y, int x, int w, const char *text, enum role role);
+/* One column of a list row. Each has a minimum below which it is not drawn
+ * at all, the width it would like, and a priority (0 first): the columns
+ * get their minimum in priority order while there is room (one space
+ * between columns), then grow toward what they want in the same order; a
+ * fill column (its want: its text's width) takes what is left after that.
+ * w is the result (0: hidden). */
+struct widgets_col {
+	int min, want, prio;
+	bool fill;
+	int w;
+};
+void widgets_columns(struct widgets_col *cols, size_t n, int w);
+/* Draws the row's cells from column x0: text[i] in cols[i] (cut at a word
+ * with "…", padded), role[i], the gaps in gap_role; the rest of w filled. */
+void widgets_row(WINDOW *win, int y, int x0, int w, const struct widgets_col *cols, size_t n,
+                 const char *const *text, const enum role *role, enum role gap_role);
 /* A sparkline of the last w values (NaN: gap), scaled to [lo, hi]; lo == hi:
  * auto-scale over the values shown. */
 void widgets_sparkline(WINDOW *win, int y, int x, int w, const double *values, size_t n, double lo, double hi,

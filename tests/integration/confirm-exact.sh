@@ -31,7 +31,7 @@ check "the dialog opens" tm_wait_text 3 "Confirm silence"
 tm_capture >"$TMP/dialog"
 check "the dialog shows the selected alert's matchers" grep -qF 'instance="web-1"' "$TMP/dialog"
 check "the dialog shows the request" grep -qF "POST http://127.0.0.1:$port/api/v2/silences" "$TMP/dialog"
-check "the prompt says what y and n do" grep -qF "y: silence ShownFirst · n or Esc: cancel, nothing is sent" "$TMP/dialog"
+check "the prompt says what y and n do" grep -qF "y: silence ShownFirst · n or Esc: keep it, nothing is sent" "$TMP/dialog"
 # A stray key (a move, a letter) neither cancels nor sends.
 tm send-keys -t t j x
 sleep 0.5

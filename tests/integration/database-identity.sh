@@ -67,7 +67,7 @@ def read(until, limit):
             break
         buf += chunk
     return until in buf
-asked = read(b"Proceed? [y/N]", 20) or read(b"to confirm: ", 0.1)
+asked = read(b"[y/N] ", 20) or read(b"nothing is sent: ", 0.1)
 open(out + ".prompt", "wb").write(buf)
 if asked:
     subprocess.run(["bash", "-c", hook], check=False)

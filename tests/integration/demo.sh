@@ -77,7 +77,7 @@ check "cdn: /static/app.js stale, with the edge's and the origin's ETags" grep -
 check "db: the storm, ×8, all after r3" grep -q '×8 .*all after r3' "$TMP/answer.txt"
 check "checks: app.js failing with the reason" grep -q 'FAIL app.js .*bookingEnabled = true' "$TMP/answer.txt"
 check "alerts: HighCPU firing" grep -q 'HighCPU' "$TMP/answer.txt"
-check "errors: the app's errors grouped" grep -q 'ERROR booking' "$TMP/answer.txt"
+check "errors: the app's errors grouped, the message first" grep -qE '│E ×[0-9]+ +[0-9a-z]+ +.*booking: POST' "$TMP/answer.txt"
 tm_capture -e >"$TMP/answer.ansi"
 cp "$TMP/answer.txt" "${DEMO_SCREEN:-$TMP/screen.txt}" 2>/dev/null
 

@@ -40,7 +40,7 @@ def drain(until, limit):
         if not data:
             return
         out += data
-drain(b"to confirm: ", 20)
+drain(b"nothing is sent: ", 20)
 subprocess.run(mutate, shell=True, check=True)
 os.write(fd, (answer + "\n").encode())
 drain(None, 30)

@@ -109,7 +109,7 @@ tm send-keys -t t y
 tm_wait_text 10 "5 queries stopped"
 check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
 check "... and the 2 newer sessions it did not touch" tm_wait_text 2 "5 queries stopped; 2 newer sessions" || tm_capture | diag
-check "audit: the group cancel, ok, with the newer sessions not touched" grep -q '"result":"ok","what":"cancel the 5 sessions of query group .*"detail":"5 queries stopped; 2 newer sessions of this group were not touched: press c again"' "$STATE/audit.jsonl"
+check "audit: the group cancel, ok, with the newer sessions not touched" grep -q '"result":"ok","what":"cancel 5 queries of one query group:.*"detail":"5 queries stopped; 2 newer sessions of this group were not touched: press c again"' "$STATE/audit.jsonl"
 n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm1', 'storm2', 'storm3', 'storm4', 'storm5') and state = 'active'")
 check "no listed storm session runs its query (n=$n)" test "$n" = 0
 n=$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name in ('storm6', 'storm7') and state = 'active'")
@@ -126,7 +126,7 @@ check "server stopped: the pane shows the error" tm_wait_text 1 "Connection refu
 tm_capture >"$TMP/down.txt"
 check "... and keeps the last data (the hostile session's row)" grep -qF 'x^[[2Jy' "$TMP/down.txt" || diag <"$TMP/down.txt"
 c1=$(tm_capture | grep -o '2 host ─ [a-z]* [0-9a-z]*' | head -1)
-check "the host pane refreshes on ($c1)" bash -c "[[ '$c1' == *'ok '* ]]"
+check "the host pane refreshes on ($c1: fresh data, whatever its health)" bash -c "[[ '$c1' != *stale* && '$c1' != *error* && '$c1' =~ (now|[0-9]+s)\$ ]]"
 pg_start
 tm_wait_text 30 "0 waiting"
 wait_for 30 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -q 'Connection refused'"

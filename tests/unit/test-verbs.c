@@ -31,15 +31,18 @@ static void test_verbs_complete(void **state)
 			assert_non_null(vb->help);
 			assert_non_null(vb->describe);
 			const struct kind_ops *found = NULL;
-			assert_ptr_equal(kind_verb_find(vb->name, &found), vb);
-			assert_ptr_equal(found, kind);
+			/* a name two kinds share (terminate) has one key; the first kind's entry is found */
+			const struct verb *first = kind_verb_find(vb->name, &found);
+			assert_non_null(first);
+			assert_true(first == vb || (strcmp(first->key, vb->key) == 0 && found != kind));
 			assert_true(keys_known(vb->name));
 			assert_non_null(strstr(keys_names(), vb->name));
 			nverbs++;
 		}
 	}
-	/* silence, purge, purge_all, restart, rollback, cancel, terminate, backup, verify */
-	assert_int_equal(nverbs, 9);
+	/* silence, purge, purge_all, restart, rollback, cancel, terminate (a
+	 * session, and a process), kill (a process), backup, verify */
+	assert_int_equal(nverbs, 11);
 	assert_false(keys_known("pains"));
 	assert_true(keys_known("quit"));
 }
@@ -63,6 +66,10 @@ static void test_keys_unique(void **state)
 		for (size_t v = 0; v < kind_at(k)->nverbs; v++) {
 			char mark[32];
 			snprintf(mark, sizeof(mark), "[%s]", kind_at(k)->verbs[v].key);
+			/* a verb two kinds share by name shares its key too */
+			const struct verb *first = kind_verb_find(kind_at(k)->verbs[v].name, NULL);
+			if (first != &kind_at(k)->verbs[v])
+				continue;
 			assert_null(strstr(seen, mark));
 			strncat(seen, mark, sizeof(seen) - strlen(seen) - 1);
 		}
