@@ -63,9 +63,7 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
                    size_t len, bool cut)
 {
 	struct logs_source *ls = in->owner;
-	if (sev < 0 && in->format != LOG_FORMAT_AUTO)
-		sev = (int)logclass_classify_format(ls->lc, (enum log_format)in->format, raw, len);
-	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
+	logstore_ingest_format(ls->store, ls->lc, in->format, label, time_ms, sev, raw, len, cut);
 }
 
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
@@ -229,8 +227,12 @@ static void logs_publish(struct logs_source *ls)
 	struct source *src = ls->src;
 	if (!ls->all_ready)
 		return;
-	/* a traceback that stopped without its exception line counts now */
-	logstore_flush_traces(ls->store, 0);
+	/* A multi-line event that got no more lines counts now; the end of the
+	 * first read ends every event (--once prints its groups). */
+	if (ls->published)
+		logstore_flush_traces(ls->store, 0);
+	else
+		logstore_end_events(ls->store);
 	char *err = logs_errors(ls, false);
 	char *warn = logs_errors(ls, true);
 	source_set_warning(src, warn);
