@@ -62,6 +62,20 @@ static int64_t pane_logs_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* n with its thousands grouped: 29,098,288. */
+static void pane_logs_digits(uint64_t n, char *out, size_t cap)
+{
+	char raw[24];
+	int len = snprintf(raw, sizeof(raw), "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < len && o + 2 < cap; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = raw[i];
+	}
+	out[o] = '\0';
+}
+
 /* Header: counts, rate, filter state, and the sparkline at the right. */
 static void pane_logs_header(struct pane_logs_view *v, struct logstore *st, WINDOW *win, int w, int64_t now)
 {
@@ -78,10 +92,15 @@ static void pane_logs_header(struct pane_logs_view *v, struct logstore *st, WIND
 		snprintf(filter, sizeof(filter), " %s", err);
 	else if (list_filter(v->list)[0] != '\0')
 		snprintf(filter, sizeof(filter), " /%s (%zu)", list_filter(v->list), list_count(v->list));
-	char left[400];
-	snprintf(left, sizeof(left), "%s%s  %llu err %llu warn %llu lines  %.0f err/min",
-	         v->raw ? "lines" : "groups", filter, (unsigned long long)s->errors,
-	         (unsigned long long)s->warnings, (unsigned long long)s->lines,
+	/* Each figure with its label and its digits grouped: "869,256 errors",
+	 * never a bare number beside the view's name. */
+	char e[32], wn[32], l[32], left[400];
+	pane_logs_digits(s->errors, e, sizeof(e));
+	pane_logs_digits(s->warnings, wn, sizeof(wn));
+	pane_logs_digits(s->lines, l, sizeof(l));
+	snprintf(left, sizeof(left), "%s%s: %s error%s, %s warning%s, %s line%s, %.0f errors/min",
+	         v->raw ? "lines" : "groups", filter, e, s->errors == 1 ? "" : "s", wn,
+	         s->warnings == 1 ? "" : "s", l, s->lines == 1 ? "" : "s",
 	         logstore_errors_per_minute(st, now));
 	int spark = w / 3 > 60 ? 60 : w / 3;
 	int used = widgets_text_nopad(win, 0, 0, w - spark - 1, left, ROLE_LABEL);
@@ -205,11 +224,17 @@ static char *pane_logs_row_detail(struct pane *pane, size_t row)
 	         dep != NULL ? dep->id : "which sitrep saw");
 	util_rfc3339((time_t)(g->first_ms / 1000), t1, sizeof(t1));
 	util_rfc3339((time_t)(g->last_ms / 1000), t2, sizeof(t2));
-	return xasprintf("%s, %llu times%s\nfirst seen %s\nlast seen  %s\nsource %s\n\n"
-	                 "fingerprint:\n%s\n\nlatest line:\n%s",
-	                 log_sev_name(g->sev), (unsigned long long)g->count,
-	                 logstore_group_is_new(st, g) ? since : "", t1, t2,
-	                 logstore_source_name(st, g->source), g->fingerprint, g->sample);
+	/* A multi-line event is shown whole (each line already sanitized), its
+	 * root cause first. */
+	char *cause = g->cause != NULL ? xasprintf("root cause: %s\n\n", g->cause) : xstrdup("");
+	char *out = xasprintf("%s, %llu times%s\nfirst seen %s\nlast seen  %s\nsource %s\n\n"
+	                      "fingerprint:\n%s\n\n%slatest %s:\n%s",
+	                      log_sev_name(g->sev), (unsigned long long)g->count,
+	                      logstore_group_is_new(st, g) ? since : "", t1, t2,
+	                      logstore_source_name(st, g->source), g->fingerprint, cause,
+	                      g->event != NULL ? "event" : "line", g->event != NULL ? g->event : g->sample);
+	free(cause);
+	return out;
 }
 
 static const char *pane_logs_empty(struct pane *pane, enum role *role)
