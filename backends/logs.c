@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sitrep/app.h"
 #include "sitrep/kind.h"
@@ -42,6 +43,8 @@ struct logs_source {
 	bool started;
 	bool all_ready;
 	bool published;
+	bool ready_published; /* published since every input finished its first read */
+	bool progress_shown;  /* --once: a progress line is on stderr */
 	bool refresh_pending;
 	bool errors_changed;
 	uint64_t published_gen;
@@ -78,6 +81,11 @@ void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
 void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b)
 {
 	logstore_merge(in->owner->store, label, b);
+}
+
+void loginput_progress(struct log_input *in, int dscans, int64_t done, int64_t total)
+{
+	logstore_progress_update(in->owner->store, dscans, done, total);
 }
 
 unsigned loginput_label(struct log_input *in, const char *name)
@@ -222,14 +230,60 @@ static void logs_on_deploy(const struct event *ev, void *arg)
 	}
 }
 
+/* Without a front end (--once) nothing is drawn: the first publish is the
+ * whole first read. */
+static bool logs_is_once(const struct source *src)
+{
+	return src->app != NULL && src->app->frontend == NULL;
+}
+
+/* --once with stderr on a terminal: how far the backlog scan is, on one
+ * line rewritten in place, cleared when it is over. */
+static void logs_once_progress(struct logs_source *ls)
+{
+	struct source *src = ls->src;
+	if (!logs_is_once(src) || !isatty(2))
+		return;
+	char text[200];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (logstore_progress_text(ls->store, now, text, sizeof(text))) {
+		fprintf(stderr, "\r\033[K%s: %s", src->cfg->id, text);
+		ls->progress_shown = true;
+	} else if (ls->progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		ls->progress_shown = false;
+	}
+	fflush(stderr);
+}
+
 static void logs_publish(struct logs_source *ls)
 {
 	struct source *src = ls->src;
-	if (!ls->all_ready)
+	logs_once_progress(ls);
+	if (!ls->all_ready) {
+		/* A backlog scan from the start shows its groups as they form (the
+		 * dashboard); --once still waits for the whole read. */
+		if (logstore_progress(ls->store)->scans > 0 && src->app != NULL && !logs_is_once(src) &&
+		    logstore_generation(ls->store) != ls->published_gen) {
+			ls->published_gen = logstore_generation(ls->store);
+			if (!ls->published)
+				source_publish(src, logstore_ref(ls->store));
+			else
+				source_publish(src, ls->store);
+			ls->published = true;
+			/* groups found in the backlog are not news */
+			uint64_t fresh[LOGSTORE_FRESH_MAX];
+			logstore_take_new_groups(ls->store, fresh, LOGSTORE_FRESH_MAX);
+		}
 		return;
+	}
 	/* A multi-line event that got no more lines counts now; the end of the
 	 * first read ends every event (--once prints its groups). */
-	if (ls->published)
+	bool first = !ls->ready_published;
+	ls->ready_published = true;
+	if (!first)
 		logstore_flush_traces(ls->store, 0);
 	else
 		logstore_end_events(ls->store);
@@ -237,15 +291,15 @@ static void logs_publish(struct logs_source *ls)
 	char *warn = logs_errors(ls, true);
 	source_set_warning(src, warn);
 	free(warn);
-	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed;
+	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed || first;
 	if (!changed && !ls->refresh_pending && ls->published) {
 		free(err);
 		return;
 	}
 	ls->published_gen = logstore_generation(ls->store);
 	ls->errors_changed = false;
-	logs_announce_new_groups(ls, !ls->published);
-	logs_check_spike(ls, !ls->published);
+	logs_announce_new_groups(ls, first);
+	logs_check_spike(ls, first);
 	if (!ls->published && err != NULL && logstore_stats(ls->store)->lines == 0) {
 		/* Nothing read and something wrong: an error, not an empty "stale" pane. */
 		source_fail(src, "%s", err);

@@ -98,7 +98,13 @@ static void pane_logs_header(struct pane_logs_view *v, struct logstore *st, WIND
 	pane_logs_digits(s->errors, e, sizeof(e));
 	pane_logs_digits(s->warnings, wn, sizeof(wn));
 	pane_logs_digits(s->lines, l, sizeof(l));
-	snprintf(left, sizeof(left), "%s%s: %s error%s, %s warning%s, %s line%s, %.0f errors/min",
+	/* A backlog being read says how far it is first: the counts still grow. */
+	char prog[200];
+	if (logstore_progress_text(st, now, prog, sizeof(prog))) {
+		size_t pl = strlen(prog);
+		snprintf(prog + pl, sizeof(prog) - pl, " · ");
+	}
+	snprintf(left, sizeof(left), "%s%s%s: %s error%s, %s warning%s, %s line%s, %.0f errors/min", prog,
 	         v->raw ? "lines" : "groups", filter, e, s->errors == 1 ? "" : "s", wn,
 	         s->warnings == 1 ? "" : "s", l, s->lines == 1 ? "" : "s",
 	         logstore_errors_per_minute(st, now));

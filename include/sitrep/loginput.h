@@ -55,6 +55,10 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
  * (patterns, store limits), and its parts added in file order. */
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm);
 void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b);
+/* A backlog scan of the input began (dscans 1, total its bytes), read done
+ * bytes more, or ended (dscans -1, done and total what it added): the pane
+ * and --once show how far it is (logstore_progress). */
+void loginput_progress(struct log_input *in, int dscans, int64_t done, int64_t total);
 /* Registers another label (a file matched by a glob); returns its index. */
 unsigned loginput_label(struct log_input *in, const char *name);
 /* Sets (or with NULL clears) the input's trouble. */

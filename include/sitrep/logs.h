@@ -310,6 +310,21 @@ char *logstore_text(size_t max_line_bytes, const char *raw, size_t len, bool cut
 void logstore_limits(const struct logstore *st, size_t *max_lines, size_t *max_groups,
                      size_t *max_line_bytes);
 
+/* A backlog being scanned (logscan), for "how far": every scan running on
+ * the store's inputs together. */
+struct logstore_progress {
+	int scans;              /* running; 0: none (the rest is then 0) */
+	int64_t done, total;    /* bytes */
+	int64_t start_ms;       /* wall clock when the first of them began */
+};
+/* A scan of total bytes begins (dscans 1), advances by done bytes, or ends
+ * (dscans -1). */
+void logstore_progress_update(struct logstore *st, int dscans, int64_t done, int64_t total);
+const struct logstore_progress *logstore_progress(const struct logstore *st);
+/* "reading from the start: 1.2 GiB of 2.0 GiB (60 %), 640 MiB/s, 1 s left"
+ * into out; false (out empty) when no scan runs. */
+bool logstore_progress_text(const struct logstore *st, int64_t now_ms, char *out, size_t cap);
+
 /* ---- logscan: a big backlog read on the thread pool (kinds/logs/logscan.c) ---- */
 
 #define LOGSTORE_BUCKETS 60
@@ -357,11 +372,18 @@ struct logscan_params {
  * logscan does, after the call) and the offset just after the last complete
  * line, where following resumes. */
 typedef void (*logscan_done_fn)(void *ctx, struct logbatch *const *parts, size_t n, int64_t end);
+/* Called on the loop as the scan goes: bytes more of the range were read,
+ * and part, when not NULL, is the next part in file order (merge it now: the
+ * groups form as the scan goes; logscan frees what is left of it). The done
+ * callback then gets only the parts not handed over here. */
+typedef void (*logscan_part_fn)(void *ctx, struct logbatch *part, int64_t bytes);
 struct logscan;
 /* Scans the complete lines of [from, to) of fd (dup'ed; from is a line start)
- * on the thread pool. NULL when fd cannot be duplicated. */
+ * on the thread pool. NULL when fd cannot be duplicated. part_cb may be NULL. */
 struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
                               int64_t to, logscan_done_fn cb, void *ctx);
+struct logscan *logscan_start_parts(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                                    int64_t to, logscan_done_fn cb, logscan_part_fn part_cb, void *ctx);
 /* The callback will not run; the scan frees itself once the pool let go. */
 void logscan_cancel(struct logscan *s);
 /* The same on this thread: fills out (room for (to - from) / chunk + 2 parts,

@@ -663,9 +663,11 @@ struct logscan {
 	int64_t from, to, end;
 	struct logscan_job *jobs; /* the chunks, then the kept lines */
 	size_t njobs, next, running, done;
+	size_t delivered; /* chunks handed to part_cb, in file order */
 	volatile int cancel;
 	bool cancelled;
 	logscan_done_fn cb;
+	logscan_part_fn part_cb;
 	void *ctx;
 };
 
@@ -702,9 +704,10 @@ static void logscan_queue(struct logscan *s, size_t i)
 static void logscan_finish(struct logscan *s)
 {
 	struct logbatch **parts = xcalloc(s->njobs, sizeof(*parts));
-	for (size_t i = 0; i < s->njobs; i++)
-		parts[i] = &s->jobs[i].part->b;
-	s->cb(s->ctx, parts, s->njobs, s->end);
+	size_t n = 0;
+	for (size_t i = s->delivered; i < s->njobs; i++)
+		parts[n++] = &s->jobs[i].part->b;
+	s->cb(s->ctx, parts, n, s->end);
 	free(parts);
 	logscan_free(s);
 }
@@ -727,6 +730,14 @@ static void logscan_after(uv_work_t *req, int status)
 	size_t nchunks = s->njobs - 1;
 	if (j->part->end > s->end)
 		s->end = j->part->end;
+	if (s->part_cb != NULL && j != &s->jobs[nchunks]) {
+		/* what was read, at once; the parts in file order, as they can be */
+		s->part_cb(s->ctx, NULL, j->b - j->a);
+		while (s->delivered < nchunks && s->jobs[s->delivered].part != NULL) {
+			s->part_cb(s->ctx, &s->jobs[s->delivered].part->b, 0);
+			s->delivered++;
+		}
+	}
 	if (s->next < nchunks) {
 		logscan_queue(s, s->next++);
 		return;
@@ -748,6 +759,12 @@ static void logscan_after(uv_work_t *req, int status)
 struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
                               int64_t to, logscan_done_fn cb, void *ctx)
 {
+	return logscan_start_parts(loop, prm, fd, from, to, cb, NULL, ctx);
+}
+
+struct logscan *logscan_start_parts(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                                    int64_t to, logscan_done_fn cb, logscan_part_fn part_cb, void *ctx)
+{
 	int dfd = dup(fd);
 	if (dfd < 0)
 		return NULL;
@@ -759,6 +776,7 @@ struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm,
 	s->to = to;
 	s->end = from;
 	s->cb = cb;
+	s->part_cb = part_cb;
 	s->ctx = ctx;
 	size_t chunk = prm->chunk_bytes;
 	if (chunk == 0) {

@@ -21,6 +21,7 @@
  * sanitized when the ring is next read (logstore_settle), once, and only for
  * the lines still in it. Warnings and errors are done at once: their groups
  * and counts need the time and the sanitized sample. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,7 @@ struct logstore {
 	struct logevent *events; /* one per source: the event being assembled */
 
 	struct logstore_stats stats;
+	struct logstore_progress progress;
 	int64_t deploy_ms; /* the latest deploy seen (an event), 0: none */
 	/* error groups created since the last logstore_take_new_groups, for the
 	 * "new error group" event; beyond the cap only the first are told */
@@ -836,6 +838,63 @@ const struct log_group *logstore_group(struct logstore *st, size_t i)
 		st->gorder_valid = true;
 	}
 	return st->gorder[i];
+}
+
+void logstore_progress_update(struct logstore *st, int dscans, int64_t done, int64_t total)
+{
+	struct logstore_progress *p = &st->progress;
+	if (dscans > 0 && p->scans == 0) {
+		memset(p, 0, sizeof(*p));
+		p->start_ms = logstore_wall_ms();
+	}
+	p->scans += dscans;
+	p->done += done;
+	p->total += total;
+	if (p->scans <= 0)
+		memset(p, 0, sizeof(*p));
+	st->generation++;
+}
+
+const struct logstore_progress *logstore_progress(const struct logstore *st)
+{
+	return &st->progress;
+}
+
+/* Bytes in words: "512 B", "3.4 MiB", "1.2 GiB". */
+static void logstore_bytes(double b, char *out, size_t cap)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+	while (b >= 1024 && u + 1 < sizeof(unit) / sizeof(*unit)) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(out, cap, u == 0 ? "%.0f %s" : "%.1f %s", b, unit[u]);
+}
+
+bool logstore_progress_text(const struct logstore *st, int64_t now_ms, char *out, size_t cap)
+{
+	const struct logstore_progress *p = &st->progress;
+	out[0] = '\0';
+	if (p->scans <= 0 || p->total <= 0)
+		return false;
+	char done[32], total[32], rate[48] = "", left[48] = "";
+	logstore_bytes((double)p->done, done, sizeof(done));
+	logstore_bytes((double)p->total, total, sizeof(total));
+	double secs = (double)(now_ms - p->start_ms) / 1000.0;
+	if (secs > 0.05 && p->done > 0) {
+		double bps = (double)p->done / secs;
+		char r[32];
+		logstore_bytes(bps, r, sizeof(r));
+		snprintf(rate, sizeof(rate), ", %s/s", r);
+		double rest = (double)(p->total - p->done) / bps;
+		char age[16];
+		util_age((uint64_t)(rest * 1000) + 999, age, sizeof(age));
+		snprintf(left, sizeof(left), ", %s left", age);
+	}
+	snprintf(out, cap, "reading from the start: %s of %s (%.0f %%)%s%s", done, total,
+	         100.0 * (double)p->done / (double)p->total, rate, left);
+	return true;
 }
 
 const struct logstore_stats *logstore_stats(const struct logstore *st)
