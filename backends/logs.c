@@ -69,6 +69,31 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
 	logstore_ingest_format(ls->store, ls->lc, in->format, label, time_ms, sev, raw, len, cut);
 }
 
+void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                     size_t len, bool cut)
+{
+	/* One record, however many lines its message holds: the first is its
+	 * head, the others belong to its event whatever they say. */
+	const char *nl = memchr(raw, '\n', len);
+	if (nl == NULL) {
+		loginput_line(in, label, time_ms, sev, raw, len, cut);
+		return;
+	}
+	size_t first = (size_t)(nl - raw);
+	loginput_line(in, label, time_ms, sev, raw, first > 0 && raw[first - 1] == '\r' ? first - 1 : first,
+	              false);
+	for (const char *p = nl + 1, *end = raw + len; p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e != NULL ? (size_t)(e - p) : (size_t)(end - p);
+		bool last = e == NULL || e + 1 >= end;
+		loginput_line(in, label, time_ms, LOGSTORE_SEV_PART, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n,
+		              last && cut);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+}
+
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
 {
 	struct logs_source *ls = in->owner;

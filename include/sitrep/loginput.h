@@ -51,6 +51,10 @@ struct log_input {
  * line or now. sev < 0: classify by the pane's patterns. */
 void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
                    size_t len, bool cut);
+/* A record whose message may hold newlines (a journal entry, a Loki entry):
+ * its lines as one event, the first its head (sev and time as above). */
+void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                     size_t len, bool cut);
 /* A backlog read on the thread pool (logscan): its parameters for this pane
  * (patterns, store limits), and its parts added in file order. */
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm);
@@ -115,6 +119,7 @@ extern const struct log_input_ops loginput_loki;
 struct journald_entry {
 	char *text; /* "IDENT[PID]: MESSAGE", raw bytes (not yet sanitized), owned */
 	size_t len;
+	size_t msg_off; /* where MESSAGE starts in text */
 	int64_t time_ms; /* __REALTIME_TIMESTAMP, 0 when absent */
 	int priority;    /* PRIORITY 0..7, -1 when absent */
 };

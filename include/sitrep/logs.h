@@ -174,6 +174,9 @@ void logevent_free(struct logevent *ev);
 bool logevent_may_continue(const char *line, size_t len);
 /* What the line is to the event state (see enum logevent_step). */
 enum logevent_step logevent_feed(struct logevent *ev, const char *line, size_t len);
+/* The same; with part, the line is known to belong to the open event (a
+ * further line of one journal entry or Loki entry). */
+enum logevent_step logevent_feed_as(struct logevent *ev, const char *line, size_t len, bool part);
 /* A head: sev its severity, given when its source said so (journald's
  * PRIORITY), not the patterns. Without copy, line must stay valid until the
  * next feed, or logevent_own. */
@@ -261,6 +264,10 @@ void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, 
  * a multi-line event's head looks its level up there. */
 void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format, unsigned source,
                             int64_t time_ms, int sev, const char *raw, size_t len, bool cut);
+/* sev for a line that continues its source's open event whatever it says: a
+ * further line of one record (a journal entry's or a Loki entry's message
+ * holding newlines). */
+#define LOGSTORE_SEV_PART (-2)
 
 /* Multi-line events (logevent): each source assembles one at a time; a lone
  * warning or error line counts at once, an event of several lines once it

@@ -470,9 +470,14 @@ static void logevent_take(struct logevent *ev, const char *l, size_t n, size_t o
 
 enum logevent_step logevent_feed(struct logevent *ev, const char *l, size_t n)
 {
+	return logevent_feed_as(ev, l, n, false);
+}
+
+enum logevent_step logevent_feed_as(struct logevent *ev, const char *l, size_t n, bool part)
+{
 	if (!ev->open && !ev->overflow)
 		return LOGEVENT_HEAD;
-	if (!logevent_continues(ev, l, n))
+	if (!part && !logevent_continues(ev, l, n))
 		return LOGEVENT_HEAD;
 	if (ev->overflow)
 		return LOGEVENT_ABSORBED;

@@ -637,7 +637,7 @@ void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format
 	struct logevent *ev = NULL;
 	if (source < st->nsources) {
 		ev = &st->events[source];
-		enum logevent_step step = logevent_feed(ev, raw, len);
+		enum logevent_step step = logevent_feed_as(ev, raw, len, sev == LOGSTORE_SEV_PART);
 		if (step != LOGEVENT_HEAD) {
 			logstore_continuation(st, ev, source, step, raw, len, cut);
 			return;
@@ -645,6 +645,8 @@ void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format
 		if (ev->open || ev->overflow)
 			logstore_event_close(st, source, false);
 	}
+	if (sev == LOGSTORE_SEV_PART)
+		sev = -1; /* no event open: a line as any other */
 	bool given = sev >= 0;
 	/* Classified first: what else is done depends on it (see the head). */
 	if (sev < 0)
