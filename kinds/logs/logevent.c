@@ -63,11 +63,10 @@ static bool logevent_indented(const char *l, size_t n)
 	return !(l[i] == '{' && l[n - 1] == '}');
 }
 
-static bool logevent_prefix(const char *l, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-	return n >= k && memcmp(l, p, k) == 0;
-}
+/* l starts with the literal p (the first byte is compared inline: most
+ * lines differ there). */
+#define logevent_prefix(l, n, p)                                                                             \
+	((n) >= sizeof(p) - 1 && (l)[0] == (p)[0] && memcmp((l), (p), sizeof(p) - 1) == 0)
 
 static bool logevent_ident_char(char c)
 {
@@ -118,10 +117,10 @@ static bool logevent_exception(const char *l, size_t n)
 	l = logevent_trim(l, n, &n);
 	static const char *const skip[] = {"---> ", "Unhandled exception. ", "Uncaught ",
 	                                   "Exception in thread \""};
-	for (size_t k = 0; k < ARRAY_LEN(skip); k++) {
-		if (!logevent_prefix(l, n, skip[k]))
-			continue;
+	for (size_t k = 0; n > 0 && k < ARRAY_LEN(skip); k++) {
 		size_t s = strlen(skip[k]);
+		if (n < s || l[0] != skip[k][0] || memcmp(l, skip[k], s) != 0)
+			continue;
 		l += s;
 		n -= s;
 		if (k == 3) {
@@ -289,20 +288,23 @@ void logevent_own(struct logevent *ev)
 
 void logevent_begin(struct logevent *ev, const char *l, size_t n, int sev, bool given, bool copy)
 {
-	int format = ev->format;
-	char *text = ev->text;
-	size_t cap = ev->cap;
-	memset(ev, 0, sizeof(*ev));
-	ev->format = format;
-	ev->text = text;
-	ev->cap = cap;
+	/* Every line is a head but continuation lines: only what a head can
+	 * leave behind is reset, not the whole state. */
+	ev->overflow = ev->given = ev->head_owned = ev->trace = ev->truncated = false;
+	ev->py_frames = ev->py_final = ev->py_chain = false;
+	ev->has_name = ev->has_cause = ev->has_frame = false;
+	ev->mode = LOGEVENT_GENERIC;
+	ev->len = 0;
+	ev->name_off = ev->name_len = 0;
 	ev->open = true;
 	ev->head_sev = (uint8_t)sev;
 	ev->given = given;
 	ev->head_ptr = l;
 	ev->head_len = n;
 	ev->lines = 1;
-	if (logevent_prefix(l, n, logevent_tb)) {
+	if (n == 0 || (l[0] >= '0' && l[0] <= '9')) {
+		/* a timestamp first: a logger's record, no trace's first line */
+	} else if (logevent_prefix(l, n, logevent_tb)) {
 		ev->mode = LOGEVENT_PY;
 	} else if (logevent_prefix(l, n, "panic: ") || logevent_prefix(l, n, "fatal error: ")) {
 		ev->mode = LOGEVENT_GO;
@@ -355,6 +357,8 @@ static bool logevent_head_leveled(const struct logevent *ev)
  * state when it does. */
 static bool logevent_continues(struct logevent *ev, const char *l, size_t n)
 {
+	if (n > 0 && l[0] >= '0' && l[0] <= '9')
+		return false; /* as in logevent_may_continue */
 	bool ind = logevent_indented(l, n), blank = !ind && logevent_blank(l, n);
 	switch (ev->mode) {
 	case LOGEVENT_PY:
@@ -494,7 +498,7 @@ enum logevent_step logevent_feed_as(struct logevent *ev, const char *l, size_t n
 /* "Exception in thread "main" x.Y: m" groups as "x.Y: m": threads vary. */
 static const char *logevent_fp_name(const char *l, size_t *n)
 {
-	const char *p = "Exception in thread \"";
+	static const char p[] = "Exception in thread \"";
 	if (logevent_prefix(l, *n, p)) {
 		const char *q = memchr(l + strlen(p), '"', *n - strlen(p));
 		if (q != NULL && (size_t)(q - l) + 2 <= *n) {
