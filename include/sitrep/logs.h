@@ -202,6 +202,7 @@ char *logevent_text(const char *raw, size_t len, size_t max_line_bytes, size_t m
 struct log_line {
 	int64_t time_ms; /* wall clock */
 	uint64_t seq;    /* arrival order */
+	uint64_t group;  /* a warning's or error's group (its hash), the naming line's of an event; 0: none */
 	char *text;      /* sanitized, owned */
 	uint32_t len;
 	uint16_t source; /* index into the store's source names */

@@ -296,6 +296,7 @@ void logevent_begin(struct logevent *ev, const char *l, size_t n, int sev, bool 
 	ev->mode = LOGEVENT_GENERIC;
 	ev->len = 0;
 	ev->name_off = ev->name_len = 0;
+	ev->time_ms = 0; /* the caller's to set, or to parse from the head */
 	ev->open = true;
 	ev->head_sev = (uint8_t)sev;
 	ev->given = given;

@@ -289,10 +289,17 @@ static void logscan_event_close(struct logscan_ctx *c, bool absorb)
 	struct logevent_out o;
 	logevent_close(ev, &o, absorb);
 	if (c->mode == LOGSCAN_KEEP) {
-		if (c->name_idx >= 0 && (size_t)c->name_idx < b->nlines && b->lines[c->name_idx].sev < o.sev)
-			b->lines[c->name_idx].sev = (uint8_t)o.sev;
-		if (o.name_not_head && !o.head_leveled && c->head_idx >= 0 && (size_t)c->head_idx < b->nlines)
-			b->lines[c->head_idx].sev = LOG_SEV_INFO;
+		if (c->head_idx >= 0 && (size_t)c->head_idx < b->nlines) {
+			if (o.name_not_head && !o.head_leveled)
+				b->lines[c->head_idx].sev = LOG_SEV_INFO;
+			b->lines[c->head_idx].group = 0;
+		}
+		if (c->name_idx >= 0 && (size_t)c->name_idx < b->nlines) {
+			if (b->lines[c->name_idx].sev < o.sev)
+				b->lines[c->name_idx].sev = (uint8_t)o.sev;
+			if (o.sev >= LOG_SEV_WARN)
+				b->lines[c->name_idx].group = o.hash;
+		}
 		return;
 	}
 	if (o.sev == LOG_SEV_INFO)
@@ -327,6 +334,11 @@ static void logscan_keep_line(struct logscan_ctx *c, const char *s, size_t len, 
 	l->sev = (uint8_t)sev;
 	l->text = logstore_text(c->prm->max_line_bytes, s, len, false, &l->cut);
 	l->len = (uint32_t)strlen(l->text);
+	if (sev >= LOG_SEV_WARN) {
+		char fp[512];
+		size_t fplen;
+		l->group = fingerprint_mask(s, len, fp, sizeof(fp), &fplen);
+	}
 }
 
 static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64_t off)

@@ -69,6 +69,8 @@ struct logstore {
 	uint32_t sec_count[LS_BUCKETS], min_count[LS_BUCKETS];
 };
 
+static int64_t logstore_last_slot(const struct logstore *st);
+
 void logstore_set_deploy_time(struct logstore *st, int64_t wall_ms)
 {
 	st->deploy_ms = wall_ms;
@@ -425,6 +427,7 @@ static struct log_line *logstore_next_slot(struct logstore *st, int64_t time_ms,
 	l->sev = (uint8_t)sev;
 	l->cut = cut;
 	l->raw = l->raw_time = false;
+	l->group = 0;
 	return l;
 }
 
@@ -580,9 +583,14 @@ static void logstore_event_close(struct logstore *st, unsigned source, bool abso
 	/* The naming line shows the event's severity in the raw lines; a head
 	 * that only a word made an error ("Traceback") does not, when another
 	 * line names the event. */
-	if (slot >= 0 && (size_t)slot < st->max_lines && st->ring[slot].seq == nseq &&
-	    st->ring[slot].sev < o.sev)
-		st->ring[slot].sev = (uint8_t)o.sev;
+	if (!same && hslot >= 0 && (size_t)hslot < st->max_lines && st->ring[hslot].seq == hseq)
+		st->ring[hslot].group = 0;
+	if (slot >= 0 && (size_t)slot < st->max_lines && st->ring[slot].seq == nseq) {
+		if (st->ring[slot].sev < o.sev)
+			st->ring[slot].sev = (uint8_t)o.sev;
+		if (o.sev >= LOG_SEV_WARN)
+			st->ring[slot].group = o.hash;
+	}
 	if (o.name_not_head && !o.head_leveled && hslot >= 0 && (size_t)hslot < st->max_lines &&
 	    st->ring[hslot].seq == hseq)
 		st->ring[hslot].sev = LOG_SEV_INFO;
@@ -686,6 +694,7 @@ void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format
 		if (sev >= LOG_SEV_WARN)
 			h = logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
 		logstore_push_line(st, time_ms, source, sev, text, strlen(text), cut);
+		st->ring[logstore_last_slot(st)].group = h;
 		if (ev != NULL) {
 			ev->time_ms = time_ms;
 			ev->pending = sev >= LOG_SEV_WARN;
@@ -764,6 +773,7 @@ void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
 		if (st->stats.lines_evicted > 0)
 			st->stats.lines_evicted--;
 		logstore_push_line(st, l->time_ms, source, l->sev, l->text, l->len, l->cut);
+		st->ring[logstore_last_slot(st)].group = l->group;
 		l->text = NULL;
 	}
 	st->generation++;
