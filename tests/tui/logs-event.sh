@@ -41,7 +41,6 @@ check "the group is named by the exception line" on_screen "java.lang.IllegalSta
 check "no frame or cause is a group of its own" test "$(screen | grep -c 'SQLException\|Cart.total')" = 0
 tm send-keys -t t Down
 tm send-keys -t t Enter
-sleep 1; tm_capture >tm send-keys -t t Enter2
 check "the detail shows the root cause" wait_for 3 on_screen "root cause: java.net.SocketException: Connection reset"
 check "the detail shows the whole event: the record" on_screen "ERROR [exec-3] c.e.shop.CartController - request failed"
 check "... its frames" on_screen "at com.example.shop.Cart.total(Cart.java:42)"
