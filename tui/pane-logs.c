@@ -4,7 +4,9 @@
  * last and first seen, source, a sample line; "new" when the group began
  * after the last known deploy) or the raw recent lines. `g` or `v` switches
  * the view; `/` filters either view with a regex (typed into the header line);
- * n/N move to the next/previous matching row; Enter shows a whole line.
+ * n/N move to the next/previous matching row; Enter shows a whole line, or a
+ * group's whole latest event and its latest lines with the lines around them;
+ * `@` jumps the raw lines to a time typed in the header.
  *
  * Selection, paging, the filter and n/N are the list engine's (tui/list.c);
  * this file says what a row is in each view. Everything drawn comes from the
