@@ -106,5 +106,15 @@ got=$(counts "{ \"type\": \"journald\", \"journalctl\": \"$TMP/journalctl\" }")
 check "journald: priority wins, formats without it, a multi-line message one event: $got" \
 	test "$got" = "2 1 | app: E1207 04:10:04.551203 4412 reflector.go:138] watch of *v1.Pod ended / app: java.lang.IllegalStateException: cart 81 has no price"
 
+# --once --json carries the event's lines and its root cause (additive members)
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "command", "argv": ["cat", "%s"] } ] } ] }\n' \
+	"$TMP/lines.txt" >"$TMP/c.json"
+"$SITREP" --once --json -c "$TMP/c.json" >"$TMP/once.json"
+check "--once --json: the event's lines and root cause" python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))["panes"][0]["data"]
+g = [g for g in d["groups"] if g["sample"].startswith("java.lang")][0]
+assert g["root_cause"] == "java.sql.SQLException: connection reset by peer", g
+assert g["event"].split("\n")[2] == " at com.example.shop.Cart.total(Cart.java:42)", g["event"]' "$TMP/once.json"
+
 echo "1..$TAP_N"
 exit $((TAP_FAILED > 0))
