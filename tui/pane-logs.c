@@ -111,7 +111,7 @@ static void pane_logs_header(struct pane_logs_view *v, struct logstore *st, WIND
 		snprintf(filter, sizeof(filter), " /%s (%zu)", list_filter(v->list), list_count(v->list));
 	/* Each figure with its label and its digits grouped: "869,256 errors",
 	 * never a bare number beside the view's name. */
-	char e[32], wn[32], l[32], left[400];
+	char e[32], wn[32], l[32], left[700];
 	pane_logs_digits(s->errors, e, sizeof(e));
 	pane_logs_digits(s->warnings, wn, sizeof(wn));
 	pane_logs_digits(s->lines, l, sizeof(l));
