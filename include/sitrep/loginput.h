@@ -51,10 +51,18 @@ struct log_input {
  * line or now. sev < 0: classify by the pane's patterns. */
 void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
                    size_t len, bool cut);
+/* A record whose message may hold newlines (a journal entry, a Loki entry):
+ * its lines as one event, the first its head (sev and time as above). */
+void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                     size_t len, bool cut);
 /* A backlog read on the thread pool (logscan): its parameters for this pane
  * (patterns, store limits), and its parts added in file order. */
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm);
 void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b);
+/* A backlog scan of the input began (dscans 1, total its bytes), read done
+ * bytes more, or ended (dscans -1, done and total what it added): the pane
+ * and --once show how far it is (logstore_progress). */
+void loginput_progress(struct log_input *in, int dscans, int64_t done, int64_t total);
 /* Registers another label (a file matched by a glob); returns its index. */
 unsigned loginput_label(struct log_input *in, const char *name);
 /* Sets (or with NULL clears) the input's trouble. */
@@ -111,6 +119,7 @@ extern const struct log_input_ops loginput_loki;
 struct journald_entry {
 	char *text; /* "IDENT[PID]: MESSAGE", raw bytes (not yet sanitized), owned */
 	size_t len;
+	size_t msg_off; /* where MESSAGE starts in text */
 	int64_t time_ms; /* __REALTIME_TIMESTAMP, 0 when absent */
 	int priority;    /* PRIORITY 0..7, -1 when absent */
 };

@@ -107,11 +107,102 @@ uint64_t fingerprint_mask(const char *line, size_t len, char *out, size_t cap, s
  * zone are local; syslog times take the year that puts them closest to now_ms. */
 int64_t logtime_parse(const char *line, size_t len, int64_t now_ms);
 
+/* ---- logevent: a multi-line event of one source (kinds/logs/logevent.c) ---- */
+
+/* An event being assembled keeps at most this many lines and bytes; one that
+ * reaches a bound is closed (counted) there, and the continuation lines after
+ * it are absorbed as lines of no event. logstore also closes an event that got
+ * no line for LOGEVENT_IDLE_MS. */
+#define LOGEVENT_MAX_LINES 200
+#define LOGEVENT_MAX_BYTES 65536
+#define LOGEVENT_IDLE_MS   2000
+/* A group keeps at most this much of its latest event's text. */
+#define LOGEVENT_TEXT_MAX 16384
+
+struct logevent {
+	/* private to logevent.c */
+	bool open, overflow, given, head_owned, trace, truncated;
+	bool py_frames, py_final, py_chain;
+	bool has_name, has_cause, has_frame;
+	uint8_t mode, head_sev;
+	int format;
+	uint32_t lines;
+	const char *head_ptr; /* the head while it is the only line and not copied */
+	size_t head_len;
+	char *text; /* the lines taken, raw, joined by '\n' (owned) */
+	size_t len, cap;
+	size_t name_off, name_len, cause_off, cause_len, frame_off, frame_len, last_off;
+	/* the caller's: the event's time, when its last line came, its naming
+	 * line's place among the kept lines */
+	int64_t time_ms, last_wall, head_wall;
+	uint64_t name_seq, head_seq;
+	int64_t name_slot, head_slot;
+	uint32_t pending; /* logstore: the head's provisional count (see there) */
+	uint64_t pending_hash;
+	uint8_t pending_sev;
+};
+
+/* A closed event: pointers into the logevent (or the caller's head line),
+ * valid until the next logevent_begin. */
+struct logevent_out {
+	int sev;
+	bool multi, truncated;
+	bool head_leveled;  /* the head's level is its format's or its source's */
+	bool name_not_head; /* the naming line is a continuation line */
+	uint32_t lines;
+	const char *name; /* the line that says what went wrong */
+	size_t name_len;
+	const char *text; /* every line, joined by '\n', raw; NULL when one line */
+	size_t text_len;
+	const char *cause; /* the root cause ("Caused by:"), NULL when none */
+	size_t cause_len;
+	uint64_t hash; /* the group */
+	char fp[512];
+	size_t fp_len;
+};
+
+enum logevent_step {
+	LOGEVENT_HEAD,     /* not a continuation: close the open event, begin one */
+	LOGEVENT_TAKEN,    /* a continuation line, taken into the event */
+	LOGEVENT_FULL,     /* a continuation beyond the bounds: close with absorb */
+	LOGEVENT_ABSORBED, /* a continuation of an event already closed by its bounds */
+};
+/* format: the input's enum log_format (a head's own level is looked up in it). */
+void logevent_init(struct logevent *ev, int format);
+void logevent_free(struct logevent *ev);
+/* False when no event in any state can take the line: a scan cuts there. */
+bool logevent_may_continue(const char *line, size_t len);
+/* What the line is to the event state (see enum logevent_step). */
+enum logevent_step logevent_feed(struct logevent *ev, const char *line, size_t len);
+/* The same; with part, the line is known to belong to the open event (a
+ * further line of one journal entry or Loki entry). */
+enum logevent_step logevent_feed_as(struct logevent *ev, const char *line, size_t len, bool part);
+/* A head: sev its severity, given when its source said so (journald's
+ * PRIORITY), not the patterns. Without copy, line must stay valid until the
+ * next feed, or logevent_own. */
+void logevent_begin(struct logevent *ev, const char *line, size_t len, int sev, bool given, bool copy);
+/* Copies a head still held by pointer. */
+void logevent_own(struct logevent *ev);
+/* Closes the open event into *o; false when none was open. With absorb, the
+ * continuation lines after it are absorbed. */
+bool logevent_close(struct logevent *ev, struct logevent_out *o, bool absorb);
+/* Closes the open event without a result (a one-line event its caller
+ * already counted). */
+void logevent_discard(struct logevent *ev, bool absorb);
+/* The head line of the open event. */
+const char *logevent_head(const struct logevent *ev, size_t *len);
+/* True when the line just taken is the event's naming line. */
+bool logevent_named_last(const struct logevent *ev);
+/* The event's raw text sanitized line by line (each as logstore_text with
+ * max_line_bytes), joined by '\n', cut at max_bytes. Caller frees. */
+char *logevent_text(const char *raw, size_t len, size_t max_line_bytes, size_t max_bytes);
+
 /* ---- logstore: ring of lines and fingerprint groups (core/logstore.c) ---- */
 
 struct log_line {
 	int64_t time_ms; /* wall clock */
 	uint64_t seq;    /* arrival order */
+	uint64_t group;  /* a warning's or error's group (its hash), the naming line's of an event; 0: none */
 	char *text;      /* sanitized, owned */
 	uint32_t len;
 	uint16_t source; /* index into the store's source names */
@@ -127,6 +218,9 @@ struct log_group {
 	uint64_t hash;
 	char *fingerprint; /* masked text, sanitized, owned */
 	char *sample;      /* the most recent line of the group, sanitized, owned */
+	char *event;       /* when that was a multi-line event: all its lines (at most
+	                    * LOGEVENT_TEXT_MAX), each sanitized, joined by '\n'; else NULL */
+	char *cause;       /* that event's root cause line ("Caused by: ..."), or NULL */
 	uint64_t count;    /* exact, whatever was evicted from the ring */
 	int64_t first_ms, last_ms;
 	uint16_t source; /* source of the most recent line */
@@ -166,16 +260,25 @@ const char *logstore_source_name(const struct logstore *st, unsigned index);
 void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
                      const char *raw, size_t len, bool cut);
 
-/* A Python traceback that arrives line by line on one source is one event:
- * one error, named by its last line ("KeyError: 'price'"), its frames stamped
- * with its time. At most LOGSTORE_TRACE_MAX_LINES frames and _BYTES bytes are
- * taken into it; a trace that stops without its exception line is counted
- * under its header, at the latest LOGSTORE_TRACE_IDLE_MS after its last line
- * by logstore_flush_traces (the pane's tick; wall_ms 0: now). A backlog scanned by logscan is
- * judged line by line. */
-#define LOGSTORE_TRACE_MAX_LINES 200
-#define LOGSTORE_TRACE_MAX_BYTES 65536
-#define LOGSTORE_TRACE_IDLE_MS   2000
+/* The same for a line of an input whose "format" key names one (enum
+ * log_format): a line not given a severity is classified in that format, and
+ * a multi-line event's head looks its level up there. */
+void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format, unsigned source,
+                            int64_t time_ms, int sev, const char *raw, size_t len, bool cut);
+/* sev for a line that continues its source's open event whatever it says: a
+ * further line of one record (a journal entry's or a Loki entry's message
+ * holding newlines). */
+#define LOGSTORE_SEV_PART (-2)
+
+/* Multi-line events (logevent): each source assembles one at a time; a lone
+ * warning or error line counts at once, an event of several lines once it
+ * closes. logstore_flush_traces closes the events that got no line for
+ * LOGEVENT_IDLE_MS (the source's tick; wall_ms 0: now); logstore_end_events
+ * closes every open one (the end of the first read: --once). */
+#define LOGSTORE_TRACE_MAX_LINES LOGEVENT_MAX_LINES
+#define LOGSTORE_TRACE_MAX_BYTES LOGEVENT_MAX_BYTES
+#define LOGSTORE_TRACE_IDLE_MS   LOGEVENT_IDLE_MS
+void logstore_end_events(struct logstore *st);
 void logstore_flush_traces(struct logstore *st, int64_t wall_ms);
 
 /* Lines in time order (ties: arrival order); index 0 is the oldest. */
@@ -232,6 +335,19 @@ void logstore_restore_line(struct logstore *st, const struct logstore_restored *
  * counts ending with now_ms's minute. */
 void logstore_restore_rates(struct logstore *st, int64_t now_ms, double per_minute, const double *history,
                             size_t n, const struct logstore_stats *stats);
+/* A backlog being scanned (logscan), for "how far": every scan running on
+ * the store's inputs together. */
+struct logstore_progress {
+	int scans;              /* running; 0: none (the rest is then 0) */
+	int64_t done, total;    /* bytes */
+	int64_t start_ms;       /* wall clock when the first of them began */
+/* A scan of total bytes begins (dscans 1), advances by done bytes, or ends
+ * (dscans -1). */
+void logstore_progress_update(struct logstore *st, int dscans, int64_t done, int64_t total);
+const struct logstore_progress *logstore_progress(const struct logstore *st);
+/* "reading from the start: 1.2 GiB of 2.0 GiB (60 %), 640 MiB/s, 1 s left"
+ * into out; false (out empty) when no scan runs. */
+bool logstore_progress_text(const struct logstore *st, int64_t now_ms, char *out, size_t cap);
 
 /* ---- logscan: a big backlog read on the thread pool (kinds/logs/logscan.c) ---- */
 
@@ -242,12 +358,13 @@ struct logbatch_group {
 	uint64_t hash;
 	char *fingerprint; /* sanitized once the part is finished, owned */
 	char *sample;      /* the group's most recent line, sanitized, owned */
+	char *event, *cause; /* as in log_group: raw while scanning, sanitized once finished */
 	uint64_t count;
 	int64_t first_ms, last_ms;
 	uint8_t sev;
 	/* private to logscan */
 	uint64_t seen;
-	size_t sample_len, sample_cap, fp_cap;
+	size_t sample_len, sample_cap, fp_cap, event_len, event_cap, cause_len, cause_cap;
 	struct logbatch_group *chain;
 };
 
@@ -279,11 +396,18 @@ struct logscan_params {
  * logscan does, after the call) and the offset just after the last complete
  * line, where following resumes. */
 typedef void (*logscan_done_fn)(void *ctx, struct logbatch *const *parts, size_t n, int64_t end);
+/* Called on the loop as the scan goes: bytes more of the range were read,
+ * and part, when not NULL, is the next part in file order (merge it now: the
+ * groups form as the scan goes; logscan frees what is left of it). The done
+ * callback then gets only the parts not handed over here. */
+typedef void (*logscan_part_fn)(void *ctx, struct logbatch *part, int64_t bytes);
 struct logscan;
 /* Scans the complete lines of [from, to) of fd (dup'ed; from is a line start)
- * on the thread pool. NULL when fd cannot be duplicated. */
+ * on the thread pool. NULL when fd cannot be duplicated. part_cb may be NULL. */
 struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
                               int64_t to, logscan_done_fn cb, void *ctx);
+struct logscan *logscan_start_parts(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                                    int64_t to, logscan_done_fn cb, logscan_part_fn part_cb, void *ctx);
 /* The callback will not run; the scan frees itself once the pool let go. */
 void logscan_cancel(struct logscan *s);
 /* The same on this thread: fills out (room for (to - from) / chunk + 2 parts,
