@@ -341,6 +341,7 @@ struct logstore_progress {
 	int scans;              /* running; 0: none (the rest is then 0) */
 	int64_t done, total;    /* bytes */
 	int64_t start_ms;       /* wall clock when the first of them began */
+};
 /* A scan of total bytes begins (dscans 1), advances by done bytes, or ends
  * (dscans -1). */
 void logstore_progress_update(struct logstore *st, int dscans, int64_t done, int64_t total);
