@@ -178,11 +178,14 @@ static const char *pane_logs_message(const char *text)
 	}
 	while (*p == ' ')
 		p++;
-	static const char *const levels[] = {"ERROR",    "ERRO",  "ERR",   "WARNING", "WARN",
-	                                     "CRITICAL", "FATAL", "error", "warning", "warn"};
+	/* upper-case level words, or "error:" with its colon: a lower-case
+	 * "error alpha ..." is the message's own first word */
+	static const char *const levels[] = {"ERROR",    "ERRO",  "ERR",    "WARNING",  "WARN",
+	                                     "CRITICAL", "FATAL", "error:", "warning:", "warn:"};
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		size_t n = strlen(levels[i]);
-		if (strncmp(p, levels[i], n) == 0 && (p[n] == ' ' || p[n] == ':')) {
+		if (strncmp(p, levels[i], n) == 0 &&
+		    (p[n] == ' ' || p[n] == ':' || levels[i][n - 1] == ':')) {
 			p += n + (p[n] == ':');
 			while (*p == ' ')
 				p++;

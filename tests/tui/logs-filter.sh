@@ -46,8 +46,8 @@ detail_is() {
 
 # Groups view: the two database timeouts are one group of 2 (numbers masked).
 check "groups view by default" wait_for 3 header_has '^│groups: 3 errors, 1 warning, 84 lines'
-check "the two timeouts are one group of 2" on_screen '│E +2 .*database timeout on shard'
-check "the payment error is its own group" on_screen '│E +1 .*payment gateway refused card'
+check "the two timeouts are one group of 2" on_screen '│E ×2 .*database timeout on shard'
+check "the payment error is its own group" on_screen '│E ×1 .*payment gateway refused card'
 
 # `/` filter in the groups view.
 tm send-keys -t t /
@@ -131,7 +131,7 @@ check "Esc closes the long line" wait_for 3 off_screen 'LONGEND'
 
 tm send-keys -t t g
 check "g goes back to the groups" wait_for 3 header_has '^│groups: 4 errors'
-check "the long line is a group of its own" on_screen '│E +1 .*LONGSTART'
+check "the long line is a group of its own" on_screen '│E ×1 .*LONGSTART'
 tm send-keys -t t q
 check "sitrep quits" wait_for 3 tm_pane_dead
 finish
