@@ -1234,9 +1234,9 @@ static char *cdn_plan_text(const struct cdn_src *cs, const struct cdn_plan *plan
 static int cdn_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct cdn_src *cs = src->data;
-	bool all = strcmp(a->verb, "purge_all") == 0;
-	if (!all && strcmp(a->verb, "purge") != 0) {
-		snprintf(err, cap, "a cdn pane cannot %s", a->verb);
+	bool all = a->verb == &kind_cdn_purge_all;
+	if (!all && a->verb != &kind_cdn_purge) {
+		snprintf(err, cap, "a cdn pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct cdn_plan *plan = xcalloc(1, sizeof(*plan));

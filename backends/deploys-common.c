@@ -14,6 +14,7 @@
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/http.h"
+#include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
 #include "sitrep/util.h"
@@ -523,9 +524,9 @@ void deploys_skipped(const struct deploys_data *d, const struct deploy *to, char
 int deploys_common_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct deploys_common *c = src->data;
-	bool rollback = strcmp(a->verb, "rollback") == 0;
-	if (!rollback && strcmp(a->verb, "restart") != 0) {
-		snprintf(err, cap, "a deploys pane cannot %s", a->verb);
+	bool rollback = a->verb == &kind_deploys_rollback;
+	if (!rollback && a->verb != &kind_deploys_restart) {
+		snprintf(err, cap, "a deploys pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct deploys_request *r = xcalloc(1, sizeof(*r));

@@ -42,6 +42,7 @@
 #include "sitrep/database.h"
 #include "sitrep/event.h"
 #include "sitrep/http.h"
+#include "sitrep/kind.h"
 #include "sitrep/marks.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
@@ -1305,9 +1306,9 @@ static void pg_selection_set(struct action *a, const struct postgres_target *t, 
 static int pg_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct pg_source *ps = src->data;
-	bool terminate = strcmp(a->verb, "terminate") == 0;
-	if (!terminate && strcmp(a->verb, "cancel") != 0) {
-		snprintf(err, cap, "a database pane cannot %s", a->verb);
+	bool terminate = a->verb == &kind_database_terminate;
+	if (!terminate && a->verb != &kind_database_cancel) {
+		snprintf(err, cap, "a database pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct postgres_target *t;

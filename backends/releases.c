@@ -32,6 +32,7 @@
 #include "sitrep/config.h"
 #include "sitrep/deploys.h"
 #include "sitrep/jsonc.h"
+#include "sitrep/kind.h"
 #include "sitrep/run.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/source.h"
@@ -549,9 +550,9 @@ static void releases_refresh(struct source *src)
 static int releases_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct releases_source *rs = src->data;
-	bool rollback = strcmp(a->verb, "rollback") == 0;
-	if (!rollback && strcmp(a->verb, "restart") != 0) {
-		snprintf(err, cap, "a deploys pane cannot %s", a->verb);
+	bool rollback = a->verb == &kind_deploys_rollback;
+	if (!rollback && a->verb != &kind_deploys_restart) {
+		snprintf(err, cap, "a deploys pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct releases_request *r = xcalloc(1, sizeof(*r));

@@ -54,7 +54,7 @@ const char *keys_names(void)
 		const struct kind_ops *kind = kind_at(k);
 		for (size_t v = 0; v < kind->nverbs; v++) {
 			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
-			strncat(names, kind->verbs[v].name, sizeof(names) - strlen(names) - 1);
+			strncat(names, kind->verbs[v]->name, sizeof(names) - strlen(names) - 1);
 		}
 	}
 	return names;

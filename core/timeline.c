@@ -17,6 +17,7 @@
 #include "sitrep/action.h"
 #include "sitrep/app.h"
 #include "sitrep/event.h"
+#include "sitrep/kind.h"
 #include "sitrep/sanitize.h"
 #include "sitrep/statefile.h"
 #include "sitrep/timeline.h"
@@ -472,6 +473,13 @@ static int timeline_note_write(const char *dir, const struct timeline_entry *e, 
 	return rc;
 }
 
+/* A note is a change that passes the gate (refused read-only, recorded)
+ * without a pane or a kind: core's own verb, in no kind's table. */
+static const struct verb timeline_note_verb = {
+    .name = "note",
+    .help = "a human note in the timeline",
+};
+
 /* A note as an entry: who is the user (as an action's), now, the text
  * sanitized and trimmed. -2 when there is no text left. */
 static int timeline_note_entry(const char *text, struct timeline_entry *e)
@@ -488,7 +496,7 @@ static int timeline_note_entry(const char *text, struct timeline_entry *e)
 		free(clean);
 		return -2;
 	}
-	struct action *a = action_new("note", "");
+	struct action *a = action_new(&timeline_note_verb, "");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -509,7 +517,7 @@ static void timeline_note_refuse(struct app *app, const char *text, char *msg, s
 {
 	char why[STATEFILE_MSG_MAX];
 	char *clean = sanitize(text, strlen(text), TIMELINE_NOTE_MAX);
-	struct action *a = action_new("note", clean);
+	struct action *a = action_new(&timeline_note_verb, clean);
 	free(clean);
 	action_run(app, NULL, a, NULL, NULL, why, sizeof(why)); /* refused, recorded, a freed */
 	snprintf(msg, cap, "read-only: note refused, nothing was added (the refusal is recorded)");

@@ -173,32 +173,10 @@ static char *kind_alerts_hint(const void *data)
 
 /* `sitrep do silence ALERTNAME [--for DURATION]`: every instance of the
  * alert, by its name. */
-static int kind_alerts_silence_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_alerts_silence_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	const char *name = NULL, *duration = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--for") == 0) {
-			if (i + 1 >= argc) {
-				snprintf(err, cap, "--for needs a DURATION");
-				return -1;
-			}
-			duration = argv[++i];
-		} else if (argv[i][0] == '-') {
-			char *shown = sanitize_str(argv[i]);
-			snprintf(err, cap, "unknown option '%s'", shown);
-			free(shown);
-			return -1;
-		} else if (name == NULL) {
-			name = argv[i];
-		} else {
-			snprintf(err, cap, "one ALERTNAME only");
-			return -1;
-		}
-	}
-	if (name == NULL) {
-		snprintf(err, cap, "which alert? (sitrep do silence ALERTNAME)");
-		return -1;
-	}
+	const char *name = verb_args_get(args, "ALERTNAME");
+	const char *duration = verb_args_get(args, "--for");
 	double secs = 2 * 3600;
 	if (duration != NULL && (secs = action_parse_duration(duration)) <= 0) {
 		char *shown = sanitize_str(duration);
@@ -234,18 +212,24 @@ static char *kind_alerts_silence_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_alerts_verbs[] = {
-    {
-        .name = "silence",
-        .key = "s",
-        .args = "ALERTNAME [--for DURATION]",
-        .help = "silence the selected alert",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .parse = kind_alerts_silence_parse,
-        .describe = kind_alerts_silence_describe,
-    },
+static const struct verb_arg kind_alerts_silence_args[] = {
+    {.name = "ALERTNAME", .required = true, .help = "every instance of the alert with this name"},
+    {.name = "--for", .value = "DURATION", .help = "how long (30m, 2h, 1d; default 2h)"},
 };
+
+const struct verb kind_alerts_silence = {
+    .name = "silence",
+    .key = "s",
+    .help = "silence the selected alert",
+    .args = kind_alerts_silence_args,
+    .nargs = ARRAY_LEN(kind_alerts_silence_args),
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .parse = kind_alerts_silence_parse,
+    .describe = kind_alerts_silence_describe,
+};
+
+static const struct verb *const kind_alerts_verbs[] = {&kind_alerts_silence};
 
 const struct kind_ops kind_alerts = {
     .name = "alerts",

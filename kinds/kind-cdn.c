@@ -287,38 +287,21 @@ static char *kind_cdn_hint(const void *data)
 }
 
 /* `sitrep do purge [--stale|--all|PATH...]`: the stale assets by default. */
-static int kind_cdn_purge_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_cdn_purge_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	bool stale = false, all = false;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--stale") == 0) {
-			stale = true;
-		} else if (strcmp(argv[i], "--all") == 0) {
-			all = true;
-		} else if (argv[i][0] == '-') {
-			char *shown = sanitize_str(argv[i]);
-			snprintf(err, cap, "unknown option '%s'", shown);
-			free(shown);
-			return -1;
-		} else if (argv[i][0] != '/') {
-			char *shown = sanitize_str(argv[i]);
+	const char *const *paths;
+	size_t n = verb_args_all(args, "PATH", &paths);
+	for (size_t i = 0; i < n; i++) {
+		if (paths[i][0] != '/') {
+			char *shown = sanitize_str(paths[i]);
 			snprintf(err, cap, "a PATH starts with / (got '%s')", shown);
 			free(shown);
 			return -1;
-		} else {
-			action_select(a, argv[i]);
 		}
+		action_select(a, paths[i]);
 	}
-	if ((stale || all) && a->nselection > 0) {
-		snprintf(err, cap, "--stale and --all take no PATH");
-		return -1;
-	}
-	if (stale && all) {
-		snprintf(err, cap, "--stale or --all, not both");
-		return -1;
-	}
-	if (all) {
-		action_set_verb(a, "purge_all");
+	if (verb_args_get(args, "--all") != NULL) {
+		action_set_verb(a, &kind_cdn_purge_all);
 		return 0;
 	}
 	if (a->nselection == 0)
@@ -355,29 +338,36 @@ static char *kind_cdn_purge_all_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_cdn_verbs[] = {
-    {
-        .name = "purge",
-        .key = "p",
-        .args = "[--stale|--all|PATH...]",
-        .help = "purge stale or selected CDN assets",
-        .confirm = VERB_CONFIRM_Y,
-        .noun = "asset",
-        .nouns = "assets",
-        .cli = true,
-        .parse = kind_cdn_purge_parse,
-        .describe = kind_cdn_purge_describe,
-    },
-    {
-        .name = "purge_all",
-        .key = "P",
-        .args = "",
-        .help = "purge everything from the CDN (type the pane's name)",
-        .confirm = VERB_CONFIRM_TYPED,
-        .cli = false, /* `sitrep do purge --all` */
-        .describe = kind_cdn_purge_all_describe,
-    },
+static const struct verb_arg kind_cdn_purge_args[] = {
+    {.name = "--stale", .group = 1, .help = "what the edge serves stale (the default)"},
+    {.name = "--all", .group = 1, .help = "everything the CDN caches"},
+    {.name = "PATH", .group = 1, .many = true, .help = "these paths, each starting with /"},
 };
+
+const struct verb kind_cdn_purge = {
+    .name = "purge",
+    .key = "p",
+    .help = "purge stale or selected CDN assets",
+    .args = kind_cdn_purge_args,
+    .nargs = ARRAY_LEN(kind_cdn_purge_args),
+    .confirm = VERB_CONFIRM_Y,
+    .noun = "asset",
+    .nouns = "assets",
+    .cli = true,
+    .parse = kind_cdn_purge_parse,
+    .describe = kind_cdn_purge_describe,
+};
+
+const struct verb kind_cdn_purge_all = {
+    .name = "purge_all",
+    .key = "P",
+    .help = "purge everything from the CDN (type the pane's name)",
+    .confirm = VERB_CONFIRM_TYPED,
+    .cli = false, /* `sitrep do purge --all` */
+    .describe = kind_cdn_purge_all_describe,
+};
+
+static const struct verb *const kind_cdn_verbs[] = {&kind_cdn_purge, &kind_cdn_purge_all};
 
 const struct kind_ops kind_cdn = {
     .name = "cdn",

@@ -37,7 +37,7 @@
 static bool confirm_typed(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
-	return (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED) || tui->confirm_escalated;
+	return a->verb->confirm == VERB_CONFIRM_TYPED || tui->confirm_escalated;
 }
 
 /* "purge 40 assets" when the verb names its targets and the action counts
@@ -46,16 +46,16 @@ static bool confirm_typed(const struct tui *tui)
 static char *confirm_what(const struct action *a, size_t *count)
 {
 	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
-	char *verb = xstrdup(a->verb);
+	char *verb = xstrdup(a->verb->name);
 	for (char *p = verb; *p != '\0'; p++)
 		if (*p == '_')
 			*p = ' ';
 	char *out;
 	*count = 0;
-	if (n > 0 && a->def != NULL && a->def->noun != NULL) {
+	if (n > 0 && a->verb->noun != NULL) {
 		*count = n;
 		out = xasprintf("%s %zu %s", verb, n,
-		                n == 1 || a->def->nouns == NULL ? a->def->noun : a->def->nouns);
+		                n == 1 || a->verb->nouns == NULL ? a->verb->noun : a->verb->nouns);
 	} else if (a->target != NULL && a->target[0] != '\0') {
 		char *t = sanitize_str(a->target);
 		out = xasprintf("%s %s", verb, t);
@@ -72,10 +72,10 @@ static char *confirm_what(const struct action *a, size_t *count)
 static char *confirm_phrase(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
-	if (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED)
+	if (a->verb->confirm == VERB_CONFIRM_TYPED)
 		return xstrdup(a->target != NULL ? a->target : "");
 	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
-	return n > 0 ? xasprintf("%s %zu", a->verb, n) : xstrdup(a->verb);
+	return n > 0 ? xasprintf("%s %zu", a->verb->name, n) : xstrdup(a->verb->name);
 }
 
 /* The prompt under the list, for the dialog as it is now. Caller frees. */
@@ -145,7 +145,7 @@ void confirm_draw(struct tui *tui, bool force)
 static void confirm_done(struct action *a, enum action_result result, const char *msg, void *arg)
 {
 	struct source *src = arg;
-	char *text = xasprintf("%s %s: %s", a->verb,
+	char *text = xasprintf("%s %s: %s", a->verb->name,
 	                       result == ACTION_OK           ? "done"
 	                       : result == ACTION_UNKNOWN    ? "outcome unknown"
 	                       : result == ACTION_UNVERIFIED ? "sent, not verified"
@@ -165,7 +165,7 @@ void confirm_open(struct tui *tui, struct pane *pane, struct action *a)
 	tui->confirm_pane = pane->index;
 	tui->confirm_typed[0] = '\0';
 	tui->confirm_escalated = false;
-	char *title = xasprintf("Confirm %s", a->verb);
+	char *title = xasprintf("Confirm %s", a->verb->name);
 	tui->dialog = dialog_open(title, action_describe(a));
 	free(title);
 	dialog_track_seen(tui->dialog);
@@ -199,7 +199,7 @@ void confirm_cancel(struct tui *tui, const char *why)
 	struct source *src = tui->panes[tui->confirm_pane].src;
 	confirm_end(tui);
 	if (!tui->stopping)
-		tui_message(tui, "%s cancelled, nothing sent", a->verb);
+		tui_message(tui, "%s cancelled, nothing sent", a->verb->name);
 	action_not_confirmed(tui->app, src, a, why);
 }
 
@@ -235,7 +235,7 @@ static void confirm_yes(struct tui *tui)
 	struct dialog *dlg = tui->dialog;
 	if (!dialog_on_screen(dlg)) {
 		tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
-		            tui->confirm->verb);
+		            tui->confirm->verb->name);
 		return;
 	}
 	int unseen = dialog_unseen_rows(dlg);
@@ -254,7 +254,7 @@ static void confirm_typed_key(struct tui *tui, int key)
 	if (key == '\n') {
 		if (!dialog_on_screen(tui->dialog)) {
 			tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
-			            a->verb);
+			            a->verb->name);
 			return;
 		}
 		char *phrase = confirm_phrase(tui);
@@ -303,5 +303,5 @@ void confirm_key(struct tui *tui, int key, enum keymap_action action)
 	}
 	if (dialog_scroll(tui->dialog, action))
 		return;
-	tui_message(tui, "%s: y confirms, n or Esc cancels; j/k, PgDn, End scroll", tui->confirm->verb);
+	tui_message(tui, "%s: y confirms, n or Esc cancels; j/k, PgDn, End scroll", tui->confirm->verb->name);
 }

@@ -139,7 +139,7 @@ void keymap_init(struct keymap *km)
 		keymap_bind_specs(km, keys_ui[i].keys, (enum keymap_action)(KEYMAP_QUIT + (int)i), NULL);
 	for (size_t k = 0; kind_at(k) != NULL; k++)
 		for (size_t v = 0; v < kind_at(k)->nverbs; v++)
-			keymap_bind_specs(km, kind_at(k)->verbs[v].key, KEYMAP_VERB, &kind_at(k)->verbs[v]);
+			keymap_bind_specs(km, kind_at(k)->verbs[v]->key, KEYMAP_VERB, kind_at(k)->verbs[v]);
 }
 
 static enum keymap_action keymap_find_action(const char *name)

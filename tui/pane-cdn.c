@@ -220,7 +220,7 @@ static const struct list_ops pane_cdn_list = {
 static int pane_cdn_select(struct pane *pane, struct action *a, char *err, size_t cap)
 {
 	(void)err, (void)cap;
-	if (strcmp(a->verb, "purge") != 0)
+	if (a->verb != &kind_cdn_purge)
 		return 0;
 	struct pane_cdn_view *v = pane_cdn_view(pane);
 	const struct cdn_data *d = pane_cdn_data(pane);

@@ -150,7 +150,7 @@ static const struct list_ops pane_deploys_list = {
 static int pane_deploys_select(struct pane *pane, struct action *a, char *err, size_t cap)
 {
 	(void)err, (void)cap;
-	if (strcmp(a->verb, "rollback") != 0)
+	if (a->verb != &kind_deploys_rollback)
 		return 0;
 	struct pane_deploys_view *v = pane_deploys_view(pane);
 	const struct deploys_data *d = pane_deploys_data(pane);

@@ -379,16 +379,16 @@ static void tui_note_key(struct tui *tui, int ch)
 static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 {
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
-	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
+	if (!kind_has_verb(kind, verb) && tui->app->read_only) {
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
 		return;
 	}
-	if (kind_verb(kind, verb->name) != verb) {
+	if (!kind_has_verb(kind, verb)) {
 		tui_message(tui, "%s: nothing to do in pane %s (a %s pane)", verb->name, pane_title(p),
 		            p->src->cfg->kind);
 		return;
 	}
-	struct action *a = action_new(verb->name, p->src->cfg->id);
+	struct action *a = action_new(verb, p->src->cfg->id);
 	char msg[300] = "";
 	bool selected = p->ops->select == NULL || p->ops->select(p, a, msg, sizeof(msg)) == 0;
 	if (tui->app->read_only) {

@@ -60,8 +60,9 @@ struct action_param {
 
 /* An action. Strings are owned by the action (action_free). */
 struct action {
-	char *verb;             /* the verb's name: "silence", "purge", ... */
-	const struct verb *def; /* its entry in the kind's table; NULL in old callers */
+	/* The verb, a kind table's entry (kind.h) or a core one (the note):
+	 * compared by pointer, never by name. Never NULL. */
+	const struct verb *verb;
 	char *target;           /* what it acts on, e.g. the alert name; typed to confirm */
 	char *key;              /* the selected row's full identity (an alert fingerprint); may be NULL */
 	char **selection;       /* the rows the user chose (identities), owned */
@@ -102,16 +103,15 @@ struct action {
 	bool progress_skip[2];
 };
 
-/* A new action for verb and target (copied); user is filled from $USER.
- * The verb's table entry is looked up (kind_verb_find). */
-struct action *action_new(const char *verb, const char *target);
+/* A new action for verb and target (copied); user is filled from $USER. */
+struct action *action_new(const struct verb *verb, const char *target);
 void action_add_param(struct action *a, const char *name, const char *value);
 /* The value of argument name, or NULL. */
 const char *action_param(const struct action *a, const char *name);
 /* Adds a row identity to the selection (copied). */
 void action_select(struct action *a, const char *identity);
-/* Changes the verb (`do purge --all` is purge_all); name must be a verb. */
-void action_set_verb(struct action *a, const char *name);
+/* Changes the verb (`do purge --all` is purge_all). */
+void action_set_verb(struct action *a, const struct verb *verb);
 /* Sets the effect text (copied, sanitized) the dialog shows and the audit records. */
 void action_set_effect(struct action *a, const char *effect);
 void action_free(struct action *a);

@@ -43,4 +43,7 @@ extern const struct kind_ops kind_alerts;
 /* The pane that draws it (tui/pane-alerts.c). */
 extern const struct pane_ops pane_alerts;
 
+/* The alerts kind's verbs (kinds/kind-alerts.c). */
+extern const struct verb kind_alerts_silence;
+
 #endif

@@ -74,4 +74,8 @@ extern const struct kind_ops kind_cdn;
 /* The pane that draws it (tui/pane-cdn.c). */
 extern const struct pane_ops pane_cdn;
 
+/* The cdn kind's verbs (kinds/kind-cdn.c). */
+extern const struct verb kind_cdn_purge;
+extern const struct verb kind_cdn_purge_all;
+
 #endif

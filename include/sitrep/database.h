@@ -118,4 +118,8 @@ extern const struct kind_ops kind_database;
 /* The pane that draws it (tui/pane-database.c). */
 extern const struct pane_ops pane_database;
 
+/* The database kind's verbs (kinds/kind-database.c). */
+extern const struct verb kind_database_cancel;
+extern const struct verb kind_database_terminate;
+
 #endif

@@ -87,4 +87,8 @@ extern const struct kind_ops kind_deploys;
 /* The pane that draws it (tui/pane-deploys.c). */
 extern const struct pane_ops pane_deploys;
 
+/* The deploys kind's verbs (kinds/kind-deploys.c). */
+extern const struct verb kind_deploys_restart;
+extern const struct verb kind_deploys_rollback;
+
 #endif

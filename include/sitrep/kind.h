@@ -22,28 +22,84 @@ enum verb_confirm {
 	VERB_CONFIRM_TYPED, /* the target's name must be typed (rollback, terminate, purge everything) */
 };
 
-/* A verb: something a kind's pane can do, through the action gate. */
+/* One word of a verb's argument grammar, as data (like tmux's argument
+ * templates): `sitrep do` parses by it, and the usage, --help and the
+ * shell completions (`sitrep --complete verb NAME`) are written from it. */
+struct verb_arg {
+	const char *name;  /* an option ("--for", "--stale") or a positional word ("ALERTNAME") */
+	const char *value; /* what an option takes ("DURATION"); NULL: a flag, or a positional */
+	/* Words with the same non-zero group exclude each other and are shown
+	 * together, "PID|--group QUERYID"; a group is required when one of its
+	 * words is. */
+	unsigned group;
+	bool required;
+	bool many;        /* a positional that takes every remaining word: "PATH..." */
+	const char *help; /* a few words, for --help and the completions */
+};
+
+/* The words `sitrep do NAME ...` was given, by the verb's grammar: for each
+ * of its args, the words it took (an option: its value, "" for a flag). */
+#define VERB_ARGS_MAX 8
+struct verb_args {
+	const struct verb *verb;
+	struct {
+		const char **words; /* borrowed from argv; the array is owned (verb_args_free) */
+		size_t n;
+	} arg[VERB_ARGS_MAX];
+};
+
+/* A verb: something a kind's pane can do, through the action gate. A verb
+ * is a value: code holds `const struct verb *` (the kind's header declares
+ * each one) and compares pointers, never names. */
 struct verb {
-	const char *name;    /* "silence": the "keys" name, and `sitrep do NAME` when cli */
-	const char *key;     /* default key spec: "s" */
-	const char *args;    /* argument syntax after `sitrep do NAME`: "ALERTNAME [--for DURATION]" */
-	const char *help;    /* one line: "silence the selected alert" */
+	const char *name; /* "silence": the "keys" name, and `sitrep do NAME` when cli */
+	const char *key;  /* default key spec: "s"; NULL: no key */
+	const char *help; /* one line: "silence the selected alert" */
+	/* The argument grammar after `sitrep do NAME` (nargs <= VERB_ARGS_MAX). */
+	const struct verb_arg *args;
+	size_t nargs;
 	enum verb_confirm confirm;
 	/* What one target is called, and several ("asset", "assets"), for the
 	 * dashboard's prompt "y: purge 40 assets"; NULL: the prompt names the
 	 * target instead. */
 	const char *noun;
 	const char *nouns;
-	bool cli;            /* a `sitrep do` verb of its own (purge_all is `do purge --all`) */
+	bool cli; /* a `sitrep do` verb of its own (purge_all is `do purge --all`) */
 	/* `sitrep do NAME ARGS...`: fills the action's target, selection and
-	 * args from argv (the words after the verb, --pane and --yes removed).
-	 * 0, or -1 with a usage message in err. NULL: no arguments taken. */
-	int (*parse)(struct action *a, int argc, char **argv, char *err, size_t cap);
+	 * args from the words the grammar accepted (--pane and --yes removed).
+	 * 0, or -1 with a usage message in err. NULL: nothing to fill. */
+	int (*parse)(struct action *a, const struct verb_args *args, char *err, size_t cap);
 	/* What will happen, in words, from the action's target, selection and
 	 * args: "silence HighCPU for 2h". Sanitized; caller frees. The exact
 	 * effect (URL, argv) is the source's to add (source_ops.prepare). */
 	char *(*describe)(const struct action *a);
 };
+
+/* Parses argv by v's grammar into out (verb_args_free after). 0, or -1 with
+ * a usage message in err (an unknown option, a missing value or required
+ * word, two words of one group, a word too many). */
+int verb_args_parse(const struct verb *v, int argc, char **argv, struct verb_args *out, char *err,
+                    size_t cap);
+void verb_args_free(struct verb_args *args);
+/* The first word given for the arg called name (a flag's is ""), or NULL. */
+const char *verb_args_get(const struct verb_args *args, const char *name);
+/* Every word given for name; their count. */
+size_t verb_args_all(const struct verb_args *args, const char *name, const char *const **words);
+/* `sitrep do NAME argv...` into a: the grammar, then v->parse. 0, or -1
+ * with a usage message in err. */
+int verb_parse(const struct verb *v, struct action *a, int argc, char **argv, char *err, size_t cap);
+/* "ALERTNAME [--for DURATION]": the grammar as a usage fragment. Caller frees. */
+char *verb_usage(const struct verb *v);
+/* One line per word of the grammar, "  --for DURATION    how long", for
+ * `sitrep do NAME --help`. Caller frees. */
+char *verb_help(const struct verb *v);
+/* For the shell completions (`sitrep --complete verbs|verb NAME`): name
+ * NULL prints "NAME<TAB>HELP" per `sitrep do` verb; else one line per word
+ * of that verb's grammar, "WORD<TAB>VALUE<TAB>MANY<TAB>HELP" (VALUE "-"
+ * for a flag or a positional, MANY "..." for a word that repeats, else "-":
+ * no field is empty, as shells' read joins empty tab-separated fields). 0, or -1
+ * when there is no such `sitrep do` verb. */
+int verb_complete(FILE *out, const char *name);
 
 struct kind_ops {
 	const char *name;
@@ -63,7 +119,7 @@ struct kind_ops {
 	/* Optional: what is wrong now in a few words for the status line ("CPU
 	 * crit 98 %"), or NULL when nothing is. Caller frees. */
 	char *(*hint)(const void *data);
-	const struct verb *verbs;
+	const struct verb *const *verbs; /* the kind's verbs, each declared in its model header */
 	size_t nverbs;
 };
 
@@ -76,6 +132,8 @@ const struct kind_ops *kind_at(size_t i);
 const struct verb *kind_verb_find(const char *name, const struct kind_ops **kind);
 /* The verb of a given kind, or NULL. */
 const struct verb *kind_verb(const struct kind_ops *kind, const char *name);
+/* True when v is one of kind's verbs. */
+bool kind_has_verb(const struct kind_ops *kind, const struct verb *v);
 
 extern const struct kind_ops kind_metrics;
 extern const struct kind_ops kind_logs;

@@ -41,9 +41,9 @@ done
 for sym in $(entries "$TOP/backends/cdnprobe.c" cdn_providers); do
 	name_of "$sym" name >>"$TMP/providers"
 done
-# verbs: the .name of each entry of every kind's verb table
+# verbs: the .name of each verb a kind defines (one `const struct verb` each)
 awk '
-	/^static const struct verb kind_[a-z_]+_verbs\[\] = \{/ { on = 1; next }
+	/^const struct verb kind_[a-z_]+ = \{/ { on = 1; next }
 	on && /^\};/ { on = 0 }
 	on && /\.name *= *"/ { s = $0; sub(/^[^"]*"/, "", s); sub(/".*/, "", s); print s }' \
 	"$TOP"/kinds/kind-*.c >"$TMP/verbs"

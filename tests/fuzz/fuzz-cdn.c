@@ -15,6 +15,7 @@
 #include "sitrep/sanitize.h"
 #include "sitrep/action.h"
 #include "sitrep/app.h"
+#include "sitrep/cdn.h"
 #include "sitrep/config.h"
 #include "sitrep/source.h"
 #include "sitrep/sources.h"
@@ -79,7 +80,7 @@ static void fuzz_cdn_prepare(const uint8_t *data, size_t size)
 		abort();
 	free(again);
 	for (size_t s = 0; s < fuzz_cdn_app.nsources; s++) {
-		struct action *a = action_new("purge", "cdn");
+		struct action *a = action_new(&kind_cdn_purge, "cdn");
 		action_select(a, raw);
 		if (s == 0)
 			action_add_param(a, "edge", "fra");
