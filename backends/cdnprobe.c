@@ -22,7 +22,7 @@
 #include "backends/cdnprobe.h"
 #include "sitrep/action.h"
 #include "sitrep/app.h"
-#include "sitrep/event.h"
+#include "sitrep/marks.h"
 #include "sitrep/kind.h"
 #include "sitrep/run.h"
 #include "sitrep/sanitize.h"
@@ -86,10 +86,7 @@ struct cdn_src {
 	bool timer_open;
 	uv_timer_t retry_timer; /* a purge request answered 429, sent again after Retry-After */
 	bool retry_open;
-	bool subscribed;
-	bool stopping;     /* sitrep quits: no new refresh */
-	char *deploy;      /* the latest deploy seen on the bus */
-	int64_t deploy_ms; /* its time, wall clock */
+	bool stopping; /* sitrep quits: no new refresh */
 };
 
 /* One fetch: an asset at the edge or at the origin, HEAD first, then GET
@@ -583,11 +580,13 @@ static void cdn_fill_asset(struct cdn_src *cs, struct cdn_asset *a, const char *
 	snprintf(a->origin_etag_hash, sizeof(a->origin_etag_hash), "%s", o->hdr.etag_hash);
 	char *reason;
 	a->verdict = cdn_compare(e, o, &reason);
-	if ((a->verdict == CDN_STALE || a->verdict == CDN_MISSING) && cs->deploy != NULL) {
+	/* the last deploy, from the marks (marks.h): ids there are sanitized
+	 * and bounded */
+	const struct mark *dep = cs->src->app != NULL ? marks_last_deploy(marks_of(cs->src->app)) : NULL;
+	if ((a->verdict == CDN_STALE || a->verdict == CDN_MISSING) && dep != NULL) {
 		int64_t now = (int64_t)time(NULL) * 1000;
-		double mins = now > cs->deploy_ms ? (double)(now - cs->deploy_ms) / 60000 : 0;
-		char *with =
-		    xasprintf("%s; stale since deploy %s (%.0f min)", reason, cs->deploy, floor(mins));
+		double mins = now > dep->time_ms ? (double)(now - dep->time_ms) / 60000 : 0;
+		char *with = xasprintf("%s; stale since deploy %s (%.0f min)", reason, dep->id, floor(mins));
 		free(reason);
 		reason = sanitize_str(with);
 		free(with);
@@ -912,25 +911,9 @@ static void cdn_refresh(struct source *src)
 	cdn_refresh_round(cs);
 }
 
-/* ---- deploys ---- */
-
-static void cdn_on_deploy(const struct event *ev, void *arg)
-{
-	struct cdn_src *cs = arg;
-	const char *id = ev->key != NULL ? ev->key : ev->subject;
-	if (id == NULL || ev->time_ms < cs->deploy_ms)
-		return;
-	free(cs->deploy);
-	cs->deploy = sanitize(id, strlen(id), 40);
-	cs->deploy_ms = ev->time_ms;
-}
-
 static int cdn_start(struct source *src)
 {
 	struct cdn_src *cs = src->data;
-	if (src->app != NULL &&
-	    event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), cdn_on_deploy, cs) == 0)
-		cs->subscribed = true;
 	if (cs->insecure)
 		source_set_warning(src, "TLS verify off");
 	return 0;
@@ -1659,9 +1642,6 @@ static void cdn_stop(struct source *src)
 	if (cs == NULL)
 		return;
 	cs->stopping = true;
-	if (cs->subscribed && src->app != NULL)
-		event_unsubscribe(&src->app->bus, cdn_on_deploy, cs);
-	cs->subscribed = false;
 	cdn_round_free(cs->round);
 	cs->round = NULL;
 	cdn_disc_free(cs->disc);
@@ -1705,7 +1685,6 @@ static void cdn_destroy(struct source *src)
 	config_free_argv(cs->req_headers);
 	config_free_argv(cs->probe_headers);
 	free(cs->stats_error);
-	free(cs->deploy);
 	free(cs);
 	src->data = NULL;
 }

@@ -11,22 +11,14 @@
 /* A copied event waiting for the current delivery to end; owns its strings. */
 struct event_queued {
 	struct event ev;
-	char *strings[5];
+	char *strings[5]; /* pane, subject, text, key, name */
 	struct event_queued *next;
 };
 
 static const char *const event_type_names[EVENT_TYPE_COUNT] = {
     [EVENT_DATA_CHANGED] = "data",
-    [EVENT_PANE_FAILED] = "pane_failed",
-    [EVENT_PANE_RECOVERED] = "pane_recovered",
-    [EVENT_STATUS_CHANGED] = "status",
-    [EVENT_NEW_ERROR] = "new_error",
-    [EVENT_ERROR_SPIKE] = "error_spike",
+    [EVENT_STATE] = "state",
     [EVENT_DEPLOY] = "deploy",
-    [EVENT_ASSET_STALE] = "asset_stale",
-    [EVENT_ASSET_FRESH] = "asset_fresh",
-    [EVENT_ALERT_FIRING] = "alert_firing",
-    [EVENT_ALERT_RESOLVED] = "alert_resolved",
     [EVENT_ACTION_REQUESTED] = "action_requested",
     [EVENT_ACTION_REFUSED] = "action_refused",
     [EVENT_ACTION_STARTED] = "action_started",
@@ -64,12 +56,16 @@ int event_level_from_name(const char *name)
 
 int event_subscribe(struct event_bus *bus, uint32_t mask, event_cb cb, void *arg)
 {
-	if (bus->nsubs >= EVENT_MAX_SUBSCRIBERS)
+	if (bus == NULL || cb == NULL || (mask & EVENT_ALL) == 0)
 		return -1;
-	bus->subs[bus->nsubs].mask = mask;
-	bus->subs[bus->nsubs].cb = cb;
-	bus->subs[bus->nsubs].arg = arg;
-	bus->nsubs++;
+	for (int i = 0; i < bus->nsubs; i++)
+		if (bus->subs[i].cb == cb && bus->subs[i].arg == arg)
+			return -1; /* twice would deliver twice, and unsubscribe once */
+	if (bus->nsubs == bus->cap) {
+		bus->cap = bus->cap > 0 ? bus->cap * 2 : 16;
+		bus->subs = xrealloc(bus->subs, (size_t)bus->cap * sizeof(*bus->subs));
+	}
+	bus->subs[bus->nsubs++] = (struct event_sub){.mask = mask, .cb = cb, .arg = arg};
 	return 0;
 }
 
@@ -114,6 +110,7 @@ void event_publish(struct event_bus *bus, const struct event *in)
 		q->ev.subject = q->strings[1] = event_dup(ev.subject);
 		q->ev.text = q->strings[2] = event_dup(ev.text);
 		q->ev.key = q->strings[3] = event_dup(ev.key);
+		q->ev.name = q->strings[4] = event_dup(ev.name);
 		if (bus->queue_tail != NULL)
 			bus->queue_tail->next = q;
 		else
@@ -146,5 +143,7 @@ void event_bus_clear(struct event_bus *bus)
 		free(q);
 	}
 	bus->queue_tail = NULL;
-	bus->nsubs = 0;
+	free(bus->subs);
+	bus->subs = NULL;
+	bus->nsubs = bus->cap = 0;
 }

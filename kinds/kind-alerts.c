@@ -136,7 +136,7 @@ static void kind_alerts_diff(struct source *src, const void *old, const void *no
 		const struct alert *a = &n->alerts[i];
 		const struct alert *before = kind_alerts_by_fp(o, a->fingerprint);
 		if (kind_alerts_active(a) && (before == NULL || !kind_alerts_active(before)))
-			app_event(src->app, src, EVENT_ALERT_FIRING,
+			app_state(src->app, src, "alert_firing",
 			          alerts_severity_rank(a->severity) <= 1 ? EVENT_CRIT : EVENT_WARN, a->name,
 			          a->fingerprint, "%s firing (%s): %s", a->name,
 			          a->severity[0] != '\0' ? a->severity : "no severity", a->summary);
@@ -145,8 +145,8 @@ static void kind_alerts_diff(struct source *src, const void *old, const void *no
 		const struct alert *a = &o->alerts[i];
 		const struct alert *after = kind_alerts_by_fp(n, a->fingerprint);
 		if (kind_alerts_active(a) && (after == NULL || !kind_alerts_active(after)))
-			app_event(src->app, src, EVENT_ALERT_RESOLVED, EVENT_OK, a->name, a->fingerprint,
-			          "%s %s", a->name,
+			app_state(src->app, src, "alert_resolved", EVENT_OK, a->name, a->fingerprint, "%s %s",
+			          a->name,
 			          after == NULL     ? "resolved"
 			          : after->silenced ? "silenced"
 			                            : "inhibited");

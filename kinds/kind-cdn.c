@@ -261,12 +261,12 @@ static void kind_cdn_diff(struct source *src, const void *old, const void *now)
 		const struct cdn_asset *before = kind_cdn_find(o, a);
 		bool was_bad = before != NULL && kind_cdn_bad(before);
 		if (kind_cdn_bad(a) && !was_bad)
-			app_event(src->app, src, EVENT_ASSET_STALE, EVENT_WARN, a->path, a->path,
+			app_state(src->app, src, "asset_stale", EVENT_WARN, a->path, a->path,
 			          "%s %s at the edge%s%s: %s", a->path, cdn_verdict_name(a->verdict),
 			          a->edge != NULL ? " " : "", a->edge != NULL ? a->edge : "",
 			          a->detail != NULL ? a->detail : "");
 		else if (a->verdict == CDN_FRESH && was_bad)
-			app_event(src->app, src, EVENT_ASSET_FRESH, EVENT_OK, a->path, a->path,
+			app_state(src->app, src, "asset_fresh", EVENT_OK, a->path, a->path,
 			          "%s fresh again at the edge%s%s", a->path, a->edge != NULL ? " " : "",
 			          a->edge != NULL ? a->edge : "");
 	}

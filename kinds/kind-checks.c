@@ -219,10 +219,10 @@ static void kind_checks_diff(struct source *src, const void *old, const void *no
 		bool was_ok = before != NULL && before->checked && before->ok;
 		char *key = xasprintf("check:%s", c->name);
 		if (!c->ok && !was_failing)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_CRIT, c->name, key,
-			          "check %s failing: %s", c->name, c->reason != NULL ? c->reason : "failed");
+			app_state(src->app, src, "status", EVENT_CRIT, c->name, key, "check %s failing: %s",
+			          c->name, c->reason != NULL ? c->reason : "failed");
 		else if (c->ok && was_failing && !was_ok)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, c->name, key,
+			app_state(src->app, src, "status", EVENT_OK, c->name, key,
 			          "check %s ok again (%.0f ms)", c->name, c->latency_ms);
 		free(key);
 	}

@@ -709,7 +709,7 @@ static void kind_database_diff(struct source *src, const void *old, const void *
 		if (g->count < min || (before != NULL && before->count >= min))
 			continue;
 		char *w = database_group_words(n, g);
-		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_CRIT, "query storm", g->group,
+		app_state(src->app, src, "status", EVENT_CRIT, "query storm", g->group,
 		          "query storm: %s: %s", w, g->query);
 		free(w);
 	}
@@ -718,7 +718,7 @@ static void kind_database_diff(struct source *src, const void *old, const void *
 		const struct db_group *after = database_group(n, g->group);
 		if (g->count < min || (after != NULL && after->count >= min))
 			continue;
-		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, "query storm", g->group,
+		app_state(src->app, src, "status", EVENT_OK, "query storm", g->group,
 		          "query storm over (%zu now): %s", after != NULL ? after->count : 0, g->query);
 	}
 }

@@ -165,12 +165,12 @@ static void kind_metrics_diff(struct source *src, const void *old, const void *n
 		                ? xasprintf("%s{%s=%s}", s->name, s->labels[0].name, s->labels[0].value)
 		                : xstrdup(s->name);
 		if (s->status == LEVEL_CRIT || s->status == LEVEL_WARN)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			app_state(src->app, src, "status", lv, who, metrics_level_name(s->status),
 			          "%s %s: %s (%s at %g)", who, metrics_level_name(s->status), value,
 			          s->status == LEVEL_CRIT ? "crit" : "warn",
 			          s->status == LEVEL_CRIT ? s->crit : s->warn);
 		else
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			app_state(src->app, src, "status", lv, who, metrics_level_name(s->status),
 			          "%s back to %s: %s", who, metrics_level_name(s->status), value);
 		free(who);
 	}

@@ -33,6 +33,7 @@ struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max)
 		c->subject = kind_timeline_dup(e->subject);
 		c->text = kind_timeline_dup(e->text);
 		c->what = e->what != NULL ? xstrdup(e->what) : NULL;
+		c->once = e->once;
 	}
 	return d;
 }

@@ -753,10 +753,9 @@ static void tui_on_event(const struct event *ev, void *arg)
 		snprintf(tui->hint_subject, sizeof(tui->hint_subject), "%s",
 		         ev->subject != NULL ? ev->subject : "");
 	} else if (ev->level == EVENT_OK && tui->hint[0] != '\0' && ev->pane_index == tui->hint_pane &&
-	           (ev->type == EVENT_PANE_RECOVERED ||
-	            (ev->subject != NULL && strcmp(ev->subject, tui->hint_subject) == 0))) {
-		/* what the hint said is over: a recovered pane, a series back to
-		 * ok, an alert resolved, an asset fresh again */
+	           ev->subject != NULL && strcmp(ev->subject, tui->hint_subject) == 0) {
+		/* what the hint said is over: the same subject back to ok (a
+		 * recovered pane, a series, an alert resolved, an asset fresh) */
 		tui->hint[0] = '\0';
 		tui->hint_gen++;
 	}
@@ -829,7 +828,12 @@ struct tui *tui_start(struct app *app)
 		tui_message(tui, "%s",
 		            config_warning()); /* a few seconds: it must not hide the panes' states */
 
-	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
+	if (event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui) != 0) {
+		/* a dashboard that hears nothing would show old data as current */
+		fprintf(stderr, "sitrep: the dashboard cannot follow the event bus\n");
+		tui_stop(tui);
+		return NULL;
+	}
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
 	uv_prepare_start(&tui->prepare, tui_on_prepare);
 	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);

@@ -69,11 +69,17 @@ int app_run_once(struct app *app);
 struct http *app_http(struct app *app);
 /* Called by source.c when a snapshot changed: publishes EVENT_DATA_CHANGED. */
 void app_source_changed(struct app *app, struct source *src);
-/* Publishes an event about src's pane (pane id and index filled in);
- * text is formatted and sanitized. A source under --check-config has no app:
- * nothing happens. */
-void app_event(struct app *app, const struct source *src, enum event_type type, enum event_level level,
+/* Publishes an EVENT_STATE about src's pane (pane id and index filled in):
+ * subject, known by key (NULL: by its subject), is now at level, and name
+ * is the kind's word for that state ("alert_firing", "asset_fresh"); text is
+ * formatted and sanitized. A source under --check-config has no app: nothing
+ * happens. */
+void app_state(struct app *app, const struct source *src, const char *name, enum event_level level,
                const char *subject, const char *key, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* The same for an occurrence (a new error group, a spike): an EVENT_STATE
+ * with once set, recorded each time and never "still open". */
+void app_state_once(struct app *app, const struct source *src, const char *name, enum event_level level,
+                    const char *subject, const char *key, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Begins a clean shutdown: stops sources, the TUI and signals; uv_run returns. */
 void app_quit(struct app *app, int code);
 /* Frees the sources and the config (after the loop has drained). */

@@ -1,12 +1,16 @@
-/* marks: the deploys in view, for the markers every graph draws. The module
- * subscribes to EVENT_DEPLOY on the app's bus (a deploy seen while sitrep
- * runs); the deploys kind adds the history it finds at start directly, so
- * a graph shows the deploy of 22:14 even when sitrep started at 22:30, while
- * the timeline records only what happened in front of it. Panes read the
- * marks through their source's app (marks_of). */
+/* marks: the deploys in view, for the markers every graph draws, and the
+ * last deploy for every source that relates what it sees to one (the CDN's
+ * "stale since deploy r42", the logs' "new since", the database's storm). The
+ * module subscribes to EVENT_DEPLOY on the app's bus (a deploy seen while
+ * sitrep runs); the deploys kind adds the history it finds at start
+ * directly, so a graph shows the deploy of 22:14 even when sitrep started at
+ * 22:30, while the timeline records only what happened in front of it.
+ * Panes and sources read the marks through their app (marks_of): nobody
+ * else subscribes to deploys. */
 #ifndef SITREP_MARKS_H
 #define SITREP_MARKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,10 +24,11 @@ struct mark {
 	int64_t time_ms;       /* wall clock of the deploy */
 	char id[MARKS_ID_MAX]; /* "r42", sanitized (cut when longer) */
 	uint64_t seq;          /* order of arrival */
+	bool deployed;         /* seen as a deploy (EVENT_DEPLOY), not only found in the history */
 };
 
 /* Opens the marks of app and subscribes to its bus; one per app. NULL when
- * the bus is full. */
+ * the subscription fails. */
 struct marks *marks_open(struct app *app);
 /* Unsubscribes and frees; m may be NULL. */
 void marks_close(struct marks *m);
@@ -37,6 +42,11 @@ size_t marks_count(const struct marks *m);
 const struct mark *marks_at(const struct marks *m, size_t i);
 /* The newest deploy by time, NULL when none. */
 const struct mark *marks_latest(const struct marks *m);
+/* The newest of the deploys that happened (EVENT_DEPLOY: the current
+ * release moved, now or in the last minutes before start), NULL when none:
+ * what "since the deploy" means. A release found in the history but never
+ * made current is a marker, not this. */
+const struct mark *marks_last_deploy(const struct marks *m);
 /* The mark at exactly time_ms, NULL when none. */
 const struct mark *marks_at_time(const struct marks *m, int64_t time_ms);
 /* For a history of n samples, the newest at end_ms and one every step_ms:

@@ -37,6 +37,9 @@ struct timeline_entry {
 	char *text;    /* the sentence */
 	uint64_t seq;  /* arrival order in this store: the tie-break of equal times */
 	char *what;    /* an audit record's exact effect (the query, the paths), one line; NULL none */
+	/* An occurrence (a new error group, a spike), not a state that lasts
+	 * until another comes: recorded each time, never "still open". */
+	bool once;
 };
 
 /* Frees an entry's strings and zeroes it. */

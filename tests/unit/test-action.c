@@ -339,7 +339,7 @@ static void test_unverified_is_its_own_result(void **state)
 	struct pane_config pc = {.id = "cdn", .kind = "cdn"};
 	struct app app = {0};
 	app.cfg.state_dir = dir;
-	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_ENDED), on_end, NULL);
+	assert_int_equal(event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_ENDED), on_end, NULL), 0);
 	struct source src = {.ops = &unverified_ops, .cfg = &pc};
 	char msg[300];
 	last_result = -1;
@@ -485,7 +485,7 @@ static void test_progress_lines_whole(void **state)
 	sanitize_add_secret(secret);
 	struct pane_config pc = {.id = "deploys", .kind = "deploys"};
 	struct app app = {0};
-	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_PROGRESS), on_progress, NULL);
+	assert_int_equal(event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_PROGRESS), on_progress, NULL), 0);
 	struct source src = {.ops = &fake_ops, .cfg = &pc};
 	struct action *a = action_new(&kind_deploys_restart, "app");
 	a->app = &app;

@@ -233,7 +233,8 @@ struct seen {
 static void on_event(const struct event *ev, void *arg)
 {
 	struct seen *s = arg;
-	assert_int_equal(ev->type, EVENT_STATUS_CHANGED);
+	assert_int_equal(ev->type, EVENT_STATE);
+	assert_string_equal(ev->name, "status");
 	if (s->n < 8) {
 		s->level[s->n] = ev->level;
 		snprintf(s->text[s->n], sizeof(s->text[0]), "%s", ev->text);
