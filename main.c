@@ -11,16 +11,16 @@
 #include <unistd.h>
 
 #include "sitrep-build.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/sources.h"
-#include "sitrep/theme.h"
-#include "sitrep/timeline.h"
-#include "sitrep/tui.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "backends/sources.h"
+#include "tui/theme.h"
+#include "sitrep/core/timeline.h"
+#include "tui/tui.h"
+#include "sitrep/core/util.h"
 
 enum main_mode {
 	MODE_DASHBOARD,

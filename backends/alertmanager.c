@@ -10,17 +10,17 @@
 #include <time.h>
 
 #include "backends/alertmanager-parse.h"
-#include "sitrep/action.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/alerts.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 struct am_source {
 	struct source *src;

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* Reading a history: a local git or a cluster API a few hops away. */
 #define DEPLOYS_READ_MS 30000

@@ -14,14 +14,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/marks.h"
-#include "sitrep/source.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/source.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 #define LOGS_TICK_MS 100
 

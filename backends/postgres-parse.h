@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sitrep/database.h"
+#include "sitrep/kinds/database.h"
 
 /* The columns of postgres_activity_sql, in order. */
 enum postgres_col {

@@ -36,18 +36,18 @@
 #include <libpq-fe.h>
 
 #include "backends/postgres-parse.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/database.h"
-#include "sitrep/event.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* How long an action waits for the cancelled query to go. */
 #define PG_VERIFY_MS      5000

@@ -1,7 +1,7 @@
 /* sources: the table of every source this build has. Adding a source is a
  * file in backends/ and one line here. */
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 const struct source_ops *const sources_table[] = {
 	&source_note,
@@ -17,7 +17,7 @@ const struct source_ops *const sources_table[] = {
 	&source_helm,
 	&source_kubectl,
 	&source_postgres,
-	&source_httpcheck,
+	&source_http,
 };
 
 const size_t sources_count = ARRAY_LEN(sources_table);

@@ -18,15 +18,15 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/statefile.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/util.h"
 
 struct action *action_new(const struct verb *verb, const char *target)
 {

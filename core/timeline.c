@@ -14,14 +14,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/statefile.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 #define TIMELINE_MAX_READ (64u << 20)
 /* What a start reads of each file: far more than TIMELINE_KEEP entries */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static int64_t kind_logs_now(void)
 {

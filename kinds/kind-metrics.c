@@ -6,11 +6,11 @@
 
 #include <stdlib.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/metrics.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 static cJSON *kind_metrics_number(double v)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 static char *kind_timeline_dup(const char *s)
 {

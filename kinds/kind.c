@@ -3,8 +3,8 @@
  * the note source, whose panes have no data model. */
 #include <string.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 static void kind_empty_free(void *data)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 static void help_add(char **text, const char *keys, const char *what)

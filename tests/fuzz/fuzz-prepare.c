@@ -35,20 +35,20 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
+#include "backends/cdn.h"
 #include "backends/deploys-common.h"
 #include "fuzz.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/cdn.h"
-#include "sitrep/config.h"
-#include "sitrep/database.h"
-#include "sitrep/deploys.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define FUZZ_PREPARE_WORDS 64
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/sanitize.h"
+#include "sitrep/core/sanitize.h"
 
 /* Decodes one UTF-8 character at s (strictly: no overlongs, surrogates or
  * code points past U+10FFFF); its length, or 0 when invalid. */

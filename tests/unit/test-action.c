@@ -15,16 +15,16 @@
 
 #include <cmocka.h>
 
-#include "sitrep/action.h"
-#include "sitrep/alerts.h"
-#include "sitrep/cdn.h"
-#include "sitrep/deploys.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 static int act_calls;
 

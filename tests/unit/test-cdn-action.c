@@ -17,16 +17,16 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/cdn.h"
-#include "sitrep/config.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define BIDI                                                                                                 \
 	"/static/\xe2\x80\xae"                                                                               \

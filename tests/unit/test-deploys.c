@@ -11,11 +11,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/deploys.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
 
 static void test_name_order(void **state)
 {

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "sitrep/event.h"
-#include "sitrep/util.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/util.h"
 
 static char seen[256];
 

@@ -20,11 +20,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/statefile.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 static char dir[64];
 

@@ -2,7 +2,7 @@
  * is complete, default keys do not collide with each other or with the
  * dashboard's own keys, the names the config accepts are exactly the tables',
  * and each verb's argument parsing (the one `sitrep do` uses) accepts what
- * DESIGN.md promises and refuses the rest before anything is sent. */
+ * docs/sitrep.1 promises and refuses the rest before anything is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,12 +11,12 @@
 
 #include <cmocka.h>
 
-#include "sitrep/action.h"
-#include "sitrep/cdn.h"
-#include "sitrep/database.h"
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 static void test_verbs_complete(void **state)
 {

@@ -1,5 +1,5 @@
 /* cdn: the data model of a CDN pane (kind "cdn"), filled by the cdn source
- * (backends/cdnprobe.c and one file per provider). Each configured asset is
+ * (backends/cdn.c and one file per provider). Each configured asset is
  * fetched from the edge and from the origin; the row says whether the edge
  * serves the origin's copy (fresh), an old one (stale), nothing (missing),
  * nothing at either side (gone), answers that agree on nothing that proves

@@ -9,9 +9,9 @@
 
 #include <uv.h>
 
-#include "sitrep/config.h"
-#include "sitrep/event.h"
-#include "sitrep/source.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/source.h"
 
 struct http;
 struct timeline;
@@ -49,7 +49,7 @@ struct app {
 	struct timeline *timeline; /* the persisted store of events; NULL until started */
 	struct marks *marks;     /* the deploys graphs mark (core/marks.c); NULL until started */
 	struct action *actions;  /* actions in flight (core/action.c), for the quit path */
-	struct http *http;       /* the one HTTP client (core/http.c) */
+	struct http *http;       /* the one HTTP client (core/io/http.c) */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	uv_timer_t once_timer;
 	uint64_t once_deadline;  /* --once gives up on sources still silent then */

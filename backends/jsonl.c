@@ -1,4 +1,4 @@
-/* deploylog: the "jsonl" deploys source: a JSON-lines file a CI pipeline
+/* jsonl: the "jsonl" deploys source: a JSON-lines file a CI pipeline
  * appends to, one deploy per line ({"id", "time", "author", "message",
  * "status"}), followed like a log file (core/io/tail.c: rotation,
  * truncation and a file that appears later all survive). The newest entry
@@ -12,17 +12,17 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/tail.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/io/tail.h"
+#include "sitrep/core/util.h"
 
 /* Entries kept: the newest. */
 #define DEPLOYLOG_MAX 500
 
-struct deploylog {
+struct jsonl_deploys {
 	struct source *src;
 	char *path;
 	struct tail *tail;
@@ -32,9 +32,9 @@ struct deploylog {
 	char *trouble;         /* the path's error, NULL when readable */
 };
 
-static int deploylog_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
+static int jsonl_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
-	struct deploylog *dl = xcalloc(1, sizeof(*dl));
+	struct jsonl_deploys *dl = xcalloc(1, sizeof(*dl));
 	src->data = dl;
 	dl->src = src;
 	dl->all = deploys_data_new();
@@ -45,7 +45,7 @@ static int deploylog_init(struct source *src, struct config_ctx *ctx, struct jno
 	return 0;
 }
 
-static bool deploylog_failed(const char *status)
+static bool jsonl_failed(const char *status)
 {
 	static const char *const bad[] = {"failed",    "failure",  "error",  "errored",
 	                                  "cancelled", "canceled", "aborted"};
@@ -55,20 +55,20 @@ static bool deploylog_failed(const char *status)
 	return false;
 }
 
-static bool deploylog_unfinished(const char *status)
+static bool jsonl_unfinished(const char *status)
 {
 	return strcasecmp(status, "running") == 0 || strcasecmp(status, "pending") == 0 ||
 	       strcasecmp(status, "started") == 0 || strcasecmp(status, "in_progress") == 0;
 }
 
-static const char *deploylog_str(const cJSON *o, const char *key)
+static const char *jsonl_str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	return cJSON_IsString(v) && v->valuestring != NULL ? v->valuestring : NULL;
 }
 
 /* One line into the model; false when it is not a deploy. */
-static bool deploylog_parse_line(struct deploys_data *d, const char *line, size_t len)
+static bool jsonl_parse_line(struct deploys_data *d, const char *line, size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(o)) {
@@ -101,23 +101,23 @@ static bool deploylog_parse_line(struct deploys_data *d, const char *line, size_
 	else if (cJSON_IsNumber(t) && t->valuedouble > 0 && t->valuedouble < 1e11)
 		p->time = (int64_t)t->valuedouble;
 	const char *s;
-	if ((s = deploylog_str(o, "author")) != NULL)
+	if ((s = jsonl_str(o, "author")) != NULL)
 		deploys_set(&p->author, s, (size_t)-1);
-	if ((s = deploylog_str(o, "message")) != NULL)
+	if ((s = jsonl_str(o, "message")) != NULL)
 		deploys_set(&p->message, s, (size_t)-1);
-	if ((s = deploylog_str(o, "status")) != NULL)
+	if ((s = jsonl_str(o, "status")) != NULL)
 		deploys_set(&p->status, s, (size_t)-1);
-	if ((s = deploylog_str(o, "revision")) != NULL)
+	if ((s = jsonl_str(o, "revision")) != NULL)
 		deploys_set(&p->revision, s, (size_t)-1);
-	if ((s = deploylog_str(o, "branch")) != NULL)
+	if ((s = jsonl_str(o, "branch")) != NULL)
 		deploys_set(&p->branch, s, (size_t)-1);
-	p->bad = deploylog_failed(p->status);
+	p->bad = jsonl_failed(p->status);
 	cJSON_Delete(o);
 	return true;
 }
 
 /* A copy of the model for the snapshot: newest first, current marked. */
-static struct deploys_data *deploylog_snapshot(const struct deploylog *dl)
+static struct deploys_data *jsonl_snapshot(const struct jsonl_deploys *dl)
 {
 	struct deploys_data *d = deploys_data_new();
 	d->path = xstrdup(dl->path);
@@ -138,7 +138,7 @@ static struct deploys_data *deploylog_snapshot(const struct deploylog *dl)
 	}
 	deploys_sort(d, false);
 	for (size_t i = 0; i < d->n; i++) {
-		if (!d->deploys[i].bad && !deploylog_unfinished(d->deploys[i].status)) {
+		if (!d->deploys[i].bad && !jsonl_unfinished(d->deploys[i].status)) {
 			deploys_set_current(d, d->deploys[i].id);
 			break;
 		}
@@ -146,13 +146,13 @@ static struct deploys_data *deploylog_snapshot(const struct deploylog *dl)
 	return d;
 }
 
-static void deploylog_publish(struct deploylog *dl)
+static void jsonl_publish(struct jsonl_deploys *dl)
 {
 	if (dl->trouble != NULL && dl->all->n == 0) {
 		source_fail(dl->src, "%s: %s", dl->path, dl->trouble);
 		return;
 	}
-	source_publish(dl->src, deploylog_snapshot(dl));
+	source_publish(dl->src, jsonl_snapshot(dl));
 	if (dl->skipped > 0) {
 		char note[96];
 		snprintf(note, sizeof(note), "%lu line%s skipped (not a deploy object)", dl->skipped,
@@ -161,12 +161,12 @@ static void deploylog_publish(struct deploylog *dl)
 	}
 }
 
-static void deploylog_on_line(void *ctx, const char *line, size_t len, bool cut)
+static void jsonl_on_line(void *ctx, const char *line, size_t len, bool cut)
 {
-	struct deploylog *dl = ctx;
+	struct jsonl_deploys *dl = ctx;
 	if (len == 0)
 		return;
-	if (cut || !deploylog_parse_line(dl->all, line, len))
+	if (cut || !jsonl_parse_line(dl->all, line, len))
 		dl->skipped++;
 	if (dl->all->n > 2 * DEPLOYLOG_MAX) {
 		/* the oldest half goes: a model of the newest entries stays */
@@ -185,54 +185,54 @@ static void deploylog_on_line(void *ctx, const char *line, size_t len, bool cut)
 	}
 	/* a pipeline appends rarely: each new line after the first read is news */
 	if (dl->ready)
-		deploylog_publish(dl);
+		jsonl_publish(dl);
 }
 
-static void deploylog_on_state(void *ctx, const char *error)
+static void jsonl_on_state(void *ctx, const char *error)
 {
-	struct deploylog *dl = ctx;
+	struct jsonl_deploys *dl = ctx;
 	free(dl->trouble);
 	dl->trouble = error != NULL ? xstrdup(error) : NULL;
 	if (dl->ready && error != NULL)
 		source_set_note(dl->src, error);
 }
 
-static void deploylog_on_ready(void *ctx)
+static void jsonl_on_ready(void *ctx)
 {
-	struct deploylog *dl = ctx;
+	struct jsonl_deploys *dl = ctx;
 	dl->ready = true;
-	deploylog_publish(dl);
+	jsonl_publish(dl);
 }
 
-static const struct tail_callbacks deploylog_callbacks = {
-    .line = deploylog_on_line,
-    .state = deploylog_on_state,
-    .ready = deploylog_on_ready,
+static const struct tail_callbacks jsonl_callbacks = {
+    .line = jsonl_on_line,
+    .state = jsonl_on_state,
+    .ready = jsonl_on_ready,
 };
 
-static int deploylog_start(struct source *src)
+static int jsonl_start(struct source *src)
 {
-	struct deploylog *dl = src->data;
+	struct jsonl_deploys *dl = src->data;
 	struct tail_options o = {.path = dl->path, .from_start = true, .max_line = 64 * 1024};
-	dl->tail = tail_new(src->loop, &o, &deploylog_callbacks, dl);
+	dl->tail = tail_new(src->loop, &o, &jsonl_callbacks, dl);
 	return tail_start(dl->tail);
 }
 
-static void deploylog_stop(struct source *src)
+static void jsonl_stop(struct source *src)
 {
-	struct deploylog *dl = src->data;
+	struct jsonl_deploys *dl = src->data;
 	if (dl != NULL && dl->tail != NULL) {
 		tail_close(dl->tail, NULL);
 		dl->tail = NULL;
 	}
 }
 
-static void deploylog_destroy(struct source *src)
+static void jsonl_destroy(struct source *src)
 {
-	struct deploylog *dl = src->data;
+	struct jsonl_deploys *dl = src->data;
 	if (dl == NULL)
 		return;
-	deploylog_stop(src);
+	jsonl_stop(src);
 	deploys_data_free(dl->all);
 	free(dl->trouble);
 	free(dl->path);
@@ -243,8 +243,8 @@ static void deploylog_destroy(struct source *src)
 const struct source_ops source_jsonl = {
     .name = "jsonl",
     .kind = "deploys",
-    .init = deploylog_init,
-    .start = deploylog_start,
-    .stop = deploylog_stop,
-    .destroy = deploylog_destroy,
+    .init = jsonl_init,
+    .start = jsonl_start,
+    .stop = jsonl_stop,
+    .destroy = jsonl_destroy,
 };

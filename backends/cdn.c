@@ -1,4 +1,4 @@
-/* cdnprobe: the "cdn" source. Every refresh fetches each configured asset
+/* cdn: the "cdn" source. Every refresh fetches each configured asset
  * from the edge and from the origin at once, all on the one HTTP client
  * (connections reused), hashes the bodies up to a cap, and compares the two
  * copies (backends/cdn-cache.c) into a verdict with its reason. The provider
@@ -19,16 +19,16 @@
 #include <strings.h>
 #include <time.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/marks.h"
-#include "sitrep/kind.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define CDN_DEFAULT_MAX_HASH (2u << 20)
 #define CDN_VERIFY_PAUSE_MS  1000

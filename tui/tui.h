@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "sitrep/app.h"
+#include "sitrep/core/app.h"
 
 struct tui;
 

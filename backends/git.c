@@ -1,4 +1,4 @@
-/* gitlog: the "git" deploys source. The history is either the deploy tags
+/* git: the "git" deploys source. The history is either the deploy tags
  * of a repository that match a pattern ("tags": "deploy-*", newest first by
  * their creation time) or the first-parent commits of a branch ("branch":
  * "production", in git's order), read with one-shot `git -C REPO ...` runs
@@ -18,17 +18,17 @@
 #include <string.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define GITLOG_FIELDS  5
 #define GITLOG_READ_MS 30000
 
-struct gitlog {
+struct git_deploys {
 	struct deploys_common common; /* first: the family's hooks reach it */
 	char *repo;
 	char *tags;      /* a for-each-ref pattern under refs/tags/, or NULL */
@@ -40,7 +40,7 @@ struct gitlog {
 	unsigned max;
 };
 
-static bool gitlog_hex(const char *s, size_t n)
+static bool git_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isxdigit((unsigned char)s[i]))
@@ -49,7 +49,7 @@ static bool gitlog_hex(const char *s, size_t n)
 }
 
 /* The first line a command printed, blanks trimmed. Caller frees. */
-static char *gitlog_first_line(const char *out)
+static char *git_first_line(const char *out)
 {
 	while (isspace((unsigned char)*out))
 		out++;
@@ -59,7 +59,7 @@ static char *gitlog_first_line(const char *out)
 	return xstrndup(out, n);
 }
 
-size_t gitlog_parse(struct deploys_data *d, const char *text, size_t len, size_t *skipped)
+size_t git_parse(struct deploys_data *d, const char *text, size_t len, size_t *skipped)
 {
 	size_t added = 0, refused = 0;
 	const char *end = text + len;
@@ -90,7 +90,7 @@ size_t gitlog_parse(struct deploys_data *d, const char *text, size_t len, size_t
 		/* records after the first start with git's newline */
 		if (fl[0] > 0 && f[0][0] == '\n')
 			f[0]++, fl[0]--;
-		bool ok = fl[0] > 0 && (fl[1] == 40 || fl[1] == 64) && gitlog_hex(f[1], fl[1]) && fl[2] > 0 &&
+		bool ok = fl[0] > 0 && (fl[1] == 40 || fl[1] == 64) && git_hex(f[1], fl[1]) && fl[2] > 0 &&
 		          fl[2] <= 11;
 		for (size_t i = 0; ok && i < fl[2]; i++)
 			ok = isdigit((unsigned char)f[2][i]);
@@ -113,7 +113,7 @@ size_t gitlog_parse(struct deploys_data *d, const char *text, size_t len, size_t
 }
 
 /* The deploy that text (an id, a full or abbreviated commit) names, newest first. */
-static struct deploy *gitlog_match(struct deploys_data *d, const char *text)
+static struct deploy *git_match(struct deploys_data *d, const char *text)
 {
 	size_t n = strlen(text);
 	if (n == 0)
@@ -121,13 +121,13 @@ static struct deploy *gitlog_match(struct deploys_data *d, const char *text)
 	struct deploy *p = deploys_find(d, text);
 	if (p != NULL)
 		return p;
-	for (size_t i = 0; n >= 7 && gitlog_hex(text, n) && i < d->n; i++)
+	for (size_t i = 0; n >= 7 && git_hex(text, n) && i < d->n; i++)
 		if (strncasecmp(d->deploys[i].revision, text, n) == 0)
 			return &d->deploys[i];
 	return NULL;
 }
 
-static char **gitlog_list_argv(const struct gitlog *g)
+static char **git_list_argv(const struct git_deploys *g)
 {
 	char count[32];
 	snprintf(count, sizeof(count), "%u", g->max);
@@ -153,7 +153,7 @@ static char **gitlog_list_argv(const struct gitlog *g)
 	                    g->branch, "--", NULL);
 }
 
-static char **gitlog_current_argv(const struct gitlog *g)
+static char **git_current_argv(const struct git_deploys *g)
 {
 	if (g->cur_argv != NULL)
 		return deploys_argv_copy(g->cur_argv);
@@ -165,7 +165,7 @@ static char **gitlog_current_argv(const struct gitlog *g)
 }
 
 /* "git rev-parse HEAD" or the current_command, for messages. */
-static char *gitlog_current_text(const struct gitlog *g)
+static char *git_current_text(const struct git_deploys *g)
 {
 	if (g->cur_argv != NULL)
 		return deploys_argv_text(g->cur_argv);
@@ -174,13 +174,13 @@ static char *gitlog_current_text(const struct gitlog *g)
 
 /* ---- reading ---- */
 
-struct gitlog_read {
+struct git_read {
 	deploys_read_cb cb;
 	void *arg;
 	struct deploys_data *d;
 };
 
-static void gitlog_read_end(struct deploys_common *c, struct gitlog_read *rd, const char *err)
+static void git_read_end(struct deploys_common *c, struct git_read *rd, const char *err)
 {
 	struct deploys_data *d = rd->d;
 	if (err != NULL) {
@@ -191,33 +191,33 @@ static void gitlog_read_end(struct deploys_common *c, struct gitlog_read *rd, co
 	free(rd);
 }
 
-static void gitlog_read_fail(struct deploys_common *c, struct gitlog_read *rd, const char *what,
+static void git_read_fail(struct deploys_common *c, struct git_read *rd, const char *what,
                              struct run_result *res)
 {
 	char how[200];
 	run_describe(res, how, sizeof(how));
 	char *tail = deploys_run_tail(res);
 	char *msg = xasprintf("%s %s%s%s", what, how, tail[0] != '\0' ? ": " : "", tail);
-	gitlog_read_end(c, rd, msg);
+	git_read_end(c, rd, msg);
 	free(msg);
 	free(tail);
 }
 
-static void gitlog_read_current(struct deploys_common *c, struct run_result *res, void *arg)
+static void git_read_current(struct deploys_common *c, struct run_result *res, void *arg)
 {
-	struct gitlog *g = (struct gitlog *)c;
-	struct gitlog_read *rd = arg;
+	struct git_deploys *g = (struct git_deploys *)c;
+	struct git_read *rd = arg;
 	if (deploys_run_failed(res)) {
-		char *what = gitlog_current_text(g);
+		char *what = git_current_text(g);
 		char *label = xasprintf("%s%s", g->cur_argv != NULL ? "" : "git rev-parse ", what);
-		gitlog_read_fail(c, rd, label, res);
+		git_read_fail(c, rd, label, res);
 		free(label);
 		free(what);
 		return;
 	}
-	char *line = gitlog_first_line(res->out);
+	char *line = git_first_line(res->out);
 	const char *s = line;
-	struct deploy *p = gitlog_match(rd->d, s);
+	struct deploy *p = git_match(rd->d, s);
 	deploys_set_current(rd->d, p != NULL ? p->id : NULL);
 	if (p == NULL && s[0] != '\0') {
 		char *t = sanitize(s, strlen(s), 80);
@@ -229,45 +229,45 @@ static void gitlog_read_current(struct deploys_common *c, struct run_result *res
 		source_set_note(c->src, NULL);
 	}
 	free(line);
-	gitlog_read_end(c, rd, NULL);
+	git_read_end(c, rd, NULL);
 }
 
-static void gitlog_read_list(struct deploys_common *c, struct run_result *res, void *arg)
+static void git_read_list(struct deploys_common *c, struct run_result *res, void *arg)
 {
-	struct gitlog *g = (struct gitlog *)c;
-	struct gitlog_read *rd = arg;
+	struct git_deploys *g = (struct git_deploys *)c;
+	struct git_read *rd = arg;
 	if (deploys_run_failed(res)) {
-		gitlog_read_fail(c, rd, g->tags != NULL ? "git for-each-ref" : "git log", res);
+		git_read_fail(c, rd, g->tags != NULL ? "git for-each-ref" : "git log", res);
 		return;
 	}
 	rd->d = deploys_data_new();
 	rd->d->path = sanitize_str(g->repo);
 	size_t skipped = 0;
-	gitlog_parse(rd->d, res->out, res->out_len, &skipped);
+	git_parse(rd->d, res->out, res->out_len, &skipped);
 	if (g->tags != NULL)
 		deploys_sort(rd->d, false); /* by the tags' times, ties by name (deploy-10 after deploy-9) */
-	char **argv = gitlog_current_argv(g);
-	deploys_exec(c, argv, GITLOG_READ_MS, gitlog_read_current, rd);
+	char **argv = git_current_argv(g);
+	deploys_exec(c, argv, GITLOG_READ_MS, git_read_current, rd);
 	config_free_argv(argv);
 }
 
-static void gitlog_read(struct deploys_common *c, deploys_read_cb cb, void *arg)
+static void git_read(struct deploys_common *c, deploys_read_cb cb, void *arg)
 {
-	struct gitlog *g = (struct gitlog *)c;
-	struct gitlog_read *rd = xcalloc(1, sizeof(*rd));
+	struct git_deploys *g = (struct git_deploys *)c;
+	struct git_read *rd = xcalloc(1, sizeof(*rd));
 	rd->cb = cb;
 	rd->arg = arg;
-	char **argv = gitlog_list_argv(g);
-	deploys_exec(c, argv, GITLOG_READ_MS, gitlog_read_list, rd);
+	char **argv = git_list_argv(g);
+	deploys_exec(c, argv, GITLOG_READ_MS, git_read_list, rd);
 	config_free_argv(argv);
 }
 
 /* ---- rollback ---- */
 
-static char *gitlog_rollback(struct deploys_common *c, const struct deploy *to, char ***argv, char *err,
+static char *git_rollback(struct deploys_common *c, const struct deploy *to, char ***argv, char *err,
                              size_t cap)
 {
-	struct gitlog *g = (struct gitlog *)c;
+	struct git_deploys *g = (struct git_deploys *)c;
 	if (g->rollback == NULL) {
 		snprintf(err, cap, "no \"rollback\" argv configured for pane %s", c->src->cfg->id);
 		return NULL;
@@ -281,7 +281,7 @@ static char *gitlog_rollback(struct deploys_common *c, const struct deploy *to, 
 	if (!g->verify)
 		return xstrdup(
 		    "then check: the exit status only (no current_ref or current_command configured)");
-	char *what = gitlog_current_text(g);
+	char *what = git_current_text(g);
 	char *out = g->cur_argv != NULL
 	                ? xasprintf("then check: `%s` prints %s or %s", what, to->id, to->revision)
 	                : xasprintf("then check: %s is at %s (%s)", what, to->revision, to->id);
@@ -289,20 +289,20 @@ static char *gitlog_rollback(struct deploys_common *c, const struct deploy *to, 
 	return out;
 }
 
-static char *gitlog_identity(struct deploys_common *c, const struct deploy *to)
+static char *git_identity(struct deploys_common *c, const struct deploy *to)
 {
-	const struct gitlog *g = (const struct gitlog *)c;
+	const struct git_deploys *g = (const struct git_deploys *)c;
 	if (g->tags != NULL)
 		return xasprintf("tag %s at commit %s", to->id, to->revision);
 	return xasprintf("commit %s", to->revision);
 }
 
-static void gitlog_verify_done(struct deploys_common *c, struct run_result *res, void *arg)
+static void git_verify_done(struct deploys_common *c, struct run_result *res, void *arg)
 {
 	struct deploys_job *job = arg;
 	const struct deploys_request *r = job->req;
-	struct gitlog *g = (struct gitlog *)c;
-	char *what = gitlog_current_text(g);
+	struct git_deploys *g = (struct git_deploys *)c;
+	char *what = git_current_text(g);
 	if (deploys_run_failed(res)) {
 		char how[200];
 		run_describe(res, how, sizeof(how));
@@ -313,10 +313,10 @@ static void gitlog_verify_done(struct deploys_common *c, struct run_result *res,
 		free(what);
 		return;
 	}
-	char *now = gitlog_first_line(res->out);
+	char *now = git_first_line(res->out);
 	size_t n = strlen(now);
 	bool ok = strcmp(now, r->to) == 0 ||
-	          (n >= 7 && gitlog_hex(now, n) && strncasecmp(r->to_commit, now, n) == 0);
+	          (n >= 7 && git_hex(now, n) && strncasecmp(r->to_commit, now, n) == 0);
 	char *shown = sanitize(now, n, 80);
 	if (ok)
 		deploys_job_ok(job, "rolled back to %s; current verified: %s -> %s", r->to, what, shown);
@@ -328,9 +328,9 @@ static void gitlog_verify_done(struct deploys_common *c, struct run_result *res,
 	free(what);
 }
 
-static void gitlog_verify(struct deploys_job *job)
+static void git_verify(struct deploys_job *job)
 {
-	struct gitlog *g = (struct gitlog *)job->c;
+	struct git_deploys *g = (struct git_deploys *)job->c;
 	if (!g->verify) {
 		deploys_job_ok(job,
 		               "rolled back to %s; verified by exit status only (no current_ref or "
@@ -338,24 +338,24 @@ static void gitlog_verify(struct deploys_job *job)
 		               job->req->to);
 		return;
 	}
-	char **argv = gitlog_current_argv(g);
-	deploys_exec(job->c, argv, GITLOG_READ_MS, gitlog_verify_done, job);
+	char **argv = git_current_argv(g);
+	deploys_exec(job->c, argv, GITLOG_READ_MS, git_verify_done, job);
 	config_free_argv(argv);
 }
 
-static const struct deploys_backend gitlog_backend = {
-    .read = gitlog_read,
-    .rollback = gitlog_rollback,
-    .verify = gitlog_verify,
-    .identity = gitlog_identity,
+static const struct deploys_backend git_backend = {
+    .read = git_read,
+    .rollback = git_rollback,
+    .verify = git_verify,
+    .identity = git_identity,
 };
 
-static int gitlog_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
+static int git_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {
-	struct gitlog *g = xcalloc(1, sizeof(*g));
+	struct git_deploys *g = xcalloc(1, sizeof(*g));
 	src->data = g;
 	double max = 50;
-	if (deploys_common_init(&g->common, src, &gitlog_backend, ctx, node) != 0 ||
+	if (deploys_common_init(&g->common, src, &git_backend, ctx, node) != 0 ||
 	    config_get_string(ctx, node, "repo", true, NULL, &g->repo) != 0 ||
 	    config_get_string(ctx, node, "tags", false, NULL, &g->tags) != 0 ||
 	    config_get_string(ctx, node, "branch", false, NULL, &g->branch) != 0 ||
@@ -400,9 +400,9 @@ static int gitlog_init(struct source *src, struct config_ctx *ctx, struct jnode 
 	return 0;
 }
 
-static void gitlog_destroy(struct source *src)
+static void git_destroy(struct source *src)
 {
-	struct gitlog *g = src->data;
+	struct git_deploys *g = src->data;
 	if (g == NULL)
 		return;
 	deploys_common_free(&g->common);
@@ -419,10 +419,10 @@ static void gitlog_destroy(struct source *src)
 const struct source_ops source_git = {
     .name = "git",
     .kind = "deploys",
-    .init = gitlog_init,
+    .init = git_init,
     .refresh = deploys_common_refresh,
     .prepare = deploys_common_prepare,
     .act = deploys_common_act,
     .stop = deploys_common_stop,
-    .destroy = gitlog_destroy,
+    .destroy = git_destroy,
 };

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "sitrep/jsonc.h"
+#include "sitrep/core/jsonc.h"
 
 struct source_ops;
 

@@ -1,4 +1,4 @@
-/* keys: the key contract of DESIGN.md as data. The dashboard's own actions
+/* keys: the key contract (docs/sitrep.1, KEYS) as data. The dashboard's own actions
  * (quit, help, zoom, ...) with their default keys and help, in help order;
  * the verbs' keys come from the kind tables (kind.h). The config's "keys"
  * object is checked against both, and the TUI's key map is built from both,

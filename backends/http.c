@@ -1,4 +1,4 @@
-/* httpcheck: the "http" source of a checks pane: synthetic checks run on the
+/* http: the "http" source of a checks pane: synthetic checks run on the
  * loop. An HTTP(S) check is one request on the shared curl multi (its URL,
  * timeouts, TLS and credentials read like every HTTP source's, through
  * endpoint.c), judged by the checks model (status, text or regex in the
@@ -17,15 +17,15 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sitrep/app.h"
-#include "sitrep/checks.h"
-#include "sitrep/config.h"
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* How much of a body is searched; a longer one is cut there (not failed). */
 #define HC_MAX_BODY              (1u << 20)
@@ -464,7 +464,7 @@ static void hc_destroy(struct source *src)
 	src->data = NULL;
 }
 
-const struct source_ops source_httpcheck = {
+const struct source_ops source_http = {
     .name = "http",
     .kind = "checks",
     .init = hc_init,

@@ -23,7 +23,7 @@ enum log_sev { LOG_SEV_INFO, LOG_SEV_WARN, LOG_SEV_ERROR };
 /* "info", "warn", "error". */
 const char *log_sev_name(enum log_sev sev);
 
-/* ---- logclass: severity of a line (core/logclass.c) ---- */
+/* ---- logclass: severity of a line (kinds/logs/logclass.c) ---- */
 
 struct logclass;
 
@@ -88,7 +88,7 @@ enum log_sev logclass_classify_format(struct logclass *lc, enum log_format f, co
 enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_match *m, enum log_format f,
                                   const char *line, size_t len);
 
-/* ---- fingerprint: masked message and its hash (core/fingerprint.c) ---- */
+/* ---- fingerprint: masked message and its hash (kinds/logs/fingerprint.c) ---- */
 
 /* At most this many bytes of a line take part in its fingerprint. */
 #define FINGERPRINT_INPUT_MAX 1024
@@ -99,7 +99,7 @@ enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_mat
  * strings "<str>", path segments holding ids <id>. *outlen gets the length. */
 uint64_t fingerprint_mask(const char *line, size_t len, char *out, size_t cap, size_t *outlen);
 
-/* ---- logtime: a timestamp at the start of a line (core/logtime.c) ---- */
+/* ---- logtime: a timestamp at the start of a line (kinds/logs/logtime.c) ---- */
 
 /* Wall-clock milliseconds of a timestamp near the start of line (ISO 8601 /
  * RFC 3339, nginx "2024/05/01 10:00:00", syslog "May  1 10:00:00", access log
@@ -107,7 +107,7 @@ uint64_t fingerprint_mask(const char *line, size_t len, char *out, size_t cap, s
  * zone are local; syslog times take the year that puts them closest to now_ms. */
 int64_t logtime_parse(const char *line, size_t len, int64_t now_ms);
 
-/* ---- logstore: ring of lines and fingerprint groups (core/logstore.c) ---- */
+/* ---- logstore: ring of lines and fingerprint groups (kinds/logs/logstore.c) ---- */
 
 struct log_line {
 	int64_t time_ms; /* wall clock */

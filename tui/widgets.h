@@ -9,7 +9,7 @@
 
 #include <curses.h>
 
-#include "sitrep/theme.h"
+#include "tui/theme.h"
 
 /* Set once by the screen at start. */
 void widgets_setup(bool utf8, const struct theme *theme, int colors);

@@ -21,8 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sitrep/config.h"
-#include "sitrep/http.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/http.h"
 
 struct endpoint;
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sitrep/metrics.h" /* struct label */
+#include "sitrep/kinds/metrics.h" /* struct label */
 
 struct kind_ops;
 struct pane_ops;

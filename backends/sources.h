@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "sitrep/source.h"
+#include "sitrep/core/source.h"
 
 extern const struct source_ops source_note;
 extern const struct source_ops source_procfs;
@@ -21,7 +21,7 @@ extern const struct source_ops source_git;
 extern const struct source_ops source_helm;
 extern const struct source_ops source_kubectl;
 extern const struct source_ops source_postgres;
-extern const struct source_ops source_httpcheck;
+extern const struct source_ops source_http;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];

@@ -1,12 +1,12 @@
-/* event: the bus (see event.h). Synchronous delivery keeps the order of
+/* event-bus: the bus (see event-bus.h). Synchronous delivery keeps the order of
  * events as they happened; the queue for events published by a subscriber
  * keeps delivery flat, so no subscriber runs inside another. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/event.h"
-#include "sitrep/util.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/util.h"
 
 /* A copied event waiting for the current delivery to end; owns its strings. */
 struct event_queued {

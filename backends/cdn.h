@@ -1,5 +1,5 @@
-/* cdnprobe: the implementer's side of the cdn source. The source itself
- * (backends/cdnprobe.c) probes every asset at the edge and at the origin and
+/* cdn: the implementer's side of the cdn source. The source itself
+ * (backends/cdn.c) probes every asset at the edge and at the origin and
  * verifies purges; what differs per CDN is a provider (varnish.c, ...): how
  * a purge is asked for, how its answer reads, and where hit ratios come from.
  * The pure parts (cache headers, the verdict, SHA-256, varnishstat's JSON)
@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sitrep/cdn.h"
-#include "sitrep/config.h"
-#include "sitrep/http.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/http.h"
 
 /* ---- SHA-256 (backends/cdn-sha256.c) ---- */
 

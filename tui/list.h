@@ -17,7 +17,7 @@
 
 #include <curses.h>
 
-#include "sitrep/theme.h"
+#include "tui/theme.h"
 
 struct pane;
 struct list;

@@ -13,8 +13,8 @@
 
 #include <uv.h>
 
-#include "sitrep/config.h"
-#include "sitrep/snapshot.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/snapshot.h"
 
 struct source;
 struct app;

@@ -13,8 +13,8 @@
 
 #include <uv.h>
 
-#include "sitrep/config.h"
-#include "sitrep/logs.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/logs.h"
 
 struct log_input;
 struct logs_source;

@@ -1,5 +1,5 @@
 /* checks: the data model of a checks pane (kind "checks"), filled by the
- * http source (backends/httpcheck.c). Each configured check is a synthetic
+ * http source (backends/http.c). Each configured check is a synthetic
  * probe: an HTTP(S) request judged by its status, a text or regex in the
  * body and its latency, or a TCP connect. A row says ok or failing and why,
  * in words made from the config ("status 200 but "Book now" missing"), never
