@@ -1,6 +1,12 @@
 /* endpoint: the HTTP server a source talks to, read once from its config
- * and used for every request. One place reads the keys every HTTP source
- * shares, with the same names, limits and defaults everywhere:
+ * and used for every request. One place reads the keys the sources that talk
+ * to one server share (prometheus, alertmanager, loki, the checks' http),
+ * with the same names, limits and defaults everywhere. The cdn source talks
+ * to an origin and several edges, and its API providers to their own hosts:
+ * it reads "timeout_seconds" and "insecure" itself (backends/cdn.c), and each
+ * provider its URLs (cdn_config_url, backends/cdn-api.c) and its token
+ * ("token_env"/"token_file", backends/cloudflare.c, fastly.c, cdnhttp.c),
+ * with the same names and limits, not through this module.
  *
  *   "url"              required, http:// or https://; trailing '/' dropped,
  *                      a path prefix (https://host/prometheus) kept
