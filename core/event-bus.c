@@ -77,6 +77,13 @@ void event_unsubscribe(struct event_bus *bus, event_cb cb, void *arg)
 		memmove(&bus->subs[i], &bus->subs[i + 1],
 		        (size_t)(bus->nsubs - i - 1) * sizeof(bus->subs[0]));
 		bus->nsubs--;
+		if (bus->nsubs == 0) {
+			/* the last one gone: nothing left to own (a bus on the stack,
+			 * in tests and `sitrep do`, is never cleared) */
+			free(bus->subs);
+			bus->subs = NULL;
+			bus->cap = 0;
+		}
 		return;
 	}
 }
