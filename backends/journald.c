@@ -14,10 +14,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 struct journald {
 	char *unit, *priority, *journalctl;

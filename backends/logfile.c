@@ -1,5 +1,5 @@
 /* logfile: the "file" log input. Follows one path, or every file matching a
- * glob pattern (such as /var/log/app/ followed by *.log), with core/tail.c. Files matching at start
+ * glob pattern (such as /var/log/app/ followed by *.log), with core/io/tail.c. Files matching at start
  * are read from their tail; files that appear later are read from their start,
  * since everything in them is new. The glob is re-expanded once a second.
  *
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/tail.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/io/tail.h"
+#include "sitrep/core/util.h"
 
 #define LOGFILE_MAX_FILES 64
 #define LOGFILE_FILES_CAP 4096

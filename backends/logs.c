@@ -15,13 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/source.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/source.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 #define LOGS_TICK_MS 100
 
@@ -213,8 +214,9 @@ static void logs_announce_new_groups(struct logs_source *ls, bool first)
 			continue;
 		char key[24];
 		snprintf(key, sizeof(key), "%016llx", (unsigned long long)g->hash);
-		app_event(ls->src->app, ls->src, EVENT_NEW_ERROR, EVENT_WARN, g->fingerprint, key,
-		          "new error group in %s: %s", logstore_source_name(ls->store, g->source), g->sample);
+		app_state_once(ls->src->app, ls->src, "new_error", EVENT_WARN, g->fingerprint, key,
+		               "new error group in %s: %s", logstore_source_name(ls->store, g->source),
+		               g->sample);
 	}
 }
 
@@ -241,16 +243,18 @@ static void logs_check_spike(struct logs_source *ls, bool first)
 	    (ls->spike_ms != 0 && now - ls->spike_ms < LOGS_SPIKE_QUIET_MS))
 		return;
 	ls->spike_ms = now;
-	app_event(ls->src->app, ls->src, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors/min", NULL,
-	          "errors spiking: %.0f/min, was %.1f/min over the 10 minutes before", last, before);
+	app_state_once(ls->src->app, ls->src, "error_spike", EVENT_CRIT, "errors/min", NULL,
+	               "errors spiking: %.0f/min, was %.1f/min over the 10 minutes before", last, before);
 }
 
-/* Subscribed to the bus: a deploy makes the groups first seen after it "new". */
-static void logs_on_deploy(const struct event *ev, void *arg)
+/* A deploy makes the groups first seen after it "new": the last one, from
+ * the marks (marks.h), checked on every tick. */
+static void logs_follow_deploy(struct logs_source *ls)
 {
-	struct logs_source *ls = arg;
-	if (ev->time_ms > logstore_deploy_time(ls->store)) {
-		logstore_set_deploy_time(ls->store, ev->time_ms);
+	const struct app *app = ls->src->app;
+	const struct mark *dep = app != NULL ? marks_last_deploy(marks_of(app)) : NULL;
+	if (dep != NULL && dep->time_ms > logstore_deploy_time(ls->store)) {
+		logstore_set_deploy_time(ls->store, dep->time_ms);
 		ls->refresh_pending = true;
 	}
 }
@@ -286,6 +290,7 @@ static void logs_once_progress(struct logs_source *ls)
 static void logs_publish(struct logs_source *ls)
 {
 	struct source *src = ls->src;
+	logs_follow_deploy(ls);
 	logs_once_progress(ls);
 	if (!ls->all_ready) {
 		/* A backlog scan from the start shows its groups as they form (the
@@ -460,8 +465,6 @@ static int logs_start(struct source *src)
 	ls->tick_open = true;
 	uv_timer_start(&ls->tick, logs_tick_cb, LOGS_TICK_MS, LOGS_TICK_MS);
 	ls->started = true;
-	if (src->app != NULL)
-		event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), logs_on_deploy, ls);
 	ls->open_inputs = ls->ninputs;
 	for (size_t i = 0; i < ls->ninputs; i++) {
 		struct log_input *in = &ls->inputs[i];
@@ -494,8 +497,6 @@ static void logs_stop(struct source *src)
 	if (ls == NULL || !ls->started)
 		return;
 	ls->started = false;
-	if (src->app != NULL)
-		event_unsubscribe(&src->app->bus, logs_on_deploy, ls);
 	uv_close((uv_handle_t *)&ls->tick, logs_tick_closed);
 	for (size_t i = 0; i < ls->ninputs; i++)
 		if (ls->inputs[i].ops->stop != NULL)

@@ -14,11 +14,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 struct loki {
 	struct log_input *in;

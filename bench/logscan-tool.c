@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/linebuf.h"
-#include "sitrep/logs.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/kinds/logs.h"
 
 static double logscan_now(void)
 {

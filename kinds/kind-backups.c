@@ -7,7 +7,7 @@
  * "count", "verified", "restore" and the extra members of newest/previous,
  * since_deploy and at_risk are compatible additions (docs/json-output.md).
  *
- * Events: a verdict that changes is EVENT_STATUS_CHANGED (subject: the
+ * Events: a verdict that changes is an EVENT_STATE (subject: the
  * set's name), and so is a deploy with no backup since the deploy before it
  * (subject "<set> before <deploy>"), so the timeline records the deploy that
  * went out unprotected once, and the hint puts it among the causes. */
@@ -16,15 +16,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/backups.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define BACKUPS_TEXT_MAX 512
 
@@ -514,7 +514,7 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			enum event_level lv = s->verdict == BACKUPS_CRIT   ? EVENT_CRIT
 			                      : s->verdict == BACKUPS_WARN ? EVENT_WARN
 			                                                   : EVENT_OK;
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, s->name, key,
+			app_state(src->app, src, lv == EVENT_OK ? "backup_ok" : "backup_bad", lv, s->name, key,
 			          "backup set %s %s%s%s", s->name, backups_verdict_name(s->verdict),
 			          s->reason != NULL ? ": " : "", s->reason != NULL ? s->reason : "");
 			free(key);
@@ -526,11 +526,11 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
 			if (s->deploy.previous != NULL)
-				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				app_state(src->app, src, "deploy_unbacked", EVENT_WARN, subject, key,
 				          "%s deployed with no backup of %s since %s", s->deploy.deploy,
 				          s->name, s->deploy.previous);
 			else
-				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				app_state(src->app, src, "deploy_unbacked", EVENT_WARN, subject, key,
 				          "%s deployed with no backup of %s before it", s->deploy.deploy,
 				          s->name);
 			free(key);
@@ -540,7 +540,7 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 		           util_str_same(before->deploy.deploy, s->deploy.deploy)) {
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, subject, key, "%s: %s",
+			app_state(src->app, src, "deploy_backed", EVENT_OK, subject, key, "%s: %s",
 			          s->name, s->deploy.text);
 			free(key);
 			free(subject);
@@ -590,26 +590,25 @@ static char *kind_backups_verify_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_backups_verbs[] = {
-    {
-        .name = "backup",
-        .key = "B",
-        .args = "",
-        .help = "take a backup now with the set's command (done when it shows, with its size)",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .describe = kind_backups_backup_describe,
-    },
-    {
-        .name = "verify",
-        .key = "V",
-        .args = "",
-        .help = "restore the newest backup into a scratch target, check it, remove it",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .describe = kind_backups_verify_describe,
-    },
+const struct verb kind_backups_backup = {
+    .name = "backup",
+    .key = "B",
+    .help = "take a backup now with the set's command (done when it shows, with its size)",
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .describe = kind_backups_backup_describe,
 };
+
+const struct verb kind_backups_verify = {
+    .name = "verify",
+    .key = "V",
+    .help = "restore the newest backup into a scratch target, check it, remove it",
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .describe = kind_backups_verify_describe,
+};
+
+static const struct verb *const kind_backups_verbs[] = {&kind_backups_backup, &kind_backups_verify};
 
 const struct kind_ops kind_backups = {
     .name = "backups",

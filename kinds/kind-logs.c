@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static int64_t kind_logs_now(void)
 {

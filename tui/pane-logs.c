@@ -19,13 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/list.h"
-#include "sitrep/logs.h"
-#include "sitrep/marks.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "tui/list.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/marks.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 struct pane_logs_view {
 	struct list *list; /* first (list_view_free): the groups or, in the raw view, the lines */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "sitrep/metrics.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 static bool widgets_is_utf8;
 static attr_t widgets_attrs[ROLE_COUNT];

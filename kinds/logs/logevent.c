@@ -36,9 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 enum { LOGEVENT_GENERIC, LOGEVENT_PY, LOGEVENT_GO, LOGEVENT_NODE };
 

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define LOGSCAN_BUF       (4u * 1024 * 1024)
 #define LOGSCAN_LINE_MAX  (16u * 1024 * 1024)

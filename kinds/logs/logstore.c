@@ -26,9 +26,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define LS_BUCKETS LOGSTORE_BUCKETS
 

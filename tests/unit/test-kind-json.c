@@ -13,16 +13,16 @@
 
 #include <cmocka.h>
 
-#include "sitrep/alerts.h"
-#include "sitrep/cdn.h"
-#include "sitrep/checks.h"
-#include "sitrep/database.h"
-#include "sitrep/deploys.h"
-#include "sitrep/kind.h"
-#include "sitrep/logs.h"
-#include "sitrep/metrics.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 /* JSON of model, back to a model, JSON again: the same document. */
 static void roundtrip(const struct kind_ops *k, void *model)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 static int64_t now_ms(void)
 {
