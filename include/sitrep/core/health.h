@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sitrep/kinds/metrics.h" /* enum level */
+#include "sitrep/core/kind.h" /* enum level */
 #include "sitrep/core/snapshot.h"
 
 struct source;

@@ -13,7 +13,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/kinds/metrics.h" /* enum level */
+
+/* How bad something is: a series against its thresholds, a pane's health
+ * (the worst of what it shows). */
+enum level { LEVEL_UNKNOWN, LEVEL_OK, LEVEL_WARN, LEVEL_CRIT };
 
 struct action;
 struct source;

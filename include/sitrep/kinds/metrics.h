@@ -4,11 +4,11 @@
 #ifndef SITREP_METRICS_H
 #define SITREP_METRICS_H
 
+#include "sitrep/core/kind.h" /* enum level */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-enum level { LEVEL_UNKNOWN, LEVEL_OK, LEVEL_WARN, LEVEL_CRIT };
 
 struct label {
 	char *name;  /* sanitized */
