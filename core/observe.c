@@ -22,7 +22,7 @@
 
 #include "sitrep/core/app.h"
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/marks.h"
 #include "sitrep/core/observe.h"
 #include "sitrep/core/recording.h"

@@ -10,7 +10,7 @@
 #include "sitrep/kinds/alerts.h"
 #include "sitrep/core/app.h"
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/source.h"
 #include "sitrep/core/util.h"

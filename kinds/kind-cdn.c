@@ -14,7 +14,7 @@
 #include "sitrep/core/app.h"
 #include "sitrep/kinds/cdn.h"
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/source.h"
 #include "sitrep/core/util.h"

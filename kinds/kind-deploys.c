@@ -20,7 +20,7 @@
 #include "sitrep/kinds/deploys.h"
 #include "sitrep/core/event-bus.h"
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/marks.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/source.h"

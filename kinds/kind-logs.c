@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/kinds/logs.h"
 #include "sitrep/core/util.h"
 

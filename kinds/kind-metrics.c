@@ -8,7 +8,7 @@
 
 #include "sitrep/core/app.h"
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/kinds/metrics.h"
 #include "sitrep/core/action.h"
 #include "sitrep/core/sanitize.h"

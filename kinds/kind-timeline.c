@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "sitrep/core/kind.h"
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/timeline.h"
 #include "sitrep/core/util.h"
 

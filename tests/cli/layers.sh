@@ -59,7 +59,7 @@ include_violations() {
 		rel=${f#"$root"/}
 		case $rel in
 		core/io/* | include/sitrep/io/*) allow='sitrep/core/ sitrep/io/' ;;
-		core/* | include/sitrep/core/*) allow='sitrep/core/ sitrep/io/' ;;
+		core/* | include/sitrep/core/*) allow='sitrep/core/ sitrep/io/ sitrep-build.h' ;; # the build's generated constants belong to no layer
 		kinds/* | include/sitrep/kinds/*) allow='sitrep/core/ sitrep/io/ sitrep/kinds/' ;;
 		backends/*) allow='sitrep/core/ sitrep/io/ sitrep/kinds/ backends/' ;;
 		tui/*) allow='sitrep/core/ sitrep/io/ sitrep/kinds/ tui/ tui-internal.h sitrep-build.h' ;;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/kindjson.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/util.h"
 
