@@ -11,18 +11,18 @@
 #include <unistd.h>
 
 #include "sitrep-build.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/kind.h"
-#include "sitrep/observe.h"
-#include "sitrep/share.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/sources.h"
-#include "sitrep/theme.h"
-#include "sitrep/timeline.h"
-#include "sitrep/tui.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/observe.h"
+#include "sitrep/core/share.h"
+#include "sitrep/core/sanitize.h"
+#include "backends/sources.h"
+#include "tui/theme.h"
+#include "sitrep/core/timeline.h"
+#include "tui/tui.h"
+#include "sitrep/core/util.h"
 
 enum main_mode {
 	MODE_DASHBOARD,
@@ -83,8 +83,12 @@ static char *main_do_usage(const char *verb, const char *lead, const char *rest)
 	/* the verb's own line out of the list, then what it does */
 	char *want = xasprintf("sitrep do %s ", verb), *out = NULL;
 	for (char *l = strtok(line, "\n"); l != NULL && out == NULL; l = strtok(NULL, "\n"))
-		if (strncmp(l, want, strlen(want)) == 0)
-			out = xasprintf("%s%s\n\n%s.\n", lead, l, def->help);
+		if (strncmp(l, want, strlen(want)) == 0) {
+			char *words = verb_help(def);
+			out = xasprintf("%s%s\n\n%s.\n%s%s", lead, l, def->help, words[0] != '\0' ? "\n" : "",
+			                words);
+			free(words);
+		}
 	free(want);
 	free(line);
 	return out != NULL ? out : action_usage_lines(lead, rest);
@@ -449,9 +453,15 @@ static int main_run(int argc, char **argv, char **sub)
 		} else if (nsub == 0 && strcmp(a, "--example-config") == 0) {
 			mode = MODE_EXAMPLE;
 		} else if (nsub == 0 && strcmp(a, "--complete") == 0) {
-			/* hidden, for completions/: `--complete panes` prints the config's pane ids */
-			if (++i >= argc || strcmp(argv[i], "panes") != 0)
-				return main_usage_error("--complete takes: panes");
+			/* hidden, for completions/: `--complete panes` prints the config's
+			 * pane ids; `verbs` and `verb NAME` the kind tables' verbs and the
+			 * words of one verb's grammar, so no completion file lists a verb */
+			if (++i < argc && strcmp(argv[i], "verbs") == 0)
+				return verb_complete(stdout, NULL) == 0 ? 0 : 2;
+			if (i < argc && strcmp(argv[i], "verb") == 0)
+				return i + 1 < argc && verb_complete(stdout, argv[i + 1]) == 0 ? 0 : 2;
+			if (i >= argc || strcmp(argv[i], "panes") != 0)
+				return main_usage_error("--complete takes: panes, verbs, verb NAME");
 			mode = MODE_COMPLETE;
 		} else if (nsub == 0 && strcmp(a, "--version") == 0) {
 			printf("sitrep %s\n", SITREP_VERSION);

@@ -9,8 +9,8 @@
 #include <cjson/cJSON.h>
 
 #include "backends/alertmanager-parse.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 time_t am_parse_time(const char *text)
 {

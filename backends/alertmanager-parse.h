@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/alerts.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/alerts.h"
 
 /* The raw labels of one alert, by fingerprint. */
 struct am_raw {

@@ -10,16 +10,17 @@
 #include <time.h>
 
 #include "backends/alertmanager-parse.h"
-#include "sitrep/action.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/alerts.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 struct am_source {
 	struct source *src;
@@ -182,8 +183,8 @@ static void am_request_free(void *p)
 static int am_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct am_source *as = src->data;
-	if (strcmp(a->verb, "silence") != 0) {
-		snprintf(err, cap, "an alerts pane cannot %s", a->verb);
+	if (a->verb != &kind_alerts_silence) {
+		snprintf(err, cap, "an alerts pane cannot %s", a->verb->name);
 		return -1;
 	}
 	if (a->nparams == 0 && a->key != NULL) {
@@ -223,7 +224,7 @@ static int am_act(struct source *src, const struct action *action)
 {
 	struct am_source *as = src->data;
 	struct action *a = (struct action *)action; /* the gate hands over ownership */
-	if (strcmp(a->verb, "silence") != 0 || a->request == NULL || app_http(src->app) == NULL)
+	if (a->verb != &kind_alerts_silence || a->request == NULL || app_http(src->app) == NULL)
 		return -1;
 	/* What was confirmed is what is sent: the body prepare() built. */
 	const char *body = a->request;

@@ -31,16 +31,16 @@
 #include <unistd.h>
 
 #include "backends/backups-common.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/backups.h"
-#include "sitrep/config.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/kind.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define BACKUPS_BACKUP_TIMEOUT_S 3600
 #define BACKUPS_VERIFY_TIMEOUT_S 1800
@@ -378,9 +378,9 @@ int backups_source_prepare(struct source *src, struct action *a, char *err, size
 {
 	struct backups_source *bs = src->data;
 	backups_read_first(src);
-	bool backup = strcmp(a->verb, "backup") == 0;
-	if (!backup && strcmp(a->verb, "verify") != 0) {
-		snprintf(err, cap, "a backups pane cannot %s", a->verb);
+	bool backup = a->verb == &kind_backups_backup;
+	if (!backup && a->verb != &kind_backups_verify) {
+		snprintf(err, cap, "a backups pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct backups_request *r = xcalloc(1, sizeof(*r));

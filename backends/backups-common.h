@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sitrep/backups.h"
-#include "sitrep/config.h"
-#include "sitrep/run.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/run.h"
 
 struct source;
 struct action;

@@ -26,14 +26,14 @@
 #include <unistd.h>
 
 #include "backends/backups-common.h"
-#include "sitrep/backups.h"
-#include "sitrep/config.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* Backups kept in the model (the detail view lists them); the rest are counted. */
 #define DIR_KEEP              50

@@ -17,14 +17,14 @@
 #include <cjson/cJSON.h>
 
 #include "backends/backups-common.h"
-#include "sitrep/backups.h"
-#include "sitrep/config.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define PGBR_TIMEOUT_MS 30000
 #define PGBR_MAX_OUTPUT (16u << 20)

@@ -23,17 +23,17 @@
 #include <time.h>
 
 #include "backends/backups-common.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/backups.h"
-#include "sitrep/config.h"
-#include "sitrep/event.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/marks.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* Backups change every few hours: a pane without its own refresh_seconds
  * looks every 30 s, not at the dashboard's pace. */

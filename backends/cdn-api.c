@@ -9,14 +9,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/sanitize.h"
+#include "backends/cdn.h"
+#include "sitrep/core/sanitize.h"
 
 /* A snippet shows at most this many bytes of the body's first line, and
  * reads at most CDN_SNIPPET_SCAN of it (masked whole, then cut). */
 #define CDN_SNIPPET_MAX  80
 #define CDN_SNIPPET_SCAN 8192
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 char **cdn_header_list(size_t n, ...)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 void cdn_side_init(struct cdn_side *s)
 {

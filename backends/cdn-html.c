@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/util.h"
 
 #define CDN_HTML_MAX_ATTR 2048
 

@@ -17,8 +17,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/util.h"
 
 struct cdnhttp {
 	char *edge_url;

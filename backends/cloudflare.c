@@ -11,9 +11,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define CLOUDFLARE_BATCH 100
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define CLOUDFRONT_SIGV4 "aws:amz:us-east-1:cloudfront"
 #define CLOUDFRONT_BATCH 1000 /* paths per invalidation (the API takes up to 3000) */

@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "backends/dbengine.h"
-#include "sitrep/action.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* How long an action waits for the query (or session) to go. */
 #define DBACTION_VERIFY_MS      5000
@@ -292,9 +293,9 @@ static void dbaction_selection_set(struct action *a, const struct db_target *t, 
  * and the audit log carry is the SQL itself, with each session's identity. */
 int dbengine_prepare(struct dbengine *e, struct action *a, char *err, size_t cap)
 {
-	bool terminate = strcmp(a->verb, "terminate") == 0;
-	if (!terminate && strcmp(a->verb, "cancel") != 0) {
-		snprintf(err, cap, "a database pane cannot %s", a->verb);
+	bool terminate = a->verb == &kind_database_terminate;
+	if (!terminate && a->verb != &kind_database_cancel) {
+		snprintf(err, cap, "a database pane cannot %s", a->verb->name);
 		return -1;
 	}
 	if (e->ops->can_act != NULL && e->ops->can_act(e, err, cap) != 0)

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "backends/dbengine.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/event.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define DBENGINE_BACKOFF_MAX_MS 30000
 

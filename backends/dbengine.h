@@ -24,7 +24,7 @@
 
 #include "backends/dbrows.h"
 #include "backends/dbtarget.h"
-#include "sitrep/database.h"
+#include "sitrep/kinds/database.h"
 
 struct source;
 struct action;

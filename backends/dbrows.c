@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "backends/dbrows.h"
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 struct dbrows *dbrows_new(size_t ncols)
 {

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/config.h"
-#include "sitrep/logs.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/logs.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* journald is picked by journald_available (backends/journald.c), the one
  * probe of whether there is a journal to follow. */

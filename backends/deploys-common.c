@@ -11,12 +11,13 @@
 #include <string.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/http.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* Reading a history: a local git or a cluster API a few hops away. */
 #define DEPLOYS_READ_MS 30000
@@ -523,9 +524,9 @@ void deploys_skipped(const struct deploys_data *d, const struct deploy *to, char
 int deploys_common_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct deploys_common *c = src->data;
-	bool rollback = strcmp(a->verb, "rollback") == 0;
-	if (!rollback && strcmp(a->verb, "restart") != 0) {
-		snprintf(err, cap, "a deploys pane cannot %s", a->verb);
+	bool rollback = a->verb == &kind_deploys_rollback;
+	if (!rollback && a->verb != &kind_deploys_restart) {
+		snprintf(err, cap, "a deploys pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct deploys_request *r = xcalloc(1, sizeof(*r));

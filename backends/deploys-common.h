@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
-#include "sitrep/run.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/io/run.h"
 
 struct source;
 struct action;
@@ -33,13 +33,13 @@ struct deploys_job;
 
 /* ---- the parsers (unit-tested and fuzzed) ---- */
 
-/* git's output for the format gitlog.c asks for: records of five
+/* git's output for the format git.c asks for: records of five
  * NUL-terminated fields (id, full commit, unix time, author, subject), each
  * record after the first led by the newline git puts between records. Adds
  * one deploy per valid record (a commit of 40 or 64 hex digits, a time of
  * digits); returns how many it added, *skipped (may be NULL) counts the
  * records it refused. */
-size_t gitlog_parse(struct deploys_data *d, const char *text, size_t len, size_t *skipped);
+size_t git_parse(struct deploys_data *d, const char *text, size_t len, size_t *skipped);
 /* `helm history NAME -o json`: an array of {revision, updated, status,
  * chart, app_version, description}. Fills d (ids are the revision numbers,
  * status as helm names it, "failed" marked bad, the newest "deployed" one

@@ -10,11 +10,11 @@
  *   "max_entries": 200                                how many the pane keeps (10..1000) */
 #include <stdlib.h>
 
-#include "sitrep/app.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 struct events_source {
 	size_t max;

@@ -10,9 +10,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 struct fastly {
 	char *api_url;

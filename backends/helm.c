@@ -17,12 +17,12 @@
 #include <cjson/cJSON.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define HELM_READ_MS 30000
 

@@ -14,10 +14,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 struct journald {
 	char *unit, *priority, *journalctl;
@@ -148,6 +148,7 @@ int journald_parse_line(const char *line, size_t len, struct journald_entry *e)
 	else
 		e->text = xstrdup("");
 	size_t head = strlen(e->text);
+	e->msg_off = head;
 	e->text = xrealloc(e->text, head + mlen + 1);
 	memcpy(e->text + head, msg, mlen);
 	e->text[head + mlen] = '\0';
@@ -195,11 +196,19 @@ static void journald_on_line(struct log_input *in, int stream, const char *line,
 		return;
 	}
 	/* The journal's own PRIORITY is the entry's severity; the message is
-	 * classified only when the entry has none. */
+	 * classified (by the input's format, then the patterns) only when the
+	 * entry has none. A message of several lines is one event; its severity
+	 * is its priority's, or its first line's. */
 	int sev = journald_priority_sev(e.priority);
-	if (sev < 0)
-		sev = loginput_classify(in, e.text, e.len);
-	loginput_line(in, in->label, e.time_ms, sev, e.text, e.len, false);
+	if (sev < 0) {
+		/* the message's own format (a glog or syslog line logged as is),
+		 * read where it starts, after "IDENT[PID]: " */
+		const char *msg = e.text + e.msg_off;
+		size_t mlen = e.len - e.msg_off;
+		const char *nl = memchr(msg, '\n', mlen);
+		sev = loginput_classify(in, msg, nl != NULL ? (size_t)(nl - msg) : mlen);
+	}
+	loginput_record(in, in->label, e.time_ms, sev, e.text, e.len, false);
 	free(e.text);
 }
 

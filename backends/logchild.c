@@ -1,5 +1,5 @@
 /* logchild: the child-process half shared by the log inputs that follow a
- * command's output ("journald", "command"). It spawns the argv (core/spawn.c
+ * command's output ("journald", "command"). It spawns the argv (core/io/spawn.c
  * restarts it with backoff), hands every output line to the input's hook,
  * turns the child's trouble into the input's error and its exits into warning
  * lines, and decides when the initial read is over: once the first output
@@ -7,9 +7,9 @@
  * and the ready timer and reports the input closed when both are gone. */
 #include <stdlib.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 /* The first batch is over when output pauses this long, or at the limit. */
 #define LOGCHILD_QUIET_MS     300

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/core/util.h"
 
 struct logcmd {
 	char **argv;

@@ -1,5 +1,5 @@
 /* logfile: the "file" log input. Follows one path, or every file matching a
- * glob pattern (such as /var/log/app/ followed by *.log), with core/tail.c. Files matching at start
+ * glob pattern (such as /var/log/app/ followed by *.log), with core/io/tail.c. Files matching at start
  * are read from their tail; files that appear later are read from their start,
  * since everything in them is new. The glob is re-expanded once a second.
  *
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/loginput.h"
-#include "sitrep/tail.h"
-#include "sitrep/util.h"
+#include "backends/loginput.h"
+#include "sitrep/io/tail.h"
+#include "sitrep/core/util.h"
 
 #define LOGFILE_MAX_FILES 64
 #define LOGFILE_FILES_CAP 4096
@@ -29,7 +29,8 @@ struct logfile;
 struct logfile_tail {
 	struct logfile *lf;
 	struct tail *tail;
-	struct logscan *scan; /* a backlog being read on the thread pool */
+	struct logscan *scan;          /* a backlog being read on the thread pool */
+	int64_t scan_done, scan_total; /* its bytes read and to read, for the progress */
 	unsigned label;
 	char *error;
 	bool ready;
@@ -103,13 +104,35 @@ static void logfile_on_ready(void *ctx)
 	logfile_update_state(ft->lf);
 }
 
+/* The scan is over (done, or cancelled): its progress leaves the pane. */
+static void logfile_scan_over(struct logfile_tail *ft)
+{
+	if (ft->scan_total > 0)
+		loginput_progress(ft->lf->in, -1, -ft->scan_done, -ft->scan_total);
+	ft->scan_done = ft->scan_total = 0;
+}
+
 static void logfile_scan_done(void *ctx, struct logbatch *const *parts, size_t n, int64_t end)
 {
 	struct logfile_tail *ft = ctx;
 	ft->scan = NULL;
 	for (size_t i = 0; i < n; i++)
 		loginput_merge(ft->lf->in, ft->label, parts[i]);
+	logfile_scan_over(ft);
 	tail_resume(ft->tail, end);
+}
+
+/* A part of the backlog in file order: its groups count now, while the rest
+ * is read. */
+static void logfile_scan_part(void *ctx, struct logbatch *part, int64_t bytes)
+{
+	struct logfile_tail *ft = ctx;
+	if (part != NULL)
+		loginput_merge(ft->lf->in, ft->label, part);
+	if (bytes > 0) {
+		ft->scan_done += bytes;
+		loginput_progress(ft->lf->in, 0, bytes, 0);
+	}
 }
 
 static bool logfile_on_backlog(void *ctx, int fd, int64_t from, int64_t to)
@@ -119,7 +142,12 @@ static bool logfile_on_backlog(void *ctx, int fd, int64_t from, int64_t to)
 	loginput_scan_params(ft->lf->in, &prm);
 	if (prm.lc == NULL || ft->lf->stopping)
 		return false;
-	ft->scan = logscan_start(ft->lf->in->loop, &prm, fd, from, to, logfile_scan_done, ft);
+	ft->scan = logscan_start_parts(ft->lf->in->loop, &prm, fd, from, to, logfile_scan_done,
+	                               logfile_scan_part, ft);
+	if (ft->scan != NULL && to > from) {
+		ft->scan_total = to - from;
+		loginput_progress(ft->lf->in, 1, 0, ft->scan_total);
+	}
 	return ft->scan != NULL;
 }
 
@@ -178,6 +206,7 @@ static void logfile_drop_gone(struct logfile *lf, char **paths, size_t n)
 		}
 		logscan_cancel(ft->scan);
 		ft->scan = NULL;
+		logfile_scan_over(ft);
 		memmove(&lf->tails[i], &lf->tails[i + 1], (lf->ntails - i - 1) * sizeof(*lf->tails));
 		lf->ntails--;
 		tail_close(ft->tail, logfile_tail_dropped);
@@ -312,6 +341,7 @@ static void logfile_stop(struct log_input *in)
 	for (size_t i = 0; i < lf->ntails; i++) {
 		logscan_cancel(lf->tails[i]->scan);
 		lf->tails[i]->scan = NULL;
+		logfile_scan_over(lf->tails[i]);
 	}
 	for (size_t i = 0; i < lf->ntails; i++)
 		if (lf->tails[i]->tail != NULL) {

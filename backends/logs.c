@@ -13,14 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/source.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/source.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 #define LOGS_TICK_MS 100
 
@@ -42,6 +44,8 @@ struct logs_source {
 	bool started;
 	bool all_ready;
 	bool published;
+	bool ready_published; /* published since every input finished its first read */
+	bool progress_shown;  /* --once: a progress line is on stderr */
 	bool refresh_pending;
 	bool errors_changed;
 	uint64_t published_gen;
@@ -63,9 +67,32 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
                    size_t len, bool cut)
 {
 	struct logs_source *ls = in->owner;
-	if (sev < 0 && in->format != LOG_FORMAT_AUTO)
-		sev = (int)logclass_classify_format(ls->lc, (enum log_format)in->format, raw, len);
-	logstore_ingest(ls->store, ls->lc, label, time_ms, sev, raw, len, cut);
+	logstore_ingest_format(ls->store, ls->lc, in->format, label, time_ms, sev, raw, len, cut);
+}
+
+void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
+                     size_t len, bool cut)
+{
+	/* One record, however many lines its message holds: the first is its
+	 * head, the others belong to its event whatever they say. */
+	const char *nl = memchr(raw, '\n', len);
+	if (nl == NULL) {
+		loginput_line(in, label, time_ms, sev, raw, len, cut);
+		return;
+	}
+	size_t first = (size_t)(nl - raw);
+	loginput_line(in, label, time_ms, sev, raw, first > 0 && raw[first - 1] == '\r' ? first - 1 : first,
+	              false);
+	for (const char *p = nl + 1, *end = raw + len; p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e != NULL ? (size_t)(e - p) : (size_t)(end - p);
+		bool last = e == NULL || e + 1 >= end;
+		loginput_line(in, label, time_ms, LOGSTORE_SEV_PART, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n,
+		              last && cut);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
 }
 
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
@@ -80,6 +107,11 @@ void loginput_scan_params(struct log_input *in, struct logscan_params *prm)
 void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b)
 {
 	logstore_merge(in->owner->store, label, b);
+}
+
+void loginput_progress(struct log_input *in, int dscans, int64_t done, int64_t total)
+{
+	logstore_progress_update(in->owner->store, dscans, done, total);
 }
 
 unsigned loginput_label(struct log_input *in, const char *name)
@@ -182,8 +214,9 @@ static void logs_announce_new_groups(struct logs_source *ls, bool first)
 			continue;
 		char key[24];
 		snprintf(key, sizeof(key), "%016llx", (unsigned long long)g->hash);
-		app_event(ls->src->app, ls->src, EVENT_NEW_ERROR, EVENT_WARN, g->fingerprint, key,
-		          "new error group in %s: %s", logstore_source_name(ls->store, g->source), g->sample);
+		app_state_once(ls->src->app, ls->src, "new_error", EVENT_WARN, g->fingerprint, key,
+		               "new error group in %s: %s", logstore_source_name(ls->store, g->source),
+		               g->sample);
 	}
 }
 
@@ -210,40 +243,93 @@ static void logs_check_spike(struct logs_source *ls, bool first)
 	    (ls->spike_ms != 0 && now - ls->spike_ms < LOGS_SPIKE_QUIET_MS))
 		return;
 	ls->spike_ms = now;
-	app_event(ls->src->app, ls->src, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors/min", NULL,
-	          "errors spiking: %.0f/min, was %.1f/min over the 10 minutes before", last, before);
+	app_state_once(ls->src->app, ls->src, "error_spike", EVENT_CRIT, "errors/min", NULL,
+	               "errors spiking: %.0f/min, was %.1f/min over the 10 minutes before", last, before);
 }
 
-/* Subscribed to the bus: a deploy makes the groups first seen after it "new". */
-static void logs_on_deploy(const struct event *ev, void *arg)
+/* A deploy makes the groups first seen after it "new": the last one, from
+ * the marks (marks.h), checked on every tick. */
+static void logs_follow_deploy(struct logs_source *ls)
 {
-	struct logs_source *ls = arg;
-	if (ev->time_ms > logstore_deploy_time(ls->store)) {
-		logstore_set_deploy_time(ls->store, ev->time_ms);
+	const struct app *app = ls->src->app;
+	const struct mark *dep = app != NULL ? marks_last_deploy(marks_of(app)) : NULL;
+	if (dep != NULL && dep->time_ms > logstore_deploy_time(ls->store)) {
+		logstore_set_deploy_time(ls->store, dep->time_ms);
 		ls->refresh_pending = true;
 	}
+}
+
+/* Without a front end (--once) nothing is drawn: the first publish is the
+ * whole first read. */
+static bool logs_is_once(const struct source *src)
+{
+	return src->app != NULL && src->app->frontend == NULL;
+}
+
+/* --once with stderr on a terminal: how far the backlog scan is, on one
+ * line rewritten in place, cleared when it is over. */
+static void logs_once_progress(struct logs_source *ls)
+{
+	struct source *src = ls->src;
+	if (!logs_is_once(src) || !isatty(2))
+		return;
+	char text[200];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (logstore_progress_text(ls->store, now, text, sizeof(text))) {
+		fprintf(stderr, "\r\033[K%s: %s", src->cfg->id, text);
+		ls->progress_shown = true;
+	} else if (ls->progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		ls->progress_shown = false;
+	}
+	fflush(stderr);
 }
 
 static void logs_publish(struct logs_source *ls)
 {
 	struct source *src = ls->src;
-	if (!ls->all_ready)
+	logs_follow_deploy(ls);
+	logs_once_progress(ls);
+	if (!ls->all_ready) {
+		/* A backlog scan from the start shows its groups as they form (the
+		 * dashboard); --once still waits for the whole read. */
+		if (logstore_progress(ls->store)->scans > 0 && src->app != NULL && !logs_is_once(src) &&
+		    logstore_generation(ls->store) != ls->published_gen) {
+			ls->published_gen = logstore_generation(ls->store);
+			if (!ls->published)
+				source_publish(src, logstore_ref(ls->store));
+			else
+				source_publish(src, ls->store);
+			ls->published = true;
+			/* groups found in the backlog are not news */
+			uint64_t fresh[LOGSTORE_FRESH_MAX];
+			logstore_take_new_groups(ls->store, fresh, LOGSTORE_FRESH_MAX);
+		}
 		return;
-	/* a traceback that stopped without its exception line counts now */
-	logstore_flush_traces(ls->store, 0);
+	}
+	/* A multi-line event that got no more lines counts now; the end of the
+	 * first read ends every event (--once prints its groups). */
+	bool first = !ls->ready_published;
+	ls->ready_published = true;
+	if (!first)
+		logstore_flush_traces(ls->store, 0);
+	else
+		logstore_end_events(ls->store);
 	char *err = logs_errors(ls, false);
 	char *warn = logs_errors(ls, true);
 	source_set_warning(src, warn);
 	free(warn);
-	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed;
+	bool changed = logstore_generation(ls->store) != ls->published_gen || ls->errors_changed || first;
 	if (!changed && !ls->refresh_pending && ls->published) {
 		free(err);
 		return;
 	}
 	ls->published_gen = logstore_generation(ls->store);
 	ls->errors_changed = false;
-	logs_announce_new_groups(ls, !ls->published);
-	logs_check_spike(ls, !ls->published);
+	logs_announce_new_groups(ls, first);
+	logs_check_spike(ls, first);
 	if (!ls->published && err != NULL && logstore_stats(ls->store)->lines == 0) {
 		/* Nothing read and something wrong: an error, not an empty "stale" pane. */
 		source_fail(src, "%s", err);
@@ -379,8 +465,6 @@ static int logs_start(struct source *src)
 	ls->tick_open = true;
 	uv_timer_start(&ls->tick, logs_tick_cb, LOGS_TICK_MS, LOGS_TICK_MS);
 	ls->started = true;
-	if (src->app != NULL)
-		event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), logs_on_deploy, ls);
 	ls->open_inputs = ls->ninputs;
 	for (size_t i = 0; i < ls->ninputs; i++) {
 		struct log_input *in = &ls->inputs[i];
@@ -413,8 +497,6 @@ static void logs_stop(struct source *src)
 	if (ls == NULL || !ls->started)
 		return;
 	ls->started = false;
-	if (src->app != NULL)
-		event_unsubscribe(&src->app->bus, logs_on_deploy, ls);
 	uv_close((uv_handle_t *)&ls->tick, logs_tick_closed);
 	for (size_t i = 0; i < ls->ninputs; i++)
 		if (ls->inputs[i].ops->stop != NULL)

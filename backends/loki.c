@@ -14,11 +14,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 struct loki {
 	struct log_input *in;
@@ -153,8 +153,10 @@ static void loki_done(const struct http_resp *resp, void *arg)
 			/* start is inclusive: a line at exactly newest_ns was seen. */
 			if (e[i].ns <= lk->newest_ns)
 				continue;
-			loginput_line(lk->in, lk->in->label, e[i].ns / 1000000, -1, e[i].line, e[i].len,
-			              false);
+			/* an entry is one record: a trace joined by the shipper
+			 * (promtail's multiline stage) is one event */
+			loginput_record(lk->in, lk->in->label, e[i].ns / 1000000, -1, e[i].line, e[i].len,
+			                false);
 			lk->newest_ns = e[i].ns;
 		}
 	}

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "backends/mysql-parse.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 /* A row's statement is drawn on one line; longer text is behind Enter. */
 #define MYSQL_LINE_MAX 512

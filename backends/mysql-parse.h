@@ -13,7 +13,7 @@
 
 #include "backends/dbrows.h"
 #include "backends/dbtarget.h"
-#include "sitrep/database.h"
+#include "sitrep/kinds/database.h"
 
 /* What the setup found out about the server and the login. */
 struct mysql_server {

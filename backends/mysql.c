@@ -32,15 +32,15 @@
 
 #include "backends/dbengine.h"
 #include "backends/mysql-parse.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/database.h"
-#include "sitrep/http.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* The authentication methods sitrep lets a server choose: each proves the
  * password without sending it (or, for sha256 and caching_sha2 without TLS,

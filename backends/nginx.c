@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/util.h"
 
 struct nginx {
 	char *purge_url; /* where PURGE goes: the cache's own address */

@@ -3,9 +3,9 @@
  * users can use it for a runbook pointer. It never fails and never fetches. */
 #include <stdlib.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
 
 static int note_init(struct source *src, struct config_ctx *ctx, struct jnode *node)
 {

@@ -9,8 +9,8 @@
 #include <strings.h>
 
 #include "backends/postgres-explain.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define POSTGRES_PLANS_MAX 16
 #define POSTGRES_PLAN_MAX  (16u << 10)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "backends/postgres-parse.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 /* A row's query is drawn on one line; longer text is behind Enter. */
 #define POSTGRES_LINE_MAX 512

@@ -9,7 +9,8 @@
 #include <stddef.h>
 
 #include "backends/dbtarget.h"
-#include "sitrep/database.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/database.h"
 
 /* The columns of postgres_activity_sql, in order. */
 enum postgres_col {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/procfs.h"
-#include "sitrep/util.h"
+#include "backends/procfs.h"
+#include "sitrep/core/util.h"
 
 struct procfs_lines {
 	const char *p, *end;

@@ -24,12 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/action.h"
-#include "sitrep/metrics.h"
-#include "sitrep/procfs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/metrics.h"
+#include "backends/procfs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define PROCFS_PROC_CMDLINE_MAX 4096
 #define PROCFS_PROC_TERM_MS     10000 /* how long SIGTERM gets to end the process */
@@ -179,9 +180,9 @@ static const struct metric_proc *procfs_proc_find(const struct source *src, int 
 
 int procfs_proc_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
-	bool kill9 = strcmp(a->verb, "kill") == 0;
-	if (!kill9 && strcmp(a->verb, "terminate") != 0) {
-		snprintf(err, cap, "a host pane cannot %s", a->verb);
+	bool kill9 = a->verb == &kind_metrics_kill;
+	if (!kill9 && a->verb != &kind_metrics_terminate) {
+		snprintf(err, cap, "a host pane cannot %s", a->verb->name);
 		return -1;
 	}
 	int pid;

@@ -29,8 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sitrep/procfs.h"
-#include "sitrep/util.h"
+#include "backends/procfs.h"
+#include "sitrep/core/util.h"
 
 struct procfs_slot {
 	int pid; /* 0: empty */

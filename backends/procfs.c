@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/metrics.h"
-#include "sitrep/procfs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/metrics.h"
+#include "backends/procfs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define PROCFS_SETTLE_MS 500
 #define PROCFS_MAX_FS    16

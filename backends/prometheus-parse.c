@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 
 #include "backends/prometheus-parse.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define PROM_MAX_POINTS 11000
 

@@ -17,14 +17,14 @@
 #include <string.h>
 
 #include "backends/prometheus-parse.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/metrics.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* Expressions longer than this go in a POST form body instead of the URL. */
 #define PROM_MAX_GET_URL 1500

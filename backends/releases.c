@@ -27,16 +27,17 @@
 #include <unistd.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/run.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/io/run.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 /* Releases kept in the model: Capistrano keeps 5 by default, Deployer 10. */
 #define RELEASES_MAX 200
@@ -549,9 +550,9 @@ static void releases_refresh(struct source *src)
 static int releases_prepare(struct source *src, struct action *a, char *err, size_t cap)
 {
 	struct releases_source *rs = src->data;
-	bool rollback = strcmp(a->verb, "rollback") == 0;
-	if (!rollback && strcmp(a->verb, "restart") != 0) {
-		snprintf(err, cap, "a deploys pane cannot %s", a->verb);
+	bool rollback = a->verb == &kind_deploys_rollback;
+	if (!rollback && a->verb != &kind_deploys_restart) {
+		snprintf(err, cap, "a deploys pane cannot %s", a->verb->name);
 		return -1;
 	}
 	struct releases_request *r = xcalloc(1, sizeof(*r));

@@ -1,7 +1,7 @@
 /* sources: the table of every source this build has. Adding a source is a
  * file in backends/ and one line here. */
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 const struct source_ops *const sources_table[] = {
 	&source_note,
@@ -18,7 +18,7 @@ const struct source_ops *const sources_table[] = {
 	&source_kubectl,
 	&source_postgres,
 	&source_mysql,
-	&source_httpcheck,
+	&source_http,
 	&source_backups_dir,
 	&source_pgbackrest,
 	&source_restic,

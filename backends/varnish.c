@@ -11,8 +11,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/util.h"
 
 struct varnish {
 	char *purge_url; /* the edge, where PURGE and BAN go */

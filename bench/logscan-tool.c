@@ -1,5 +1,7 @@
 /* logscan-tool: the measuring half of bench/logscan.
  *   gen FILE BYTES          writes a synthetic application log of about BYTES
+ *   gen-traces FILE BYTES   the same with 10 % of its lines in stack traces
+ *                           (Java with a cause, Python, Go), one every ~90 lines
  *   scan FILE               classifies every line and fingerprints the warnings
  *                           and errors (what ingest costs before the store)
  *   ingest FILE             the whole path: classify, fingerprint, sanitize,
@@ -14,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/linebuf.h"
-#include "sitrep/logs.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/kinds/logs.h"
 
 static double logscan_now(void)
 {
@@ -91,6 +93,73 @@ static int logscan_gen(const char *path, unsigned long long bytes)
 	fclose(f);
 	return 0;
 }
+
+/* The traces gen-traces puts in: each a logger's record (or not) and its
+ * lines, 9 or 10 lines in all. */
+static const char *const logscan_traces[][11] = {
+    {"%s ERROR [exec-%u] c.e.shop.CartController - request failed",
+     "java.lang.IllegalStateException: cart %u has no price",
+     "\tat com.example.shop.Cart.total(Cart.java:42)",
+     "\tat com.example.shop.CartController.show(CartController.java:17)",
+     "\tat java.base/java.lang.Thread.run(Thread.java:1583)",
+     "Caused by: java.sql.SQLException: connection reset by peer %u",
+     "\tat org.postgresql.core.PGStream.receive(PGStream.java:501)", "\t... 3 more",
+     "Caused by: java.net.SocketException: Connection reset", "\t... 4 more", NULL},
+    {"%s ERROR app: pricing cart %u failed",
+     "Traceback (most recent call last):", "  File \"/srv/shop/app.py\", line 30, in <module>", "    main()",
+     "  File \"/srv/shop/cart.py\", line %u, in total", "    return sum(item[\"price\"] for item in items)",
+     "               ~~~~^^^^^^^^^", "KeyError: 'price'", NULL},
+    {"panic: runtime error: index out of range [%u] with length 3", "", "goroutine %u [running]:",
+     "main.lookupPrice(...)", "\t/srv/shop/price.go:41", "main.(*Cart).Total(0xc000010018)",
+     "\t/srv/shop/cart.go:27 +0x1d5", "created by net/http.(*Server).Serve in goroutine 1",
+     "\t/usr/lib/go-1.22/src/net/http/server.go:3285 +0x4b4", NULL},
+};
+
+/* The formats are the table's own literals. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int logscan_gen_traces(const char *path, unsigned long long bytes)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return 1;
+	static char out[1 << 20];
+	size_t used = 0;
+	unsigned long long total = 0, i = 0;
+	while (total < bytes) {
+		/* 81 ordinary lines, then a trace of about 9: 10 % */
+		if (i % 90 == 89) {
+			const char *const *tr = logscan_traces[logscan_rand() % 3];
+			char when[32];
+			time_t t = 1714557600 + (time_t)(i / 2000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+			for (size_t k = 0; tr[k] != NULL; k++) {
+				int n = k == 0 && tr[k][0] == '%'
+				            ? snprintf(out + used, sizeof(out) - used, tr[k], when,
+				                       logscan_rand() % 100)
+				            : snprintf(out + used, sizeof(out) - used, tr[k],
+				                       logscan_rand() % 100);
+				used += (size_t)n;
+				out[used++] = '\n';
+				i++;
+			}
+		} else {
+			used += logscan_line(out + used, sizeof(out) - used, i++);
+		}
+		if (used > sizeof(out) - 4096) {
+			fwrite(out, 1, used, f);
+			total += used;
+			used = 0;
+		}
+	}
+	fwrite(out, 1, used, f);
+	fclose(f);
+	return 0;
+}
+
+#pragma GCC diagnostic pop
 
 struct logscan_ctx {
 	struct logclass *lc;
@@ -183,13 +252,16 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "gen") == 0)
 		return logscan_gen(argv[2], strtoull(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "gen-traces") == 0)
+		return logscan_gen_traces(argv[2], strtoull(argv[3], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "scan") == 0)
 		return logscan_read(argv[2], false);
 	if (argc == 3 && strcmp(argv[1], "ingest") == 0)
 		return logscan_read(argv[2], true);
 	if (argc == 5 && strcmp(argv[1], "write") == 0)
 		return logscan_write(argv[2], atof(argv[3]), atof(argv[4]));
-	fprintf(stderr, "usage: logscan-tool gen FILE BYTES | scan FILE | ingest FILE | "
-	                "write FILE MBPS SECONDS\n");
+	fprintf(stderr,
+	        "usage: logscan-tool gen FILE BYTES | gen-traces FILE BYTES | scan FILE | ingest FILE | "
+	        "write FILE MBPS SECONDS\n");
 	return 2;
 }

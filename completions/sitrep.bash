@@ -1,5 +1,6 @@
-# bash completion for sitrep: options, `do` verbs (read from `sitrep --help`
-# when completing, so a new verb needs no change here), theme names (the
+# bash completion for sitrep: options, `do` verbs and each verb's options
+# (from the kind tables, through the hidden `sitrep --complete verbs` and
+# `sitrep --complete verb NAME`, so a new verb needs no change here), theme names (the
 # bundled ones named in --help, plus NAME.json in $SITREP_THEME_DIR and
 # ~/.config/sitrep/themes) and, after --pane, the pane ids of the config in
 # use (-c FILE on the line, else the default path), from the hidden
@@ -8,7 +9,18 @@
 # _sitrep_verbs BIN: the `do` verbs.
 _sitrep_verbs()
 {
-	"$1" --help 2>/dev/null | sed -n 's/^.*sitrep do \([a-z_]*\).*$/\1/p'
+	"$1" --complete verbs 2>/dev/null | cut -f1
+}
+
+# _sitrep_verb_words BIN VERB: the options of a verb; with a third
+# argument, only those that take a value.
+_sitrep_verb_words()
+{
+	"$1" --complete verb "$2" 2>/dev/null | while IFS=$'\t' read -r word value _; do
+		[[ $word == -* ]] || continue
+		[ -z "${3:-}" ] || [ "$value" != - ] || continue
+		echo "$word"
+	done
 }
 
 # _sitrep_themes BIN: bundled theme names and the user's own.
@@ -43,8 +55,13 @@ _sitrep()
 			((i++))
 			;;
 		--config=*) cfg=(-c "${w#--config=}") ;;
-		--theme | --refresh | --pane | --for | --since | --group) ((i++)) ;;
-		-*) ;;
+		--theme | --refresh | --pane | --since) ((i++)) ;;
+		-*)
+			# a verb's option that takes a value: skip the value
+			if [ -n "$verb" ] && _sitrep_verb_words "$bin" "$verb" value | grep -qx -- "$w"; then
+				((i++))
+			fi
+			;;
 		*)
 			if [ -z "$sub" ]; then
 				sub=$w
@@ -74,8 +91,12 @@ _sitrep()
 		COMPREPLY=($(compgen -W "$("$bin" --complete panes "${cfg[@]}" 2>/dev/null)" -- "$cur"))
 		return 0
 		;;
-	--refresh | --for | --since | --group) return 0 ;;
+	--refresh | --since) return 0 ;;
 	esac
+	if [ "$sub" = do ] && [ -n "$verb" ] && [[ $prev == --* ]] &&
+		_sitrep_verb_words "$bin" "$verb" value | grep -qx -- "$prev"; then
+		return 0 # the option's value: nothing to offer
+	fi
 
 	local global="-c --config --read-only --theme --refresh"
 	local words
@@ -85,12 +106,7 @@ _sitrep()
 			words=$(_sitrep_verbs "$bin")
 			[[ $cur == -* ]] && words="-h --help"
 		else
-			words="--pane --yes -h --help $global"
-			case $verb in
-			purge) words+=" --stale --all" ;;
-			silence) words+=" --for" ;;
-			cancel) words+=" --group --terminate" ;;
-			esac
+			words="--pane --yes -h --help $global $(_sitrep_verb_words "$bin" "$verb")"
 		fi
 		;;
 	timeline) words="--markdown --since -h --help $global" ;;

@@ -1,4 +1,6 @@
-# fish completion for sitrep: options, `do` verbs (read from `sitrep --help`),
+# fish completion for sitrep: options, `do` verbs and each verb's options
+# (from the kind tables through the hidden `sitrep --complete verbs` and
+# `sitrep --complete verb NAME`: a new verb needs no change here),
 # theme names (bundled, and NAME.json in $SITREP_THEME_DIR and
 # ~/.config/sitrep/themes) and, after --pane, the pane ids of the config in
 # use (-c FILE on the line, else the default path) from the hidden
@@ -11,7 +13,20 @@ end
 
 function __sitrep_verbs
     set -l bin (__sitrep_bin)
-    $bin --help 2>/dev/null | string replace -rf '^.*sitrep do ([a-z_]+).*$' '$1'
+    $bin --complete verbs 2>/dev/null
+end
+
+# The options of the verb on the line, "--for<TAB>how long", when the token
+# being completed starts with -.
+function __sitrep_verb_options
+    set -l w (commandline -opc)
+    set -l i (contains -i -- do $w); or return
+    set -l n (math $i + 1)
+    test $n -le (count $w); or return
+    string match -q -- '-*' (commandline -ct); or return
+    $w[1] --complete verb $w[$n] 2>/dev/null | while read -l -d \t word value many help
+        string match -q -- '--*' $word; and printf '%s\t%s\n' $word $help
+    end
 end
 
 function __sitrep_themes
@@ -75,10 +90,6 @@ complete -c sitrep -n __sitrep_needs_verb -a '(__sitrep_verbs)' -d verb
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l pane -x -a '(__sitrep_panes)' -d 'the pane to act through'
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l yes -d 'do not ask'
 complete -c sitrep -n '__fish_seen_subcommand_from do timeline' -s h -l help -d 'print the usage of this subcommand'
-complete -c sitrep -n '__fish_seen_subcommand_from purge' -l stale -d 'purge what is stale'
-complete -c sitrep -n '__fish_seen_subcommand_from purge' -l all -d 'purge everything'
-complete -c sitrep -n '__fish_seen_subcommand_from silence' -l for -x -d 'how long'
-complete -c sitrep -n '__fish_seen_subcommand_from cancel' -l group -x -d 'every query of a group'
-complete -c sitrep -n '__fish_seen_subcommand_from cancel' -l terminate -d 'end the session'
+complete -c sitrep -n '__fish_seen_subcommand_from do; and not __sitrep_needs_verb' -a '(__sitrep_verb_options)'
 complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l markdown -d 'print a Markdown report'
 complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l since -x -d 'keep the last DURATION'

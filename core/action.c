@@ -18,20 +18,20 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/statefile.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/util.h"
 
-struct action *action_new(const char *verb, const char *target)
+struct action *action_new(const struct verb *verb, const char *target)
 {
 	struct action *a = xcalloc(1, sizeof(*a));
-	a->verb = xstrdup(verb);
+	a->verb = verb;
 	a->target = xstrdup(target != NULL ? target : "");
 	const char *user = getenv("USER");
 	if (user == NULL || user[0] == '\0')
@@ -43,7 +43,6 @@ struct action *action_new(const char *verb, const char *target)
 		user = pw != NULL ? pw->pw_name : NULL;
 	}
 	a->user = sanitize_str(user != NULL && user[0] != '\0' ? user : "unknown");
-	a->def = kind_verb_find(verb, NULL);
 	return a;
 }
 
@@ -61,19 +60,9 @@ const char *action_result_word(enum action_result result)
 	return "failed";
 }
 
-void action_set_verb(struct action *a, const char *name)
+void action_set_verb(struct action *a, const struct verb *verb)
 {
-	free(a->verb);
-	a->verb = xstrdup(name);
-	/* the verb of the same kind first: "terminate" is a database's and a
-	 * host pane's, and `do cancel --terminate` means the database's */
-	const struct verb *def = NULL;
-	for (size_t k = 0; a->def != NULL && kind_at(k) != NULL; k++) {
-		const struct kind_ops *kind = kind_at(k);
-		if (a->def >= kind->verbs && a->def < kind->verbs + kind->nverbs)
-			def = kind_verb(kind, name);
-	}
-	a->def = def != NULL ? def : kind_verb_find(name, NULL);
+	a->verb = verb;
 }
 
 const char *action_param(const struct action *a, const char *name)
@@ -131,7 +120,6 @@ void action_free(struct action *a)
 	free(a->effect);
 	if (a->request != NULL && a->request_free != NULL)
 		a->request_free(a->request);
-	free(a->verb);
 	free(a->target);
 	free(a->key);
 	free(a->comment);
@@ -146,7 +134,7 @@ void action_free(struct action *a)
 static char *action_describe_plain(const struct action *a)
 {
 	char *target = sanitize_str(a->target);
-	char *out = xasprintf("%s %s", a->verb, target);
+	char *out = xasprintf("%s %s", a->verb->name, target);
 	free(target);
 	return out;
 }
@@ -154,16 +142,16 @@ static char *action_describe_plain(const struct action *a)
 char *action_what(const struct action *a, size_t *count)
 {
 	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
-	char *verb = xstrdup(a->verb);
+	char *verb = xstrdup(a->verb->name);
 	for (char *p = verb; *p != '\0'; p++)
 		if (*p == '_')
 			*p = ' ';
 	char *out;
 	*count = 0;
-	if (n > 0 && a->def != NULL && a->def->noun != NULL) {
+	if (n > 0 && a->verb->noun != NULL) {
 		*count = n;
 		out = xasprintf("%s %zu %s", verb, n,
-		                n == 1 || a->def->nouns == NULL ? a->def->noun : a->def->nouns);
+		                n == 1 || a->verb->nouns == NULL ? a->verb->noun : a->verb->nouns);
 	} else if (a->target != NULL && a->target[0] != '\0') {
 		char *t = sanitize_str(a->target);
 		out = xasprintf("%s %s", verb, t);
@@ -182,8 +170,7 @@ const char *action_keep_words(size_t count)
 
 char *action_describe(const struct action *a)
 {
-	char *out =
-	    a->def != NULL && a->def->describe != NULL ? a->def->describe(a) : action_describe_plain(a);
+	char *out = a->verb->describe != NULL ? a->verb->describe(a) : action_describe_plain(a);
 	if (a->effect != NULL) {
 		char *next = xasprintf("%s\n%s", out, a->effect);
 		free(out);
@@ -224,7 +211,7 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 	/* milliseconds too: the timeline orders actions among events of the same second */
 	cJSON_AddNumberToObject(o, "ms", (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000));
 	cJSON_AddStringToObject(o, "user", a->user);
-	cJSON_AddStringToObject(o, "action", a->verb);
+	cJSON_AddStringToObject(o, "action", a->verb->name);
 	char *target = sanitize_str(a->target);
 	cJSON_AddStringToObject(o, "target", target);
 	free(target);
@@ -297,7 +284,7 @@ static void action_event(const struct action *a, enum event_type type, enum even
 	char *text = sanitize_vprintf(400, fmt, ap);
 	va_end(ap);
 	char *target = sanitize_str(a->target);
-	char *subject = xasprintf("%s %s", a->verb, target);
+	char *subject = xasprintf("%s %s", a->verb->name, target);
 	struct event ev = {
 	    .type = type,
 	    .level = level,
@@ -502,15 +489,15 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 		return ACTION_REFUSED;
 	}
 	if (src == NULL || src->ops->act == NULL) {
-		snprintf(msg, cap, "%s is not available for this pane", a->verb);
+		snprintf(msg, cap, "%s is not available for this pane", a->verb->name);
 		free(action_audit_noted(app, a, "failed", msg));
 		action_event(a, EVENT_ACTION_ENDED, EVENT_CRIT, "%s", msg);
 		action_free(a);
 		return ACTION_FAILED;
 	}
 	if (src->acting != NULL) {
-		snprintf(msg, cap, "%s refused: %s is still running on pane %s", a->verb, src->acting->verb,
-		         src->cfg != NULL ? src->cfg->id : "?");
+		snprintf(msg, cap, "%s refused: %s is still running on pane %s", a->verb->name,
+		         src->acting->verb->name, src->cfg != NULL ? src->cfg->id : "?");
 		free(action_audit_noted(app, a, "refused", "another action on this pane is in flight"));
 		action_event(a, EVENT_ACTION_REFUSED, EVENT_WARN, "%s", msg);
 		action_free(a);
@@ -524,7 +511,7 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	}
 	/* The record comes first: an action that cannot be recorded is not sent. */
 	if (action_audit(app, a, "started", NULL) != 0) {
-		snprintf(msg, cap, "%s not sent: cannot write the audit log: %s", a->verb,
+		snprintf(msg, cap, "%s not sent: cannot write the audit log: %s", a->verb->name,
 		         action_audit_error);
 		action_event(a, EVENT_ACTION_REFUSED, EVENT_CRIT, "%s", msg);
 		action_free(a);
@@ -546,7 +533,7 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 	/* act() returns 0 once it has started (or finished) the action, and
 	 * non-zero, without calling action_finish, when it could not begin. */
 	char verb[32];
-	snprintf(verb, sizeof(verb), "%s", a->verb); /* act() may finish and free a */
+	snprintf(verb, sizeof(verb), "%s", a->verb->name); /* act() may finish and free a */
 	if (src->ops->act(src, a) != 0) {
 		snprintf(msg, cap, "%s could not start", verb);
 		action_report(a, ACTION_FAILED, "failed", msg);
@@ -634,7 +621,7 @@ static void action_cli_done(struct action *a, enum action_result result, const c
 	struct action_cli_state *st = arg;
 	st->done = true;
 	st->result = result;
-	fprintf(result == ACTION_OK ? stdout : stderr, "sitrep: %s: %s\n", a->verb, msg);
+	fprintf(result == ACTION_OK ? stdout : stderr, "sitrep: %s: %s\n", a->verb->name, msg);
 }
 
 /* Asks on the controlling terminal; false when there is none or the answer is not y. */
@@ -667,11 +654,13 @@ char *action_usage_lines(const char *first, const char *rest)
 	for (size_t k = 0; kind_at(k) != NULL; k++) {
 		const struct kind_ops *kind = kind_at(k);
 		for (size_t v = 0; v < kind->nverbs; v++) {
-			const struct verb *vb = &kind->verbs[v];
+			const struct verb *vb = kind->verbs[v];
 			if (!vb->cli)
 				continue;
+			char *args = verb_usage(vb);
 			char *next = xasprintf("%s%ssitrep do %s%s%s [--pane ID] [--yes]\n", out, lead,
-			                       vb->name, vb->args[0] != '\0' ? " " : "", vb->args);
+			                       vb->name, args[0] != '\0' ? " " : "", args);
+			free(args);
 			free(out);
 			out = next;
 			lead = rest;
@@ -741,17 +730,18 @@ static int action_cli_run(struct app *app, int argc, char **argv)
 		else
 			rest[nrest++] = argv[i];
 	}
-	struct action *a = action_new(verb, "");
+	struct action *a = action_new(def, "");
 	char msg[300] = "";
-	/* Bad arguments are usage errors before anything else happens. */
-	if (def->parse != NULL ? def->parse(a, nrest, rest, msg, sizeof(msg)) != 0 : nrest != 0) {
-		fprintf(stderr, "sitrep: do %s: %s\n", verb, msg[0] != '\0' ? msg : "takes no arguments");
-		free(rest);
+	/* Bad arguments are usage errors before anything else happens: the
+	 * grammar's (kind.h), then the verb's own sense of them. */
+	int bad = verb_parse(def, a, nrest, rest, msg, sizeof(msg));
+	free(rest);
+	if (bad != 0) {
+		fprintf(stderr, "sitrep: do %s: %s\n", verb, msg[0] != '\0' ? msg : "bad arguments");
 		action_free(a);
 		return action_cli_usage();
 	}
-	free(rest);
-	def = a->def != NULL ? a->def : def; /* parse may have chosen a sibling (purge --all) */
+	def = a->verb; /* parse may have chosen a sibling (purge --all) */
 
 	/* Read-only is checked first, before any lookup or prompt. */
 	if (action_refused(app, msg, sizeof(msg))) {

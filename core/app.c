@@ -10,17 +10,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/health.h"
-#include "sitrep/http.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/marks.h"
-#include "sitrep/observe.h"
-#include "sitrep/share.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/health.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/observe.h"
+#include "sitrep/core/share.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 #define APP_ONCE_POLL_MS 20
 
@@ -151,18 +151,20 @@ void app_source_changed(struct app *app, struct source *src)
 	event_publish(&app->bus, &ev);
 }
 
-void app_event(struct app *app, const struct source *src, enum event_type type, enum event_level level,
-               const char *subject, const char *key, const char *fmt, ...)
+static void app_state_publish(struct app *app, const struct source *src, const char *name, bool once,
+                              enum event_level level, const char *subject, const char *key, const char *fmt,
+                              va_list ap) __attribute__((format(printf, 8, 0)));
+
+static void app_state_publish(struct app *app, const struct source *src, const char *name, bool once,
+                              enum event_level level, const char *subject, const char *key, const char *fmt,
+                              va_list ap)
 {
-	if (app == NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
 	char *text = sanitize_vprintf(400, fmt, ap);
-	va_end(ap);
 	char *subj = subject != NULL ? sanitize_str(subject) : NULL;
 	struct event ev = {
-	    .type = type,
+	    .type = EVENT_STATE,
+	    .name = name,
+	    .once = once,
 	    .level = level,
 	    .pane = src != NULL && src->cfg != NULL ? src->cfg->id : NULL,
 	    .pane_index = src != NULL ? src->index : -1,
@@ -173,6 +175,28 @@ void app_event(struct app *app, const struct source *src, enum event_type type, 
 	event_publish(&app->bus, &ev);
 	free(subj);
 	free(text);
+}
+
+void app_state(struct app *app, const struct source *src, const char *name, enum event_level level,
+               const char *subject, const char *key, const char *fmt, ...)
+{
+	if (app == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	app_state_publish(app, src, name, false, level, subject, key, fmt, ap);
+	va_end(ap);
+}
+
+void app_state_once(struct app *app, const struct source *src, const char *name, enum event_level level,
+                    const char *subject, const char *key, const char *fmt, ...)
+{
+	if (app == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	app_state_publish(app, src, name, true, level, subject, key, fmt, ap);
+	va_end(ap);
 }
 
 static void app_signal(uv_signal_t *sig, int signum)
@@ -269,6 +293,12 @@ int app_run_dashboard(struct app *app, const struct app_frontend *fe)
 	/* The timeline subscribes before anything can publish. */
 	app->timeline = timeline_open(app, app->observe == NULL); /* an observer writes nothing */
 	app->marks = marks_open(app); /* the deploy markers graphs draw */
+	if (app->timeline == NULL || app->marks == NULL) {
+		fprintf(stderr, "sitrep: the timeline or the deploy marks cannot follow the event bus\n");
+		app_quit(app, 1);
+		app_drain(app);
+		return 1;
+	}
 	if (app->observe == NULL && app_share_start(app) < 0) {
 		app_quit(app, 1);
 		app_drain(app);
@@ -444,7 +474,15 @@ int app_run_once(struct app *app)
 	app_signals_start(app);
 	/* a timeline pane shows the history read back; --once writes nothing */
 	app->timeline = timeline_open(app, 0);
-	app->marks = marks_open(app); /* backups are held against the deploys found */
+	/* the last deploy, for the CDN's and logs' reasons; backups are held
+	 * against the deploys found */
+	app->marks = marks_open(app);
+	if (app->timeline == NULL || app->marks == NULL) {
+		fprintf(stderr, "sitrep: the timeline or the deploy marks cannot follow the event bus\n");
+		app_quit(app, 1);
+		app_drain(app);
+		return 1;
+	}
 	if (app_start_sources(app) < 0) {
 		app_quit(app, 1);
 		app_drain(app);

@@ -2,7 +2,7 @@
  * --example-config. It must always pass --check-config (a test holds it to
  * that), so it only names sources this build has; the environment variables
  * it mentions are only read when a pane uses them. */
-#include "sitrep/config.h"
+#include "sitrep/core/config.h"
 
 const char config_example_text[] =
 	"// sitrep example config: copy to ~/.config/sitrep/config.json and edit.\n"

@@ -16,13 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/config.h"
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 #define CONFIG_MAX_BYTES  (4u << 20)
 #define CONFIG_MAX_PANES  16

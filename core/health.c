@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/health.h"
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/health.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 enum level health_of(const struct source *src)
 {

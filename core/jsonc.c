@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/jsonc.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define JSONC_MAX_DEPTH 64
 

@@ -3,9 +3,9 @@
  * (tui-internal.h, KEYMAP_QUIT first) and the help overlay's. */
 #include <string.h>
 
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 const struct keys_action keys_ui[] = {
     {"quit", "q", "quit sitrep"},
@@ -54,7 +54,7 @@ const char *keys_names(void)
 		const struct kind_ops *kind = kind_at(k);
 		for (size_t v = 0; v < kind->nverbs; v++) {
 			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
-			strncat(names, kind->verbs[v].name, sizeof(names) - strlen(names) - 1);
+			strncat(names, kind->verbs[v]->name, sizeof(names) - strlen(names) - 1);
 		}
 	}
 	return names;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 struct marks {
 	const struct app *app;
@@ -19,11 +19,13 @@ struct marks {
 	uint64_t seq;
 };
 
+static void marks_put(struct marks *m, int64_t time_ms, const char *id, bool deployed);
+
 static void marks_on_deploy(const struct event *ev, void *arg)
 {
 	struct marks *m = arg;
 	const char *id = ev->key != NULL ? ev->key : ev->subject;
-	marks_add(m, ev->time_ms, id != NULL ? id : "?");
+	marks_put(m, ev->time_ms, id != NULL ? id : "?", true);
 }
 
 struct marks *marks_open(struct app *app)
@@ -53,12 +55,18 @@ struct marks *marks_of(const struct app *app)
 
 void marks_add(struct marks *m, int64_t time_ms, const char *id)
 {
+	marks_put(m, time_ms, id, false);
+}
+
+static void marks_put(struct marks *m, int64_t time_ms, const char *id, bool deployed)
+{
 	if (m == NULL || time_ms <= 0 || id == NULL)
 		return;
 	/* bounded so that the cut marker still fits the id */
 	char *clean = sanitize(id, strlen(id), MARKS_ID_MAX - 24);
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->ring[i].time_ms == time_ms && strcmp(m->ring[i].id, clean) == 0) {
+			m->ring[i].deployed = m->ring[i].deployed || deployed;
 			free(clean);
 			return;
 		}
@@ -70,6 +78,7 @@ void marks_add(struct marks *m, int64_t time_ms, const char *id)
 	struct mark *k = &m->ring[m->n++];
 	k->time_ms = time_ms;
 	k->seq = ++m->seq;
+	k->deployed = deployed;
 	snprintf(k->id, sizeof(k->id), "%s", clean);
 	free(clean);
 }
@@ -90,6 +99,17 @@ const struct mark *marks_latest(const struct marks *m)
 	for (size_t i = 0; m != NULL && i < m->n; i++)
 		if (best == NULL || m->ring[i].time_ms > best->time_ms ||
 		    (m->ring[i].time_ms == best->time_ms && m->ring[i].seq > best->seq))
+			best = &m->ring[i];
+	return best;
+}
+
+const struct mark *marks_last_deploy(const struct marks *m)
+{
+	const struct mark *best = NULL;
+	for (size_t i = 0; m != NULL && i < m->n; i++)
+		if (m->ring[i].deployed &&
+		    (best == NULL || m->ring[i].time_ms > best->time_ms ||
+		     (m->ring[i].time_ms == best->time_ms && m->ring[i].seq > best->seq)))
 			best = &m->ring[i];
 	return best;
 }

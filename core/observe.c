@@ -20,18 +20,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/marks.h"
-#include "sitrep/observe.h"
-#include "sitrep/recording.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/share.h"
-#include "sitrep/statefile.h"
-#include "sitrep/stream.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/observe.h"
+#include "sitrep/core/recording.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/share.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/stream.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 extern char **environ;
 
@@ -349,6 +349,7 @@ static void observe_apply_event(struct observe *ob, const cJSON *e)
 		return;
 	char *pane = kindjson_str(e, "pane", ""), *subject = kindjson_str(e, "subject", "");
 	char *text = kindjson_str(e, "text", ""), *key = kindjson_str(e, "key", NULL);
+	char *name = t == EVENT_STATE ? kindjson_str(e, "name", NULL) : NULL;
 	double index = kindjson_num(e, "pane_index", -1);
 	double when = kindjson_num(e, "time", 0);
 	struct event ev = {
@@ -360,8 +361,11 @@ static void observe_apply_event(struct observe *ob, const cJSON *e)
 	    .subject = subject,
 	    .text = text,
 	    .key = key,
+	    .name = name,
+	    .once = t == EVENT_STATE && kindjson_bool(e, "once", false),
 	};
 	event_publish(&ob->app->bus, &ev);
+	free(name);
 	free(pane);
 	free(subject);
 	free(text);

@@ -16,9 +16,9 @@
 
 #include <zstd.h>
 
-#include "sitrep/recording.h"
-#include "sitrep/statefile.h"
-#include "sitrep/util.h"
+#include "sitrep/core/recording.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/util.h"
 
 /* Level 1 with a 128 KiB window: a pane's next record sits well inside it,
  * and the context stays a few hundred KiB (level 3's default window alone

@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/app.h"
-#include "sitrep/recording.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/share.h"
-#include "sitrep/statefile.h"
-#include "sitrep/stream.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/recording.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/share.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/stream.h"
+#include "sitrep/core/util.h"
 
 /* A serialized record shared by every write that sends it. */
 struct share_buf {
@@ -505,7 +505,11 @@ struct share *share_open(struct app *app, const struct share_options *opt, char 
 		if (sh->rec == NULL)
 			fprintf(stderr, "sitrep: the incident is not recorded: %s\n", msg);
 	}
-	event_subscribe(&app->bus, EVENT_ALL, share_on_event, sh);
+	if (event_subscribe(&app->bus, EVENT_ALL, share_on_event, sh) != 0) {
+		snprintf(err, cap, "the share stream cannot follow the event bus");
+		share_close(sh);
+		return NULL;
+	}
 	uv_prepare_start(&sh->flush, share_on_flush);
 	uv_unref((uv_handle_t *)&sh->flush);
 	uv_timer_start(&sh->beat, share_on_beat, 1000, 1000);

@@ -2,8 +2,8 @@
  * last managed to do and how long ago. */
 #include <stdlib.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/snapshot.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/snapshot.h"
 
 enum pane_state snapshot_state(const struct snapshot *snap, uint64_t now_ms, uint64_t stale_after_ms)
 {

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* The build's table of sources lives with the backends (backends/sources.c);
  * main.c hands it over before any config is read, so core names no backend. */
@@ -70,7 +70,7 @@ void source_publish(struct source *src, void *data)
 	if (snap->kind != NULL && snap->kind->diff != NULL && snap->data != data && src->app != NULL)
 		snap->kind->diff(src, snap->data, data);
 	if (snap->error != NULL && src->app != NULL)
-		app_event(src->app, src, EVENT_PANE_RECOVERED, EVENT_OK, src->cfg->id, NULL, "%s works again",
+		app_state(src->app, src, "pane_recovered", EVENT_OK, src->cfg->id, NULL, "%s works again",
 		          src->cfg->source);
 	if (snap->data != NULL && snap->data != data && snap->kind != NULL)
 		snap->kind->free(snap->data);
@@ -107,8 +107,7 @@ void source_fail(struct source *src, const char *fmt, ...)
 		if (snap->error == NULL) {
 			snap->error_ms = source_now(src);
 			/* the pane is named with the event: the text is the error alone */
-			app_event(src->app, src, EVENT_PANE_FAILED, EVENT_WARN, src->cfg->id, NULL, "%s",
-			          msg);
+			app_state(src->app, src, "pane_failed", EVENT_WARN, src->cfg->id, NULL, "%s", msg);
 		}
 		free(snap->error);
 		snap->error = msg;

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/sanitize.h"
-#include "sitrep/statefile.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/util.h"
 
 /* Writes a refusal into msg (when given) and sets errno to err. */
 static void statefile_fail(int err, char *msg, size_t cap, const char *fmt, ...)

@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "sitrep-build.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/stream.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/stream.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 /* How many timeline entries a state carries (the observer's `t` view). */
 #define STREAM_STATE_EVENTS 200
@@ -86,6 +86,12 @@ cJSON *stream_event_json(const struct event *ev)
 	cJSON_AddStringToObject(o, "text", ev->text != NULL ? ev->text : "");
 	if (ev->key != NULL)
 		cJSON_AddStringToObject(o, "key", ev->key);
+	/* a state change: the publisher's word for it, and whether it is an
+	 * occurrence rather than a state that lasts */
+	if (ev->name != NULL)
+		cJSON_AddStringToObject(o, "name", ev->name);
+	if (ev->once)
+		cJSON_AddBoolToObject(o, "once", true);
 	return o;
 }
 

@@ -14,13 +14,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/statefile.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 #define TIMELINE_MAX_READ (64u << 20)
 /* What a start reads of each file: far more than TIMELINE_KEEP entries */
@@ -120,12 +121,14 @@ uint64_t timeline_generation(const struct timeline *tl)
 
 /* ---- repeats: a state already recorded (after a restart) is not news ---- */
 
-static bool timeline_is_state(const char *type)
+/* A state (subject is at a level until another event says otherwise), as
+ * opposed to core's own events (a deploy, an action, a note) and to
+ * occurrences. Which kind published it, and its word for the state, do not
+ * matter: a state is known by its pane and subject. */
+static bool timeline_is_state(const struct timeline_entry *e)
 {
-	int t = event_type_from_name(type);
-	return t == EVENT_STATUS_CHANGED || t == EVENT_ALERT_FIRING || t == EVENT_ALERT_RESOLVED ||
-	       t == EVENT_ASSET_STALE || t == EVENT_ASSET_FRESH || t == EVENT_PANE_FAILED ||
-	       t == EVENT_PANE_RECOVERED;
+	return !e->once && strcmp(e->type, event_type_name(EVENT_DEPLOY)) != 0 &&
+	       strcmp(e->type, "note") != 0 && strncmp(e->type, "action", 6) != 0;
 }
 
 /* Records the state of (pane, subject); true when it is the same as before.
@@ -141,15 +144,11 @@ static bool timeline_same_state(struct timeline *tl, const struct timeline_entry
 		d.type = (char *)"status"; /* a state of its own, never changed */
 		return timeline_same_state(tl, &d);
 	}
-	if (!timeline_is_state(e->type))
+	if (!timeline_is_state(e))
 		return false;
-	int t = event_type_from_name(e->type);
-	/* an alert firing and resolved, a pane failing and back, are one state each */
-	const char *family = t == EVENT_ALERT_RESOLVED   ? "alert_firing"
-	                     : t == EVENT_ASSET_FRESH    ? "asset_stale"
-	                     : t == EVENT_PANE_RECOVERED ? "pane_failed"
-	                                                 : e->type;
-	char *id = xasprintf("%s\x1f%s\x1f%s", family, e->pane, e->subject);
+	/* an alert firing and resolved, a pane failing and back, are one state
+	 * each: the transitions of one (pane, subject) */
+	char *id = xasprintf("%s\x1f%s", e->pane, e->subject);
 	char *state = xasprintf("%s/%s", e->type, e->level);
 	for (size_t i = 0; i < tl->nstates; i++) {
 		if (strcmp(tl->states[i].id, id) != 0)
@@ -198,6 +197,17 @@ static const char *timeline_str(const cJSON *o, const char *key)
 }
 
 /* One line of either file as an entry; false when it is not one. */
+/* An occurrence, not a state: a line says so ("once": true); a line
+ * written before the bus knew states by their names (no "once" field) was
+ * one when its type was one of the two occurrences of that vocabulary. */
+static bool timeline_once(const cJSON *o, const char *type)
+{
+	const cJSON *once = cJSON_GetObjectItemCaseSensitive(o, "once");
+	if (cJSON_IsBool(once))
+		return cJSON_IsTrue(once);
+	return strcmp(type, "new_error") == 0 || strcmp(type, "error_spike") == 0;
+}
+
 static bool timeline_parse_line(const char *line, size_t len, bool audit, struct timeline_entry *e)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
@@ -228,6 +238,7 @@ static bool timeline_parse_line(const char *line, size_t len, bool audit, struct
 		}
 	} else {
 		e->type = timeline_clean(timeline_str(o, "type"));
+		e->once = timeline_once(o, e->type);
 		/* a note says who wrote it; every other event is sitrep's */
 		const char *who = timeline_str(o, "who");
 		e->who = timeline_clean(strcmp(e->type, "note") == 0 && who[0] != '\0' ? who : "sitrep");
@@ -405,6 +416,13 @@ static int timeline_append_line(const char *dir, const char *line, size_t n, cha
 	return rc;
 }
 
+/* What the file and the view call an event: a state by the publisher's
+ * word for it, the rest by their type. */
+static const char *timeline_event_type(const struct event *ev)
+{
+	return ev->type == EVENT_STATE && ev->name != NULL ? ev->name : event_type_name(ev->type);
+}
+
 static void timeline_write(struct timeline *tl, const struct event *ev)
 {
 	if (!tl->persist || tl->app->cfg.state_dir == NULL)
@@ -414,8 +432,10 @@ static void timeline_write(struct timeline *tl, const struct event *ev)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "time", when);
 	cJSON_AddNumberToObject(o, "ms", (double)ev->time_ms);
-	cJSON_AddStringToObject(o, "type", event_type_name(ev->type));
+	cJSON_AddStringToObject(o, "type", timeline_event_type(ev));
 	cJSON_AddStringToObject(o, "level", event_level_name(ev->level));
+	if (ev->once)
+		cJSON_AddTrueToObject(o, "once");
 	cJSON_AddStringToObject(o, "pane", ev->pane != NULL ? ev->pane : "");
 	cJSON_AddStringToObject(o, "subject", ev->subject != NULL ? ev->subject : "");
 	cJSON_AddStringToObject(o, "text", ev->text != NULL ? ev->text : "");
@@ -472,6 +492,13 @@ static int timeline_note_write(const char *dir, const struct timeline_entry *e, 
 	return rc;
 }
 
+/* A note is a change that passes the gate (refused read-only, recorded)
+ * without a pane or a kind: core's own verb, in no kind's table. */
+static const struct verb timeline_note_verb = {
+    .name = "note",
+    .help = "a human note in the timeline",
+};
+
 /* A note as an entry: who is the user (as an action's), now, the text
  * sanitized and trimmed. -2 when there is no text left. */
 static int timeline_note_entry(const char *text, struct timeline_entry *e)
@@ -488,7 +515,7 @@ static int timeline_note_entry(const char *text, struct timeline_entry *e)
 		free(clean);
 		return -2;
 	}
-	struct action *a = action_new("note", "");
+	struct action *a = action_new(&timeline_note_verb, "");
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -509,7 +536,7 @@ static void timeline_note_refuse(struct app *app, const char *text, char *msg, s
 {
 	char why[STATEFILE_MSG_MAX];
 	char *clean = sanitize(text, strlen(text), TIMELINE_NOTE_MAX);
-	struct action *a = action_new("note", clean);
+	struct action *a = action_new(&timeline_note_verb, clean);
 	free(clean);
 	action_run(app, NULL, a, NULL, NULL, why, sizeof(why)); /* refused, recorded, a freed */
 	snprintf(msg, cap, "read-only: note refused, nothing was added (the refusal is recorded)");
@@ -609,8 +636,9 @@ static void timeline_on_event(const struct event *ev, void *arg)
 	struct timeline *tl = arg;
 	struct timeline_entry e = {
 	    .time_ms = ev->time_ms,
-	    .type = xstrdup(event_type_name(ev->type)),
+	    .type = xstrdup(timeline_event_type(ev)),
 	    .level = xstrdup(event_level_name(ev->level)),
+	    .once = ev->once,
 	    .pane = timeline_clean(ev->pane),
 	    .who = xstrdup("sitrep"),
 	    .subject = timeline_clean(ev->subject),
@@ -660,7 +688,11 @@ struct timeline *timeline_open(struct app *app, int persist)
 		}
 		free(all.v);
 	}
-	event_subscribe(&app->bus, EVENT_PERSISTED, timeline_on_event, tl);
+	if (event_subscribe(&app->bus, EVENT_PERSISTED, timeline_on_event, tl) != 0) {
+		/* a store that hears nothing would record nothing, silently */
+		timeline_close(tl);
+		return NULL;
+	}
 	return tl;
 }
 
@@ -855,16 +887,10 @@ static bool timeline_is_symptom(const struct timeline_entry *e)
 	return strcmp(e->level, "warn") == 0 || strcmp(e->level, "crit") == 0;
 }
 
-/* A state that stays until it changes: its family's key, NULL otherwise. */
+/* A state that stays until it changes: its key (pane, subject), NULL otherwise. */
 static char *timeline_state_key(const struct timeline_entry *e)
 {
-	int t = event_type_from_name(e->type);
-	const char *family = t == EVENT_STATUS_CHANGED                              ? "status"
-	                     : t == EVENT_ALERT_FIRING || t == EVENT_ALERT_RESOLVED ? "alert"
-	                     : t == EVENT_ASSET_STALE || t == EVENT_ASSET_FRESH     ? "asset"
-	                     : t == EVENT_PANE_FAILED || t == EVENT_PANE_RECOVERED  ? "pane"
-	                                                                            : NULL;
-	return family != NULL ? xasprintf("%s\x1f%s\x1f%s", family, e->pane, e->subject) : NULL;
+	return timeline_is_state(e) ? xasprintf("%s\x1f%s", e->pane, e->subject) : NULL;
 }
 
 static void timeline_md_duration(struct util_buf *b, int64_t ms)

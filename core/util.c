@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 static void util_oom(void)
 {

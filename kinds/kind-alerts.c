@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/action.h"
-#include "sitrep/alerts.h"
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 struct alerts_data *alerts_data_new(void)
 {
@@ -171,7 +171,7 @@ static void kind_alerts_diff(struct source *src, const void *old, const void *no
 		const struct alert *a = &n->alerts[i];
 		const struct alert *before = kind_alerts_by_fp(o, a->fingerprint);
 		if (kind_alerts_active(a) && (before == NULL || !kind_alerts_active(before)))
-			app_event(src->app, src, EVENT_ALERT_FIRING,
+			app_state(src->app, src, "alert_firing",
 			          alerts_severity_rank(a->severity) <= 1 ? EVENT_CRIT : EVENT_WARN, a->name,
 			          a->fingerprint, "%s firing (%s): %s", a->name,
 			          a->severity[0] != '\0' ? a->severity : "no severity", a->summary);
@@ -180,8 +180,8 @@ static void kind_alerts_diff(struct source *src, const void *old, const void *no
 		const struct alert *a = &o->alerts[i];
 		const struct alert *after = kind_alerts_by_fp(n, a->fingerprint);
 		if (kind_alerts_active(a) && (after == NULL || !kind_alerts_active(after)))
-			app_event(src->app, src, EVENT_ALERT_RESOLVED, EVENT_OK, a->name, a->fingerprint,
-			          "%s %s", a->name,
+			app_state(src->app, src, "alert_resolved", EVENT_OK, a->name, a->fingerprint, "%s %s",
+			          a->name,
 			          after == NULL     ? "resolved"
 			          : after->silenced ? "silenced"
 			                            : "inhibited");
@@ -223,32 +223,10 @@ static enum level kind_alerts_level(const void *data)
 
 /* `sitrep do silence ALERTNAME [--for DURATION]`: every instance of the
  * alert, by its name. */
-static int kind_alerts_silence_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_alerts_silence_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	const char *name = NULL, *duration = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--for") == 0) {
-			if (i + 1 >= argc) {
-				snprintf(err, cap, "--for needs a DURATION");
-				return -1;
-			}
-			duration = argv[++i];
-		} else if (argv[i][0] == '-') {
-			char *shown = sanitize_str(argv[i]);
-			snprintf(err, cap, "unknown option '%s'", shown);
-			free(shown);
-			return -1;
-		} else if (name == NULL) {
-			name = argv[i];
-		} else {
-			snprintf(err, cap, "one ALERTNAME only");
-			return -1;
-		}
-	}
-	if (name == NULL) {
-		snprintf(err, cap, "which alert? (sitrep do silence ALERTNAME)");
-		return -1;
-	}
+	const char *name = verb_args_get(args, "ALERTNAME");
+	const char *duration = verb_args_get(args, "--for");
 	double secs = 2 * 3600;
 	if (duration != NULL && (secs = action_parse_duration(duration)) <= 0) {
 		char *shown = sanitize_str(duration);
@@ -284,18 +262,24 @@ static char *kind_alerts_silence_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_alerts_verbs[] = {
-    {
-        .name = "silence",
-        .key = "s",
-        .args = "ALERTNAME [--for DURATION]",
-        .help = "silence the selected alert",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .parse = kind_alerts_silence_parse,
-        .describe = kind_alerts_silence_describe,
-    },
+static const struct verb_arg kind_alerts_silence_args[] = {
+    {.name = "ALERTNAME", .required = true, .help = "every instance of the alert with this name"},
+    {.name = "--for", .value = "DURATION", .help = "how long (30m, 2h, 1d; default 2h)"},
 };
+
+const struct verb kind_alerts_silence = {
+    .name = "silence",
+    .key = "s",
+    .help = "silence the selected alert",
+    .args = kind_alerts_silence_args,
+    .nargs = ARRAY_LEN(kind_alerts_silence_args),
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .parse = kind_alerts_silence_parse,
+    .describe = kind_alerts_silence_describe,
+};
+
+static const struct verb *const kind_alerts_verbs[] = {&kind_alerts_silence};
 
 const struct kind_ops kind_alerts = {
     .name = "alerts",

@@ -1,30 +1,33 @@
 /* kind-backups: the backups model (backups.h), its judging, the comparison
  * with the deploy marks, its --once output, the events a change means and
- * its verbs, backup (B) and verify (V), written once.
+ * its verbs, backup (B) and verify (V), written once; and the reverse of
+ * the --once JSON (from_json), which observers and replays draw from.
  *
  * JSON follows schema version 1 ({ sets: [ { name, verdict, reason, newest,
  * previous, since_deploy, at_risk } ] }); "source", "where", "error",
  * "count", "verified", "restore" and the extra members of newest/previous,
  * since_deploy and at_risk are compatible additions (docs/json-output.md).
  *
- * Events: a verdict that changes is EVENT_STATUS_CHANGED (subject: the
+ * Events: a verdict that changes is an EVENT_STATE (subject: the
  * set's name), and so is a deploy with no backup since the deploy before it
  * (subject "<set> before <deploy>"), so the timeline records the deploy that
  * went out unprotected once, and the hint puts it among the causes. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/backups.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define BACKUPS_TEXT_MAX 512
 
@@ -446,6 +449,158 @@ static cJSON *kind_backups_json(const void *data)
 	return o;
 }
 
+/* ---- from_json: the reverse, for observers and replays ---- */
+
+/* A whole number member as int64 (a size, a count, seconds); def when
+ * absent, null, not a number or outside int64 (a cast of 1e300 is UB). */
+static int64_t kind_backups_int(const cJSON *o, const char *key, int64_t def)
+{
+	double v = kindjson_num(o, key, NAN);
+	return v >= -9.0e18 && v <= 9.0e18 ? (int64_t)v : def;
+}
+
+/* The string member key as a new string, NULL when absent or not a string. */
+static char *kind_backups_opt(const cJSON *o, const char *key)
+{
+	return kindjson_str(o, key, NULL);
+}
+
+/* One backup from newest/previous into a new slot of set; nothing when j is
+ * not an object (null: there is none). Returns whether one was added. */
+static bool kind_backups_backup_from(struct backup_set *set, const cJSON *j)
+{
+	if (!cJSON_IsObject(j))
+		return false;
+	struct backup *b = backups_add(set);
+	b->time = kindjson_time(j, "time");
+	b->start = kindjson_time(j, "start");
+	b->size = kind_backups_int(j, "size", -1);
+	b->stored = kind_backups_int(j, "stored", -1);
+	if (b->size < 0)
+		b->size = -1;
+	if (b->stored < 0)
+		b->stored = -1;
+	free(b->type);
+	b->type = kindjson_str(j, "type", "");
+	free(b->format);
+	b->format = kindjson_str(j, "format", "");
+	free(b->label);
+	b->label = kindjson_str(j, "label", "");
+	/* the observer never acts on a backup: its identity is the shown path */
+	free(b->raw);
+	b->raw = kindjson_str(j, "path", "");
+	/* a backup whose state is not said is not called usable */
+	b->complete = kindjson_bool(j, "complete", false);
+	b->problem = kind_backups_opt(j, "problem");
+	b->stop_lsn = kind_backups_opt(j, "stop_lsn");
+	return true;
+}
+
+static enum backups_verdict kind_backups_verdict_from(const cJSON *o)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "verdict");
+	if (!cJSON_IsString(v) || v->valuestring == NULL)
+		return BACKUPS_CRIT;
+	if (strcmp(v->valuestring, "ok") == 0)
+		return BACKUPS_OK;
+	if (strcmp(v->valuestring, "warn") == 0)
+		return BACKUPS_WARN;
+	/* "crit", and any word the driver never writes: not called fine */
+	return BACKUPS_CRIT;
+}
+
+static void kind_backups_deploy_from(struct backups_deploy *d, const cJSON *j)
+{
+	if (j == NULL)
+		return;
+	d->known = true;
+	d->deploy = kindjson_str(j, "deploy", "");
+	d->covered = kindjson_bool(j, "ok", false);
+	d->seconds_before = d->covered ? kind_backups_int(j, "seconds_before", 0) : 0;
+	d->previous = kind_backups_opt(j, "previous_deploy");
+	d->text = kindjson_str(j, "text", "");
+}
+
+static void kind_backups_risk_from(struct backups_risk *r, const cJSON *j)
+{
+	if (j == NULL)
+		return;
+	r->error = kind_backups_opt(j, "error");
+	r->wal_bytes = kind_backups_int(j, "wal_bytes", -1);
+	r->seconds = kind_backups_int(j, "seconds", -1);
+	if (r->wal_bytes < 0)
+		r->wal_bytes = -1;
+	if (r->seconds < 0)
+		r->seconds = -1;
+	/* to_json writes at_risk when the database answered or said why not:
+	 * without an error it answered; with one, when a figure came too */
+	r->known = r->error == NULL || r->wal_bytes >= 0 || r->seconds >= 0;
+	r->archiving = kindjson_bool(j, "archiving", false);
+	r->failing = kindjson_bool(j, "archiver_failing", false);
+	r->archived_count = kind_backups_int(j, "archived_count", 0);
+	r->failed_count = kind_backups_int(j, "failed_count", 0);
+	r->last_failed_wal = kind_backups_opt(j, "last_failed_wal");
+	r->last_archived_wal = kind_backups_opt(j, "last_archived_wal");
+	r->restore_point = kind_backups_opt(j, "restore_point");
+}
+
+/* The restore commands: the string entries, NULL-terminated; NULL none. */
+static char **kind_backups_restore_from(const cJSON *o)
+{
+	const cJSON *arr = kindjson_array(o, "restore"), *v;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0, k = 0;
+	if (n == 0)
+		return NULL;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	cJSON_ArrayForEach(v, arr)
+	{
+		if (k < n && cJSON_IsString(v) && v->valuestring != NULL)
+			out[k++] = sanitize(v->valuestring, strlen(v->valuestring), KINDJSON_STR_MAX);
+	}
+	if (k == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The model from what kind_backups_json wrote. A set carries its newest and
+ * previous backups only (the JSON has no more), so an observer's pane lists
+ * those two; everything its header and details draw comes back. */
+static void *kind_backups_from_json(const cJSON *json)
+{
+	if (!cJSON_IsObject(json))
+		return NULL;
+	const cJSON *arr = kindjson_array(json, "sets"), *j;
+	size_t n = arr != NULL ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0;
+	struct backups_data *d = backups_data_new(n);
+	cJSON_ArrayForEach(j, arr)
+	{
+		if (i == n || !cJSON_IsObject(j))
+			continue;
+		struct backup_set *s = &d->sets[i++];
+		s->name = kindjson_str(j, "name", "");
+		s->source = kindjson_str(j, "source", "");
+		s->where = kindjson_str(j, "where", "");
+		s->verdict = kind_backups_verdict_from(j);
+		s->reason = kind_backups_opt(j, "reason");
+		s->error = kind_backups_opt(j, "error");
+		/* a previous without a newest is not a set to_json writes */
+		if (kind_backups_backup_from(s, cJSON_GetObjectItemCaseSensitive(j, "newest")))
+			kind_backups_backup_from(s, cJSON_GetObjectItemCaseSensitive(j, "previous"));
+		int64_t count = kind_backups_int(j, "count", 0);
+		s->found = count > 0 && (uint64_t)count <= SIZE_MAX ? (size_t)count : 0;
+		kind_backups_deploy_from(&s->deploy, kindjson_object(j, "since_deploy"));
+		kind_backups_risk_from(&s->risk, kindjson_object(j, "at_risk"));
+		s->verify_result = kind_backups_opt(j, "verified");
+		s->verified = s->verify_result != NULL;
+		s->running = kind_backups_opt(j, "running");
+		s->restore = kind_backups_restore_from(j);
+	}
+	d->nsets = i; /* sets past i were skipped (not objects): they hold nothing */
+	return d;
+}
+
 static void kind_backups_print_backup(const char *what, const struct backup *b, int64_t now, FILE *out)
 {
 	if (b == NULL) {
@@ -514,7 +669,7 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			enum event_level lv = s->verdict == BACKUPS_CRIT   ? EVENT_CRIT
 			                      : s->verdict == BACKUPS_WARN ? EVENT_WARN
 			                                                   : EVENT_OK;
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, s->name, key,
+			app_state(src->app, src, lv == EVENT_OK ? "backup_ok" : "backup_bad", lv, s->name, key,
 			          "backup set %s %s%s%s", s->name, backups_verdict_name(s->verdict),
 			          s->reason != NULL ? ": " : "", s->reason != NULL ? s->reason : "");
 			free(key);
@@ -526,11 +681,11 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
 			if (s->deploy.previous != NULL)
-				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				app_state(src->app, src, "deploy_unbacked", EVENT_WARN, subject, key,
 				          "%s deployed with no backup of %s since %s", s->deploy.deploy,
 				          s->name, s->deploy.previous);
 			else
-				app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_WARN, subject, key,
+				app_state(src->app, src, "deploy_unbacked", EVENT_WARN, subject, key,
 				          "%s deployed with no backup of %s before it", s->deploy.deploy,
 				          s->name);
 			free(key);
@@ -540,7 +695,7 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 		           util_str_same(before->deploy.deploy, s->deploy.deploy)) {
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, subject, key, "%s: %s",
+			app_state(src->app, src, "deploy_backed", EVENT_OK, subject, key, "%s: %s",
 			          s->name, s->deploy.text);
 			free(key);
 			free(subject);
@@ -590,31 +745,31 @@ static char *kind_backups_verify_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_backups_verbs[] = {
-    {
-        .name = "backup",
-        .key = "B",
-        .args = "",
-        .help = "take a backup now with the set's command (done when it shows, with its size)",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .describe = kind_backups_backup_describe,
-    },
-    {
-        .name = "verify",
-        .key = "V",
-        .args = "",
-        .help = "restore the newest backup into a scratch target, check it, remove it",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .describe = kind_backups_verify_describe,
-    },
+const struct verb kind_backups_backup = {
+    .name = "backup",
+    .key = "B",
+    .help = "take a backup now with the set's command (done when it shows, with its size)",
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .describe = kind_backups_backup_describe,
 };
+
+const struct verb kind_backups_verify = {
+    .name = "verify",
+    .key = "V",
+    .help = "restore the newest backup into a scratch target, check it, remove it",
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .describe = kind_backups_verify_describe,
+};
+
+static const struct verb *const kind_backups_verbs[] = {&kind_backups_backup, &kind_backups_verify};
 
 const struct kind_ops kind_backups = {
     .name = "backups",
     .free = backups_data_free,
     .to_json = kind_backups_json,
+    .from_json = kind_backups_from_json,
     .print = kind_backups_print,
     .diff = kind_backups_diff,
     .hint = kind_backups_hint,

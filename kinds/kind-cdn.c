@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/cdn.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 struct cdn_data *cdn_data_new(const char *provider)
 {
@@ -324,12 +324,12 @@ static void kind_cdn_diff(struct source *src, const void *old, const void *now)
 		const struct cdn_asset *before = kind_cdn_find(o, a);
 		bool was_bad = before != NULL && kind_cdn_bad(before);
 		if (kind_cdn_bad(a) && !was_bad)
-			app_event(src->app, src, EVENT_ASSET_STALE, EVENT_WARN, a->path, a->path,
+			app_state(src->app, src, "asset_stale", EVENT_WARN, a->path, a->path,
 			          "%s %s at the edge%s%s: %s", a->path, cdn_verdict_name(a->verdict),
 			          a->edge != NULL ? " " : "", a->edge != NULL ? a->edge : "",
 			          a->detail != NULL ? a->detail : "");
 		else if (a->verdict == CDN_FRESH && was_bad)
-			app_event(src->app, src, EVENT_ASSET_FRESH, EVENT_OK, a->path, a->path,
+			app_state(src->app, src, "asset_fresh", EVENT_OK, a->path, a->path,
 			          "%s fresh again at the edge%s%s", a->path, a->edge != NULL ? " " : "",
 			          a->edge != NULL ? a->edge : "");
 	}
@@ -365,38 +365,21 @@ static enum level kind_cdn_level(const void *data)
 }
 
 /* `sitrep do purge [--stale|--all|PATH...]`: the stale assets by default. */
-static int kind_cdn_purge_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_cdn_purge_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	bool stale = false, all = false;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--stale") == 0) {
-			stale = true;
-		} else if (strcmp(argv[i], "--all") == 0) {
-			all = true;
-		} else if (argv[i][0] == '-') {
-			char *shown = sanitize_str(argv[i]);
-			snprintf(err, cap, "unknown option '%s'", shown);
-			free(shown);
-			return -1;
-		} else if (argv[i][0] != '/') {
-			char *shown = sanitize_str(argv[i]);
+	const char *const *paths;
+	size_t n = verb_args_all(args, "PATH", &paths);
+	for (size_t i = 0; i < n; i++) {
+		if (paths[i][0] != '/') {
+			char *shown = sanitize_str(paths[i]);
 			snprintf(err, cap, "a PATH starts with / (got '%s')", shown);
 			free(shown);
 			return -1;
-		} else {
-			action_select(a, argv[i]);
 		}
+		action_select(a, paths[i]);
 	}
-	if ((stale || all) && a->nselection > 0) {
-		snprintf(err, cap, "--stale and --all take no PATH");
-		return -1;
-	}
-	if (stale && all) {
-		snprintf(err, cap, "--stale or --all, not both");
-		return -1;
-	}
-	if (all) {
-		action_set_verb(a, "purge_all");
+	if (verb_args_get(args, "--all") != NULL) {
+		action_set_verb(a, &kind_cdn_purge_all);
 		return 0;
 	}
 	if (a->nselection == 0)
@@ -433,29 +416,36 @@ static char *kind_cdn_purge_all_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_cdn_verbs[] = {
-    {
-        .name = "purge",
-        .key = "p",
-        .args = "[--stale|--all|PATH...]",
-        .help = "purge stale or selected CDN assets",
-        .confirm = VERB_CONFIRM_Y,
-        .noun = "asset",
-        .nouns = "assets",
-        .cli = true,
-        .parse = kind_cdn_purge_parse,
-        .describe = kind_cdn_purge_describe,
-    },
-    {
-        .name = "purge_all",
-        .key = "P",
-        .args = "",
-        .help = "purge everything from the CDN (type the pane's name)",
-        .confirm = VERB_CONFIRM_TYPED,
-        .cli = false, /* `sitrep do purge --all` */
-        .describe = kind_cdn_purge_all_describe,
-    },
+static const struct verb_arg kind_cdn_purge_args[] = {
+    {.name = "--stale", .group = 1, .help = "what the edge serves stale (the default)"},
+    {.name = "--all", .group = 1, .help = "everything the CDN caches"},
+    {.name = "PATH", .group = 1, .many = true, .help = "these paths, each starting with /"},
 };
+
+const struct verb kind_cdn_purge = {
+    .name = "purge",
+    .key = "p",
+    .help = "purge stale or selected CDN assets",
+    .args = kind_cdn_purge_args,
+    .nargs = ARRAY_LEN(kind_cdn_purge_args),
+    .confirm = VERB_CONFIRM_Y,
+    .noun = "asset",
+    .nouns = "assets",
+    .cli = true,
+    .parse = kind_cdn_purge_parse,
+    .describe = kind_cdn_purge_describe,
+};
+
+const struct verb kind_cdn_purge_all = {
+    .name = "purge_all",
+    .key = "P",
+    .help = "purge everything from the CDN (type the pane's name)",
+    .confirm = VERB_CONFIRM_TYPED,
+    .cli = false, /* `sitrep do purge --all` */
+    .describe = kind_cdn_purge_all_describe,
+};
+
+static const struct verb *const kind_cdn_verbs[] = {&kind_cdn_purge, &kind_cdn_purge_all};
 
 const struct kind_ops kind_cdn = {
     .name = "cdn",

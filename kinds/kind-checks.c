@@ -10,13 +10,13 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "sitrep/app.h"
-#include "sitrep/checks.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* A config text quoted in a reason: sanitized and kept short. */
 #define CHECKS_QUOTE_MAX 60
@@ -249,10 +249,10 @@ static void kind_checks_diff(struct source *src, const void *old, const void *no
 		bool was_ok = before != NULL && before->checked && before->ok;
 		char *key = xasprintf("check:%s", c->name);
 		if (!c->ok && !was_failing)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_CRIT, c->name, key,
-			          "check %s failing: %s", c->name, c->reason != NULL ? c->reason : "failed");
+			app_state(src->app, src, "status", EVENT_CRIT, c->name, key, "check %s failing: %s",
+			          c->name, c->reason != NULL ? c->reason : "failed");
 		else if (c->ok && was_failing && !was_ok)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, c->name, key,
+			app_state(src->app, src, "status", EVENT_OK, c->name, key,
 			          "check %s ok again (%.0f ms)", c->name, c->latency_ms);
 		free(key);
 	}

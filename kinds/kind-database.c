@@ -11,14 +11,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/database.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 /* Normalising reads at most this much of a query (the server's
  * track_activity_query_size is 1 KiB by default). */
@@ -857,7 +857,7 @@ static void kind_database_diff(struct source *src, const void *old, const void *
 		if (g->count < min || (before != NULL && before->count >= min))
 			continue;
 		char *w = database_group_words(n, g);
-		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_CRIT, "query storm", g->group,
+		app_state(src->app, src, "status", EVENT_CRIT, "query storm", g->group,
 		          "query storm: %s: %s", w, g->query);
 		free(w);
 	}
@@ -866,7 +866,7 @@ static void kind_database_diff(struct source *src, const void *old, const void *
 		const struct db_group *after = database_group(n, g->group);
 		if (g->count < min || (after != NULL && after->count >= min))
 			continue;
-		app_event(src->app, src, EVENT_STATUS_CHANGED, EVENT_OK, "query storm", g->group,
+		app_state(src->app, src, "status", EVENT_OK, "query storm", g->group,
 		          "query storm over (%zu now): %s", after != NULL ? after->count : 0, g->query);
 	}
 }
@@ -919,27 +919,16 @@ static bool kind_database_is_pid(const char *s)
  * prepared (the confirmation shows the session found); with --backend-start
  * (as `--once --json` gives it) the session is named exactly and nothing
  * else can match. */
-static int kind_database_cancel_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_database_cancel_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	bool terminate = false;
-	const char *group = NULL, *pid = NULL, *bstart = NULL, *qstart = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--terminate") == 0) {
-			terminate = true;
-		} else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc) {
-			group = argv[++i];
-		} else if (strcmp(argv[i], "--backend-start") == 0 && i + 1 < argc) {
-			bstart = argv[++i];
-		} else if (strcmp(argv[i], "--query-start") == 0 && i + 1 < argc) {
-			qstart = argv[++i];
-		} else if (argv[i][0] != '-' && pid == NULL && kind_database_is_pid(argv[i])) {
-			pid = argv[i];
-		} else {
-			char *shown = sanitize_str(argv[i]);
-			snprintf(err, cap, "unexpected '%s' (a PID, or --group QUERYID)", shown);
-			free(shown);
-			return -1;
-		}
+	bool terminate = verb_args_get(args, "--terminate") != NULL;
+	const char *group = verb_args_get(args, "--group"), *pid = verb_args_get(args, "PID");
+	const char *bstart = verb_args_get(args, "--backend-start"), *qstart = verb_args_get(args, "--query-start");
+	if (pid != NULL && !kind_database_is_pid(pid)) {
+		char *shown = sanitize_str(pid);
+		snprintf(err, cap, "unexpected '%s' (a PID, or --group QUERYID)", shown);
+		free(shown);
+		return -1;
 	}
 	if ((pid == NULL) == (group == NULL)) {
 		snprintf(err, cap, "one PID or --group QUERYID");
@@ -967,7 +956,7 @@ static int kind_database_cancel_parse(struct action *a, int argc, char **argv, c
 		action_select(a, identity != NULL ? identity : pid);
 	free(identity);
 	if (terminate)
-		action_set_verb(a, "terminate");
+		action_set_verb(a, &kind_database_terminate);
 	return 0;
 }
 
@@ -1141,31 +1130,36 @@ static char *kind_database_terminate_describe(const struct action *a)
 	return kind_database_describe(a, "terminate (disconnect)", true);
 }
 
-static const struct verb kind_database_verbs[] = {
-    {
-        .name = "cancel",
-        .key = "c",
-        .args = "PID|--group QUERYID [--terminate] [--backend-start TS [--query-start TS]]",
-        .help = "cancel the selected query (or group)",
-        .confirm = VERB_CONFIRM_Y,
-        .noun = "query",
-        .nouns = "queries",
-        .cli = true,
-        .parse = kind_database_cancel_parse,
-        .describe = kind_database_cancel_describe,
-    },
-    {
-        .name = "terminate",
-        .key = "K",
-        .args = "",
-        .help = "terminate the selected session (type its pid)",
-        .confirm = VERB_CONFIRM_TYPED,
-        .noun = "session",
-        .nouns = "sessions",
-        .cli = false, /* `sitrep do cancel --terminate` */
-        .describe = kind_database_terminate_describe,
-    },
+static const struct verb_arg kind_database_cancel_args[] = {
+    {.name = "PID", .group = 1, .required = true, .help = "the backend whose query is cancelled"},
+    {.name = "--group", .value = "QUERYID", .group = 1, .help = "every query of this group"},
+    {.name = "--terminate", .help = "end the session, not only its query"},
+    {.name = "--backend-start", .value = "TS", .help = "the session's start, as --once --json shows it"},
+    {.name = "--query-start", .value = "TS", .help = "the query's start (with --backend-start)"},
 };
+
+const struct verb kind_database_cancel = {
+    .name = "cancel",
+    .key = "c",
+    .help = "cancel the selected query (or group)",
+    .args = kind_database_cancel_args,
+    .nargs = ARRAY_LEN(kind_database_cancel_args),
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .parse = kind_database_cancel_parse,
+    .describe = kind_database_cancel_describe,
+};
+
+const struct verb kind_database_terminate = {
+    .name = "terminate",
+    .key = "K",
+    .help = "terminate the selected session (type its pid)",
+    .confirm = VERB_CONFIRM_TYPED,
+    .cli = false, /* `sitrep do cancel --terminate` */
+    .describe = kind_database_terminate_describe,
+};
+
+static const struct verb *const kind_database_verbs[] = {&kind_database_cancel, &kind_database_terminate};
 
 const struct kind_ops kind_database = {
     .name = "database",

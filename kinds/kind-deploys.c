@@ -15,17 +15,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/deploys.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/marks.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 /* Outside texts are cut here: a commit subject is one line for people. */
 #define DEPLOYS_TEXT_MAX 512
@@ -551,16 +551,14 @@ static enum level kind_deploys_level(const void *data)
 }
 
 /* `sitrep do rollback [RELEASE]`: the release before the current one by default. */
-static int kind_deploys_rollback_parse(struct action *a, int argc, char **argv, char *err, size_t cap)
+static int kind_deploys_rollback_parse(struct action *a, const struct verb_args *args, char *err, size_t cap)
 {
-	if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
-		snprintf(err, cap, "at most one RELEASE, and no options");
-		return -1;
-	}
-	if (argc == 1) {
+	(void)err, (void)cap;
+	const char *release = verb_args_get(args, "RELEASE");
+	if (release != NULL) {
 		free(a->target);
-		a->target = xstrdup(argv[0]);
-		action_select(a, argv[0]);
+		a->target = xstrdup(release);
+		action_select(a, release);
 	}
 	return 0;
 }
@@ -581,27 +579,32 @@ static char *kind_deploys_rollback_describe(const struct action *a)
 	return out;
 }
 
-static const struct verb kind_deploys_verbs[] = {
-    {
-        .name = "restart",
-        .key = "r",
-        .args = "",
-        .help = "restart the service",
-        .confirm = VERB_CONFIRM_Y,
-        .cli = true,
-        .describe = kind_deploys_restart_describe,
-    },
-    {
-        .name = "rollback",
-        .key = "b",
-        .args = "[RELEASE]",
-        .help = "roll back the deploy (type the release to confirm)",
-        .confirm = VERB_CONFIRM_TYPED,
-        .cli = true,
-        .parse = kind_deploys_rollback_parse,
-        .describe = kind_deploys_rollback_describe,
-    },
+const struct verb kind_deploys_restart = {
+    .name = "restart",
+    .key = "r",
+    .help = "restart the service",
+    .confirm = VERB_CONFIRM_Y,
+    .cli = true,
+    .describe = kind_deploys_restart_describe,
 };
+
+static const struct verb_arg kind_deploys_rollback_args[] = {
+    {.name = "RELEASE", .help = "the release to go back to (default: the one before the current)"},
+};
+
+const struct verb kind_deploys_rollback = {
+    .name = "rollback",
+    .key = "b",
+    .help = "roll back the deploy (type the release to confirm)",
+    .args = kind_deploys_rollback_args,
+    .nargs = ARRAY_LEN(kind_deploys_rollback_args),
+    .confirm = VERB_CONFIRM_TYPED,
+    .cli = true,
+    .parse = kind_deploys_rollback_parse,
+    .describe = kind_deploys_rollback_describe,
+};
+
+static const struct verb *const kind_deploys_verbs[] = {&kind_deploys_restart, &kind_deploys_rollback};
 
 const struct kind_ops kind_deploys = {
     .name = "deploys",

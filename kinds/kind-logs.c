@@ -1,16 +1,17 @@
 /* kind-logs: the logs pane's data model as the rest of sitrep sees it. The
  * data is the logs source's live logstore (reference counted); this file frees
  * it and writes it as --once text and JSON (schema version 1, plus additive
- * "new", "counts" and "errors_history" members). */
+ * "new", "counts" and "errors_history" members, and a group's "event" and
+ * "root_cause" when its latest occurrence was a multi-line event). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static int64_t kind_logs_now(void)
 {
@@ -49,6 +50,11 @@ static cJSON *kind_logs_json(const void *data)
 		cJSON_AddStringToObject(o, "sample", g->sample);
 		cJSON_AddStringToObject(o, "source", logstore_source_name(st, g->source));
 		cJSON_AddBoolToObject(o, "new", logstore_group_is_new(st, g));
+		/* additive: the latest event's lines when it was a multi-line one */
+		if (g->event != NULL)
+			cJSON_AddStringToObject(o, "event", g->event);
+		if (g->cause != NULL)
+			cJSON_AddStringToObject(o, "root_cause", g->cause);
 		cJSON_AddItemToArray(groups, o);
 	}
 	cJSON *lines = cJSON_AddArrayToObject(root, "lines");

@@ -6,14 +6,14 @@
 
 #include <stdlib.h>
 
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/metrics.h"
-#include "sitrep/action.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 static cJSON *kind_metrics_number(double v)
 {
@@ -243,12 +243,12 @@ static void kind_metrics_diff(struct source *src, const void *old, const void *n
 		                ? xasprintf("%s{%s=%s}", s->name, s->labels[0].name, s->labels[0].value)
 		                : xstrdup(s->name);
 		if (s->status == LEVEL_CRIT || s->status == LEVEL_WARN)
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			app_state(src->app, src, "status", lv, who, metrics_level_name(s->status),
 			          "%s %s: %s (%s at %g)", who, metrics_level_name(s->status), value,
 			          s->status == LEVEL_CRIT ? "crit" : "warn",
 			          s->status == LEVEL_CRIT ? s->crit : s->warn);
 		else
-			app_event(src->app, src, EVENT_STATUS_CHANGED, lv, who, metrics_level_name(s->status),
+			app_state(src->app, src, "status", lv, who, metrics_level_name(s->status),
 			          "%s back to %s: %s", who, metrics_level_name(s->status), value);
 		free(who);
 	}
@@ -307,33 +307,32 @@ static char *kind_metrics_kill_describe(const struct action *a)
 	return kind_metrics_signal_describe(a, "SIGKILL");
 }
 
-/* The host pane's processes. "terminate" is the database's verb too (K
- * ends what the selected row runs: a session there, a process here); each
- * pane's kind answers with its own entry. */
-static const struct verb kind_metrics_verbs[] = {
-    {
-        .name = "terminate",
-        .key = "K",
-        .args = "",
-        .help = "on the host pane: SIGTERM the selected process",
-        .confirm = VERB_CONFIRM_Y,
-        .noun = "process",
-        .nouns = "processes",
-        .cli = false,
-        .describe = kind_metrics_terminate_describe,
-    },
-    {
-        .name = "kill",
-        .key = "X",
-        .args = "",
-        .help = "on the host pane: SIGKILL the selected process (type its pid)",
-        .confirm = VERB_CONFIRM_TYPED,
-        .noun = "process",
-        .nouns = "processes",
-        .cli = false,
-        .describe = kind_metrics_kill_describe,
-    },
+/* The host pane's processes. "terminate" is the database's word and key too
+ * (K ends what the selected row runs: a session there, a process here); the
+ * focused pane's kind's verb of that word is the one a key means. */
+const struct verb kind_metrics_terminate = {
+    .name = "terminate",
+    .key = "K",
+    .help = "on the host pane: SIGTERM the selected process",
+    .confirm = VERB_CONFIRM_Y,
+    .noun = "process",
+    .nouns = "processes",
+    .cli = false,
+    .describe = kind_metrics_terminate_describe,
 };
+
+const struct verb kind_metrics_kill = {
+    .name = "kill",
+    .key = "X",
+    .help = "on the host pane: SIGKILL the selected process (type its pid)",
+    .confirm = VERB_CONFIRM_TYPED,
+    .noun = "process",
+    .nouns = "processes",
+    .cli = false,
+    .describe = kind_metrics_kill_describe,
+};
+
+static const struct verb *const kind_metrics_verbs[] = {&kind_metrics_terminate, &kind_metrics_kill};
 
 const struct kind_ops kind_metrics = {
     .name = "metrics",

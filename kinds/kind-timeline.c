@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/kindjson.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 static char *kind_timeline_dup(const char *s)
 {
@@ -34,6 +34,7 @@ struct timeline_data *timeline_data_copy(const struct timeline *tl, size_t max)
 		c->subject = kind_timeline_dup(e->subject);
 		c->text = kind_timeline_dup(e->text);
 		c->what = e->what != NULL ? xstrdup(e->what) : NULL;
+		c->once = e->once;
 	}
 	return d;
 }

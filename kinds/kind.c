@@ -3,8 +3,8 @@
  * the note source, whose panes have no data model. */
 #include <string.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 static void kind_empty_free(void *data)
 {
@@ -57,9 +57,17 @@ const struct kind_ops *kind_at(size_t i)
 const struct verb *kind_verb(const struct kind_ops *kind, const char *name)
 {
 	for (size_t v = 0; kind != NULL && v < kind->nverbs; v++)
-		if (strcmp(kind->verbs[v].name, name) == 0)
-			return &kind->verbs[v];
+		if (strcmp(kind->verbs[v]->name, name) == 0)
+			return kind->verbs[v];
 	return NULL;
+}
+
+bool kind_has_verb(const struct kind_ops *kind, const struct verb *verb)
+{
+	for (size_t v = 0; kind != NULL && v < kind->nverbs; v++)
+		if (kind->verbs[v] == verb)
+			return true;
+	return false;
 }
 
 const struct verb *kind_verb_find(const char *name, const struct kind_ops **kind)

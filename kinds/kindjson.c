@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/kindjson.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/kindjson.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 char *kindjson_str(const cJSON *o, const char *key, const char *def)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/metrics.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 struct metrics_data *metrics_data_new(void)
 {

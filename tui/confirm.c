@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/kind.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 #define CONFIRM_KEY_ESC   27
@@ -37,7 +37,7 @@
 static bool confirm_typed(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
-	return (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED) || tui->confirm_escalated;
+	return a->verb->confirm == VERB_CONFIRM_TYPED || tui->confirm_escalated;
 }
 
 /* What must be typed: the target's name for the dangerous verbs, else the
@@ -45,10 +45,10 @@ static bool confirm_typed(const struct tui *tui)
 static char *confirm_phrase(const struct tui *tui)
 {
 	const struct action *a = tui->confirm;
-	if (a->def != NULL && a->def->confirm == VERB_CONFIRM_TYPED)
+	if (a->verb->confirm == VERB_CONFIRM_TYPED)
 		return xstrdup(a->target != NULL ? a->target : "");
 	size_t n = a->ntargets > 0 ? a->ntargets : a->nselection;
-	return n > 0 ? xasprintf("%s %zu", a->verb, n) : xstrdup(a->verb);
+	return n > 0 ? xasprintf("%s %zu", a->verb->name, n) : xstrdup(a->verb->name);
 }
 
 /* The prompt under the list, for the dialog as it is now. Caller frees. */
@@ -119,7 +119,7 @@ void confirm_draw(struct tui *tui, bool force)
 static void confirm_done(struct action *a, enum action_result result, const char *msg, void *arg)
 {
 	struct source *src = arg;
-	char *text = xasprintf("%s %s: %s", a->verb,
+	char *text = xasprintf("%s %s: %s", a->verb->name,
 	                       result == ACTION_OK           ? "done"
 	                       : result == ACTION_UNKNOWN    ? "outcome unknown"
 	                       : result == ACTION_UNVERIFIED ? "sent, not verified"
@@ -139,7 +139,7 @@ void confirm_open(struct tui *tui, struct pane *pane, struct action *a)
 	tui->confirm_pane = pane->index;
 	tui->confirm_typed[0] = '\0';
 	tui->confirm_escalated = false;
-	char *title = xasprintf("Confirm %s", a->verb);
+	char *title = xasprintf("Confirm %s", a->verb->name);
 	tui->dialog = dialog_open(title, action_describe(a));
 	free(title);
 	dialog_track_seen(tui->dialog);
@@ -173,7 +173,7 @@ void confirm_cancel(struct tui *tui, const char *why)
 	struct source *src = tui->panes[tui->confirm_pane].src;
 	confirm_end(tui);
 	if (!tui->stopping)
-		tui_message(tui, "%s cancelled, nothing sent", a->verb);
+		tui_message(tui, "%s cancelled, nothing sent", a->verb->name);
 	action_not_confirmed(tui->app, src, a, why);
 }
 
@@ -211,7 +211,7 @@ static void confirm_yes(struct tui *tui)
 	struct dialog *dlg = tui->dialog;
 	if (!dialog_on_screen(dlg)) {
 		tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
-		            tui->confirm->verb);
+		            tui->confirm->verb->name);
 		return;
 	}
 	int unseen = dialog_unseen_rows(dlg);
@@ -230,7 +230,7 @@ static void confirm_typed_key(struct tui *tui, int key)
 	if (key == '\n') {
 		if (!dialog_on_screen(tui->dialog)) {
 			tui_message(tui, "%s: the dialog is not on the screen (too small?); nothing sent",
-			            a->verb);
+			            a->verb->name);
 			return;
 		}
 		char *phrase = confirm_phrase(tui);
@@ -279,5 +279,5 @@ void confirm_key(struct tui *tui, int key, enum keymap_action action)
 	}
 	if (dialog_scroll(tui->dialog, action))
 		return;
-	tui_message(tui, "%s: y confirms, n or Esc cancels; j/k, PgDn, End scroll", tui->confirm->verb);
+	tui_message(tui, "%s: y confirms, n or Esc cancels; j/k, PgDn, End scroll", tui->confirm->verb->name);
 }

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 #define DIALOG_MAX_W 100

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 static void help_add(char **text, const char *keys, const char *what)
@@ -46,8 +46,8 @@ char *help_text(const struct keymap *km, bool read_only)
 		free(text);
 		text = more;
 		for (size_t v = 0; v < kind->nverbs; v++) {
-			keymap_keys_of_verb(km, &kind->verbs[v], keys, sizeof(keys));
-			help_add(&text, keys[0] ? keys : "(unbound)", kind->verbs[v].help);
+			keymap_keys_of_verb(km, kind->verbs[v], keys, sizeof(keys));
+			help_add(&text, keys[0] ? keys : "(unbound)", kind->verbs[v]->help);
 		}
 	}
 	/* No trailing newline: it would show as an empty last row. */

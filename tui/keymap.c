@@ -1,4 +1,4 @@
-/* keymap: which key runs which action. The defaults are those of DESIGN.md;
+/* keymap: which key runs which action. The defaults are the key contract (core/keys.c, docs/sitrep.1);
  * the config's "keys" object rebinds an action by name ("quit": "Q"), which
  * replaces that action's default keys. Pane key hooks never see the user's
  * key for a bound action but the action's default key, so a pane written
@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sitrep/config.h"
-#include "sitrep/keys.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/keys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 #define KEY_ESC 27
@@ -139,7 +139,7 @@ void keymap_init(struct keymap *km)
 		keymap_bind_specs(km, keys_ui[i].keys, (enum keymap_action)(KEYMAP_QUIT + (int)i), NULL);
 	for (size_t k = 0; kind_at(k) != NULL; k++)
 		for (size_t v = 0; v < kind_at(k)->nverbs; v++)
-			keymap_bind_specs(km, kind_at(k)->verbs[v].key, KEYMAP_VERB, &kind_at(k)->verbs[v]);
+			keymap_bind_specs(km, kind_at(k)->verbs[v]->key, KEYMAP_VERB, kind_at(k)->verbs[v]);
 }
 
 static enum keymap_action keymap_find_action(const char *name)

@@ -5,7 +5,7 @@
  * the others are hidden (h == 0), so a pane is never drawn squashed. */
 #include <stddef.h>
 
-#include "sitrep/layout.h"
+#include "tui/layout.h"
 
 static const struct layout_rect layout_none = {0, 0, 0, 0};
 

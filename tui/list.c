@@ -1,4 +1,4 @@
-/* list: the list engine every list-like pane sits on (see sitrep/list.h).
+/* list: the list engine every list-like pane sits on (see tui/list.h).
  *
  * The rows shown are the model's rows that pass the filter, worked out again
  * only when the model's generation, the filter or the pane's view changed;
@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 #define LIST_EDIT_MAX 200
 #define LIST_KEY_ESC  27

@@ -12,14 +12,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/alerts.h"
-#include "sitrep/app.h"
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/core/app.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 /* Labels worth a glance on the row; the rest are behind Enter. */
 static const char *const pane_alerts_key_labels[] = {"instance", "job",        "service", "namespace",

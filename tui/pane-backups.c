@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/backups.h"
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/kinds/backups.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 struct pane_backups_view {
 	struct list *list; /* first: list_view_free frees the view */

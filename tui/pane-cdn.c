@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/action.h"
-#include "sitrep/cdn.h"
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/cdn.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 struct pane_cdn_view {
 	struct list *list; /* first: list_view_free frees the view */
@@ -254,7 +254,7 @@ static const struct list_ops pane_cdn_list = {
 static int pane_cdn_select(struct pane *pane, struct action *a, char *err, size_t cap)
 {
 	(void)err, (void)cap;
-	if (strcmp(a->verb, "purge") != 0)
+	if (a->verb != &kind_cdn_purge)
 		return 0;
 	struct pane_cdn_view *v = pane_cdn_view(pane);
 	const struct cdn_data *d = pane_cdn_data(pane);

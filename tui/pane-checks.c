@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/checks.h"
-#include "sitrep/list.h"
-#include "sitrep/marks.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/kinds/checks.h"
+#include "tui/list.h"
+#include "sitrep/core/marks.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 #define PANE_CHECKS_SPARK_MAX 30
 

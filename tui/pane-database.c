@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/action.h"
-#include "sitrep/database.h"
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/database.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 struct pane_database_view {
 	struct list *list; /* first: list_view_free frees the view */

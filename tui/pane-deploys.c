@@ -12,13 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/deploys.h"
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/deploys.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 struct pane_deploys_view {
 	struct list *list; /* first: list_view_free frees the view */
@@ -150,7 +150,7 @@ static const struct list_ops pane_deploys_list = {
 static int pane_deploys_select(struct pane *pane, struct action *a, char *err, size_t cap)
 {
 	(void)err, (void)cap;
-	if (strcmp(a->verb, "rollback") != 0)
+	if (a->verb != &kind_deploys_rollback)
 		return 0;
 	struct pane_deploys_view *v = pane_deploys_view(pane);
 	const struct deploys_data *d = pane_deploys_data(pane);

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 static void pane_generic_draw(struct pane *pane, WINDOW *win, int h, int w)

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <strings.h>
 
-#include "sitrep/action.h"
-#include "sitrep/list.h"
-#include "sitrep/marks.h"
-#include "sitrep/metrics.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "tui/list.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 /* The value column, right-aligned. */

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/list.h"
-#include "sitrep/pane.h"
-#include "sitrep/source.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "tui/list.h"
+#include "tui/pane.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 static const struct list_ops pane_timeline_list;
 

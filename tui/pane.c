@@ -12,17 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/alerts.h"
-#include "sitrep/backups.h"
-#include "sitrep/cdn.h"
-#include "sitrep/checks.h"
-#include "sitrep/config.h"
-#include "sitrep/database.h"
-#include "sitrep/deploys.h"
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 static const struct pane_ops *const pane_table[] = {

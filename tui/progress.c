@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 #define PROGRESS_MAX (16u << 10)

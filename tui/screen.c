@@ -46,7 +46,7 @@
 #include <curses.h>
 #include <term.h>
 
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 #include "tui-internal.h"
 
 #define SCREEN_MOUSE_OFF "\033[?1000l\033[?1002l\033[?1006l"

@@ -11,16 +11,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/app.h"
-#include "sitrep/health.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
-#include "sitrep/observe.h"
-#include "sitrep/share.h"
-#include "sitrep/source.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/health.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/observe.h"
+#include "sitrep/core/share.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 /* The marks at a level of detail (2: id and age, 1: id, 0: number and

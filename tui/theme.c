@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "sitrep-build.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/theme.h"
-#include "sitrep/util.h"
+#include "sitrep/core/jsonc.h"
+#include "tui/theme.h"
+#include "sitrep/core/util.h"
 
 #define THEME_MAX_FILE (256 * 1024)
 

@@ -1,6 +1,6 @@
 /* tui-internal: what the files of tui/ share among themselves and no one
  * else sees: the tui object, the screen, the keymap, the overlays, and the
- * pane frame functions. include/sitrep/tui.h is the app's view of all this. */
+ * pane frame functions. tui/tui.h is the app's view of all this. */
 #ifndef SITREP_TUI_INTERNAL_H
 #define SITREP_TUI_INTERNAL_H
 
@@ -11,12 +11,12 @@
 #include <curses.h>
 #include <uv.h>
 
-#include "sitrep/event.h"
-#include "sitrep/health.h"
-#include "sitrep/layout.h"
-#include "sitrep/pane.h"
-#include "sitrep/snapshot.h"
-#include "sitrep/theme.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/health.h"
+#include "tui/layout.h"
+#include "tui/pane.h"
+#include "sitrep/core/snapshot.h"
+#include "tui/theme.h"
 
 struct app;
 struct config_key;
@@ -83,7 +83,7 @@ struct keymap {
 	int n;
 };
 
-/* The defaults of DESIGN.md. */
+/* The defaults of the key contract (core/keys.c, docs/sitrep.1). */
 void keymap_init(struct keymap *km);
 /* Applies config rebinding: an action named there loses its default keys.
  * Unknown action names and key specs are skipped (the config loader reports them). */

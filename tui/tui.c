@@ -15,17 +15,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/kind.h"
-#include "sitrep/observe.h"
-#include "sitrep/source.h"
-#include "sitrep/statefile.h"
-#include "sitrep/timeline.h"
-#include "sitrep/tui.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/observe.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/timeline.h"
+#include "tui/tui.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 #include "tui-internal.h"
 
 #define TUI_RESIZE_DELAY_MS 30
@@ -392,22 +392,22 @@ static void tui_verb(struct tui *tui, struct pane *p, const struct verb *verb)
 		return;
 	}
 	const struct kind_ops *kind = kind_find(p->src->cfg->kind);
-	/* a verb two kinds share by name and key (terminate: a session, a
-	 * process) is the focused pane's kind's own entry */
-	const struct verb *own = kind != NULL ? kind_verb(kind, verb->name) : NULL;
-	if (own != NULL && own != verb && strcmp(own->key, verb->key) == 0)
-		verb = own;
-	if (kind_verb(kind, verb->name) != verb && tui->app->read_only) {
+	/* Two kinds may give one word and key to verbs of their own (K,
+	 * terminate: a database session, a host process); the keymap holds
+	 * one, and the focused pane's kind's verb of that word is the one meant. */
+	for (size_t i = 0; kind != NULL && !kind_has_verb(kind, verb) && i < kind->nverbs; i++)
+		if (strcmp(kind->verbs[i]->name, verb->name) == 0)
+			verb = kind->verbs[i];
+	if (!kind_has_verb(kind, verb) && tui->app->read_only) {
 		tui_message(tui, "read-only: %s refused, nothing was sent", verb->name);
 		return;
 	}
-	if (kind_verb(kind, verb->name) != verb) {
+	if (!kind_has_verb(kind, verb)) {
 		tui_message(tui, "%s: nothing to do in pane %s (a %s pane)", verb->name, pane_title(p),
 		            p->src->cfg->kind);
 		return;
 	}
-	struct action *a = action_new(verb->name, p->src->cfg->id);
-	a->def = verb; /* the pane's kind's own entry (a shared name finds the first) */
+	struct action *a = action_new(verb, p->src->cfg->id);
 	char msg[300] = "";
 	bool selected = p->ops->select == NULL || p->ops->select(p, a, msg, sizeof(msg)) == 0;
 	if (tui->app->read_only) {
@@ -828,10 +828,9 @@ static void tui_on_event(const struct event *ev, void *arg)
 		snprintf(tui->hint_subject, sizeof(tui->hint_subject), "%s",
 		         ev->subject != NULL ? ev->subject : "");
 	} else if (ev->level == EVENT_OK && tui->hint[0] != '\0' && ev->pane_index == tui->hint_pane &&
-	           (ev->type == EVENT_PANE_RECOVERED ||
-	            (ev->subject != NULL && strcmp(ev->subject, tui->hint_subject) == 0))) {
-		/* what the hint said is over: a recovered pane, a series back to
-		 * ok, an alert resolved, an asset fresh again */
+	           ev->subject != NULL && strcmp(ev->subject, tui->hint_subject) == 0) {
+		/* what the hint said is over: the same subject back to ok (a
+		 * recovered pane, a series, an alert resolved, an asset fresh) */
 		tui->hint[0] = '\0';
 		tui->hint_gen++;
 	}
@@ -904,7 +903,12 @@ struct tui *tui_start(struct app *app)
 		tui_message(tui, "%s",
 		            config_warning()); /* a few seconds: it must not hide the panes' states */
 
-	event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui);
+	if (event_subscribe(&app->bus, EVENT_ALL, tui_on_event, tui) != 0) {
+		/* a dashboard that hears nothing would show old data as current */
+		fprintf(stderr, "sitrep: the dashboard cannot follow the event bus\n");
+		tui_stop(tui);
+		return NULL;
+	}
 	uv_poll_start(&tui->input, UV_READABLE, tui_on_input);
 	uv_prepare_start(&tui->prepare, tui_on_prepare);
 	uv_timer_start(&tui->clock_timer, tui_on_clock, tui_ms_to_next_second(), 0);

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "sitrep/metrics.h"
-#include "sitrep/util.h"
-#include "sitrep/widgets.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/util.h"
+#include "tui/widgets.h"
 
 static bool widgets_is_utf8;
 static attr_t widgets_attrs[ROLE_COUNT];
@@ -213,7 +213,12 @@ char *widgets_cut(const char *text, int w)
 		size_t sp = fit;
 		while (sp > 0 && text[sp - 1] != ' ')
 			sp--;
-		if (sp > 0 && (int)sp * 2 >= (int)fit)
+		/* a long word (a URL, an escaped byte run) is cut inside rather
+		 * than dropped whole with the room it would have used */
+		size_t word = sp;
+		while (text[word] != '\0' && text[word] != ' ')
+			word++;
+		if (sp > 0 && (int)sp * 2 >= (int)fit && word - sp <= 16)
 			cut = sp;
 	}
 	/* no dangling separators before the ellipsis: "a ·…" reads as a cut */

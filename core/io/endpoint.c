@@ -9,8 +9,8 @@
 
 #include <curl/curl.h>
 
-#include "sitrep/endpoint.h"
-#include "sitrep/util.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/core/util.h"
 
 /* Connecting never takes longer than this, whatever the total timeout. */
 #define ENDPOINT_CONNECT_MAX_MS 3000L

@@ -58,8 +58,8 @@
 
 #include <curl/curl.h>
 
-#include "sitrep/http.h"
-#include "sitrep/util.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/util.h"
 
 struct http_sock {
 	uv_poll_t poll; /* data = this */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sitrep/linebuf.h"
-#include "sitrep/util.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/core/util.h"
 
 void linebuf_init(struct linebuf *lb, size_t max_line)
 {

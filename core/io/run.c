@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/run.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/io/run.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 extern char **environ;
 

@@ -30,9 +30,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/linebuf.h"
-#include "sitrep/spawn.h"
-#include "sitrep/util.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/io/spawn.h"
+#include "sitrep/core/util.h"
 
 #define SPAWN_STABLE_MS  10000
 #define SPAWN_GUARD_ENV  "SITREP_SPAWN_GUARD"

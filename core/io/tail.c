@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sitrep/linebuf.h"
-#include "sitrep/tail.h"
-#include "sitrep/util.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/io/tail.h"
+#include "sitrep/core/util.h"
 
 /* What one loop pass may read before yielding to other events (keys): at
  * most TAIL_SLICE bytes, and no more chunks once TAIL_SLICE_NS have gone. */

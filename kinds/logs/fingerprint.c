@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 struct fp_out {
 	char *buf;

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 /* Words of failure; "exception" may end a longer name (NullPointerException);
  * an access-log line whose status is 5xx; nginx's [alert]/[emerg]/[crit].

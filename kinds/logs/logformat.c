@@ -20,8 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static const char *const logformat_names[LOG_FORMAT_COUNT] = {
     [LOG_FORMAT_AUTO] = "auto",       [LOG_FORMAT_KEYWORDS] = "keywords", [LOG_FORMAT_JSON] = "json",

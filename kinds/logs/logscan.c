@@ -24,14 +24,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define LOGSCAN_BUF       (4u * 1024 * 1024)
 #define LOGSCAN_LINE_MAX  (16u * 1024 * 1024)
 #define LOGSCAN_CHUNK     (16u * 1024 * 1024)
 #define LOGSCAN_CHUNK_MIN (1u * 1024 * 1024)
+/* How far past a chunk's nominal cut a line that starts an event is looked
+ * for (see logscan_boundary). */
+#define LOGSCAN_CUT_MAX (1 << 20)
 
 /* ---- one part: the result of a chunk, or the kept lines ---- */
 
@@ -41,7 +44,7 @@ struct logscan_part {
 	struct logbatch_group **buckets;
 	size_t nbuckets, gcap;
 	uint64_t seen;
-	int64_t *ring;
+	int64_t *ring, *hring; /* a line's start, and its event's head's */
 	size_t ring_cap, ring_n, ring_head;
 	int64_t first_line, end; /* offsets; end -1: no complete line */
 };
@@ -62,6 +65,8 @@ void logbatch_clear(struct logbatch *b)
 	for (size_t i = 0; i < b->ngroups; i++) {
 		free(b->groups[i].fingerprint);
 		free(b->groups[i].sample);
+		free(b->groups[i].event);
+		free(b->groups[i].cause);
 	}
 	free(b->groups);
 	for (size_t i = 0; i < b->nlines; i++)
@@ -77,10 +82,11 @@ static void logscan_part_free(struct logscan_part *p)
 	logbatch_clear(&p->b);
 	free(p->buckets);
 	free(p->ring);
+	free(p->hring);
 	free(p);
 }
 
-static void logscan_ring_push(struct logscan_part *p, size_t max, int64_t off)
+static void logscan_ring_push(struct logscan_part *p, size_t max, int64_t off, int64_t head)
 {
 	if (p->ring_n < max && p->ring_n == p->ring_cap) {
 		/* Grows while not full, so a small chunk costs little. The ring is
@@ -89,19 +95,24 @@ static void logscan_ring_push(struct logscan_part *p, size_t max, int64_t off)
 		if (p->ring_cap > max)
 			p->ring_cap = max;
 		p->ring = xrealloc(p->ring, p->ring_cap * sizeof(*p->ring));
+		p->hring = xrealloc(p->hring, p->ring_cap * sizeof(*p->hring));
 	}
 	if (p->ring_n < max) {
+		p->hring[p->ring_n] = head;
 		p->ring[p->ring_n++] = off;
 	} else {
 		p->ring[p->ring_head] = off;
+		p->hring[p->ring_head] = head;
 		p->ring_head = (p->ring_head + 1) % max;
 	}
 }
 
-/* Start offset of the k-th last line of the chunk (k = 1: the last). */
-static int64_t logscan_ring_back(const struct logscan_part *p, size_t k)
+/* Start offset of the k-th last line of the chunk (k = 1: the last), and
+ * in *head that of its event's head line. */
+static int64_t logscan_ring_back(const struct logscan_part *p, size_t k, int64_t *head)
 {
 	size_t n = p->ring_n;
+	*head = p->hring[(p->ring_head + n - k) % n];
 	return p->ring[(p->ring_head + n - k) % n];
 }
 
@@ -174,22 +185,24 @@ static struct logbatch_group *logscan_group_slot(struct logscan_part *p, size_t 
 		pp = &(*pp)->chain;
 	*pp = g->chain;
 	b->groups_evicted++;
-	char *fp = g->fingerprint, *sample = g->sample;
-	size_t fcap = g->fp_cap, scap = g->sample_cap;
+	char *fp = g->fingerprint, *sample = g->sample, *event = g->event, *cause = g->cause;
+	size_t fcap = g->fp_cap, scap = g->sample_cap, ecap = g->event_cap, ccap = g->cause_cap;
 	memset(g, 0, sizeof(*g));
 	g->fingerprint = fp;
 	g->fp_cap = fcap;
 	g->sample = sample;
 	g->sample_cap = scap;
+	g->event = event;
+	g->event_cap = ecap;
+	g->cause = cause;
+	g->cause_cap = ccap;
 	return g;
 }
 
-static void logscan_group_add(struct logscan_part *p, const struct logscan_params *prm, int64_t t,
-                              enum log_sev sev, const char *raw, size_t len)
+static struct logbatch_group *logscan_group_add(struct logscan_part *p, const struct logscan_params *prm,
+                                                int64_t t, enum log_sev sev, uint64_t h, const char *fp,
+                                                size_t fplen, const char *raw, size_t len)
 {
-	char fp[512];
-	size_t fplen;
-	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
 	if (p->buckets == NULL)
 		p->buckets = xcalloc(p->nbuckets, sizeof(*p->buckets));
 	struct logbatch_group *g = p->buckets[h & (p->nbuckets - 1)];
@@ -199,7 +212,7 @@ static void logscan_group_add(struct logscan_part *p, const struct logscan_param
 		g = logscan_group_slot(p, prm->max_groups);
 		g->hash = h;
 		size_t flen = 0;
-		logscan_keep_raw(&g->fingerprint, &flen, &g->fp_cap, fp, fplen, sizeof(fp));
+		logscan_keep_raw(&g->fingerprint, &flen, &g->fp_cap, fp, fplen, 512);
 		g->first_ms = g->last_ms = t;
 		size_t k = h & (p->nbuckets - 1);
 		g->chain = p->buckets[k];
@@ -209,12 +222,15 @@ static void logscan_group_add(struct logscan_part *p, const struct logscan_param
 	g->count++;
 	if (t < g->first_ms)
 		g->first_ms = t;
-	if (t >= g->last_ms || g->sample == NULL || g->sample_len == 0) {
+	bool latest = t >= g->last_ms || g->sample == NULL || g->sample_len == 0;
+	if (latest) {
 		g->last_ms = t > g->last_ms ? t : g->last_ms;
 		logscan_keep_raw(&g->sample, &g->sample_len, &g->sample_cap, raw, len, prm->max_line_bytes);
+		g->event_len = g->cause_len = 0;
 	}
 	if (sev > g->sev)
 		g->sev = (uint8_t)sev;
+	return latest ? g : NULL;
 }
 
 /* The time of a line: the one written in it, else now. */
@@ -237,7 +253,93 @@ struct logscan_ctx {
 	int64_t now;
 	size_t lines_cap;
 	const volatile int *cancel;
+	struct logevent ev; /* the event being assembled (logevent) */
+	int64_t head_off;   /* where its head starts */
+	int64_t keep_from;  /* LOGSCAN_KEEP: lines before this only feed the event */
+	int64_t name_idx;   /* LOGSCAN_KEEP: the kept index of its naming line, -1 */
+	int64_t head_idx;   /* LOGSCAN_KEEP: and of its head, -1 */
 };
+
+/* The event's time: its head's. */
+static int64_t logscan_event_time(struct logscan_ctx *c)
+{
+	if (c->ev.time_ms <= 0) {
+		size_t hl;
+		const char *h = logevent_head(&c->ev, &hl);
+		c->ev.time_ms = logscan_time(h, hl, c->now);
+	}
+	return c->ev.time_ms;
+}
+
+/* The open event ends: counted (LOGSCAN_COUNT) or its naming line given its
+ * severity (LOGSCAN_KEEP). */
+static void logscan_event_close(struct logscan_ctx *c, bool absorb)
+{
+	struct logevent *ev = &c->ev;
+	if (!ev->open) {
+		logevent_discard(ev, false);
+		return;
+	}
+	if (ev->lines == 1 && (ev->head_sev == LOG_SEV_INFO || c->mode == LOGSCAN_KEEP)) {
+		logevent_discard(ev, absorb);
+		return;
+	}
+	struct logbatch *b = &c->p->b;
+	int64_t t = logscan_event_time(c);
+	struct logevent_out o;
+	logevent_close(ev, &o, absorb);
+	if (c->mode == LOGSCAN_KEEP) {
+		if (c->head_idx >= 0 && (size_t)c->head_idx < b->nlines) {
+			if (o.name_not_head && !o.head_leveled)
+				b->lines[c->head_idx].sev = LOG_SEV_INFO;
+			b->lines[c->head_idx].group = 0;
+		}
+		if (c->name_idx >= 0 && (size_t)c->name_idx < b->nlines) {
+			if (b->lines[c->name_idx].sev < o.sev)
+				b->lines[c->name_idx].sev = (uint8_t)o.sev;
+			if (o.sev >= LOG_SEV_WARN)
+				b->lines[c->name_idx].group = o.hash;
+		}
+		return;
+	}
+	if (o.sev == LOG_SEV_INFO)
+		return;
+	if (o.sev == LOG_SEV_ERROR) {
+		b->errors++;
+		logscan_count_error(b, t);
+	} else {
+		b->warnings++;
+	}
+	struct logbatch_group *g = logscan_group_add(c->p, c->prm, t, (enum log_sev)o.sev, o.hash, o.fp,
+	                                             o.fp_len, o.name, o.name_len);
+	if (g != NULL && o.text != NULL) {
+		logscan_keep_raw(&g->event, &g->event_len, &g->event_cap, o.text, o.text_len,
+		                 LOGEVENT_MAX_BYTES);
+		if (o.cause != NULL)
+			logscan_keep_raw(&g->cause, &g->cause_len, &g->cause_cap, o.cause, o.cause_len,
+			                 c->prm->max_line_bytes);
+	}
+}
+
+static void logscan_keep_line(struct logscan_ctx *c, const char *s, size_t len, int64_t t, enum log_sev sev)
+{
+	struct logbatch *b = &c->p->b;
+	if (b->nlines == c->lines_cap) {
+		c->lines_cap = c->lines_cap ? c->lines_cap * 2 : 256;
+		b->lines = xrealloc(b->lines, c->lines_cap * sizeof(*b->lines));
+	}
+	struct log_line *l = &b->lines[b->nlines++];
+	memset(l, 0, sizeof(*l));
+	l->time_ms = t;
+	l->sev = (uint8_t)sev;
+	l->text = logstore_text(c->prm->max_line_bytes, s, len, false, &l->cut);
+	l->len = (uint32_t)strlen(l->text);
+	if (sev >= LOG_SEV_WARN) {
+		char fp[512];
+		size_t fplen;
+		l->group = fingerprint_mask(s, len, fp, sizeof(fp), &fplen);
+	}
+}
 
 static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64_t off)
 {
@@ -245,38 +347,49 @@ static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64
 	const struct logscan_params *prm = c->prm;
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
-	enum log_sev sev = logclass_classify_as(prm->lc, c->m, (enum log_format)prm->format, s, len);
-	if (c->mode == LOGSCAN_KEEP) {
-		struct logbatch *b = &p->b;
-		if (b->nlines == c->lines_cap) {
-			c->lines_cap = c->lines_cap ? c->lines_cap * 2 : 256;
-			b->lines = xrealloc(b->lines, c->lines_cap * sizeof(*b->lines));
+	enum logevent_step step = logevent_feed(&c->ev, s, len);
+	if (step != LOGEVENT_HEAD) {
+		/* a continuation: a line of no severity of its own, at its event's time */
+		bool named = step == LOGEVENT_TAKEN && logevent_named_last(&c->ev);
+		int64_t t = logscan_event_time(c);
+		if (step == LOGEVENT_FULL)
+			logscan_event_close(c, true);
+		if (c->mode == LOGSCAN_KEEP) {
+			if (off >= c->keep_from) {
+				if (named)
+					c->name_idx = (int64_t)p->b.nlines;
+				logscan_keep_line(c, s, len, t, LOG_SEV_INFO);
+			}
+			return;
 		}
-		struct log_line *l = &b->lines[b->nlines++];
-		memset(l, 0, sizeof(*l));
-		l->time_ms = logscan_time(s, len, c->now);
-		l->sev = (uint8_t)sev;
-		l->text = logstore_text(prm->max_line_bytes, s, len, false, &l->cut);
-		l->len = (uint32_t)strlen(l->text);
+		logscan_ring_push(p, prm->max_lines, off, c->head_off);
+		p->b.lines_total++;
+		if (len > prm->max_line_bytes)
+			p->b.cut++;
 		return;
 	}
-	logscan_ring_push(p, prm->max_lines, off);
+	if (c->ev.open || c->ev.overflow)
+		logscan_event_close(c, false);
+	enum log_sev sev = logclass_classify_as(prm->lc, c->m, (enum log_format)prm->format, s, len);
+	logevent_begin(&c->ev, s, len, sev, false, false);
+	c->head_off = off;
+	if (c->mode == LOGSCAN_KEEP) {
+		c->name_idx = c->head_idx = -1;
+		if (off >= c->keep_from) {
+			c->name_idx = c->head_idx = (int64_t)p->b.nlines;
+			logscan_keep_line(c, s, len, logscan_event_time(c), sev);
+		}
+		return;
+	}
+	logscan_ring_push(p, prm->max_lines, off, off);
 	if (p->first_line < 0)
 		p->first_line = off;
 	struct logbatch *b = &p->b;
 	b->lines_total++;
 	if (len > prm->max_line_bytes)
 		b->cut++;
-	if (sev == LOG_SEV_INFO)
-		return;
-	int64_t t = logscan_time(s, len, c->now);
-	if (sev == LOG_SEV_ERROR) {
-		b->errors++;
-		logscan_count_error(b, t);
-	} else {
-		b->warnings++;
-	}
-	logscan_group_add(p, prm, t, sev, s, len);
+	/* A warning or an error is counted when its event closes (the next
+	 * head, or the end of the chunk), as one event. */
 }
 
 /* Offset just after the first '\n' at or after pos, or limit. */
@@ -295,6 +408,43 @@ static int64_t logscan_next_start(int fd, int64_t pos, int64_t limit, char *buf,
 		pos += n;
 	}
 	return limit;
+}
+
+/* Where a chunk cut at pos really begins: the first line at or after pos
+ * that no event can continue (logevent_may_continue false), so that an
+ * event is never split between two chunks and the chunks cut a file into the
+ * same events as reading it line by line. Both chunks that meet there find
+ * the same line. Looked for over LOGSCAN_CUT_MAX bytes; without one (a file
+ * that is all stack frames) the first line start is the cut. */
+static int64_t logscan_boundary(int fd, int64_t pos, int64_t limit)
+{
+	char buf[65536];
+	int64_t first = logscan_next_start(fd, pos - 1, limit, buf, sizeof(buf));
+	int64_t at = first;
+	while (at < limit && at - first < LOGSCAN_CUT_MAX) {
+		size_t want = limit - at < (int64_t)sizeof(buf) ? (size_t)(limit - at) : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return first;
+		size_t i = 0;
+		char *nl;
+		while (i < (size_t)n && (nl = memchr(buf + i, '\n', (size_t)n - i)) != NULL) {
+			const char *l = buf + i;
+			size_t len = (size_t)(nl - l);
+			if (len > 0 && l[len - 1] == '\r')
+				len--;
+			if (!logevent_may_continue(l, len))
+				return at + (int64_t)i;
+			i = (size_t)(nl - buf) + 1;
+		}
+		if (i == 0) /* a line longer than buf: not judged, passed */
+			at = logscan_next_start(fd, at, limit, buf, sizeof(buf));
+		else
+			at += (int64_t)i;
+	}
+	return at >= limit ? limit : first;
 }
 
 /* Every complete line that starts in [a, b) and ends before limit; when
@@ -334,6 +484,7 @@ static void logscan_read(struct logscan_ctx *c, int fd, int64_t a, int64_t b, in
 		size_t rest = (size_t)(end - p);
 		if (p == buf && len == cap && !eof) {
 			if (cap < LOGSCAN_LINE_MAX) {
+				logevent_own(&c->ev);
 				cap *= 2;
 				buf = xrealloc(buf, cap);
 				continue;
@@ -346,15 +497,19 @@ static void logscan_read(struct logscan_ctx *c, int fd, int64_t a, int64_t b, in
 			                      pread(fd, skip, 1, next - 1) != 1 || skip[0] != '\n'))
 				break;
 			logscan_line(c, buf, len, base);
+			logevent_own(&c->ev);
 			c->p->end = next;
 			base = next;
 			len = 0;
 			continue;
 		}
+		/* the event's head may lie in what moves away */
+		logevent_own(&c->ev);
 		memmove(buf, p, rest);
 		base += p - buf;
 		len = rest;
 	}
+	logscan_event_close(c, false);
 	free(buf);
 }
 
@@ -389,6 +544,16 @@ static void logscan_part_finish(struct logscan_part *p, const struct logscan_par
 		free(g->sample);
 		g->sample = text;
 		g->chain = NULL;
+		char *ev = g->event_len > 0
+		               ? logevent_text(g->event, g->event_len, prm->max_line_bytes, LOGEVENT_TEXT_MAX)
+		               : NULL;
+		char *cause = g->event_len > 0 && g->cause_len > 0
+		                  ? logstore_text(prm->max_line_bytes, g->cause, g->cause_len, false, &cut)
+		                  : NULL;
+		free(g->event);
+		free(g->cause);
+		g->event = ev;
+		g->cause = cause;
 	}
 	free(p->buckets);
 	p->buckets = NULL;
@@ -406,14 +571,23 @@ static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int 
 	                        .mode = LOGSCAN_COUNT,
 	                        .now = logscan_wall_ms(),
 	                        .cancel = cancel != NULL ? cancel : &never};
-	logscan_read(&c, fd, a, b, limit, skip_first);
+	logevent_init(&c.ev, prm->format);
+	if (skip_first)
+		a = logscan_boundary(fd, a, limit);
+	if (b < limit)
+		b = logscan_boundary(fd, b, limit);
+	if (a < b)
+		logscan_read(&c, fd, a, b, limit, false);
+	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	logscan_part_finish(p, prm);
 	return p;
 }
 
-static struct logscan_part *logscan_keep(const struct logscan_params *prm, int fd, int64_t a, int64_t end,
-                                         const volatile int *cancel)
+/* The lines from keep_from to end, read from a (the head of keep_from's
+ * event, so its lines get the event's time). */
+static struct logscan_part *logscan_keep(const struct logscan_params *prm, int fd, int64_t a,
+                                         int64_t keep_from, int64_t end, const volatile int *cancel)
 {
 	struct logscan_part *p = xmalloc(sizeof(*p));
 	logscan_part_init(p, prm);
@@ -423,24 +597,32 @@ static struct logscan_part *logscan_keep(const struct logscan_params *prm, int f
 	                        .p = p,
 	                        .mode = LOGSCAN_KEEP,
 	                        .now = logscan_wall_ms(),
-	                        .cancel = cancel != NULL ? cancel : &never};
+	                        .cancel = cancel != NULL ? cancel : &never,
+	                        .keep_from = keep_from,
+	                        .name_idx = -1,
+	                        .head_idx = -1};
+	logevent_init(&c.ev, prm->format);
 	if (a >= 0 && a < end)
 		logscan_read(&c, fd, a, end, end, false);
+	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	return p;
 }
 
-/* Where the kept lines start: the max_lines-th last line over all parts. */
-static int64_t logscan_keep_start(struct logscan_part *const *parts, size_t n, size_t max_lines)
+/* Where the kept lines start: the max_lines-th last line over all parts;
+ * *head: where its event starts. */
+static int64_t logscan_keep_start(struct logscan_part *const *parts, size_t n, size_t max_lines,
+                                  int64_t *head)
 {
 	size_t want = max_lines;
 	int64_t start = -1;
+	*head = -1;
 	for (size_t i = n; i-- > 0 && want > 0;) {
 		const struct logscan_part *p = parts[i];
 		if (p->ring_n == 0)
 			continue;
 		size_t k = p->ring_n < want ? p->ring_n : want;
-		start = logscan_ring_back(p, k);
+		start = logscan_ring_back(p, k, head);
 		want -= k;
 		if (p->b.lines_total > p->ring_n)
 			break; /* this chunk alone fills what is left */
@@ -464,7 +646,8 @@ size_t logscan_run(const struct logscan_params *prm, int fd, int64_t from, int64
 		if (parts[i]->end > *end)
 			*end = parts[i]->end;
 	}
-	parts[n] = logscan_keep(prm, fd, logscan_keep_start(parts, n, prm->max_lines), *end, NULL);
+	int64_t head, keep = logscan_keep_start(parts, n, prm->max_lines, &head);
+	parts[n] = logscan_keep(prm, fd, head, keep, *end, NULL);
 	for (size_t i = 0; i <= n; i++) {
 		out[i] = xmalloc(sizeof(**out));
 		*out[i] = parts[i]->b;
@@ -480,7 +663,7 @@ size_t logscan_run(const struct logscan_params *prm, int fd, int64_t from, int64
 struct logscan_job {
 	struct logscan *s;
 	uv_work_t req;
-	int64_t a, b;
+	int64_t a, b, keep_from;
 	bool skip_first;
 	struct logscan_part *part;
 };
@@ -492,9 +675,11 @@ struct logscan {
 	int64_t from, to, end;
 	struct logscan_job *jobs; /* the chunks, then the kept lines */
 	size_t njobs, next, running, done;
+	size_t delivered; /* chunks handed to part_cb, in file order */
 	volatile int cancel;
 	bool cancelled;
 	logscan_done_fn cb;
+	logscan_part_fn part_cb;
 	void *ctx;
 };
 
@@ -513,7 +698,7 @@ static void logscan_work(uv_work_t *req)
 	struct logscan_job *j = req->data;
 	struct logscan *s = j->s;
 	if (j == &s->jobs[s->njobs - 1])
-		j->part = logscan_keep(&s->prm, s->fd, j->a, j->b, &s->cancel);
+		j->part = logscan_keep(&s->prm, s->fd, j->a, j->keep_from, j->b, &s->cancel);
 	else
 		j->part = logscan_chunk(&s->prm, s->fd, j->a, j->b, s->to, j->skip_first, &s->cancel);
 }
@@ -531,9 +716,10 @@ static void logscan_queue(struct logscan *s, size_t i)
 static void logscan_finish(struct logscan *s)
 {
 	struct logbatch **parts = xcalloc(s->njobs, sizeof(*parts));
-	for (size_t i = 0; i < s->njobs; i++)
-		parts[i] = &s->jobs[i].part->b;
-	s->cb(s->ctx, parts, s->njobs, s->end);
+	size_t n = 0;
+	for (size_t i = s->delivered; i < s->njobs; i++)
+		parts[n++] = &s->jobs[i].part->b;
+	s->cb(s->ctx, parts, n, s->end);
 	free(parts);
 	logscan_free(s);
 }
@@ -556,6 +742,14 @@ static void logscan_after(uv_work_t *req, int status)
 	size_t nchunks = s->njobs - 1;
 	if (j->part->end > s->end)
 		s->end = j->part->end;
+	if (s->part_cb != NULL && j != &s->jobs[nchunks]) {
+		/* what was read, at once; the parts in file order, as they can be */
+		s->part_cb(s->ctx, NULL, j->b - j->a);
+		while (s->delivered < nchunks && s->jobs[s->delivered].part != NULL) {
+			s->part_cb(s->ctx, &s->jobs[s->delivered].part->b, 0);
+			s->delivered++;
+		}
+	}
 	if (s->next < nchunks) {
 		logscan_queue(s, s->next++);
 		return;
@@ -565,7 +759,7 @@ static void logscan_after(uv_work_t *req, int status)
 		for (size_t i = 0; i < nchunks; i++)
 			parts[i] = s->jobs[i].part;
 		struct logscan_job *k = &s->jobs[nchunks];
-		k->a = logscan_keep_start(parts, nchunks, s->prm.max_lines);
+		k->keep_from = logscan_keep_start(parts, nchunks, s->prm.max_lines, &k->a);
 		k->b = s->end;
 		free(parts);
 		logscan_queue(s, nchunks);
@@ -576,6 +770,12 @@ static void logscan_after(uv_work_t *req, int status)
 
 struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
                               int64_t to, logscan_done_fn cb, void *ctx)
+{
+	return logscan_start_parts(loop, prm, fd, from, to, cb, NULL, ctx);
+}
+
+struct logscan *logscan_start_parts(uv_loop_t *loop, const struct logscan_params *prm, int fd, int64_t from,
+                                    int64_t to, logscan_done_fn cb, logscan_part_fn part_cb, void *ctx)
 {
 	int dfd = dup(fd);
 	if (dfd < 0)
@@ -588,6 +788,7 @@ struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm,
 	s->to = to;
 	s->end = from;
 	s->cb = cb;
+	s->part_cb = part_cb;
 	s->ctx = ctx;
 	size_t chunk = prm->chunk_bytes;
 	if (chunk == 0) {
@@ -615,7 +816,7 @@ struct logscan *logscan_start(uv_loop_t *loop, const struct logscan_params *prm,
 	if (par < 1)
 		par = 1;
 	if (n == 0) {
-		s->jobs[0].a = -1;
+		s->jobs[0].a = s->jobs[0].keep_from = -1;
 		s->jobs[0].b = to;
 		logscan_queue(s, 0);
 		return s;

@@ -21,30 +21,16 @@
  * sanitized when the ring is next read (logstore_settle), once, and only for
  * the lines still in it. Warnings and errors are done at once: their groups
  * and counts need the time and the sanitized sample. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/util.h"
 
 #define LS_BUCKETS LOGSTORE_BUCKETS
-
-/* A Python traceback being assembled on one source: the header line is
- * stored at once (as info) and kept here; the frames follow, stamped with the
- * header's time; the first line after them that names an exception
- * ("KeyError: 'price'") is the event's one error and names its group. A trace
- * that ends otherwise (another line, the bounds, or LOGSTORE_TRACE_IDLE_MS
- * without a line) is counted once under its header. */
-struct logstore_trace {
-	bool active, frames;
-	int64_t time_ms;   /* the event's time */
-	int64_t last_wall; /* when its last line came */
-	uint32_t lines, bytes;
-	char *head; /* the header's raw bytes, owned */
-	size_t head_len;
-};
 
 struct logstore {
 	int refs;
@@ -70,9 +56,10 @@ struct logstore {
 
 	char **sources;
 	size_t nsources;
-	struct logstore_trace *traces; /* one per source */
+	struct logevent *events; /* one per source: the event being assembled */
 
 	struct logstore_stats stats;
+	struct logstore_progress progress;
 	int64_t deploy_ms; /* the latest deploy seen (an event), 0: none */
 	/* error groups created since the last logstore_take_new_groups, for the
 	 * "new error group" event; beyond the cap only the first are told */
@@ -81,6 +68,8 @@ struct logstore {
 	int64_t sec_key[LS_BUCKETS], min_key[LS_BUCKETS];
 	uint32_t sec_count[LS_BUCKETS], min_count[LS_BUCKETS];
 };
+
+static int64_t logstore_last_slot(const struct logstore *st);
 
 void logstore_set_deploy_time(struct logstore *st, int64_t wall_ms)
 {
@@ -157,13 +146,15 @@ void logstore_unref(void *p)
 	for (size_t i = 0; i < st->ngroups; i++) {
 		free(st->pool[i].fingerprint);
 		free(st->pool[i].sample);
+		free(st->pool[i].event);
+		free(st->pool[i].cause);
 	}
 	for (size_t i = 0; i < st->nsources; i++) {
 		free(st->sources[i]);
-		free(st->traces[i].head);
+		logevent_free(&st->events[i]);
 	}
 	free(st->sources);
-	free(st->traces);
+	free(st->events);
 	free(st->ring);
 	free(st->order);
 	free(st->pool);
@@ -176,8 +167,8 @@ unsigned logstore_add_source(struct logstore *st, const char *name)
 {
 	st->sources = xrealloc(st->sources, (st->nsources + 1) * sizeof(*st->sources));
 	st->sources[st->nsources] = sanitize_str(name != NULL ? name : "?");
-	st->traces = xrealloc(st->traces, (st->nsources + 1) * sizeof(*st->traces));
-	memset(&st->traces[st->nsources], 0, sizeof(*st->traces));
+	st->events = xrealloc(st->events, (st->nsources + 1) * sizeof(*st->events));
+	logevent_init(&st->events[st->nsources], LOG_FORMAT_AUTO);
 	return (unsigned)st->nsources++;
 }
 
@@ -232,6 +223,8 @@ static struct log_group *logstore_group_slot(struct logstore *st)
 	logstore_unchain(st, g);
 	free(g->fingerprint);
 	free(g->sample);
+	free(g->event);
+	free(g->cause);
 	memset(g, 0, sizeof(*g));
 	st->stats.groups_evicted++;
 	return g;
@@ -260,12 +253,12 @@ static struct log_group *logstore_group_new(struct logstore *st, uint64_t h, cha
 	return g;
 }
 
-static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, enum log_sev sev,
-                               const char *raw, size_t len, const char *text)
+/* Counts a line or an event into the group of hash h (fp: its masked text)
+ * and makes text its sample. Returns the group. */
+static struct log_group *logstore_group_count(struct logstore *st, unsigned source, int64_t t,
+                                              enum log_sev sev, uint64_t h, const char *fp, size_t fplen,
+                                              const char *text)
 {
-	char fp[512];
-	size_t fplen;
-	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
 	struct log_group *g = logstore_find(st, h);
 	if (g == NULL)
 		g = logstore_group_new(st, h, sanitize(fp, fplen, 0), t, sev);
@@ -281,9 +274,61 @@ static void logstore_group_add(struct logstore *st, unsigned source, int64_t t, 
 		g->sample = xrealloc(g->sample, n + 1);
 		memcpy(g->sample, text, n + 1);
 		g->source = (uint16_t)source;
+		/* a one-line sample has no event text of its own */
+		free(g->event);
+		free(g->cause);
+		g->event = g->cause = NULL;
 	}
 	if (sev > g->sev)
 		g->sev = (uint8_t)sev;
+	return g;
+}
+
+static uint64_t logstore_group_add(struct logstore *st, unsigned source, int64_t t, enum log_sev sev,
+                                   const char *raw, size_t len, const char *text)
+{
+	char fp[512];
+	size_t fplen;
+	uint64_t h = fingerprint_mask(raw, len, fp, sizeof(fp), &fplen);
+	logstore_group_count(st, source, t, sev, h, fp, fplen, text);
+	return h;
+}
+
+/* Takes a group out of the pool (its last count was taken back): the pool's
+ * last group moves into its slot. */
+static void logstore_group_remove(struct logstore *st, struct log_group *g)
+{
+	logstore_unlink(st, g);
+	logstore_unchain(st, g);
+	free(g->fingerprint);
+	free(g->sample);
+	free(g->event);
+	free(g->cause);
+	for (size_t i = 0; i < st->nfresh; i++)
+		if (st->fresh[i] == g->hash) {
+			memmove(&st->fresh[i], &st->fresh[i + 1], (st->nfresh - i - 1) * sizeof(*st->fresh));
+			st->nfresh--;
+			break;
+		}
+	struct log_group *last = &st->pool[st->ngroups - 1];
+	if (g != last) {
+		*g = *last;
+		if (g->newer != NULL)
+			g->newer->older = g;
+		else
+			st->newest = g;
+		if (g->older != NULL)
+			g->older->newer = g;
+		else
+			st->oldest = g;
+		struct log_group **pp = &st->buckets[g->hash & (st->nbuckets - 1)];
+		while (*pp != last)
+			pp = &(*pp)->chain;
+		*pp = g;
+	}
+	memset(last, 0, sizeof(*last));
+	st->ngroups--;
+	st->gorder_valid = false;
 }
 
 /* ---- error rate ---- */
@@ -304,6 +349,17 @@ static void logstore_count_error(struct logstore *st, int64_t t)
 	}
 	if (st->min_key[mi] == min)
 		st->min_count[mi]++;
+}
+
+/* Takes back one error counted at t. */
+static void logstore_uncount_error(struct logstore *st, int64_t t)
+{
+	int64_t sec = t / 1000, min = t / 60000;
+	size_t si = (size_t)(sec % LS_BUCKETS), mi = (size_t)(min % LS_BUCKETS);
+	if (st->sec_key[si] == sec && st->sec_count[si] > 0)
+		st->sec_count[si]--;
+	if (st->min_key[mi] == min && st->min_count[mi] > 0)
+		st->min_count[mi]--;
 }
 
 double logstore_errors_per_minute(const struct logstore *st, int64_t now_ms)
@@ -371,6 +427,7 @@ static struct log_line *logstore_next_slot(struct logstore *st, int64_t time_ms,
 	l->sev = (uint8_t)sev;
 	l->cut = cut;
 	l->raw = l->raw_time = false;
+	l->group = 0;
 	return l;
 }
 
@@ -439,122 +496,222 @@ static void logstore_settle(struct logstore *st)
 	}
 }
 
-/* ---- Python tracebacks ---- */
+/* ---- multi-line events (logevent) ----
+ *
+ * Each source assembles one event at a time. A one-line event is what it
+ * always was: a warning or an error is counted and grouped the moment its
+ * line comes, so a lone error line shows at once. That count is provisional
+ * while the event is open: when the event closes as more than one line (the
+ * next head, its bounds, LOGEVENT_IDLE_MS without a line, the end of the
+ * first read) and its severity or group differ from its head's, the head's
+ * count is taken back and the event is counted instead. Continuation lines
+ * are lines of the ring (info, stamped with the event's time); the event's
+ * naming line takes the event's severity there once it is known. */
 
-static const char logstore_trace_head[] = "Traceback (most recent call last):";
-
-/* "KeyError: 'price'", "ValueError", "requests.exceptions.ConnectionError: ...". */
-static bool logstore_trace_final(const char *raw, size_t len)
+/* The event's time: its head's, parsed from the head when it came raw. */
+static int64_t logstore_event_time(struct logevent *ev)
 {
-	size_t i = 0;
-	if (len == 0 ||
-	    !((raw[0] >= 'A' && raw[0] <= 'Z') || (raw[0] >= 'a' && raw[0] <= 'z') || raw[0] == '_'))
-		return false;
-	while (i < len && ((raw[i] >= 'A' && raw[i] <= 'Z') || (raw[i] >= 'a' && raw[i] <= 'z') ||
-	                   (raw[i] >= '0' && raw[i] <= '9') || raw[i] == '_' || raw[i] == '.'))
-		i++;
-	return i == len || raw[i] == ':';
+	if (ev->time_ms <= 0) {
+		size_t hl;
+		const char *h = logevent_head(ev, &hl);
+		ev->time_ms = logstore_line_time(h, hl, ev->head_wall);
+	}
+	return ev->time_ms;
 }
 
-/* The trace ended without its exception line: the event is its header. */
-static void logstore_trace_abandon(struct logstore *st, unsigned source)
+static void logstore_event_close(struct logstore *st, unsigned source, bool absorb)
 {
-	struct logstore_trace *tr = &st->traces[source];
-	if (!tr->active)
+	struct logevent *ev = &st->events[source];
+	bool pending = ev->pending > 0;
+	uint64_t ph = ev->pending_hash;
+	uint8_t psev = ev->pending_sev;
+	int64_t t = ev->open && ev->lines > 1 ? logstore_event_time(ev) : ev->time_ms;
+	int64_t slot = ev->name_slot, hslot = ev->head_slot;
+	uint64_t nseq = ev->name_seq, hseq = ev->head_seq;
+	struct logevent_out o;
+	ev->pending = 0;
+	if (ev->open && ev->lines == 1) {
+		/* counted as its line came */
+		logevent_discard(ev, absorb);
 		return;
-	st->stats.errors++;
-	logstore_count_error(st, tr->time_ms);
-	bool cut;
-	char *text = logstore_text(st->max_line_bytes, tr->head, tr->head_len, false, &cut);
-	logstore_group_add(st, source, tr->time_ms, LOG_SEV_ERROR, tr->head, tr->head_len, text);
-	free(text);
-	free(tr->head);
-	memset(tr, 0, sizeof(*tr));
+	}
+	if (!logevent_close(ev, &o, absorb) || !o.multi)
+		return;
+	st->generation++;
+	bool same = pending && ph == o.hash && psev == o.sev;
+	if (pending && !same) {
+		if (psev == LOG_SEV_ERROR) {
+			st->stats.errors--;
+			logstore_uncount_error(st, t);
+		} else {
+			st->stats.warnings--;
+		}
+		struct log_group *g = logstore_find(st, ph);
+		if (g != NULL && g->count > 0 && --g->count == 0)
+			logstore_group_remove(st, g);
+	}
+	if (o.sev >= LOG_SEV_WARN) {
+		bool cut;
+		char *name = logstore_text(st->max_line_bytes, o.name, o.name_len, false, &cut);
+		if (!same) {
+			if (o.sev == LOG_SEV_ERROR) {
+				st->stats.errors++;
+				logstore_count_error(st, t);
+			} else {
+				st->stats.warnings++;
+			}
+		}
+		struct log_group *g = logstore_find(st, o.hash);
+		if (same && g != NULL) {
+			free(g->sample);
+			g->sample = name;
+			name = NULL;
+		} else {
+			g = logstore_group_count(st, source, t, (enum log_sev)o.sev, o.hash, o.fp, o.fp_len,
+			                         name);
+		}
+		free(name);
+		if (g->last_ms <= t) {
+			free(g->event);
+			free(g->cause);
+			g->event = logevent_text(o.text, o.text_len, st->max_line_bytes, LOGEVENT_TEXT_MAX);
+			g->cause = o.cause != NULL
+			               ? logstore_text(st->max_line_bytes, o.cause, o.cause_len, false, &cut)
+			               : NULL;
+		}
+	}
+	/* The naming line shows the event's severity in the raw lines; a head
+	 * that only a word made an error ("Traceback") does not, when another
+	 * line names the event. */
+	if (!same && hslot >= 0 && (size_t)hslot < st->max_lines && st->ring[hslot].seq == hseq)
+		st->ring[hslot].group = 0;
+	if (slot >= 0 && (size_t)slot < st->max_lines && st->ring[slot].seq == nseq) {
+		if (st->ring[slot].sev < o.sev)
+			st->ring[slot].sev = (uint8_t)o.sev;
+		if (o.sev >= LOG_SEV_WARN)
+			st->ring[slot].group = o.hash;
+	}
+	if (o.name_not_head && !o.head_leveled && hslot >= 0 && (size_t)hslot < st->max_lines &&
+	    st->ring[hslot].seq == hseq)
+		st->ring[hslot].sev = LOG_SEV_INFO;
 }
 
 void logstore_flush_traces(struct logstore *st, int64_t wall_ms)
 {
 	if (wall_ms == 0)
 		wall_ms = logstore_wall_ms();
-	for (size_t i = 0; i < st->nsources; i++)
-		if (st->traces[i].active && wall_ms - st->traces[i].last_wall >= LOGSTORE_TRACE_IDLE_MS)
-			logstore_trace_abandon(st, (unsigned)i);
-}
-
-/* Sets *time_ms and *sev for a line that belongs to a traceback of source
- * (its header, a frame, its exception line); leaves them for any other. */
-static void logstore_trace_line(struct logstore *st, unsigned source, const char *raw, size_t len,
-                                int64_t *time_ms, int *sev)
-{
-	struct logstore_trace *tr = &st->traces[source];
-	int64_t wall = logstore_wall_ms();
-	if (tr->active) {
-		bool frame = len > 0 && (raw[0] == ' ' || raw[0] == '\t');
-		if (frame && tr->lines < LOGSTORE_TRACE_MAX_LINES &&
-		    tr->bytes + len <= LOGSTORE_TRACE_MAX_BYTES) {
-			tr->lines++;
-			tr->bytes += (uint32_t)len;
-			tr->frames = true;
-			tr->last_wall = wall;
-			*time_ms = tr->time_ms;
-			*sev = LOG_SEV_INFO;
-			return;
-		}
-		if (tr->frames && !frame && logstore_trace_final(raw, len)) {
-			*time_ms = tr->time_ms;
-			*sev = LOG_SEV_ERROR;
-			free(tr->head);
-			memset(tr, 0, sizeof(*tr));
-			return;
-		}
-		logstore_trace_abandon(st, source);
-	}
-	size_t hl = sizeof(logstore_trace_head) - 1;
-	if (len >= hl && memcmp(raw, logstore_trace_head, hl) == 0) {
-		tr->active = true;
-		tr->time_ms = *time_ms > 0 ? *time_ms : logstore_line_time(raw, len, wall);
-		tr->last_wall = wall;
-		tr->head_len = len < FINGERPRINT_INPUT_MAX ? len : FINGERPRINT_INPUT_MAX;
-		tr->head = xmalloc(tr->head_len);
-		memcpy(tr->head, raw, tr->head_len);
-		*time_ms = tr->time_ms;
-		*sev = LOG_SEV_INFO;
+	for (size_t i = 0; i < st->nsources; i++) {
+		struct logevent *ev = &st->events[i];
+		if (ev->open && (wall_ms < 0 || wall_ms - ev->last_wall >= LOGEVENT_IDLE_MS))
+			logstore_event_close(st, (unsigned)i, wall_ms >= 0);
 	}
 }
 
-void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
-                     const char *raw, size_t len, bool cut)
+void logstore_end_events(struct logstore *st)
 {
-	if (source < st->nsources)
-		logstore_trace_line(st, source, raw, len, &time_ms, &sev);
-	/* Classified first: what else is done depends on it (see the head). */
-	if (sev < 0)
-		sev = lc != NULL ? (int)logclass_classify(lc, raw, len) : LOG_SEV_INFO;
+	logstore_flush_traces(st, -1);
+}
+
+/* The ring slot of the line pushed last. */
+static int64_t logstore_last_slot(const struct logstore *st)
+{
+	return (int64_t)((st->head + st->n - 1) % st->max_lines);
+}
+
+/* A line that continues its source's open event (see above). */
+static void logstore_continuation(struct logstore *st, struct logevent *ev, unsigned source,
+                                  enum logevent_step step, const char *raw, size_t len, bool cut)
+{
+	int64_t t = logstore_event_time(ev);
+	bool named = step == LOGEVENT_TAKEN && logevent_named_last(ev);
+	if (step == LOGEVENT_FULL)
+		logstore_event_close(st, source, true);
+	ev->last_wall = logstore_wall_ms();
 	st->stats.lines++;
 	st->generation++;
+	bool cut_now = cut || len > st->max_line_bytes;
+	if (cut_now)
+		st->stats.cut++;
+	logstore_push_raw(st, t, 0, source, LOG_SEV_INFO, raw, len, cut);
+	if (named) {
+		ev->name_slot = logstore_last_slot(st);
+		ev->name_seq = st->seq - 1;
+	}
+}
+
+void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format, unsigned source,
+                            int64_t time_ms, int sev, const char *raw, size_t len, bool cut)
+{
+	struct logevent *ev = NULL;
+	if (source < st->nsources) {
+		ev = &st->events[source];
+		enum logevent_step step = logevent_feed_as(ev, raw, len, sev == LOGSTORE_SEV_PART);
+		if (step != LOGEVENT_HEAD) {
+			logstore_continuation(st, ev, source, step, raw, len, cut);
+			return;
+		}
+		if (ev->open || ev->overflow)
+			logstore_event_close(st, source, false);
+	}
+	if (sev == LOGSTORE_SEV_PART)
+		sev = -1; /* no event open: a line as any other */
+	bool given = sev >= 0;
+	/* Classified first: what else is done depends on it (see the head). */
+	if (sev < 0)
+		sev = lc == NULL ? LOG_SEV_INFO
+		      : format == LOG_FORMAT_AUTO
+		          ? (int)logclass_classify(lc, raw, len)
+		          : (int)logclass_classify_format(lc, (enum log_format)format, raw, len);
+	st->stats.lines++;
+	st->generation++;
+	int64_t wall = logstore_wall_ms();
+	if (ev != NULL) {
+		ev->format = format;
+		logevent_begin(ev, raw, len, sev, given, true);
+		ev->last_wall = ev->head_wall = wall;
+		ev->time_ms = time_ms;
+	}
 	/* Deferred only when whether the text is cut is known now, for the count:
 	 * cut by length, or too short for escaping to grow it past the limit. */
 	bool cut_now = cut || len > st->max_line_bytes;
 	if (sev < LOG_SEV_WARN && (cut_now || len * SANITIZE_GROWTH_MAX <= st->max_line_bytes)) {
 		if (cut_now)
 			st->stats.cut++;
-		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : logstore_wall_ms(), source, sev, raw, len,
-		                  cut);
-		return;
+		logstore_push_raw(st, time_ms, time_ms > 0 ? 0 : wall, source, sev, raw, len, cut);
+	} else {
+		if (time_ms <= 0)
+			time_ms = logstore_line_time(raw, len, wall);
+		char *text = logstore_text(st->max_line_bytes, raw, len, cut, &cut);
+		if (cut)
+			st->stats.cut++;
+		if (sev == LOG_SEV_ERROR) {
+			st->stats.errors++;
+			logstore_count_error(st, time_ms);
+		} else if (sev == LOG_SEV_WARN) {
+			st->stats.warnings++;
+		}
+		uint64_t h = 0;
+		if (sev >= LOG_SEV_WARN)
+			h = logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
+		logstore_push_line(st, time_ms, source, sev, text, strlen(text), cut);
+		st->ring[logstore_last_slot(st)].group = h;
+		if (ev != NULL) {
+			ev->time_ms = time_ms;
+			ev->pending = sev >= LOG_SEV_WARN;
+			ev->pending_hash = h;
+			ev->pending_sev = (uint8_t)sev;
+		}
 	}
-	if (time_ms <= 0)
-		time_ms = logstore_line_time(raw, len, logstore_wall_ms());
-	char *text = logstore_text(st->max_line_bytes, raw, len, cut, &cut);
-	if (cut)
-		st->stats.cut++;
-	if (sev == LOG_SEV_ERROR) {
-		st->stats.errors++;
-		logstore_count_error(st, time_ms);
-	} else if (sev == LOG_SEV_WARN) {
-		st->stats.warnings++;
+	if (ev != NULL) {
+		ev->name_slot = ev->head_slot = logstore_last_slot(st);
+		ev->name_seq = ev->head_seq = st->seq - 1;
 	}
-	logstore_group_add(st, source, time_ms, (enum log_sev)sev, raw, len, text);
-	logstore_push_line(st, time_ms, source, sev, text, strlen(text), cut);
+}
+
+void logstore_ingest(struct logstore *st, struct logclass *lc, unsigned source, int64_t time_ms, int sev,
+                     const char *raw, size_t len, bool cut)
+{
+	logstore_ingest_format(st, lc, LOG_FORMAT_AUTO, source, time_ms, sev, raw, len, cut);
 }
 
 /* The buckets of a part: per slot the newer second (minute) wins, equal ones add. */
@@ -598,8 +755,12 @@ void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
 		if (bg->last_ms >= g->last_ms || g->sample == NULL) {
 			g->last_ms = bg->last_ms > g->last_ms ? bg->last_ms : g->last_ms;
 			free(g->sample);
+			free(g->event);
+			free(g->cause);
 			g->sample = bg->sample;
-			bg->sample = NULL;
+			g->event = bg->event;
+			g->cause = bg->cause;
+			bg->sample = bg->event = bg->cause = NULL;
 			g->source = (uint16_t)source;
 		}
 		if (bg->sev > g->sev)
@@ -612,6 +773,7 @@ void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
 		if (st->stats.lines_evicted > 0)
 			st->stats.lines_evicted--;
 		logstore_push_line(st, l->time_ms, source, l->sev, l->text, l->len, l->cut);
+		st->ring[logstore_last_slot(st)].group = l->group;
 		l->text = NULL;
 	}
 	st->generation++;
@@ -688,6 +850,63 @@ const struct log_group *logstore_group(struct logstore *st, size_t i)
 		st->gorder_valid = true;
 	}
 	return st->gorder[i];
+}
+
+void logstore_progress_update(struct logstore *st, int dscans, int64_t done, int64_t total)
+{
+	struct logstore_progress *p = &st->progress;
+	if (dscans > 0 && p->scans == 0) {
+		memset(p, 0, sizeof(*p));
+		p->start_ms = logstore_wall_ms();
+	}
+	p->scans += dscans;
+	p->done += done;
+	p->total += total;
+	if (p->scans <= 0)
+		memset(p, 0, sizeof(*p));
+	st->generation++;
+}
+
+const struct logstore_progress *logstore_progress(const struct logstore *st)
+{
+	return &st->progress;
+}
+
+/* Bytes in words: "512 B", "3.4 MiB", "1.2 GiB". */
+static void logstore_bytes(double b, char *out, size_t cap)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+	while (b >= 1024 && u + 1 < sizeof(unit) / sizeof(*unit)) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(out, cap, u == 0 ? "%.0f %s" : "%.1f %s", b, unit[u]);
+}
+
+bool logstore_progress_text(const struct logstore *st, int64_t now_ms, char *out, size_t cap)
+{
+	const struct logstore_progress *p = &st->progress;
+	out[0] = '\0';
+	if (p->scans <= 0 || p->total <= 0)
+		return false;
+	char done[32], total[32], rate[48] = "", left[48] = "";
+	logstore_bytes((double)p->done, done, sizeof(done));
+	logstore_bytes((double)p->total, total, sizeof(total));
+	double secs = (double)(now_ms - p->start_ms) / 1000.0;
+	if (secs > 0.05 && p->done > 0) {
+		double bps = (double)p->done / secs;
+		char r[32];
+		logstore_bytes(bps, r, sizeof(r));
+		snprintf(rate, sizeof(rate), ", %s/s", r);
+		double rest = (double)(p->total - p->done) / bps;
+		char age[16];
+		util_age((uint64_t)(rest * 1000) + 999, age, sizeof(age));
+		snprintf(left, sizeof(left), ", %s left", age);
+	}
+	snprintf(out, cap, "reading from the start: %s of %s (%.0f %%)%s%s", done, total,
+	         100.0 * (double)p->done / (double)p->total, rate, left);
+	return true;
 }
 
 const struct logstore_stats *logstore_stats(const struct logstore *st)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 static int lt_num(const char *p, const char *end, int n)
 {

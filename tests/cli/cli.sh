@@ -188,7 +188,7 @@ for s in $dsrc; do
 	check "configuration.md: the built-in default names deploy source $s" grep -q "\`$s\`" "$TMP/builtin.md"
 done
 section "$DOC" "### http (kind checks)" >"$TMP/checks.md"
-for k in $(sed -n 's/.*config_get_[a-z_]*(ctx, [a-z]*, "\([a-z_]*\)".*/\1/p' "$ROOT/backends/httpcheck.c" | sort -u); do
+for k in $(sed -n 's/.*config_get_[a-z_]*(ctx, [a-z]*, "\([a-z_]*\)".*/\1/p' "$ROOT/backends/http.c" | sort -u); do
 	check "configuration.md: the checks section documents \"$k\"" grep -q "\`$k\`" "$TMP/checks.md"
 done
 check "configuration.md: the checks section does not call TLS days unmeasured" \

@@ -38,12 +38,12 @@ for sym in $(entries "$TOP/backends/logs.c" logs_input_table); do
 	name_of "$sym" type >>"$TMP/inputs"
 done
 : >"$TMP/providers"
-for sym in $(entries "$TOP/backends/cdnprobe.c" cdn_providers); do
+for sym in $(entries "$TOP/backends/cdn.c" cdn_providers); do
 	name_of "$sym" name >>"$TMP/providers"
 done
-# verbs: the .name of each entry of every kind's verb table
+# verbs: the .name of each verb a kind defines (one `const struct verb` each)
 awk '
-	/^static const struct verb kind_[a-z_]+_verbs\[\] = \{/ { on = 1; next }
+	/^const struct verb kind_[a-z_]+ = \{/ { on = 1; next }
 	on && /^\};/ { on = 0 }
 	on && /\.name *= *"/ { s = $0; sub(/^[^"]*"/, "", s); sub(/".*/, "", s); print s }' \
 	"$TOP"/kinds/kind-*.c >"$TMP/verbs"
@@ -80,7 +80,7 @@ chmod 600 "$TMP/bad-provider.json"
 listed "$TMP/bad-provider.json" 'this build has: ' >"$TMP/bin-providers"
 check "the binary lists its CDN providers" [ -s "$TMP/bin-providers" ]
 for p in $(cat "$TMP/bin-providers"); do
-	check "provider $p the binary knows was read from cdnprobe's table" grep -qxF "$p" "$TMP/providers"
+	check "provider $p the binary knows was read from the cdn source's table" grep -qxF "$p" "$TMP/providers"
 done
 
 # The rows. Sources start a row in the sources table; inputs and providers

@@ -6,7 +6,7 @@
 
 #include "backends/alertmanager-parse.h"
 #include "fuzz.h"
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

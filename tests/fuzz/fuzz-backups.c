@@ -9,8 +9,8 @@
 
 #include "backends/backups-common.h"
 #include "fuzz.h"
-#include "sitrep/backups.h"
-#include "sitrep/kind.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/kind.h"
 
 static void fuzz_backups_check(const char *s)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/cdnprobe.h"
+#include "backends/cdn.h"
 #include "fuzz.h"
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 static void fuzz_cdn_api_inert(const char *s)
 {

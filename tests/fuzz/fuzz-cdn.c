@@ -10,15 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/cdnprobe.h"
+#include "backends/cdn.h"
 #include "fuzz.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 static struct app fuzz_cdn_app;
 static bool fuzz_cdn_ready;
@@ -79,7 +80,7 @@ static void fuzz_cdn_prepare(const uint8_t *data, size_t size)
 		abort();
 	free(again);
 	for (size_t s = 0; s < fuzz_cdn_app.nsources; s++) {
-		struct action *a = action_new("purge", "cdn");
+		struct action *a = action_new(&kind_cdn_purge, "cdn");
 		action_select(a, raw);
 		if (s == 0)
 			action_add_param(a, "edge", "fra");

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/checks.h"
+#include "sitrep/kinds/checks.h"
 
 static struct check_expect fuzz_checks_expect[4];
 static bool fuzz_checks_ready;

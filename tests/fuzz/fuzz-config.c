@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/app.h"
-#include "sitrep/sources.h"
-#include "sitrep/config.h"
+#include "sitrep/core/app.h"
+#include "backends/sources.h"
+#include "sitrep/core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,9 +15,9 @@
 
 #include "backends/postgres-parse.h"
 #include "fuzz.h"
-#include "sitrep/database.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 static void fuzz_database_inert(const char *s)
 {

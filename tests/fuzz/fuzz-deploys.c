@@ -9,7 +9,7 @@
 
 #include "backends/deploys-common.h"
 #include "fuzz.h"
-#include "sitrep/deploys.h"
+#include "sitrep/kinds/deploys.h"
 
 static void fuzz_deploys_check(const char *s)
 {
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[300];
 	struct deploys_data *tools[3] = {deploys_data_new(), deploys_data_new(), deploys_data_new()};
 	size_t skipped;
-	(void)gitlog_parse(tools[0], (const char *)data, size, &skipped);
+	(void)git_parse(tools[0], (const char *)data, size, &skipped);
 	(void)helm_parse_history(tools[1], (const char *)data, size, err, sizeof(err));
 	(void)kubectl_parse_history(tools[2], (const char *)data, size, err, sizeof(err));
 	for (int t = 0; t < 3; t++) {

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/linebuf.h"
-#include "sitrep/util.h"
+#include "sitrep/io/linebuf.h"
+#include "sitrep/core/util.h"
 
 struct fuzz_linebuf_out {
 	char *text; /* every line, each followed by '\n' and its cut flag */

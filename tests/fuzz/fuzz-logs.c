@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 static struct logclass *fuzz_logs_lc;
 

@@ -16,9 +16,9 @@
 
 #include "backends/mysql-parse.h"
 #include "fuzz.h"
-#include "sitrep/database.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 static void fuzz_mysql_inert(const char *s)
 {

@@ -35,20 +35,20 @@
 
 #include <cjson/cJSON.h>
 
-#include "backends/cdnprobe.h"
+#include "backends/cdn.h"
 #include "backends/deploys-common.h"
 #include "fuzz.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/cdn.h"
-#include "sitrep/config.h"
-#include "sitrep/database.h"
-#include "sitrep/deploys.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define FUZZ_PREPARE_WORDS 64
 
@@ -299,13 +299,13 @@ static void fuzz_prepare_words_free(struct fuzz_prepare_words *w)
  * verb's parse refused the words (a usage error: nothing is prepared). */
 static struct action *fuzz_prepare_cli(const char *verb, char **words, size_t n)
 {
-	struct action *a = action_new(verb, "");
-	char err[300] = "";
-	const struct verb *def = a->def;
+	const struct verb *def = kind_verb_find(verb, NULL);
 	if (def == NULL)
 		abort();
-	if (def->parse != NULL ? def->parse(a, (int)n, words, err, sizeof(err)) != 0 : n != 0) {
-		if (err[0] == '\0' && def->parse != NULL)
+	struct action *a = action_new(def, "");
+	char err[300] = "";
+	if (verb_parse(def, a, (int)n, words, err, sizeof(err)) != 0) {
+		if (err[0] == '\0')
 			abort(); /* a refusal always says why */
 		fuzz_prepare_inert_err(err, sizeof(err));
 		action_free(a);
@@ -321,7 +321,7 @@ static bool fuzz_prepare_run(struct source *src, struct action *a, char *const *
 	int rc = action_prepare(src, a, err, sizeof(err));
 	/* FUZZ_PREPARE_SHOW=1: what each input built, to see a seed reach its builder */
 	if (getenv("FUZZ_PREPARE_SHOW") != NULL)
-		fprintf(stderr, "%s %s: %s\n", src->cfg->id, a->verb, rc == 0 ? a->effect : err);
+		fprintf(stderr, "%s %s: %s\n", src->cfg->id, a->verb->name, rc == 0 ? a->effect : err);
 	char *what = action_describe(a);
 	fuzz_prepare_inert(what);
 	free(what);
@@ -544,7 +544,7 @@ static size_t fuzz_prepare_plain_argc(struct source *src)
 	/* numbers: helm and kubectl take nothing else as a revision */
 	char *ids[] = {"12", "11"};
 	src->snap.data = fuzz_prepare_history(ids, 2);
-	struct action *a = action_new("rollback", "11");
+	struct action *a = action_new(&kind_deploys_rollback, "11");
 	char err[300];
 	size_t n = 0;
 	if (action_prepare(src, a, err, sizeof(err)) != 0) {
@@ -769,7 +769,7 @@ static void fuzz_prepare_cancel(struct fuzz_prepare_words *w)
 	action_free(a);
 	/* The words as a pane's selection: only identities (or a pid the
 	 * snapshot shows) build anything. */
-	a = action_new("cancel", "x");
+	a = action_new(&kind_database_cancel, "x");
 	for (size_t i = 0; i < w->n; i++)
 		action_select(a, w->w[i]);
 	char **chosen = xcalloc(w->n + 1, sizeof(*chosen));

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/procfs.h"
+#include "backends/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/sanitize.h"
+#include "sitrep/core/sanitize.h"
 
 /* Aborts unless out[0..len) keeps the promise and is NUL-terminated there. */
 static void fuzz_sanitize_check(const char *out, size_t len)

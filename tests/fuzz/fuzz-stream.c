@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sitrep/kind.h"
-#include "sitrep/stream.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/stream.h"
 
 static void fuzz_stream_inert(const cJSON *j)
 {

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "sitrep/app.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 static void fuzz_timeline_write(const char *dir, const char *name, const uint8_t *data, size_t len)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 static int standalone_count;
 static int standalone_failed;

@@ -6,7 +6,7 @@
 # (in tmux): a file that does not exist yet is waited for and read when it
 # appears, a file that cannot be read shows "Permission denied" and is read
 # once it can be, a glob picks up a new matching file, and a command's exit
-# status is shown and it is restarted. Unreadable files need an unprivileged
+# status is shown and it is restarted. A group's row reads "E ×N AGE MESSAGE ... SOURCE". Unreadable files need an unprivileged
 # user: as root sitrep runs as nobody.
 source "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || skip_all "tmux not installed"
@@ -71,25 +71,25 @@ off_screen() { ! tm_capture | grep -qE -- "$1"; }
 check "an unreadable file shows Permission denied" wait_for 5 on_screen 'secret.log: Permission denied'
 check "a missing file is waited for" on_screen 'later.log: No such file or directory'
 check "the command's exit status is shown" wait_for 5 on_screen 'sh exited with status 7'
-check "the command's output is a line tagged cmd" on_screen 'cmd: cmd error run'
-runs() { tm_capture | grep -E 'cmd: cmd error run' | sed -nE 's/^│E +([0-9]+) .*/\1/p' | head -1; }
+check "the command's output is a line tagged cmd" on_screen 'cmd error run .* cmd +│'
+runs() { tm_capture | grep -E 'cmd error run .* cmd +│' | sed -nE 's/^│E ×([0-9]+) .*/\1/p' | head -1; }
 runs_again() { [ "$(runs)" -gt 1 ] 2>/dev/null; }
 check "the command is restarted (its error group grows past 1)" wait_for 8 runs_again
 
 echo "later error appeared" >"$TMP/logs/later.log"
-check "the file that appeared later is read" wait_for 5 on_screen 'later: later error appeared'
+check "the file that appeared later is read" wait_for 5 on_screen 'later error appeared .* later +│'
 check "and its error is gone" wait_for 3 off_screen 'No such file or directory'
 chmod 644 "$TMP/logs/secret.log"
 echo "secret error two" >>"$TMP/logs/secret.log"
-check "the readable file is read once permitted" wait_for 5 on_screen 'secret: secret error two'
+check "the readable file is read once permitted" wait_for 5 on_screen 'secret error two .* secret +│'
 check "and Permission denied is gone" wait_for 3 off_screen 'Permission denied'
 echo "glob error first" >"$TMP/logs/g/one.log"
-check "a file matching the glob is followed" wait_for 5 on_screen 'one.log: glob error first'
+check "a file matching the glob is followed" wait_for 5 on_screen 'glob error first .* one\.log +│'
 sleep 1.2
 echo "glob error second" >"$TMP/logs/g/two.log"
-check "a new file matching the glob later is followed too" wait_for 5 on_screen 'two.log: glob error second'
+check "a new file matching the glob later is followed too" wait_for 5 on_screen 'glob error second .* two\.log +│'
 echo "glob error third" >>"$TMP/logs/g/one.log"
-check "the first glob file is still followed" wait_for 5 on_screen 'one.log: glob error third'
+check "the first glob file is still followed" wait_for 5 on_screen 'glob error third .* one\.log +│'
 tm send-keys -t t q
 check "sitrep quits" wait_for 5 tm_pane_dead
 finish

@@ -86,5 +86,42 @@ check "traceback: one error for the whole trace" test "$(tbget "d['counts']['err
 check "traceback: its group is named by the exception line" \
 	test "$(tbget "[g['sample'] for g in d['groups'] if g['severity'] == 'error']")" = "[\"KeyError: 'price'\"]"
 
+# --- multi-line errors: one event each (tests/data/logs/traces) --------------------------
+# Each trace file, read from its start (the backlog scan) and as a command's
+# output (line by line), gives the totals and group names of its .groups file.
+TRACES=$TOP/tests/data/logs/traces
+groups_of() {
+	printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ %s ] } ] }\n' "$1" >"$TMP/c.json"
+	chmod 600 "$TMP/c.json"
+	"$SITREP" --once --json -c "$TMP/c.json" | python3 -c 'import json,sys
+d = json.load(sys.stdin)["panes"][0]["data"]
+c = d["counts"]
+print(c["errors"], c["warnings"])
+for g in sorted(d["groups"], key=lambda g: g["sample"]):
+    if not g["sample"].startswith("sitrep: "):
+        print(g["severity"][0].upper(), g["count"], g["sample"])'
+}
+want_groups() {
+	python3 -c 'import sys
+lines = open(sys.argv[1]).read().splitlines()
+h = lines[0].split()
+print(h[4], h[6])
+for l in sorted(lines[1:], key=lambda l: l.split("\t")[2]):
+    s, n, name, cause = l.split("\t")
+    print(s, n, name)' "$1"
+}
+for log in "$TRACES"/*.log; do
+	name=$(basename "$log" .log)
+	w=$(want_groups "$TRACES/$name.groups")
+	got=$(groups_of "{ \"type\": \"file\", \"path\": \"$log\", \"from\": \"start\" }")
+	check "trace $name: file from start: errors, warnings and groups as in $name.groups" test "$got" = "$w"
+	[ "$got" = "$w" ] || diff <(echo "$w") <(echo "$got") | sed 's/^/# /'
+	got=$(groups_of "{ \"type\": \"command\", \"argv\": [\"cat\", \"$log\"] }")
+	read -r e wn <<<"$(head -1 <<<"$w")"
+	w2=$(printf '%s %s\n%s' "$e" "$((wn + 1))" "$(tail -n +2 <<<"$w")")
+	check "trace $name: command output: the same (and the exit warning)" test "$got" = "$w2"
+	[ "$got" = "$w2" ] || diff <(echo "$w2") <(echo "$got") | sed 's/^/# /'
+done
+
 echo "1..$TAP_N"
 exit $((TAP_FAILED > 0))

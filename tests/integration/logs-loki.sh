@@ -68,7 +68,13 @@ cat >"$TMP/sitrep.json" <<CONF
   "url": "http://127.0.0.1:$PORT", "query": "{app=\"web\"} |= \"error\"", "org_id": "tenant-a",
   "token_env": "SITREP_TEST_LOKI_TOKEN", "limit": 2, "poll_seconds": 0.5 } ] } ] }
 CONF
-header_has() { tm_capture | grep -q "  $1 err 0 warn $1 lines"; }
+# the header's figures are labelled, their digits grouped: "1,200 errors, 0 warnings, 1,200 lines"
+header_has() {
+	local n s=s
+	n=$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1")
+	[ "$1" = 1 ] && s=
+	tm_capture | grep -q " $n error$s, 0 warnings, $n line$s"
+}
 
 tm_start 160 20 env SITREP_TEST_LOKI_TOKEN=s3cret-token "$SITREP" -c "$TMP/sitrep.json"
 if wait_for 5 header_has 5; then ok "the first 5 lines arrive (pages of 2)"; else

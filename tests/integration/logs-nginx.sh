@@ -41,7 +41,13 @@ miss() {
 }
 # lines_in_logs: error lines nginx wrote into every file it used.
 lines_in_logs() { cat "$TMP"/logs/error.log* 2>/dev/null | grep -c 'open()'; }
-header_has() { tm_capture | grep -q "  $1 err 0 warn $1 lines"; }
+# the header's figures are labelled, their digits grouped: "1,200 errors, 0 warnings, 1,200 lines"
+header_has() {
+	local n s=s
+	n=$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1")
+	[ "$1" = 1 ] && s=
+	tm_capture | grep -q " $n error$s, 0 warnings, $n line$s"
+}
 
 tm_start 160 30 "$SITREP" -c "$TMP/sitrep.json"
 tm_wait_text 5 "groups" || { tm_capture | diag; }
@@ -97,7 +103,7 @@ tm send-keys -t t Escape
 
 # The raw view lists the lines themselves, newest at the bottom.
 tm send-keys -t t v
-check "v switches to the raw lines" tm_wait_text 2 "lines  $SENT err"
+check "v switches to the raw lines" tm_wait_text 2 "lines: $(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$SENT") error"
 check "raw view shows the newest request" tm_wait_text 2 "missing-$SENT-"
 
 # --once reads the current file's tail and shows the group.

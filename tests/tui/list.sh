@@ -43,7 +43,7 @@ detail_has() {
 # The screen row of the first group row that shows TEXT.
 row_of() { screen | grep -nE -- "^│[EW] .*$1" | head -1 | cut -d: -f1; }
 # The group drawn on the first row of the pane (line 3: frame, header, row).
-first_group() { screen | sed -n 3p | sed -nE 's/.*: error ([a-z]+) .*/\1/p'; }
+first_group() { screen | sed -n 3p | sed -nE 's/^│[EW] ×[0-9]+ +[0-9a-z]+ +error ([a-z]+) .*/\1/p'; }
 
 # --- the selection follows its group ---------------------------------------
 wait_for 3 header_has '^│groups +3 err'
@@ -53,7 +53,7 @@ tm send-keys -t t Home
 check "Home selects the first group" detail_has "error $top"
 before=$(row_of "error $top")
 # A new line of the last group makes it the most recent: it moves to the top.
-last_group() { screen | sed -nE 's/^│E .*: error ([a-z]+) .*/\1/p' | tail -1; }
+last_group() { screen | sed -nE 's/^│E ×[0-9]+ +[0-9a-z]+ +error ([a-z]+) .*/\1/p' | tail -1; }
 last=$(last_group)
 echo "error $last $(grep -o "$last [a-z]* failed" "$LOG" | head -1 | cut -d' ' -f2) failed on shard 2" >>"$LOG"
 check "the group of the new line moves to the top" wait_for 5 bash -c "[ \"\$(tmux -L '$TSOCK' capture-pane -p -t t | sed -n 3p | grep -c 'error $last')\" = 1 ]"

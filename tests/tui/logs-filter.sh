@@ -45,9 +45,9 @@ detail_is() {
 }
 
 # Groups view: the two database timeouts are one group of 2 (numbers masked).
-check "groups view by default" wait_for 3 header_has '^│groups +3 err 1 warn 84 lines'
-check "the two timeouts are one group of 2" on_screen '│E +2 .*database timeout on shard'
-check "the payment error is its own group" on_screen '│E +1 .*payment gateway refused card'
+check "groups view by default" wait_for 3 header_has '^│groups: 3 errors, 1 warning, 84 lines'
+check "the two timeouts are one group of 2" on_screen '│E ×2 .*database timeout on shard'
+check "the payment error is its own group" on_screen '│E ×1 .*payment gateway refused card'
 
 # `/` filter in the groups view.
 tm send-keys -t t /
@@ -55,12 +55,12 @@ check "/ opens the filter prompt in the header" wait_for 3 header_has '^│/_'
 tm send-keys -t t -l 'timeout'
 check "the typed regex is echoed" wait_for 3 header_has '^│/timeout_'
 tm send-keys -t t Enter
-check "the header shows the filter and its match count" wait_for 3 header_has '^│groups /timeout \(1\)'
+check "the header shows the filter and its match count" wait_for 3 header_has '^│groups /timeout \(1\): '
 check "the filter keeps the matching group" on_screen 'database timeout'
 check "the filter hides the others" off_screen 'payment gateway'
 tm send-keys -t t Escape
 check "Esc clears the filter" wait_for 3 on_screen 'payment gateway'
-check "the header no longer shows a filter" header_has '^│groups +3 err'
+check "the header no longer shows a filter" header_has '^│groups: 3 errors'
 
 # A bad regex is reported, not applied.
 tm send-keys -t t /
@@ -72,7 +72,7 @@ tm send-keys -t t Escape
 
 # `g` switches to the raw lines, which follow the newest at the bottom.
 tm send-keys -t t g
-check "g switches to the raw lines" wait_for 3 header_has '^│lines +3 err'
+check "g switches to the raw lines" wait_for 3 header_has '^│lines: 3 errors'
 check "raw view shows info lines" on_screen 'info request 080 ok'
 check "raw view follows the end (oldest line scrolled off)" off_screen 'request 001 ok'
 echo "info request 081 ok" >>"$LOG"
@@ -82,7 +82,7 @@ check "a new line appears at the bottom while following" wait_for 3 on_screen 'r
 tm send-keys -t t /
 tm send-keys -t t -l 'request 04[0-9]'
 tm send-keys -t t Enter
-check "raw filter counts 10 matches" wait_for 3 header_has '^│lines /request 04\[0-9\] \(10\)'
+check "raw filter counts 10 matches" wait_for 3 header_has '^│lines /request 04\[0-9\] \(10\): '
 check "non-matching lines hidden" off_screen 'request 050 ok'
 tm send-keys -t t n
 check "n selects the first match" detail_is 'info request 040 ok'
@@ -93,7 +93,7 @@ check "N moves back one" detail_is 'info request 041 ok'
 tm send-keys -t t N N
 check "N wraps from the first match to the last" detail_is 'info request 049 ok'
 tm send-keys -t t Escape
-check "Esc clears the raw filter" wait_for 3 header_has '^│lines +3 err'
+check "Esc clears the raw filter" wait_for 3 header_has '^│lines: 3 errors'
 
 # Scrolling: Home goes to the oldest line and keeps the view there.
 tm send-keys -t t Home
@@ -130,8 +130,8 @@ tm send-keys -t t Escape
 check "Esc closes the long line" wait_for 3 off_screen 'LONGEND'
 
 tm send-keys -t t g
-check "g goes back to the groups" wait_for 3 header_has '^│groups +4 err'
-check "the long line is a group of its own" on_screen '│E +1 .*LONGSTART'
+check "g goes back to the groups" wait_for 3 header_has '^│groups: 4 errors'
+check "the long line is a group of its own" on_screen '│E ×1 .*LONGSTART'
 tm send-keys -t t q
 check "sitrep quits" wait_for 3 tm_pane_dead
 finish

@@ -15,19 +15,23 @@
 
 #include <cmocka.h>
 
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/action.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 static int act_calls;
 
 static int fake_act(struct source *src, const struct action *a)
 {
 	act_calls++;
-	action_finish((struct action *)a, ACTION_OK, "did %s", a->verb);
+	action_finish((struct action *)a, ACTION_OK, "did %s", a->verb->name);
 	return 0;
 }
 
@@ -56,7 +60,7 @@ static void test_read_only_refuses_and_records(void **state)
 	struct app app = {.read_only = true};
 	app.cfg.state_dir = dir;
 	struct source src = {.ops = &fake_ops, .cfg = &pc};
-	struct action *a = action_new("silence", "DiskFull");
+	struct action *a = action_new(&kind_alerts_silence, "DiskFull");
 	action_add_param(a, "alertname", "DiskFull");
 	char msg[200];
 	act_calls = 0;
@@ -69,7 +73,7 @@ static void test_read_only_refuses_and_records(void **state)
 	free(t);
 
 	app.read_only = false;
-	a = action_new("silence", "DiskFull");
+	a = action_new(&kind_alerts_silence, "DiskFull");
 	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_PENDING);
 	assert_int_equal(act_calls, 1);
 	assert_int_equal(last_result, ACTION_OK);
@@ -107,7 +111,7 @@ static void test_durations(void **state)
 
 static void test_describe_sanitizes(void **state)
 {
-	struct action *a = action_new("silence", "Evil\x1b[2J");
+	struct action *a = action_new(&kind_alerts_silence, "Evil\x1b[2J");
 	a->duration_s = 1800;
 	action_add_param(a, "alertname", "Evil\x1b[2J");
 	char *d = action_describe(a);
@@ -130,7 +134,7 @@ static void test_audit_first(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct source src = {.ops = &fake_ops, .cfg = &pc};
-	struct action *a = action_new("silence", "DiskFull");
+	struct action *a = action_new(&kind_alerts_silence, "DiskFull");
 	char msg[300];
 	act_calls = 0;
 	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
@@ -139,14 +143,14 @@ static void test_audit_first(void **state)
 	rmdir(audit);
 	/* a state dir others can write into is refused the same way */
 	assert_int_equal(chmod(dir, 0777), 0);
-	a = action_new("silence", "DiskFull");
+	a = action_new(&kind_alerts_silence, "DiskFull");
 	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
 	assert_int_equal(act_calls, 0);
 	chmod(dir, 0700);
 	/* and a symlink in place of the log is not followed */
 	char *target = xasprintf("%s/elsewhere", dir);
 	assert_int_equal(symlink(target, audit), 0);
-	a = action_new("silence", "DiskFull");
+	a = action_new(&kind_alerts_silence, "DiskFull");
 	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_FAILED);
 	assert_int_equal(act_calls, 0);
 	assert_int_not_equal(access(target, F_OK), 0);
@@ -177,14 +181,14 @@ static void test_one_in_flight_and_quit(void **state)
 	struct source src = {.ops = &slow_ops, .cfg = &pc};
 	char msg[300];
 	act_calls = 0;
-	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_PENDING);
 	assert_int_equal(action_in_flight(&app), 1);
-	assert_int_equal(action_run(&app, &src, action_new("silence", "B"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "B"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_REFUSED);
 	assert_non_null(strstr(msg, "still running"));
 	assert_int_equal(act_calls, 1);
-	action_not_confirmed(&app, &src, action_new("silence", "C"),
+	action_not_confirmed(&app, &src, action_new(&kind_alerts_silence, "C"),
 	                     "not confirmed (cancelled in the dashboard)");
 	last_result = -1;
 	assert_int_equal(action_abandon_all(&app), 1);
@@ -221,7 +225,7 @@ static void test_audit_refusals_named(void **state)
 	act_calls = 0;
 
 	assert_int_equal(mkfifo(audit, 0600), 0);
-	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_FAILED);
 	assert_non_null(strstr(msg, "audit.jsonl is a FIFO"));
 	assert_int_equal(action_audit(&app, NULL, "x", NULL), -1);
@@ -229,7 +233,7 @@ static void test_audit_refusals_named(void **state)
 	unlink(audit);
 
 	assert_int_equal(symlink("/nonexistent", audit), 0);
-	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_FAILED);
 	assert_non_null(strstr(msg, "audit.jsonl is a symbolic link"));
 	unlink(audit);
@@ -237,7 +241,7 @@ static void test_audit_refusals_named(void **state)
 	FILE *f = fopen(audit, "w");
 	fclose(f);
 	assert_int_equal(chmod(audit, 0666), 0);
-	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_FAILED);
 	assert_non_null(strstr(msg, "can be written by other users (mode 0666)"));
 	char *t = audit_text(dir);
@@ -248,7 +252,7 @@ static void test_audit_refusals_named(void **state)
 	if (geteuid() == 0) {
 		assert_int_equal(chown(dir, 65534, 65534), 0);
 		assert_int_equal(
-		    action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+		    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 		    ACTION_FAILED);
 		assert_non_null(strstr(msg, "belongs to uid 65534"));
 		assert_int_equal(chown(dir, 0, 0), 0);
@@ -276,7 +280,7 @@ static int swapping_act(struct source *src, const struct action *a)
 	unlink(audit);
 	assert_int_equal(mkfifo(audit, 0600), 0);
 	free(audit);
-	action_finish((struct action *)a, ACTION_OK, "did %s", a->verb);
+	action_finish((struct action *)a, ACTION_OK, "did %s", a->verb->name);
 	return 0;
 }
 static const struct source_ops swapping_ops = {.name = "swap", .kind = "alerts", .act = swapping_act};
@@ -294,7 +298,7 @@ static void test_outcome_not_recorded_is_said(void **state)
 	struct source src = {.ops = &swapping_ops, .cfg = &pc};
 	char msg[300];
 	last_msg_seen = NULL;
-	action_run(&app, &src, action_new("silence", "A"), done_msg, NULL, msg, sizeof(msg));
+	action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done_msg, NULL, msg, sizeof(msg));
 	assert_non_null(last_msg_seen);
 	assert_int_equal(last_result, ACTION_OK);
 	assert_non_null(strstr(last_msg_seen, "did silence"));
@@ -335,11 +339,11 @@ static void test_unverified_is_its_own_result(void **state)
 	struct pane_config pc = {.id = "cdn", .kind = "cdn"};
 	struct app app = {0};
 	app.cfg.state_dir = dir;
-	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_ENDED), on_end, NULL);
+	assert_int_equal(event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_ENDED), on_end, NULL), 0);
 	struct source src = {.ops = &unverified_ops, .cfg = &pc};
 	char msg[300];
 	last_result = -1;
-	assert_int_equal(action_run(&app, &src, action_new("purge", "/x"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_cdn_purge, "/x"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_PENDING);
 	assert_int_equal(last_result, ACTION_UNVERIFIED);
 	char *t = audit_text(dir);
@@ -426,24 +430,24 @@ static void test_cut_messages_end_whole(void **state)
 	/* "no such path: /static/" is 22 bytes; 27 leaves "→" and 2 bytes of the next */
 	char msg[28];
 	act_calls = 0;
-	assert_int_equal(action_run(&app, &src, action_new("silence", "A"), done, NULL, msg, sizeof(msg)),
+	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
 	                 ACTION_FAILED);
 	assert_int_equal(act_calls, 0);
 	assert_string_equal(msg, "no such path: /static/\xe2\x86\x92");
 	char small[25]; /* the first arrow cut after 2 of its 3 bytes */
-	struct action *a = action_new("silence", "A");
+	struct action *a = action_new(&kind_alerts_silence, "A");
 	assert_int_equal(action_prepare(&src, a, small, sizeof(small)), -1);
 	assert_string_equal(small, "no such path: /static/");
 	action_free(a);
 
 	struct source src2 = {.ops = &cut_finish_ops, .cfg = &pc};
 	last_msg_seen = NULL;
-	action_run(&app, &src2, action_new("silence", "B"), done_msg, NULL, msg, sizeof(msg));
+	action_run(&app, &src2, action_new(&kind_alerts_silence, "B"), done_msg, NULL, msg, sizeof(msg));
 	assert_non_null(last_msg_seen);
 	assert_string_equal(last_msg_seen, "refused: /static/\xe2\x86\x92");
 
 	/* the audit writer: a detail cut inside a character */
-	a = action_new("silence", "C");
+	a = action_new(&kind_alerts_silence, "C");
 	assert_int_equal(action_audit(&app, a, "failed", "cut: \xe2\x86\x92\xe2\x86"), 0);
 	action_free(a);
 	char *t = audit_text(dir);
@@ -481,9 +485,9 @@ static void test_progress_lines_whole(void **state)
 	sanitize_add_secret(secret);
 	struct pane_config pc = {.id = "deploys", .kind = "deploys"};
 	struct app app = {0};
-	event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_PROGRESS), on_progress, NULL);
+	assert_int_equal(event_subscribe(&app.bus, EVENT_BIT(EVENT_ACTION_PROGRESS), on_progress, NULL), 0);
 	struct source src = {.ops = &fake_ops, .cfg = &pc};
-	struct action *a = action_new("restart", "app");
+	struct action *a = action_new(&kind_deploys_restart, "app");
 	a->app = &app;
 	a->src = &src;
 	nprogress = 0;

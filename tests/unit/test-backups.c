@@ -21,13 +21,13 @@
 #include <cmocka.h>
 
 #include "backends/backups-common.h"
-#include "sitrep/app.h"
-#include "sitrep/backups.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define NOW 1800000000LL
 
@@ -194,7 +194,7 @@ static void test_events(void **state)
 	struct marks *m = marks_open(&app);
 	app.marks = m;
 	struct seen seen = {0};
-	event_subscribe(&app.bus, EVENT_BIT(EVENT_STATUS_CHANGED), on_event, &seen);
+	assert_int_equal(event_subscribe(&app.bus, EVENT_BIT(EVENT_STATE), on_event, &seen), 0);
 	struct pane_config pc = {.id = (char *)"backups", .source = (char *)"dir"};
 	struct source src = {.app = &app, .cfg = &pc, .index = 0};
 	marks_add(m, (NOW - 4000) * 1000, "r2");

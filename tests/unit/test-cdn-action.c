@@ -17,14 +17,16 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/action.h"
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/sanitize.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/action.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/sanitize.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define BIDI                                                                                                 \
 	"/static/\xe2\x80\xae"                                                                               \
@@ -107,7 +109,7 @@ static void test_selected_row(void **state)
 	struct fixture f;
 	load(&f, TWO_EDGES);
 	snapshot_two(&f);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_select(a, BIDI); /* what the pane hands over: the raw bytes */
 	action_add_param(a, "edge", "fra");
 	char *text = prepared(&f, a);
@@ -123,6 +125,30 @@ static void test_selected_row(void **state)
 	unload(&f);
 }
 
+/* A verb is its table entry, not its name: another verb that happens to be
+ * called "purge" (a new kind's, or a typo'd copy) is not the CDN's purge,
+ * and the source refuses it before building anything. */
+static void test_verb_by_identity(void **state)
+{
+	(void)state;
+	static const struct verb other = {.name = "purge", .help = "another kind's purge"};
+	struct fixture f;
+	load(&f, TWO_EDGES);
+	snapshot_two(&f);
+	struct action *a = action_new(&other, "cdn");
+	action_select(a, "/static/app.js");
+	char err[300] = "";
+	assert_int_not_equal(action_prepare(f.src, a, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "cannot purge"));
+	assert_null(a->effect);
+	action_free(a);
+	a = action_new(&kind_cdn_purge, "cdn");
+	action_select(a, "/static/app.js");
+	assert_int_equal(action_prepare(f.src, a, err, sizeof(err)), 0);
+	action_free(a);
+	unload(&f);
+}
+
 /* A path given as the sanitized on-screen form is not the asset: the
  * request carries exactly those bytes, encoded, never the real asset's. */
 static void test_display_form_is_not_the_identity(void **state)
@@ -131,7 +157,7 @@ static void test_display_form_is_not_the_identity(void **state)
 	struct fixture f;
 	load(&f, TWO_EDGES);
 	snapshot_two(&f);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_select(a, "/static/<U+202E>sj.lave");
 	char *text = prepared(&f, a);
 	assert_non_null(strstr(text, "PURGE http://127.0.0.1:6001/static/%3CU+202E%3Esj.lave"));
@@ -151,7 +177,7 @@ static void test_stale_rows_at_their_edges(void **state)
 	struct fixture f;
 	load(&f, TWO_EDGES);
 	snapshot_two(&f);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_add_param(a, "stale", "1");
 	char *text = prepared(&f, a);
 	assert_non_null(strstr(text, "PURGE http://127.0.0.1:6001/static/%E2%80%AEsj.lave"));
@@ -175,7 +201,7 @@ static void test_api_every_edge(void **state)
 	         "               { \"name\": \"lhr\", \"url\": \"http://127.0.0.1:6002\" } ],"
 	         "  \"origin_url\": \"http://127.0.0.1:8080\", \"assets\": [\"" BIDI "\"] }");
 	snapshot_two(&f);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_select(a, BIDI);
 	action_add_param(a, "edge", "fra");
 	char *text = prepared(&f, a);
@@ -196,7 +222,7 @@ static void test_unknown_edge(void **state)
 	struct fixture f;
 	load(&f, TWO_EDGES);
 	snapshot_two(&f);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_select(a, "/static/app.js");
 	action_add_param(a, "edge", "nyc");
 	char err[300] = "";
@@ -369,7 +395,7 @@ static void test_http_prepare_escapes(void **state)
 	(void)state;
 	struct fixture f;
 	load(&f, HTTP_PANE);
-	struct action *a = action_new("purge", "cdn");
+	struct action *a = action_new(&kind_cdn_purge, "cdn");
 	action_select(a, "/static/app.js?v=1&all=1");
 	char *text = prepared(&f, a);
 	assert_non_null(
@@ -415,6 +441,7 @@ int main(void)
 	sources_register();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_selected_row),
+	    cmocka_unit_test(test_verb_by_identity),
 	    cmocka_unit_test(test_display_form_is_not_the_identity),
 	    cmocka_unit_test(test_stale_rows_at_their_edges),
 	    cmocka_unit_test(test_api_every_edge),

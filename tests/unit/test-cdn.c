@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "backends/cdnprobe.h"
-#include "sitrep/util.h"
+#include "backends/cdn.h"
+#include "sitrep/core/util.h"
 
 static char *load(const char *name, size_t *len)
 {

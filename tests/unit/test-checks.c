@@ -14,14 +14,14 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/checks.h"
-#include "sitrep/config.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 static bool judge(const struct check_expect *e, long status, const char *body, double ms, char **reason)
 {
@@ -233,7 +233,8 @@ struct seen {
 static void on_event(const struct event *ev, void *arg)
 {
 	struct seen *s = arg;
-	assert_int_equal(ev->type, EVENT_STATUS_CHANGED);
+	assert_int_equal(ev->type, EVENT_STATE);
+	assert_string_equal(ev->name, "status");
 	if (s->n < 8) {
 		s->level[s->n] = ev->level;
 		snprintf(s->text[s->n], sizeof(s->text[0]), "%s", ev->text);

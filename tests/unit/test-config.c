@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/config.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/spawn.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/io/spawn.h"
 
 /* Loads text as "t.json" and creates the sources (init only), like --check-config. */
 static int load(const char *text, struct config_error *err)

@@ -14,9 +14,9 @@
 #include <cmocka.h>
 
 #include "backends/postgres-parse.h"
-#include "sitrep/database.h"
-#include "sitrep/kind.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/util.h"
 
 /* A captured answer into a model, as the source does it. */
 static struct database_data *load(const char *name, bool by_query_id)

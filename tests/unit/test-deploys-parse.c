@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "backends/deploys-common.h"
-#include "sitrep/config.h"
-#include "sitrep/deploys.h"
+#include "sitrep/core/config.h"
+#include "sitrep/kinds/deploys.h"
 
 #define C1 "b04509470a35739706bf400296d6b6c57ccdfa962"
 #define C2 "b2d45d49130dee983c2f40a7ea4816a2afe2a2c8"
@@ -30,7 +30,7 @@ static void test_gitlog(void **state)
 	struct deploys_data *d = deploys_data_new();
 	size_t skipped = 9;
 	/* C1 has 41 hex digits: that record is refused */
-	assert_int_equal(gitlog_parse(d, out, sizeof(out) - 1, &skipped), 1);
+	assert_int_equal(git_parse(d, out, sizeof(out) - 1, &skipped), 1);
 	assert_int_equal(skipped, 1);
 	assert_string_equal(d->deploys[0].id, "deploy-2");
 	assert_string_equal(d->deploys[0].revision, C2);
@@ -44,7 +44,7 @@ static void test_gitlog(void **state)
 	                         "v1\0" C2 "\0"
 	                         "12\0a\0s\0\n";
 	d = deploys_data_new();
-	assert_int_equal(gitlog_parse(d, ok, sizeof(ok) - 1, &skipped), 2);
+	assert_int_equal(git_parse(d, ok, sizeof(ok) - 1, &skipped), 2);
 	assert_int_equal(skipped, 0);
 	assert_null(strchr(d->deploys[0].message, '\033'));
 	assert_null(strchr(d->deploys[0].message, '\037'));
@@ -55,13 +55,13 @@ static void test_gitlog(void **state)
 	d = deploys_data_new();
 	static const char cut[] = "x\0" C2 "\0"
 	                          "12\0a";
-	assert_int_equal(gitlog_parse(d, cut, sizeof(cut) - 1, &skipped), 0);
+	assert_int_equal(git_parse(d, cut, sizeof(cut) - 1, &skipped), 0);
 	assert_int_equal(skipped, 1);
 	static const char badtime[] = "x\0" C2 "\0"
 	                              "soon\0a\0s\0\n";
-	assert_int_equal(gitlog_parse(d, badtime, sizeof(badtime) - 1, &skipped), 0);
+	assert_int_equal(git_parse(d, badtime, sizeof(badtime) - 1, &skipped), 0);
 	assert_int_equal(skipped, 1);
-	assert_int_equal(gitlog_parse(d, "", 0, &skipped), 0);
+	assert_int_equal(git_parse(d, "", 0, &skipped), 0);
 	assert_int_equal(skipped, 0);
 	assert_int_equal(d->n, 0);
 	deploys_data_free(d);
@@ -186,7 +186,7 @@ static void test_skipped(void **state)
 	                 "deploy-2%c%s%c200%cbob%ctwo%c\ndeploy-1%c%s%c100%ccarol%cone%c",
 	                 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0, 0, sha, 0, 0, 0, 0);
 	struct deploys_data *d = deploys_data_new();
-	assert_int_equal(gitlog_parse(d, text, (size_t)n, NULL), 4);
+	assert_int_equal(git_parse(d, text, (size_t)n, NULL), 4);
 	deploys_sort(d, false);
 	deploys_set_current(d, "deploy-4");
 	deploys_find(d, "deploy-2")->bad = true;

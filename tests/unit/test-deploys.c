@@ -11,11 +11,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/deploys.h"
-#include "sitrep/event.h"
-#include "sitrep/kind.h"
-#include "sitrep/marks.h"
+#include "sitrep/core/app.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/core/marks.h"
 
 static void test_name_order(void **state)
 {
@@ -218,6 +218,15 @@ static void test_marks(void **state)
 	marks_add(m, 0, "never");
 	assert_int_equal(marks_count(m), 6);
 	assert_string_equal(marks_latest(m)->id, "r44");
+	/* "since the deploy" is the last one that happened, not a newer
+	 * release found in the history and never made current */
+	assert_string_equal(marks_last_deploy(m)->id, "r42");
+	assert_null(marks_last_deploy(NULL));
+	struct event later = {
+	    .type = EVENT_DEPLOY, .time_ms = 10000, .subject = "r43", .key = "r43", .pane_index = -1};
+	event_publish(&app.bus, &later); /* r43 of the history becomes current */
+	assert_int_equal(marks_count(m), 6);
+	assert_string_equal(marks_last_deploy(m)->id, "r43");
 	assert_string_equal(marks_at_time(m, 9500)->id, "r42");
 	assert_null(marks_at_time(m, 1234));
 	size_t n = marks_cells(m, 10000, 1000, 5, cells, 8);

@@ -14,11 +14,11 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "sitrep/config.h"
-#include "sitrep/endpoint.h"
-#include "sitrep/http.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/io/endpoint.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/util.h"
 
 #define SECRET "s3cr3t-T0KEN"
 

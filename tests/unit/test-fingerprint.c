@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 static char buf[512];
 

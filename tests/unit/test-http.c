@@ -1,4 +1,4 @@
-/* Unit tests of core/http.c against a small HTTP server running on the same
+/* Unit tests of core/io/http.c against a small HTTP server running on the same
  * libuv loop (127.0.0.1, a free port): answers, keep-alive reuse, the body
  * cap, timeouts, redirect limits, cancellation, credentials kept out of error
  * text, and a hung request not delaying another one. */
@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "sitrep/http.h"
-#include "sitrep/util.h"
+#include "sitrep/io/http.h"
+#include "sitrep/core/util.h"
 
 /* ---- the test server ---- */
 

@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/config.h"
-#include "sitrep/sources.h"
-#include "sitrep/loginput.h"
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "backends/sources.h"
+#include "backends/loginput.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static void test_fixture(void **state)
 {

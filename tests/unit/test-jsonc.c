@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/jsonc.h"
+#include "sitrep/core/jsonc.h"
 
 static struct jnode *parse(const char *text, struct jsonc_error *err)
 {

@@ -13,16 +13,17 @@
 
 #include <cmocka.h>
 
-#include "sitrep/alerts.h"
-#include "sitrep/cdn.h"
-#include "sitrep/checks.h"
-#include "sitrep/database.h"
-#include "sitrep/deploys.h"
-#include "sitrep/kind.h"
-#include "sitrep/logs.h"
-#include "sitrep/metrics.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/alerts.h"
+#include "sitrep/kinds/backups.h"
+#include "sitrep/kinds/cdn.h"
+#include "sitrep/kinds/checks.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/kinds/deploys.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/kinds/metrics.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 /* JSON of model, back to a model, JSON again: the same document. */
 static void roundtrip(const struct kind_ops *k, void *model)
@@ -245,6 +246,81 @@ static void test_logs(void **state)
 	logclass_free(lc);
 }
 
+/* A pgBackRest set with everything the pane draws: a newest and a previous
+ * backup (of three found), a covered deploy, a risk with an archiver
+ * failure, the check's result, a running backup, the restore commands; and
+ * a dump set with a label that arrived with escapes (sanitized on the way
+ * in, as backups_set_text does), no deploy, a risk that is only an error. */
+static void test_backups(void **state)
+{
+	(void)state;
+	struct backups_data *d = backups_data_new(2);
+	struct backup_set *s = &d->sets[0];
+	backups_set_text(&s->name, "main-db");
+	backups_set_text(&s->source, "pgbackrest");
+	backups_set_text(&s->where, "stanza main");
+	const int64_t t0 = 1765145640;
+	for (int i = 0; i < 3; i++) {
+		struct backup *b = backups_add(s);
+		b->time = t0 - i * 3600;
+		b->start = b->time - 120;
+		b->size = 230000000 - i * 1000;
+		b->stored = 4096 * (i + 1);
+		backups_set_text(&b->type, i == 2 ? "full" : "incr");
+		backups_set_text(&b->label, i == 0 ? "20261207-221400F_20261207-224000I" : "older");
+		backups_set_text(&b->raw, b->label);
+		b->stop_lsn = xstrdup("0/4000138");
+		b->complete = i != 1;
+		if (i == 1)
+			backups_set_text(&b->problem, "error: 1 file failed the checksum");
+	}
+	s->found = 3;
+	s->verdict = BACKUPS_CRIT;
+	backups_set_text(&s->reason,
+	                 "WAL archiving is failing (2 failures, last on 000000010000000000000005)");
+	s->deploy.known = true;
+	s->deploy.deploy = xstrdup("r3");
+	s->deploy.previous = xstrdup("r2");
+	s->deploy.covered = true;
+	s->deploy.seconds_before = 840;
+	s->deploy.text = xstrdup("newest backup 14 min before r3 \u2713");
+	s->risk.known = true;
+	s->risk.wal_bytes = 230000000;
+	s->risk.seconds = 840;
+	s->risk.archiving = true;
+	s->risk.failing = true;
+	s->risk.archived_count = 41;
+	s->risk.failed_count = 2;
+	s->risk.last_archived_wal = xstrdup("000000010000000000000004");
+	s->risk.last_failed_wal = xstrdup("000000010000000000000005");
+	s->risk.restore_point = xstrdup("WAL up to 000000010000000000000004 (22:41:07)");
+	s->verify_result = xstrdup("pgbackrest verify: ok");
+	s->verified = true;
+	backups_set_text(&s->running, "backup lock held");
+	s->restore = xcalloc(3, sizeof(char *));
+	s->restore[0] = xstrdup("pgbackrest --stanza=main --set=20261207-221400F_20261207-224000I restore");
+	s->restore[1] = xstrdup("pg_ctl start -D \"/var/lib/postgresql/16/main\"");
+
+	s = &d->sets[1];
+	backups_set_text(&s->name, "dumps");
+	backups_set_text(&s->source, "dir");
+	backups_set_text(&s->where, "/srv/dumps/*.dump");
+	struct backup *b = backups_add(s);
+	b->time = t0;
+	b->size = 0;
+	backups_set_text(&b->type, "dump");
+	backups_set_text(&b->format, "custom");
+	backups_set_text(&b->label, "db\x1b[2J\x1b]52;c;AAAA\x07\xe2\x80\xae.dump\\\"quoted\"");
+	backups_set_text(&b->raw, "/srv/dumps/db\x1b[2J.dump");
+	b->complete = false;
+	backups_set_text(&b->problem, "zero bytes");
+	s->found = 14;
+	s->verdict = BACKUPS_WARN;
+	backups_set_text(&s->reason, "newest backup is 27 h old (max_age 1d 2h)");
+	s->risk.error = xstrdup("permission denied for function pg_current_wal_lsn");
+	roundtrip(&kind_backups, d);
+}
+
 /* Every kind of the table has the reverse, and takes any document. */
 static void test_every_kind_hostile(void **state)
 {
@@ -261,6 +337,13 @@ static void test_every_kind_hostile(void **state)
 	    "{\"entries\":[{\"time\":\"not a time\",\"text\":\"\\u202eevil\"}]}",
 	    "{\"groups\":[{\"fingerprint\":\"\\u001bP\",\"count\":-4}],\"lines\":[{\"text\":\"\\r\\u0008\"}],"
 	    "\"errors_history\":[1e300,-1]}",
+	    "{\"sets\":[7,{\"name\":\"\\u001b[2J\",\"verdict\":\"\\u009b\",\"count\":-4,\"newest\":"
+	    "{\"label\":\"\\u009b2J\",\"size\":1e300,\"stored\":\"x\",\"time\":\"x\",\"complete\":\"yes\"},"
+	    "\"previous\":{\"path\":\"\\u202eevil\"},\"since_deploy\":{\"text\":\"\\u001b]52;c;AAAA\\u0007\","
+	    "\"ok\":true,\"seconds_before\":-1e300},\"at_risk\":{\"error\":\"\\u001b\",\"wal_bytes\":-1e300,"
+	    "\"archived_count\":1e300},\"restore\":[\"\\u001b[2J\",5,null],\"verified\":\"\\u0007\"},"
+	    "{\"newest\":null,\"previous\":{\"label\":\"x\"},\"since_deploy\":[],\"at_risk\":7,\"restore\":{}"
+	    "}]}",
 	};
 	for (size_t i = 0; kind_at(i) != NULL; i++) {
 		const struct kind_ops *k = kind_at(i);
@@ -301,6 +384,7 @@ int main(void)
 	    cmocka_unit_test(test_checks),
 	    cmocka_unit_test(test_timeline),
 	    cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_backups),
 	    cmocka_unit_test(test_every_kind_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/layout.h"
+#include "tui/layout.h"
 
 #define MAXP 16
 

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 static enum log_sev classify(struct logclass *lc, const char *s)
 {

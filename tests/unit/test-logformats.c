@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <dirent.h>
 
-#include "sitrep/logs.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/logs.h"
+#include "sitrep/core/util.h"
 
 #define FORMATS_DIR TEST_DATA "/logs/formats"
 

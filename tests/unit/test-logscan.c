@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/logs.h"
+#include "sitrep/kinds/logs.h"
 
 static const char *const test_words[] = {
     "error",

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "sitrep/config.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/loginput.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/jsonc.h"
+#include "backends/loginput.h"
+#include "sitrep/core/util.h"
 
 static char *load(const char *name, size_t *len)
 {

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "backends/mysql-parse.h"
-#include "sitrep/database.h"
-#include "sitrep/util.h"
+#include "sitrep/kinds/database.h"
+#include "sitrep/core/util.h"
 
 #define BOOT "1796681800"
 

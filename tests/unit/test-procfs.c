@@ -16,14 +16,14 @@
 #include <cmocka.h>
 #include <uv.h>
 
-#include "sitrep/config.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/kind.h"
-#include "sitrep/metrics.h"
-#include "sitrep/procfs.h"
-#include "sitrep/source.h"
-#include "sitrep/sources.h"
-#include "sitrep/util.h"
+#include "sitrep/core/config.h"
+#include "sitrep/core/jsonc.h"
+#include "sitrep/core/kind.h"
+#include "sitrep/kinds/metrics.h"
+#include "backends/procfs.h"
+#include "sitrep/core/source.h"
+#include "backends/sources.h"
+#include "sitrep/core/util.h"
 
 #define PROC TEST_DATA "/proc"
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "backends/prometheus-parse.h"
-#include "sitrep/util.h"
+#include "sitrep/core/util.h"
 
 static char *load(const char *name, size_t *len)
 {

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "sitrep/run.h"
-#include "sitrep/spawn.h"
+#include "sitrep/io/run.h"
+#include "sitrep/io/spawn.h"
 
 struct got {
 	int calls;

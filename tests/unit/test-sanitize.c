@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/sanitize.h"
+#include "sitrep/core/sanitize.h"
 
 static void expect(const char *in, size_t len, const char *want)
 {

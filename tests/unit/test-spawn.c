@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sitrep/spawn.h"
+#include "sitrep/io/spawn.h"
 
 struct seen {
 	char out[256];

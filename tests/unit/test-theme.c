@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "sitrep-build.h"
-#include "sitrep/jsonc.h"
-#include "sitrep/theme.h"
-#include "sitrep/util.h"
+#include "sitrep/core/jsonc.h"
+#include "tui/theme.h"
+#include "sitrep/core/util.h"
 
 static int parse_text(struct theme *t, const char *text, char *err, size_t cap)
 {

@@ -20,11 +20,11 @@
 
 #include <cmocka.h>
 
-#include "sitrep/app.h"
-#include "sitrep/event.h"
-#include "sitrep/statefile.h"
-#include "sitrep/timeline.h"
-#include "sitrep/util.h"
+#include "sitrep/core/app.h"
+#include "sitrep/core/event-bus.h"
+#include "sitrep/core/statefile.h"
+#include "sitrep/core/timeline.h"
+#include "sitrep/core/util.h"
 
 static char dir[64];
 
@@ -61,10 +61,17 @@ static size_t count_lines(const char *t)
 	return n;
 }
 
-static void publish(struct app *app, enum event_type type, enum event_level level, const char *pane,
+/* An event as the bus carries it: core's own types by their names
+ * ("deploy", "data", "action_started"); any other word is a kind's state
+ * of that name, "new_error" and "error_spike" occurrences as backends/logs.c
+ * sends them. */
+static void publish(struct app *app, const char *what, enum event_level level, const char *pane,
                     const char *subject, const char *text, int64_t ms)
 {
-	struct event ev = {.type = type,
+	int type = event_type_from_name(what);
+	struct event ev = {.type = type >= 0 ? (enum event_type)type : EVENT_STATE,
+	                   .name = type >= 0 ? NULL : what,
+	                   .once = strcmp(what, "new_error") == 0 || strcmp(what, "error_spike") == 0,
 	                   .level = level,
 	                   .pane = pane,
 	                   .subject = subject,
@@ -79,11 +86,10 @@ static void test_persist_and_read_back(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 1);
-	publish(&app, EVENT_DATA_CHANGED, EVENT_INFO, "host", NULL, NULL, 1000);
-	publish(&app, EVENT_STATUS_CHANGED, EVENT_CRIT, "host", "CPU", "CPU crit: 99%", 2000000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "new error group: db 7 \x1b[2J",
-	        3000000);
-	publish(&app, EVENT_ACTION_STARTED, EVENT_INFO, "alerts", "silence X", "started", 3500000);
+	publish(&app, "data", EVENT_INFO, "host", NULL, NULL, 1000);
+	publish(&app, "status", EVENT_CRIT, "host", "CPU", "CPU crit: 99%", 2000000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "db <n>", "new error group: db 7 \x1b[2J", 3000000);
+	publish(&app, "action_started", EVENT_INFO, "alerts", "silence X", "started", 3500000);
 	assert_int_equal(timeline_count(tl), 3); /* data changes are not kept; the action is, in memory */
 	char *file = slurp("timeline.jsonl");
 	assert_int_equal(count_lines(file), 2); /* the action's record is the audit log */
@@ -118,12 +124,12 @@ static void test_persist_and_read_back(void **state)
 	assert_string_equal(timeline_entry(tl, 2)->type, "new_error");
 	assert_true(timeline_entry(tl, 2)->time_ms == 3000000);
 	/* the same state again after the restart is not news; a change is */
-	publish(&again, EVENT_STATUS_CHANGED, EVENT_CRIT, "host", "CPU", "CPU crit: 98%", 4000000);
+	publish(&again, "status", EVENT_CRIT, "host", "CPU", "CPU crit: 98%", 4000000);
 	assert_int_equal(timeline_count(tl), 3);
-	publish(&again, EVENT_STATUS_CHANGED, EVENT_OK, "host", "CPU", "CPU back to ok", 5000000);
+	publish(&again, "status", EVENT_OK, "host", "CPU", "CPU back to ok", 5000000);
 	assert_int_equal(timeline_count(tl), 4);
 	/* a new error group is always news */
-	publish(&again, EVENT_NEW_ERROR, EVENT_WARN, "errors", "db <n>", "again", 6000000);
+	publish(&again, "new_error", EVENT_WARN, "errors", "db <n>", "again", 6000000);
 	assert_int_equal(timeline_count(tl), 5);
 
 	char *md = timeline_markdown(tl, 0);
@@ -145,10 +151,10 @@ static void test_event_time_order(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 1);
-	publish(&app, EVENT_ERROR_SPIKE, EVENT_CRIT, "errors", "spike", "errors spiking", 1708000);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r3", "deploy r3", 1704000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "first", "tie one", 1708000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "second", "tie two", 1708000);
+	publish(&app, "error_spike", EVENT_CRIT, "errors", "spike", "errors spiking", 1708000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r3", "deploy r3", 1704000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "first", "tie one", 1708000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "second", "tie two", 1708000);
 	assert_int_equal(timeline_count(tl), 4);
 	assert_string_equal(timeline_entry(tl, 0)->text, "deploy r3");
 	assert_string_equal(timeline_entry(tl, 1)->text, "errors spiking");
@@ -182,11 +188,11 @@ static void test_markdown_summary(void **state)
 	assert_non_null(strstr(md, "No symptom recorded"));
 	free(md);
 	int64_t t0 = 1796083200000; /* 2026-12-01T00:00:00Z */
-	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "host", "CPU", "CPU ok", t0 - 60000);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r3", "deploy r3 by carol", t0);
-	publish(&app, EVENT_NEW_ERROR, EVENT_INFO, "errors", "i", "info line", t0 + 1000);
-	publish(&app, EVENT_STATUS_CHANGED, EVENT_CRIT, "db", "storm", "storm <b>8 sessions</b>", t0 + 90000);
-	publish(&app, EVENT_ALERT_FIRING, EVENT_WARN, "alerts", "Slow", "alert Slow firing", t0 + 100000);
+	publish(&app, "status", EVENT_OK, "host", "CPU", "CPU ok", t0 - 60000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r3", "deploy r3 by carol", t0);
+	publish(&app, "new_error", EVENT_INFO, "errors", "i", "info line", t0 + 1000);
+	publish(&app, "status", EVENT_CRIT, "db", "storm", "storm <b>8 sessions</b>", t0 + 90000);
+	publish(&app, "alert_firing", EVENT_WARN, "alerts", "Slow", "alert Slow firing", t0 + 100000);
 	struct event ev = {.type = EVENT_ACTION_ENDED,
 	                   .level = EVENT_OK,
 	                   .pane = "db",
@@ -196,7 +202,7 @@ static void test_markdown_summary(void **state)
 	                   .time_ms = t0 + 150000,
 	                   .pane_index = -1};
 	event_publish(&app.bus, &ev);
-	publish(&app, EVENT_STATUS_CHANGED, EVENT_OK, "db", "storm", "storm over", t0 + 200000);
+	publish(&app, "status", EVENT_OK, "db", "storm", "storm over", t0 + 200000);
 	md = timeline_markdown(tl, 0);
 	char *table = strstr(md, "| time (UTC) |");
 	assert_non_null(table);
@@ -214,11 +220,89 @@ static void test_markdown_summary(void **state)
 	assert_non_null(strstr(md, "time to resolve: not over"));
 	assert_true(strstr(md, "over") < table);
 	free(md);
-	publish(&app, EVENT_ALERT_RESOLVED, EVENT_OK, "alerts", "Slow", "alert Slow resolved", t0 + 290000);
+	publish(&app, "alert_resolved", EVENT_OK, "alerts", "Slow", "alert Slow resolved", t0 + 290000);
 	md = timeline_markdown(tl, 0);
 	assert_non_null(strstr(md, "over: 2026-12-01T00:04:50Z, `alerts: alert Slow resolved`\n\n"));
 	assert_non_null(strstr(md, "time to resolve: 3m 20s"));
 	free(md);
+	timeline_close(tl);
+}
+
+/* A timeline.jsonl written before events were generic (each kind's state
+ * had a type of core's: status, alert_firing, asset_stale, pane_failed, ...;
+ * new_error and error_spike were occurrences; no "once" field) reads back
+ * whole, keeps its states' transitions (a state still so after the upgrade
+ * is not news, its end is), and its summary counts the old occurrences as
+ * such. Lines as core/timeline.c wrote them then. */
+static void test_old_file_reads_back(void **state)
+{
+	char *path = xasprintf("%s/timeline.jsonl", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(
+	    "{\"time\":\"2026-12-01T00:00:00Z\",\"ms\":1796083200000,\"type\":\"deploy\",\"level\":\"info\","
+	    "\"pane\":\"deploys\",\"subject\":\"r41\",\"text\":\"deploy r41 by carol\",\"key\":\"r41\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:00Z\",\"ms\":1796083260000,\"type\":\"status\",\"level\":\"crit\","
+	    "\"pane\":\"host\",\"subject\":\"CPU\",\"text\":\"CPU crit: 99 %\",\"key\":\"crit\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:10Z\",\"ms\":1796083270000,\"type\":\"new_error\",\"level\":"
+	    "\"warn\","
+	    "\"pane\":\"errors\",\"subject\":\"db <n>\",\"text\":\"new error group\",\"key\":\"00ff\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:20Z\",\"ms\":1796083280000,\"type\":\"error_spike\",\"level\":"
+	    "\"crit\","
+	    "\"pane\":\"errors\",\"subject\":\"errors/min\",\"text\":\"errors spiking\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:30Z\",\"ms\":1796083290000,\"type\":\"asset_stale\",\"level\":"
+	    "\"warn\","
+	    "\"pane\":\"cdn\",\"subject\":\"/app.js\",\"text\":\"/app.js stale\",\"key\":\"/app.js\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:40Z\",\"ms\":1796083300000,\"type\":\"alert_firing\",\"level\":"
+	    "\"crit\","
+	    "\"pane\":\"alerts\",\"subject\":\"HighCPU\",\"text\":\"HighCPU firing\",\"key\":\"fp1\"}\n"
+	    "{\"time\":\"2026-12-01T00:01:50Z\",\"ms\":1796083310000,\"type\":\"pane_failed\",\"level\":"
+	    "\"warn\","
+	    "\"pane\":\"db\",\"subject\":\"db\",\"text\":\"connection refused\"}\n"
+	    "{\"time\":\"2026-12-01T00:02:00Z\",\"ms\":1796083320000,\"type\":\"pane_recovered\",\"level\":"
+	    "\"ok\","
+	    "\"pane\":\"db\",\"subject\":\"db\",\"text\":\"postgres works again\"}\n"
+	    "{\"time\":\"2026-12-01T00:02:10Z\",\"ms\":1796083330000,\"type\":\"asset_fresh\",\"level\":"
+	    "\"ok\","
+	    "\"pane\":\"cdn\",\"subject\":\"/app.js\",\"text\":\"/app.js fresh again\",\"key\":\"/app.js\"}\n"
+	    "{\"time\":\"2026-12-01T00:02:20Z\",\"ms\":1796083340000,\"type\":\"note\",\"level\":\"info\","
+	    "\"pane\":\"\",\"who\":\"ana\",\"subject\":\"\",\"text\":\"rolling back\"}\n",
+	    f);
+	fclose(f);
+	free(path);
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct timeline *tl = timeline_open(&app, 1);
+	assert_non_null(tl);
+	assert_null(timeline_state_error(tl, NULL));
+	assert_int_equal(timeline_count(tl), 10);
+	const char *types[] = {"deploy",       "status",      "new_error",      "error_spike", "asset_stale",
+	                       "alert_firing", "pane_failed", "pane_recovered", "asset_fresh", "note"};
+	for (size_t i = 0; i < ARRAY_LEN(types); i++)
+		assert_string_equal(timeline_entry(tl, i)->type, types[i]);
+	assert_string_equal(timeline_entry(tl, 9)->who, "ana");
+	assert_true(timeline_entry(tl, 2)->once && timeline_entry(tl, 3)->once);
+	assert_false(timeline_entry(tl, 1)->once || timeline_entry(tl, 5)->once);
+	/* the alert and the CPU are still so, and the summary says which:
+	 * the old occurrences are not states that stay open */
+	char *md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "first symptom: 2026-12-01T00:01:00Z"));
+	assert_non_null(strstr(md, "over: not yet (2 states still warn or crit at the last entry)"));
+	free(md);
+	/* after the upgrade, the same states are not news; their ends are */
+	publish(&app, "alert_firing", EVENT_CRIT, "alerts", "HighCPU", "HighCPU firing", 1796083400000);
+	publish(&app, "status", EVENT_CRIT, "host", "CPU", "CPU crit: 97 %", 1796083410000);
+	assert_int_equal(timeline_count(tl), 10);
+	publish(&app, "alert_resolved", EVENT_OK, "alerts", "HighCPU", "HighCPU resolved", 1796083420000);
+	publish(&app, "status", EVENT_OK, "host", "CPU", "CPU back to ok", 1796083430000);
+	assert_int_equal(timeline_count(tl), 12);
+	md = timeline_markdown(tl, 0);
+	assert_non_null(strstr(md, "over: 2026-12-01T00:03:50Z, `host: CPU back to ok`"));
+	free(md);
+	/* and what is written now reads the same way: the state's own word */
+	char *file = slurp("timeline.jsonl");
+	assert_non_null(strstr(file, "\"type\":\"alert_resolved\",\"level\":\"ok\""));
+	free(file);
 	timeline_close(tl);
 }
 
@@ -229,15 +313,15 @@ static void test_deploy_once(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 1);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
 	timeline_close(tl);
 	struct app again = {0};
 	again.cfg.state_dir = dir;
 	tl = timeline_open(&again, 1);
 	assert_int_equal(timeline_count(tl), 1);
-	publish(&again, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
+	publish(&again, "deploy", EVENT_INFO, "deploys", "r42", "deploy r42", 1000000);
 	assert_int_equal(timeline_count(tl), 1);
-	publish(&again, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "deploy r42 again", 2000000);
+	publish(&again, "deploy", EVENT_INFO, "deploys", "r42", "deploy r42 again", 2000000);
 	assert_int_equal(timeline_count(tl), 2);
 	timeline_close(tl);
 	char *file = slurp("timeline.jsonl");
@@ -255,11 +339,11 @@ static void test_markdown_cells(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 0);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r42", "a | b\nc", 1000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "x", "<img src=x onerror=alert(1)>", 2000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "y", "run `ls` then ``x``", 3000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "z", "`edge`", 4000);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "w", "plain words, no-markup", 5000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r42", "a | b\nc", 1000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "x", "<img src=x onerror=alert(1)>", 2000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "y", "run `ls` then ``x``", 3000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "z", "`edge`", 4000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "w", "plain words, no-markup", 5000);
 	char *full = timeline_markdown(tl, 0);
 	/* the table; the summary above it is tested by test_markdown_summary */
 	char *md = strstr(full, "| time (UTC) |");
@@ -291,7 +375,7 @@ static void test_rotation(void **state)
 	text[sizeof(text) - 1] = '\0';
 	size_t n = TIMELINE_ROTATE_BYTES / 1000 + 100;
 	for (size_t i = 0; i < n; i++)
-		publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "s", text, (int64_t)(i + 1) * 1000);
+		publish(&app, "new_error", EVENT_WARN, "errors", "s", text, (int64_t)(i + 1) * 1000);
 	assert_int_equal(timeline_count(tl), TIMELINE_KEEP); /* memory is bounded too */
 	timeline_close(tl);
 	char *path = xasprintf("%s/timeline.jsonl", dir), *old = xasprintf("%s/timeline.jsonl.1", dir);
@@ -324,7 +408,7 @@ static void test_symlink_refused(void **state)
 	/* read at start: refused, named */
 	assert_non_null(timeline_state_error(tl, &err));
 	assert_int_equal(err, ELOOP);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r1", "deployed", 1000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r1", "deployed", 1000);
 	const char *why = timeline_state_error(tl, &err);
 	assert_non_null(why);
 	assert_int_equal(err, ELOOP);
@@ -333,7 +417,7 @@ static void test_symlink_refused(void **state)
 	assert_int_not_equal(access(target, F_OK), 0);
 	/* once the file can be written again, the error goes */
 	unlink(path);
-	publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r2", "deployed", 2000);
+	publish(&app, "deploy", EVENT_INFO, "deploys", "r2", "deployed", 2000);
 	assert_null(timeline_state_error(tl, NULL)); /* the start's read error too: same file */
 	timeline_close(tl);
 	char *file = slurp("timeline.jsonl");
@@ -360,7 +444,7 @@ static void test_fifo_refused(void **state)
 		assert_int_equal(err, EINVAL);
 		assert_non_null(strstr(why, names[i]));
 		assert_non_null(strstr(why, "is a FIFO"));
-		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", names[i], "deployed", 1000 + (int64_t)i);
+		publish(&app, "deploy", EVENT_INFO, "deploys", names[i], "deployed", 1000 + (int64_t)i);
 		if (i == 0) { /* the one the store writes */
 			why = timeline_state_error(tl, &err);
 			assert_non_null(strstr(why, "events not saved"));
@@ -415,7 +499,7 @@ static void test_foreign_state_refused(void **state)
 		const char *why = timeline_state_error(tl, &err);
 		assert_non_null(why);
 		assert_int_equal(err, EPERM);
-		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r1", "deployed", 1000);
+		publish(&app, "deploy", EVENT_INFO, "deploys", "r1", "deployed", 1000);
 		why = timeline_state_error(tl, &err);
 		if (cases[i].file_mode == 0600) { /* the dir is refused: nothing written there */
 			assert_non_null(strstr(why, "events not saved"));
@@ -437,7 +521,7 @@ static void test_foreign_state_refused(void **state)
 		struct app app = {0};
 		app.cfg.state_dir = dir;
 		struct timeline *tl = timeline_open(&app, 1);
-		publish(&app, EVENT_DEPLOY, EVENT_INFO, "deploys", "r9", "deployed", 9000);
+		publish(&app, "deploy", EVENT_INFO, "deploys", "r9", "deployed", 9000);
 		int err = 0;
 		assert_non_null(strstr(timeline_state_error(tl, &err), "belongs to uid 65534"));
 		assert_int_equal(err, EPERM);
@@ -459,7 +543,7 @@ static void test_export_private(void **state)
 	struct app app = {0};
 	app.cfg.state_dir = dir;
 	struct timeline *tl = timeline_open(&app, 0);
-	publish(&app, EVENT_NEW_ERROR, EVENT_WARN, "errors", "x", "<iframe src=//evil>", 1000);
+	publish(&app, "new_error", EVENT_WARN, "errors", "x", "<iframe src=//evil>", 1000);
 	char *a = NULL, *b = NULL;
 	char msg[600];
 	assert_int_equal(timeline_export(tl, &a, msg, sizeof(msg)), 0);
@@ -556,6 +640,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deploy_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_time_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_markdown_summary, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_old_file_reads_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
