@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "backends/dbengine.h"
-#include "sitrep/source.h"
-#include "sitrep/util.h"
+#include "sitrep/core/source.h"
+#include "sitrep/core/util.h"
 
 #define SENT_MAX 16
 
