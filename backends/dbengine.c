@@ -190,7 +190,23 @@ static void dbengine_run(struct dbengine *e)
 		j->sql = e->ops->activity_sql(e);
 	e->state = DBENGINE_BUSY;
 	dbengine_deadline(e, e->query_timeout_ms);
-	e->ops->send(e, j->sql);
+	e->ops->send(e, j->sql, j->one);
+}
+
+/* The job before failed: the jobs that were to run inside the transaction
+ * it opened are not sent (they would run outside it); each is told why. */
+static void dbengine_skip_in_xact(struct dbengine *e, const char *err)
+{
+	while (e->state == DBENGINE_READY && e->jobs != NULL && e->jobs->in_xact) {
+		struct dbengine_job *x = e->jobs;
+		e->jobs = x->next;
+		if (e->jobs == NULL)
+			e->jobs_tail = NULL;
+		char *msg = xasprintf("its transaction did not start: %s", err);
+		x->done(e, NULL, 0, msg, x->arg);
+		free(msg);
+		dbengine_job_free(x);
+	}
 }
 
 void dbengine_result(struct dbengine *e, struct dbrows *rows, const char *err)
@@ -222,6 +238,8 @@ void dbengine_answered(struct dbengine *e)
 	e->res_err = NULL;
 	j->done(e, res, nres, err, j->arg);
 	dbrows_free_all(res, nres);
+	if (err != NULL)
+		dbengine_skip_in_xact(e, err);
 	free(err);
 	dbengine_job_free(j);
 	if (e->state == DBENGINE_READY && e->jobs != NULL)
@@ -261,17 +279,31 @@ static void dbengine_kick(struct dbengine *e)
 	}
 }
 
-void dbengine_enqueue(struct dbengine *e, char *sql, dbengine_job_cb done, void *arg)
+static void dbengine_append(struct dbengine *e, const struct dbengine_step *s)
 {
 	struct dbengine_job *j = xcalloc(1, sizeof(*j));
-	j->sql = sql;
-	j->done = done;
-	j->arg = arg;
+	j->sql = s->sql;
+	j->done = s->done;
+	j->arg = s->arg;
+	j->one = s->one;
+	j->in_xact = s->in_xact;
 	if (e->jobs_tail != NULL)
 		e->jobs_tail->next = j;
 	else
 		e->jobs = j;
 	e->jobs_tail = j;
+}
+
+void dbengine_enqueue(struct dbengine *e, char *sql, dbengine_job_cb done, void *arg)
+{
+	dbengine_append(e, &(struct dbengine_step){.sql = sql, .done = done, .arg = arg});
+	dbengine_kick(e);
+}
+
+void dbengine_enqueue_row(struct dbengine *e, const struct dbengine_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dbengine_append(e, &steps[i]);
 	dbengine_kick(e);
 }
 
@@ -303,6 +335,8 @@ static void dbengine_refresh_done(struct dbengine *e, struct dbrows **res, size_
 		d->deploy_ms = e->deploy_ms;
 	}
 	database_build(d);
+	if (e->ops->built != NULL)
+		e->ops->built(e, d, res, nres);
 	double x, t;
 	if (e->ops->counter(e, res, nres, &x, &t) == 0) {
 		if (e->have_count && t > e->last_count_t && x >= e->last_count)

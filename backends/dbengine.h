@@ -58,8 +58,10 @@ struct dbengine_ops {
 	void (*open)(struct dbengine *e);
 	/* Sends sql on the ready connection: each statement's rows come back
 	 * through dbengine_result, the end through dbengine_answered, a broken
-	 * connection through dbengine_drop. */
-	void (*send)(struct dbengine *e, const char *sql);
+	 * connection through dbengine_drop. one: the job asked for exactly one
+	 * statement (PostgreSQL: the extended protocol, which refuses a second
+	 * one); an engine without such a way never gets a job that asks. */
+	void (*send)(struct dbengine *e, const char *sql, bool one);
 	/* Closes the engine's connection, its handles and what it set up to
 	 * open one; no callback runs afterwards. */
 	void (*close)(struct dbengine *e);
@@ -71,6 +73,10 @@ struct dbengine_ops {
 	/* The refresh's answer as a model of sessions (no deploy, no tps);
 	 * NULL when it is not the expected shape. Caller frees. */
 	struct database_data *(*model)(struct dbengine *e, struct dbrows **res, size_t nres);
+	/* Optional: the model built (groups known), before it is published,
+	 * with the same answer: the engine may add to d and queue jobs
+	 * (PostgreSQL: EXPLAIN of a storm's query). */
+	void (*built)(struct dbengine *e, struct database_data *d, struct dbrows **res, size_t nres);
 	/* The counter tps is the rate of, and the server's clock (s), from the
 	 * same answer; -1 when there is none. */
 	int (*counter)(struct dbengine *e, struct dbrows **res, size_t nres, double *value, double *time);
@@ -103,7 +109,18 @@ struct dbengine_job {
 	char *sql; /* NULL: the activity query, built when it runs */
 	dbengine_job_cb done;
 	void *arg;
+	bool one;     /* exactly one statement (ops->send): nothing can ride along */
+	bool in_xact; /* runs in the transaction the job before it opened: never
+	                 sent when that job failed (its done gets the error) */
 	struct dbengine_job *next;
+};
+
+/* One job of a row queued at once (dbengine_enqueue_row): sql owned. */
+struct dbengine_step {
+	char *sql;
+	dbengine_job_cb done;
+	void *arg;
+	bool one, in_xact; /* as in struct dbengine_job */
 };
 
 struct dbengine {
@@ -147,6 +164,9 @@ void dbengine_free(struct dbengine *e);
 
 /* Queues a job (sql owned; NULL: the activity query) and runs the queue. */
 void dbengine_enqueue(struct dbengine *e, char *sql, dbengine_job_cb done, void *arg);
+/* Queues n jobs in a row, all before the queue runs, so no other job comes
+ * between them (a transaction: its start, what runs in it, its end). */
+void dbengine_enqueue_row(struct dbengine *e, const struct dbengine_step *steps, size_t n);
 /* The connection is open: the setup job (sql owned) runs before the queue. */
 void dbengine_connected(struct dbengine *e, char *setup_sql, dbengine_job_cb done);
 /* A statement's rows (owned by e from here), or its error. */

@@ -167,6 +167,7 @@ int mysql_parse_session(struct database_data *d, const char *const *v, const str
 	q->pid = id;
 	q->user = mysql_text(v[MY_COL_USER]);
 	q->application = mysql_text(v[MY_COL_DB]);
+	q->database = mysql_text(v[MY_COL_DB]); /* "" when the session has none (USE) */
 	q->client = mysql_text(v[MY_COL_HOST]);
 	q->state = xstrdup(state);
 	q->wait_event = mysql_text(v[MY_COL_STATE]);

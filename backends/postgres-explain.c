@@ -3,6 +3,7 @@
  * it goes back to the server, never to the screen); what comes back is
  * sanitized like every outside text. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -104,12 +105,13 @@ char *postgres_explain_sql(const char *query, char *err, size_t cap)
 	return xasprintf("EXPLAIN (ANALYZE false, COSTS true, FORMAT TEXT) %.*s", (int)len, p);
 }
 
-char *postgres_explain_text(const PGresult *r)
+char *postgres_explain_text(const struct dbrows *r)
 {
 	struct util_buf b = {0};
 	util_buf_add(&b, "", 0);
-	for (int i = 0; r != NULL && i < PQntuples(r) && b.len < POSTGRES_PLAN_MAX; i++) {
-		char *line = sanitize_str(PQgetisnull(r, i, 0) ? "" : PQgetvalue(r, i, 0));
+	for (size_t i = 0; r != NULL && i < r->nrows && b.len < POSTGRES_PLAN_MAX; i++) {
+		const char *cell = dbrows_get(r, i, 0);
+		char *line = sanitize_str(cell != NULL ? cell : "");
 		if (i > 0)
 			util_buf_add(&b, "\n", 1);
 		util_buf_add(&b, line, strlen(line));

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libpq-fe.h>
+#include "backends/dbrows.h"
 
 /* What runs before and after the EXPLAIN, our own constant text. */
 #define POSTGRES_EXPLAIN_BEGIN                                                                               \
@@ -22,8 +22,9 @@
  * through the extended protocol (PQsendQueryParams), which takes one
  * statement only. NULL on refusal; caller frees. */
 char *postgres_explain_sql(const char *query, char *err, size_t cap);
-/* The plan's lines of an EXPLAIN result, sanitized, one per line. Caller frees. */
-char *postgres_explain_text(const PGresult *r);
+/* The plan's lines of an EXPLAIN answer (its first column, a row per
+ * line), sanitized, one per line. Caller frees. */
+char *postgres_explain_text(const struct dbrows *r);
 
 /* The plans found, by group key (a bounded cache: the oldest goes). */
 struct postgres_plans;

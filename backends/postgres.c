@@ -32,6 +32,7 @@
 #include <libpq-fe.h>
 
 #include "backends/dbengine.h"
+#include "backends/postgres-explain.h"
 #include "backends/postgres-parse.h"
 #include "sitrep/core/action.h"
 #include "sitrep/core/app.h"
@@ -82,6 +83,7 @@ struct pg_source {
 	int poll_fd;
 	bool flushing;
 	bool read_all_stats;
+	struct postgres_plans *plans; /* storm groups' EXPLAIN (postgres-explain.c), NULL before one */
 };
 
 static void pg_setup_cancel(struct pg_source *ps);
@@ -222,11 +224,13 @@ static void pg_sent(struct pg_source *ps)
 		dbengine_drop(&ps->db, "cannot watch the connection's socket");
 }
 
-/* dbengine_ops.send */
-static void pg_send(struct dbengine *e, const char *sql)
+/* dbengine_ops.send: one statement goes through the extended protocol
+ * (no parameters), which the server refuses to run a second statement in. */
+static void pg_send(struct dbengine *e, const char *sql, bool one)
 {
 	struct pg_source *ps = e->engine;
-	if (!PQsendQuery(ps->conn, sql)) {
+	if (!(one ? PQsendQueryParams(ps->conn, sql, 0, NULL, NULL, NULL, NULL, 0)
+	          : PQsendQuery(ps->conn, sql))) {
 		pg_drop_conn_error(ps, "query not sent");
 		return;
 	}
@@ -773,6 +777,85 @@ static struct database_data *pg_model(struct dbengine *e, struct dbrows **res, s
 	return d;
 }
 
+/* --- EXPLAIN of a storm's query (postgres-explain.c) ---------------------- */
+
+static void pg_explain_done(struct dbengine *e, struct dbrows **res, size_t nres, const char *err, void *arg)
+{
+	struct pg_source *ps = e->engine;
+	char *group = arg;
+	char *text = err != NULL ? xasprintf("not explained: %s", err)
+	             : nres == 1 ? postgres_explain_text(res[0])
+	                         : xstrdup("not explained: unexpected answer");
+	postgres_plans_set(ps->plans, group, text);
+	free(group);
+}
+
+static void pg_explain_quiet(struct dbengine *e, struct dbrows **res, size_t nres, const char *err, void *arg)
+{
+	(void)e, (void)res, (void)nres, (void)err, (void)arg;
+}
+
+/* dbengine_ops.built: each new storm group gets one EXPLAIN of its longest
+ * session's text (raw, as the server has it: it goes back to the server),
+ * queued as a row: BEGIN READ ONLY with a statement timeout, the EXPLAIN as
+ * one statement through the extended protocol (nothing can ride along), and
+ * not sent at all when the transaction did not start (in_xact), ROLLBACK.
+ * The plan found is in every later snapshot of the group (its detail). */
+static void pg_explain_storms(struct dbengine *e, struct database_data *d, struct dbrows **res, size_t nres)
+{
+	struct pg_source *ps = e->engine;
+	if (nres < 1 || ps->conn == NULL)
+		return;
+	const struct dbrows *act = res[0];
+	if (ps->plans == NULL)
+		ps->plans = postgres_plans_new();
+	for (size_t i = 0; i < d->ngroups; i++) {
+		struct db_group *g = &d->groups[i];
+		if (d->storm_min == 0 || g->count < d->storm_min || g->npids == 0)
+			continue;
+		if (postgres_plans_want(ps->plans, g->group)) {
+			const char *raw = NULL;
+			for (size_t row = 0; row < act->nrows && raw == NULL; row++) {
+				const char *pid = dbrows_get(act, row, PG_COL_PID);
+				if (pid != NULL && atoi(pid) == g->pids[0])
+					raw = dbrows_get(act, row, PG_COL_QUERY);
+			}
+			char why[300];
+			char *sql = NULL;
+			/* a plan is made in the database the query runs in */
+			const struct db_query *q = database_query(d, g->pids[0]);
+			char *here = sanitize_str(PQdb(ps->conn) != NULL ? PQdb(ps->conn) : "");
+			if (q != NULL && q->database != NULL && q->database[0] != '\0' &&
+			    strcmp(q->database, here) != 0)
+				snprintf(why, sizeof(why),
+				         "not explained: it runs in database %s, this pane connects to %s",
+				         q->database, here);
+			else
+				sql = postgres_explain_sql(raw, why, sizeof(why));
+			free(here);
+			if (sql == NULL) {
+				postgres_plans_set(ps->plans, g->group, xstrdup(why));
+			} else {
+				const struct dbengine_step steps[] = {
+				    {.sql = xstrdup(POSTGRES_EXPLAIN_BEGIN), .done = pg_explain_quiet},
+				    {.sql = sql,
+				     .done = pg_explain_done,
+				     .arg = xstrdup(g->group),
+				     .one = true,
+				     .in_xact = true},
+				    {.sql = xstrdup(POSTGRES_EXPLAIN_ROLLBACK), .done = pg_explain_quiet},
+				};
+				dbengine_enqueue_row(e, steps, ARRAY_LEN(steps));
+			}
+		}
+		const char *plan = postgres_plans_get(ps->plans, g->group);
+		if (plan != NULL)
+			g->plan =
+			    xasprintf("EXPLAIN (not run: read-only, 2 s timeout) of pid %d's query:\n%s",
+			              g->pids[0], plan);
+	}
+}
+
 /* Transactions committed and rolled back, over every database. */
 static int pg_counter(struct dbengine *e, struct dbrows **res, size_t nres, double *value, double *time)
 {
@@ -824,6 +907,7 @@ static const struct dbengine_ops pg_engine = {
     .late = pg_late,
     .activity_sql = pg_activity_sql,
     .model = pg_model,
+    .built = pg_explain_storms,
     .counter = pg_counter,
     .signal_sql = postgres_signal_sql,
     .fates = pg_fates,
@@ -878,6 +962,7 @@ static void pg_destroy(struct source *src)
 	    ps->entries != NULL || ps->async != NULL)
 		pg_stop(src);
 	dbengine_free(&ps->db);
+	postgres_plans_free(ps->plans);
 	free(ps->conninfo);
 	config_free_secret(ps->password);
 	free(ps);

@@ -742,6 +742,7 @@ static void *kind_database_from_json(const cJSON *json)
 		q->user = kindjson_str(j, "user", "");
 		q->application = kindjson_str(j, "application", "");
 		q->client = kindjson_str(j, "client", "");
+		q->database = xstrdup(""); /* not in the JSON: unknown */
 		q->state = kindjson_str(j, "state", "");
 		q->wait_event = kindjson_str(j, "wait_event", "");
 		q->query_full = kindjson_str(j, "query", "");

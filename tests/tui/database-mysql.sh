@@ -71,13 +71,15 @@ sleep 0.5
 tm send-keys -t t Home
 tm send-keys -t t c
 tm_wait_text 5 "Confirm cancel"
-check "the group's dialog names the 5 sessions" tm_wait_text 2 "cancel the 5 sessions of query group"
+check "the group's dialog names the 5 sessions" tm_wait_text 2 "cancel 5 queries of one query group"
 tm send-keys -t t End
 sleep 0.3
 tm send-keys -t t y
 tm_wait_text 10 "5 queries stopped"
 check "the pane reports 5 queries stopped" tm_wait_text 1 "5 queries stopped"
-n=$(grep '"result":"ok","what":"cancel the 5 sessions' "$STATE/audit.jsonl" | grep -o "KILL QUERY ID" | wc -l)
+# the group's cancel: the last ok record of a cancel (its words come from
+# the pane's model when written; its statements are the ones sent)
+n=$(grep '"action":"cancel".*"result":"ok"' "$STATE/audit.jsonl" | tail -1 | grep -o "KILL QUERY ID" | wc -l)
 check "audit: one KILL QUERY ID per listed session ($n)" test "$n" = 5
 n=$(my_sql -e "select count(*) from information_schema.PROCESSLIST where INFO like 'select sleep(60), %'")
 check "no storm query is left in PROCESSLIST (n=$n)" test "$n" = 0

@@ -99,6 +99,8 @@ static void test_storm_and_tree(void **state)
 	assert_int_equal(w->nblocked_by, 2);
 	assert_true(w->waiting);
 	assert_string_equal(w->wait_event, "Updating");
+	assert_non_null(w->database); /* no USE (DB NULL): "", never NULL (the cancel dialog reads it) */
+	assert_string_equal(w->database, "");
 	const struct db_query *idle = database_query(d, 11);
 	assert_non_null(idle);
 	assert_string_equal(idle->state, "idle in transaction");
