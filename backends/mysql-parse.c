@@ -177,7 +177,8 @@ int mysql_parse_session(struct database_data *d, const char *const *v, const str
 	q->duration_s = active ? mysql_number(v[MY_COL_DURATION], -1) : -1;
 	q->xact_s = mysql_number(v[MY_COL_XACT], -1);
 	double start = active ? mysql_number(v[MY_COL_START_MS], 0) : 0;
-	q->started_ms = start > 0 ? (int64_t)start : 0;
+	q->started_ms =
+	    start > 0 && start < 1e16 ? (int64_t)start : 0; /* past 1e16 ms: not a time (and no int64) */
 	/* The identity goes back into SQL: digits only. The server's start
 	 * names the run (ids restart with it); the query id names the query. */
 	if (s->mariadb && mysql_digits(s->boot, 20)) {

@@ -18,8 +18,10 @@
  * PostgreSQL, and the library gets each address in turn. "localhost" and
  * "socket" mean the Unix socket, as for the mysql client. Option files are
  * not read, LOAD DATA LOCAL is off (a server could otherwise ask for any
- * file this user can read), and the password comes from password_env /
- * password_file only (registered with the sanitizer). */
+ * file this user can read), the server cannot pick an authentication method
+ * that sends the password in clear or prompts on the terminal, and the
+ * password comes from password_env / password_file only (registered with
+ * the sanitizer). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,11 @@
 #include "sitrep/source.h"
 #include "sitrep/sources.h"
 #include "sitrep/util.h"
+
+/* The authentication methods sitrep lets a server choose: each proves the
+ * password without sending it (or, for sha256 and caching_sha2 without TLS,
+ * sends it encrypted to the server's key). */
+#define MY_AUTH_ALLOWED "mysql_native_password,client_ed25519,caching_sha2_password,sha256_password"
 
 /* Which non-blocking call the connection is in. */
 enum my_step { MY_STEP_NONE, MY_STEP_CONNECT, MY_STEP_QUERY, MY_STEP_STORE, MY_STEP_NEXT };
@@ -420,6 +427,10 @@ static void my_connect_to(struct my_source *ms, const char *addr)
 	mysql_options(ms->conn, MYSQL_OPT_PROTOCOL, &protocol);
 	mysql_options(ms->conn, MYSQL_OPT_LOCAL_INFILE, &off);
 	mysql_options(ms->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* The server names the authentication method: never one that sends the
+	 * password in clear (mysql_clear_password) or asks questions on the
+	 * terminal (dialog, which reads stdin: under the dashboard, on the loop). */
+	mysql_optionsv(ms->conn, MARIADB_OPT_RESTRICTED_AUTH, MY_AUTH_ALLOWED);
 	MYSQL *ret = NULL;
 	ms->step = MY_STEP_CONNECT;
 	ms->db.state = DBENGINE_CONNECTING;
@@ -538,7 +549,10 @@ static void my_setup_done(struct dbengine *e, struct dbrows **res, size_t nres, 
 	ms->server.process = strstr(privs, "PROCESS") != NULL;
 	ms->server.kill_admin = strstr(privs, "SUPER") != NULL || strstr(privs, "CONNECTION ADMIN") != NULL ||
 	                        strstr(privs, "CONNECTION_ADMIN") != NULL;
-	ms->server.digests = ps != NULL && strcmp(ps, "1") == 0 && ms->server.process;
+	/* MariaDB sets a statement's digest only when it ends (checked on
+	 * 10.11 with events_statements_current on): its running statements are
+	 * grouped by their text, and the lookup is not worth its cost there. */
+	ms->server.digests = ps != NULL && strcmp(ps, "1") == 0 && ms->server.process && !ms->server.mariadb;
 }
 
 /* --- the answers ---------------------------------------------------------- */

@@ -163,7 +163,8 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	q->duration_s = postgres_number(v[PG_COL_DURATION], -1);
 	q->xact_s = postgres_number(v[PG_COL_XACT], -1);
 	double start = postgres_number(v[PG_COL_START_MS], 0);
-	q->started_ms = start > 0 ? (int64_t)start : 0;
+	q->started_ms =
+	    start > 0 && start < 1e16 ? (int64_t)start : 0; /* past 1e16 ms: not a time (and no int64) */
 	/* the identity goes back into SQL: kept only when it is a timestamp */
 	if (database_valid_timestamp(v[PG_COL_BACKEND_START]))
 		q->session_start = xstrdup(v[PG_COL_BACKEND_START]);

@@ -72,7 +72,9 @@ void database_duration(double s, char *buf, size_t cap)
 		snprintf(buf, cap, "-");
 		return;
 	}
-	util_age((uint64_t)(s * 1000.0), buf, cap);
+	double ms = s * 1000.0;
+	util_age(ms < 1e18 ? (uint64_t)ms : (uint64_t)1e18, buf,
+	         cap); /* a server's nonsense stays a number */
 }
 
 /* --- identities ----------------------------------------------------------- */

@@ -9,14 +9,16 @@
 # whose query has ended (same connection id, a newer query) or whose server
 # start differs (a restart reuses ids) is not touched; a login without
 # PROCESS gets the note naming the grant, one without CONNECTION ADMIN is
-# refused by the server and says so; the password never shows; a stopped
+# refused by the server and says so; the password never shows, nor goes to
+# a server asking for it in clear (auth_pam's cleartext method); a stopped
 # server and one that never answers are errors within the timeouts.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/data/mysql/my.bash"
 trap 'my_down; cleanup' EXIT
 my_have || skip_all "mariadb-server not installed (scripts/install-deps --test)"
 
-my_up || {
+# auth_pam with the cleartext method: a server that asks for the password in clear
+my_up --plugin-load-add=auth_pam --pam-use-cleartext-plugin || {
 	cat "$MY_DIR"/*.log | diag
 	not_ok "mariadb started"
 	finish
@@ -184,6 +186,13 @@ check "... and its cancel is refused by the server: exit 1 (rc=$rc), said" \
 check "... the query still runs" running "$OTHER" "other"
 APP_PW=wr0ng-pw-7f3k9x2q once "$TMP/bad.out" "$TMP/app.json"
 check "a wrong password: the pane errors, the text says why" grep -q "Access denied for user" "$TMP/bad.out"
+
+# a server that asks for the password in clear (or for answers on the terminal): refused
+my_sql -e "create user pamuser@'%' identified via pam using 'other'"
+config "$TMP/pam.json" pamuser ', "password_env": "APP_PW"'
+APP_PW=$PW once "$TMP/pam.out" "$TMP/pam.json" </dev/null
+check "a server asking for the cleartext method: refused before the password is sent" \
+	bash -c "grep -q 'restricted_auth' '$TMP/pam.out' && ! grep -q 'Access denied' '$TMP/pam.out'"
 
 # --- a hostile session --------------------------------------------------------
 my_bg hostile "select sleep(300) /* $(printf '\e[2J\e]52;c;aGk=\a\r') */"

@@ -92,5 +92,22 @@ check "... and keeps the last data" bash -c "tmux -L '$TSOCK' capture-pane -p -t
 my_start
 wait_for 40 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'connection lost|cannot connect'"
 check "the pane recovers when the server is back" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'connection lost|cannot connect'"
+
+# a server that stops answering on an open connection (stopped here, ours):
+# the query in flight is abandoned, the UI stays responsive, and it
+# reconnects once the server runs again
+kill -STOP "$(my_pid)"
+tm_wait_text 10 "not answering"
+check "a hung server: the pane says it is not answering" tm_wait_text 1 "server not answering for 2.0 s (hung?)"
+tm send-keys -t t '?'
+check "... while the UI stays responsive" tm_wait_text 2 "Esc close"
+tm send-keys -t t Escape
+kill -CONT "$(my_pid)"
+wait_for 60 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'not answering|connection lost|cannot connect'"
+check "... and it reconnects afterwards" bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qE 'not answering|connection lost|cannot connect'"
+tm send-keys -t t q
+check "q quits at once" wait_for 5 tt_exited
+check "exit status 0 (a sanitizer build: no error at exit)" test "$(tt_exit_code)" = 0
+[ -s "$TMP/stderr" ] && head -20 "$TMP/stderr" | diag
 tm_kill
 finish
