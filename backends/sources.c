@@ -19,6 +19,9 @@ const struct source_ops *const sources_table[] = {
 	&source_postgres,
 	&source_mysql,
 	&source_httpcheck,
+	&source_backups_dir,
+	&source_pgbackrest,
+	&source_restic,
 };
 
 const size_t sources_count = ARRAY_LEN(sources_table);

@@ -355,6 +355,7 @@ int app_run_once(struct app *app)
 	app_signals_start(app);
 	/* a timeline pane shows the history read back; --once writes nothing */
 	app->timeline = timeline_open(app, 0);
+	app->marks = marks_open(app); /* backups are held against the deploys found */
 	if (app_start_sources(app) < 0) {
 		app_quit(app, 1);
 		app_drain(app);

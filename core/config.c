@@ -800,7 +800,8 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	/* the secret variables the pane's own commands get: only kinds that run
 	 * any read it (and offer it in "did you mean"); elsewhere it is an error
 	 * that says where it belongs */
-	if ((strcmp(pc->kind, "deploys") != 0 && strcmp(pc->kind, "cdn") != 0) ||
+	if ((strcmp(pc->kind, "deploys") != 0 && strcmp(pc->kind, "cdn") != 0 &&
+	     strcmp(pc->kind, "backups") != 0) ||
 	    strcmp(pc->source, "note") == 0) {
 		for (struct jnode *c = node->child; c != NULL; c = c->next) {
 			if (strcmp(c->key, "pass_env") != 0)
@@ -812,8 +813,8 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 				    "child needs the variables, not on the pane");
 			return config_fail(
 			    ctx, c,
-			    "a %s pane with source \"%s\" runs no command: \"pass_env\" is for deploys and "
-			    "cdn panes and log inputs of type \"command\"",
+			    "a %s pane with source \"%s\" runs no command: \"pass_env\" is for deploys, "
+			    "cdn and backups panes and log inputs of type \"command\"",
 			    pc->kind, pc->source);
 		}
 		return 0;

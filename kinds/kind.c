@@ -29,6 +29,7 @@ const struct kind_ops kind_empty = {
 static const struct kind_ops *const kind_table[] = {
     &kind_metrics, &kind_cdn,      &kind_deploys,  &kind_logs,
     &kind_alerts,  &kind_database, &kind_timeline, &kind_checks,
+    &kind_backups,
 };
 
 const struct kind_ops *kind_find(const char *name)

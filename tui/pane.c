@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sitrep/alerts.h"
+#include "sitrep/backups.h"
 #include "sitrep/cdn.h"
 #include "sitrep/checks.h"
 #include "sitrep/config.h"
@@ -33,6 +34,7 @@ static const struct pane_ops *const pane_table[] = {
     &pane_timeline,
     &pane_deploys,
     &pane_checks,
+    &pane_backups,
 };
 
 const struct pane_ops *pane_ops_find(const char *kind)

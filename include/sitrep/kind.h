@@ -85,6 +85,7 @@ extern const struct kind_ops kind_deploys;
 extern const struct kind_ops kind_database;
 extern const struct kind_ops kind_timeline;
 extern const struct kind_ops kind_checks;
+extern const struct kind_ops kind_backups;
 extern const struct kind_ops kind_empty; /* the note source, and kinds without a model */
 
 #endif

@@ -23,6 +23,9 @@ extern const struct source_ops source_kubectl;
 extern const struct source_ops source_postgres;
 extern const struct source_ops source_mysql;
 extern const struct source_ops source_httpcheck;
+extern const struct source_ops source_backups_dir;
+extern const struct source_ops source_pgbackrest;
+extern const struct source_ops source_restic;
 
 /* The table, for source_use_table. */
 extern const struct source_ops *const sources_table[];

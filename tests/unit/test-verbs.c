@@ -38,8 +38,8 @@ static void test_verbs_complete(void **state)
 			nverbs++;
 		}
 	}
-	/* silence, purge, purge_all, restart, rollback, cancel, terminate */
-	assert_int_equal(nverbs, 7);
+	/* silence, purge, purge_all, restart, rollback, cancel, terminate, backup, verify */
+	assert_int_equal(nverbs, 9);
 	assert_false(keys_known("pains"));
 	assert_true(keys_known("quit"));
 }
