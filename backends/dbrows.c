@@ -1,8 +1,11 @@
 /* dbrows: see dbrows.h. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backends/dbrows.h"
+#include "sitrep/core/sanitize.h"
 #include "sitrep/core/util.h"
 
 struct dbrows *dbrows_new(size_t ncols)
@@ -49,4 +52,41 @@ void dbrows_free_all(struct dbrows **res, size_t n)
 	for (size_t i = 0; i < n; i++)
 		dbrows_free(res[i]);
 	free(res);
+}
+
+double dbrows_number(const char *text, double def)
+{
+	if (text == NULL || *text == '\0')
+		return def;
+	char *end;
+	double v = strtod(text, &end);
+	return *end == '\0' && isfinite(v) ? v : def;
+}
+
+char *dbrows_one_line(const char *q, size_t max)
+{
+	size_t len = strlen(q);
+	char *flat = xmalloc(len + 1);
+	size_t o = 0;
+	bool space = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = q[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			flat[o++] = ' ';
+		space = false;
+		flat[o++] = c;
+	}
+	flat[o] = '\0';
+	char *out = sanitize(flat, o, max);
+	free(flat);
+	return out;
+}
+
+char *dbrows_text(const char *v)
+{
+	return sanitize_str(v != NULL ? v : "");
 }

@@ -24,4 +24,12 @@ void dbrows_free(struct dbrows *r);
 /* Frees n tables and the array. */
 void dbrows_free_all(struct dbrows **res, size_t n);
 
+/* What the engines' parsers share when a cell becomes a model field:
+ * the number a cell holds (def when empty, not a number or not finite); a
+ * statement on one line (runs of whitespace one space), sanitized and cut
+ * at max bytes; a cell as text, sanitized ("" for NULL). Callers free. */
+double dbrows_number(const char *text, double def);
+char *dbrows_one_line(const char *q, size_t max);
+char *dbrows_text(const char *v);
+
 #endif

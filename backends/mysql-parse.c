@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/dbrows.h"
 #include "backends/mysql-parse.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/util.h"
@@ -109,44 +110,6 @@ static bool mysql_digits(const char *text, size_t max)
 	return n > 0 && n <= max && strspn(text, "0123456789") == n;
 }
 
-static double mysql_number(const char *text, double def)
-{
-	if (text == NULL || *text == '\0')
-		return def;
-	char *end;
-	double v = strtod(text, &end);
-	return *end == '\0' && isfinite(v) ? v : def;
-}
-
-/* The statement on one line: runs of whitespace become one space. */
-static char *mysql_one_line(const char *q)
-{
-	size_t len = strlen(q);
-	char *flat = xmalloc(len + 1);
-	size_t o = 0;
-	bool space = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = q[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-			space = o > 0;
-			continue;
-		}
-		if (space)
-			flat[o++] = ' ';
-		space = false;
-		flat[o++] = c;
-	}
-	flat[o] = '\0';
-	char *out = sanitize(flat, o, MYSQL_LINE_MAX);
-	free(flat);
-	return out;
-}
-
-static char *mysql_text(const char *v)
-{
-	return sanitize_str(v != NULL ? v : "");
-}
-
 int mysql_parse_session(struct database_data *d, const char *const *v, const struct mysql_server *s)
 {
 	int id;
@@ -165,19 +128,19 @@ int mysql_parse_session(struct database_data *d, const char *const *v, const str
 	struct db_query *q = &d->queries[d->nqueries++];
 	memset(q, 0, sizeof(*q));
 	q->pid = id;
-	q->user = mysql_text(v[MY_COL_USER]);
-	q->application = mysql_text(v[MY_COL_DB]);
-	q->database = mysql_text(v[MY_COL_DB]); /* "" when the session has none (USE) */
-	q->client = mysql_text(v[MY_COL_HOST]);
+	q->user = dbrows_text(v[MY_COL_USER]);
+	q->application = dbrows_text(v[MY_COL_DB]);
+	q->database = dbrows_text(v[MY_COL_DB]); /* "" when the session has none (USE) */
+	q->client = dbrows_text(v[MY_COL_HOST]);
 	q->state = xstrdup(state);
-	q->wait_event = mysql_text(v[MY_COL_STATE]);
+	q->wait_event = dbrows_text(v[MY_COL_STATE]);
 	const char *info = v[MY_COL_INFO] != NULL ? v[MY_COL_INFO] : "";
-	q->query = mysql_one_line(info);
-	q->query_full = mysql_text(info);
+	q->query = dbrows_one_line(info, MYSQL_LINE_MAX);
+	q->query_full = dbrows_text(info);
 	bool active = strcmp(state, "active") == 0;
-	q->duration_s = active ? mysql_number(v[MY_COL_DURATION], -1) : -1;
-	q->xact_s = mysql_number(v[MY_COL_XACT], -1);
-	double start = active ? mysql_number(v[MY_COL_START_MS], 0) : 0;
+	q->duration_s = active ? dbrows_number(v[MY_COL_DURATION], -1) : -1;
+	q->xact_s = dbrows_number(v[MY_COL_XACT], -1);
+	double start = active ? dbrows_number(v[MY_COL_START_MS], 0) : 0;
 	q->started_ms =
 	    start > 0 && start < 1e16 ? (int64_t)start : 0; /* past 1e16 ms: not a time (and no int64) */
 	/* The identity goes back into SQL: digits only. The server's start

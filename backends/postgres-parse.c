@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/dbrows.h"
 #include "backends/postgres-parse.h"
 #include "sitrep/core/sanitize.h"
 #include "sitrep/core/util.h"
@@ -97,44 +98,6 @@ int postgres_parse_pids(const char *text, int **out, size_t *n)
 	return 0;
 }
 
-static double postgres_number(const char *text, double def)
-{
-	if (text == NULL || *text == '\0')
-		return def;
-	char *end;
-	double v = strtod(text, &end);
-	return *end == '\0' && isfinite(v) ? v : def;
-}
-
-/* The query on one line: runs of whitespace become one space. */
-static char *postgres_one_line(const char *q)
-{
-	size_t len = strlen(q);
-	char *flat = xmalloc(len + 1);
-	size_t o = 0;
-	bool space = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = q[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-			space = o > 0;
-			continue;
-		}
-		if (space)
-			flat[o++] = ' ';
-		space = false;
-		flat[o++] = c;
-	}
-	flat[o] = '\0';
-	char *out = sanitize(flat, o, POSTGRES_LINE_MAX);
-	free(flat);
-	return out;
-}
-
-static char *postgres_text(const char *v)
-{
-	return sanitize_str(v != NULL ? v : "");
-}
-
 int postgres_parse_session(struct database_data *d, const char *const *v, bool by_query_id)
 {
 	int pid;
@@ -153,17 +116,17 @@ int postgres_parse_session(struct database_data *d, const char *const *v, bool b
 	struct db_query *q = &d->queries[d->nqueries++];
 	memset(q, 0, sizeof(*q));
 	q->pid = pid;
-	q->user = postgres_text(v[PG_COL_USER]);
-	q->application = postgres_text(v[PG_COL_APP]);
-	q->client = postgres_text(v[PG_COL_CLIENT]);
-	q->state = postgres_text(state);
-	q->wait_event = postgres_text(v[PG_COL_WAIT]);
-	q->database = postgres_text(v[PG_COL_DATABASE]);
-	q->query = postgres_one_line(query);
-	q->query_full = postgres_text(query);
-	q->duration_s = postgres_number(v[PG_COL_DURATION], -1);
-	q->xact_s = postgres_number(v[PG_COL_XACT], -1);
-	double start = postgres_number(v[PG_COL_START_MS], 0);
+	q->user = dbrows_text(v[PG_COL_USER]);
+	q->application = dbrows_text(v[PG_COL_APP]);
+	q->client = dbrows_text(v[PG_COL_CLIENT]);
+	q->state = dbrows_text(state);
+	q->wait_event = dbrows_text(v[PG_COL_WAIT]);
+	q->database = dbrows_text(v[PG_COL_DATABASE]);
+	q->query = dbrows_one_line(query, POSTGRES_LINE_MAX);
+	q->query_full = dbrows_text(query);
+	q->duration_s = dbrows_number(v[PG_COL_DURATION], -1);
+	q->xact_s = dbrows_number(v[PG_COL_XACT], -1);
+	double start = dbrows_number(v[PG_COL_START_MS], 0);
 	q->started_ms =
 	    start > 0 && start < 1e16 ? (int64_t)start : 0; /* past 1e16 ms: not a time (and no int64) */
 	/* the identity goes back into SQL: kept only when it is a timestamp */

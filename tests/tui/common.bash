@@ -56,8 +56,12 @@ tt_pid() { cat "$TMP/pid"; }
 tt_exited() { tm_capture | grep -q '^EXIT='; }
 tt_exit_code() { tm_capture | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | head -1; }
 # After exit: canonical mode and echo are back on.
+# The wrapper prints EXIT= before it runs stty: wait for STTY-DONE (on the
+# modes line, stty's list has no newline), or a
+# check right after tt_exited reads the line before stty wrote it.
 tt_tty_sane() {
 	local line
+	wait_for 3 eval "tm_capture | grep -q 'STTY-DONE'" || return 1
 	line=$(tm_capture | grep -A1 '^EXIT=' | tail -1)
 	[[ " $line " == *" icanon "* ]] && [[ " $line " == *" echo "* ]]
 }
