@@ -1145,6 +1145,8 @@ const struct verb kind_database_cancel = {
     .args = kind_database_cancel_args,
     .nargs = ARRAY_LEN(kind_database_cancel_args),
     .confirm = VERB_CONFIRM_Y,
+    .noun = "query",
+    .nouns = "queries",
     .cli = true,
     .parse = kind_database_cancel_parse,
     .describe = kind_database_cancel_describe,
@@ -1155,6 +1157,8 @@ const struct verb kind_database_terminate = {
     .key = "K",
     .help = "terminate the selected session (type its pid)",
     .confirm = VERB_CONFIRM_TYPED,
+    .noun = "session",
+    .nouns = "sessions",
     .cli = false, /* `sitrep do cancel --terminate` */
     .describe = kind_database_terminate_describe,
 };

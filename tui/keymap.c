@@ -101,11 +101,20 @@ static void keymap_bind(struct keymap *km, int key, enum keymap_action action, c
 	}
 }
 
+/* Two kinds may share a verb's name and key ("terminate", K: a database
+ * session, a host process): the key is bound once, the focused pane's kind
+ * resolves the name (tui_verb). So a binding serves every verb of its name:
+ * the help shows the key for both, and rebinding the name moves both. */
+static bool keymap_same_verb(const struct verb *a, const struct verb *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a->name, b->name) == 0);
+}
+
 static void keymap_unbind(struct keymap *km, enum keymap_action action, const struct verb *verb)
 {
 	int out = 0;
 	for (int i = 0; i < km->n; i++)
-		if (km->bind[i].action != action || km->bind[i].verb != verb)
+		if (km->bind[i].action != action || !keymap_same_verb(km->bind[i].verb, verb))
 			km->bind[out++] = km->bind[i];
 	km->n = out;
 }
@@ -220,7 +229,7 @@ static const char *keymap_keys_matching(const struct keymap *km, enum keymap_act
 	size_t used = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < km->n; i++) {
-		if (km->bind[i].action != action || km->bind[i].verb != verb)
+		if (km->bind[i].action != action || !keymap_same_verb(km->bind[i].verb, verb))
 			continue;
 		char name[16];
 		keymap_key_name(km->bind[i].key, name, sizeof(name));

@@ -92,7 +92,7 @@ if wait_for 5 header_has "$SENT"; then ok "delete and recreate: all $SENT lines 
 	not_ok "delete and recreate: all $SENT lines counted"; tm_capture | diag; fi
 
 # One group for every missing file: the paths and ids are masked.
-check "one group holds all $SENT errors" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '^.E +$SENT .*open\(\)'"
+check "one group holds all $SENT errors" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '^.E ×$SENT .*open\(\)'"
 
 # Enter on the group shows its details, Esc closes them.
 tm send-keys -t t Tab

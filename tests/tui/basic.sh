@@ -11,13 +11,19 @@ tt_start 120 40
 check "every pane title is on screen" wait_for 5 tt_all_titles
 check "the host pane shows a numeric CPU value" wait_for 5 tt_cpu_value
 check "the status bar shows a state mark per pane" \
-	wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qE '1:host ok.*2:notes.*3:deploys.*4:cdn'"
+	wait_for 3 bash -c "tmux -L '$TSOCK' capture-pane -p -t t | tail -1 | grep -qE '1:host (ok|warn|crit).*2:notes.*3:deploys.*4:cdn'"
 check "the screen is one clean 120x40 dashboard" tt_clean 120 40
 check "sitrep runs in the alternate screen" bash -c "[ \"\$(tmux -L '$TSOCK' display -p -t t '#{alternate_on}')\" = 1 ]"
 
 tm send-keys -t t '?'
 check "? opens the help" tm_wait_text 3 "sitrep help"
+# The help is longer than 40 rows (every kind's verbs): its first page, then
+# its last (End), hold every key between them.
 cap=$(tm_capture)
+tm send-keys -t t End
+check "End shows the help's last page" wait_for 3 eval "tm_capture | grep -qE 'scroll ([0-9]+)/\\1 '"
+cap="$cap
+$(tm_capture)"
 missing=""
 for k in "Tab" "S-Tab" "1..9" "z " "Up, k" "Down, j" "PgUp" "PgDn" "Home" "End, G" "v, g" "Enter" \
 	"/ " "n " "N " "t " "R " "? " "q " "Esc" "mouse" "p " "P " "r " "b " "s " "e "; do
