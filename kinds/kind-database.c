@@ -857,8 +857,8 @@ static void kind_database_diff(struct source *src, const void *old, const void *
 		if (g->count < min || (before != NULL && before->count >= min))
 			continue;
 		char *w = database_group_words(n, g);
-		app_state(src->app, src, "status", EVENT_CRIT, "query storm", g->group,
-		          "query storm: %s: %s", w, g->query);
+		app_state(src->app, src, "status", EVENT_CRIT, "query storm", g->group, "query storm: %s: %s",
+		          w, g->query);
 		free(w);
 	}
 	for (size_t i = 0; o != NULL && i < o->ngroups; i++) {
@@ -923,7 +923,8 @@ static int kind_database_cancel_parse(struct action *a, const struct verb_args *
 {
 	bool terminate = verb_args_get(args, "--terminate") != NULL;
 	const char *group = verb_args_get(args, "--group"), *pid = verb_args_get(args, "PID");
-	const char *bstart = verb_args_get(args, "--backend-start"), *qstart = verb_args_get(args, "--query-start");
+	const char *bstart = verb_args_get(args, "--backend-start"),
+	           *qstart = verb_args_get(args, "--query-start");
 	if (pid != NULL && !kind_database_is_pid(pid)) {
 		char *shown = sanitize_str(pid);
 		snprintf(err, cap, "unexpected '%s' (a PID, or --group QUERYID)", shown);

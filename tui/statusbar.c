@@ -121,15 +121,17 @@ static char *statusbar_hint(const struct tui *tui, int64_t now_ms, bool *cause)
 		causes[i] = NULL;
 	}
 	health_causes_free(causes, n);
-	/* the event is left out when its pane has a cause in the list already
-	 * ("hot: Memory crit 1.3%" says what "hot: Memory crit: 1.3% (crit at
-	 * 1)" would) */
+	/* a state event is left out when its pane has a cause in the list
+	 * already ("hot: Memory crit 1.3%" says what "hot: Memory crit: 1.3%
+	 * (crit at 1)" would); an occurrence (a new error group, a spike) is
+	 * news the pane's cause does not say ("errors: 16 errors/min"), left
+	 * out only when the list holds its very words */
 	const char *colon = strstr(tui->hint, ": ");
 	char *pane = colon != NULL ? xstrndup(tui->hint, (size_t)(colon - tui->hint) + 2) : NULL;
 	bool said =
-	    out != NULL &&
-	    (strstr(out, tui->hint) != NULL ||
-	     (pane != NULL && (strncmp(out, pane, strlen(pane)) == 0 || statusbar_has_part(out, pane))));
+	    out != NULL && (strstr(out, tui->hint) != NULL ||
+	                    (pane != NULL && !tui->hint_once &&
+	                     (strncmp(out, pane, strlen(pane)) == 0 || statusbar_has_part(out, pane))));
 	free(pane);
 	if (tui->hint[0] != '\0' && now_ms - tui->hint_ms < STATUSBAR_HINT_MS && !said) {
 		struct tm tm;

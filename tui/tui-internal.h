@@ -237,6 +237,7 @@ struct tui {
 	char confirm_typed[128];
 	bool confirm_escalated; /* the list does not fit: typed instead of y, until closed */
 	char hint[256];         /* the latest warn/crit event, for the status line */
+	bool hint_once;         /* ... an occurrence (a new error group, a spike): news no live cause says */
 	int64_t hint_ms;
 	int hint_pane;          /* the pane the hint's event was about, -1: none */
 	char hint_subject[128]; /* and its subject, to clear it when that recovers */

@@ -824,6 +824,7 @@ static void tui_on_event(const struct event *ev, void *arg)
 		         ev->pane != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
 		tui->hint_ms = ev->time_ms;
 		tui->hint_pane = ev->pane_index;
+		tui->hint_once = ev->once;
 		tui->hint_gen++;
 		snprintf(tui->hint_subject, sizeof(tui->hint_subject), "%s",
 		         ev->subject != NULL ? ev->subject : "");

@@ -33,9 +33,14 @@ cat >"$TMP/sitrep.json" <<JSON
 JSON
 
 tm_start 200 50 "$SITREP -c $TMP/sitrep.json"
-status_ok() { # every pane "ok" in the status bar
+# A mark is "N:id HEALTH AGE": "3:hang ok 2s", or "3:hang ok stale 15s" when
+# the data is old (the health of what is shown, then its age).
+status_ok() { # every pane "ok" and fresh in the status bar
 	local s; s=$(tm_capture | tail -1)
-	for n in healthy $FAULTS; do grep -qE "[0-9]:$n ok" <<<"$s" || return 1; done
+	for n in healthy $FAULTS; do
+		grep -qE "[0-9]:$n ok" <<<"$s" || return 1
+		! grep -qE "[0-9]:$n ([a-z]+ )?(stale|error)" <<<"$s" || return 1
+	done
 }
 check "all panes ok at start" wait_for 15 status_ok
 count42() { tm_capture | grep -oE "│v +42 " | wc -l; }
@@ -48,7 +53,7 @@ healthy_queries() { curl -fsS "http://127.0.0.1:${PORT[healthy]}/counts" | pytho
 q0=$(healthy_queries)
 all_failed() {
 	local s; s=$(tm_capture)
-	for n in $FAULTS; do grep -qE "[0-9]:$n stale" <<<"$(tail -1 <<<"$s")" || return 1; done
+	for n in $FAULTS; do grep -qE "[0-9]:$n ([a-z]+ )?stale" <<<"$(tail -1 <<<"$s")" || return 1; done
 	# hang and drip end at the 2 s timeout; every pane then shows an error line
 	[ "$(grep -oE 'error [0-9]+s:' <<<"$s" | wc -l)" -ge 7 ]
 }

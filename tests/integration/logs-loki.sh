@@ -84,7 +84,7 @@ if wait_for 5 header_has 9; then ok "4 new lines arrive, counted once"; else
 	not_ok "4 new lines arrive, counted once"; tm_capture | diag; fi
 sleep 1.2
 check "still 9 after more polls (no duplicates)" header_has 9
-check "one group for all jobs" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '^.E ×9 .*error: job'"
+check "one group for all jobs" bash -c "tmux -L '$TSOCK' capture-pane -p -t t | grep -qE '^.E ×9 .* job [0-9]+ failed on'"
 
 check "requests are exact" python3 - "$REQS" <<'PY'
 import json, sys
