@@ -289,15 +289,18 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	 * matter more than the marks' detail (the marks keep their numbers). */
 	char msgbuf[320] = "";
 	enum role msg_role = ROLE_WARN;
-	if (tui->act_msg[0] != '\0') {
+	/* A passing message is the user's newest word ("still in flight: press
+	 * q again"): it shows over a running action's progress for its few
+	 * seconds (an action's start and end clear it, tui.c). */
+	if (tui->message[0] != '\0' && now_ms < tui->message_until) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s", tui->message);
+	} else if (tui->act_msg[0] != '\0') {
 		char took[16] = "";
 		if (tui->act_started != 0)
 			util_age(now_ms > tui->act_started ? now_ms - tui->act_started : 0, took,
 			         sizeof(took));
 		snprintf(msgbuf, sizeof(msgbuf), "%s%s%s", tui->act_msg, took[0] ? " " : "", took);
 		msg_role = tui->act_role;
-	} else if (tui->message[0] != '\0' && now_ms < tui->message_until) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s", tui->message);
 	}
 	bool msg = msgbuf[0] != '\0';
 	int64_t wall_ms = (int64_t)time(NULL) * 1000;
