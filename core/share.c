@@ -106,6 +106,7 @@ static void share_buf_unref(struct share_buf *b)
 /* ---- observers ---- */
 
 static void share_obs_send(struct share_obs *o, struct share_buf *b);
+static void share_obs_queue(struct share_obs *o, struct share_buf *b);
 
 static void share_on_obs_close(uv_handle_t *h)
 {
@@ -143,7 +144,7 @@ static void share_obs_state(struct share_obs *o)
 		share_obs_drop(o);
 		return;
 	}
-	share_obs_send(o, b);
+	share_obs_queue(o, b);
 	share_buf_unref(b);
 }
 
@@ -167,21 +168,20 @@ static void share_on_written(uv_write_t *req, int status)
 		cJSON_Delete(r);
 		o->dropped = 0;
 		if (b != NULL)
-			share_obs_send(o, b);
+			share_obs_queue(o, b);
 		share_buf_unref(b);
 		share_obs_state(o);
 	}
 }
 
-static void share_obs_send(struct share_obs *o, struct share_buf *b)
+/* Queues b for o whatever is queued already: the first state, and the
+ * skipped record and state that end a skip (were they held to the cap, a
+ * state larger than what the cap leaves would skip again, forever, and the
+ * observer would never catch up). One state past the cap at most. */
+static void share_obs_queue(struct share_obs *o, struct share_buf *b)
 {
 	if (o->closing || !o->greeted)
 		return;
-	if (o->skipping || (o->queued > 0 && o->queued + b->len > SHARE_QUEUE_MAX)) {
-		o->skipping = true;
-		o->dropped++;
-		return;
-	}
 	struct share_write *w = xcalloc(1, sizeof(*w));
 	w->buf = b;
 	w->obs = o;
@@ -194,6 +194,19 @@ static void share_obs_send(struct share_obs *o, struct share_buf *b)
 		free(w);
 		share_obs_drop(o);
 	}
+}
+
+/* Queues a live record for o, or starts a skip when the queue is full. */
+static void share_obs_send(struct share_obs *o, struct share_buf *b)
+{
+	if (o->closing || !o->greeted)
+		return;
+	if (o->skipping || (o->queued > 0 && o->queued + b->len > SHARE_QUEUE_MAX)) {
+		o->skipping = true;
+		o->dropped++;
+		return;
+	}
+	share_obs_queue(o, b);
 }
 
 static void share_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

@@ -341,10 +341,13 @@ void statusbar_draw(struct tui *tui, WINDOW *win, uint64_t now_ms)
 	if (x > left)
 		x = left;
 
-	/* the message (short-lived) takes up to two thirds of what is left, the hint the rest */
+	/* the message (short-lived, the answer to what the user just pressed)
+	 * takes what it needs beside symptoms; beside a cause it takes up to
+	 * two thirds of what is left, the cause the rest */
 	int avail = left - x;
 	int mw = msg ? msg_w : 0;
-	if (line != NULL && mw > avail * 2 / 3 && widgets_width(line) + 2 > avail - mw)
+	bool is_cause = deploy != NULL || cause;
+	if (line != NULL && is_cause && mw > avail * 2 / 3 && widgets_width(line) + 2 > avail - mw)
 		mw = avail * 2 / 3;
 	if (line != NULL && avail - mw > 4) {
 		int lw = avail - mw;
