@@ -38,8 +38,9 @@ for i in 1 2 3; do
 	track_pid $!
 done
 running() { pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'storm%' and state = 'active'"; }
-wait_for 15 test "$(running)" = 4
-wait_for 15 test "$(pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'twostmt%' and state = 'active'")" = 3
+wait_for 15 eval 'test "$(running)" = 4'
+twostmt() { pg_psql -Atc "select count(*) from pg_stat_activity where application_name like 'twostmt%' and state = 'active'"; }
+wait_for 15 eval 'test "$(twostmt)" = 3'
 
 TT_EXTRA='"state_dir": "'$TMP/state'",'
 TT_PANES='{ "id": "db", "kind": "database", "source": "postgres", "storm_count": 3,
@@ -105,7 +106,7 @@ check "it says the count, user, database and how long they run" grep -qE "4 sess
 check "then the exact statements, one per session" test "$(grep -c 'pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ' "$TMP/dialog.txt")" = 4
 check "the prompt names the action for y and keep for the rest" grep -qF "y: cancel 4 queries · n or Esc: keep them, nothing is sent" "$TMP/dialog.txt"
 tm send-keys -t t y
-wait_for 15 test "$(running)" = 0
+wait_for 15 eval 'test "$(running)" = 0'
 check "y cancelled exactly those four sessions" test "$(running)" = 0
 check "each client saw the cancel" bash -c "grep -l 'canceling statement due to user request' '$TMP'/storm?.out | wc -l | grep -qx 4"
 wait_for 15 grep -q '"action":"cancel".*"result":"ok".*bookings, pg_sleep' "$TMP/state/audit.jsonl"
@@ -116,7 +117,7 @@ PGAPPNAME=lone psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d shop -c "sel
 PG_PIDS+=($!)
 track_pid $!
 lone() { pg_psql -Atc "select pid from pg_stat_activity where application_name = 'lone' and state = 'active'"; }
-wait_for 10 test -n "$(lone)"
+wait_for 10 eval 'test -n "$(lone)"'
 LONE=$(lone)
 tm_wait_text 10 " $LONE "
 tm send-keys -t t / l o n e Enter

@@ -37,7 +37,8 @@ TT_TITLES=("1 host" "2 notes")
 pick() { # pick COMM: filter the host pane's list to that process
 	tm send-keys -t t Escape
 	tm send-keys -t t / "$1" Enter
-	tm_wait_text 10 "(1 of"
+	# the new filter's row, not the last filter's "(1 of" still on screen
+	wait_for 10 eval "tm_capture | grep -qE '[0-9]+ +$1' && tm_capture | grep -qF '(1 of'"
 	tm send-keys -t t Down # the one row left: selected
 }
 
@@ -88,9 +89,11 @@ check "SIGKILL after the typed pid: gone" tm_wait_text 10 "process $STUBBORN end
 # the identity is checked again right before the signal
 pick gonerproc
 tm send-keys -t t K
-tm_wait_text 5 "Confirm terminate"
+check "K on gonerproc opens its dialog" tm_wait_text 5 "Confirm terminate"
 kill -KILL "$GONER"
-wait "$GONER" 2>/dev/null
+# SIGKILL takes effect when the (niced, busy) process next runs: wait for its
+# end, or y could reach it still alive, and rightly signal it
+wait_for 10 eval '! alive "$GONER"'
 tm send-keys -t t y
 check "a process that ended after the dialog opened is not signalled: said so" tm_wait_text 10 "ended before the signal; nothing was sent"
 tm_kill

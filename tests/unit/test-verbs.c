@@ -5,6 +5,7 @@
  * docs/sitrep.1 promises and refuses the rest before anything is sent. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,21 @@ static void test_verbs_complete(void **state)
 	assert_true(keys_known("quit"));
 }
 
-/* No two actions share a default key. */
+/* No two actions share a default key, but for one verb name that two kinds
+ * both have ("terminate", K: a database session, a host process): the key
+ * is bound once and the focused pane's kind resolves the name. */
+static bool verb_shares_name_and_key(size_t k, size_t v)
+{
+	const struct verb *me = kind_at(k)->verbs[v];
+	for (size_t j = 0; j < k; j++)
+		for (size_t w = 0; w < kind_at(j)->nverbs; w++) {
+			const struct verb *o = kind_at(j)->verbs[w];
+			if (strcmp(o->name, me->name) == 0 && strcmp(o->key, me->key) == 0)
+				return true;
+		}
+	return false;
+}
+
 static void test_keys_unique(void **state)
 {
 	char seen[256] = "";
@@ -74,6 +89,8 @@ static void test_keys_unique(void **state)
 	}
 	for (size_t k = 0; kind_at(k) != NULL; k++)
 		for (size_t v = 0; v < kind_at(k)->nverbs; v++) {
+			if (verb_shares_name_and_key(k, v))
+				continue;
 			char mark[32];
 			snprintf(mark, sizeof(mark), "[%s]", kind_at(k)->verbs[v]->key);
 			assert_null(strstr(seen, mark));
