@@ -18,17 +18,24 @@ check "sitrep runs in the alternate screen" bash -c "[ \"\$(tmux -L '$TSOCK' dis
 tm send-keys -t t '?'
 check "? opens the help" tm_wait_text 3 "sitrep help"
 # The help is longer than 40 rows (every kind's verbs): its first page, then
-# its last (End), hold every key between them.
-cap=$(tm_capture)
+# its last (End), hold every key between them. Each page is read until its
+# footer is on the screen and again while keys are missing: tmux may show a
+# frame half written.
+help_keys=("Tab" "S-Tab" "1..9" "z " "Up, k" "Down, j" "PgUp" "PgDn" "Home" "End, G" "v, g" "Enter"
+	"/ " "n " "N " "t " "R " "? " "q " "Esc" "mouse" "p " "P " "r " "b " "s " "e ")
+help_missing() { # keys in neither $first nor the screen now
+	local k cap missing=""
+	cap="$first
+$(tm_capture)"
+	for k in "${help_keys[@]}"; do grep -qF -- "$k" <<<"$cap" || missing="$missing [$k]"; done
+	echo "$missing"
+}
+wait_for 3 eval "tm_capture | grep -qE 'scroll [0-9]+/[0-9]+ '"
+first=$(tm_capture)
 tm send-keys -t t End
 check "End shows the help's last page" wait_for 3 eval "tm_capture | grep -qE 'scroll ([0-9]+)/\\1 '"
-cap="$cap
-$(tm_capture)"
-missing=""
-for k in "Tab" "S-Tab" "1..9" "z " "Up, k" "Down, j" "PgUp" "PgDn" "Home" "End, G" "v, g" "Enter" \
-	"/ " "n " "N " "t " "R " "? " "q " "Esc" "mouse" "p " "P " "r " "b " "s " "e "; do
-	grep -qF -- "$k" <<<"$cap" || missing="$missing [$k]"
-done
+wait_for 3 eval 'test -z "$(help_missing)"'
+missing=$(help_missing)
 check "the help lists every key (missing:$missing)" test -z "$missing"
 tm send-keys -t t Escape
 check "Esc closes the help" wait_for 3 bash -c "! tmux -L '$TSOCK' capture-pane -p -t t | grep -qF 'sitrep help'"
