@@ -1,6 +1,7 @@
 /* health: a pane's level from its kind (kind_ops.level), the overall level,
  * and the causes the status line and `--once --json` show. One place, so
  * the screen and the JSON a bot reads can never disagree. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,17 +52,32 @@ enum level health_overall(const struct source *srcs, size_t n, uint64_t now_ms)
 	return worst;
 }
 
-/* Causes before symptoms: what changed and broke comes first, what it did
- * to the host and the logs after. Kinds not listed come last. */
-static const char *const health_order[] = {"deploys", "cdn",  "database", "checks",
-                                           "alerts",  "logs", "metrics"};
-
-static int health_rank(const char *kind)
+/* Causes before symptoms: a kind says where its hint stands
+ * (kind_ops.hint_rank); 0 goes after every ranked kind. */
+static int health_rank(const struct kind_ops *kind)
 {
-	for (size_t i = 0; i < ARRAY_LEN(health_order); i++)
-		if (strcmp(health_order[i], kind) == 0)
-			return (int)i;
-	return (int)ARRAY_LEN(health_order);
+	return kind->hint_rank > 0 ? kind->hint_rank : INT_MAX;
+}
+
+/* The ranks in use, ascending and distinct; their count. */
+static size_t health_ranks(const struct source *srcs, size_t nsrcs, int *ranks)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nsrcs; i++) {
+		const struct kind_ops *k = srcs[i].snap.kind;
+		if (k == NULL || k->hint == NULL)
+			continue;
+		int r = health_rank(k);
+		size_t at = 0;
+		while (at < n && ranks[at] < r)
+			at++;
+		if (at < n && ranks[at] == r)
+			continue;
+		memmove(&ranks[at + 1], &ranks[at], (n - at) * sizeof(*ranks));
+		ranks[at] = r;
+		n++;
+	}
+	return n;
 }
 
 void health_causes(const struct source *srcs, size_t nsrcs, char ***out, size_t *n, bool *cause)
@@ -70,14 +86,16 @@ void health_causes(const struct source *srcs, size_t nsrcs, char ***out, size_t 
 	*n = 0;
 	if (cause != NULL)
 		*cause = false;
-	/* by kind, and within a kind the critical panes first */
-	for (int pass = 0; pass < 2 * ((int)ARRAY_LEN(health_order) + 1); pass++) {
-		int rank = pass / 2;
+	/* by rank, and within a rank the critical panes first */
+	int *ranks = xcalloc(nsrcs > 0 ? nsrcs : 1, sizeof(*ranks));
+	size_t nranks = health_ranks(srcs, nsrcs, ranks);
+	for (size_t pass = 0; pass < 2 * nranks; pass++) {
+		int rank = ranks[pass / 2];
 		bool crit_pass = pass % 2 == 0;
 		for (size_t i = 0; i < nsrcs; i++) {
 			const struct snapshot *snap = &srcs[i].snap;
 			if (snap->data == NULL || snap->kind == NULL || snap->kind->hint == NULL ||
-			    health_rank(snap->kind->name) != rank ||
+			    health_rank(snap->kind) != rank ||
 			    (health_of(&srcs[i]) == LEVEL_CRIT) != crit_pass)
 				continue;
 			char *h = snap->kind->hint(snap->data);
@@ -86,10 +104,11 @@ void health_causes(const struct source *srcs, size_t nsrcs, char ***out, size_t 
 			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			(*out)[(*n)++] = xasprintf("%s: %s", srcs[i].cfg->id, h);
 			free(h);
-			if (cause != NULL && rank < health_rank("logs"))
+			if (cause != NULL && rank < HINT_SYMPTOM)
 				*cause = true;
 		}
 	}
+	free(ranks);
 }
 
 void health_causes_free(char **causes, size_t n)

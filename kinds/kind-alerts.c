@@ -283,6 +283,7 @@ static const struct verb *const kind_alerts_verbs[] = {&kind_alerts_silence};
 
 const struct kind_ops kind_alerts = {
     .name = "alerts",
+    .hint_rank = 50,
     .free = alerts_data_free,
     .to_json = kind_alerts_json,
     .from_json = kind_alerts_from_json,

@@ -394,7 +394,8 @@ static cJSON *kind_backups_json(const void *data)
 			cJSON_AddNullToObject(j, "reason");
 		if (s->error != NULL)
 			cJSON_AddStringToObject(j, "error", s->error);
-		cJSON_AddNumberToObject(j, "count", (double)(s->found > s->nbackups ? s->found : s->nbackups));
+		cJSON_AddNumberToObject(j, "count",
+		                        (double)(s->found > s->nbackups ? s->found : s->nbackups));
 		cJSON_AddItemToObject(j, "newest", kind_backups_backup_json(backups_newest(s)));
 		cJSON_AddItemToObject(j, "previous", kind_backups_backup_json(backups_previous(s)));
 		if (s->deploy.known) {
@@ -669,8 +670,8 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 			enum event_level lv = s->verdict == BACKUPS_CRIT   ? EVENT_CRIT
 			                      : s->verdict == BACKUPS_WARN ? EVENT_WARN
 			                                                   : EVENT_OK;
-			app_state(src->app, src, lv == EVENT_OK ? "backup_ok" : "backup_bad", lv, s->name, key,
-			          "backup set %s %s%s%s", s->name, backups_verdict_name(s->verdict),
+			app_state(src->app, src, lv == EVENT_OK ? "backup_ok" : "backup_bad", lv, s->name,
+			          key, "backup set %s %s%s%s", s->name, backups_verdict_name(s->verdict),
 			          s->reason != NULL ? ": " : "", s->reason != NULL ? s->reason : "");
 			free(key);
 		}
@@ -695,8 +696,8 @@ static void kind_backups_diff(struct source *src, const void *old, const void *n
 		           util_str_same(before->deploy.deploy, s->deploy.deploy)) {
 			char *subject = xasprintf("%s before %s", s->name, s->deploy.deploy);
 			char *key = xasprintf("backups-deploy:%s:%s", s->name, s->deploy.deploy);
-			app_state(src->app, src, "deploy_backed", EVENT_OK, subject, key, "%s: %s",
-			          s->name, s->deploy.text);
+			app_state(src->app, src, "deploy_backed", EVENT_OK, subject, key, "%s: %s", s->name,
+			          s->deploy.text);
 			free(key);
 			free(subject);
 		}
@@ -724,6 +725,26 @@ static char *kind_backups_hint(const void *data)
 	if (uncovered != NULL)
 		return xasprintf("no backup since %s (%s)", uncovered->deploy.deploy, uncovered->name);
 	return NULL;
+}
+
+/* The pane's health: the worst set's verdict, and at least warn while a
+ * deploy has no backup since it (the title must not say "ok" beside "no
+ * backup since r3"). */
+static enum level kind_backups_level(const void *data)
+{
+	const struct backups_data *d = data;
+	enum level l = LEVEL_OK;
+	for (size_t i = 0; d != NULL && i < d->nsets; i++) {
+		const struct backup_set *s = &d->sets[i];
+		enum level v = s->verdict == BACKUPS_CRIT   ? LEVEL_CRIT
+		               : s->verdict == BACKUPS_WARN ? LEVEL_WARN
+		                                            : LEVEL_OK;
+		if (v < LEVEL_WARN && s->deploy.known && !s->deploy.covered)
+			v = LEVEL_WARN;
+		if (v > l)
+			l = v;
+	}
+	return l;
 }
 
 /* ---- verbs ---- */
@@ -767,12 +788,14 @@ static const struct verb *const kind_backups_verbs[] = {&kind_backups_backup, &k
 
 const struct kind_ops kind_backups = {
     .name = "backups",
+    .hint_rank = 15,
     .free = backups_data_free,
     .to_json = kind_backups_json,
     .from_json = kind_backups_from_json,
     .print = kind_backups_print,
     .diff = kind_backups_diff,
     .hint = kind_backups_hint,
+    .level = kind_backups_level,
     .verbs = kind_backups_verbs,
     .nverbs = ARRAY_LEN(kind_backups_verbs),
 };

@@ -449,6 +449,7 @@ static const struct verb *const kind_cdn_verbs[] = {&kind_cdn_purge, &kind_cdn_p
 
 const struct kind_ops kind_cdn = {
     .name = "cdn",
+    .hint_rank = 20,
     .default_source = "cdn",
     .free = cdn_data_free,
     .to_json = kind_cdn_json,

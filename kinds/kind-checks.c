@@ -281,6 +281,7 @@ static enum level kind_checks_level(const void *data)
 
 const struct kind_ops kind_checks = {
     .name = "checks",
+    .hint_rank = 40,
     .default_source = "http",
     .free = checks_data_free,
     .to_json = kind_checks_json,

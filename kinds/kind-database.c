@@ -1168,6 +1168,7 @@ static const struct verb *const kind_database_verbs[] = {&kind_database_cancel, 
 
 const struct kind_ops kind_database = {
     .name = "database",
+    .hint_rank = 30,
     .free = database_data_free,
     .to_json = kind_database_json,
     .from_json = kind_database_from_json,

@@ -608,6 +608,7 @@ static const struct verb *const kind_deploys_verbs[] = {&kind_deploys_restart, &
 
 const struct kind_ops kind_deploys = {
     .name = "deploys",
+    .hint_rank = 10,
     .free = deploys_data_free,
     .to_json = kind_deploys_json,
     .from_json = kind_deploys_from_json,

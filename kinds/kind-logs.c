@@ -229,6 +229,7 @@ static enum level kind_logs_level(const void *data)
 
 const struct kind_ops kind_logs = {
     .name = "logs",
+    .hint_rank = 60,
     .default_source = "logs",
     .free = logstore_unref,
     .to_json = kind_logs_json,

@@ -336,6 +336,7 @@ static const struct verb *const kind_metrics_verbs[] = {&kind_metrics_terminate,
 
 const struct kind_ops kind_metrics = {
     .name = "metrics",
+    .hint_rank = 70,
     .free = metrics_data_free,
     .to_json = kind_metrics_json,
     .from_json = kind_metrics_from_json,

@@ -139,10 +139,12 @@ static void test_against_deploys(void **state)
 	assert_string_equal(s->deploy.previous, "r2");
 	assert_string_equal(s->deploy.text, "no backup since r3 \u2717");
 
-	/* the hint names it */
+	/* the hint names it, and the pane's health is not ok */
 	char *h = kind_backups.hint(d);
 	assert_non_null(strstr(h, "no backup since r3"));
 	free(h);
+	s->verdict = BACKUPS_OK;                             /* were the backup itself fine... */
+	assert_int_equal(kind_backups.level(d), LEVEL_WARN); /* ...the deploy is not covered */
 
 	/* one taken 14 min before r3 covers it */
 	add(s, NOW - 1000 - 14 * 60, 100, "before-r3.dump");
@@ -154,6 +156,7 @@ static void test_against_deploys(void **state)
 	backups_judge(s, NOW);
 	h = kind_backups.hint(d);
 	assert_null(h);
+	assert_int_equal(kind_backups.level(d), LEVEL_OK);
 
 	/* only one after the deploy (B pressed later): covered, said so */
 	s->backups[0].time = NOW - 300;

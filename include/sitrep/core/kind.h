@@ -13,7 +13,6 @@
 
 #include <cjson/cJSON.h>
 
-
 /* How bad something is: a series against its thresholds, a pane's health
  * (the worst of what it shows). */
 enum level { LEVEL_UNKNOWN, LEVEL_OK, LEVEL_WARN, LEVEL_CRIT };
@@ -106,6 +105,11 @@ char *verb_help(const struct verb *v);
  * when there is no such `sitrep do` verb. */
 int verb_complete(FILE *out, const char *name);
 
+/* A kind's hint_rank from which its hint is a symptom (what a cause did:
+ * errors in the logs, a hot host), not a cause: a hint of symptoms only
+ * leaves the room to the status bar's marks. */
+#define HINT_SYMPTOM 60
+
 struct kind_ops {
 	const char *name;
 	/* The source a pane of this kind gets when the config names none
@@ -129,6 +133,11 @@ struct kind_ops {
 	/* Optional: what is wrong now in a few words for the status line ("CPU
 	 * crit 98 %"), or NULL when nothing is. Caller frees. */
 	char *(*hint)(const void *data);
+	/* Where the hint stands among the status line's causes, lower first:
+	 * what changed (deploys 10), what it put at risk (backups 15), what
+	 * broke (cdn 20, database 30, checks 40, alerts 50), then what it did
+	 * (logs 60, metrics 70: HINT_SYMPTOM and up). 0: after every other. */
+	int hint_rank;
 	/* Optional: the pane's health, the worst level of what it shows (a
 	 * storm is crit, a warning series warn); NULL: LEVEL_OK with data. The
 	 * frame, the status bar and --once's "health" say it. */
