@@ -122,18 +122,19 @@ static void pane_timeline_draw_row(struct pane *pane, WINDOW *win, int y, int w,
 		x += widgets_text(win, y, x, w - x < 11 ? w - x : 11, where, selected ? base : ROLE_LABEL);
 	if (x >= w)
 		return;
-	if (strcmp(e->type, "action") == 0) {
-		x += widgets_text_nopad(win, y, x, w - x, e->who, base);
-		x += widgets_text_nopad(win, y, x, w - x, " ", base);
-		x += widgets_text_nopad(win, y, x, w - x, e->subject, base);
-		x += widgets_text_nopad(win, y, x, w - x, e->text[0] != '\0' ? ": " : "", base);
-	} else if (strcmp(e->type, "note") == 0) {
-		/* a note is someone's word: who said it leads */
-		x += widgets_text_nopad(win, y, x, w - x, "note by ", base);
-		x += widgets_text_nopad(win, y, x, w - x, e->who, base);
-		x += widgets_text_nopad(win, y, x, w - x, ": ", base);
-	}
-	x += widgets_text_nopad(win, y, x, w - x, e->text, base);
+	/* the sentence in one piece, cut at a word with "…" when it does not
+	 * fit (a row cut mid-word reads as something else) */
+	char *line;
+	if (strcmp(e->type, "action") == 0)
+		line = xasprintf("%s %s%s%s", e->who, e->subject, e->text[0] != '\0' ? ": " : "", e->text);
+	else if (strcmp(e->type, "note") == 0) /* a note is someone's word: who said it leads */
+		line = xasprintf("note by %s: %s", e->who, e->text);
+	else
+		line = xstrdup(e->text);
+	char *cut = widgets_cut(line, w - x);
+	x += widgets_text_nopad(win, y, x, w - x, cut, base);
+	free(cut);
+	free(line);
 	if (x < w)
 		widgets_fill(win, y, x, w - x, base);
 }

@@ -31,6 +31,22 @@ tm send-keys -t t Enter
 check "Enter says the note was added" tm_wait_text 5 "note added to the timeline"
 check "the timeline pane shows the note with who" tm_wait_text 5 "note by oncall-ana: rolling back: r3"
 check "timeline.jsonl keeps it with who" grep -qF "\"who\":\"oncall-ana\",\"subject\":\"\",\"text\":\"$NOTE\"" "$TMP/state/timeline.jsonl"
+# a note longer than its row: cut at a word, with "…" (never mid-word)
+LONG="the checkout storm came back after the rollback because the edge still served the old bundle to every region we have"
+tm send-keys -t t a
+tm send-keys -t t -l "$LONG"
+tm send-keys -t t Enter
+check "a long note is added" tm_wait_text 5 "note by oncall-ana: the checkout storm"
+long_row_cut_at_word() {
+	local shown
+	shown=$(tm_capture | grep -o "note by oncall-ana: the checkout storm.*" | head -1 | sed 's/ *│.*//')
+	[[ "$shown" == *"…" ]] || return 1
+	shown=${shown#note by oncall-ana: }
+	shown=${shown%…}
+	# what is shown is the note's start, and the note goes on with a space there
+	[[ "$LONG" == "$shown "* ]]
+}
+check "... its row is cut at a word, ending in …" wait_for 3 long_row_cut_at_word
 tm send-keys -t t a
 tm send-keys -t t -l "never mind"
 tm send-keys -t t Escape
