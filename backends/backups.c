@@ -395,10 +395,16 @@ char *backups_shell_quote(const char *s)
 int backups_source_start(struct source *src)
 {
 	struct backups_source *bs = src->data;
-	if (src->app != NULL && !bs->subscribed &&
-	    event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DATA_CHANGED) | EVENT_BIT(EVENT_DEPLOY),
-	                    backups_on_change, bs) == 0)
-		bs->subscribed = true;
+	if (src->app == NULL || bs->subscribed)
+		return 0;
+	/* the pane judges its sets against the deploys: without the bus it
+	 * would say "covered" of a deploy it never heard of; fail loudly */
+	if (event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DATA_CHANGED) | EVENT_BIT(EVENT_DEPLOY),
+	                    backups_on_change, bs) != 0) {
+		source_fail(src, "cannot follow the deploys (event subscription refused)");
+		return -1;
+	}
+	bs->subscribed = true;
 	return 0;
 }
 

@@ -42,25 +42,8 @@ int dbengine_init(struct dbengine *e, const struct dbengine_ops *ops, void *engi
 	return 0;
 }
 
-/* --- deploys ------------------------------------------------------------- */
-
-static void dbengine_on_deploy(const struct event *ev, void *arg)
-{
-	struct dbengine *e = arg;
-	const char *id = ev->key != NULL ? ev->key : ev->subject;
-	if (id == NULL || ev->time_ms < e->deploy_ms)
-		return;
-	free(e->deploy);
-	e->deploy = xstrdup(id);
-	e->deploy_ms = ev->time_ms;
-}
-
 int dbengine_start(struct dbengine *e)
 {
-	struct source *src = e->src;
-	if (src->app != NULL && !e->subscribed)
-		e->subscribed =
-		    event_subscribe(&src->app->bus, EVENT_BIT(EVENT_DEPLOY), dbengine_on_deploy, e) == 0;
 	e->started = true;
 	return 0;
 }
@@ -323,16 +306,13 @@ static void dbengine_refresh_done(struct dbengine *e, struct dbrows **res, size_
 		source_fail(src, "unexpected answer from the server");
 		return;
 	}
-	/* The deploys pane's history counts too: sitrep may start after r42. */
+	/* The latest deploy from the marks (core/marks.c follows the bus and
+	 * the deploys panes' history: sitrep may start after r42); ids there
+	 * are sanitized and bounded. */
 	const struct mark *m = src->app != NULL ? marks_latest(marks_of(src->app)) : NULL;
-	if (m != NULL && m->time_ms > e->deploy_ms) {
-		free(e->deploy);
-		e->deploy = xstrdup(m->id);
-		e->deploy_ms = m->time_ms;
-	}
-	if (e->deploy != NULL) {
-		d->deploy = sanitize_str(e->deploy);
-		d->deploy_ms = e->deploy_ms;
+	if (m != NULL) {
+		d->deploy = sanitize_str(m->id);
+		d->deploy_ms = m->time_ms;
 	}
 	database_build(d);
 	if (e->ops->built != NULL)
@@ -360,10 +340,6 @@ void dbengine_refresh(struct dbengine *e)
 void dbengine_stop(struct dbengine *e)
 {
 	e->stopping = true;
-	if (e->subscribed && e->src->app != NULL) {
-		event_unsubscribe(&e->src->app->bus, dbengine_on_deploy, e);
-		e->subscribed = false;
-	}
 	dbengine_acts_end(e);
 	e->ops->close(e);
 	if (e->deadline != NULL && !uv_is_closing((uv_handle_t *)e->deadline))
@@ -378,5 +354,4 @@ void dbengine_free(struct dbengine *e)
 {
 	free(e->last_error);
 	free(e->role);
-	free(e->deploy);
 }

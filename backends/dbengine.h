@@ -144,9 +144,6 @@ struct dbengine {
 	double last_count, last_count_t; /* counter and server time of the last sample */
 	bool have_count;
 
-	char *deploy;
-	int64_t deploy_ms;
-	bool subscribed;
 	bool started; /* by the dashboard or --once (not `sitrep do`) */
 	bool stopping;
 	struct dbengine_act *acts;
