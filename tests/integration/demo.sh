@@ -99,7 +99,7 @@ record "purge (5 p y) verified" "$(since "$t")"
 
 # cancel the storm: 7 c y (the group row is selected first)
 key 7 c
-check "cancel: the dialog names the group's 8 sessions" tm_wait_text 5 "y: cancel"
+check "cancel: the dialog names the group's 8 sessions" tm_wait_text 5 "y: cancel 8 queries"
 tm_capture | grep -E 'pg_cancel_backend|cancel' | head -5 | diag
 t=$(now)
 key y
