@@ -84,6 +84,9 @@ for s in $subs; do
 done
 man_section "SEE ALSO" | man_plain >"$TMP/seealso"
 check "sitrep.1 SEE ALSO names docs/stream.md" grep -q 'docs/stream.md' "$TMP/seealso"
+for d in $(grep -o 'docs/[A-Za-z-]*\.md' "$TMP/seealso"); do
+	check "sitrep.1 SEE ALSO: $d exists" test -f "$ROOT/$d"
+done
 check "sitrep.1 SEE ALSO sends observers to sitrep attach, not tmux attach -r" \
 	bash -c "grep -q 'sitrep attach' '$TMP/seealso' && ! grep -qE 'attach with tmux attach -r|observers attach with' '$TMP/seealso'"
 
