@@ -76,6 +76,12 @@ for p in $(grep -oE '^[a-z][a-z/]*/' <<<"$layout"); do
 	check "README layout: $p exists" test -d "$ROOT/$p"
 done
 
+# --- the keys of the verbs (the kind tables') -------------------------------
+keys=$(section "$README" "## Keys" | flat)
+for k in $(cat "$ROOT"/kinds/*.c | sed -n 's/.*\.key = "\([^"]*\)".*/\1/p' | sort -u); do
+	check "README Keys names the verb key $k" grep -qF "\`$k\`" <<<"$keys"
+done
+
 # --- the demo screen --------------------------------------------------------
 screen=$(awk '/^```/ { n++; next } n == 1' "$README")
 titles=$(grep -oE '┌ [0-9]+ [a-z]+ ' <<<"$screen" | awk '{ print $2 ":" $3 }')
