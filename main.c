@@ -39,7 +39,7 @@ enum main_mode {
 };
 
 static const char main_usage[] =
-    "usage: sitrep [-c FILE] [--read-only] [--theme NAME] [--refresh SECONDS]\n"
+    "usage: sitrep [-c FILE] [--read-only] [--share] [--theme NAME] [--refresh SECONDS]\n"
     "       sitrep --once [--json] [--fail-on warn|crit] [-c FILE]\n"
     "       sitrep --check-config [-c FILE]\n"
     "       sitrep --example-config\n"
@@ -54,6 +54,8 @@ static const char main_usage[] =
     "                      default that shows this machine)\n"
     "  --read-only         observer mode: every action is refused (also\n"
     "                      SITREP_READ_ONLY=1 or \"read_only\": true)\n"
+    "  --share             publish the dashboard on a Unix socket for observers\n"
+    "                      (sitrep attach; also \"share\": true)\n"
     "  --theme NAME        default, mono, high-contrast, solarized-dark,\n"
     "                      solarized-light, or a themes/NAME.json of your own\n"
     "  --refresh SECONDS   refresh interval for every pane (default 2)\n"
@@ -65,8 +67,8 @@ static const char main_usage[] =
     "  --check-config      check the config; exit 0, or 2 with FILE:LINE:COL: message\n"
     "  --example-config    print a complete, commented example config\n"
     "  --version           print the version\n"
-    "  -h, --help          this help; after a subcommand (do, do VERB, timeline),\n"
-    "                      the usage of that subcommand\n"
+    "  -h, --help          this help; after a subcommand (do, do VERB, timeline,\n"
+    "                      note, serve, attach, replay), the usage of that subcommand\n"
     "\n"
     "In the dashboard, press ? for every key.\n";
 

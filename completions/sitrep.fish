@@ -63,7 +63,7 @@ function __sitrep_panes
 end
 
 function __sitrep_no_sub
-    not __fish_seen_subcommand_from do timeline note
+    not __fish_seen_subcommand_from do timeline note serve attach replay
 end
 
 function __sitrep_needs_verb
@@ -79,6 +79,7 @@ complete -c sitrep -l refresh -x -d 'refresh interval of every pane (seconds)'
 complete -c sitrep -n __sitrep_no_sub -l once -d 'fetch every pane once, print, exit'
 complete -c sitrep -n __sitrep_no_sub -l json -d 'with --once: JSON output'
 complete -c sitrep -n __sitrep_no_sub -l fail-on -x -a 'warn crit' -d 'with --once: exit 1 at this health'
+complete -c sitrep -n __sitrep_no_sub -l share -d 'publish the dashboard for observers (sitrep attach)'
 complete -c sitrep -n __sitrep_no_sub -l check-config -d 'check the config'
 complete -c sitrep -n __sitrep_no_sub -l example-config -d 'print a commented example config'
 complete -c sitrep -n __sitrep_no_sub -l version -d 'print the version'
@@ -86,10 +87,16 @@ complete -c sitrep -n __sitrep_no_sub -s h -l help -d 'print the usage'
 complete -c sitrep -n __sitrep_no_sub -a do -d 'run an action'
 complete -c sitrep -n __sitrep_no_sub -a timeline -d 'print the incident timeline'
 complete -c sitrep -n __sitrep_no_sub -a note -d 'add a note to the incident timeline'
+complete -c sitrep -n __sitrep_no_sub -a serve -d 'poll and publish the share stream, no terminal'
+complete -c sitrep -n __sitrep_no_sub -a attach -d 'watch a shared dashboard'
+complete -c sitrep -n __sitrep_no_sub -a replay -d 'the recorded incident, as the screen showed it'
 complete -c sitrep -n __sitrep_needs_verb -a '(__sitrep_verbs)' -d verb
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l pane -x -a '(__sitrep_panes)' -d 'the pane to act through'
 complete -c sitrep -n '__fish_seen_subcommand_from do' -l yes -d 'do not ask'
-complete -c sitrep -n '__fish_seen_subcommand_from do timeline' -s h -l help -d 'print the usage of this subcommand'
+complete -c sitrep -n '__fish_seen_subcommand_from do timeline serve attach replay' -s h -l help -d 'print the usage of this subcommand'
 complete -c sitrep -n '__fish_seen_subcommand_from do; and not __sitrep_needs_verb' -a '(__sitrep_verb_options)'
 complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l markdown -d 'print a Markdown report'
 complete -c sitrep -n '__fish_seen_subcommand_from timeline' -l since -x -d 'keep the last DURATION'
+complete -c sitrep -n '__fish_seen_subcommand_from attach' -l stdio -d 'relay a local socket on stdin and stdout (what ssh runs)'
+complete -c sitrep -n '__fish_seen_subcommand_from attach replay' -F -d 'socket, ssh://[user@]host[/socket] or recording'
+complete -c sitrep -n '__fish_seen_subcommand_from replay' -l at -x -d 'start at TIME: RFC 3339, HH:MM[:SS] or -DURATION'
