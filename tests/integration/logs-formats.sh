@@ -75,8 +75,13 @@ def total(items):
 print("2026-12-07 04:10:04 INFO pricing cart", flush=True)
 total([{"name": "tea"}])
 PY
-printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "command", "argv": ["python3", "%s"] } ] } ] }\n' \
-	"$TMP/tb.py" >"$TMP/tb.json"
+# Python runs first and its output is what the command input reads: a
+# command's first read ends after 300 ms of quiet, and a loaded machine may
+# pause Python that long between its INFO line and the traceback (--once
+# would then print the INFO alone).
+python3 "$TMP/tb.py" >"$TMP/tb.txt" 2>&1
+printf '{ "panes": [ { "id": "l", "kind": "logs", "sources": [ { "type": "command", "argv": ["cat", "%s"] } ] } ] }\n' \
+	"$TMP/tb.txt" >"$TMP/tb.json"
 chmod 600 "$TMP/tb.json"
 "$SITREP" --once --json -c "$TMP/tb.json" >"$TMP/tb.out"
 tbget() { python3 -c "import json,sys
