@@ -118,6 +118,7 @@ void action_free(struct action *a)
 		free(a->selection[i]);
 	free(a->selection);
 	free(a->effect);
+	free(a->what);
 	if (a->request != NULL && a->request_free != NULL)
 		a->request_free(a->request);
 	free(a->target);
@@ -179,6 +180,13 @@ char *action_describe(const struct action *a)
 	return out;
 }
 
+const char *action_what_confirmed(struct action *a)
+{
+	if (a->what == NULL)
+		a->what = action_describe(a);
+	return a->what;
+}
+
 bool action_refused(const struct app *app, char *msg, size_t cap)
 {
 	if (app != NULL && app->read_only) {
@@ -218,9 +226,10 @@ int action_audit(const struct app *app, const struct action *a, const char *resu
 	if (a->src != NULL && a->src->cfg != NULL && a->src->cfg->id != NULL)
 		cJSON_AddStringToObject(o, "pane", a->src->cfg->id);
 	cJSON_AddStringToObject(o, "result", result);
-	char *what = action_describe(a);
-	cJSON_AddStringToObject(o, "what", what);
-	free(what);
+	/* the text confirmed, when there was one; else what it would be now */
+	char *now = a->what == NULL ? action_describe(a) : NULL;
+	cJSON_AddStringToObject(o, "what", now != NULL ? now : a->what);
+	free(now);
 	if (detail != NULL) {
 		/* a detail cut by its buffer inside a character ends before it */
 		char *whole = xstrdup(detail);
@@ -509,7 +518,9 @@ enum action_result action_run(struct app *app, struct source *src, struct action
 		action_free(a);
 		return ACTION_FAILED;
 	}
-	/* The record comes first: an action that cannot be recorded is not sent. */
+	/* The record comes first: an action that cannot be recorded is not sent.
+	 * Its "what" is frozen here when no dialog froze it (--yes). */
+	action_what_confirmed(a);
 	if (action_audit(app, a, "started", NULL) != 0) {
 		snprintf(msg, cap, "%s not sent: cannot write the audit log: %s", a->verb->name,
 		         action_audit_error);
@@ -791,11 +802,10 @@ static int action_cli_run(struct app *app, int argc, char **argv)
 	}
 	if (!yes) {
 		bool no_tty = false;
-		char *what = action_describe(a);
+		const char *what = action_what_confirmed(a);
 		bool ok = def->confirm == VERB_CONFIRM_TYPED
 		              ? action_confirm_typed(a, what, a->target, &no_tty)
 		              : action_confirm_tty(a, what, &no_tty);
-		free(what);
 		if (!ok) {
 			fprintf(stderr, "sitrep: %s refused: %s\n", verb,
 			        no_tty ? "no terminal to confirm on (use --yes)" : "not confirmed");

@@ -140,7 +140,7 @@ void confirm_open(struct tui *tui, struct pane *pane, struct action *a)
 	tui->confirm_typed[0] = '\0';
 	tui->confirm_escalated = false;
 	char *title = xasprintf("Confirm %s", a->verb->name);
-	tui->dialog = dialog_open(title, action_describe(a));
+	tui->dialog = dialog_open(title, xstrdup(action_what_confirmed(a)));
 	free(title);
 	dialog_track_seen(tui->dialog);
 	tui->dialog_is_help = false;

@@ -92,6 +92,47 @@ static void test_read_only_refuses_and_records(void **state)
 	rmdir(dir);
 }
 
+/* A verb whose description reads the moment (like a cancel's, which reads
+ * the pane's rows, gone once the queries are cancelled). */
+static int describe_calls;
+static char *moment_describe(const struct action *a)
+{
+	(void)a;
+	return xasprintf("rows as seen at call %d", ++describe_calls);
+}
+static const struct verb moment_verb = {
+    .name = "moment", .confirm = VERB_CONFIRM_Y, .describe = moment_describe};
+
+/* Every audit record of one action says what the user confirmed: the
+ * description is frozen at the dialog, not rebuilt from later data. */
+static void test_what_is_frozen(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sitrep-test-action.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct pane_config pc = {.id = "p", .kind = "alerts"};
+	struct app app = {0};
+	app.cfg.state_dir = dir;
+	struct source src = {.ops = &fake_ops, .cfg = &pc};
+	describe_calls = 0;
+	struct action *a = action_new(&moment_verb, "x");
+	assert_string_equal(action_what_confirmed(a), "rows as seen at call 1"); /* the dialog */
+	assert_string_equal(action_what_confirmed(a), "rows as seen at call 1");
+	char msg[200];
+	assert_int_equal(action_run(&app, &src, a, done, NULL, msg, sizeof(msg)), ACTION_PENDING);
+	char *t = audit_text(dir);
+	/* started and ok, both with the confirmed text; never a later one */
+	char *first = strstr(t, "rows as seen at call 1");
+	assert_non_null(first);
+	assert_non_null(strstr(first + 1, "rows as seen at call 1"));
+	assert_null(strstr(t, "call 2"));
+	free(t);
+	char *path = xasprintf("%s/audit.jsonl", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
 static void test_durations(void **state)
 {
 	assert_true(action_parse_duration("2h") == 7200);
@@ -181,11 +222,13 @@ static void test_one_in_flight_and_quit(void **state)
 	struct source src = {.ops = &slow_ops, .cfg = &pc};
 	char msg[300];
 	act_calls = 0;
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_PENDING);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
+	    ACTION_PENDING);
 	assert_int_equal(action_in_flight(&app), 1);
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "B"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_REFUSED);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "B"), done, NULL, msg, sizeof(msg)),
+	    ACTION_REFUSED);
 	assert_non_null(strstr(msg, "still running"));
 	assert_int_equal(act_calls, 1);
 	action_not_confirmed(&app, &src, action_new(&kind_alerts_silence, "C"),
@@ -225,24 +268,27 @@ static void test_audit_refusals_named(void **state)
 	act_calls = 0;
 
 	assert_int_equal(mkfifo(audit, 0600), 0);
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_FAILED);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
+	    ACTION_FAILED);
 	assert_non_null(strstr(msg, "audit.jsonl is a FIFO"));
 	assert_int_equal(action_audit(&app, NULL, "x", NULL), -1);
 	assert_int_equal(errno, EINVAL);
 	unlink(audit);
 
 	assert_int_equal(symlink("/nonexistent", audit), 0);
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_FAILED);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
+	    ACTION_FAILED);
 	assert_non_null(strstr(msg, "audit.jsonl is a symbolic link"));
 	unlink(audit);
 
 	FILE *f = fopen(audit, "w");
 	fclose(f);
 	assert_int_equal(chmod(audit, 0666), 0);
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_FAILED);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
+	    ACTION_FAILED);
 	assert_non_null(strstr(msg, "can be written by other users (mode 0666)"));
 	char *t = audit_text(dir);
 	assert_string_equal(t, ""); /* nothing appended to a file others could have planted */
@@ -251,9 +297,9 @@ static void test_audit_refusals_named(void **state)
 
 	if (geteuid() == 0) {
 		assert_int_equal(chown(dir, 65534, 65534), 0);
-		assert_int_equal(
-		    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-		    ACTION_FAILED);
+		assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL,
+		                            msg, sizeof(msg)),
+		                 ACTION_FAILED);
 		assert_non_null(strstr(msg, "belongs to uid 65534"));
 		assert_int_equal(chown(dir, 0, 0), 0);
 	}
@@ -343,8 +389,9 @@ static void test_unverified_is_its_own_result(void **state)
 	struct source src = {.ops = &unverified_ops, .cfg = &pc};
 	char msg[300];
 	last_result = -1;
-	assert_int_equal(action_run(&app, &src, action_new(&kind_cdn_purge, "/x"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_PENDING);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_cdn_purge, "/x"), done, NULL, msg, sizeof(msg)),
+	    ACTION_PENDING);
 	assert_int_equal(last_result, ACTION_UNVERIFIED);
 	char *t = audit_text(dir);
 	assert_non_null(strstr(t, "\"result\":\"unverified\""));
@@ -430,8 +477,9 @@ static void test_cut_messages_end_whole(void **state)
 	/* "no such path: /static/" is 22 bytes; 27 leaves "→" and 2 bytes of the next */
 	char msg[28];
 	act_calls = 0;
-	assert_int_equal(action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
-	                 ACTION_FAILED);
+	assert_int_equal(
+	    action_run(&app, &src, action_new(&kind_alerts_silence, "A"), done, NULL, msg, sizeof(msg)),
+	    ACTION_FAILED);
 	assert_int_equal(act_calls, 0);
 	assert_string_equal(msg, "no such path: /static/\xe2\x86\x92");
 	char small[25]; /* the first arrow cut after 2 of its 3 bytes */
@@ -540,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(test_audit_refusals_named),
 	    cmocka_unit_test(test_outcome_not_recorded_is_said),
 	    cmocka_unit_test(test_read_only_refuses_and_records),
+	    cmocka_unit_test(test_what_is_frozen),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_describe_sanitizes),
 	    cmocka_unit_test(test_unverified_is_its_own_result),

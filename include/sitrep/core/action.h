@@ -63,9 +63,9 @@ struct action {
 	/* The verb, a kind table's entry (kind.h) or a core one (the note):
 	 * compared by pointer, never by name. Never NULL. */
 	const struct verb *verb;
-	char *target;           /* what it acts on, e.g. the alert name; typed to confirm */
-	char *key;              /* the selected row's full identity (an alert fingerprint); may be NULL */
-	char **selection;       /* the rows the user chose (identities), owned */
+	char *target;     /* what it acts on, e.g. the alert name; typed to confirm */
+	char *key;        /* the selected row's full identity (an alert fingerprint); may be NULL */
+	char **selection; /* the rows the user chose (identities), owned */
 	size_t nselection;
 	struct action_param *params; /* typed arguments (silence: equality matchers) */
 	size_t nparams;
@@ -80,6 +80,11 @@ struct action {
 	 * dialog's prompt ("y: purge 40 assets"); 0: the selection's count. Set
 	 * by the source's prepare(). */
 	size_t ntargets;
+	/* The description as the user confirmed it (action_what), frozen at its
+	 * first use after prepare: every audit record of the action says the
+	 * same, though the rows it names are gone from the pane by its end (a
+	 * cancelled query). Owned; NULL until then. */
+	char *what;
 	/* The source's prepared request (what act() sends); freed with request_free. */
 	void *request;
 	void (*request_free)(void *request);
@@ -128,6 +133,9 @@ const char *action_keep_words(size_t count);
  * actions without one), then the exact effect when prepared. Values
  * sanitized. Caller frees. */
 char *action_describe(const struct action *a);
+/* action_describe, computed once (the dialog's text, then every audit
+ * record's "what"): owned by the action. */
+const char *action_what_confirmed(struct action *a);
 /* Prepares the request through the source's prepare() (when it has one),
  * so the effect can be shown before confirming. 0, or -1 with msg. */
 int action_prepare(struct source *src, struct action *a, char *msg, size_t cap);
