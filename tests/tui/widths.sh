@@ -29,9 +29,6 @@ fi
 ok "the lab is up and the incident played"
 while read -r p; do track_pid "$p"; done <"$LAB/pids"
 
-# every word of every text sitrep shows, whole: what a cut must end on
-"$SITREP" --once --json -c "$LAB/sitrep.json" >"$TMP/once.json" 2>/dev/null
-
 for W in 80 100 120 160 200; do
 	tm_start "$W" 40 "cd '$LAB' && '$SITREP' -c '$LAB/sitrep.json' 2>'$TMP/err.$W'"
 	ready() { local s; s=$(tm_capture); [[ $s == *"×8"* && $s == *"stale"* && $s == *"FAIL"* && $s == *"deploy r3"* ]]; }
@@ -43,7 +40,11 @@ for W in 80 100 120 160 200; do
 	fi
 	sleep 1.5 # one more refresh: the checks' latencies and the log groups settle
 	tm_capture >"$TMP/screen.$W"
-	python3 - "$W" "$TMP/screen.$W" "$TMP/once.json" >"$TMP/checks.$W" 2>&1 <<'PY'
+	# every word of every text sitrep shows, whole (what a cut must end on),
+	# as it is now: the timeline pane shows what the dashboard recorded (a
+	# spike's sentence)
+	"$SITREP" --once --json -c "$LAB/sitrep.json" >"$TMP/once.$W.json" 2>/dev/null
+	python3 - "$W" "$TMP/screen.$W" "$TMP/once.$W.json" >"$TMP/checks.$W" 2>&1 <<'PY'
 import json, re, sys, unicodedata
 W, path, once = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 rows = open(path, encoding="utf-8").read().rstrip("\n").split("\n")
