@@ -959,16 +959,76 @@ bool observe_replaying(const struct observe *ob)
 	return ob != NULL && ob->via == OBSERVE_REPLAY;
 }
 
-bool observe_jump(struct observe *ob, int64_t time_ms, char *msg, size_t cap)
+/* Whether pane object p's timeline entries hold one at `when` (RFC 3339,
+ * whole seconds, as the kind writes them) of this type and subject. */
+static bool observe_pane_has_entry(const cJSON *p, const char *when, const char *type, const char *subject)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, kindjson_array(kindjson_object(p, "data"), "entries"))
+	{
+		if (strcmp(kindjson_str(e, "time", ""), when) == 0 &&
+		    strcmp(kindjson_str(e, "type", ""), type) == 0 &&
+		    strcmp(kindjson_str(e, "subject", ""), subject) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first moment from time_ms on at which the recording's pane `pane`
+ * showed the row: a timeline pane publishes its rows at its next refresh,
+ * after the event, and a row's time has whole seconds. -1 when no record
+ * within a minute shows it. */
+static int64_t observe_row_shown(const struct observe *ob, int pane, int64_t time_ms, const char *type,
+                                 const char *subject)
+{
+	char when[32];
+	util_rfc3339((time_t)(time_ms / 1000), when, sizeof(when));
+	for (size_t i = 0; i < ob->nrecs; i++) {
+		const struct observe_rec *r = &ob->recs[i];
+		if (r->time_ms < time_ms || (r->type == STREAM_PANE && r->pane != pane) ||
+		    (r->type != STREAM_PANE && r->type != STREAM_STATE))
+			continue;
+		if (r->time_ms > time_ms + 60000)
+			break;
+		struct stream_record rec;
+		char e[200];
+		if (stream_parse(ob->text + r->off, r->len, &rec, e, sizeof(e)) < 0)
+			continue;
+		bool found = false;
+		if (r->type == STREAM_PANE) {
+			found =
+			    observe_pane_has_entry(kindjson_object(rec.root, "pane"), when, type, subject);
+		} else {
+			const cJSON *p;
+			cJSON_ArrayForEach(p, kindjson_array(rec.root, "panes"))
+			{
+				if (kindjson_num(p, "index", -1) == pane)
+					found = observe_pane_has_entry(p, when, type, subject);
+			}
+		}
+		stream_record_clear(&rec);
+		if (found)
+			return r->time_ms;
+	}
+	return -1;
+}
+
+bool observe_jump(struct observe *ob, int pane, int64_t time_ms, const char *type, const char *subject,
+                  char *msg, size_t cap)
 {
 	msg[0] = '\0';
 	if (ob == NULL || ob->via != OBSERVE_REPLAY)
 		return false;
 	/* a row outside the recording (the driver's history from before it
 	 * started recording) can only be reached as near as the recording goes */
-	if (time_ms < ob->start_ms || time_ms > ob->end_ms)
+	if (time_ms < ob->start_ms || time_ms > ob->end_ms) {
 		snprintf(msg, cap, "that row is outside the recording: replay moved to its %s",
 		         time_ms < ob->start_ms ? "start" : "end");
+	} else {
+		int64_t shown = observe_row_shown(ob, pane, time_ms, type, subject);
+		if (shown >= 0)
+			time_ms = shown;
+	}
 	observe_seek(ob, time_ms);
 	ob->held_ms = uv_now(ob->app->loop);
 	return true;
