@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Screen test of replay's Enter on a timeline row (issue 19): a short driver
 # run with --share records two notes some seconds apart; `sitrep replay`
-# opens at the recording's end; with the timeline pane focused, Enter on a
-# row moves the REPLAY clock to that row's time (the dashboard as it was:
-# the later note not yet there), and no detail view opens. `?` lists the
-# replay keys.
+# opens after the second; with the timeline pane focused, Enter on a row
+# moves the REPLAY clock to that row's time, or the refresh after it when
+# the timeline pane first showed the row (the dashboard as it was: the
+# first note there, the later one not yet), and no detail view opens.
+# `?` lists the replay keys.
 source "$(dirname "$0")/../lib.sh"
 command -v tmux >/dev/null || skip_all "tmux not installed"
 [ -x "$SITREP" ] || skip_all "no binary at $SITREP"
