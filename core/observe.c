@@ -263,15 +263,14 @@ static int observe_check_peer(int fd, const char *path, char *err, size_t cap)
 	struct stat ds;
 	bool theirs = stat(dir, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_uid == cr.uid &&
 	              (ds.st_mode & (S_IWGRP | S_IWOTH)) == 0;
-	const struct passwd *pw = getpwuid(cr.uid);
-	char who[96];
-	snprintf(who, sizeof(who), "uid %u%s%s%s", (unsigned)cr.uid, pw != NULL ? " (" : "",
-	         pw != NULL ? pw->pw_name : "", pw != NULL ? ")" : "");
 	if (theirs) {
 		free(dir);
 		return 0;
 	}
-	char you[48];
+	const struct passwd *pw = getpwuid(cr.uid);
+	char who[96], you[48];
+	snprintf(who, sizeof(who), "uid %u%s%s%s", (unsigned)cr.uid, pw != NULL ? " (" : "",
+	         pw != NULL ? pw->pw_name : "", pw != NULL ? ")" : "");
 	snprintf(you, sizeof(you), me == 0 ? "you (root)" : "you (uid %u) or root", (unsigned)me);
 	observe_fail(err, cap,
 	             "%s is served by %s, not by %s, and its directory %s is not that user's alone: "
