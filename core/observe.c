@@ -958,6 +958,15 @@ bool observe_replaying(const struct observe *ob)
 	return ob != NULL && ob->via == OBSERVE_REPLAY;
 }
 
+/* Whether member key of o, sanitized as the observer's models hold it, is s. */
+static bool observe_member_is(const cJSON *o, const char *key, const char *s)
+{
+	char *v = kindjson_str(o, key, ""); /* ours to free */
+	bool same = strcmp(v, s) == 0;
+	free(v);
+	return same;
+}
+
 /* Whether pane object p's timeline entries hold one at `when` (RFC 3339,
  * whole seconds, as the kind writes them) of this type and subject. */
 static bool observe_pane_has_entry(const cJSON *p, const char *when, const char *type, const char *subject)
@@ -965,9 +974,8 @@ static bool observe_pane_has_entry(const cJSON *p, const char *when, const char 
 	const cJSON *e;
 	cJSON_ArrayForEach(e, kindjson_array(kindjson_object(p, "data"), "entries"))
 	{
-		if (strcmp(kindjson_str(e, "time", ""), when) == 0 &&
-		    strcmp(kindjson_str(e, "type", ""), type) == 0 &&
-		    strcmp(kindjson_str(e, "subject", ""), subject) == 0)
+		if (observe_member_is(e, "time", when) && observe_member_is(e, "type", type) &&
+		    observe_member_is(e, "subject", subject))
 			return true;
 	}
 	return false;
