@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -231,6 +233,53 @@ static void observe_reap(struct observe *ob)
 
 /* ---- connecting ---- */
 
+/* Who serves the socket, as the kernel says (SO_PEERCRED: the listener's
+ * credentials when it called listen), checked before any record is read.
+ * Our own uid or root is a driver we could have started. Another user's
+ * driver (a "share_group" socket) is accepted only when the socket's
+ * directory is that user's and nobody else may write in it: then nobody
+ * but that user or root could have put a socket at the path we were given,
+ * so the path names the driver. A socket planted where others may write
+ * (/tmp, a group-writable dir, our own dir) by another user is refused. */
+static int observe_check_peer(int fd, const char *path, char *err, size_t cap)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return observe_fail(err, cap, "%s: cannot tell who serves it: %s", path, strerror(errno));
+	uid_t me = geteuid();
+	if (cr.uid == me || cr.uid == 0)
+		return 0;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	struct stat ds;
+	bool theirs = stat(dir, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_uid == cr.uid &&
+	              (ds.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+	if (theirs) {
+		free(dir);
+		return 0;
+	}
+	const struct passwd *pw = getpwuid(cr.uid);
+	char who[96], you[48];
+	snprintf(who, sizeof(who), "uid %u%s%s%s", (unsigned)cr.uid, pw != NULL ? " (" : "",
+	         pw != NULL ? pw->pw_name : "", pw != NULL ? ")" : "");
+	snprintf(you, sizeof(you), me == 0 ? "you (root)" : "you (uid %u) or root", (unsigned)me);
+	observe_fail(err, cap,
+	             "%s is served by %s, not by %s, and its directory %s is not that user's alone: "
+	             "refusing to read it",
+	             path, who, you, dir);
+	free(dir);
+	return -1;
+}
+
 static int observe_connect_socket(struct observe *ob, char *err, size_t cap)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -252,6 +301,10 @@ static int observe_connect_socket(struct observe *ob, char *err, size_t cap)
 			    "%s: permission denied (the socket's mode and group decide who may watch)",
 			    ob->path);
 		return observe_fail(err, cap, "%s: %s", ob->path, strerror(e));
+	}
+	if (observe_check_peer(fd, ob->path, err, cap) < 0) {
+		close(fd);
+		return -1;
 	}
 	ob->fd = fd;
 	return 0;
@@ -896,6 +949,94 @@ bool observe_key(struct observe *ob, int key, char *msg, size_t cap)
 	default: return false;
 	}
 	observe_seek(ob, t);
+	ob->held_ms = uv_now(ob->app->loop);
+	return true;
+}
+
+bool observe_replaying(const struct observe *ob)
+{
+	return ob != NULL && ob->via == OBSERVE_REPLAY;
+}
+
+/* Whether member key of o, sanitized as the observer's models hold it, is s. */
+static bool observe_member_is(const cJSON *o, const char *key, const char *s)
+{
+	char *v = kindjson_str(o, key, ""); /* ours to free */
+	bool same = strcmp(v, s) == 0;
+	free(v);
+	return same;
+}
+
+/* Whether pane object p's timeline entries hold one at `when` (RFC 3339,
+ * whole seconds, as the kind writes them) of this type and subject. */
+static bool observe_pane_has_entry(const cJSON *p, const char *when, const char *type, const char *subject)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, kindjson_array(kindjson_object(p, "data"), "entries"))
+	{
+		if (observe_member_is(e, "time", when) && observe_member_is(e, "type", type) &&
+		    observe_member_is(e, "subject", subject))
+			return true;
+	}
+	return false;
+}
+
+/* The first moment from time_ms on at which the recording's pane `pane`
+ * showed the row: a timeline pane publishes its rows at its next refresh,
+ * after the event, and a row's time has whole seconds. -1 when no record
+ * within a minute shows it. */
+static int64_t observe_row_shown(const struct observe *ob, int pane, int64_t time_ms, const char *type,
+                                 const char *subject)
+{
+	char when[32];
+	util_rfc3339((time_t)(time_ms / 1000), when, sizeof(when));
+	for (size_t i = 0; i < ob->nrecs; i++) {
+		const struct observe_rec *r = &ob->recs[i];
+		if (r->time_ms < time_ms || (r->type == STREAM_PANE && r->pane != pane) ||
+		    (r->type != STREAM_PANE && r->type != STREAM_STATE))
+			continue;
+		if (r->time_ms > time_ms + 60000)
+			break;
+		struct stream_record rec;
+		char e[200];
+		if (stream_parse(ob->text + r->off, r->len, &rec, e, sizeof(e)) < 0)
+			continue;
+		bool found = false;
+		if (r->type == STREAM_PANE) {
+			found =
+			    observe_pane_has_entry(kindjson_object(rec.root, "pane"), when, type, subject);
+		} else {
+			const cJSON *p;
+			cJSON_ArrayForEach(p, kindjson_array(rec.root, "panes"))
+			{
+				if (kindjson_num(p, "index", -1) == pane)
+					found = observe_pane_has_entry(p, when, type, subject);
+			}
+		}
+		stream_record_clear(&rec);
+		if (found)
+			return r->time_ms;
+	}
+	return -1;
+}
+
+bool observe_jump(struct observe *ob, int pane, int64_t time_ms, const char *type, const char *subject,
+                  char *msg, size_t cap)
+{
+	msg[0] = '\0';
+	if (ob == NULL || ob->via != OBSERVE_REPLAY)
+		return false;
+	/* a row outside the recording (the driver's history from before it
+	 * started recording) can only be reached as near as the recording goes */
+	if (time_ms < ob->start_ms || time_ms > ob->end_ms) {
+		snprintf(msg, cap, "that row is outside the recording: replay moved to its %s",
+		         time_ms < ob->start_ms ? "start" : "end");
+	} else {
+		int64_t shown = observe_row_shown(ob, pane, time_ms, type, subject);
+		if (shown >= 0)
+			time_ms = shown;
+	}
+	observe_seek(ob, time_ms);
 	ob->held_ms = uv_now(ob->app->loop);
 	return true;
 }

@@ -11,6 +11,7 @@ reading); as a driver it serves the streams an observer must survive.
                         print "dropped" when the driver hung up meanwhile
   skip SOCK SECONDS     hello, read nothing for SECONDS, then read for 5 s: print
                         the record types in order, repeats folded ("state pane skipped state")
+  dump SOCK SECONDS     hello, then write every byte received for SECONDS to stdout
   fake SOCK MODE        a driver: version | huge | escapes | truncated | bye
 """
 import json
@@ -95,6 +96,18 @@ def observer(cmd, path, arg):
         types = lines(s, 5)
         folded = [t for i, t in enumerate(types) if i == 0 or types[i - 1] != t]
         print(" ".join(folded))
+    elif cmd == "dump":
+        s.settimeout(0.5)
+        end = time.time() + float(arg)
+        while time.time() < end:
+            try:
+                b = s.recv(1 << 20)
+            except (socket.timeout, TimeoutError):
+                continue
+            if not b:
+                break
+            sys.stdout.buffer.write(b)
+        sys.stdout.buffer.flush()
 
 
 def record(kind, **kw):
@@ -121,28 +134,35 @@ def driver(path, mode):
     print("ready", flush=True)
     while True:
         c, _ = srv.accept()
-        c.recv(4096)
-        data = {"groups": [{"fingerprint": "\u001b[31mred", "severity": "error", "count": 3,
-                            "first_seen": "2026-12-07T22:00:00Z", "last_seen": "2026-12-07T22:00:00Z",
-                            "sample": "\u001b[31mred\u001b[0m \u009b2J \u202eevil", "source": "app"}],
-                "lines": [{"time": "2026-12-07T22:00:00Z", "severity": "error",
-                                         "source": "app", "text": "\u001b[31mred\u001b[0m \u009b2J \u202eevil"}]}
-        if mode == "version":
-            c.sendall(b'{"stream":7,"type":"state","seq":1,"time":1,"panes":[],"driver":{}}\n')
-        elif mode == "huge":
-            c.sendall(state(data))
-            c.sendall(b'{"stream":1,"type":"pane","pane":{"text":"' + b"x" * (9 << 20) + b'"}}\n')
-        elif mode == "escapes":
-            c.sendall(state(data))
-            time.sleep(600)
-        elif mode == "truncated":
-            c.sendall(state(data))
-            c.sendall(b'{"stream":1,"type":"pane","pane":{"index":0,')
-        elif mode == "bye":
-            c.sendall(state(data))
-            c.sendall(record("bye", reason="the driver quit"))
-        time.sleep(0.5)
+        try:
+            serve(c, mode)
+        except OSError:
+            pass  # an observer that hung up (or refused us) ends only its own connection
         c.close()
+
+
+def serve(c, mode):
+    c.recv(4096)
+    data = {"groups": [{"fingerprint": "\u001b[31mred", "severity": "error", "count": 3,
+                        "first_seen": "2026-12-07T22:00:00Z", "last_seen": "2026-12-07T22:00:00Z",
+                        "sample": "\u001b[31mred\u001b[0m \u009b2J \u202eevil", "source": "app"}],
+            "lines": [{"time": "2026-12-07T22:00:00Z", "severity": "error",
+                                     "source": "app", "text": "\u001b[31mred\u001b[0m \u009b2J \u202eevil"}]}
+    if mode == "version":
+        c.sendall(b'{"stream":7,"type":"state","seq":1,"time":1,"panes":[],"driver":{}}\n')
+    elif mode == "huge":
+        c.sendall(state(data))
+        c.sendall(b'{"stream":1,"type":"pane","pane":{"text":"' + b"x" * (9 << 20) + b'"}}\n')
+    elif mode == "escapes":
+        c.sendall(state(data))
+        time.sleep(600)
+    elif mode == "truncated":
+        c.sendall(state(data))
+        c.sendall(b'{"stream":1,"type":"pane","pane":{"index":0,')
+    elif mode == "bye":
+        c.sendall(state(data))
+        c.sendall(record("bye", reason="the driver quit"))
+    time.sleep(0.5)
 
 
 def main():

@@ -18,7 +18,7 @@ static void help_add(char **text, const char *keys, const char *what)
 	*text = more;
 }
 
-char *help_text(const struct keymap *km, bool read_only)
+char *help_text(const struct keymap *km, bool read_only, bool replay)
 {
 	char *text = xstrdup("Keys (rebind them in the config's \"keys\" object)\n\n");
 	char keys[128];
@@ -30,6 +30,15 @@ char *help_text(const struct keymap *km, bool read_only)
 	}
 	help_add(&text, "Esc", "close this window; clear the focus");
 	help_add(&text, "mouse", "click focuses a pane, the wheel scrolls it");
+	if (replay) {
+		/* replay's clock keys are fixed, like 1..9: core/observe.c reads them */
+		char *clock = xasprintf("%s\nReplay (the recorded incident; every action refused)\n", text);
+		free(text);
+		text = clock;
+		help_add(&text, "[ ]", "step the clock 10 s back or forward");
+		help_add(&text, "{ }", "jump to the previous or next timeline event");
+		help_add(&text, "Enter", "on a timeline pane's row: jump to that row's time");
+	}
 
 	char *more =
 	    xasprintf("%s\nActions (the focused pane's; each asks to confirm)%s\n"

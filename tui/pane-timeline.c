@@ -213,6 +213,16 @@ static char *pane_timeline_detail_selected(struct pane *pane)
 	return list_detail(pane_timeline_view(pane));
 }
 
+const struct timeline_entry *pane_timeline_selected(struct pane *pane)
+{
+	size_t row;
+	const struct timeline_data *d = pane_timeline_data(pane);
+	if (pane->ops != &pane_timeline || d == NULL || !list_selected_row(pane_timeline_view(pane), &row) ||
+	    row >= d->n)
+		return NULL;
+	return &d->entries[row];
+}
+
 static void pane_timeline_free(struct pane *pane)
 {
 	list_view_free(pane);

@@ -73,5 +73,9 @@ extern const struct pane_ops pane_metrics;
 extern const struct pane_ops pane_logs;
 extern const struct pane_ops pane_timeline;
 extern const struct pane_ops pane_generic; /* kinds without a pane yet */
+/* The timeline pane's selected row (replay's Enter jumps to it); NULL for
+ * another pane or no selection. Owned by the pane's snapshot. */
+struct timeline_entry;
+const struct timeline_entry *pane_timeline_selected(struct pane *pane);
 
 #endif

@@ -157,7 +157,7 @@ bool dialog_key(struct dialog *dlg, enum keymap_action action, int key);
 void dialog_close(struct dialog *dlg);
 
 /* help.c: the text of the help overlay, built from the live keymap. Caller frees. */
-char *help_text(const struct keymap *km, bool read_only);
+char *help_text(const struct keymap *km, bool read_only, bool replay);
 
 /* pane.c: frames, geometry and drawing of one pane. */
 /* Moves the pane to r (h == 0 hides it); windows are recreated. */

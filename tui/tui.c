@@ -466,6 +466,17 @@ static void tui_pane_action(struct tui *tui, enum keymap_action a, const struct 
 		return;
 	}
 	struct pane *p = &tui->panes[tui->focus];
+	const struct timeline_entry *row = a == KEYMAP_DETAIL ? pane_timeline_selected(p) : NULL;
+	char jmsg[160];
+	/* replay: Enter on a timeline row moves the clock to it (the row's
+	 * detail stays a live dashboard's and an observer's meaning of Enter) */
+	if (row != NULL && observe_jump(tui->app->observe, tui->focus, row->time_ms, row->type, row->subject,
+	                                jmsg, sizeof(jmsg))) {
+		if (jmsg[0] != '\0')
+			tui_message(tui, "%s", jmsg);
+		tui_mark_all(tui);
+		return;
+	}
 	if (a == KEYMAP_VERB) {
 		tui_verb(tui, p, verb);
 		return;
@@ -601,7 +612,7 @@ static void tui_key(struct tui *tui, int ch)
 		app_quit(tui->app, 0);
 		return;
 	case KEYMAP_HELP:
-		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only), true);
+		tui_open_dialog(tui, "sitrep help", help_text(&tui->keymap, tui->app->read_only, observe_replaying(tui->app->observe)), true);
 		return;
 	case KEYMAP_ZOOM:
 		if (tui->npanes == 0)

@@ -53,6 +53,15 @@ const char *observe_badge(const struct observe *ob, char *buf, size_t cap);
 /* A key the TUI did not use: replay's [ ] { } and Enter on the timeline.
  * True when used; msg (may be set to "") is for the status line. */
 bool observe_key(struct observe *ob, int key, char *msg, size_t cap);
+/* True for `sitrep replay` (ob may be NULL: a live dashboard). */
+bool observe_replaying(const struct observe *ob);
+/* Replay: Enter on a timeline row (of the pane at index `pane`: its time,
+ * type and subject) moves the clock to the first moment the recording
+ * shows that row, at or just after the row's time (a timeline pane
+ * publishes at its next refresh). False when not a replay (the key keeps
+ * its meaning: the row's detail); msg (may be set to "") for the status. */
+bool observe_jump(struct observe *ob, int pane, int64_t time_ms, const char *type, const char *subject,
+                  char *msg, size_t cap);
 /* `e`: the observed timeline as Markdown, a new 0600 file in the
  * observer's own state dir. 0 with *path (caller frees), or -1 with msg. */
 int observe_export(struct observe *ob, char **path, char *msg, size_t cap);
