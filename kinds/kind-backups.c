@@ -788,7 +788,7 @@ static const struct verb *const kind_backups_verbs[] = {&kind_backups_backup, &k
 
 const struct kind_ops kind_backups = {
     .name = "backups",
-    .hint_rank = 15,
+    .hint_rank = 55,
     .free = backups_data_free,
     .to_json = kind_backups_json,
     .from_json = kind_backups_from_json,

@@ -134,9 +134,10 @@ struct kind_ops {
 	 * crit 98 %"), or NULL when nothing is. Caller frees. */
 	char *(*hint)(const void *data);
 	/* Where the hint stands among the status line's causes, lower first:
-	 * what changed (deploys 10), what it put at risk (backups 15), what
-	 * broke (cdn 20, database 30, checks 40, alerts 50), then what it did
-	 * (logs 60, metrics 70: HINT_SYMPTOM and up). 0: after every other. */
+	 * what changed (deploys 10), what broke (cdn 20, database 30, checks
+	 * 40, alerts 50), what the change put at risk (backups 55: no backup
+	 * since the deploy, for the rollback decision), then what it did (logs
+	 * 60, metrics 70: HINT_SYMPTOM and up). 0: after every other. */
 	int hint_rank;
 	/* Optional: the pane's health, the worst level of what it shows (a
 	 * storm is crit, a warning series warn); NULL: LEVEL_OK with data. The
