@@ -93,7 +93,7 @@ counted=$(grep -oE '[0-9]+ (crit|warn|ok)' <<<"$status" | awk '{ s += $1 } END {
 check "README screen: the status line counts every pane ($counted of $(wc -l <<<"$titles"))" test "$counted" = "$(wc -l <<<"$titles")"
 counts=$(grep -oE '([0-9]+ (crit|warn|ok) ?)+' <<<"$status" | head -1 | sed 's/ $//')
 after=$(awk '/^```/ { n++; next } n == 2' "$README" | sed '/^$/,$d' | flat)
-check "README: the text under the screen quotes its count ($counts)" grep -qF "(\`$counts\`)" <<<"$after"
+check "README: the text under the screen quotes its count ($counts)" grep -qF "(\`$counts\`" <<<"$after"
 for t in $titles; do
 	check "README: the text under the screen uses the screen's number for ${t#*:}" \
 		bash -c '! grep -oE "\`[0-9]+ $1\`" <<<"$3" | grep -qvF "\`$2 $1\`"' _ "${t#*:}" "${t%%:*}" "$after"
