@@ -509,4 +509,5 @@ const struct source_ops source_backups_dir = {
     .act = backups_source_act,
     .stop = backups_source_stop,
     .destroy = backups_source_destroy,
+    .runs_commands = true,
 };

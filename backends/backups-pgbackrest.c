@@ -371,4 +371,5 @@ const struct source_ops source_pgbackrest = {
     .act = backups_source_act,
     .stop = backups_source_stop,
     .destroy = backups_source_destroy,
+    .runs_commands = true,
 };

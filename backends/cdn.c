@@ -1699,4 +1699,5 @@ const struct source_ops source_cdn = {
     .act = cdn_act,
     .stop = cdn_stop,
     .destroy = cdn_destroy,
+    .runs_commands = true,
 };

@@ -425,4 +425,5 @@ const struct source_ops source_git = {
     .act = deploys_common_act,
     .stop = deploys_common_stop,
     .destroy = git_destroy,
+    .runs_commands = true,
 };

@@ -272,4 +272,5 @@ const struct source_ops source_helm = {
     .act = deploys_common_act,
     .stop = deploys_common_stop,
     .destroy = helm_destroy,
+    .runs_commands = true,
 };

@@ -247,4 +247,5 @@ const struct source_ops source_jsonl = {
     .start = jsonl_start,
     .stop = jsonl_stop,
     .destroy = jsonl_destroy,
+    .runs_commands = true,
 };

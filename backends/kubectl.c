@@ -401,4 +401,5 @@ const struct source_ops source_kubectl = {
     .act = deploys_common_act,
     .stop = deploys_common_stop,
     .destroy = kubectl_destroy,
+    .runs_commands = true,
 };

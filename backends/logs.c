@@ -533,4 +533,6 @@ const struct source_ops source_logs = {
     .refresh = logs_refresh,
     .stop = logs_stop,
     .destroy = logs_destroy,
+    .pass_env_elsewhere = "\"pass_env\" goes on the log input of type \"command\" whose child "
+                          "needs the variables, not on the pane",
 };

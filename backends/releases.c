@@ -886,4 +886,5 @@ const struct source_ops source_releases = {
     .act = releases_act,
     .stop = releases_stop,
     .destroy = releases_destroy,
+    .runs_commands = true,
 };

@@ -717,6 +717,21 @@ static int config_keys(struct config *cfg, struct config_ctx *ctx, struct jnode 
 	return rc;
 }
 
+/* "releases, git, ..., dir, restic": the sources whose panes take
+ * "pass_env", for its error message. Caller frees. */
+static char *config_command_sources(void)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; source_at(i) != NULL; i++) {
+		if (!source_at(i)->runs_commands)
+			continue;
+		char *next = xasprintf("%s%s%s", out, out[0] != '\0' ? ", " : "", source_at(i)->name);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
 static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode *node, size_t index)
 {
 	struct pane_config *pc = &cfg->panes[index];
@@ -797,25 +812,24 @@ static int config_pane(struct config *cfg, struct config_ctx *ctx, struct jnode 
 		return -1;
 	if (config_get_number(ctx, node, "refresh_seconds", false, 0, 0.1, 86400, &pc->refresh_seconds) < 0)
 		return -1;
-	/* the secret variables the pane's own commands get: only kinds that run
-	 * any read it (and offer it in "did you mean"); elsewhere it is an error
-	 * that says where it belongs */
-	if ((strcmp(pc->kind, "deploys") != 0 && strcmp(pc->kind, "cdn") != 0 &&
-	     strcmp(pc->kind, "backups") != 0) ||
-	    strcmp(pc->source, "note") == 0) {
+	/* the secret variables the pane's own commands get: only sources that
+	 * run any read it (and offer it in "did you mean"); elsewhere it is an
+	 * error that says where it belongs */
+	if (pc->ops == NULL || !pc->ops->runs_commands) {
 		for (struct jnode *c = node->child; c != NULL; c = c->next) {
 			if (strcmp(c->key, "pass_env") != 0)
 				continue;
-			if (strcmp(pc->kind, "logs") == 0)
-				return config_fail(
-				    ctx, c,
-				    "\"pass_env\" goes on the log input of type \"command\" whose "
-				    "child needs the variables, not on the pane");
-			return config_fail(
-			    ctx, c,
-			    "a %s pane with source \"%s\" runs no command: \"pass_env\" is for deploys, "
-			    "cdn and backups panes and log inputs of type \"command\"",
-			    pc->kind, pc->source);
+			if (pc->ops != NULL && pc->ops->pass_env_elsewhere != NULL)
+				return config_fail(ctx, c, "%s", pc->ops->pass_env_elsewhere);
+			char *list = config_command_sources();
+			int failed =
+			    config_fail(ctx, c,
+			                "a %s pane with source \"%s\" runs no command: \"pass_env\" is for "
+			                "panes whose source runs commands (%s) and log inputs of type "
+			                "\"command\"",
+			                pc->kind, pc->source, list);
+			free(list);
+			return failed;
 		}
 		return 0;
 	}

@@ -43,23 +43,31 @@ struct source_ops {
 	void (*stop)(struct source *src);
 	/* Frees src->data. */
 	void (*destroy)(struct source *src);
+	/* It runs commands with the pane's "pass_env" (the secret variables
+	 * they may see): the config reads that key for it and refuses it on a
+	 * pane whose source runs none. */
+	bool runs_commands;
+	/* Where "pass_env" goes instead, when a pane of this source is the
+	 * wrong place for it but another is right (the logs source: on the
+	 * log input of type "command"); NULL: the generic error. */
+	const char *pass_env_elsewhere;
 };
 
 struct source {
 	const struct source_ops *ops;
 	struct pane_config *cfg;
-	struct app *app;      /* NULL under --check-config */
-	uv_loop_t *loop;      /* NULL under --check-config */
+	struct app *app; /* NULL under --check-config */
+	uv_loop_t *loop; /* NULL under --check-config */
 	struct snapshot snap;
-	void *data;           /* the source's private state */
-	uint64_t refresh_ms;  /* interval for refresh */
-	uv_timer_t timer;     /* drives refresh; data = this source */
+	void *data;          /* the source's private state */
+	uint64_t refresh_ms; /* interval for refresh */
+	uv_timer_t timer;    /* drives refresh; data = this source */
 	bool in_flight;
 	struct action *acting; /* the action in flight on this pane; the gate allows one */
-	bool visible;         /* its pane is on screen; expensive reads may skip when false */
-	bool done_once;       /* published or failed at least once (for --once) */
-	int view_cells;       /* history cells its view shows per series (source_set_view_cells);
-	                         0 before the first draw and under --once */
+	bool visible;          /* its pane is on screen; expensive reads may skip when false */
+	bool done_once;        /* published or failed at least once (for --once) */
+	int view_cells;        /* history cells its view shows per series (source_set_view_cells);
+	                          0 before the first draw and under --once */
 	int index;
 	int view_rows; /* rows its pane has for a list that can grow (procfs' processes, zoomed);
 	                  set by the pane; 0 before the first draw and under --once */
