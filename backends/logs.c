@@ -400,7 +400,7 @@ static int logs_read_format(struct config_ctx *ctx, struct jnode *el, struct log
 	if (f < 0)
 		return config_fail(ctx, jsonc_get(el, "format"),
 		                   "unknown log format (expected auto, keywords, json, syslog, glog, ruby, "
-		                   "dotnet, access, logfmt or leveled)");
+		                   "dotnet, access, logfmt, leveled, elb, haproxy or w3c)");
 	in->format = f;
 	return 0;
 }

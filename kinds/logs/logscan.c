@@ -370,7 +370,8 @@ static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64
 	}
 	if (c->ev.open || c->ev.overflow)
 		logscan_event_close(c, false);
-	enum log_sev sev = logclass_classify_as(prm->lc, c->m, (enum log_format)prm->format, s, len);
+	enum log_sev sev =
+	    logclass_classify_in_r(prm->lc, c->m, (enum log_format)prm->format, &c->ev.w3c, s, len);
 	logevent_begin(&c->ev, s, len, sev, false, false);
 	c->head_off = off;
 	if (c->mode == LOGSCAN_KEEP) {
@@ -559,6 +560,33 @@ static void logscan_part_finish(struct logscan_part *p, const struct logscan_par
 	p->buckets = NULL;
 }
 
+/* A chunk that starts past the file's head did not see its W3C "#Fields:"
+ * directive (logw3c): it starts with what the directives in the first
+ * LOGSCAN_W3C_HEAD bytes say, where IIS writes them. */
+#define LOGSCAN_W3C_HEAD 16384
+static void logscan_w3c_seed(int fd, struct logw3c *w)
+{
+	char buf[LOGSCAN_W3C_HEAD];
+	ssize_t n;
+	do
+		n = pread(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || buf[0] != '#')
+		return;
+	enum log_sev sev;
+	for (const char *p = buf, *end = buf + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break; /* a line cut by the buffer is not read */
+		size_t len = (size_t)(nl - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len > 0 && p[0] == '#')
+			(void)logw3c_sev(w, p, len, &sev);
+		p = nl + 1;
+	}
+}
+
 static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int fd, int64_t a, int64_t b,
                                           int64_t limit, bool skip_first, const volatile int *cancel)
 {
@@ -576,8 +604,11 @@ static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int 
 		a = logscan_boundary(fd, a, limit);
 	if (b < limit)
 		b = logscan_boundary(fd, b, limit);
+	if (a > 0 && a < b)
+		logscan_w3c_seed(fd, &c.ev.w3c);
 	if (a < b)
 		logscan_read(&c, fd, a, b, limit, false);
+	p->b.w3c = c.ev.w3c;
 	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	logscan_part_finish(p, prm);
@@ -602,8 +633,11 @@ static struct logscan_part *logscan_keep(const struct logscan_params *prm, int f
 	                        .name_idx = -1,
 	                        .head_idx = -1};
 	logevent_init(&c.ev, prm->format);
+	if (a > 0 && a < end)
+		logscan_w3c_seed(fd, &c.ev.w3c);
 	if (a >= 0 && a < end)
 		logscan_read(&c, fd, a, end, end, false);
+	p->b.w3c = c.ev.w3c;
 	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	return p;
