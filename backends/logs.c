@@ -70,6 +70,11 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
 	logstore_ingest_format(ls->store, ls->lc, in->format, label, time_ms, sev, raw, len, cut);
 }
 
+void loginput_file_head(struct log_input *in, unsigned label, const char *head, size_t len)
+{
+	logstore_w3c_head(in->owner->store, label, head, len);
+}
+
 void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
                      size_t len, bool cut)
 {

@@ -562,29 +562,16 @@ static void logscan_part_finish(struct logscan_part *p, const struct logscan_par
 
 /* A chunk that starts past the file's head did not see its W3C "#Fields:"
  * directive (logw3c): it starts with what the directives in the first
- * LOGSCAN_W3C_HEAD bytes say, where IIS writes them. */
-#define LOGSCAN_W3C_HEAD 16384
+ * LOGW3C_HEAD bytes say, where IIS writes them. */
 static void logscan_w3c_seed(int fd, struct logw3c *w)
 {
-	char buf[LOGSCAN_W3C_HEAD];
+	char buf[LOGW3C_HEAD];
 	ssize_t n;
 	do
 		n = pread(fd, buf, sizeof(buf), 0);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0 || buf[0] != '#')
-		return;
-	enum log_sev sev;
-	for (const char *p = buf, *end = buf + n; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			break; /* a line cut by the buffer is not read */
-		size_t len = (size_t)(nl - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len > 0 && p[0] == '#')
-			(void)logw3c_sev(w, p, len, &sev);
-		p = nl + 1;
-	}
+	if (n > 0)
+		logw3c_seed(w, buf, (size_t)n);
 }
 
 static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int fd, int64_t a, int64_t b,

@@ -726,6 +726,12 @@ static void logstore_merge_buckets(int64_t *key, uint32_t *count, const int64_t 
 	}
 }
 
+void logstore_w3c_head(struct logstore *st, unsigned source, const char *head, size_t len)
+{
+	if (source < st->nsources && st->events[source].w3c.cols == 0)
+		logw3c_seed(&st->events[source].w3c, head, len);
+}
+
 void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
 {
 	/* what the scanned part's W3C directive said holds for the lines after it */

@@ -114,3 +114,21 @@ bool logw3c_sev(struct logw3c *w, const char *s, size_t len, enum log_sev *sev)
 		*sev = status[0] == '5' ? LOG_SEV_ERROR : status[0] == '4' ? LOG_SEV_WARN : LOG_SEV_INFO;
 	return true;
 }
+
+void logw3c_seed(struct logw3c *w, const char *head, size_t len)
+{
+	enum log_sev sev;
+	if (len == 0 || head[0] != '#')
+		return;
+	for (const char *p = head, *end = head + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break; /* a line cut by the buffer is not read */
+		size_t n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > 0 && p[0] == '#')
+			(void)logw3c_sev(w, p, n, &sev);
+		p = nl + 1;
+	}
+}

@@ -114,6 +114,11 @@ struct logw3c {
  * "#Fields:" one updates w; a record with as many fields as w names gets its
  * sc-status's class (5xx error, 4xx warn). False: neither. */
 bool logw3c_sev(struct logw3c *w, const char *line, size_t len, enum log_sev *sev);
+/* The directives among the complete lines of a file's head (where IIS
+ * writes them), for a reader that starts past them: a scan's later chunk, a
+ * file followed from its end. Nothing when the head opens with no '#'. */
+#define LOGW3C_HEAD 16384
+void logw3c_seed(struct logw3c *w, const char *head, size_t len);
 /* logclass_classify_as, a source's W3C state first (auto and w3c formats);
  * w may be NULL. _in is the single-threaded logclass_classify's. */
 enum log_sev logclass_classify_in_r(const struct logclass *lc, struct logclass_match *m, enum log_format f,
@@ -409,6 +414,9 @@ void logbatch_clear(struct logbatch *b);
  * list) and lines (label: the source index of them all). Takes the strings it
  * keeps, leaving NULL behind. */
 void logstore_merge(struct logstore *st, unsigned label, struct logbatch *b);
+/* The W3C directives of the head of a source's file (logw3c_seed), when the
+ * source has none yet: a file followed from its end. */
+void logstore_w3c_head(struct logstore *st, unsigned source, const char *head, size_t len);
 
 struct logscan_params {
 	const struct logclass *lc; /* shared read-only with the pool's threads */
