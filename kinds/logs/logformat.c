@@ -183,15 +183,25 @@ static bool logformat_leading(const char *s, size_t len, enum log_sev *sev)
 
 /* zerolog's console writer: a time ("4:10AM", or RFC 3339), then a
  * three-letter level and a space. */
-static bool logformat_zerolog(const char *s, size_t len, enum log_sev *sev)
+static bool logformat_zerolog_at(const char *s, size_t len, const char *sp, enum log_sev *sev)
 {
 	static const struct logformat_word w[] = {
 	    {"ERR", LOG_SEV_ERROR}, {"FTL", LOG_SEV_ERROR}, {"PNC", LOG_SEV_ERROR}, {"WRN", LOG_SEV_WARN},
 	    {"INF", LOG_SEV_INFO},  {"DBG", LOG_SEV_INFO},  {"TRC", LOG_SEV_INFO}};
-	const char *sp = memchr(s, ' ', len < 40 ? len : 40);
 	if (sp == NULL || sp + 5 > s + len || sp[4] != ' ' || sp[1] < 'A' || sp[1] > 'Z')
 		return false;
 	return logformat_lookup(w, ARRAY_LEN(w), false, sp + 1, 3, sev);
+}
+
+/* The first space of a line, within the first 40 bytes: where a time ends. */
+static const char *logformat_first_space(const char *s, size_t len)
+{
+	return memchr(s, ' ', len < 40 ? len : 40);
+}
+
+static bool logformat_zerolog(const char *s, size_t len, enum log_sev *sev)
+{
+	return logformat_zerolog_at(s, len, logformat_first_space(s, len), sev);
 }
 
 /* 5xx an error, 4xx a warning, the rest info: an HTTP status's class. */
@@ -339,9 +349,11 @@ static bool logformat_haproxy_http(const char *p, const char *end, enum log_sev 
  * after an RFC 3164 header ("Dec  7 04:10:04 lb1 haproxy[4412]: ", or an
  * RFC 3339 time instead of the BSD one) or an RFC 5424 one ("1 time host
  * haproxy 4412 - - "); NULL when it is not one. s is after any PRI. */
+static const char *logformat_haproxy_tag(const char *p, const char *end, bool v5424);
+
 static const char *logformat_haproxy_msg(const char *s, const char *end)
 {
-	const char *p = s, *t, *te;
+	const char *p = s;
 	bool v5424 = false;
 	if (end - s > 16 && s[0] == '1' && s[1] == ' ') {
 		v5424 = true;
@@ -353,19 +365,29 @@ static const char *logformat_haproxy_msg(const char *s, const char *end)
 	    logformat_month(p)) {
 		p += 16;
 	} else if (logformat_digit(p[0]) && p[4] == '-' && p[10] == 'T') {
-		if ((t = logformat_token(p, end, &te)) == NULL || te >= end)
+		const char *sp = logformat_first_space(p, (size_t)(end - p));
+		if (sp == NULL)
 			return NULL;
-		p = te + 1;
+		p = sp + 1;
 	} else {
 		return NULL;
 	}
-	/* host */
-	if ((t = logformat_token(p, end, &te)) == NULL || te >= end)
+	return logformat_haproxy_tag(p, end, v5424);
+}
+
+/* From a syslog header's host on: "host haproxy[PID]: " or, RFC 5424,
+ * "host haproxy PID - - "; the message after it, or NULL. */
+static const char *logformat_haproxy_tag(const char *p, const char *end, bool v5424)
+{
+	const char *t, *te;
+	/* a byte loop, not memchr: this runs on every line that opens with an
+	 * RFC 3339 time, and a host name is short */
+	const char *host = p;
+	while (p < end && *p != ' ')
+		p++;
+	if (p == host || end - p < 10 || p[1] != 'h' || memcmp(p + 1, "haproxy", 7) != 0)
 		return NULL;
-	p = te + 1;
-	if (end - p < 9 || memcmp(p, "haproxy", 7) != 0)
-		return NULL;
-	p += 7;
+	p += 8;
 	if (v5424) { /* " PROCID MSGID SD " with no structured data */
 		if (*p != ' ')
 			return NULL;
@@ -408,6 +430,25 @@ static void logformat_syslog_haproxy(const char *s, size_t len, enum log_sev *se
 		*sev = logformat_max(*sev, st);
 }
 
+/* A line that opens with a digit (most do: a time): zerolog's console, ELB,
+ * HAProxy after an RFC 3339 time. They share the first space, and ELB's
+ * time ends with 'Z' at 26: most lines stop at that byte. */
+static bool logformat_digit_start(const char *s, size_t len, enum log_sev *sev)
+{
+	const char *sp = logformat_first_space(s, len);
+	if (sp == NULL)
+		return false;
+	if (logformat_zerolog_at(s, len, sp, sev))
+		return true;
+	if (len > 28 && s[26] == 'Z' && s[27] == ' ' && logformat_elb(s, len, sev))
+		return true;
+	const char *m;
+	if (len < 24 || s[4] != '-' || s[10] != 'T' ||
+	    (m = logformat_haproxy_tag(sp + 1, s + len, false)) == NULL)
+		return false;
+	return logformat_haproxy_http(m, s + len, sev);
+}
+
 bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 {
 	if (len == 0)
@@ -436,8 +477,7 @@ bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 	case 'g': return logformat_elb(s, len, sev);
 	default:
 		if (s[0] >= '0' && s[0] <= '9')
-			return logformat_zerolog(s, len, sev) || logformat_elb(s, len, sev) ||
-			       logformat_haproxy(s, len, sev);
+			return logformat_digit_start(s, len, sev);
 		if (s[0] >= 'A' && s[0] <= 'Z')
 			return logformat_leading(s, len, sev) || logformat_haproxy(s, len, sev);
 		return false;
