@@ -10,11 +10,13 @@
  * burst) is scanned on the thread pool by logscan while the loop stays free;
  * the tail resumes after the last line scanned. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backends/loginput.h"
 #include "sitrep/io/tail.h"
@@ -34,6 +36,7 @@ struct logfile_tail {
 	unsigned label;
 	char *error;
 	bool ready;
+	bool head_read; /* the file's head was looked at for W3C directives */
 };
 
 struct logfile {
@@ -83,9 +86,29 @@ static void logfile_update_state(struct logfile *lf)
 		loginput_ready(lf->in);
 }
 
+/* A file followed from its end starts past its W3C "#Fields:" directive
+ * (kinds/logs/logw3c.c): its head is read once, before its first line, as
+ * tail.c reads (on the loop, one slice of LOGW3C_HEAD bytes). A file that is
+ * no W3C log opens with no '#' and is left at that. */
+static void logfile_read_head(struct logfile_tail *ft)
+{
+	ft->head_read = true;
+	int fd = open(tail_path(ft->tail), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	struct stat st;
+	char buf[LOGW3C_HEAD];
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, buf, sizeof(buf), 0) : -1;
+	close(fd);
+	if (n > 0)
+		loginput_file_head(ft->lf->in, ft->label, buf, (size_t)n);
+}
+
 static void logfile_on_line(void *ctx, const char *line, size_t len, bool cut)
 {
 	struct logfile_tail *ft = ctx;
+	if (!ft->head_read)
+		logfile_read_head(ft);
 	loginput_line(ft->lf->in, ft->label, 0, -1, line, len, cut);
 }
 

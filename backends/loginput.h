@@ -59,6 +59,9 @@ void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int 
  * (patterns, store limits), and its parts added in file order. */
 void loginput_scan_params(struct log_input *in, struct logscan_params *prm);
 void loginput_merge(struct log_input *in, unsigned label, struct logbatch *b);
+/* The head of the file behind label (at most LOGW3C_HEAD bytes), for its W3C
+ * directives when it is read from past them (logstore_w3c_head). */
+void loginput_file_head(struct log_input *in, unsigned label, const char *head, size_t len);
 /* A backlog scan of the input began (dscans 1, total its bytes), read done
  * bytes more, or ended (dscans -1, done and total what it added): the pane
  * and --once show how far it is (logstore_progress). */

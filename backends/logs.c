@@ -70,6 +70,11 @@ void loginput_line(struct log_input *in, unsigned label, int64_t time_ms, int se
 	logstore_ingest_format(ls->store, ls->lc, in->format, label, time_ms, sev, raw, len, cut);
 }
 
+void loginput_file_head(struct log_input *in, unsigned label, const char *head, size_t len)
+{
+	logstore_w3c_head(in->owner->store, label, head, len);
+}
+
 void loginput_record(struct log_input *in, unsigned label, int64_t time_ms, int sev, const char *raw,
                      size_t len, bool cut)
 {
@@ -400,7 +405,7 @@ static int logs_read_format(struct config_ctx *ctx, struct jnode *el, struct log
 	if (f < 0)
 		return config_fail(ctx, jsonc_get(el, "format"),
 		                   "unknown log format (expected auto, keywords, json, syslog, glog, ruby, "
-		                   "dotnet, access, logfmt or leveled)");
+		                   "dotnet, access, logfmt, leveled, elb, haproxy or w3c)");
 	in->format = f;
 	return 0;
 }

@@ -387,6 +387,23 @@ enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_mat
 	return logclass_keywords(lc, m, line, len);
 }
 
+enum log_sev logclass_classify_in_r(const struct logclass *lc, struct logclass_match *m, enum log_format f,
+                                    struct logw3c *w, const char *line, size_t len)
+{
+	enum log_sev sev;
+	/* one test for every line of a source that never had a directive */
+	if (w != NULL && len > 0 && (line[0] == '#' || w->cols != 0) &&
+	    (f == LOG_FORMAT_AUTO || f == LOG_FORMAT_W3C) && logw3c_sev(w, line, len, &sev))
+		return sev;
+	return logclass_classify_as(lc, m, f, line, len);
+}
+
+enum log_sev logclass_classify_in(struct logclass *lc, enum log_format f, struct logw3c *w, const char *line,
+                                  size_t len)
+{
+	return logclass_classify_in_r(lc, lc->own, f, w, line, len);
+}
+
 enum log_sev logclass_classify(struct logclass *lc, const char *line, size_t len)
 {
 	return logclass_classify_r(lc, lc->own, line, len);

@@ -151,6 +151,18 @@ static bool logevent_exception(const char *l, size_t n)
 	return logevent_ruby_uncaught(l, n);
 }
 
+/* The line opens with a qualified class name ("java.io.FileNotFoundException:",
+ * "System.InvalidOperationException:"), as a JVM's or .NET's exception line
+ * does; JavaScript's built-in errors ("TypeError: ...") have none. */
+static bool logevent_qualified(const char *l, size_t n)
+{
+	l = logevent_trim(l, n, &n);
+	for (size_t i = 0; i < n && logevent_ident_char(l[i]); i++)
+		if (l[i] == '.')
+			return true;
+	return false;
+}
+
 /* Ruby's report of an uncaught exception: "FILE:LINE:in `METHOD': MESSAGE (Class::Name)". */
 static bool logevent_ruby_uncaught(const char *l, size_t n)
 {
@@ -395,10 +407,12 @@ static bool logevent_continues(struct logevent *ev, const char *l, size_t n)
 			return true;
 		/* A logger's record with its exception: a JVM/.NET exception line
 		 * after a record that has a level of its own (not one a word
-		 * gave); an uncaught one ("Exception in thread",
+		 * gave), named by its qualified class (a bare "TypeError:" after
+		 * a Node logger's "info:" record is Node's own report of an
+		 * uncaught error); an uncaught one ("Exception in thread",
 		 * "Unhandled exception.", Ruby's report) is always an event of
 		 * its own. */
-		if (!ev->has_name && logevent_exception(l, n) &&
+		if (!ev->has_name && logevent_exception(l, n) && logevent_qualified(l, n) &&
 		    !logevent_prefix(l, n, "Exception in thread ") &&
 		    !logevent_prefix(l, n, "Unhandled exception. ") && !logevent_ruby_uncaught(l, n) &&
 		    logevent_head_leveled(ev))

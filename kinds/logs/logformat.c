@@ -27,7 +27,8 @@ static const char *const logformat_names[LOG_FORMAT_COUNT] = {
     [LOG_FORMAT_AUTO] = "auto",       [LOG_FORMAT_KEYWORDS] = "keywords", [LOG_FORMAT_JSON] = "json",
     [LOG_FORMAT_SYSLOG] = "syslog",   [LOG_FORMAT_GLOG] = "glog",         [LOG_FORMAT_RUBY] = "ruby",
     [LOG_FORMAT_DOTNET] = "dotnet",   [LOG_FORMAT_ACCESS] = "access",     [LOG_FORMAT_LOGFMT] = "logfmt",
-    [LOG_FORMAT_LEVELED] = "leveled",
+    [LOG_FORMAT_LEVELED] = "leveled", [LOG_FORMAT_ELB] = "elb",           [LOG_FORMAT_HAPROXY] = "haproxy",
+    [LOG_FORMAT_W3C] = "w3c",
 };
 
 const char *logformat_name(enum log_format f)
@@ -182,15 +183,270 @@ static bool logformat_leading(const char *s, size_t len, enum log_sev *sev)
 
 /* zerolog's console writer: a time ("4:10AM", or RFC 3339), then a
  * three-letter level and a space. */
-static bool logformat_zerolog(const char *s, size_t len, enum log_sev *sev)
+static bool logformat_zerolog_at(const char *s, size_t len, const char *sp, enum log_sev *sev)
 {
 	static const struct logformat_word w[] = {
 	    {"ERR", LOG_SEV_ERROR}, {"FTL", LOG_SEV_ERROR}, {"PNC", LOG_SEV_ERROR}, {"WRN", LOG_SEV_WARN},
 	    {"INF", LOG_SEV_INFO},  {"DBG", LOG_SEV_INFO},  {"TRC", LOG_SEV_INFO}};
-	const char *sp = memchr(s, ' ', len < 40 ? len : 40);
 	if (sp == NULL || sp + 5 > s + len || sp[4] != ' ' || sp[1] < 'A' || sp[1] > 'Z')
 		return false;
 	return logformat_lookup(w, ARRAY_LEN(w), false, sp + 1, 3, sev);
+}
+
+/* The first space of a line, within the first 40 bytes: where a time ends. */
+static const char *logformat_first_space(const char *s, size_t len)
+{
+	return memchr(s, ' ', len < 40 ? len : 40);
+}
+
+static bool logformat_zerolog(const char *s, size_t len, enum log_sev *sev)
+{
+	return logformat_zerolog_at(s, len, logformat_first_space(s, len), sev);
+}
+
+/* 5xx an error, 4xx a warning, the rest info: an HTTP status's class. */
+static enum log_sev logformat_http_class(const char *t)
+{
+	return t[0] == '5' ? LOG_SEV_ERROR : t[0] == '4' ? LOG_SEV_WARN : LOG_SEV_INFO;
+}
+
+static enum log_sev logformat_max(enum log_sev a, enum log_sev b)
+{
+	return a > b ? a : b;
+}
+
+/* The token at p (after one space), up to the next space or end; NULL when
+ * there is none. *te is set to its end. */
+static const char *logformat_token(const char *p, const char *end, const char **te)
+{
+	if (p >= end || *p == ' ')
+		return NULL;
+	const char *e = memchr(p, ' ', (size_t)(end - p));
+	*te = e != NULL ? e : end;
+	return p;
+}
+
+/* Every byte of [t, te) is one of set (NUL-free), and there is one. */
+static bool logformat_all(const char *t, const char *te, const char *set)
+{
+	if (t >= te)
+		return false;
+	for (; t < te; t++)
+		if (*t == '\0' || strchr(set, *t) == NULL)
+			return false;
+	return true;
+}
+
+/* An HTTP status token: three digits, or "-" (none). */
+static bool logformat_status_tok(const char *t, const char *te)
+{
+	return (te - t == 1 && *t == '-') ||
+	       (te - t == 3 && logformat_digit(t[0]) && logformat_digit(t[1]) && logformat_digit(t[2]));
+}
+
+/* AWS Elastic Load Balancing access logs, in AWS's documented field order.
+ * Classic: time elb client:port backend:port request_processing_time
+ * backend_processing_time response_processing_time elb_status_code
+ * backend_status_code received_bytes sent_bytes "request" ...; an
+ * Application Load Balancer's line is the same after a leading type (http,
+ * https, h2, grpcs, ws, wss). A 5xx from the balancer or from the target is
+ * an error, a 4xx a warning. A start check: the statuses hold none of the
+ * prefilter's grams. The time is RFC 3339 in UTC with microseconds, which
+ * rejects most lines by three bytes. */
+static bool logformat_elb(const char *s, size_t len, enum log_sev *sev)
+{
+	const char *end = s + len, *p = s, *te;
+	if (!logformat_digit(s[0])) {
+		const char *sp = memchr(s, ' ', len < 6 ? len : 6);
+		static const char *const types[] = {"http", "https", "h2", "grpcs", "ws", "wss"};
+		bool known = false;
+		for (size_t i = 0; sp != NULL && i < ARRAY_LEN(types) && !known; i++)
+			known = strlen(types[i]) == (size_t)(sp - s) &&
+			        memcmp(s, types[i], (size_t)(sp - s)) == 0;
+		if (!known)
+			return false;
+		p = sp + 1;
+	}
+	if (end - p < 28 || p[4] != '-' || p[10] != 'T' || p[26] != 'Z' || p[27] != ' ')
+		return false;
+	p += 28;
+	const char *t;
+	enum log_sev worst = LOG_SEV_INFO;
+	/* elb name, client:port, target:port, three times, two statuses, two byte counts */
+	for (int field = 0; field < 10; field++) {
+		if ((t = logformat_token(p, end, &te)) == NULL)
+			return false;
+		if (field >= 3 && field <= 5 && !logformat_all(t, te, "0123456789.-"))
+			return false;
+		if (field >= 6 && field <= 7) {
+			if (!logformat_status_tok(t, te))
+				return false;
+			if (*t != '-')
+				worst = logformat_max(worst, logformat_http_class(t));
+		}
+		if (field >= 8 && !logformat_all(t, te, "0123456789-"))
+			return false;
+		if (te >= end)
+			return false;
+		p = te + 1;
+	}
+	if (p >= end || *p != '"')
+		return false;
+	*sev = worst;
+	return true;
+}
+
+static bool logformat_month(const char *m)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	for (int i = 0; i < 12; i++)
+		if (memcmp(m, months + 3 * i, 3) == 0)
+			return true;
+	return false;
+}
+
+/* HAProxy's HTTP log after its tag: client:port [accept date] frontend
+ * backend/server TR/Tw/Tc/Tr/Ta status bytes ...; five timers make it the
+ * HTTP format (the TCP one has three and no status). */
+static bool logformat_haproxy_http(const char *p, const char *end, enum log_sev *sev)
+{
+	const char *t, *te;
+	if ((t = logformat_token(p, end, &te)) == NULL || memchr(t, ':', (size_t)(te - t)) == NULL ||
+	    te + 2 >= end || te[1] != '[')
+		return false;
+	const char *close = memchr(te + 1, ']', (size_t)(end - te - 1));
+	if (close == NULL || close + 1 >= end || close[1] != ' ')
+		return false;
+	p = close + 2;
+	for (int field = 0; field < 2; field++) { /* frontend, backend/server */
+		if ((t = logformat_token(p, end, &te)) == NULL || te >= end)
+			return false;
+		if (field == 1 && memchr(t, '/', (size_t)(te - t)) == NULL)
+			return false;
+		p = te + 1;
+	}
+	if ((t = logformat_token(p, end, &te)) == NULL || te >= end || !logformat_all(t, te, "0123456789/-+"))
+		return false;
+	int slashes = 0;
+	for (const char *q = t; q < te; q++)
+		slashes += *q == '/';
+	if (slashes != 4)
+		return false;
+	p = te + 1;
+	if ((t = logformat_token(p, end, &te)) == NULL)
+		return false;
+	if (te - t == 2 && memcmp(t, "-1", 2) == 0) { /* no response at all */
+		*sev = LOG_SEV_INFO;
+		return true;
+	}
+	if (te - t != 3 || !logformat_status_tok(t, te) || *t == '-')
+		return false;
+	*sev = logformat_http_class(t);
+	return true;
+}
+
+/* The message of a line a program named haproxy wrote through syslog,
+ * after an RFC 3164 header ("Dec  7 04:10:04 lb1 haproxy[4412]: ", or an
+ * RFC 3339 time instead of the BSD one) or an RFC 5424 one ("1 time host
+ * haproxy 4412 - - "); NULL when it is not one. s is after any PRI. */
+static const char *logformat_haproxy_tag(const char *p, const char *end, bool v5424);
+
+static const char *logformat_haproxy_msg(const char *s, const char *end)
+{
+	const char *p = s;
+	bool v5424 = false;
+	if (end - s > 16 && s[0] == '1' && s[1] == ' ') {
+		v5424 = true;
+		p = s + 2;
+	}
+	if (end - p < 16)
+		return NULL;
+	if (!v5424 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' && p[15] == ' ' &&
+	    logformat_month(p)) {
+		p += 16;
+	} else if (logformat_digit(p[0]) && p[4] == '-' && p[10] == 'T') {
+		const char *sp = logformat_first_space(p, (size_t)(end - p));
+		if (sp == NULL)
+			return NULL;
+		p = sp + 1;
+	} else {
+		return NULL;
+	}
+	return logformat_haproxy_tag(p, end, v5424);
+}
+
+/* From a syslog header's host on: "host haproxy[PID]: " or, RFC 5424,
+ * "host haproxy PID - - "; the message after it, or NULL. */
+static const char *logformat_haproxy_tag(const char *p, const char *end, bool v5424)
+{
+	const char *t, *te;
+	/* a byte loop, not memchr: this runs on every line that opens with an
+	 * RFC 3339 time, and a host name is short */
+	const char *host = p;
+	while (p < end && *p != ' ')
+		p++;
+	if (p == host || end - p < 10 || p[1] != 'h' || memcmp(p + 1, "haproxy", 7) != 0)
+		return NULL;
+	p += 8;
+	if (v5424) { /* " PROCID MSGID SD " with no structured data */
+		if (*p != ' ')
+			return NULL;
+		p++;
+		for (int field = 0; field < 3; field++) {
+			if ((t = logformat_token(p, end, &te)) == NULL || te >= end)
+				return NULL;
+			if (field == 2 && !(te - t == 1 && *t == '-'))
+				return NULL;
+			p = te + 1;
+		}
+		return p;
+	}
+	if (*p != '[')
+		return NULL;
+	p++;
+	const char *d = p;
+	while (p < end && logformat_digit(*p))
+		p++;
+	if (p == d || end - p < 3 || p[0] != ']' || p[1] != ':' || p[2] != ' ')
+		return NULL;
+	return p + 3;
+}
+
+/* An HAProxy HTTP log line without a PRI: its status class. */
+static bool logformat_haproxy(const char *s, size_t len, enum log_sev *sev)
+{
+	const char *m = logformat_haproxy_msg(s, s + len);
+	return m != NULL && logformat_haproxy_http(m, s + len, sev);
+}
+
+/* HAProxy's HTTP log lines in a syslog message with a PRI: the higher of the
+ * status class and the PRI's severity (option log-separate-errors raises a
+ * failed request's to err). */
+static void logformat_syslog_haproxy(const char *s, size_t len, enum log_sev *sev)
+{
+	const char *gt = memchr(s, '>', len < 5 ? len : 5);
+	enum log_sev st;
+	if (gt != NULL && logformat_haproxy(gt + 1, len - (size_t)(gt + 1 - s), &st))
+		*sev = logformat_max(*sev, st);
+}
+
+/* A line that opens with a digit (most do: a time): zerolog's console, ELB,
+ * HAProxy after an RFC 3339 time. They share the first space, and ELB's
+ * time ends with 'Z' at 26: most lines stop at that byte. */
+static bool logformat_digit_start(const char *s, size_t len, enum log_sev *sev)
+{
+	const char *sp = logformat_first_space(s, len);
+	if (sp == NULL)
+		return false;
+	if (logformat_zerolog_at(s, len, sp, sev))
+		return true;
+	if (len > 28 && s[26] == 'Z' && s[27] == ' ' && logformat_elb(s, len, sev))
+		return true;
+	const char *m;
+	if (len < 24 || s[4] != '-' || s[10] != 'T' ||
+	    (m = logformat_haproxy_tag(sp + 1, s + len, false)) == NULL)
+		return false;
+	return logformat_haproxy_http(m, s + len, sev);
 }
 
 bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
@@ -198,7 +454,11 @@ bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 	if (len == 0)
 		return false;
 	switch (s[0]) {
-	case '<': return logformat_syslog(s, len, sev);
+	case '<':
+		if (!logformat_syslog(s, len, sev))
+			return false;
+		logformat_syslog_haproxy(s, len, sev);
+		return true;
 	case 'I':
 	case 'W':
 	case 'E':
@@ -206,18 +466,20 @@ bool logformat_start_sev(const char *s, size_t len, enum log_sev *sev)
 	case 'D':
 	case 'A':
 		return logformat_glog(s, len, sev) || logformat_ruby(s, len, sev) ||
-		       logformat_leading(s, len, sev);
+		       logformat_leading(s, len, sev) || logformat_haproxy(s, len, sev);
 	case 'f':
 	case 'c':
-	case 'w':
 	case 'i':
 	case 'd':
 	case 't': return logformat_dotnet(s, len, sev);
+	case 'w': return logformat_dotnet(s, len, sev) || logformat_elb(s, len, sev);
+	case 'h':
+	case 'g': return logformat_elb(s, len, sev);
 	default:
 		if (s[0] >= '0' && s[0] <= '9')
-			return logformat_zerolog(s, len, sev);
+			return logformat_digit_start(s, len, sev);
 		if (s[0] >= 'A' && s[0] <= 'Z')
-			return logformat_leading(s, len, sev);
+			return logformat_leading(s, len, sev) || logformat_haproxy(s, len, sev);
 		return false;
 	}
 }
@@ -323,10 +585,49 @@ static bool logformat_leveled(const char *s, size_t len, enum log_sev *sev)
 	return false;
 }
 
+/* Lower-case levels right after a timestamp, outside brackets
+ * ("2026-12-07 04:10:04 error ..."); not "err", which holds no gram of the
+ * prefilter. */
+static const struct logformat_word logformat_lower_words[] = {
+    {"error", LOG_SEV_ERROR},    {"fatal", LOG_SEV_ERROR}, {"panic", LOG_SEV_ERROR}, {"crit", LOG_SEV_ERROR},
+    {"critical", LOG_SEV_ERROR}, {"alert", LOG_SEV_ERROR}, {"emerg", LOG_SEV_ERROR}, {"warn", LOG_SEV_WARN},
+    {"warning", LOG_SEV_WARN},   {"info", LOG_SEV_INFO},   {"notice", LOG_SEV_INFO}, {"debug", LOG_SEV_INFO},
+    {"trace", LOG_SEV_INFO},
+};
+
+/* A timestamp at the start, then a lower-case level word (a colon may end
+ * it): "2026-12-07 04:10:04 warn ...", "2026/12/07 04:10:04.551203 error:
+ * ...", "2026-12-07T04:10:04Z info ...". The word right after the time is
+ * the level; a later word is the message's. */
+static bool logformat_lower(const char *s, size_t len, enum log_sev *sev)
+{
+	if (len < 12 || (s[4] != '-' && s[4] != '/') || s[7] != s[4])
+		return false;
+	const char *end = s + len, *p = s + 10;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !logformat_digit(s[i]))
+			return false;
+	if ((*p == 'T' || *p == ' ') && p + 1 < end && logformat_digit(p[1])) {
+		for (p++; p < end && (logformat_digit(*p) || *p == ':' || *p == '.' || *p == ',' ||
+		                      *p == '+' || *p == '-' || *p == 'Z');
+		     p++)
+			;
+	}
+	if (p >= end || *p != ' ')
+		return false;
+	const char *w = ++p;
+	while (p < end && *p >= 'a' && *p <= 'z')
+		p++;
+	size_t n = (size_t)(p - w);
+	if (n < 4 || (p < end && *p != ' ' && *p != ':' && *p != '\t'))
+		return false;
+	return logformat_lookup(logformat_lower_words, ARRAY_LEN(logformat_lower_words), false, w, n, sev);
+}
+
 bool logformat_scan_sev(const char *s, size_t len, enum log_sev *sev)
 {
-	return logformat_access(s, len, sev) || logformat_leveled(s, len, sev) ||
-	       logformat_logfmt(s, len, sev);
+	return logformat_access(s, len, sev) || logformat_lower(s, len, sev) ||
+	       logformat_leveled(s, len, sev) || logformat_logfmt(s, len, sev);
 }
 
 bool logformat_sev(enum log_format f, const char *s, size_t len, enum log_sev *sev)
@@ -335,6 +636,15 @@ bool logformat_sev(enum log_format f, const char *s, size_t len, enum log_sev *s
 	case LOG_FORMAT_AUTO: return logformat_start_sev(s, len, sev) || logformat_scan_sev(s, len, sev);
 	case LOG_FORMAT_JSON: return logclass_json_level(s, len, sev);
 	case LOG_FORMAT_SYSLOG: return logformat_syslog(s, len, sev);
+	case LOG_FORMAT_ELB: return len > 0 && logformat_elb(s, len, sev);
+	case LOG_FORMAT_HAPROXY:
+		if (len > 0 && s[0] == '<') {
+			if (!logformat_syslog(s, len, sev))
+				return false;
+			logformat_syslog_haproxy(s, len, sev);
+			return true;
+		}
+		return logformat_haproxy(s, len, sev);
 	case LOG_FORMAT_GLOG: return logformat_glog(s, len, sev);
 	case LOG_FORMAT_RUBY: return logformat_ruby(s, len, sev);
 	case LOG_FORMAT_DOTNET: return logformat_dotnet(s, len, sev);
@@ -342,7 +652,7 @@ bool logformat_sev(enum log_format f, const char *s, size_t len, enum log_sev *s
 	case LOG_FORMAT_LOGFMT: return logformat_logfmt(s, len, sev);
 	case LOG_FORMAT_LEVELED:
 		return logformat_leading(s, len, sev) || logformat_zerolog(s, len, sev) ||
-		       logformat_leveled(s, len, sev);
+		       logformat_lower(s, len, sev) || logformat_leveled(s, len, sev);
 	default: return false;
 	}
 }

@@ -370,7 +370,8 @@ static void logscan_line(struct logscan_ctx *c, const char *s, size_t len, int64
 	}
 	if (c->ev.open || c->ev.overflow)
 		logscan_event_close(c, false);
-	enum log_sev sev = logclass_classify_as(prm->lc, c->m, (enum log_format)prm->format, s, len);
+	enum log_sev sev =
+	    logclass_classify_in_r(prm->lc, c->m, (enum log_format)prm->format, &c->ev.w3c, s, len);
 	logevent_begin(&c->ev, s, len, sev, false, false);
 	c->head_off = off;
 	if (c->mode == LOGSCAN_KEEP) {
@@ -559,6 +560,20 @@ static void logscan_part_finish(struct logscan_part *p, const struct logscan_par
 	p->buckets = NULL;
 }
 
+/* A chunk that starts past the file's head did not see its W3C "#Fields:"
+ * directive (logw3c): it starts with what the directives in the first
+ * LOGW3C_HEAD bytes say, where IIS writes them. */
+static void logscan_w3c_seed(int fd, struct logw3c *w)
+{
+	char buf[LOGW3C_HEAD];
+	ssize_t n;
+	do
+		n = pread(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		logw3c_seed(w, buf, (size_t)n);
+}
+
 static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int fd, int64_t a, int64_t b,
                                           int64_t limit, bool skip_first, const volatile int *cancel)
 {
@@ -576,8 +591,11 @@ static struct logscan_part *logscan_chunk(const struct logscan_params *prm, int 
 		a = logscan_boundary(fd, a, limit);
 	if (b < limit)
 		b = logscan_boundary(fd, b, limit);
+	if (a > 0 && a < b)
+		logscan_w3c_seed(fd, &c.ev.w3c);
 	if (a < b)
 		logscan_read(&c, fd, a, b, limit, false);
+	p->b.w3c = c.ev.w3c;
 	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	logscan_part_finish(p, prm);
@@ -602,8 +620,11 @@ static struct logscan_part *logscan_keep(const struct logscan_params *prm, int f
 	                        .name_idx = -1,
 	                        .head_idx = -1};
 	logevent_init(&c.ev, prm->format);
+	if (a > 0 && a < end)
+		logscan_w3c_seed(fd, &c.ev.w3c);
 	if (a >= 0 && a < end)
 		logscan_read(&c, fd, a, end, end, false);
+	p->b.w3c = c.ev.w3c;
 	logevent_free(&c.ev);
 	logclass_match_free(c.m);
 	return p;

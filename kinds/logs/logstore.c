@@ -659,9 +659,8 @@ void logstore_ingest_format(struct logstore *st, struct logclass *lc, int format
 	/* Classified first: what else is done depends on it (see the head). */
 	if (sev < 0)
 		sev = lc == NULL ? LOG_SEV_INFO
-		      : format == LOG_FORMAT_AUTO
-		          ? (int)logclass_classify(lc, raw, len)
-		          : (int)logclass_classify_format(lc, (enum log_format)format, raw, len);
+		                 : (int)logclass_classify_in(lc, (enum log_format)format,
+		                                             ev != NULL ? &ev->w3c : NULL, raw, len);
 	st->stats.lines++;
 	st->generation++;
 	int64_t wall = logstore_wall_ms();
@@ -727,8 +726,17 @@ static void logstore_merge_buckets(int64_t *key, uint32_t *count, const int64_t 
 	}
 }
 
+void logstore_w3c_head(struct logstore *st, unsigned source, const char *head, size_t len)
+{
+	if (source < st->nsources && st->events[source].w3c.cols == 0)
+		logw3c_seed(&st->events[source].w3c, head, len);
+}
+
 void logstore_merge(struct logstore *st, unsigned source, struct logbatch *b)
 {
+	/* what the scanned part's W3C directive said holds for the lines after it */
+	if (source < st->nsources && b->w3c.cols != 0)
+		st->events[source].w3c = b->w3c;
 	st->stats.lines += b->lines_total;
 	st->stats.errors += b->errors;
 	st->stats.warnings += b->warnings;

@@ -1,5 +1,6 @@
 /* fuzz-logs: what every log line goes through: the classifier (default
- * patterns, the level of each format logformat reads, JSON level fields), the
+ * patterns, the level of each format logformat reads, JSON level fields, a
+ * W3C source's #Fields: state across the input's lines), the
  * fingerprint mask, the timestamp
  * reader and the logstore (sanitize, ring, groups, Python tracebacks). The store is small so
  * lines and groups are evicted within one input. Lines are split at newlines
@@ -25,12 +26,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned src = logstore_add_source(st, "fuzz");
 	const int64_t now = 1779300000000;
 	const char *p = (const char *)data, *end = p + size;
+	struct logw3c w3c = {0};
 	while (p <= end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl != NULL ? nl : end) - p);
 
 		enum log_sev sev = logclass_classify(fuzz_logs_lc, p, len);
 		if (sev != LOG_SEV_INFO && sev != LOG_SEV_WARN && sev != LOG_SEV_ERROR)
+			abort();
+		if (logclass_classify_in(fuzz_logs_lc, LOG_FORMAT_AUTO, &w3c, p, len) > LOG_SEV_ERROR ||
+		    w3c.status > w3c.cols)
 			abort();
 		for (int f = 0; f < LOG_FORMAT_COUNT; f++) {
 			enum log_sev fs;

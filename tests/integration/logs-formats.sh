@@ -51,6 +51,40 @@ rc=$?
 check "an unknown format is a config error (exit $rc)" test "$rc" = 2
 check "the message names the key's place and the choices: $out" grep -q 'bad.json:1:.*unknown log format (expected auto' <<<"$out"
 
+# --- W3C: the file's own #Fields: directive, wherever reading starts -------------
+# An IIS log followed from its end (the default: its last 64 KiB) starts far
+# past its directives; its records are read by them all the same, and a bare
+# 503 in a file with no directive is no status.
+{
+	printf '%s\n' '#Software: Microsoft Internet Information Services 10.0' '#Version: 1.0' \
+		'#Date: 2026-12-07 04:00:00' \
+		'#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip sc-status sc-substatus sc-win32-status time-taken'
+	for i in $(seq 1 4000); do
+		s=200
+		[ $((i % 100)) = 0 ] && s=503
+		[ $((i % 100)) = 50 ] && s=404
+		echo "2026-12-07 04:10:04 10.0.0.4 GET /page/$i - 443 10.0.0.9 $s 0 0 $((i % 900))"
+	done
+} >"$TMP/iis.log"
+check "the IIS log is larger than the tail read from its end" test "$(stat -c %s "$TMP/iis.log")" -gt 131072
+# the last 64 KiB hold about 1000 records: 10 of them 503 and 10 404
+got=$(counts "{ \"type\": \"file\", \"path\": \"$TMP/iis.log\" }")
+read -r l e w <<<"$got"
+check "IIS followed from its end: its 503s are errors, its 404s warnings ($got)" \
+	test "$e" -ge 9 -a "$e" -le 11 -a "$w" -ge 9 -a "$w" -le 11
+got=$(counts "{ \"type\": \"file\", \"path\": \"$TMP/iis.log\", \"from\": \"start\" }")
+check "IIS from its start: 40 errors, 40 warnings ($got)" test "$got" = "4004 40 40"
+got=$(counts "{ \"type\": \"file\", \"path\": \"$TMP/iis.log\", \"format\": \"w3c\" }")
+read -r l e w <<<"$got"
+check "format w3c: the same ($got)" test "$e" -ge 9 -a "$e" -le 11
+grep -v '^#' "$TMP/iis.log" >"$TMP/bare.log"
+check "the same records without their directive: no status is guessed" \
+	test "$(counts "{ \"type\": \"file\", \"path\": \"$TMP/bare.log\", \"from\": \"start\" }")" = "4000 0 0"
+for f in elb haproxy; do
+	check "format $f is a known name" \
+		test "$(counts "{ \"type\": \"file\", \"path\": \"$CORPUS/haproxy.log\", \"from\": \"start\", \"format\": \"$f\" }" | wc -w)" = 3
+done
+
 # --- journald: the entry's PRIORITY is its severity ----------------------------------
 # No journal can be written here (systemd-journal-remote is not installed), so
 # a script prints what `journalctl -o json` prints: one JSON object per entry,

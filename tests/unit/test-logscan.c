@@ -171,11 +171,75 @@ static void test_scan_matches_ingest(void **state)
 	close(fd);
 }
 
+/* A W3C log read as a backlog in small chunks: every chunk reads its
+ * records by the file's "#Fields:" directive (it is only in the first), as
+ * the line-by-line path does, and the lines followed after the scan too. */
+static void test_w3c_chunks(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test-logscan-w3c.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	FILE *f = fdopen(dup(fd), "w");
+	char err[200];
+	struct logclass *lc = logclass_new(NULL, 0, NULL, 0, err, sizeof(err));
+	struct logstore *seq = logstore_new(100, 20, 200);
+	unsigned src = logstore_add_source(seq, "iis");
+	static const char *const head[] = {
+	    "#Software: Microsoft Internet Information Services 10.0", "#Version: 1.0",
+	    "#Date: 2026-12-07 04:00:00",
+	    "#Fields: date time s-ip cs-method cs-uri-stem sc-status sc-substatus time-taken"};
+	for (size_t i = 0; i < 4; i++) {
+		fprintf(f, "%s\n", head[i]);
+		logstore_ingest(seq, lc, src, 0, -1, head[i], strlen(head[i]), false);
+	}
+	for (int i = 0; i < 3000; i++) {
+		char line[200];
+		int status = i % 10 == 3 ? 503 : i % 10 == 7 ? 404 : 200;
+		int n = snprintf(line, sizeof(line), "2026-12-07 04:%02d:%02d 10.0.0.4 GET /page/%d %d 0 %d",
+		                 (i / 60) % 60, i % 60, i, status, 500 + i % 7);
+		fprintf(f, "%s\n", line);
+		logstore_ingest(seq, lc, src, 0, -1, line, (size_t)n, false);
+	}
+	fclose(f);
+	logstore_end_events(seq);
+	off_t size = lseek(fd, 0, SEEK_END);
+	struct logscan_params prm = {
+	    .lc = lc, .max_lines = 100, .max_groups = 20, .max_line_bytes = 200, .chunk_bytes = 4096};
+	struct logbatch **parts = calloc((size_t)size / 4096 + 2, sizeof(*parts));
+	int64_t end = 0;
+	size_t n = logscan_run(&prm, fd, 0, size, parts, &end);
+	assert_true(n > 10);
+	struct logstore *par = logstore_new(100, 20, 200);
+	unsigned psrc = logstore_add_source(par, "iis");
+	for (size_t i = 0; i < n; i++) {
+		logstore_merge(par, psrc, parts[i]);
+		logbatch_clear(parts[i]);
+		free(parts[i]);
+	}
+	free(parts);
+	assert_int_equal(logstore_stats(seq)->errors, 300);
+	assert_int_equal(logstore_stats(seq)->warnings, 300);
+	assert_int_equal(logstore_stats(par)->errors, 300);
+	assert_int_equal(logstore_stats(par)->warnings, 300);
+	/* the tail after the scan: the directive the scan read still holds */
+	const char *more = "2026-12-07 05:00:00 10.0.0.4 GET /x 500 0 12";
+	logstore_ingest(par, lc, psrc, 0, -1, more, strlen(more), false);
+	logstore_end_events(par);
+	assert_int_equal(logstore_stats(par)->errors, 301);
+	logstore_unref(seq);
+	logstore_unref(par);
+	logclass_free(lc);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_prefilter_agrees),
 	    cmocka_unit_test(test_scan_matches_ingest),
+	    cmocka_unit_test(test_w3c_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

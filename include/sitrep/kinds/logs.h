@@ -70,6 +70,9 @@ enum log_format {
 	LOG_FORMAT_ACCESS,  /* common/combined access log status */
 	LOG_FORMAT_LOGFMT,  /* level= / lvl= */
 	LOG_FORMAT_LEVELED, /* a LEVEL token after a timestamp, or "LEVEL:name:" */
+	LOG_FORMAT_ELB,     /* AWS ELB/ALB access log status codes */
+	LOG_FORMAT_HAPROXY, /* HAProxy's HTTP log status (and a PRI) */
+	LOG_FORMAT_W3C,     /* W3C extended / IIS: sc-status of the #Fields: directive */
 	LOG_FORMAT_COUNT
 };
 const char *logformat_name(enum log_format f);
@@ -99,6 +102,30 @@ enum log_sev logclass_classify_as(const struct logclass *lc, struct logclass_mat
  * strings "<str>", path segments holding ids <id>. *outlen gets the length. */
 uint64_t fingerprint_mask(const char *line, size_t len, char *out, size_t cap, size_t *outlen);
 
+/* ---- logw3c: W3C extended logs (IIS) by their #Fields: directive (kinds/logs/logw3c.c) ---- */
+
+/* What a source's last "#Fields:" directive said; zeroed: none seen. */
+#define LOGW3C_MAX_COLS 255
+struct logw3c {
+	uint8_t cols;   /* fields it named; 0: no directive yet (records are not read) */
+	uint8_t status; /* sc-status's place among them, from 1; 0: not named */
+};
+/* A directive line ("#Fields: ...", "#Version: ...", ...) is info and a
+ * "#Fields:" one updates w; a record with as many fields as w names gets its
+ * sc-status's class (5xx error, 4xx warn). False: neither. */
+bool logw3c_sev(struct logw3c *w, const char *line, size_t len, enum log_sev *sev);
+/* The directives among the complete lines of a file's head (where IIS
+ * writes them), for a reader that starts past them: a scan's later chunk, a
+ * file followed from its end. Nothing when the head opens with no '#'. */
+#define LOGW3C_HEAD 16384
+void logw3c_seed(struct logw3c *w, const char *head, size_t len);
+/* logclass_classify_as, a source's W3C state first (auto and w3c formats);
+ * w may be NULL. _in is the single-threaded logclass_classify's. */
+enum log_sev logclass_classify_in_r(const struct logclass *lc, struct logclass_match *m, enum log_format f,
+                                    struct logw3c *w, const char *line, size_t len);
+enum log_sev logclass_classify_in(struct logclass *lc, enum log_format f, struct logw3c *w, const char *line,
+                                  size_t len);
+
 /* ---- logtime: a timestamp at the start of a line (kinds/logs/logtime.c) ---- */
 
 /* Wall-clock milliseconds of a timestamp near the start of line (ISO 8601 /
@@ -126,6 +153,7 @@ struct logevent {
 	bool has_name, has_cause, has_frame;
 	uint8_t mode, head_sev;
 	int format;
+	struct logw3c w3c; /* the source's W3C directive: kept from event to event */
 	uint32_t lines;
 	const char *head_ptr; /* the head while it is the only line and not copied */
 	size_t head_len;
@@ -377,6 +405,7 @@ struct logbatch {
 	size_t ngroups;
 	struct log_line *lines; /* lines to keep, in file order (text owned) */
 	size_t nlines;
+	struct logw3c w3c; /* the W3C directive in force at the part's end */
 };
 /* Frees what a batch holds (what logstore_merge took is NULL already). */
 void logbatch_clear(struct logbatch *b);
@@ -385,6 +414,9 @@ void logbatch_clear(struct logbatch *b);
  * list) and lines (label: the source index of them all). Takes the strings it
  * keeps, leaving NULL behind. */
 void logstore_merge(struct logstore *st, unsigned label, struct logbatch *b);
+/* The W3C directives of the head of a source's file (logw3c_seed), when the
+ * source has none yet: a file followed from its end. */
+void logstore_w3c_head(struct logstore *st, unsigned source, const char *head, size_t len);
 
 struct logscan_params {
 	const struct logclass *lc; /* shared read-only with the pool's threads */
