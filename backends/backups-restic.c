@@ -67,6 +67,27 @@ static int restic_init(struct backups_source *bs, struct config_ctx *ctx, struct
 	return 0;
 }
 
+/* The fraction of the second in restic's time ("...T02:45:33.123456789+00:00"),
+ * in nanoseconds; 0 without one. Two snapshots taken within one second
+ * (B pressed right after a scheduled run) are ordered by it. */
+static int32_t restic_nanos(const char *t)
+{
+	const char *dot = strchr(t, '.');
+	const char *tee = strchr(t, 'T');
+	if (dot == NULL || tee == NULL || dot < tee)
+		return 0;
+	int32_t ns = 0;
+	int digits = 0;
+	for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++)
+		if (digits < 9) {
+			ns = ns * 10 + (*p - '0');
+			digits++;
+		}
+	for (; digits < 9; digits++)
+		ns *= 10;
+	return ns;
+}
+
 int restic_parse_snapshots(struct backup_set *set, const char *json, size_t len, char *err, size_t cap)
 {
 	cJSON *root = cJSON_ParseWithLength(json, len);
@@ -91,6 +112,7 @@ int restic_parse_snapshots(struct backup_set *set, const char *json, size_t len,
 		bool hex = n >= 8 && n <= 64 && strspn(id->valuestring, "0123456789abcdef") == n;
 		struct backup *b = backups_add(set);
 		b->time = t;
+		b->nanos = restic_nanos(tm->valuestring);
 		backups_set_text(&b->type, "snapshot");
 		struct util_buf label = {0};
 		util_buf_add(&label, id->valuestring, n < 8 ? n : 8);

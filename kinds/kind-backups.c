@@ -151,6 +151,8 @@ static int backups_cmp(const void *pa, const void *pb)
 	const struct backup *a = pa, *b = pb;
 	if (a->time != b->time)
 		return a->time > b->time ? -1 : 1;
+	if (a->nanos != b->nanos)
+		return a->nanos > b->nanos ? -1 : 1;
 	return -strcmp(a->label, b->label);
 }
 

@@ -480,6 +480,20 @@ static void test_restic_parse(void **state)
 	assert_null(strchr(s->backups[1].label, '\x1b'));
 	assert_int_equal(restic_parse_snapshots(s, "{}", 2, err, sizeof(err)), -1);
 	backups_data_free(d);
+
+	/* two snapshots in one second: the later by its fraction is the newest,
+	 * whatever their ids or paths (the label would order them the other way) */
+	static const char same_second[] =
+	    "[{\"time\":\"2026-12-08T02:45:33.1Z\",\"paths\":[\"/b\"],\"id\":\"ffffffff00\"},"
+	    "{\"time\":\"2026-12-08T02:45:33.95+00:00\",\"paths\":[\"/a\"],\"id\":\"0000000011\"}]";
+	d = one_set();
+	s = &d->sets[0];
+	assert_int_equal(restic_parse_snapshots(s, same_second, strlen(same_second), err, sizeof(err)), 0);
+	assert_int_equal(s->nbackups, 2);
+	assert_string_equal(s->backups[0].raw, "0000000011");
+	assert_int_equal(s->backups[0].nanos, 950000000);
+	assert_int_equal(s->backups[1].nanos, 100000000);
+	backups_data_free(d);
 	int64_t size = 0;
 	assert_int_equal(restic_parse_stats("{\"total_size\":11}", 17, &size), 0);
 	assert_int_equal(size, 11);

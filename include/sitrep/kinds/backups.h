@@ -31,6 +31,8 @@ enum backups_verdict { BACKUPS_OK, BACKUPS_WARN, BACKUPS_CRIT };
 /* One backup: a dump file, a pgBackRest backup, a restic snapshot. */
 struct backup {
 	int64_t time;    /* unix seconds it was complete (mtime, stop time, snapshot time) */
+	int32_t nanos;   /* within that second, when the source says (restic): two snapshots
+	                    of one second are still told apart; 0 otherwise */
 	int64_t start;   /* unix seconds it began, 0 when unknown */
 	int64_t size;    /* bytes a restore gives (file size, database size), -1 unknown */
 	int64_t stored;  /* bytes it added to the repository, -1 unknown */
