@@ -65,12 +65,14 @@ cat >"$TMP/long.json" <<JSON
   { "id": "p", "kind": "metrics", "source": "prometheus", "url": "$URL",
     "queries": [ { "name": "long", "expr": "$long" } ] } ] }
 JSON
-p0=$(count "POST /api/v1/query") r0=$(count "POST /api/v1/query_range") g0=$(count "GET /api/v1/query")
+p0=$(count "POST /api/v1/query") g0=$(count "GET /api/v1/query") gr0=$(count "GET /api/v1/query_range")
 "$SITREP" --once --json -c "$TMP/long.json" >"$TMP/long-out.json"
 check "a ${#long}-character expression is answered" grep -q '"value":[[:space:]]*7' "$TMP/long-out.json"
-check "it was sent with POST (query and query_range)" \
-	test "$(count "POST /api/v1/query")" -eq $((p0 + 1)) -a "$(count "POST /api/v1/query_range")" -eq $((r0 + 1))
-check "and not with GET" test "$(count "GET /api/v1/query")" -eq "$g0"
+# (--once may end before the history's range query goes out: whether it
+# went is not the point, that nothing of it went as a GET is)
+check "it was sent with POST" test "$(count "POST /api/v1/query")" -eq $((p0 + 1))
+check "and not with GET (query and query_range)" \
+	test "$(count "GET /api/v1/query")" -eq "$g0" -a "$(count "GET /api/v1/query_range")" -eq "$gr0"
 # The proxy environment: a URL nobody listens on, reached through the proxy.
 pane "http://127.0.0.2:9" "" >"$TMP/proxied.json"
 x0=$(count proxied)
