@@ -25,7 +25,9 @@ chmod 755 "$BASE"
 trap 'rm -rf "$BASE"; cleanup' EXIT
 cp "$TOP/tests/sharepeer.py" "$BASE/sharepeer.py"
 chmod 644 "$BASE/sharepeer.py"
-as_nobody() { setpriv --reuid "$NOBODY" --regid "$(id -g nobody)" --clear-groups -- "$@"; }
+# setpriv execs the command: the pid $! gives is the listener's own, so the
+# cleanup's kill reaches it (a shell function run with & would give a subshell's)
+AS_NOBODY=(setpriv --reuid "$NOBODY" --regid "$(id -g nobody)" --clear-groups --)
 hello='{"stream":1,"type":"hello","seq":1,"time":0}'
 relay() { # SOCKET: the first line the relay passes on
 	printf '%s\n' "$hello" | timeout 10 "$SITREP" attach --stdio "$1" 2>"$TMP/relay.err" | head -c 100000 | head -1
@@ -33,7 +35,7 @@ relay() { # SOCKET: the first line the relay passes on
 
 # planted: nobody's listener in a directory anyone may write in
 mkdir -m 1777 "$BASE/shared"
-as_nobody "$PY" "$BASE/sharepeer.py" fake "$BASE/shared/share.sock" bye >"$TMP/planted.out" 2>&1 &
+"${AS_NOBODY[@]}" "$PY" "$BASE/sharepeer.py" fake "$BASE/shared/share.sock" bye >"$TMP/planted.out" 2>&1 &
 track_pid $!
 check "nobody's listener is up in the 1777 dir" wait_for 10 test -S "$BASE/shared/share.sock"
 check "  ... owned by nobody" test "$(stat -c %u "$BASE/shared/share.sock")" = "$NOBODY"
@@ -55,7 +57,7 @@ check "  ... the fake driver's pane never reached the observer" bash -c "! grep 
 # theirs: nobody's own directory, 0711, that nobody else may write in
 mkdir -m 711 "$BASE/theirs"
 chown nobody "$BASE/theirs"
-as_nobody "$PY" "$BASE/sharepeer.py" fake "$BASE/theirs/share.sock" bye >"$TMP/theirs.out" 2>&1 &
+"${AS_NOBODY[@]}" "$PY" "$BASE/sharepeer.py" fake "$BASE/theirs/share.sock" bye >"$TMP/theirs.out" 2>&1 &
 track_pid $!
 check "nobody's listener is up in its own dir" wait_for 10 test -S "$BASE/theirs/share.sock"
 out=$(relay "$BASE/theirs/share.sock")
