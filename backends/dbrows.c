@@ -1,4 +1,5 @@
 /* dbrows: see dbrows.h. */
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -89,4 +90,19 @@ char *dbrows_one_line(const char *q, size_t max)
 char *dbrows_text(const char *v)
 {
 	return sanitize_str(v != NULL ? v : "");
+}
+
+bool dbrows_id(const char *text, int *id)
+{
+	if (text == NULL || *text == '\0' || strlen(text) > 10)
+		return false;
+	for (const char *p = text; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	long v = strtol(text, NULL, 10);
+	if (v <= 0 || v > INT_MAX)
+		return false;
+	if (id != NULL)
+		*id = (int)v;
+	return true;
 }

@@ -5,6 +5,7 @@
 #ifndef SITREP_BACKENDS_DBROWS_H
 #define SITREP_BACKENDS_DBROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct dbrows {
@@ -31,5 +32,9 @@ void dbrows_free_all(struct dbrows **res, size_t n);
 double dbrows_number(const char *text, double def);
 char *dbrows_one_line(const char *q, size_t max);
 char *dbrows_text(const char *v);
+
+/* A session's id as the server wrote it: 1 to 10 digits, 1..INT_MAX, nothing
+ * else (it goes back into SQL). Stored in *id when not NULL. */
+bool dbrows_id(const char *text, int *id);
 
 #endif

@@ -91,17 +91,7 @@ char *mysql_activity_sql(const struct mysql_server *s)
 
 bool mysql_valid_id(const char *text, int *id)
 {
-	if (text == NULL || *text == '\0' || strlen(text) > 10)
-		return false;
-	for (const char *p = text; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	long v = strtol(text, NULL, 10);
-	if (v <= 0 || v > INT_MAX)
-		return false;
-	if (id != NULL)
-		*id = (int)v;
-	return true;
+	return dbrows_id(text, id);
 }
 
 static bool mysql_digits(const char *text, size_t max)

@@ -362,10 +362,11 @@ static void my_connected(struct my_source *ms)
 	                   my_setup_done);
 }
 
-static void my_connect_step(struct my_source *ms, int ready)
+/* Where a connect step left things: waiting on the socket (status, read
+ * first: ret is set only when it is 0), failed (the next address), or
+ * connected. */
+static void my_connect_after(struct my_source *ms, int status, MYSQL *ret)
 {
-	MYSQL *ret = NULL;
-	int status = mysql_real_connect_cont(&ret, ms->conn, ready);
 	if (status != 0) {
 		my_wait(ms, status);
 		return;
@@ -379,6 +380,13 @@ static void my_connect_step(struct my_source *ms, int ready)
 	}
 	ms->step = MY_STEP_NONE;
 	my_connected(ms);
+}
+
+static void my_connect_step(struct my_source *ms, int ready)
+{
+	MYSQL *ret = NULL;
+	int status = mysql_real_connect_cont(&ret, ms->conn, ready);
+	my_connect_after(ms, status, ret);
 }
 
 static void my_on_io(uv_poll_t *h, int status, int events)
@@ -440,19 +448,7 @@ static void my_connect_to(struct my_source *ms, const char *addr)
 	    &ret, ms->conn, addr, ms->user, ms->password, ms->database, ms->port,
 	    addr == NULL ? (ms->socket != NULL ? ms->socket : "/run/mysqld/mysqld.sock") : NULL,
 	    CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
-	if (status != 0) {
-		my_wait(ms, status);
-		return;
-	}
-	if (ret == NULL) {
-		free(ms->connect_error);
-		ms->connect_error = xstrdup(mysql_error(ms->conn));
-		my_finish(ms);
-		my_connect_next(ms);
-		return;
-	}
-	ms->step = MY_STEP_NONE;
-	my_connected(ms);
+	my_connect_after(ms, status, ret);
 }
 
 /* The next address of the host, or the last failure when none is left. */

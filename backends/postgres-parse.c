@@ -43,17 +43,7 @@ const char *postgres_activity_sql(int server_version)
 
 bool postgres_valid_pid(const char *text, int *pid)
 {
-	if (text == NULL || *text == '\0' || strlen(text) > 10)
-		return false;
-	for (const char *p = text; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	long v = strtol(text, NULL, 10);
-	if (v <= 0 || v > INT_MAX)
-		return false;
-	if (pid != NULL)
-		*pid = (int)v;
-	return true;
+	return dbrows_id(text, pid);
 }
 
 bool postgres_valid_query_id(const char *text)
